@@ -1,0 +1,1 @@
+"""Benefits context: households, applications and approval, entitlement, cases and status."""

@@ -1,0 +1,372 @@
+"""Benefits HTTP API: thin controllers that parse, call one use case and shape the answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.openapi.spec import Example
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
+
+from benefits import services, views
+from benefits.schemas import (
+    EXAMPLE_ID,
+    ApplicationIn,
+    ApplicationOut,
+    AppraisalIn,
+    ApprovalCheckOut,
+    CaseOut,
+    CaseStatusChangeIn,
+    DecisionIn,
+    HouseholdIn,
+    HouseholdOut,
+    IncomeChangeIn,
+    InvestigationIn,
+    MemberIn,
+    MemberOut,
+    MemberUpdateIn,
+    ObjectionIn,
+    ObjectionResolutionIn,
+    ProblemOut,
+    PublicNoticeIn,
+    ReviewIn,
+    SecondApprovalIn,
+    StatusOut,
+)
+from kernel.auth import Role, requires
+from kernel.errors import InvalidInput, Problem
+from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.web import Ctx, Limit, Offset, problem_responses
+
+OFFICER = requires(Role.BENEFIT_OFFICER)
+OFFICER_OR_COUNSELLOR = requires(Role.BENEFIT_OFFICER, Role.COUNSELLOR)
+
+
+class HouseholdController(Controller):
+    path = "/api/v1/households"
+    tags = ["Households"]
+
+    @post(
+        "/",
+        guards=[OFFICER],
+        summary="Register a household with its members and incomes",
+        description="ID numbers are checked (GB 11643 MOD 11-2) and must agree with any stated "
+        "sex and birth date; a person already in another live household is refused.",
+        responses=problem_responses(400, 422),
+        sync_to_thread=True,
+    )
+    def create(self, ctx: Ctx, data: JSONBody[HouseholdIn]) -> HouseholdOut:
+        household = services.create_household(ctx, data)
+        return views.household_out(ctx.session, household)
+
+    @get(
+        "/{household_id:int}",
+        guards=[OFFICER_OR_COUNSELLOR],
+        summary="A household, its members (IDs masked) and current incomes",
+        responses=problem_responses(404),
+        sync_to_thread=True,
+    )
+    def read(self, ctx: Ctx, household_id: FromPath[int]) -> HouseholdOut:
+        return views.household_out(ctx.session, services.get_household(ctx.session, household_id))
+
+    @post(
+        "/{household_id:int}/members",
+        guards=[OFFICER],
+        summary="Add a member to a household",
+        responses=problem_responses(404, 422),
+        sync_to_thread=True,
+    )
+    def add_member(
+        self, ctx: Ctx, household_id: FromPath[int], data: JSONBody[MemberIn]
+    ) -> MemberOut:
+        member = services.add_member(ctx, household_id, data)
+        return views.member_out(member, [])
+
+
+class MemberController(Controller):
+    path = "/api/v1/members"
+    tags = ["Households"]
+
+    @patch(
+        "/{member_id:int}",
+        guards=[OFFICER_OR_COUNSELLOR],
+        summary="Record changed circumstances (health, caring, study, pregnancy, phone...)",
+        description="Circumstances drive the job-seeker duty and its exemptions.",
+        responses=problem_responses(404, 422),
+        sync_to_thread=True,
+    )
+    def update(
+        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[MemberUpdateIn]
+    ) -> MemberOut:
+        member = services.update_member(ctx, member_id, data)
+        return views.member_out(member, [])
+
+    @post(
+        "/{member_id:int}/incomes",
+        guards=[OFFICER],
+        summary="Record a member's new monthly income from one source",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def change_income(
+        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[IncomeChangeIn]
+    ) -> MemberOut:
+        services.change_income(ctx, member_id, data)
+        member = services.get_member(ctx.session, member_id)
+        household = views.household_out(
+            ctx.session, services.get_household(ctx.session, member.household_id)
+        )
+        return next(m for m in household.members if m.id == member_id)
+
+
+class ApplicationController(Controller):
+    path = "/api/v1/applications"
+    tags = ["Applications"]
+
+    @post(
+        "/",
+        guards=[OFFICER],
+        summary="Open an application for a registered household",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def create(self, ctx: Ctx, data: JSONBody[ApplicationIn]) -> ApplicationOut:
+        return views.application_out(ctx.session, services.apply(ctx, data))
+
+    @get(
+        "/{application_id:int}",
+        guards=[OFFICER_OR_COUNSELLOR],
+        summary="An application with every procedure step and objection",
+        responses=problem_responses(404),
+        sync_to_thread=True,
+    )
+    def read(self, ctx: Ctx, application_id: FromPath[int]) -> ApplicationOut:
+        return views.application_out(
+            ctx.session, services.get_application(ctx.session, application_id)
+        )
+
+    @get(
+        "/{application_id:int}/checks",
+        guards=[OFFICER],
+        summary="Every problem that would stop approval today, and the entitlement",
+        responses=problem_responses(404),
+        sync_to_thread=True,
+    )
+    def checks(self, ctx: Ctx, application_id: FromPath[int]) -> ApprovalCheckOut:
+        application = services.get_application(ctx.session, application_id)
+        result = services.check_approval(
+            ctx, application, application.category_requested, ctx.today
+        )
+        return ApprovalCheckOut(
+            application_id=application_id,
+            approvable=not result.problems,
+            problems=[ProblemOut(**p.as_dict()) for p in result.problems],
+            entitlement=result.entitlement.explanation(),
+        )
+
+    @post(
+        "/{application_id:int}/investigation",
+        guards=[OFFICER],
+        summary="Record the home investigation (入户调查)",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def investigation(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[InvestigationIn]
+    ) -> ApplicationOut:
+        return views.application_out(
+            ctx.session, services.record_investigation(ctx, application_id, data)
+        )
+
+    @post(
+        "/{application_id:int}/appraisal",
+        guards=[OFFICER],
+        summary="Record the democratic appraisal (民主评议)",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def appraisal(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[AppraisalIn]
+    ) -> ApplicationOut:
+        return views.application_out(
+            ctx.session, services.record_appraisal(ctx, application_id, data)
+        )
+
+    @post(
+        "/{application_id:int}/public-notice",
+        guards=[OFFICER],
+        summary="Post the public notice (公示); it runs for the policy's number of days",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def public_notice(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[PublicNoticeIn]
+    ) -> ApplicationOut:
+        return views.application_out(
+            ctx.session, services.post_public_notice(ctx, application_id, data)
+        )
+
+    @post(
+        "/{application_id:int}/objections",
+        guards=[OFFICER],
+        summary="Record an objection received during the public notice",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def objection(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[ObjectionIn]
+    ) -> ApplicationOut:
+        services.record_objection(ctx, application_id, data)
+        return views.application_out(
+            ctx.session, services.get_application(ctx.session, application_id)
+        )
+
+    @post(
+        "/{application_id:int}/objections/{objection_id:int}/resolution",
+        guards=[OFFICER],
+        summary="Resolve an objection: upheld or not, with the finding",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def resolve(
+        self,
+        ctx: Ctx,
+        application_id: FromPath[int],
+        objection_id: FromPath[int],
+        data: JSONBody[ObjectionResolutionIn],
+    ) -> ApplicationOut:
+        services.resolve_objection(ctx, application_id, objection_id, data)
+        return views.application_out(
+            ctx.session, services.get_application(ctx.session, application_id)
+        )
+
+    @post(
+        "/{application_id:int}/decision",
+        guards=[OFFICER],
+        summary="Approve (all problems listed at once if it cannot be) or reject with a reason",
+        description="Approval opens an active benefit case. An official's close relative needs "
+        "a second approver (report 3): the application then awaits /second-approval.",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def decision(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
+    ) -> ApplicationOut:
+        return views.application_out(ctx.session, services.decide(ctx, application_id, data))
+
+    @post(
+        "/{application_id:int}/second-approval",
+        guards=[OFFICER],
+        summary="Second approver's decision (must be another officer)",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def second_approval(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[SecondApprovalIn]
+    ) -> ApplicationOut:
+        return views.application_out(
+            ctx.session, services.second_approval(ctx, application_id, data)
+        )
+
+
+class CaseController(Controller):
+    path = "/api/v1/cases"
+    tags = ["Cases"]
+
+    @get(
+        "/",
+        guards=[OFFICER_OR_COUNSELLOR],
+        summary="Cases, filtered by status, community or re-review due date",
+        sync_to_thread=True,
+        responses=problem_responses(),
+    )
+    def index(
+        self,
+        ctx: Ctx,
+        status: FromQuery[str | None] = None,
+        community: FromQuery[str | None] = None,
+        review_due_by: FromQuery[date | None] = None,
+        limit: Annotated[int, Limit] = 50,
+        offset: Annotated[int, Offset] = 0,
+    ) -> list[CaseOut]:
+        rows, _ = services.list_cases(
+            ctx.session,
+            status=status,
+            community=community,
+            review_due_by=review_due_by,
+            limit=limit,
+            offset=offset,
+        )
+        return [views.case_out(ctx.session, c, with_history=False) for c in rows]
+
+    @get(
+        "/{case_id:int}",
+        guards=[OFFICER_OR_COUNSELLOR],
+        summary="A case: status, amount, itemised explanation and full status history",
+        responses=problem_responses(404),
+        sync_to_thread=True,
+    )
+    def read(self, ctx: Ctx, case_id: FromPath[int]) -> CaseOut:
+        return views.case_out(ctx.session, services.get_case(ctx.session, case_id))
+
+    @post(
+        "/{case_id:int}/status",
+        guards=[OFFICER],
+        summary="Suspend, resume or terminate a case from a date, with a reason",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def change_status(
+        self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[CaseStatusChangeIn]
+    ) -> CaseOut:
+        return views.case_out(ctx.session, services.change_case_status(ctx, case_id, data))
+
+    @post(
+        "/{case_id:int}/reviews",
+        guards=[OFFICER],
+        summary="Re-review (动态管理): reassess on current incomes; continue or exit",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def review(self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[ReviewIn]) -> CaseOut:
+        return views.case_out(ctx.session, services.review_case(ctx, case_id, data))
+
+
+class StatusController(Controller):
+    path = "/api/v1/status"
+    tags = ["Status"]
+
+    @get(
+        "/{national_id:str}",
+        guards=[OFFICER],
+        summary="A person's benefit status: household, case, category, amount, since, why",
+        description="The benefit office's most frequent question. 404 for an unknown person, "
+        "422 for a malformed ID number.",
+        responses=problem_responses(404, 422),
+        sync_to_thread=True,
+    )
+    def status(
+        self,
+        ctx: Ctx,
+        national_id: Annotated[
+            str,
+            PathParameter(description="GB 11643 ID number", examples=[Example(value=EXAMPLE_ID)]),
+        ],
+    ) -> StatusOut:
+        try:
+            value = parse_national_id(national_id).value
+        except InvalidNationalId as exc:
+            raise InvalidInput(
+                [Problem("national_id", "national-id", reason) for reason in exc.reasons]
+            ) from exc
+        return views.status_out(services.status_of(ctx.session, value))
+
+
+CONTROLLERS = [
+    HouseholdController,
+    MemberController,
+    ApplicationController,
+    CaseController,
+    StatusController,
+]

@@ -1,0 +1,160 @@
+"""Benefit tables. Money is integer fen; dates are office calendar days; instants are UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from kernel.db import UTCDateTime
+
+
+class Household(SQLModel, table=True):
+    __tablename__ = "household"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme: str = Field(max_length=16)  # urban | rural
+    address: str = Field(max_length=300)
+    community: str = Field(max_length=120, index=True)  # 社区 / 村
+    township: str = Field(max_length=120, index=True)  # 乡镇 / 街道
+    bank_account: str | None = Field(default=None, max_length=40)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Member(SQLModel, table=True):
+    """A person in a household, with the circumstances the policy's duties and exemptions read."""
+
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("household_id", "national_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    name: str = Field(max_length=80)
+    national_id: str = Field(max_length=18, index=True)
+    sex: str = Field(max_length=8)  # derived from the ID and checked
+    birth_date: date  # derived from the ID and checked
+    relation: str = Field(max_length=16)  # head | spouse | child | parent | sibling | other
+    phone: str | None = Field(default=None, max_length=20, index=True)
+    language: str = Field(default="zh_CN", max_length=8)
+    work_capacity: str = Field(default="full", max_length=8)  # full | partial | none
+    disability: str = Field(default="none", max_length=8)  # none | mild | severe
+    serious_illness: bool = False
+    student: bool = False  # in full-time study
+    carer: bool = False  # cares full-time for a dependant
+    pregnant: bool = False
+    three_nos: bool = False  # no income, no work capacity, no legal supporter
+    official_relative: bool = False  # close relative of an official (report 3)
+    official_relative_note: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MemberIncome(SQLModel, table=True):
+    """A monthly income from one source, in force from a day until superseded."""
+
+    __tablename__ = "member_income"
+    __table_args__ = (Index("ix_member_income_current", "member_id", "source", "effective_to"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    source: str = Field(max_length=24)
+    monthly_amount_fen: int
+    effective_from: date
+    effective_to: date | None = None  # last day in force; None while current
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Application(SQLModel, table=True):
+    __tablename__ = "application"
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    kind: str = Field(default="new", max_length=16)
+    state: str = Field(max_length=32, index=True)
+    category_requested: str = Field(max_length=8)
+    documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    applied_on: date
+    appraisal_passed: bool | None = None
+    notice_starts_on: date | None = None
+    notice_last_day: date | None = None
+    second_approval_required: bool = False
+    first_approver: str | None = Field(default=None, max_length=160)
+    decided_on: date | None = None
+    decision_reason: str | None = Field(default=None, max_length=2000)
+    parameter_version: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApplicationStep(SQLModel, table=True):
+    """A record of one procedure step: home visit, appraisal, notice, decision."""
+
+    __tablename__ = "application_step"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    step: str = Field(max_length=32)
+    on: date
+    actor: str = Field(max_length=160)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Objection(SQLModel, table=True):
+    """An objection raised by a neighbour during the public notice (公示)."""
+
+    __tablename__ = "objection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    received_on: date
+    objector: str | None = Field(default=None, max_length=120)
+    text: str = Field(max_length=2000)
+    upheld: bool | None = None  # None while open
+    resolution: str | None = Field(default=None, max_length=2000)
+    resolved_on: date | None = None
+
+
+class BenefitCase(SQLModel, table=True):
+    """A household's running dibao. ``status`` and ``monthly_amount_fen`` mirror the open period."""
+
+    __tablename__ = "benefit_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    scheme: str = Field(max_length=16)
+    category: str = Field(max_length=8)
+    status: str = Field(max_length=24, index=True)
+    status_since: date
+    status_reason: str = Field(max_length=2000)
+    monthly_amount_fen: int  # paid now, given the status
+    entitled_amount_fen: int  # assessed entitlement, restored when the case becomes active
+    explanation: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    parameter_version: str = Field(max_length=64)
+    opened_on: date
+    next_review_on: date = Field(index=True)
+    closed_on: date | None = None
+
+
+class CaseStatusPeriod(SQLModel, table=True):
+    """Status history with effective dates: what the case was, from when, at what amount, why."""
+
+    __tablename__ = "case_status_period"
+    __table_args__ = (Index("ix_case_status_period_case_from", "case_id", "effective_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="benefit_case.id")
+    status: str = Field(max_length=24)
+    effective_from: date
+    effective_to: date | None = None  # last day; None while open
+    monthly_amount_fen: int
+    reason: str = Field(max_length=2000)
+    rule: str = Field(max_length=120)
+    parameter_version: str = Field(max_length=64)
+    actor: str = Field(max_length=160)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,477 @@
+"""Pure benefit rules: entitlement, the application procedure and case status transitions.
+
+No I/O here: rules take plain values (Decimal money, dates, parameter sets) and return results
+that carry their own explanation and the parameter version they used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from kernel.dates import add_months
+from kernel.errors import Problem
+from kernel.money import FEN, round_money, yuan_text
+from kernel.policy import ParameterSet, PolicyError
+
+ZERO = Decimal(0)
+
+
+class Scheme(StrEnum):
+    URBAN = "urban"
+    RURAL = "rural"
+
+
+# --- entitlement -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """How one category turns the household's situation into a per-person amount."""
+
+    code: str
+    method: str  # "standard" | "gap" | "fixed"
+    label: str = ""
+    factor: Decimal = Decimal(1)
+    amount: Decimal | None = None
+    requires: str | None = None  # a member circumstance the category presupposes
+
+    def describe(self) -> str:
+        if self.method == "standard":
+            return f"category {self.code}: the full standard per person"
+        if self.method == "gap":
+            return f"category {self.code}: the gap × {self.factor}"
+        return f"category {self.code}: a fixed {yuan_text(self.amount or ZERO)} yuan per person"
+
+
+@dataclass(frozen=True)
+class EntitlementParams:
+    version_id: str
+    scheme: Scheme
+    standard: Decimal
+    categories: dict[str, CategoryRule]
+    quantum: Decimal
+    rounding_mode: str
+
+    @classmethod
+    def from_policy(cls, params: ParameterSet, scheme: Scheme | str) -> EntitlementParams:
+        """Read report 1's categorised assistance for one scheme from a parameter set."""
+        scheme = Scheme(scheme)
+        categories: dict[str, CategoryRule] = {}
+        for spec in params.raw(f"benefits.{scheme.value}.categories"):
+            method = spec["method"]
+            if method not in ("standard", "gap", "fixed"):
+                raise PolicyError(f"category {spec['code']}: unknown method {method!r}")
+            if method == "fixed" and "amount" not in spec:
+                raise PolicyError(f"category {spec['code']}: a fixed category needs an amount")
+            categories[spec["code"]] = CategoryRule(
+                code=spec["code"],
+                method=method,
+                label=spec.get("label", ""),
+                factor=Decimal(str(spec.get("factor", "1"))),
+                amount=Decimal(str(spec["amount"])) if "amount" in spec else None,
+                requires=spec.get("requires"),
+            )
+        return cls(
+            version_id=params.version_id,
+            scheme=scheme,
+            standard=params.decimal(f"benefits.{scheme.value}.standard"),
+            categories=categories,
+            quantum=params.decimal("benefits.rounding.quantum"),
+            rounding_mode=params.text("benefits.rounding.mode"),
+        )
+
+
+@dataclass(frozen=True)
+class ExplanationLine:
+    item: str
+    value: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"item": self.item, "value": self.value, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    eligible: bool
+    scheme: Scheme
+    category: str
+    member_count: int
+    household_income: Decimal
+    per_capita_income: Decimal
+    standard: Decimal
+    per_person_amount: Decimal
+    monthly_amount: Decimal
+    parameter_version: str
+    lines: tuple[ExplanationLine, ...] = field(default_factory=tuple)
+
+    def explanation(self) -> dict[str, Any]:
+        return {
+            "eligible": self.eligible,
+            "scheme": self.scheme.value,
+            "category": self.category,
+            "member_count": self.member_count,
+            "monthly_amount": yuan_text(self.monthly_amount),
+            "parameter_version": self.parameter_version,
+            "lines": [line.as_dict() for line in self.lines],
+        }
+
+
+def assess_entitlement(
+    *,
+    scheme: Scheme | str,
+    category: str,
+    member_count: int,
+    incomes: Iterable[Decimal],
+    params: EntitlementParams,
+) -> Entitlement:
+    """The household's monthly dibao (report 1 categorised assistance, POLICY.md rule 1).
+
+    Eligible only while per-capita income is *below* the standard (report 4: a household whose
+    per-capita income reaches 150 yuan cannot receive dibao). Urban: A = standard, B = gap ×
+    1.3, C = gap, per covered person; rural: fixed amounts per person. The gap is computed for
+    the whole household, (standard × members − income) × factor, so no division is rounded
+    before the single rounding of the final amount by the policy's quantum and mode.
+    """
+    scheme = Scheme(scheme)
+    if member_count < 1:
+        raise ValueError("a household has at least one member")
+    rule = params.categories.get(category)
+    if rule is None:
+        raise ValueError(f"category {category!r} is not defined for the {scheme.value} scheme")
+    total = sum(incomes, ZERO)
+    per_capita = total / member_count
+    standard = params.standard
+    eligible = per_capita < standard
+    household_gap = max(standard * member_count - total, ZERO)
+
+    if rule.method == "standard":
+        raw = standard * member_count
+    elif rule.method == "gap":
+        raw = household_gap * rule.factor
+    else:
+        raw = (rule.amount or ZERO) * member_count
+    amount = round_money(raw, params.quantum, params.rounding_mode) if eligible else ZERO
+    per_person = raw / member_count
+
+    version = params.version_id
+    lines = [
+        ExplanationLine(
+            "household_income",
+            yuan_text(total),
+            f"total monthly income of the household's {member_count} member(s)",
+        ),
+        ExplanationLine(
+            "per_capita_income",
+            yuan_text(per_capita.quantize(FEN)),
+            f"{yuan_text(total)} ÷ {member_count}",
+        ),
+        ExplanationLine(
+            "standard",
+            yuan_text(standard),
+            f"{scheme.value} standard per person per month (benefits.{scheme.value}.standard, "
+            f"{version})",
+        ),
+    ]
+    if not eligible:
+        lines.append(
+            ExplanationLine(
+                "eligibility",
+                "not eligible",
+                f"per-capita income {yuan_text(per_capita.quantize(FEN))} is not below the "
+                f"standard {yuan_text(standard)} (report 4: reaching the standard ends dibao)",
+            )
+        )
+    else:
+        lines.append(
+            ExplanationLine(
+                "gap",
+                yuan_text((household_gap / member_count).quantize(FEN)),
+                "standard minus per-capita income (补差)",
+            )
+        )
+        lines.append(
+            ExplanationLine(
+                "category",
+                category,
+                f"{rule.describe()} ({rule.label}; report 1)" if rule.label else rule.describe(),
+            )
+        )
+        lines.append(
+            ExplanationLine(
+                "per_person_amount",
+                yuan_text(per_person.quantize(FEN)),
+                "amount per covered person before rounding",
+            )
+        )
+        lines.append(
+            ExplanationLine(
+                "monthly_amount",
+                yuan_text(amount),
+                f"per-person amount × {member_count}, rounded once to {params.quantum} yuan "
+                f"({params.rounding_mode}; benefits.rounding.*, {version})",
+            )
+        )
+    return Entitlement(
+        eligible=eligible,
+        scheme=scheme,
+        category=category,
+        member_count=member_count,
+        household_income=total,
+        per_capita_income=per_capita,
+        standard=standard,
+        per_person_amount=per_person,
+        monthly_amount=amount,
+        parameter_version=version,
+        lines=tuple(lines),
+    )
+
+
+# --- application procedure (POLICY.md rule 7) ------------------------------------------
+
+
+class ApplicationState(StrEnum):
+    APPLIED = "applied"
+    INVESTIGATED = "investigated"
+    APPRAISED = "appraised"
+    PUBLIC_NOTICE = "public_notice"
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+APPLICATION_TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = {
+    ApplicationState.APPLIED: frozenset({ApplicationState.INVESTIGATED, ApplicationState.REJECTED}),
+    ApplicationState.INVESTIGATED: frozenset(
+        {ApplicationState.APPRAISED, ApplicationState.REJECTED}
+    ),
+    ApplicationState.APPRAISED: frozenset(
+        {ApplicationState.PUBLIC_NOTICE, ApplicationState.REJECTED}
+    ),
+    ApplicationState.PUBLIC_NOTICE: frozenset(
+        {
+            ApplicationState.APPROVED,
+            ApplicationState.AWAITING_SECOND_APPROVAL,
+            ApplicationState.REJECTED,
+        }
+    ),
+    ApplicationState.AWAITING_SECOND_APPROVAL: frozenset(
+        {ApplicationState.APPROVED, ApplicationState.REJECTED}
+    ),
+    ApplicationState.APPROVED: frozenset(),
+    ApplicationState.REJECTED: frozenset(),
+}
+
+
+def application_transition_problem(current: str, target: str) -> Problem | None:
+    """The procedure runs in order: apply → investigate → appraise → notice → decide."""
+    allowed = APPLICATION_TRANSITIONS[ApplicationState(current)]
+    if ApplicationState(target) in allowed:
+        return None
+    nexts = ", ".join(sorted(s.value for s in allowed)) or "none (the application is closed)"
+    return Problem(
+        "state",
+        "application-procedure",
+        f"an application in state {current} cannot move to {target}; next steps: {nexts}",
+    )
+
+
+def notice_last_day(starts_on: date, days: int) -> date:
+    """A notice of N days starting on day S is posted S … S+N-1 (report 1: 公示三天)."""
+    return starts_on + timedelta(days=days - 1)
+
+
+@dataclass(frozen=True)
+class ApprovalFacts:
+    entitlement: Entitlement
+    documents: frozenset[str]
+    required_documents: frozenset[str]
+    appraisal_passed: bool | None
+    notice_last_day: date | None
+    decided_on: date
+    open_objections: int
+    upheld_objections: int
+    member_circumstances: frozenset[str]
+    category_rule: CategoryRule | None
+
+
+def approval_problems(facts: ApprovalFacts) -> list[Problem]:
+    """Every reason the application cannot be approved today, all at once (POLICY.md rule 7)."""
+    problems: list[Problem] = []
+    ent = facts.entitlement
+    if not ent.eligible:
+        problems.append(
+            Problem(
+                "incomes",
+                "income-below-standard",
+                f"per-capita income {yuan_text(ent.per_capita_income.quantize(FEN))} is not below "
+                f"the {ent.scheme.value} standard {yuan_text(ent.standard)} "
+                f"({ent.parameter_version})",
+            )
+        )
+    for missing in sorted(facts.required_documents - facts.documents):
+        problems.append(Problem("documents", "documents-complete", f"document missing: {missing}"))
+    if facts.appraisal_passed is False:
+        problems.append(
+            Problem("appraisal", "democratic-appraisal", "the democratic appraisal did not pass")
+        )
+    if facts.notice_last_day is None:
+        problems.append(
+            Problem("public_notice", "public-notice", "the public notice has not been posted")
+        )
+    elif facts.decided_on <= facts.notice_last_day:
+        problems.append(
+            Problem(
+                "public_notice",
+                "public-notice",
+                f"the public notice runs until {facts.notice_last_day.isoformat()}; "
+                "decide from the day after",
+            )
+        )
+    if facts.open_objections:
+        problems.append(
+            Problem(
+                "objections",
+                "objections-resolved",
+                f"{facts.open_objections} objection(s) to the public notice are not resolved",
+            )
+        )
+    if facts.upheld_objections:
+        problems.append(
+            Problem(
+                "objections",
+                "objections-resolved",
+                f"{facts.upheld_objections} objection(s) were upheld: re-investigate or reject",
+            )
+        )
+    rule = facts.category_rule
+    if rule is not None and rule.requires and rule.requires not in facts.member_circumstances:
+        problems.append(
+            Problem(
+                "category",
+                "category-conditions",
+                f"category {rule.code} is for households with a member who is "
+                f"{rule.requires.replace('_', '-')}; none is recorded",
+            )
+        )
+    return problems
+
+
+# --- benefit case status ----------------------------------------------------------------
+
+
+class CaseStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CONTINUATION_FULL = "continuation_full"
+    CONTINUATION_HALF = "continuation_half"
+    TERMINATED = "terminated"
+
+
+_RUNNING = frozenset(
+    {CaseStatus.ACTIVE, CaseStatus.CONTINUATION_FULL, CaseStatus.CONTINUATION_HALF}
+)
+CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.PENDING: frozenset({CaseStatus.ACTIVE, CaseStatus.TERMINATED}),
+    CaseStatus.ACTIVE: frozenset(
+        {
+            CaseStatus.SUSPENDED,
+            CaseStatus.CONTINUATION_FULL,
+            CaseStatus.CONTINUATION_HALF,
+            CaseStatus.TERMINATED,
+        }
+    ),
+    CaseStatus.SUSPENDED: frozenset({CaseStatus.ACTIVE, CaseStatus.TERMINATED}),
+    CaseStatus.CONTINUATION_FULL: _RUNNING | {CaseStatus.SUSPENDED, CaseStatus.TERMINATED},
+    CaseStatus.CONTINUATION_HALF: _RUNNING | {CaseStatus.SUSPENDED, CaseStatus.TERMINATED},
+    CaseStatus.TERMINATED: frozenset(),
+}
+
+
+def case_transition_problem(current: str, target: str) -> Problem | None:
+    if CaseStatus(target) in CASE_TRANSITIONS[CaseStatus(current)] and current != target:
+        return None
+    return Problem(
+        "status",
+        "case-status",
+        f"a case that is {current} cannot become {target}",
+    )
+
+
+def next_review_on(from_day: date, scheme: Scheme | str, params: ParameterSet) -> date:
+    """Dynamic management (report 1): urban cases re-reviewed twice a year, rural once."""
+    months = params.int(f"benefits.re_review.{Scheme(scheme).value}_months")
+    return add_months(from_day, months)
+
+
+def needs_second_approver(official_relative_flags: Sequence[bool]) -> bool:
+    """Report 3 (干部近亲属备案): an official's close relative's case is decided by two people."""
+    return any(official_relative_flags)
+
+
+# --- household input consistency ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberIdentity:
+    national_id: str  # already shape- and check-digit-validated
+    sex: str | None
+    birth_date: date | None
+    relation: str
+
+
+def household_input_problems(members: Sequence[MemberIdentity], today: date) -> list[Problem]:
+    """Inconsistencies a schema cannot see: the ID against stated sex and birth date, the same
+    person twice, more than one head, a birth date after today."""
+    from kernel.national_id import parse_national_id
+
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    heads = 0
+    for index, member in enumerate(members):
+        where = f"members.{index}"
+        decoded = parse_national_id(member.national_id)
+        if member.sex is not None and member.sex != decoded.sex:
+            problems.append(
+                Problem(
+                    f"{where}.sex",
+                    "id-agrees",
+                    f"sex {member.sex} disagrees with the ID, which encodes {decoded.sex}",
+                )
+            )
+        if member.birth_date is not None and member.birth_date != decoded.birth_date:
+            problems.append(
+                Problem(
+                    f"{where}.birth_date",
+                    "id-agrees",
+                    f"birth date {member.birth_date.isoformat()} disagrees with the ID, "
+                    f"which encodes {decoded.birth_date.isoformat()}",
+                )
+            )
+        if decoded.birth_date > today:
+            problems.append(
+                Problem(
+                    f"{where}.national_id", "id-plausible", "the ID's birth date is after today"
+                )
+            )
+        if member.national_id in seen:
+            problems.append(
+                Problem(
+                    f"{where}.national_id",
+                    "one-person-once",
+                    f"the same ID is given for members {seen[member.national_id]} and {index}",
+                )
+            )
+        seen.setdefault(member.national_id, index)
+        heads += member.relation == "head"
+    if heads > 1:
+        problems.append(
+            Problem("members", "one-head", f"a household has one head; {heads} were given")
+        )
+    return problems

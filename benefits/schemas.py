@@ -1,0 +1,382 @@
+"""Request and response shapes of the benefits API (non-table SQLModels, so validation runs)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from kernel.national_id import InvalidNationalId, parse_national_id
+
+Relation = Literal["head", "spouse", "child", "parent", "sibling", "grandchild", "other"]
+WorkCapacity = Literal["full", "partial", "none"]
+Disability = Literal["none", "mild", "severe"]
+IncomeSource = Literal[
+    "wages", "business", "agriculture", "pension", "support", "rent", "transfer", "other"
+]
+DocumentKind = Literal[
+    "household_register",
+    "identity_cards",
+    "income_statement",
+    "disability_certificate",
+    "medical_records",
+    "enrolment_certificate",
+    "other",
+]
+MAX_MONTHLY_INCOME = Decimal("100000")  # beyond this a monthly income is a typing error
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+
+EXAMPLE_ID = "341125198703150020"
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """Mainland mobiles become +86…; other numbers must already be E.164."""
+    if value is None:
+        return None
+    compact = re.sub(r"[\s-]", "", value)
+    if match := _MOBILE.match(compact):
+        return "+86" + match.group(1)
+    if _E164.match(compact):
+        return compact
+    raise ValueError("phone must be a mainland mobile (11 digits) or an E.164 number")
+
+
+def checked_national_id(value: str) -> str:
+    try:
+        return parse_national_id(value, today=datetime.now(UTC).date()).value
+    except InvalidNationalId as exc:
+        raise ValueError("invalid national ID: " + "; ".join(exc.reasons)) from exc
+
+
+class IncomeIn(SQLModel):
+    source: IncomeSource = Field(schema_extra={"examples": ["wages"]})
+    monthly_amount: Decimal = Field(
+        ge=0,
+        le=MAX_MONTHLY_INCOME,
+        max_digits=8,
+        decimal_places=2,
+        description="Yuan per month, a decimal string",
+        schema_extra={"examples": ["300.00"]},
+    )
+
+
+class IncomeChangeIn(IncomeIn):
+    effective_from: date = Field(schema_extra={"examples": ["2026-03-01"]})
+
+
+class MemberIn(SQLModel):
+    name: str = Field(min_length=1, max_length=80, schema_extra={"examples": ["王秀英"]})
+    national_id: str = Field(
+        description="GB 11643 citizen ID (18 characters, MOD 11-2 check character)",
+        schema_extra={"examples": [EXAMPLE_ID]},
+    )
+    sex: Literal["male", "female"] | None = Field(
+        default=None, description="If given, must agree with the ID"
+    )
+    birth_date: date | None = Field(default=None, description="If given, must agree with the ID")
+    relation: Relation = Field(schema_extra={"examples": ["head"]})
+    phone: str | None = Field(default=None, schema_extra={"examples": ["13912345678"]})
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    work_capacity: WorkCapacity = "full"
+    disability: Disability = "none"
+    serious_illness: bool = False
+    student: bool = False
+    carer: bool = False
+    pregnant: bool = False
+    three_nos: bool = False
+    official_relative: bool = Field(
+        default=False, description="Close relative of an official (report 3: filed, two approvers)"
+    )
+    official_relative_note: str | None = Field(default=None, max_length=300)
+    incomes: list[IncomeIn] = Field(default_factory=list, max_length=10)
+
+    @field_validator("national_id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        return checked_national_id(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _valid_phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value)
+
+
+class HouseholdIn(SQLModel):
+    scheme: Literal["urban", "rural"] = Field(schema_extra={"examples": ["urban"]})
+    address: str = Field(
+        min_length=1, max_length=300, schema_extra={"examples": ["城关镇东街12号"]}
+    )
+    community: str = Field(min_length=1, max_length=120, schema_extra={"examples": ["东街社区"]})
+    township: str = Field(min_length=1, max_length=120, schema_extra={"examples": ["定城镇"]})
+    bank_account: str | None = Field(
+        default=None,
+        description="Bank card or account number, 10-30 digits",
+        schema_extra={"examples": ["6228480010012345678"]},
+    )
+    members: list[MemberIn] = Field(min_length=1, max_length=20)
+
+    @field_validator("bank_account")
+    @classmethod
+    def _valid_account(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{10,30}", value):
+            raise ValueError("bank account must be 10-30 digits")
+        return value
+
+
+class MemberUpdateIn(SQLModel):
+    """Changed circumstances; fields left out stay as they are."""
+
+    phone: str | None = None
+    language: Literal["zh_CN", "en"] | None = None
+    work_capacity: WorkCapacity | None = None
+    disability: Disability | None = None
+    serious_illness: bool | None = None
+    student: bool | None = None
+    carer: bool | None = None
+    pregnant: bool | None = None
+    three_nos: bool | None = None
+    official_relative: bool | None = None
+    official_relative_note: str | None = Field(default=None, max_length=300)
+
+    @field_validator("phone")
+    @classmethod
+    def _valid_phone(cls, value: str | None) -> str | None:
+        return normalise_phone(value)
+
+
+class IncomeOut(SQLModel):
+    source: str
+    monthly_amount: str = Field(schema_extra={"examples": ["300.00"]})
+    effective_from: date
+
+
+class MemberOut(SQLModel):
+    id: int
+    name: str
+    national_id_masked: str = Field(schema_extra={"examples": ["3411**********0020"]})
+    sex: str
+    birth_date: date
+    relation: str
+    phone: str | None
+    language: str
+    work_capacity: str
+    disability: str
+    serious_illness: bool
+    student: bool
+    carer: bool
+    pregnant: bool
+    three_nos: bool
+    official_relative: bool
+    incomes: list[IncomeOut]
+
+
+class HouseholdOut(SQLModel):
+    id: int
+    scheme: str
+    address: str
+    community: str
+    township: str
+    members: list[MemberOut]
+
+
+class ApplicationIn(SQLModel):
+    household_id: int = Field(schema_extra={"examples": [1]})
+    category_requested: str = Field(
+        min_length=1,
+        max_length=8,
+        description="A category of the household's scheme",
+        schema_extra={"examples": ["C"]},
+    )
+    documents: list[DocumentKind] = Field(
+        default_factory=list,
+        schema_extra={"examples": [["household_register", "identity_cards", "income_statement"]]},
+    )
+    applied_on: date | None = Field(default=None, description="Defaults to today")
+
+
+class InvestigationIn(SQLModel):
+    visited_on: date = Field(schema_extra={"examples": ["2026-03-02"]})
+    visitors: list[str] = Field(
+        min_length=1, max_length=5, schema_extra={"examples": [["李明", "赵芳"]]}
+    )
+    findings: str = Field(
+        min_length=1,
+        max_length=4000,
+        schema_extra={"examples": ["两居室, 无大件家电; 收入与申报一致"]},
+    )
+    incomes_confirmed: bool = True
+
+
+class AppraisalIn(SQLModel):
+    held_on: date = Field(schema_extra={"examples": ["2026-03-05"]})
+    passed: bool = True
+    votes_for: int = Field(ge=0, le=200, schema_extra={"examples": [7]})
+    votes_against: int = Field(ge=0, le=200, schema_extra={"examples": [0]})
+    notes: str = Field(default="", max_length=4000)
+
+
+class PublicNoticeIn(SQLModel):
+    starts_on: date = Field(schema_extra={"examples": ["2026-03-06"]})
+    place: str = Field(
+        min_length=1, max_length=200, schema_extra={"examples": ["东街社区政务公开栏"]}
+    )
+
+
+class ObjectionIn(SQLModel):
+    received_on: date = Field(schema_extra={"examples": ["2026-03-07"]})
+    objector: str | None = Field(default=None, max_length=120)
+    text: str = Field(
+        min_length=1, max_length=2000, schema_extra={"examples": ["该户有经营性收入未申报"]}
+    )
+
+
+class ObjectionResolutionIn(SQLModel):
+    upheld: bool
+    resolution: str = Field(
+        min_length=1, max_length=2000, schema_extra={"examples": ["经核实, 该店铺已于去年关闭"]}
+    )
+    resolved_on: date = Field(schema_extra={"examples": ["2026-03-08"]})
+
+
+class DecisionIn(SQLModel):
+    approve: bool = Field(schema_extra={"examples": [True]})
+    category: str | None = Field(
+        default=None, max_length=8, description="Final category; defaults to the requested one"
+    )
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Required when rejecting: the written reason sent to the applicant",
+        schema_extra={"examples": ["符合城市低保条件"]},
+    )
+    decided_on: date | None = Field(default=None, description="Defaults to today")
+
+
+class SecondApprovalIn(SQLModel):
+    approve: bool
+    reason: str = Field(default="", max_length=2000)
+
+
+class StepOut(SQLModel):
+    step: str
+    on: date
+    actor: str
+    details: dict[str, Any]
+
+
+class ObjectionOut(SQLModel):
+    id: int
+    received_on: date
+    objector: str | None
+    text: str
+    upheld: bool | None
+    resolution: str | None
+    resolved_on: date | None
+
+
+class ProblemOut(SQLModel):
+    field: str | None
+    rule: str
+    message: str
+
+
+class ApplicationOut(SQLModel):
+    id: int
+    household_id: int
+    state: str
+    category_requested: str
+    documents: list[str]
+    applied_on: date
+    notice_starts_on: date | None
+    notice_last_day: date | None
+    second_approval_required: bool
+    decided_on: date | None
+    decision_reason: str | None
+    parameter_version: str | None
+    case_id: int | None
+    steps: list[StepOut]
+    objections: list[ObjectionOut]
+
+
+class ApprovalCheckOut(SQLModel):
+    application_id: int
+    approvable: bool
+    problems: list[ProblemOut]
+    entitlement: dict[str, Any]
+
+
+class CaseStatusChangeIn(SQLModel):
+    status: Literal["active", "suspended", "terminated"] = Field(
+        schema_extra={"examples": ["suspended"]}
+    )
+    effective_from: date = Field(schema_extra={"examples": ["2026-05-01"]})
+    reason: str = Field(
+        min_length=2, max_length=2000, schema_extra={"examples": ["户主外出务工, 收入待核实"]}
+    )
+
+
+class ReviewIn(SQLModel):
+    reviewed_on: date = Field(schema_extra={"examples": ["2026-09-01"]})
+    notes: str = Field(default="", max_length=4000)
+
+
+class PeriodOut(SQLModel):
+    status: str
+    effective_from: date
+    effective_to: date | None
+    monthly_amount: str
+    reason: str
+    rule: str
+    parameter_version: str
+    actor: str
+
+
+class CaseOut(SQLModel):
+    id: int
+    household_id: int
+    application_id: int
+    scheme: str
+    category: str
+    status: str
+    status_since: date
+    status_reason: str
+    monthly_amount: str = Field(schema_extra={"examples": ["150.00"]})
+    currency: str = "CNY"
+    explanation: dict[str, Any]
+    parameter_version: str
+    opened_on: date
+    next_review_on: date
+    history: list[PeriodOut]
+
+
+class StatusOut(SQLModel):
+    """The answer to a benefit office's status check."""
+
+    national_id_masked: str = Field(schema_extra={"examples": ["3411**********0020"]})
+    name: str = Field(schema_extra={"examples": ["王秀英"]})
+    household_id: int
+    community: str
+    township: str
+    scheme: str
+    case_id: int | None
+    status: str = Field(
+        description="Case status, or the application state while no case exists",
+        schema_extra={"examples": ["active"]},
+    )
+    category: str | None = Field(schema_extra={"examples": ["C"]})
+    monthly_amount: str = Field(
+        description="Household's current monthly amount, yuan",
+        schema_extra={"examples": ["150.00"]},
+    )
+    currency: str = "CNY"
+    since: date | None
+    why: str = Field(
+        schema_extra={"examples": ["approved: per-capita income 100.00 below standard 150.00"]}
+    )
+    next_review_on: date | None
+    parameter_version: str | None = Field(schema_extra={"examples": ["county-pilot@2020.1"]})

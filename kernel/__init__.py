@@ -1,0 +1,1 @@
+"""Shared kernel: what every bounded context may import (and nothing else may be imported here)."""

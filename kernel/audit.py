@@ -1,0 +1,38 @@
+"""Append an audit record in the caller's transaction: the record and the change land together."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from kernel.auth import Principal
+from kernel.models import AuditRecord
+
+
+def record(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    entity: str,
+    entity_id: int | str,
+    action: str,
+    reason: str = "",
+    parameter_version: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    entry = AuditRecord(
+        at=at,
+        actor=actor.label,
+        actor_role=actor.role.value,
+        entity=entity,
+        entity_id=str(entity_id),
+        action=action,
+        reason=reason,
+        parameter_version=parameter_version,
+        details=details or {},
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,132 @@
+"""Who is calling: principals, roles, API tokens and role guards.
+
+Tokens are bearer secrets stored as SHA-256 hashes. The middleware turns a token into a
+``Principal``; human sign-in for pages will produce the same ``Principal`` from a session, so
+guards and services never care which door a person came through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from kernel.models import ApiToken
+
+TOKEN_PREFIX = "wb_"
+
+
+class Role(StrEnum):
+    COUNSELLOR = "counsellor"
+    BENEFIT_OFFICER = "benefit_officer"
+    TRAINING_PROVIDER = "training_provider"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "token" now; "user" when pages sign people in
+    id: int
+    name: str
+    role: Role
+    provider_id: int | None = None
+    office: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.id}:{self.name}"
+
+
+SYSTEM = Principal(kind="system", id=0, name="workbridge", role=Role.ADMIN)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def issue_token(
+    session: Session,
+    *,
+    role: Role,
+    name: str,
+    now: datetime,
+    provider_id: int | None = None,
+    office: str | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token; the raw secret is returned once and never stored."""
+    if role is Role.TRAINING_PROVIDER and provider_id is None:
+        raise ValueError("a training_provider token must be bound to one provider")
+    if role is not Role.TRAINING_PROVIDER and provider_id is not None:
+        raise ValueError("only training_provider tokens are bound to a provider")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        role=role.value,
+        provider_id=provider_id,
+        office=office,
+        token_hash=hash_token(raw),
+        prefix=raw[:10],
+        created_at=now,
+    )
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def principal_for_token(session: Session, raw: str) -> Principal | None:
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).first()
+    if token is None or token.revoked_at is not None or token.id is None:
+        return None
+    return Principal(
+        kind="token",
+        id=token.id,
+        name=token.name,
+        role=Role(token.role),
+        provider_id=token.provider_id,
+        office=token.office,
+    )
+
+
+class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    """``Authorization: Bearer wb_…`` → ``request.user`` is a Principal; otherwise 401."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise NotAuthorizedException("an API token is required: Authorization: Bearer <token>")
+        engine: Engine = connection.app.state.engine
+        with Session(engine) as session:
+            principal = principal_for_token(session, raw.strip())
+        if principal is None:
+            raise NotAuthorizedException("the API token is unknown or revoked")
+        return AuthenticationResult(user=principal, auth=principal.id)
+
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def requires(*roles: Role) -> Guard:
+    """A guard admitting only the given roles (403 otherwise)."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.user
+        if not isinstance(user, Principal) or user.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise PermissionDeniedException(f"this action needs one of the roles: {names}")
+
+    return guard

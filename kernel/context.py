@@ -1,0 +1,24 @@
+"""What a use case needs besides its inputs: a session, who acts, when, and the policy book."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from kernel.auth import Principal
+from kernel.policy import ParameterSet, PolicyBook
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    session: Session
+    actor: Principal
+    now: datetime  # aware UTC instant of the call
+    today: date  # calendar day at the office
+    policy: PolicyBook
+
+    def params(self, on: date | None = None) -> ParameterSet:
+        """The parameter version in force on ``on`` (default: today)."""
+        return self.policy.at(on or self.today)

@@ -1,0 +1,137 @@
+"""One error shape for every 4xx: RFC 9457 problem details listing every problem at once.
+
+Rules return lists of ``Problem`` (field, rule, message) rather than raising on the first, so a
+counsellor sees everything wrong with a form in one answer (the pfml lesson in ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str | None
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class DomainError(Exception):
+    status = 422
+    title = "The request breaks a rule"
+    slug = "invalid"
+
+    def __init__(self, problems: list[Problem] | Problem | str, *, title: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(None, self.slug, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = problems
+        if title:
+            self.title = title
+        super().__init__("; ".join(p.message for p in problems))
+
+
+class InvalidInput(DomainError):
+    status = 422
+    title = "The request has invalid fields"
+    slug = "invalid-input"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "The request conflicts with the current state"
+    slug = "conflict"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+def problem_response(
+    status: int, title: str, slug: str, problems: list[Problem], detail: str | None = None
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"https://workbridge.example/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail or "; ".join(p.message for p in problems) or title,
+        "problems": [p.as_dict() for p in problems],
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _domain_error(_: Request, exc: DomainError) -> Response[dict[str, Any]]:
+    return problem_response(exc.status, exc.title, exc.slug, exc.problems)
+
+
+def _validation_error(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    problems: list[Problem] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            field = item.get("key") or item.get("source")
+            message = str(item.get("message", "invalid value"))
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            problems.append(Problem(field, "schema", message))
+    if not problems:
+        problems.append(Problem(None, "schema", exc.detail or "the request body is malformed"))
+    malformed = not extra  # the body could not be parsed at all
+    status = 400 if malformed else 422
+    title = "The request is malformed" if malformed else "The request has invalid fields"
+    return problem_response(status, title, "invalid-input", problems)
+
+
+def _http_error(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    slug = {
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not-found",
+        405: "method-not-allowed",
+    }.get(exc.status_code, "http-error")
+    detail = exc.detail or "error"
+    return problem_response(exc.status_code, detail, slug, [Problem(None, slug, detail)])
+
+
+def _unexpected(_: Request, exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error", exc_info=exc)
+    return problem_response(
+        500, "Internal error", "internal", [Problem(None, "internal", "an unexpected error")]
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    NotAuthorizedException: _http_error,
+    PermissionDeniedException: _http_error,
+    NotFoundException: _http_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

@@ -1,0 +1,47 @@
+"""Tables of the shared kernel: API tokens and the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from kernel.db import UTCDateTime
+
+
+class ApiToken(SQLModel, table=True):
+    """A machine credential. Only a SHA-256 of the secret is kept; the secret is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    role: str = Field(max_length=32, index=True)
+    provider_id: int | None = Field(default=None, index=True)
+    office: str | None = Field(default=None, max_length=120)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Who changed what, when, why and under which parameter version.
+
+    Append-only: database triggers (see the foundation migration) refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    actor: str = Field(max_length=160)
+    actor_role: str = Field(max_length=32)
+    entity: str = Field(max_length=64)
+    entity_id: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    reason: str = Field(default="", max_length=2000)
+    parameter_version: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,126 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL when
+WORKBRIDGE_DATABASE_URL points at one), a fixed clock, the app, a client and role tokens."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import Engine, create_engine, inspect, text
+
+from kernel.auth import Role, issue_token
+from kernel.clock import FixedClock
+from kernel.db import make_engine, session_scope
+from kernel.settings import Settings, normalise_database_url
+from workbridge import migrations
+from workbridge.app import create_app
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PG_URL = normalise_database_url(os.environ.get("WORKBRIDGE_DATABASE_URL", ""))
+ON_POSTGRES = PG_URL.startswith("postgresql")
+
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL ' + PG_URL.split('@')[-1] if ON_POSTGRES else 'SQLite'}"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the Alembic head: the migrations themselves build every test's schema."""
+    if ON_POSTGRES:
+        _reset_postgres(PG_URL)
+        migrations.upgrade(PG_URL, quiet=True)
+        return PG_URL
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    migrations.upgrade(f"sqlite:///{template}", quiet=True)
+    return str(template)
+
+
+@pytest.fixture
+def database_url(migrated: str, tmp_path: Path) -> str:
+    if ON_POSTGRES:
+        engine = create_engine(migrated)
+        tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+        with engine.begin() as connection:
+            # TRUNCATE fires no row triggers, so the append-only audit log can be emptied here.
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return migrated
+    target = tmp_path / "workbridge.db"
+    shutil.copyfile(migrated, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 2, 20, 9, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> Litestar:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+def engine(app: Litestar) -> Engine:
+    return app.state.engine
+
+
+@pytest.fixture
+def client(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class Tokens:
+    """Role → raw token, plus a second benefit officer for four-eyes decisions."""
+
+    def __init__(self, engine: Engine, now: datetime) -> None:
+        self.raw: dict[str, str] = {}
+        with session_scope(engine) as session:
+            for role in Role:
+                provider = 1 if role is Role.TRAINING_PROVIDER else None
+                _, raw = issue_token(
+                    session, role=role, name=f"test {role.value}", now=now, provider_id=provider
+                )
+                self.raw[role.value] = raw
+            _, self.raw["benefit_officer_2"] = issue_token(
+                session, role=Role.BENEFIT_OFFICER, name="second officer", now=now
+            )
+
+    def headers(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.raw[role]}"}
+
+
+@pytest.fixture
+def tokens(engine: Engine, clock: FixedClock) -> Tokens:
+    return Tokens(engine, clock.now())
+
+
+@pytest.fixture
+def officer(tokens: Tokens) -> dict[str, str]:
+    return tokens.headers("benefit_officer")
+
+
+def fresh_engine(url: str) -> Engine:
+    return make_engine(url)

@@ -1,0 +1,91 @@
+"""Tokens and roles: 401 without a valid token, 403 for the wrong role, on every endpoint."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from kernel.auth import hash_token
+from support import household, member
+
+ENDPOINTS = [
+    ("POST", "/api/v1/households", {"benefit_officer"}),
+    ("GET", "/api/v1/households/1", {"benefit_officer", "counsellor"}),
+    ("POST", "/api/v1/households/1/members", {"benefit_officer"}),
+    ("PATCH", "/api/v1/members/1", {"benefit_officer", "counsellor"}),
+    ("POST", "/api/v1/members/1/incomes", {"benefit_officer"}),
+    ("POST", "/api/v1/applications", {"benefit_officer"}),
+    ("GET", "/api/v1/applications/1", {"benefit_officer", "counsellor"}),
+    ("GET", "/api/v1/applications/1/checks", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/investigation", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/appraisal", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/public-notice", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/objections", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/objections/1/resolution", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/decision", {"benefit_officer"}),
+    ("POST", "/api/v1/applications/1/second-approval", {"benefit_officer"}),
+    ("GET", "/api/v1/cases", {"benefit_officer", "counsellor"}),
+    ("GET", "/api/v1/cases/1", {"benefit_officer", "counsellor"}),
+    ("POST", "/api/v1/cases/1/status", {"benefit_officer"}),
+    ("POST", "/api/v1/cases/1/reviews", {"benefit_officer"}),
+    ("GET", "/api/v1/status/11010519491231002X", {"benefit_officer"}),
+    ("GET", "/api/v1/policy", {"benefit_officer", "counsellor", "training_provider", "admin"}),
+]
+ROLES = ["counsellor", "benefit_officer", "training_provider", "admin"]
+
+
+def test_every_api_route_is_in_the_access_table(app) -> None:
+    routes = {
+        (method, route.path)
+        for route in app.routes
+        for method in getattr(route, "methods", ())
+        if route.path.startswith("/api/") and method not in ("HEAD", "OPTIONS")
+    }
+
+    def shape(path: str) -> str:
+        parts = path.rstrip("/").split("/")
+        return "/".join("{x}" if p.startswith("{") or p[:1].isdigit() else p for p in parts)
+
+    assert {(m, shape(p)) for m, p in routes} == {(m, shape(p)) for m, p, _ in ENDPOINTS}
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS)
+def test_roles_and_tokens(client, tokens, method, path, allowed) -> None:
+    assert client.request(method, path).status_code == 401
+    assert (
+        client.request(method, path, headers={"Authorization": "Bearer wb_nonsense"}).status_code
+        == 401
+    )
+    assert client.request(method, path, headers={"Authorization": "Basic abc"}).status_code == 401
+    for role in ROLES:
+        status = client.request(method, path, headers=tokens.headers(role), json={}).status_code
+        if role in allowed:
+            assert status not in (401, 403), (role, status)
+        else:
+            assert status == 403, (role, status)
+
+
+def test_a_revoked_token_is_refused(client, tokens, engine) -> None:
+    raw = tokens.raw["benefit_officer"]
+    assert client.get("/api/v1/cases", headers=tokens.headers("benefit_officer")).status_code == 200
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE api_token SET revoked_at = :now WHERE token_hash = :hash"),
+            {"now": datetime.now(UTC).replace(tzinfo=None), "hash": hash_token(raw)},
+        )
+    assert client.get("/api/v1/cases", headers=tokens.headers("benefit_officer")).status_code == 401
+
+
+def test_tokens_are_stored_only_as_hashes(tokens, engine) -> None:
+    with engine.connect() as connection:
+        stored = [row[0] for row in connection.execute(text("SELECT token_hash FROM api_token"))]
+    assert all(len(h) == 64 for h in stored)
+    assert not set(tokens.raw.values()) & set(stored)
+
+
+def test_counsellor_reads_but_cannot_create(client, tokens) -> None:
+    response = client.post(
+        "/api/v1/households", json=household(member()), headers=tokens.headers("counsellor")
+    )
+    assert response.status_code == 403
+    assert response.json()["problems"][0]["rule"] == "forbidden"

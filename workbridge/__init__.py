@@ -1,0 +1,1 @@
+"""Composition root: the app, the CLI, scheduling and the wiring between contexts."""

@@ -1,0 +1,87 @@
+"""create_app(): settings, database, clock and policy in; a Litestar application out."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
+from kernel.auth import TokenAuthenticationMiddleware
+from kernel.clock import Clock, SystemClock
+from kernel.db import make_engine
+from kernel.errors import EXCEPTION_HANDLERS
+from kernel.national_id import MaskNationalIdsFilter
+from kernel.policy import load_profile
+from kernel.settings import Settings
+from kernel.web import provide_context
+from workbridge.system import PolicyController, health
+
+OPENAPI_DESCRIPTION = """
+Workbridge runs dibao (minimum living guarantee) cases from application to payment and helps
+working-age recipients into work without leaving them worse off.
+
+Authenticate with `Authorization: Bearer <token>` (tokens per role: `workbridge tokens create`).
+Money is a decimal string in yuan (CNY). Errors are RFC 9457 problem details that list every
+problem at once; a request that gets a 4xx has written nothing.
+"""
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not any(isinstance(f, MaskNationalIdsFilter) for f in root.filters):
+        root.addFilter(MaskNationalIdsFilter())
+    for handler in root.handlers:
+        if not any(isinstance(f, MaskNationalIdsFilter) for f in handler.filters):
+            handler.addFilter(MaskNationalIdsFilter())
+    root.setLevel(level)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings.database_url)
+    policy = load_profile(settings.policy_profile)
+
+    def dispose() -> None:
+        engine.dispose()
+
+    return Litestar(
+        route_handlers=[health, PolicyController, *BENEFIT_CONTROLLERS],
+        dependencies={"ctx": Provide(provide_context)},
+        middleware=[
+            DefineMiddleware(TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$"])
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "clock": clock or SystemClock(),
+                "policy": policy,
+            }
+        ),
+        on_shutdown=[dispose],
+        openapi_config=OpenAPIConfig(
+            title="Workbridge",
+            version=version("workbridge"),
+            description=OPENAPI_DESCRIPTION,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="A Workbridge API token (wb_…)"
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+    )

@@ -1,0 +1,239 @@
+"""The ``workbridge`` command: serve, migrate, load demo data, manage tokens, show the policy."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from kernel.auth import Role, issue_token
+from kernel.clock import SystemClock, office_today
+from kernel.db import make_engine, session_scope
+from kernel.models import ApiToken
+from kernel.policy import PolicyError, available_profiles, load_profile
+from kernel.settings import Settings
+
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def masked_log_config(base: dict) -> dict:
+    """uvicorn's logging, with ID numbers masked in every handler (access paths carry them)."""
+    import copy
+
+    config = copy.deepcopy(base)
+    config.setdefault("filters", {})["mask_ids"] = {
+        "()": "kernel.national_id.MaskNationalIdsFilter"
+    }
+    for handler in config.get("handlers", {}).values():
+        handler.setdefault("filters", []).append("mask_ids")
+    return config
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from workbridge.app import create_app
+
+    settings = _settings()
+    console.print(
+        f"Workbridge on http://{args.host}:{args.port}  (API docs: /schema, database: "
+        f"{settings.database_url.split('@')[-1]})"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=masked_log_config(uvicorn.config.LOGGING_CONFIG),
+    )
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from workbridge import migrations
+
+    url = _settings().database_url
+    if args.action == "upgrade":
+        migrations.upgrade(url, args.revision or "head")
+    elif args.action == "downgrade":
+        migrations.downgrade(url, args.revision or "base")
+    return 0
+
+
+def _print_tokens(rows: list[tuple[str, str, str]]) -> None:
+    """Plain lines, never wrapped or cut, so a token can be copied whole."""
+    print("API tokens (shown once; only a hash is stored):")
+    for role, bound, raw in rows:
+        print(f"  {role:<18} {raw}  {bound}".rstrip())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from workbridge import migrations
+    from workbridge.demo import demo_person, household_count, load_demo
+
+    settings = _settings()
+    migrations.upgrade(settings.database_url, quiet=True)
+    engine = make_engine(settings.database_url)
+    policy = load_profile(settings.policy_profile)
+    today = office_today(SystemClock(), settings.zone)
+    existing = household_count(engine)
+    if existing:
+        console.print(f"The database already holds {existing} households; no demo data added.")
+    else:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Loading demo households", total=args.households)
+            report = load_demo(
+                engine,
+                policy,
+                households=args.households,
+                today=today,
+                seed=args.seed,
+                progress=lambda n: progress.update(task, completed=n),
+            )
+        console.print(f"Loaded {report.households} households:")
+        for outcome, count in sorted(report.outcomes.items()):
+            console.print(f"  {outcome:<32} {count:>5}")
+    now = SystemClock().now()
+    rows: list[tuple[str, str, str]] = []
+    with session_scope(engine) as session:
+        for role in Role:
+            provider = 1 if role is Role.TRAINING_PROVIDER else None
+            _, raw = issue_token(
+                session, role=role, name=f"demo {role.value}", now=now, provider_id=provider
+            )
+            rows.append((role.value, f"provider {provider}" if provider else "", raw))
+    _print_tokens(rows)
+    officer = next(raw for role, _, raw in rows if role == Role.BENEFIT_OFFICER.value)
+    sample = demo_person(engine)
+    print("Try:")
+    print(
+        f"  curl -H 'Authorization: Bearer {officer}' http://127.0.0.1:8000/api/v1/status/{sample}"
+    )
+    print("  or open http://127.0.0.1:8000/schema and use Authorize with a token.")
+    engine.dispose()
+    return 0
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if args.action == "create":
+            role = Role(args.role)
+            with session_scope(engine) as session:
+                try:
+                    _, raw = issue_token(
+                        session,
+                        role=role,
+                        name=args.name or f"{role.value} token",
+                        now=SystemClock().now(),
+                        provider_id=args.provider,
+                        office=args.office,
+                    )
+                except ValueError as exc:
+                    console.print(f"[red]{exc}[/red]")
+                    return 2
+            _print_tokens([(role.value, f"provider {args.provider}" if args.provider else "", raw)])
+        elif args.action == "list":
+            from sqlmodel import col, select
+
+            table = Table(title="API tokens")
+            for column in ("id", "name", "role", "provider", "prefix", "created", "revoked"):
+                table.add_column(column)
+            with session_scope(engine) as session:
+                for token in session.exec(select(ApiToken).order_by(col(ApiToken.id))):
+                    table.add_row(
+                        str(token.id),
+                        token.name,
+                        token.role,
+                        str(token.provider_id or ""),
+                        token.prefix + "…",
+                        token.created_at.isoformat(timespec="seconds"),
+                        token.revoked_at.isoformat(timespec="seconds") if token.revoked_at else "",
+                    )
+            console.print(table)
+        elif args.action == "revoke":
+            with session_scope(engine) as session:
+                token = session.get(ApiToken, args.id)
+                if token is None:
+                    console.print(f"[red]no token {args.id}[/red]")
+                    return 2
+                token.revoked_at = SystemClock().now()
+            console.print(f"token {args.id} revoked")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    settings = _settings()
+    try:
+        book = load_profile(args.profile or settings.policy_profile)
+        params = book.at(date.fromisoformat(args.on) if args.on else date.today())
+    except (PolicyError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]  (profiles: {', '.join(available_profiles())})")
+        return 2
+    table = Table(title=f"{params.version_id} in force from {params.effective_from}")
+    for column in ("parameter", "value", "basis"):
+        table.add_column(column, overflow="fold")
+    for row in params.describe():
+        table.add_row(row["key"], str(row["value"]), row["basis"])
+    console.print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("--revision", help="target revision (default head / base)")
+    db.set_defaults(func=cmd_db)
+
+    demo = sub.add_parser("demo", help="load demo households (once) and print a token per role")
+    demo.add_argument("--households", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(func=cmd_demo)
+
+    tokens = sub.add_parser("tokens", help="API tokens")
+    tokens_sub = tokens.add_subparsers(dest="action", required=True)
+    create = tokens_sub.add_parser("create", help="create a token and print it once")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument(
+        "--provider", type=int, help="training provider id (training_provider only)"
+    )
+    create.add_argument("--office", help="labour or civil-affairs office the holder works for")
+    create.add_argument("--name")
+    tokens_sub.add_parser("list", help="list tokens (never the secrets)")
+    revoke = tokens_sub.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("id", type=int)
+    tokens.set_defaults(func=cmd_tokens)
+
+    policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
+    policy.add_argument("--profile")
+    policy.add_argument("--on", help="YYYY-MM-DD (default today)")
+    policy.set_defaults(func=cmd_policy)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

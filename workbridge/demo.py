@@ -1,0 +1,418 @@
+"""Demo data: a believable county of dibao households, built through the real use cases.
+
+Households are created and taken through the procedure on past dates (each step runs with its
+own "today"), so every case, amount and audit record is exactly what the service would have
+produced. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, func
+from sqlmodel import select
+
+from benefits import services
+from benefits.models import Household
+from benefits.schemas import (
+    ApplicationIn,
+    AppraisalIn,
+    CaseStatusChangeIn,
+    DecisionIn,
+    HouseholdIn,
+    IncomeIn,
+    InvestigationIn,
+    MemberIn,
+    ObjectionIn,
+    PublicNoticeIn,
+)
+from kernel.auth import Principal, Role
+from kernel.context import ServiceContext
+from kernel.db import new_session
+from kernel.national_id import make_national_id
+from kernel.policy import PolicyBook
+
+REGION = "341125"  # 定远县, the county of report 1
+TOWNSHIPS = {
+    "定城镇": ["东街社区", "西街社区", "南门社区", "北门社区", "城东社区"],
+    "炉桥镇": ["炉桥社区", "桥西社区", "盐化社区"],
+    "藕塘镇": ["藕塘社区", "新街社区"],
+}
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡"
+    "余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷"
+)
+GIVEN_MALE = [
+    "建国",
+    "国强",
+    "志刚",
+    "伟",
+    "强",
+    "军",
+    "勇",
+    "杰",
+    "磊",
+    "洪波",
+    "明",
+    "海峰",
+    "立新",
+    "德华",
+    "文斌",
+    "春生",
+    "永胜",
+    "小龙",
+    "浩",
+    "宇",
+]
+GIVEN_FEMALE = [
+    "秀英",
+    "桂英",
+    "玉兰",
+    "凤英",
+    "秀兰",
+    "丽",
+    "芳",
+    "敏",
+    "静",
+    "红梅",
+    "海燕",
+    "春梅",
+    "晓燕",
+    "丽娟",
+    "雪",
+    "婷",
+    "欣怡",
+    "佳慧",
+    "淑珍",
+    "金凤",
+]
+STREETS = [
+    "东大街",
+    "西大街",
+    "人民路",
+    "解放路",
+    "建设路",
+    "和平巷",
+    "新华街",
+    "曲阳路",
+    "永安巷",
+    "南环路",
+]
+
+DEMO_OFFICER = Principal(kind="demo", id=1, name="demo-officer", role=Role.BENEFIT_OFFICER)
+DEMO_CHIEF = Principal(kind="demo", id=2, name="demo-chief", role=Role.BENEFIT_OFFICER)
+
+
+@dataclass
+class DemoReport:
+    households: int
+    outcomes: Counter[str]
+
+
+def _name(rng: random.Random, sex: str) -> str:
+    given = GIVEN_MALE if sex == "male" else GIVEN_FEMALE
+    return rng.choice(SURNAMES) + rng.choice(given)
+
+
+class _IdMaker:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self.sequence = 0
+
+    def make(self, birth: date, sex: str) -> str:
+        while True:
+            self.sequence += 1
+            value = make_national_id(REGION, birth, self.sequence, sex)
+            if value not in self.seen:
+                self.seen.add(value)
+                return value
+
+
+def _birth(rng: random.Random, age: int, today: date) -> date:
+    return today - timedelta(days=age * 365 + rng.randint(0, 364))
+
+
+def _member(
+    rng: random.Random,
+    ids: _IdMaker,
+    today: date,
+    *,
+    relation: str,
+    sex: str,
+    age: int,
+    **extra: object,
+) -> MemberIn:
+    birth = _birth(rng, age, today)
+    phone = (
+        f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" if 16 <= age <= 70 else None
+    )
+    return MemberIn.model_validate(
+        {
+            "name": _name(rng, sex),
+            "national_id": ids.make(birth, sex),
+            "relation": relation,
+            "phone": phone,
+            **extra,
+        }
+    )
+
+
+def _declare_incomes(rng: random.Random, members: list[MemberIn], scheme: str) -> None:
+    """Incomes that put the household's per-capita income below its scheme's line (report 1:
+    urban 150, rural 80 here), split between the adults who work and any pensioner."""
+    line = Decimal(150 if scheme == "urban" else 80)
+    total = (line * len(members) * Decimal(rng.choice(range(0, 90, 5))) / 100).quantize(Decimal(1))
+    earners = [m for m in members if m.relation in ("head", "spouse")]
+    pensioners = [m for m in members if m.relation == "parent"]
+    if pensioners:
+        pension = min(total, Decimal(rng.choice([40, 55, 70])))
+        pensioners[0].incomes = [IncomeIn(source="pension", monthly_amount=pension)]
+        total -= pension
+    share = (total / len(earners)).quantize(Decimal(1)) if earners else Decimal(0)
+    for index, earner in enumerate(earners):
+        amount = total - share * (len(earners) - 1) if index == 0 else share
+        if amount > 0:
+            source = "wages" if scheme == "urban" else rng.choice(["agriculture", "wages"])
+            earner.incomes = [IncomeIn(source=source, monthly_amount=amount)]
+
+
+def _household(rng: random.Random, ids: _IdMaker, today: date) -> tuple[HouseholdIn, str]:
+    """A household and its category: three-nos elders (A), illness or disability (B), or
+    general hardship (C), in report 1's proportions (roughly 3% / 9% / 88% of urban cases)."""
+    township = rng.choice(list(TOWNSHIPS))
+    community = rng.choice(TOWNSHIPS[township])
+    scheme = "urban" if rng.random() < 0.75 else "rural"
+    roll = rng.random()
+    members: list[MemberIn] = []
+    if roll < 0.05:
+        category = "A"
+        sex = rng.choice(["male", "female"])
+        members.append(
+            _member(
+                rng,
+                ids,
+                today,
+                relation="head",
+                sex=sex,
+                age=rng.randint(62, 85),
+                work_capacity="none",
+                three_nos=True,
+            )
+        )
+    else:
+        category = "B" if roll < 0.17 else "C"
+        head_sex = "male" if rng.random() < 0.6 else "female"
+        head_age = rng.randint(28, 58)
+        ill = category == "B"
+        members.append(
+            _member(
+                rng,
+                ids,
+                today,
+                relation="head",
+                sex=head_sex,
+                age=head_age,
+                serious_illness=ill and rng.random() < 0.5,
+                disability="severe" if ill and rng.random() < 0.3 else "none",
+                work_capacity="partial" if ill else "full",
+            )
+        )
+        if rng.random() < 0.7:
+            spouse_sex = "female" if head_sex == "male" else "male"
+            members.append(
+                _member(
+                    rng,
+                    ids,
+                    today,
+                    relation="spouse",
+                    sex=spouse_sex,
+                    age=max(22, head_age + rng.randint(-4, 3)),
+                    carer=rng.random() < 0.15,
+                )
+            )
+        for _ in range(rng.choice([0, 1, 1, 2])):
+            child_age = rng.randint(3, max(3, min(22, head_age - 20)))
+            members.append(
+                _member(
+                    rng,
+                    ids,
+                    today,
+                    relation="child",
+                    sex=rng.choice(["male", "female"]),
+                    age=child_age,
+                    student=child_age >= 6,
+                )
+            )
+        if rng.random() < 0.2:
+            members.append(
+                _member(
+                    rng,
+                    ids,
+                    today,
+                    relation="parent",
+                    sex=rng.choice(["male", "female"]),
+                    age=rng.randint(65, 88),
+                    work_capacity="none",
+                )
+            )
+    if category != "A":
+        _declare_incomes(rng, members, scheme)
+    household = HouseholdIn(
+        scheme=scheme,
+        address=f"{township}{rng.choice(STREETS)}{rng.randint(1, 180)}号",
+        community=community,
+        township=township,
+        bank_account="".join(str(rng.randint(0, 9)) for _ in range(19)),
+        members=members,
+    )
+    return household, category
+
+
+def load_demo(
+    engine: Engine,
+    policy: PolicyBook,
+    *,
+    households: int,
+    today: date,
+    seed: int = 20_26,
+    progress: Callable[[int], None] | None = None,
+) -> DemoReport:
+    """Create ``households`` households and take each to a mix of stages and statuses."""
+    rng = random.Random(seed)
+    ids = _IdMaker()
+    outcomes: Counter[str] = Counter()
+    session = new_session(engine)
+    try:
+
+        def at(day: date, actor: Principal = DEMO_OFFICER) -> ServiceContext:
+            now = datetime.combine(day, time(9, 30), tzinfo=UTC)
+            return ServiceContext(session=session, actor=actor, now=now, today=day, policy=policy)
+
+        for number in range(households):
+            data, category = _household(rng, ids, today)
+            applied = today - timedelta(days=rng.randint(20, 720))
+            household = services.create_household(at(applied), data)
+            assert household.id is not None
+            documents = ["household_register", "identity_cards", "income_statement"]
+            stage = rng.random()
+            if stage < 0.04:
+                documents = documents[:2]
+            app = services.apply(
+                at(applied),
+                ApplicationIn(
+                    household_id=household.id, category_requested=category, documents=documents
+                ),
+            )
+            assert app.id is not None
+            if stage < 0.04:
+                outcomes["applied (documents missing)"] += 1
+                continue
+            visited = applied + timedelta(days=rng.randint(2, 5))
+            services.record_investigation(
+                at(visited),
+                app.id,
+                InvestigationIn(
+                    visited_on=visited,
+                    visitors=["李明", "赵芳"],
+                    findings="入户核查: 居住条件简陋, 申报收入属实",
+                ),
+            )
+            if stage < 0.07:
+                outcomes["investigated"] += 1
+                continue
+            held = visited + timedelta(days=rng.randint(1, 4))
+            services.record_appraisal(
+                at(held),
+                app.id,
+                AppraisalIn(
+                    held_on=held, passed=True, votes_for=rng.randint(5, 9), votes_against=0
+                ),
+            )
+            notice = held + timedelta(days=1)
+            services.post_public_notice(
+                at(notice), app.id, PublicNoticeIn(starts_on=notice, place="社区政务公开栏")
+            )
+            if stage < 0.10:
+                services.record_objection(
+                    at(notice + timedelta(days=1)),
+                    app.id,
+                    ObjectionIn(
+                        received_on=notice + timedelta(days=1),
+                        text="邻居反映该户有未申报的经营收入",
+                    ),
+                )
+                outcomes["public notice with objection"] += 1
+                continue
+            decided = notice + timedelta(days=rng.randint(4, 8))
+            if stage < 0.13:
+                services.decide(
+                    at(decided),
+                    app.id,
+                    DecisionIn(approve=False, reason="家庭人均收入核实后高于低保标准, 不予批准"),
+                )
+                outcomes["rejected"] += 1
+                continue
+            services.decide(at(decided), app.id, DecisionIn(approve=True))
+            case = services.current_case(session, household.id)
+            assert case is not None and case.id is not None
+            if stage < 0.20 and decided + timedelta(days=40) < today:
+                day = decided + timedelta(days=rng.randint(35, min(300, (today - decided).days)))
+                services.change_case_status(
+                    at(day),
+                    case.id,
+                    CaseStatusChangeIn(
+                        status="suspended",
+                        effective_from=day,
+                        reason="连续两月未参加复核, 暂停发放",
+                    ),
+                )
+                outcomes["suspended"] += 1
+            elif stage < 0.25 and decided + timedelta(days=40) < today:
+                day = decided + timedelta(days=rng.randint(35, min(300, (today - decided).days)))
+                services.change_case_status(
+                    at(day),
+                    case.id,
+                    CaseStatusChangeIn(
+                        status="terminated",
+                        effective_from=day,
+                        reason="家庭成员就业, 收入超过低保标准",
+                    ),
+                )
+                outcomes["terminated"] += 1
+            else:
+                outcomes[f"active {category}"] += 1
+            if progress:
+                progress(number + 1)
+    finally:
+        session.close()
+    return DemoReport(households=households, outcomes=outcomes)
+
+
+def household_count(engine: Engine) -> int:
+    session = new_session(engine)
+    try:
+        return session.exec(select(func.count()).select_from(Household)).one()
+    finally:
+        session.close()
+
+
+def demo_person(engine: Engine) -> str:
+    """The ID number of the head of the first active case, for a first status check."""
+    from benefits.models import BenefitCase, Member
+
+    session = new_session(engine)
+    try:
+        row = session.exec(
+            select(Member.national_id)
+            .join(BenefitCase, BenefitCase.household_id == Member.household_id)
+            .where(BenefitCase.status == "active", Member.relation == "head")
+            .order_by(BenefitCase.id)
+        ).first()
+        return row or "<national id>"
+    finally:
+        session.close()

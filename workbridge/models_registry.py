@@ -1,0 +1,6 @@
+"""Import every context's tables so SQLModel.metadata is complete (Alembic, tests, create_all)."""
+
+import benefits.models
+import kernel.models
+
+__all__ = ["benefits", "kernel"]
