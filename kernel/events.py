@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session
@@ -38,3 +40,64 @@ class EventBus:
 
 
 bus = EventBus()
+
+
+# --- news from leaf contexts (published by them, handled by activation) --------------------
+
+
+@dataclass(frozen=True)
+class PlacementReported(DomainEvent):
+    """A training provider reported that a trainee took a job (report 4 §五1: 输出)."""
+
+    member_id: int
+    provider_id: int
+    course_id: int
+    report_id: str  # the provider's own idempotency key
+    employer: str
+    occupation: str  # CSCO code or free text
+    start_date: date
+    monthly_income: Decimal
+    hours_per_week: int | None
+
+
+@dataclass(frozen=True)
+class SmsReplyReceived(DomainEvent):
+    """A recipient's text, parsed into a command (accept, decline, reason, status, help).
+
+    ``code`` is the offer code the person typed ("1 K7P2" → accept K7P2), or None for a bare
+    answer. Opt-out words never arrive here: they are handled by notifications and announced
+    with ``SmsOptOutChanged``.
+    """
+
+    phone: str  # E.164
+    command: str  # "accept" | "decline" | "reason" | "status" | "unknown"
+    code: str | None
+    text: str
+    received_at: datetime
+    gateway: str
+    provider_message_id: str
+
+
+@dataclass(frozen=True)
+class SmsOptOutChanged(DomainEvent):
+    """A number opted out of (or back into) offers by text (STOP / 退订 / TD ...)."""
+
+    phone: str
+    opted_out: bool
+    at: datetime
+    gateway: str
+
+
+@dataclass(frozen=True)
+class SmsDeliveryChanged(DomainEvent):
+    """A gateway reported the fate of an outbound message.
+
+    ``reference`` is the reference the sender gave when queueing it (e.g. "referral:42").
+    ``delivered`` is True once the handset has it, False when it definitively failed.
+    """
+
+    message_id: int
+    reference: str | None
+    delivered: bool
+    status: str
+    at: datetime
