@@ -131,9 +131,9 @@ class HouseholdIn(SQLModel):
 class MemberUpdateIn(SQLModel):
     """Changed circumstances; fields left out stay as they are."""
 
-    phone: str | None = None
+    phone: str | None = Field(default=None, schema_extra={"examples": ["13912345678"]})
     language: Literal["zh_CN", "en"] | None = None
-    work_capacity: WorkCapacity | None = None
+    work_capacity: WorkCapacity | None = Field(default=None, schema_extra={"examples": ["partial"]})
     disability: Disability | None = None
     serious_illness: bool | None = None
     student: bool | None = None
@@ -176,8 +176,8 @@ class MemberOut(SQLModel):
 
 
 class HouseholdOut(SQLModel):
-    id: int
-    scheme: str
+    id: int = Field(schema_extra={"examples": [17]})
+    scheme: str = Field(schema_extra={"examples": ["urban"]})
     address: str
     community: str
     township: str
@@ -236,7 +236,7 @@ class ObjectionIn(SQLModel):
 
 
 class ObjectionResolutionIn(SQLModel):
-    upheld: bool
+    upheld: bool = Field(schema_extra={"examples": [False]})
     resolution: str = Field(
         min_length=1, max_length=2000, schema_extra={"examples": ["经核实, 该店铺已于去年关闭"]}
     )
@@ -258,8 +258,8 @@ class DecisionIn(SQLModel):
 
 
 class SecondApprovalIn(SQLModel):
-    approve: bool
-    reason: str = Field(default="", max_length=2000)
+    approve: bool = Field(schema_extra={"examples": [True]})
+    reason: str = Field(default="", max_length=2000, schema_extra={"examples": ["复核无异议"]})
 
 
 class StepOut(SQLModel):
@@ -286,9 +286,9 @@ class ProblemOut(SQLModel):
 
 
 class ApplicationOut(SQLModel):
-    id: int
-    household_id: int
-    state: str
+    id: int = Field(schema_extra={"examples": [23]})
+    household_id: int = Field(schema_extra={"examples": [17]})
+    state: str = Field(schema_extra={"examples": ["public_notice"]})
     category_requested: str
     documents: list[str]
     applied_on: date
@@ -304,8 +304,8 @@ class ApplicationOut(SQLModel):
 
 
 class ApprovalCheckOut(SQLModel):
-    application_id: int
-    approvable: bool
+    application_id: int = Field(schema_extra={"examples": [23]})
+    approvable: bool = Field(schema_extra={"examples": [False]})
     problems: list[ProblemOut]
     entitlement: dict[str, Any]
 
