@@ -158,3 +158,24 @@ class CaseStatusPeriod(SQLModel, table=True):
     parameter_version: str = Field(max_length=64)
     actor: str = Field(max_length=160)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PaymentAdjustment(SQLModel, table=True):
+    """Money owed to (back pay) or by (recovery) a case outside its regular monthly amount.
+
+    Settled by the first payment run that includes it (``settled_period``).
+    """
+
+    __tablename__ = "payment_adjustment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="benefit_case.id", index=True)
+    kind: str = Field(max_length=16)  # back_pay | recovery
+    amount_fen: int
+    covers_from: date
+    covers_to: date
+    reason: str = Field(max_length=2000)
+    source: str = Field(max_length=64)  # e.g. "appeal:3"
+    parameter_version: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    settled_period: str | None = Field(default=None, max_length=7, index=True)

@@ -475,3 +475,47 @@ def household_input_problems(members: Sequence[MemberIdentity], today: date) -> 
             Problem("members", "one-head", f"a household has one head; {heads} were given")
         )
     return problems
+
+
+# --- part months (payment runs, back pay) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AmountPeriod:
+    starts_on: date
+    ends_on: date | None  # last day, None while open
+    monthly_amount: Decimal
+
+
+def amount_between(
+    periods: Sequence[AmountPeriod],
+    first: date,
+    last: date,
+    quantum: Decimal,
+    mode: str,
+) -> Decimal:
+    """What the periods pay from ``first`` to ``last`` inclusive.
+
+    Part months are paid pro rata by calendar days: a status that holds for d days of a month
+    of n days pays monthly amount × d / n, summed over the month's periods and rounded once per
+    month by the policy's rule (documented choice; the seeds pay by the month and are silent on
+    part months).
+    """
+    import calendar
+
+    total = ZERO
+    cursor = first.replace(day=1)
+    while cursor <= last:
+        days_in_month = calendar.monthrange(cursor.year, cursor.month)[1]
+        month_start = max(cursor, first)
+        month_end = min(cursor.replace(day=days_in_month), last)
+        month_total = ZERO
+        for period in periods:
+            start = max(period.starts_on, month_start)
+            end = min(period.ends_on or month_end, month_end)
+            if start <= end:
+                days = (end - start).days + 1
+                month_total += period.monthly_amount * days / days_in_month
+        total += round_money(month_total, quantum, mode)
+        cursor = add_months(cursor, 1)
+    return total

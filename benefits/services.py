@@ -15,6 +15,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from benefits import rules
+from benefits.events import HouseholdChanged
 from benefits.models import (
     Application,
     ApplicationStep,
@@ -46,6 +47,7 @@ from kernel import audit
 from kernel.context import ServiceContext
 from kernel.dates import add_months
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from kernel.events import bus
 from kernel.money import from_fen, to_fen, yuan_text
 
 OPEN_APPLICATION_STATES = (
@@ -238,6 +240,7 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
         action="created",
         details={"members": len(data.members), "scheme": data.scheme},
     )
+    bus.publish(ctx.session, HouseholdChanged(household.id))
     ctx.session.commit()
     return household
 
@@ -277,6 +280,7 @@ def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member
         action="added",
         details={"household_id": household_id, "relation": data.relation},
     )
+    bus.publish(ctx.session, HouseholdChanged(household_id))
     ctx.session.commit()
     return member
 
@@ -297,6 +301,7 @@ def update_member(ctx: ServiceContext, member_id: int, data: MemberUpdateIn) -> 
         action="circumstances-changed",
         details={"before": before, "after": changes},
     )
+    bus.publish(ctx.session, HouseholdChanged(member.household_id))
     ctx.session.commit()
     return member
 
@@ -440,6 +445,7 @@ def apply(ctx: ServiceContext, data: ApplicationIn) -> Application:
         applied_on,
         {"category_requested": data.category_requested, "documents": application.documents},
     )
+    bus.publish(ctx.session, HouseholdChanged(data.household_id))
     ctx.session.commit()
     return application
 
@@ -773,6 +779,7 @@ def _reject(ctx: ServiceContext, application: Application, on: date, reason: str
     application.decision_reason = reason.strip()
     application.updated_at = ctx.now
     _step(ctx, application, "rejected", on, {"reason": application.decision_reason})
+    bus.publish(ctx.session, HouseholdChanged(application.household_id))
     ctx.session.commit()
     return application
 
@@ -845,6 +852,7 @@ def _approve(
         parameter_version=entitlement.parameter_version,
         details=entitlement.explanation(),
     )
+    bus.publish(ctx.session, HouseholdChanged(household.id))
     return case
 
 
@@ -945,6 +953,7 @@ def change_case_status(ctx: ServiceContext, case_id: int, data: CaseStatusChange
         rule=f"officer-{status.value}",
         parameter_version=ctx.params(data.effective_from).version_id,
     )
+    bus.publish(ctx.session, HouseholdChanged(case.household_id))
     ctx.session.commit()
     return case
 
@@ -1008,6 +1017,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
                 parameter_version=entitlement.parameter_version,
                 details={"entitlement": entitlement.explanation(), "notes": data.notes},
             )
+    bus.publish(ctx.session, HouseholdChanged(case.household_id))
     ctx.session.commit()
     return case
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -98,6 +99,13 @@ def principal_for_token(session: Session, raw: str) -> Principal | None:
     )
 
 
+def _lookup(engine: Engine, raw: str) -> Principal | None:
+    """A read-only lookup, off the event loop (SQLite may make it wait for a writer)."""
+    with Session(engine) as session:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        return principal_for_token(session, raw)
+
+
 class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """``Authorization: Bearer wb_…`` → ``request.user`` is a Principal; otherwise 401."""
 
@@ -109,8 +117,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthorizedException("an API token is required: Authorization: Bearer <token>")
         engine: Engine = connection.app.state.engine
-        with Session(engine) as session:
-            principal = principal_for_token(session, raw.strip())
+        principal = await anyio.to_thread.run_sync(_lookup, engine, raw.strip())
         if principal is None:
             raise NotAuthorizedException("the API token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=principal.id)

@@ -19,6 +19,19 @@ class ServiceContext:
     today: date  # calendar day at the office
     policy: PolicyBook
 
+    def __post_init__(self) -> None:
+        # Event handlers receive only the session; this lets them act with the same actor,
+        # clock and policy as the use case that published the event.
+        self.session.info["ctx"] = self
+
     def params(self, on: date | None = None) -> ParameterSet:
         """The parameter version in force on ``on`` (default: today)."""
         return self.policy.at(on or self.today)
+
+
+def context_of(session: Session) -> ServiceContext:
+    """The ServiceContext a session was opened for (set when the context is created)."""
+    ctx = session.info.get("ctx")
+    if not isinstance(ctx, ServiceContext):
+        raise RuntimeError("this session was not opened through a ServiceContext")
+    return ctx

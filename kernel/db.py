@@ -56,6 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+            dbapi_connection.isolation_level = None  # BEGIN is issued by _sqlite_begin below
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -63,6 +64,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # pysqlite would run SELECTs outside any transaction and BEGIN only at the first
+            # write, so a read-then-write use case could act on stale reads (a lost update).
+            # Write transactions take the write lock up front instead; read-only requests ask
+            # for DEFERRED through the ``sqlite_begin`` execution option.
+            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)

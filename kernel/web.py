@@ -26,6 +26,8 @@ def provide_context(request: Request[Any, Any, Any]) -> Iterator[ServiceContext]
     clock: Clock = state.clock
     policy: PolicyBook = state.policy
     session: Session = new_session(state.engine)
+    if request.method in ("GET", "HEAD"):
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
     try:
         now = clock.now()
         user = request.user

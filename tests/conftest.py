@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from kernel.auth import Role, issue_token
 from kernel.clock import FixedClock
 from kernel.db import make_engine, session_scope
+from kernel.policy import load_profile
 from kernel.settings import Settings, normalise_database_url
 from workbridge import migrations
 from workbridge.app import create_app
@@ -76,9 +77,22 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url)
 
 
+@pytest.fixture(scope="session")
+def shared_app(migrated: str) -> Litestar:
+    """One application for the session (building it is the slow part); each test gives it its
+    own database, clock, settings and policy through the application state."""
+    return create_app(Settings(database_url="sqlite://"), clock=FixedClock(datetime.now(SHANGHAI)))
+
+
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> Litestar:
-    return create_app(settings, clock=clock)
+def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator[Litestar]:
+    state = shared_app.state
+    state.settings = settings
+    state.engine = make_engine(settings.database_url)
+    state.clock = clock
+    state.policy = load_profile(settings.policy_profile)
+    yield shared_app
+    state.engine.dispose()
 
 
 @pytest.fixture

@@ -111,18 +111,202 @@ def walk_to_notice(
     return app_id
 
 
+REGISTRATION = {
+    "office": "东街社区劳动保障服务站",
+    "hours_per_week": 40,
+    "shifts": ["day"],
+    "max_commute_km": 10,
+    "physical_limit": "none",
+    "reservation_wage": "1500.00",
+    "skills": ["保洁", "收银"],
+}
+
+
+def register_obligated(
+    client: TestClient, counsellor: dict[str, str], household_id: int, **registration: Any
+) -> list[int]:
+    """Register every member whose duty applies (report 4: approval waits for them)."""
+    officer_view = client.get(f"/api/v1/households/{household_id}", headers=counsellor).json()
+    registered = []
+    for person in officer_view["members"]:
+        duty = client.get(f"/api/v1/activation/people/{person['id']}", headers=counsellor).json()[
+            "duty"
+        ]
+        if duty["obligated"]:
+            response = client.post(
+                f"/api/v1/activation/people/{person['id']}/registration",
+                json={**REGISTRATION, **registration},
+                headers=counsellor,
+            )
+            assert response.status_code == 201, response.text
+            registered.append(person["id"])
+    return registered
+
+
 def approve(
     client: TestClient,
     headers: dict[str, str],
     app_id: int,
     clock: FixedClock | None = None,
     on: date = date(2026, 3, 2),
+    counsellor: dict[str, str] | None = None,
     **body: Any,
 ) -> dict[str, Any]:
-    """Approve on ``on`` (default 2 March, after the notice that ended 28 Feb)."""
+    """Approve on ``on`` (default 2 March, after the notice that ended 28 Feb), registering
+    obligated members first when a counsellor's headers are given."""
     move_to(clock, on)
+    if counsellor is not None:
+        household_id = client.get(f"/api/v1/applications/{app_id}", headers=headers).json()[
+            "household_id"
+        ]
+        register_obligated(client, counsellor, household_id)
     response = client.post(
         f"/api/v1/applications/{app_id}/decision", json={"approve": True, **body}, headers=headers
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+OFFER = {
+    "employer": "定远县城东物业公司",
+    "title": "小区保洁员",
+    "occupation": "4-07-01-01",
+    "monthly_wage": "1600.00",
+    "hours_per_week": 40,
+    "shift": "day",
+    "place": "东街社区",
+    "physical_demand": "light",
+}
+
+
+class Desk:
+    """The people at the offices, as tests drive them: a counsellor, two benefit officers."""
+
+    def __init__(self, client: TestClient, tokens: Any, clock: FixedClock) -> None:
+        self.client, self.clock = client, clock
+        self.counsellor = tokens.headers("counsellor")
+        self.officer = tokens.headers("benefit_officer")
+        self.officer2 = tokens.headers("benefit_officer_2")
+
+    def on(self, day: str) -> Desk:
+        move_to(self.clock, day)
+        return self
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any = None,
+        status: int | None = None,
+    ) -> Any:
+        response = self.client.request(method, f"/api/v1{path}", json=body, headers=headers)
+        expected = status or (201 if method == "POST" else 200)
+        assert response.status_code == expected, (path, response.status_code, response.text)
+        return response.json()
+
+    def household_with_case(self, *members: dict[str, Any], category: str = "C") -> dict[str, Any]:
+        """Register, apply and approve on 2 March 2026; returns the household and its case."""
+        self.on("2026-02-20")
+        created = create_household(self.client, self.officer, household(*members))
+        app_id = walk_to_notice(
+            self.client, self.officer, created["id"], self.clock, category=category
+        )
+        decided = approve(self.client, self.officer, app_id, self.clock, counsellor=self.counsellor)
+        return {**created, "case_id": decided["case_id"]}
+
+    def refer(self, member_id: int, day: str, **offer: Any) -> dict[str, Any]:
+        self.on(day)
+        body = {"member_id": member_id, "offer": {**OFFER, **offer}, "channel": "in_person"}
+        return self.call("POST", "/activation/referrals", self.counsellor, body)
+
+    def answer(
+        self,
+        referral_id: int,
+        day: str,
+        answer: str,
+        reason: str = "不想去",
+        status: int | None = None,
+    ) -> Any:
+        self.on(day)
+        return self.call(
+            "POST",
+            f"/activation/referrals/{referral_id}/answer",
+            self.counsellor,
+            {"answer": answer, "reason": reason},
+            status,
+        )
+
+    def review(
+        self,
+        referral_id: int,
+        day: str,
+        good_reason: bool = False,
+        headers: dict[str, str] | None = None,
+        reason_code: str | None = None,
+        status: int | None = None,
+    ) -> Any:
+        self.on(day)
+        body = {
+            "good_reason": good_reason,
+            "reason_code": reason_code or ("other" if good_reason else "none"),
+            "notes": "面谈核实" if not good_reason else "理由成立",
+        }
+        return self.call(
+            "POST",
+            f"/activation/referrals/{referral_id}/good-reason",
+            headers or self.counsellor,
+            body,
+            status,
+        )
+
+    def decline(self, member_id: int, day: str, review_day: str, **offer: Any) -> dict[str, Any]:
+        referral = self.refer(member_id, day, **offer)
+        self.answer(referral["id"], day, "declined")
+        return self.review(referral["id"], review_day)
+
+    def sweep(self, day: str) -> dict[str, int]:
+        self.on(day)
+        return self.call("POST", "/activation/sweeps/daily", self.officer)["results"]
+
+    def person(self, member_id: int) -> dict[str, Any]:
+        return self.call("GET", f"/activation/people/{member_id}", self.counsellor)
+
+    def case(self, case_id: int) -> dict[str, Any]:
+        return self.call("GET", f"/cases/{case_id}", self.officer)
+
+
+class LiveServer:
+    """The app served by uvicorn on a loopback port in a thread: real HTTP, real concurrency."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

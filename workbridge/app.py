@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
+from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
 from kernel.auth import TokenAuthenticationMiddleware
 from kernel.clock import Clock, SystemClock
@@ -23,6 +24,7 @@ from kernel.policy import load_profile
 from kernel.settings import Settings
 from kernel.web import provide_context
 from workbridge.system import PolicyController, health
+from workbridge.wiring import wire
 
 OPENAPI_DESCRIPTION = """
 Workbridge runs dibao (minimum living guarantee) cases from application to payment and helps
@@ -49,12 +51,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     policy = load_profile(settings.policy_profile)
+    wire()
 
-    def dispose() -> None:
-        engine.dispose()
+    def dispose(app: Litestar) -> None:
+        app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[health, PolicyController, *BENEFIT_CONTROLLERS],
+        route_handlers=[health, PolicyController, *BENEFIT_CONTROLLERS, *ACTIVATION_CONTROLLERS],
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
             DefineMiddleware(TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$"])

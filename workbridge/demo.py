@@ -105,7 +105,13 @@ STREETS = [
 ]
 
 DEMO_OFFICER = Principal(kind="demo", id=1, name="demo-officer", role=Role.BENEFIT_OFFICER)
-DEMO_CHIEF = Principal(kind="demo", id=2, name="demo-chief", role=Role.BENEFIT_OFFICER)
+DEMO_COUNSELLOR = Principal(kind="demo", id=2, name="demo-counsellor", role=Role.COUNSELLOR)
+OCCUPATIONS = [
+    ["保洁员", "4-07-01-01"],
+    ["保安员", "3-02-03-01"],
+    ["缝纫工", "6-05-01-01"],
+    ["收银员", "4-01-02-03"],
+]
 
 
 @dataclass
@@ -283,6 +289,9 @@ def load_demo(
     progress: Callable[[int], None] | None = None,
 ) -> DemoReport:
     """Create ``households`` households and take each to a mix of stages and statuses."""
+    from workbridge.wiring import wire
+
+    wire()
     rng = random.Random(seed)
     ids = _IdMaker()
     outcomes: Counter[str] = Counter()
@@ -349,6 +358,7 @@ def load_demo(
                 outcomes["public notice with objection"] += 1
                 continue
             decided = notice + timedelta(days=rng.randint(4, 8))
+            _register_obligated(at(decided, DEMO_COUNSELLOR), rng, household.id)
             if stage < 0.13:
                 services.decide(
                     at(decided),
@@ -391,6 +401,37 @@ def load_demo(
     finally:
         session.close()
     return DemoReport(households=households, outcomes=outcomes)
+
+
+def _register_obligated(ctx: ServiceContext, rng: random.Random, household_id: int) -> None:
+    """Register those the duty applies to, as the labour office does before approval."""
+    from activation import rules as activation_rules
+    from activation import services as activation_services
+    from activation.schemas import RegistrationIn
+    from benefits.models import Member
+
+    for member in services.members_of(ctx.session, household_id):
+        duty = activation_rules.registration_duty(
+            activation_services.person_facts(member), ctx.today, ctx.params()
+        )
+        if duty.obligated and isinstance(member, Member) and member.id is not None:
+            activation_services.register(
+                ctx,
+                member.id,
+                RegistrationIn(
+                    office=f"{ctx.session.get(Household, household_id).community}劳动保障服务站",
+                    desired_occupations=rng.choice(OCCUPATIONS),
+                    skills=rng.sample(
+                        ["缝纫", "收银", "驾驶", "电脑操作", "烹饪", "保洁", "搬运"], 2
+                    ),
+                    hours_per_week=rng.choice([30, 40, 44]),
+                    shifts=["day"] if rng.random() < 0.6 else ["day", "evening"],
+                    max_commute_km=rng.choice([5, 10, 20]),
+                    physical_limit="none" if member.disability == "none" else "no_heavy",
+                    childcare=rng.random() < 0.25,
+                    reservation_wage=Decimal(rng.choice([1200, 1500, 1800, 2000])),
+                ),
+            )
 
 
 def household_count(engine: Engine) -> int:

@@ -1,6 +1,7 @@
 """Import every context's tables so SQLModel.metadata is complete (Alembic, tests, create_all)."""
 
+import activation.models
 import benefits.models
 import kernel.models
 
-__all__ = ["benefits", "kernel"]
+__all__ = ["activation", "benefits", "kernel"]

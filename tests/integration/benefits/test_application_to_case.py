@@ -11,12 +11,13 @@ from support import (
     household,
     member,
     move_to,
+    register_obligated,
     walk_to_notice,
 )
 
 
 def test_household_goes_from_application_to_active_case_and_status(
-    client, officer, engine, clock
+    client, officer, engine, clock, tokens
 ) -> None:
     head = member("王秀英", birth=date(1988, 5, 20), sex="female", incomes=[("wages", "100.00")])
     child = member(
@@ -29,10 +30,20 @@ def test_household_goes_from_application_to_active_case_and_status(
     app_id = walk_to_notice(client, officer, created["id"], clock)
     move_to(clock, "2026-03-02")
     checks = client.get(f"/api/v1/applications/{app_id}/checks", headers=officer).json()
+    assert checks["approvable"] is False
+    assert [(p["field"], p["rule"]) for p in checks["problems"]] == [
+        (f"members.{created['members'][0]['id']}", "job-seeker-registration")
+    ]  # the 37-year-old mother must register first (report 4); the 11-year-old need not
+    assert register_obligated(client, tokens.headers("counsellor"), created["id"]) == [
+        created["members"][0]["id"]
+    ]
+    checks = client.get(f"/api/v1/applications/{app_id}/checks", headers=officer).json()
     assert checks["approvable"] is True, checks
     assert checks["entitlement"]["monthly_amount"] == "200.00"  # (150 × 2 − 100) × 1
 
-    decided = approve(client, officer, app_id, clock, reason="")
+    decided = approve(
+        client, officer, app_id, clock, counsellor=tokens.headers("counsellor"), reason=""
+    )
     assert decided["state"] == "approved"
     assert [s["step"] for s in decided["steps"]] == [
         "applied",
@@ -111,7 +122,7 @@ def test_rejection_needs_a_written_reason_and_ends_the_application(client, offic
     assert again.status_code == 409
 
 
-def test_objection_blocks_approval_until_resolved(client, officer, clock) -> None:
+def test_objection_blocks_approval_until_resolved(client, officer, clock, tokens) -> None:
     created = create_household(client, officer, household(member()))
     app_id = walk_to_notice(client, officer, created["id"], clock)
     move_to(clock, "2026-02-27")
@@ -123,6 +134,7 @@ def test_objection_blocks_approval_until_resolved(client, officer, clock) -> Non
     assert objection.status_code == 201
     objection_id = objection.json()["objections"][0]["id"]
     move_to(clock, "2026-03-02")
+    register_obligated(client, tokens.headers("counsellor"), created["id"])
     blocked = client.post(
         f"/api/v1/applications/{app_id}/decision", json={"approve": True}, headers=officer
     )
@@ -135,7 +147,10 @@ def test_objection_blocks_approval_until_resolved(client, officer, clock) -> Non
         headers=officer,
     )
     assert resolved.status_code == 201
-    assert approve(client, officer, app_id, clock)["state"] == "approved"
+    assert (
+        approve(client, officer, app_id, clock, counsellor=tokens.headers("counsellor"))["state"]
+        == "approved"
+    )
 
 
 def test_official_relative_needs_a_second_officer(client, tokens, clock) -> None:
@@ -143,7 +158,7 @@ def test_official_relative_needs_a_second_officer(client, tokens, clock) -> None
     relative = member(official_relative=True, official_relative_note="镇干部之妹")
     created = create_household(client, first, household(relative))
     app_id = walk_to_notice(client, first, created["id"], clock)
-    pending = approve(client, first, app_id, clock)
+    pending = approve(client, first, app_id, clock, counsellor=tokens.headers("counsellor"))
     assert pending["state"] == "awaiting_second_approval"
     assert pending["case_id"] is None
 
@@ -161,19 +176,21 @@ def test_official_relative_needs_a_second_officer(client, tokens, clock) -> None
     assert done.json()["case_id"] is not None
 
 
-def test_category_a_for_a_three_nos_elder(client, officer, clock) -> None:
+def test_category_a_for_a_three_nos_elder(client, officer, clock, tokens) -> None:
     elder = member(
         "李德华", birth=date(1950, 1, 2), sex="male", three_nos=True, work_capacity="none"
     )
     created = create_household(client, officer, household(elder))
     app_id = walk_to_notice(client, officer, created["id"], clock, category="A")
-    case_id = approve(client, officer, app_id, clock)["case_id"]
+    case_id = approve(client, officer, app_id, clock, counsellor=tokens.headers("counsellor"))[
+        "case_id"
+    ]
     assert (
         client.get(f"/api/v1/cases/{case_id}", headers=officer).json()["monthly_amount"] == "150.00"
     )
 
 
-def test_rural_household_gets_fixed_amounts(client, officer, clock) -> None:
+def test_rural_household_gets_fixed_amounts(client, officer, clock, tokens) -> None:
     created = create_household(
         client,
         officer,
@@ -184,7 +201,9 @@ def test_rural_household_gets_fixed_amounts(client, officer, clock) -> None:
         ),
     )
     app_id = walk_to_notice(client, officer, created["id"], clock, category="B")
-    case_id = approve(client, officer, app_id, clock)["case_id"]
+    case_id = approve(client, officer, app_id, clock, counsellor=tokens.headers("counsellor"))[
+        "case_id"
+    ]
     case = client.get(f"/api/v1/cases/{case_id}", headers=officer).json()
     assert case["monthly_amount"] == "200.00"  # 2 × 100
     assert case["next_review_on"] == "2027-03-02"  # rural: once a year

@@ -190,7 +190,8 @@ def test_approval_lists_every_problem_at_once(client, officer, engine, clock) ->
         ("public_notice", "public-notice"),
         ("category", "category-conditions"),
     )
-    assert len(problems) == 5  # two documents missing
+    assert any(p["rule"] == "job-seeker-registration" for p in problems)  # activation's hook too
+    assert len(problems) == 6  # two documents missing
     assert row_counts(engine) == before
 
 
@@ -241,11 +242,12 @@ def test_objection_outside_the_notice_period(client, officer, engine, clock) -> 
     assert row_counts(engine) == before
 
 
-def test_case_status_changes_that_are_forbidden(client, officer, engine, clock) -> None:
+def test_case_status_changes_that_are_forbidden(client, officer, engine, clock, tokens) -> None:
     created = create_household(client, officer, household(member()))
-    case_id = approve(
-        client, officer, walk_to_notice(client, officer, created["id"], clock), clock
-    )["case_id"]
+    app_id = walk_to_notice(client, officer, created["id"], clock)
+    case_id = approve(client, officer, app_id, clock, counsellor=tokens.headers("counsellor"))[
+        "case_id"
+    ]
     before = row_counts(engine)
     backdated = client.post(
         f"/api/v1/cases/{case_id}/status",

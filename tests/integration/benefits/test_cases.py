@@ -8,9 +8,15 @@ from support import approve, create_household, household, member, walk_to_notice
 
 
 @pytest.fixture
-def case(client, officer, clock):
+def case(client, officer, clock, tokens):
     created = create_household(client, officer, household(member(incomes=[("wages", "100")])))
-    decided = approve(client, officer, walk_to_notice(client, officer, created["id"], clock), clock)
+    decided = approve(
+        client,
+        officer,
+        walk_to_notice(client, officer, created["id"], clock),
+        clock,
+        counsellor=tokens.headers("counsellor"),
+    )
     member_id = created["members"][0]["id"]
     return decided["case_id"], member_id
 

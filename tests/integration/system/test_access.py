@@ -8,6 +8,7 @@ from sqlalchemy import text
 from kernel.auth import hash_token
 from support import household, member
 
+STAFF = {"counsellor", "benefit_officer"}
 ENDPOINTS = [
     ("POST", "/api/v1/households", {"benefit_officer"}),
     ("GET", "/api/v1/households/1", {"benefit_officer", "counsellor"}),
@@ -30,6 +31,25 @@ ENDPOINTS = [
     ("POST", "/api/v1/cases/1/reviews", {"benefit_officer"}),
     ("GET", "/api/v1/status/11010519491231002X", {"benefit_officer"}),
     ("GET", "/api/v1/policy", {"benefit_officer", "counsellor", "training_provider", "admin"}),
+    ("GET", "/api/v1/activation/people/1", STAFF),
+    ("POST", "/api/v1/activation/people/1/registration", {"counsellor"}),
+    ("GET", "/api/v1/activation/unregistered", STAFF),
+    ("POST", "/api/v1/activation/referrals", {"counsellor"}),
+    ("GET", "/api/v1/activation/referrals/1", STAFF),
+    ("POST", "/api/v1/activation/referrals/1/delivery", {"counsellor"}),
+    ("POST", "/api/v1/activation/referrals/1/answer", {"counsellor"}),
+    ("POST", "/api/v1/activation/referrals/1/evidence", {"counsellor"}),
+    ("POST", "/api/v1/activation/referrals/1/good-reason", STAFF),
+    ("GET", "/api/v1/activation/sanctions", STAFF),
+    ("GET", "/api/v1/activation/sanctions/1", STAFF),
+    ("POST", "/api/v1/activation/sanctions/1/vulnerability-review", {"benefit_officer"}),
+    ("POST", "/api/v1/activation/sanctions/1/decision", {"benefit_officer"}),
+    ("POST", "/api/v1/activation/sanctions/1/appeals", STAFF),
+    ("POST", "/api/v1/activation/appeals/1/decision", {"benefit_officer"}),
+    ("GET", "/api/v1/activation/tasks", STAFF),
+    ("GET", "/api/v1/activation/decisions/1", STAFF),
+    ("GET", "/api/v1/activation/decisions/1/replay", STAFF),
+    ("POST", "/api/v1/activation/sweeps/daily", {"benefit_officer", "admin"}),
 ]
 ROLES = ["counsellor", "benefit_officer", "training_provider", "admin"]
 

@@ -1,0 +1,319 @@
+"""Activation HTTP API: thin controllers over activation.services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from activation import services, views
+from activation.models import ActivationDecision
+from activation.schemas import (
+    AnswerIn,
+    AppealDecisionIn,
+    AppealIn,
+    DecisionOut,
+    DeliveryIn,
+    DutyOut,
+    EvidenceIn,
+    GoodReasonDecisionIn,
+    PersonActivationOut,
+    ReferralIn,
+    ReferralOut,
+    RegistrationIn,
+    RegistrationOut,
+    ReplayOut,
+    SanctionDecisionIn,
+    SanctionOut,
+    SweepOut,
+    TaskOut,
+    VulnerabilityReviewIn,
+)
+from kernel.auth import Role, requires
+from kernel.errors import NotFound, Problem
+from kernel.web import Ctx, Limit, Offset, problem_responses
+
+COUNSELLOR = requires(Role.COUNSELLOR)
+OFFICER = requires(Role.BENEFIT_OFFICER)
+STAFF = requires(Role.COUNSELLOR, Role.BENEFIT_OFFICER)
+OFFICER_OR_ADMIN = requires(Role.BENEFIT_OFFICER, Role.ADMIN)
+
+
+class PeopleController(Controller):
+    path = "/api/v1/activation/people"
+    tags = ["Activation"]
+
+    @get(
+        "/{member_id:int}",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="A person's duty, registration, referrals, warnings, sanctions and open tasks",
+    )
+    def read(self, ctx: Ctx, member_id: FromPath[int]) -> PersonActivationOut:
+        return views.person_out(ctx, services._member(ctx, member_id))
+
+    @post(
+        "/{member_id:int}/registration",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 422),
+        summary="Register the person as a job seeker (or update the registration)",
+    )
+    def register(
+        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[RegistrationIn]
+    ) -> RegistrationOut:
+        return views.registration_out(services.register(ctx, member_id, data))
+
+
+class DutyController(Controller):
+    path = "/api/v1/activation/unregistered"
+    tags = ["Activation"]
+
+    @get(
+        "/",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(),
+        summary="Obligated people not yet registered as job seekers, per community or township",
+    )
+    def index(self, ctx: Ctx, office: FromQuery[str | None] = None) -> list[DutyOut]:
+        return [
+            views.duty_out(ctx, m, h, d, False) for m, h, d in services.unregistered(ctx, office)
+        ]
+
+
+class ReferralController(Controller):
+    path = "/api/v1/activation/referrals"
+    tags = ["Referrals"]
+
+    @post(
+        "/",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Refer a registered person to an offer; the suitability check is stored on it",
+    )
+    def create(self, ctx: Ctx, data: JSONBody[ReferralIn]) -> ReferralOut:
+        return views.referral_out(ctx, services.refer(ctx, data))
+
+    @get(
+        "/{referral_id:int}",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="A referral with its suitability check, answer and good-reason review",
+    )
+    def read(self, ctx: Ctx, referral_id: FromPath[int]) -> ReferralOut:
+        return views.referral_out(ctx, services._referral(ctx, referral_id))
+
+    @post(
+        "/{referral_id:int}/delivery",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 422),
+        summary="Confirm the offer reached the person",
+    )
+    def delivery(
+        self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[DeliveryIn]
+    ) -> ReferralOut:
+        return views.referral_out(ctx, services.confirm_delivery(ctx, referral_id, data))
+
+    @post(
+        "/{referral_id:int}/answer",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Record the answer: accepted, declined (with the reason), no answer, not hired",
+    )
+    def answer(self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[AnswerIn]) -> ReferralOut:
+        return views.referral_out(ctx, services.answer(ctx, referral_id, data))
+
+    @post(
+        "/{referral_id:int}/evidence",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Add the person's evidence of a good reason (until a sanction takes effect)",
+    )
+    def evidence(
+        self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[EvidenceIn]
+    ) -> ReferralOut:
+        services.add_evidence(ctx, referral_id, data)
+        return views.referral_out(ctx, services._referral(ctx, referral_id))
+
+    @post(
+        "/{referral_id:int}/good-reason",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Decide the good-reason review; a decline without good reason counts as a refusal",
+    )
+    def good_reason(
+        self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[GoodReasonDecisionIn]
+    ) -> ReferralOut:
+        services.decide_good_reason(ctx, referral_id, data)
+        return views.referral_out(ctx, services._referral(ctx, referral_id))
+
+
+class SanctionController(Controller):
+    path = "/api/v1/activation/sanctions"
+    tags = ["Sanctions"]
+
+    @get(
+        "/",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(),
+        summary="Sanctions by state (the queue: state=proposed)",
+    )
+    def index(
+        self, ctx: Ctx, sanction_state: Annotated[str | None, QueryParameter(name="state")] = None
+    ) -> list[SanctionOut]:
+        return [views.sanction_out(ctx, s) for s in services.sanctions(ctx, sanction_state)]
+
+    @get(
+        "/{sanction_id:int}",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="A sanction with its review, terms, notice and appeals",
+    )
+    def read(self, ctx: Ctx, sanction_id: FromPath[int]) -> SanctionOut:
+        return views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
+
+    @post(
+        "/{sanction_id:int}/vulnerability-review",
+        guards=[OFFICER],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Vulnerability review by a second person before any cut",
+    )
+    def review(
+        self, ctx: Ctx, sanction_id: FromPath[int], data: JSONBody[VulnerabilityReviewIn]
+    ) -> SanctionOut:
+        return views.sanction_out(ctx, services.review_vulnerability(ctx, sanction_id, data))
+
+    @post(
+        "/{sanction_id:int}/decision",
+        guards=[OFFICER],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Confirm (notice issued, cut dated after the notice period) or reject",
+    )
+    def decide(
+        self, ctx: Ctx, sanction_id: FromPath[int], data: JSONBody[SanctionDecisionIn]
+    ) -> SanctionOut:
+        return views.sanction_out(ctx, services.decide_sanction(ctx, sanction_id, data))
+
+    @post(
+        "/{sanction_id:int}/appeals",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Lodge a request for reconsideration",
+    )
+    def appeal(self, ctx: Ctx, sanction_id: FromPath[int], data: JSONBody[AppealIn]) -> SanctionOut:
+        services.lodge_appeal(ctx, sanction_id, data)
+        return views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
+
+
+class AppealController(Controller):
+    path = "/api/v1/activation/appeals"
+    tags = ["Sanctions"]
+
+    @post(
+        "/{appeal_id:int}/decision",
+        guards=[OFFICER],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Decide an appeal; upheld restores payment with back pay",
+    )
+    def decide(
+        self, ctx: Ctx, appeal_id: FromPath[int], data: JSONBody[AppealDecisionIn]
+    ) -> SanctionOut:
+        appeal = services.decide_appeal(ctx, appeal_id, data)
+        return views.sanction_out(ctx, services.get_sanction(ctx, appeal.sanction_id))
+
+
+class TaskController(Controller):
+    path = "/api/v1/activation/tasks"
+    tags = ["Activation"]
+
+    @get(
+        "/",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(),
+        summary="Open tasks for counsellors, by due date",
+    )
+    def index(
+        self,
+        ctx: Ctx,
+        kind: FromQuery[str | None] = None,
+        limit: Annotated[int, Limit] = 50,
+        offset: Annotated[int, Offset] = 0,
+    ) -> list[TaskOut]:
+        return [views.task_out(t) for t in services.open_tasks(ctx, kind, limit, offset)]
+
+
+class DecisionController(Controller):
+    path = "/api/v1/activation/decisions"
+    tags = ["Activation"]
+
+    @get(
+        "/{decision_id:int}",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="A stored decision: inputs, rule path, outcome, parameter version, officer",
+    )
+    def read(self, ctx: Ctx, decision_id: FromPath[int]) -> DecisionOut:
+        decision = ctx.session.get(ActivationDecision, decision_id)
+        if decision is None:
+            raise NotFound(Problem("decision_id", "exists", f"no decision {decision_id}"))
+        return views.decision_out(decision)
+
+    @get(
+        "/{decision_id:int}/replay",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="Recompute a decision from its stored inputs and compare",
+    )
+    def replay(self, ctx: Ctx, decision_id: FromPath[int]) -> ReplayOut:
+        decision, replayed = services.replay_decision(ctx, decision_id)
+        return ReplayOut(
+            decision_id=decision_id,
+            agrees=replayed == decision.outcome,
+            stored=decision.outcome,
+            replayed=replayed,
+        )
+
+
+class SweepController(Controller):
+    path = "/api/v1/activation/sweeps"
+    tags = ["Activation"]
+
+    @post(
+        "/daily",
+        guards=[OFFICER_OR_ADMIN],
+        sync_to_thread=True,
+        responses=problem_responses(),
+        summary="Run the daily sweep now (it is idempotent; the scheduler runs it every day)",
+    )
+    def daily(self, ctx: Ctx) -> SweepOut:
+        return SweepOut(on=ctx.today, results=services.daily_sweep(ctx))
+
+
+CONTROLLERS = [
+    PeopleController,
+    DutyController,
+    ReferralController,
+    SanctionController,
+    AppealController,
+    TaskController,
+    DecisionController,
+    SweepController,
+]

@@ -1,0 +1,219 @@
+"""Activation tables. Person-level rows key on member_id (benefits' member table)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from kernel.db import UTCDateTime
+
+
+def _json(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(JSON, nullable=False), **kwargs)
+
+
+class RegistrationDuty(SQLModel, table=True):
+    """A period during which a person must register as a job seeker (report 4 §五4)."""
+
+    __tablename__ = "registration_duty"
+    __table_args__ = (
+        Index(
+            "uq_registration_duty_open",
+            "member_id",
+            unique=True,
+            sqlite_where=text("ended_on IS NULL"),
+            postgresql_where=text("ended_on IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    obligated_since: date
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=300)
+    assessment: dict[str, Any] = _json(default_factory=dict)
+    parameter_version: str = Field(max_length=64)
+    reminded_on: date | None = None
+    warned_on: date | None = None
+
+
+class Registration(SQLModel, table=True):
+    """Job-seeker registration at a community or township labour office.
+
+    The row is also the person's lock: use cases that count refusals take it FOR UPDATE, so
+    two counsellors answering at once are serialised per person.
+    """
+
+    __tablename__ = "registration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", unique=True)
+    office: str = Field(max_length=120, index=True)
+    registered_on: date
+    desired_occupations: list[str] = _json(default_factory=list)
+    skills: list[str] = _json(default_factory=list)
+    training_wishes: list[str] = _json(default_factory=list)
+    hours_per_week: int
+    shifts: list[str] = _json(default_factory=list)
+    max_commute_km: int
+    physical_limit: str = Field(max_length=16)  # none | no_heavy | light_only
+    childcare: bool = False
+    reservation_wage_fen: int
+    registered_by: str = Field(max_length=160)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Referral(SQLModel, table=True):
+    """A concrete offer from the public employment service, with its suitability check."""
+
+    __tablename__ = "referral"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=16)  # vacancy | course
+    target_id: int | None = None
+    offer: dict[str, Any] = _json(default_factory=dict)  # snapshot of what was offered
+    code: str = Field(max_length=8, unique=True)  # the offer code used in SMS answers
+    referred_on: date
+    answer_due_on: date
+    channel: str = Field(max_length=16)  # in_person | phone | sms
+    delivered: bool = False
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivery_note: str | None = Field(default=None, max_length=300)
+    suitable: bool
+    suitability: dict[str, Any] = _json(default_factory=dict)
+    made_by: str = Field(max_length=160)
+    state: str = Field(max_length=16, index=True)
+    answered_on: date | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_by: str | None = Field(default=None, max_length=160)
+    answer_channel: str | None = Field(default=None, max_length=16)
+    decline_reason: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class GoodReasonReview(SQLModel, table=True):
+    """The person's chance to explain a decline; benefit of the doubt goes to them."""
+
+    __tablename__ = "good_reason_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    opened_on: date
+    state: str = Field(max_length=16)  # pending | decided
+    good_reason: bool | None = None
+    reason_code: str | None = Field(default=None, max_length=32)
+    notes: str | None = Field(default=None, max_length=2000)
+    decided_by: str | None = Field(default=None, max_length=160)
+    decided_on: date | None = None
+    evidence: list[dict[str, Any]] = _json(default_factory=list)
+
+
+class Refusal(SQLModel, table=True):
+    """A counted refusal. One per referral, enforced by the database, so it never counts twice."""
+
+    __tablename__ = "refusal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    referral_id: int = Field(foreign_key="referral.id", unique=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    counted_on: date
+    decision_id: int = Field(foreign_key="activation_decision.id")
+    voided_on: date | None = None
+    void_reason: str | None = Field(default=None, max_length=500)
+
+
+class Warning(SQLModel, table=True):
+    __tablename__ = "activation_warning"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=16)  # refusal | registration
+    issued_on: date
+    text: str = Field(max_length=2000)
+    refusal_count: int | None = None
+    decision_id: int | None = Field(default=None, foreign_key="activation_decision.id")
+
+
+class Sanction(SQLModel, table=True):
+    """A proposed, then (by a second officer) confirmed stop of payment, and its way back."""
+
+    __tablename__ = "sanction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="benefit_case.id")
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    state: str = Field(max_length=16, index=True)
+    proposed_on: date
+    proposed_by: str = Field(max_length=160)
+    referral_ids: list[int] = _json(default_factory=list)
+    count_decision_id: int = Field(foreign_key="activation_decision.id")
+    vulnerability_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    confirmed_by: str | None = Field(default=None, max_length=160)
+    confirmed_on: date | None = None
+    terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    notice: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    started_on: date | None = None
+    complied_on: date | None = None
+    resumes_on: date | None = None
+    ended_on: date | None = None
+    closed_reason: str | None = Field(default=None, max_length=2000)
+
+
+class Appeal(SQLModel, table=True):
+    """Reconsideration of a sanction; an upheld appeal restores benefit with back pay."""
+
+    __tablename__ = "appeal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sanction_id: int = Field(foreign_key="sanction.id", index=True)
+    lodged_on: date
+    grounds: str = Field(max_length=4000)
+    lodged_by: str = Field(max_length=160)
+    state: str = Field(max_length=16)  # lodged | upheld | dismissed
+    decided_by: str | None = Field(default=None, max_length=160)
+    decided_on: date | None = None
+    reasons: str | None = Field(default=None, max_length=4000)
+    back_pay_fen: int | None = None
+
+
+class Task(SQLModel, table=True):
+    """Work for a counsellor: a follow-up, a review, a reminder. Idempotent by (kind, ref)."""
+
+    __tablename__ = "activation_task"
+    __table_args__ = (UniqueConstraint("kind", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=32)
+    ref: str = Field(max_length=64)
+    due_on: date = Field(index=True)
+    state: str = Field(default="open", max_length=16, index=True)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ActivationDecision(SQLModel, table=True):
+    """Inputs, rule path, outcome, parameter version and officer of a decision: replayable."""
+
+    __tablename__ = "activation_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=32)
+    ref: str = Field(max_length=64)
+    decided_on: date
+    decided_at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=160)
+    inputs: dict[str, Any] = _json(default_factory=dict)
+    rule_path: list[str] = _json(default_factory=list)
+    outcome: dict[str, Any] = _json(default_factory=dict)
+    parameter_version: str = Field(max_length=64)

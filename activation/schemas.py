@@ -1,0 +1,307 @@
+"""Request and response shapes of the activation API."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlmodel import Field, SQLModel
+
+Shift = Literal["day", "evening", "night"]
+PhysicalLimit = Literal["none", "no_heavy", "light_only"]
+Demand = Literal["light", "medium", "heavy"]
+GoodReasonCode = Literal[
+    "illness",
+    "caring",
+    "transport",
+    "unsuitable_in_fact",
+    "hours_conflict",
+    "wage_below_stated",
+    "discrimination",
+    "other",
+    "none",
+]
+VulnerabilityFactor = Literal[
+    "children_at_risk",
+    "mental_health",
+    "disability",
+    "debt",
+    "homelessness",
+    "domestic_violence",
+    "other",
+]
+
+
+class RegistrationIn(SQLModel):
+    office: str = Field(
+        min_length=1, max_length=120, schema_extra={"examples": ["东街社区劳动保障服务站"]}
+    )
+    registered_on: date | None = Field(default=None, description="Defaults to today")
+    desired_occupations: list[str] = Field(
+        default_factory=list, max_length=20, schema_extra={"examples": [["4-07-01-01", "保洁员"]]}
+    )
+    skills: list[str] = Field(
+        default_factory=list, max_length=30, schema_extra={"examples": [["缝纫", "收银"]]}
+    )
+    training_wishes: list[str] = Field(
+        default_factory=list, max_length=10, schema_extra={"examples": [["electric_sewing"]]}
+    )
+    hours_per_week: int = Field(ge=1, le=60, schema_extra={"examples": [40]})
+    shifts: list[Shift] = Field(min_length=1, schema_extra={"examples": [["day"]]})
+    max_commute_km: int = Field(ge=0, le=500, schema_extra={"examples": [10]})
+    physical_limit: PhysicalLimit = Field(default="none", schema_extra={"examples": ["none"]})
+    childcare: bool = Field(default=False, description="Cares for young children: day shifts only")
+    reservation_wage: Decimal = Field(
+        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["1800.00"]}
+    )
+
+
+class RegistrationOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [5]})
+    member_id: int
+    office: str
+    registered_on: date
+    desired_occupations: list[str]
+    skills: list[str]
+    training_wishes: list[str]
+    hours_per_week: int
+    shifts: list[str]
+    max_commute_km: int
+    physical_limit: str
+    childcare: bool
+    reservation_wage: str
+
+
+class DutyOut(SQLModel):
+    member_id: int = Field(schema_extra={"examples": [12]})
+    name: str
+    national_id_masked: str
+    household_id: int
+    community: str
+    obligated: bool = Field(schema_extra={"examples": [True]})
+    rule: str = Field(schema_extra={"examples": ["must-register"]})
+    reason: str
+    age: int
+    parameter_version: str
+    registered: bool
+    obligated_since: date | None
+    deadline: date | None
+
+
+class OfferIn(SQLModel):
+    """What is offered, as the counsellor has it (employer's vacancy or a course place)."""
+
+    employer: str = Field(
+        min_length=1, max_length=200, schema_extra={"examples": ["定远县城东物业公司"]}
+    )
+    title: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["小区保洁员"]})
+    occupation: str | None = Field(
+        default=None, max_length=32, schema_extra={"examples": ["4-07-01-01"]}
+    )
+    monthly_wage: Decimal = Field(
+        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["1600.00"]}
+    )
+    hours_per_week: int = Field(ge=1, le=72, schema_extra={"examples": [40]})
+    shift: Shift = Field(default="day", schema_extra={"examples": ["day"]})
+    place: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["东街社区"]})
+    commute_km: Decimal | None = Field(
+        default=None, ge=0, le=5000, schema_extra={"examples": ["3.5"]}
+    )
+    physical_demand: Demand = Field(default="light", schema_extra={"examples": ["light"]})
+    labour_dispute: bool = Field(
+        default=False, description="A strike or labour dispute at the employer"
+    )
+    starts_on: date | None = None
+
+
+class ReferralIn(SQLModel):
+    member_id: int = Field(schema_extra={"examples": [12]})
+    kind: Literal["vacancy", "course"] = Field(
+        default="vacancy", schema_extra={"examples": ["vacancy"]}
+    )
+    offer: OfferIn
+    channel: Literal["in_person", "phone", "sms"] = Field(
+        default="in_person",
+        description="In person or by phone the counsellor confirms the offer reached the person; "
+        "by SMS only a delivery receipt does",
+        schema_extra={"examples": ["in_person"]},
+    )
+    referred_on: date | None = Field(default=None, description="Defaults to today")
+
+
+class ReferralOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [31]})
+    member_id: int
+    kind: str
+    code: str = Field(schema_extra={"examples": ["K7QH"]})
+    offer: dict[str, Any]
+    referred_on: date
+    answer_due_on: date
+    channel: str
+    delivered: bool
+    suitable: bool = Field(schema_extra={"examples": [True]})
+    suitability: dict[str, Any]
+    made_by: str
+    state: str = Field(schema_extra={"examples": ["open"]})
+    answered_on: date | None
+    answer_channel: str | None
+    decline_reason: str | None
+    review: dict[str, Any] | None
+    refusal_counted: bool
+
+
+class AnswerIn(SQLModel):
+    answer: Literal["accepted", "declined", "no_answer", "not_hired"] = Field(
+        schema_extra={"examples": ["declined"]}
+    )
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="The person's stated reason for a decline",
+        schema_extra={"examples": ["孩子生病, 需要在家照顾"]},
+    )
+    answered_on: date | None = Field(default=None, description="Defaults to today")
+
+
+class DeliveryIn(SQLModel):
+    confirmed_on: date | None = Field(default=None, schema_extra={"examples": ["2026-03-03"]})
+    how: Literal["in_person", "phone", "sms_receipt"] = Field(schema_extra={"examples": ["phone"]})
+    note: str = Field(default="", max_length=300)
+
+
+class GoodReasonDecisionIn(SQLModel):
+    good_reason: bool = Field(schema_extra={"examples": [False]})
+    doubt: bool = Field(
+        default=False, description="Unsure: the benefit of the doubt makes it a good reason"
+    )
+    reason_code: GoodReasonCode = Field(default="none", schema_extra={"examples": ["none"]})
+    notes: str = Field(
+        min_length=2,
+        max_length=2000,
+        schema_extra={"examples": ["岗位与其技能和时间相符, 无正当理由"]},
+    )
+
+
+class EvidenceIn(SQLModel):
+    text: str = Field(
+        min_length=1,
+        max_length=2000,
+        schema_extra={"examples": ["医院诊断证明: 腰椎间盘突出, 不宜久站"]},
+    )
+    received_on: date | None = None
+    source: Literal["person", "sms", "counsellor", "third_party"] = "person"
+
+
+class VulnerabilityReviewIn(SQLModel):
+    proceed: bool = Field(schema_extra={"examples": [True]})
+    factors: list[VulnerabilityFactor] = Field(
+        default_factory=list, schema_extra={"examples": [[]]}
+    )
+    findings: str = Field(
+        min_length=2,
+        max_length=4000,
+        schema_extra={"examples": ["家中无未成年人, 无重病, 无其他脆弱因素"]},
+    )
+
+
+class SanctionDecisionIn(SQLModel):
+    confirm: bool = Field(schema_extra={"examples": [True]})
+    reason: str = Field(
+        min_length=2,
+        max_length=2000,
+        schema_extra={"examples": ["两次无正当理由拒绝适当岗位, 经复核确认"]},
+    )
+
+
+class AppealIn(SQLModel):
+    lodged_on: date | None = None
+    grounds: str = Field(
+        min_length=2,
+        max_length=4000,
+        schema_extra={"examples": ["第二个岗位需夜班, 本人需照顾幼儿"]},
+    )
+
+
+class AppealDecisionIn(SQLModel):
+    upheld: bool = Field(schema_extra={"examples": [True]})
+    reasons: str = Field(
+        min_length=2,
+        max_length=4000,
+        schema_extra={"examples": ["岗位要求夜班, 与照护义务冲突, 不属适当岗位"]},
+    )
+
+
+class SanctionOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [4]})
+    member_id: int
+    household_id: int
+    case_id: int | None
+    application_id: int | None
+    state: str = Field(schema_extra={"examples": ["proposed"]})
+    proposed_on: date
+    proposed_by: str
+    referral_ids: list[int]
+    vulnerability_review: dict[str, Any] | None
+    confirmed_by: str | None
+    confirmed_on: date | None
+    terms: dict[str, Any] | None
+    notice: dict[str, Any] | None
+    started_on: date | None
+    complied_on: date | None
+    resumes_on: date | None
+    ended_on: date | None
+    closed_reason: str | None
+    appeals: list[dict[str, Any]]
+
+
+class WarningOut(SQLModel):
+    id: int
+    kind: str = Field(schema_extra={"examples": ["refusal"]})
+    issued_on: date
+    text: str
+    refusal_count: int | None
+
+
+class TaskOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [8]})
+    member_id: int
+    kind: str = Field(schema_extra={"examples": ["good_reason_review"]})
+    ref: str
+    due_on: date
+    state: str
+    note: str
+
+
+class DecisionOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [15]})
+    member_id: int
+    kind: str = Field(schema_extra={"examples": ["refusal-count"]})
+    ref: str
+    decided_on: date
+    actor: str
+    inputs: dict[str, Any]
+    rule_path: list[str]
+    outcome: dict[str, Any]
+    parameter_version: str
+
+
+class ReplayOut(SQLModel):
+    decision_id: int = Field(schema_extra={"examples": [15]})
+    agrees: bool = Field(schema_extra={"examples": [True]})
+    stored: dict[str, Any]
+    replayed: dict[str, Any]
+
+
+class PersonActivationOut(SQLModel):
+    duty: DutyOut
+    registration: RegistrationOut | None
+    referrals: list[ReferralOut]
+    warnings: list[WarningOut]
+    sanctions: list[SanctionOut]
+    open_tasks: list[TaskOut]
+
+
+class SweepOut(SQLModel):
+    on: date = Field(schema_extra={"examples": ["2026-03-12"]})
+    results: dict[str, int] = Field(schema_extra={"examples": [{"sanctions_started": 1}]})

@@ -1,0 +1,233 @@
+"""Read models of the activation API."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from activation import rules
+from activation.models import (
+    Appeal,
+    GoodReasonReview,
+    Referral,
+    Refusal,
+    Registration,
+    RegistrationDuty,
+    Sanction,
+    Task,
+    Warning,
+)
+from activation.schemas import (
+    DecisionOut,
+    DutyOut,
+    PersonActivationOut,
+    ReferralOut,
+    RegistrationOut,
+    SanctionOut,
+    TaskOut,
+    WarningOut,
+)
+from activation.services import person_facts
+from benefits.models import Household, Member
+from kernel.context import ServiceContext
+from kernel.money import from_fen, yuan_text
+from kernel.national_id import mask
+
+
+def duty_out(
+    ctx: ServiceContext,
+    member: Member,
+    household: Household,
+    duty_row: RegistrationDuty | None,
+    registered: bool,
+) -> DutyOut:
+    params = ctx.params()
+    duty = rules.registration_duty(person_facts(member), ctx.today, params)
+    assert member.id is not None and household.id is not None
+    return DutyOut(
+        member_id=member.id,
+        name=member.name,
+        national_id_masked=mask(member.national_id),
+        household_id=household.id,
+        community=household.community,
+        obligated=duty.obligated,
+        rule=duty.rule,
+        reason=duty.reason,
+        age=duty.age,
+        parameter_version=duty.parameter_version,
+        registered=registered,
+        obligated_since=duty_row.obligated_since if duty_row else None,
+        deadline=rules.registration_deadline(duty_row.obligated_since, params)
+        if duty_row
+        else None,
+    )
+
+
+def registration_out(registration: Registration) -> RegistrationOut:
+    return RegistrationOut(
+        id=registration.id or 0,
+        member_id=registration.member_id,
+        office=registration.office,
+        registered_on=registration.registered_on,
+        desired_occupations=registration.desired_occupations,
+        skills=registration.skills,
+        training_wishes=registration.training_wishes,
+        hours_per_week=registration.hours_per_week,
+        shifts=registration.shifts,
+        max_commute_km=registration.max_commute_km,
+        physical_limit=registration.physical_limit,
+        childcare=registration.childcare,
+        reservation_wage=yuan_text(from_fen(registration.reservation_wage_fen)),
+    )
+
+
+def referral_out(ctx: ServiceContext, referral: Referral) -> ReferralOut:
+    review = ctx.session.exec(
+        select(GoodReasonReview).where(GoodReasonReview.referral_id == referral.id)
+    ).first()
+    refusal = ctx.session.exec(select(Refusal).where(Refusal.referral_id == referral.id)).first()
+    return ReferralOut(
+        id=referral.id or 0,
+        member_id=referral.member_id,
+        kind=referral.kind,
+        code=referral.code,
+        offer=referral.offer,
+        referred_on=referral.referred_on,
+        answer_due_on=referral.answer_due_on,
+        channel=referral.channel,
+        delivered=referral.delivered,
+        suitable=referral.suitable,
+        suitability=referral.suitability,
+        made_by=referral.made_by,
+        state=referral.state,
+        answered_on=referral.answered_on,
+        answer_channel=referral.answer_channel,
+        decline_reason=referral.decline_reason,
+        review=(
+            {
+                "state": review.state,
+                "good_reason": review.good_reason,
+                "reason_code": review.reason_code,
+                "notes": review.notes,
+                "decided_by": review.decided_by,
+                "decided_on": review.decided_on.isoformat() if review.decided_on else None,
+                "evidence": review.evidence,
+            }
+            if review
+            else None
+        ),
+        refusal_counted=refusal is not None and refusal.voided_on is None,
+    )
+
+
+def sanction_out(ctx: ServiceContext, sanction: Sanction) -> SanctionOut:
+    appeals = ctx.session.exec(
+        select(Appeal).where(Appeal.sanction_id == sanction.id).order_by(col(Appeal.id))
+    )
+    return SanctionOut(
+        id=sanction.id or 0,
+        member_id=sanction.member_id,
+        household_id=sanction.household_id,
+        case_id=sanction.case_id,
+        application_id=sanction.application_id,
+        state=sanction.state,
+        proposed_on=sanction.proposed_on,
+        proposed_by=sanction.proposed_by,
+        referral_ids=sanction.referral_ids,
+        vulnerability_review=sanction.vulnerability_review,
+        confirmed_by=sanction.confirmed_by,
+        confirmed_on=sanction.confirmed_on,
+        terms=sanction.terms,
+        notice=sanction.notice,
+        started_on=sanction.started_on,
+        complied_on=sanction.complied_on,
+        resumes_on=sanction.resumes_on,
+        ended_on=sanction.ended_on,
+        closed_reason=sanction.closed_reason,
+        appeals=[
+            {
+                "id": a.id,
+                "lodged_on": a.lodged_on.isoformat(),
+                "grounds": a.grounds,
+                "state": a.state,
+                "decided_by": a.decided_by,
+                "decided_on": a.decided_on.isoformat() if a.decided_on else None,
+                "reasons": a.reasons,
+                "back_pay": yuan_text(from_fen(a.back_pay_fen))
+                if a.back_pay_fen is not None
+                else None,
+            }
+            for a in appeals
+        ],
+    )
+
+
+def task_out(task: Task) -> TaskOut:
+    return TaskOut(
+        id=task.id or 0,
+        member_id=task.member_id,
+        kind=task.kind,
+        ref=task.ref,
+        due_on=task.due_on,
+        state=task.state,
+        note=task.note,
+    )
+
+
+def warning_out(warning: Warning) -> WarningOut:
+    return WarningOut(
+        id=warning.id or 0,
+        kind=warning.kind,
+        issued_on=warning.issued_on,
+        text=warning.text,
+        refusal_count=warning.refusal_count,
+    )
+
+
+def decision_out(decision) -> DecisionOut:  # type: ignore[no-untyped-def]
+    return DecisionOut(
+        id=decision.id,
+        member_id=decision.member_id,
+        kind=decision.kind,
+        ref=decision.ref,
+        decided_on=decision.decided_on,
+        actor=decision.actor,
+        inputs=decision.inputs,
+        rule_path=decision.rule_path,
+        outcome=decision.outcome,
+        parameter_version=decision.parameter_version,
+    )
+
+
+def person_out(ctx: ServiceContext, member: Member) -> PersonActivationOut:
+    household = ctx.session.get(Household, member.household_id)
+    assert household is not None
+    duty_row = ctx.session.exec(
+        select(RegistrationDuty).where(
+            RegistrationDuty.member_id == member.id, col(RegistrationDuty.ended_on).is_(None)
+        )
+    ).first()
+    registration = ctx.session.exec(
+        select(Registration).where(Registration.member_id == member.id)
+    ).first()
+    referrals = ctx.session.exec(
+        select(Referral).where(Referral.member_id == member.id).order_by(col(Referral.id))
+    )
+    warnings = ctx.session.exec(
+        select(Warning).where(Warning.member_id == member.id).order_by(col(Warning.id))
+    )
+    sanctions = ctx.session.exec(
+        select(Sanction).where(Sanction.member_id == member.id).order_by(col(Sanction.id))
+    )
+    tasks = ctx.session.exec(
+        select(Task)
+        .where(Task.member_id == member.id, Task.state == "open")
+        .order_by(col(Task.due_on))
+    )
+    return PersonActivationOut(
+        duty=duty_out(ctx, member, household, duty_row, registration is not None),
+        registration=registration_out(registration) if registration else None,
+        referrals=[referral_out(ctx, r) for r in referrals],
+        warnings=[warning_out(w) for w in warnings],
+        sanctions=[sanction_out(ctx, s) for s in sanctions],
+        open_tasks=[task_out(t) for t in tasks],
+    )

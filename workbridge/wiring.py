@@ -1,0 +1,13 @@
+"""Connect the contexts: event subscriptions and hooks. Idempotent; called by create_app()."""
+
+from __future__ import annotations
+
+from activation import services as activation
+from benefits import services as benefits
+from benefits.events import HouseholdChanged
+from kernel.events import bus
+
+
+def wire() -> None:
+    bus.subscribe(HouseholdChanged, activation.on_household_changed)
+    benefits.register_approval_check(activation.approval_check)
