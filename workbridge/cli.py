@@ -17,6 +17,7 @@ from kernel.db import make_engine, session_scope
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings
+from training.services import provider_exists
 
 console = Console()
 
@@ -129,6 +130,12 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         if args.action == "create":
             role = Role(args.role)
             with session_scope(engine) as session:
+                if args.provider is not None and not provider_exists(session, args.provider):
+                    console.print(
+                        f"[red]no training provider {args.provider}; create it first "
+                        "(POST /api/v1/training/providers)[/red]"
+                    )
+                    return 2
                 try:
                     _, raw = issue_token(
                         session,

@@ -2,5 +2,7 @@
 
 import benefits.models
 import kernel.models
+import matching.models
+import training.models
 
-__all__ = ["benefits", "kernel"]
+__all__ = ["benefits", "kernel", "matching", "training"]
