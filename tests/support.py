@@ -126,3 +126,9 @@ def approve(
     )
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def new_member(client: TestClient, headers: dict[str, str], **member_fields: Any) -> int:
+    """Register a one-person household and return the member's id."""
+    body = household(member(**member_fields))
+    return create_household(client, headers, body)["members"][0]["id"]
