@@ -399,16 +399,12 @@ def report_outcomes(
         course, enrolment = found[(report.course_id, report.member_id)]
         assert enrolment.id is not None
         payload, digest = _fingerprint(report)
-        earlier = stored.get(report.report_id)
-        first = (
-            (earlier.payload_hash, earlier.result)
-            if earlier is not None
-            else (
-                (in_batch[report.report_id][0], in_batch[report.report_id][1].__dict__)
-                if report.report_id in in_batch
-                else None
-            )
-        )
+        first: tuple[str, dict[str, Any]] | None = None  # (digest, result) of the first copy
+        if (earlier := stored.get(report.report_id)) is not None:
+            first = (earlier.payload_hash, earlier.result)
+        elif report.report_id in in_batch:
+            first_digest, first_result = in_batch[report.report_id]
+            first = (first_digest, first_result.__dict__)
         if first is not None:
             if first[0] == digest and first[1].get("status") == "accepted":
                 results.append(

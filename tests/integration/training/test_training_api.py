@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from kernel.events import PlacementReported, bus
 from support import move_to, new_member
+from training.models import OutcomeReport
 
 TABLES = ["enrolment", "outcome_report", "audit_record"]
 
@@ -126,9 +128,15 @@ def post(client, headers, *reports, all_or_nothing: bool = False):
 
 @pytest.fixture
 def placements() -> Iterator[list[PlacementReported]]:
+    """Events heard, each checked to arrive inside the report's own transaction: the report
+    row is already visible to the session the handler is given."""
     seen: list[PlacementReported] = []
 
-    def handler(_session, event: PlacementReported) -> None:
+    def handler(session, event: PlacementReported) -> None:
+        stored = session.exec(
+            select(OutcomeReport).where(OutcomeReport.report_id == event.report_id)
+        ).first()
+        assert stored is not None and stored.kind == "placed"
         seen.append(event)
 
     bus.subscribe(PlacementReported, handler)
