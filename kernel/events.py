@@ -33,6 +33,11 @@ class EventBus:
         if handler not in self._handlers[event_type]:
             self._handlers[event_type].append(handler)
 
+    def unsubscribe(self, event_type: type[DomainEvent], handler: Handler) -> None:
+        """Remove a handler (tests that listen for an event clean up after themselves)."""
+        if handler in self._handlers[event_type]:
+            self._handlers[event_type].remove(handler)
+
     def publish(self, session: Session, event: DomainEvent) -> None:
         for event_type in type(event).__mro__:
             for handler in self._handlers.get(event_type, []):  # type: ignore[arg-type]

@@ -310,3 +310,9 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def new_member(client: TestClient, headers: dict[str, str], **member_fields: Any) -> int:
+    """Register a one-person household and return the member's id."""
+    body = household(member(**member_fields))
+    return create_household(client, headers, body)["members"][0]["id"]

@@ -23,6 +23,8 @@ from kernel.national_id import MaskNationalIdsFilter
 from kernel.policy import load_profile
 from kernel.settings import Settings
 from kernel.web import provide_context
+from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
+from training.api import CONTROLLERS as TRAINING_CONTROLLERS
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
 
@@ -57,7 +59,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.engine.dispose()
 
     return Litestar(
-        route_handlers=[health, PolicyController, *BENEFIT_CONTROLLERS, *ACTIVATION_CONTROLLERS],
+        route_handlers=[
+            health,
+            PolicyController,
+            *BENEFIT_CONTROLLERS,
+            *MATCHING_CONTROLLERS,
+            *TRAINING_CONTROLLERS,
+            *ACTIVATION_CONTROLLERS,
+        ],
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
             DefineMiddleware(TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$"])

@@ -17,6 +17,7 @@ from kernel.db import make_engine, session_scope
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings
+from training.services import provider_exists
 
 console = Console()
 
@@ -129,6 +130,12 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         if args.action == "create":
             role = Role(args.role)
             with session_scope(engine) as session:
+                if args.provider is not None and not provider_exists(session, args.provider):
+                    console.print(
+                        f"[red]no training provider {args.provider}; create it first "
+                        "(POST /api/v1/training/providers)[/red]"
+                    )
+                    return 2
                 try:
                     _, raw = issue_token(
                         session,
@@ -190,6 +197,48 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import os
+    import platform
+
+    from matching.bench import run_bench
+
+    if args.seekers < 1 or args.vacancies < 1:
+        console.print("[red]--seekers and --vacancies must be at least 1[/red]")
+        return 2
+    console.print(
+        f"Ranking top-10 for {args.seekers:,} synthetic seekers against {args.vacancies:,} "
+        f"vacancies on {platform.machine()} with {os.cpu_count()} CPUs"
+    )
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Batch top-10", total=args.seekers)
+        report = run_bench(
+            args.seekers,
+            args.vacancies,
+            queries=args.queries,
+            block=args.block,
+            seed=args.seed,
+            progress=lambda n: progress.update(task, completed=n),
+        )
+    table = Table(title="workbridge bench matching")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("seekers × vacancies", f"{report.seekers:,} × {report.vacancies:,}"),
+        ("open vacancies (after vacancy-only checks)", f"{report.open_vacancies:,}"),
+        ("index build (both sides)", f"{report.build_seconds:.1f} s"),
+        ("batch top-10 for every seeker", f"{report.batch_seconds:.1f} s"),
+        ("batch throughput", f"{report.seekers_per_second:,.0f} seekers/s"),
+        ("seekers with at least one suitable job", f"{report.with_any_match:,}"),
+        (f"single-person query, p50 ({report.queries} queries)", f"{report.query_p50_ms:.1f} ms"),
+        ("single-person query, p95", f"{report.query_p95_ms:.1f} ms"),
+        ("peak memory (max RSS)", f"{report.peak_rss_mib:,.0f} MiB"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,6 +271,16 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = tokens_sub.add_parser("revoke", help="revoke a token")
     revoke.add_argument("id", type=int)
     tokens.set_defaults(func=cmd_tokens)
+
+    bench = sub.add_parser("bench", help="benchmarks on synthetic data")
+    bench_sub = bench.add_subparsers(dest="what", required=True)
+    matching = bench_sub.add_parser("matching", help="batch top-10 and single-query latency")
+    matching.add_argument("--seekers", type=int, default=10_000)
+    matching.add_argument("--vacancies", type=int, default=2_000)
+    matching.add_argument("--queries", type=int, default=200, help="single-person queries")
+    matching.add_argument("--block", type=int, default=256, help="seekers per array block")
+    matching.add_argument("--seed", type=int, default=7)
+    bench.set_defaults(func=cmd_bench)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")

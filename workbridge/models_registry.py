@@ -3,5 +3,7 @@
 import activation.models
 import benefits.models
 import kernel.models
+import matching.models
+import training.models
 
-__all__ = ["activation", "benefits", "kernel"]
+__all__ = ["activation", "benefits", "kernel", "matching", "training"]

@@ -54,12 +54,17 @@ ENDPOINTS = [
 ROLES = ["counsellor", "benefit_officer", "training_provider", "admin"]
 
 
+OTHER_CONTEXTS = ("/api/v1/matching/", "/api/v1/training/")  # their own access tables
+
+
 def test_every_api_route_is_in_the_access_table(app) -> None:
     routes = {
         (method, route.path)
         for route in app.routes
         for method in getattr(route, "methods", ())
-        if route.path.startswith("/api/") and method not in ("HEAD", "OPTIONS")
+        if route.path.startswith("/api/")
+        and not route.path.startswith(OTHER_CONTEXTS)
+        and method not in ("HEAD", "OPTIONS")
     }
 
     def shape(path: str) -> str:

@@ -1,0 +1,57 @@
+"""Read models: matching tables and rule results shaped into API responses."""
+
+from __future__ import annotations
+
+from kernel.money import from_fen, yuan_text
+from matching.models import SeekerProfile, Vacancy
+from matching.occupations import name_of
+from matching.ranking import Match
+from matching.rules import Suitability
+from matching.schemas import (
+    CheckOut,
+    MatchOut,
+    SeekerProfileOut,
+    SuitabilityOut,
+    VacancyOut,
+)
+
+
+def profile_out(profile: SeekerProfile) -> SeekerProfileOut:
+    return SeekerProfileOut(
+        **profile.model_dump(exclude={"reservation_wage_fen", "created_at"}),
+        reservation_wage=yuan_text(from_fen(profile.reservation_wage_fen)),
+    )
+
+
+def vacancy_out(vacancy: Vacancy) -> VacancyOut:
+    assert vacancy.id is not None
+    return VacancyOut(
+        **vacancy.model_dump(
+            exclude={"monthly_wage_fen", "created_at", "updated_at", "created_by"}
+        ),
+        occupation_name=name_of(vacancy.occupation_code),
+        monthly_wage=yuan_text(from_fen(vacancy.monthly_wage_fen)),
+    )
+
+
+def suitability_out(result: Suitability) -> SuitabilityOut:
+    stored = result.as_dict()
+    return SuitabilityOut(
+        **{k: v for k, v in stored.items() if k != "checks"},
+        checks=[CheckOut(**c) for c in stored["checks"]],
+    )
+
+
+def match_out(match: Match, vacancy: Vacancy) -> MatchOut:
+    return MatchOut(
+        member_id=match.member_id,
+        vacancy_id=match.vacancy_id,
+        score=match.score,
+        title=vacancy.title,
+        employer=vacancy.employer,
+        monthly_wage=yuan_text(from_fen(vacancy.monthly_wage_fen)),
+        community=vacancy.community,
+        fits=list(match.detail.fits),
+        misfits=list(match.detail.misfits),
+        suitability=suitability_out(match.suitability),
+    )
