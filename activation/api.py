@@ -13,12 +13,14 @@ from activation.schemas import (
     AnswerIn,
     AppealDecisionIn,
     AppealIn,
+    CourseMatchOut,
     DecisionOut,
     DeliveryIn,
     DutyOut,
     EvidenceIn,
     GoodReasonDecisionIn,
     PersonActivationOut,
+    PersonMatchesOut,
     ReferralIn,
     ReferralOut,
     RegistrationIn,
@@ -34,6 +36,7 @@ from kernel.auth import Role, requires
 from kernel.errors import NotFound, Problem
 from kernel.web import Ctx, Limit, Offset, problem_responses
 
+TopK = QueryParameter(ge=1, le=50, description="How many of each")
 COUNSELLOR = requires(Role.COUNSELLOR)
 OFFICER = requires(Role.BENEFIT_OFFICER)
 STAFF = requires(Role.COUNSELLOR, Role.BENEFIT_OFFICER)
@@ -64,7 +67,42 @@ class PeopleController(Controller):
     def register(
         self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[RegistrationIn]
     ) -> RegistrationOut:
-        return views.registration_out(services.register(ctx, member_id, data))
+        return views.registration_out(ctx, services.register(ctx, member_id, data))
+
+    @get(
+        "/{member_id:int}/matches",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="The person's best suitable vacancies and courses, each explained",
+    )
+    def matches(
+        self, ctx: Ctx, member_id: FromPath[int], limit: Annotated[int, TopK] = 10
+    ) -> PersonMatchesOut:
+        from matching import services as matching
+        from matching import views as matching_views
+
+        found, vacancies = matching.matches_for_seeker(ctx, member_id, limit)
+        return PersonMatchesOut(
+            member_id=member_id,
+            vacancies=[
+                matching_views.match_out(m, vacancies[m.vacancy_id]).model_dump(mode="json")
+                for m in found
+            ],
+            courses=[
+                CourseMatchOut(
+                    course_id=course.id or 0,
+                    title=course.title,
+                    trade=course.trade,
+                    starts_on=course.starts_on,
+                    seats_left=seats,
+                    score=round(match.score, 4),
+                    fits=list(match.fits),
+                    misfits=list(match.misfits),
+                )
+                for match, course, seats in services.course_matches(ctx, member_id, limit)
+            ],
+        )
 
 
 class DutyController(Controller):

@@ -41,7 +41,8 @@ class RegistrationDuty(SQLModel, table=True):
 
 
 class Registration(SQLModel, table=True):
-    """Job-seeker registration at a community or township labour office.
+    """Job-seeker registration at a community or township labour office; what the person
+    wants and can do lives in matching's seeker profile, kept in step by registration.
 
     The row is also the person's lock: use cases that count refusals take it FOR UPDATE, so
     two counsellors answering at once are serialised per person.
@@ -53,15 +54,6 @@ class Registration(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", unique=True)
     office: str = Field(max_length=120, index=True)
     registered_on: date
-    desired_occupations: list[str] = _json(default_factory=list)
-    skills: list[str] = _json(default_factory=list)
-    training_wishes: list[str] = _json(default_factory=list)
-    hours_per_week: int
-    shifts: list[str] = _json(default_factory=list)
-    max_commute_km: int
-    physical_limit: str = Field(max_length=16)  # none | no_heavy | light_only
-    childcare: bool = False
-    reservation_wage_fen: int
     registered_by: str = Field(max_length=160)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)

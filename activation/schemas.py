@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
+from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
-Shift = Literal["day", "evening", "night"]
-PhysicalLimit = Literal["none", "no_heavy", "light_only"]
-Demand = Literal["light", "medium", "heavy"]
+from matching.schemas import SeekerPreferencesIn
+
 GoodReasonCode = Literal[
     "illness",
     "caring",
@@ -33,27 +32,19 @@ VulnerabilityFactor = Literal[
 ]
 
 
-class RegistrationIn(SQLModel):
+class RegistrationIn(SeekerPreferencesIn):
+    """Registration at a community or township labour office (report 4 §五4) with what the
+    person wants and can do; health facts come from the member's record."""
+
     office: str = Field(
         min_length=1, max_length=120, schema_extra={"examples": ["东街社区劳动保障服务站"]}
     )
     registered_on: date | None = Field(default=None, description="Defaults to today")
-    desired_occupations: list[str] = Field(
-        default_factory=list, max_length=20, schema_extra={"examples": [["4-07-01-01", "保洁员"]]}
-    )
-    skills: list[str] = Field(
-        default_factory=list, max_length=30, schema_extra={"examples": [["缝纫", "收银"]]}
-    )
-    training_wishes: list[str] = Field(
-        default_factory=list, max_length=10, schema_extra={"examples": [["electric_sewing"]]}
-    )
-    hours_per_week: int = Field(ge=1, le=60, schema_extra={"examples": [40]})
-    shifts: list[Shift] = Field(min_length=1, schema_extra={"examples": [["day"]]})
-    max_commute_km: int = Field(ge=0, le=500, schema_extra={"examples": [10]})
-    physical_limit: PhysicalLimit = Field(default="none", schema_extra={"examples": ["none"]})
-    childcare: bool = Field(default=False, description="Cares for young children: day shifts only")
-    reservation_wage: Decimal = Field(
-        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["1800.00"]}
+    community: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="Where the person lives; defaults to the household's community",
     )
 
 
@@ -62,15 +53,8 @@ class RegistrationOut(SQLModel):
     member_id: int
     office: str
     registered_on: date
-    desired_occupations: list[str]
-    skills: list[str]
-    training_wishes: list[str]
-    hours_per_week: int
-    shifts: list[str]
-    max_commute_km: int
-    physical_limit: str
-    childcare: bool
-    reservation_wage: str
+    registered_by: str
+    profile: dict[str, Any] = Field(description="The job-seeker profile matching uses")
 
 
 class DutyOut(SQLModel):
@@ -89,38 +73,12 @@ class DutyOut(SQLModel):
     deadline: date | None
 
 
-class OfferIn(SQLModel):
-    """What is offered, as the counsellor has it (employer's vacancy or a course place)."""
-
-    employer: str = Field(
-        min_length=1, max_length=200, schema_extra={"examples": ["定远县城东物业公司"]}
-    )
-    title: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["小区保洁员"]})
-    occupation: str | None = Field(
-        default=None, max_length=32, schema_extra={"examples": ["4-07-01-01"]}
-    )
-    monthly_wage: Decimal = Field(
-        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["1600.00"]}
-    )
-    hours_per_week: int = Field(ge=1, le=72, schema_extra={"examples": [40]})
-    shift: Shift = Field(default="day", schema_extra={"examples": ["day"]})
-    place: str = Field(min_length=1, max_length=200, schema_extra={"examples": ["东街社区"]})
-    commute_km: Decimal | None = Field(
-        default=None, ge=0, le=5000, schema_extra={"examples": ["3.5"]}
-    )
-    physical_demand: Demand = Field(default="light", schema_extra={"examples": ["light"]})
-    labour_dispute: bool = Field(
-        default=False, description="A strike or labour dispute at the employer"
-    )
-    starts_on: date | None = None
-
-
 class ReferralIn(SQLModel):
+    """A referral to one vacancy or one course place, never both."""
+
     member_id: int = Field(schema_extra={"examples": [12]})
-    kind: Literal["vacancy", "course"] = Field(
-        default="vacancy", schema_extra={"examples": ["vacancy"]}
-    )
-    offer: OfferIn
+    vacancy_id: int | None = Field(default=None, schema_extra={"examples": [7]})
+    course_id: int | None = Field(default=None, schema_extra={"examples": [None]})
     channel: Literal["in_person", "phone", "sms"] = Field(
         default="in_person",
         description="In person or by phone the counsellor confirms the offer reached the person; "
@@ -128,6 +86,12 @@ class ReferralIn(SQLModel):
         schema_extra={"examples": ["in_person"]},
     )
     referred_on: date | None = Field(default=None, description="Defaults to today")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.vacancy_id is None) == (self.course_id is None):
+            raise ValueError("give exactly one of vacancy_id and course_id")
+        return self
 
 
 class ReferralOut(SQLModel):
@@ -305,3 +269,22 @@ class PersonActivationOut(SQLModel):
 class SweepOut(SQLModel):
     on: date = Field(schema_extra={"examples": ["2026-03-12"]})
     results: dict[str, int] = Field(schema_extra={"examples": [{"sanctions_started": 1}]})
+
+
+class CourseMatchOut(SQLModel):
+    course_id: int = Field(schema_extra={"examples": [3]})
+    title: str = Field(schema_extra={"examples": ["电动缝纫工培训班"]})
+    trade: str
+    starts_on: date
+    seats_left: int
+    score: float
+    fits: list[str]
+    misfits: list[str]
+
+
+class PersonMatchesOut(SQLModel):
+    """The best suitable vacancies and courses for a person, each explained."""
+
+    member_id: int = Field(schema_extra={"examples": [12]})
+    vacancies: list[dict[str, Any]]
+    courses: list[CourseMatchOut]

@@ -43,7 +43,6 @@ from activation.schemas import (
     SanctionDecisionIn,
     VulnerabilityReviewIn,
 )
-from activation.suitability import OfferFacts, SeekerConstraints, check_offer
 from benefits import services as benefit_services
 from benefits.models import (
     Application,
@@ -58,6 +57,11 @@ from kernel import audit
 from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from kernel.money import from_fen, to_fen, yuan_text
+from matching import rules as matching_rules
+from matching import services as matching
+from matching.schemas import SeekerProfileIn
+from training import services as training
+from training.schemas import EnrolmentIn
 
 CODE_ALPHABET = "ACEFHJKLMPQUVWXY34679"  # no 0/O, 1/I, 2/Z, 5/S, 8/B; no T, R, N, D (opt-out words)
 OPEN_SANCTION_STATES = ("proposed", "confirmed", "active")
@@ -245,7 +249,9 @@ def refresh_duties(
 
 def on_household_changed(session: Session, event: Any) -> None:
     """Event handler: a household's members or status changed, so duties may have changed."""
-    refresh_duties(context_of(session), [event.household_id])
+    ctx = context_of(session)
+    refresh_duties(ctx, [event.household_id])
+    sync_profiles(ctx, [event.household_id])
 
 
 def _member(ctx: ServiceContext, member_id: int) -> Member:
@@ -300,41 +306,65 @@ def approval_check(
 # --- registration -------------------------------------------------------------------------
 
 
+def _profile_in(
+    member: Member, household: Household, office: str, prefs: dict[str, Any]
+) -> SeekerProfileIn:
+    """Matching's profile: the person's preferences plus the health facts of their record."""
+    return SeekerProfileIn.model_validate(
+        {
+            **prefs,
+            "community": prefs.get("community") or household.community,
+            "labour_office": office,
+            "work_capacity": member.work_capacity if member.work_capacity != "none" else "partial",
+            "disability": member.disability,
+            "serious_illness": member.serious_illness,
+            "active": member.work_capacity != "none",
+        }
+    )
+
+
 def register(ctx: ServiceContext, member_id: int, data: RegistrationIn) -> Registration:
-    """Register (or update the registration of) a job seeker at a labour office."""
+    """Register (or update the registration of) a job seeker at a labour office, and keep the
+    seeker profile that matching ranks jobs and courses on in step with it."""
     member = _member(ctx, member_id)
     registered_on = data.registered_on or ctx.today
     _not_future(ctx, "registered_on", registered_on)
+    if member.work_capacity == "none":
+        raise Conflict(
+            Problem(
+                "member_id",
+                "work-capacity",
+                "the person is recorded as without work capacity; update that record first",
+            )
+        )
+    household = _live_household(ctx, member)
+    prefs = data.model_dump(exclude={"office", "registered_on"})
+    matching.upsert_seeker_profile(
+        ctx.session,
+        member_id,
+        _profile_in(member, household, data.office, prefs),
+        ctx.now,
+        known_trades=matching.trade_occupations(ctx.params()),
+        actor=ctx.actor,
+    )
     existing = ctx.session.exec(
         select(Registration).where(Registration.member_id == member_id).with_for_update()
     ).first()
-    fields = {
-        "office": data.office,
-        "desired_occupations": data.desired_occupations,
-        "skills": data.skills,
-        "training_wishes": data.training_wishes,
-        "hours_per_week": data.hours_per_week,
-        "shifts": list(dict.fromkeys(data.shifts)),
-        "max_commute_km": data.max_commute_km,
-        "physical_limit": data.physical_limit,
-        "childcare": data.childcare,
-        "reservation_wage_fen": to_fen(data.reservation_wage),
-        "updated_at": ctx.now,
-    }
     if existing is None:
         registration = Registration(
             member_id=member_id,
+            office=data.office,
             registered_on=registered_on,
             registered_by=ctx.actor.label,
             created_at=ctx.now,
-            **fields,
+            updated_at=ctx.now,
         )
         ctx.session.add(registration)
         action = "registered"
     else:
         registration = existing
-        for key, value in fields.items():
-            setattr(registration, key, value)
+        registration.office = data.office
+        registration.updated_at = ctx.now
         action = "registration-updated"
     _close_tasks(ctx, f"member:{member.id}", ["register"])
     audit.record(
@@ -348,6 +378,25 @@ def register(ctx: ServiceContext, member_id: int, data: RegistrationIn) -> Regis
     )
     ctx.session.commit()
     return registration
+
+
+def sync_profiles(ctx: ServiceContext, household_ids: Sequence[int]) -> None:
+    """Health facts changed on a member's record: the seeker profile follows (set-based)."""
+    from matching.models import SeekerProfile
+
+    rows = ctx.session.exec(
+        select(SeekerProfile, Member)
+        .join(Member, col(Member.id) == SeekerProfile.member_id)
+        .where(col(Member.household_id).in_(list(household_ids)))
+    )
+    for profile, member in rows:
+        profile.work_capacity = (
+            member.work_capacity if member.work_capacity != "none" else "partial"
+        )
+        profile.disability = member.disability
+        profile.serious_illness = member.serious_illness
+        profile.active = member.work_capacity != "none"
+        profile.updated_at = ctx.now
 
 
 def _lock_person(ctx: ServiceContext, member_id: int) -> Registration:
@@ -378,46 +427,90 @@ def _live_household(ctx: ServiceContext, member: Member) -> Household:
     return household
 
 
+def _vacancy_offer(
+    ctx: ServiceContext, member_id: int, vacancy_id: int, on: date
+) -> tuple[dict, dict]:
+    params = ctx.params(on)
+    vacancy = matching.get_vacancy(ctx.session, vacancy_id)
+    suitability = matching.suitability_for(ctx.session, member_id, vacancy_id, params, on)
+    offer = {
+        "employer": vacancy.employer,
+        "title": vacancy.title,
+        "occupation": vacancy.occupation_code,
+        "monthly_wage": yuan_text(from_fen(vacancy.monthly_wage_fen)),
+        "hours_per_week": vacancy.hours_per_week,
+        "shift": vacancy.shift,
+        "place": vacancy.community,
+        "physical_demand": vacancy.physical_demand,
+        "source": vacancy.source,
+    }
+    return offer, suitability.as_dict()
+
+
+def _course_offer(
+    ctx: ServiceContext, member_id: int, course_id: int, on: date
+) -> tuple[dict, dict]:
+    params = ctx.params(on)
+    course = training.get_course(ctx.session, course_id)
+    seats_left = course.capacity - training.seats_taken(ctx.session, [course_id]).get(course_id, 0)
+    trades = {t["code"]: t for t in params.raw("training.trades")}
+    facts = matching_rules.CourseFacts(
+        course_id=course_id,
+        trade=course.trade,
+        title=course.title,
+        physical_demand=course.physical_demand,
+        starts_on=course.starts_on,
+        seats_left=seats_left,
+        occupations=tuple(trades.get(course.trade, {}).get("occupations", ())),
+        community=course.community,
+        lat=course.lat,
+        lon=course.lon,
+    )
+    seeker = matching.seeker_facts(matching.get_seeker_profile(ctx.session, member_id))
+    checks = matching_rules.course_checks(seeker, facts, on)
+    suitability = {
+        "suitable": all(c.passed for c in checks),
+        "rule": "matching.course-suitability/1",
+        "course_id": course_id,
+        "checked_on": on.isoformat(),
+        "parameter_version": params.version_id,
+        "failed": [c.name for c in checks if not c.passed],
+        "checks": [c.as_dict() for c in checks],
+    }
+    offer = {
+        "employer": f"training provider {course.provider_id}",
+        "title": course.title,
+        "trade": course.trade,
+        "starts_on": course.starts_on.isoformat(),
+        "place": course.community,
+        "physical_demand": course.physical_demand,
+        "monthly_wage": "0.00",
+    }
+    return offer, suitability
+
+
 def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
-    """Refer a registered person to an offer, recording the suitability check and who made it.
-    An unsuitable referral may still be made (the person may want it) but never counts."""
-    member = _member(ctx, data.member_id)
-    registration = _lock_person(ctx, data.member_id)
+    """Refer a registered person to a vacancy or a course place, storing matching's
+    suitability check and who made it. An unsuitable referral may still be made (the person
+    may want it) but it can never count as a refusal (POLICY.md safeguards)."""
+    _member(ctx, data.member_id)
+    _lock_person(ctx, data.member_id)
     referred_on = data.referred_on or ctx.today
     _not_future(ctx, "referred_on", referred_on)
     params = ctx.params(referred_on)
-    household = _live_household(ctx, member)
-    seeker = SeekerConstraints(
-        work_capacity=member.work_capacity,
-        disability=member.disability,
-        serious_illness=member.serious_illness,
-        community=household.community,
-        hours_per_week=registration.hours_per_week,
-        shifts=tuple(registration.shifts),
-        max_commute_km=registration.max_commute_km,
-        physical_limit=registration.physical_limit,
-        childcare=registration.childcare,
-    )
-    offer = data.offer
-    suitability = check_offer(
-        seeker,
-        OfferFacts(
-            monthly_wage=offer.monthly_wage,
-            hours_per_week=offer.hours_per_week,
-            shift=offer.shift,
-            place=offer.place,
-            commute_km=offer.commute_km,
-            physical_demand=offer.physical_demand,
-            labour_dispute=offer.labour_dispute,
-        ),
-        params.decimal("activation.suitability.minimum_wage_monthly"),
-    )
-    suitability["parameter_version"] = params.version_id
+    if data.vacancy_id is not None:
+        kind, target = "vacancy", data.vacancy_id
+        offer, suitability = _vacancy_offer(ctx, data.member_id, data.vacancy_id, referred_on)
+    else:
+        assert data.course_id is not None
+        kind, target = "course", data.course_id
+        offer, suitability = _course_offer(ctx, data.member_id, data.course_id, referred_on)
     in_person = data.channel in ("in_person", "phone")
     referral = Referral(
         member_id=data.member_id,
-        kind=data.kind,
-        offer=offer.model_dump(mode="json"),
+        kind=kind,
+        target_id=target,
+        offer=offer,
         code=_new_code(ctx.session),
         referred_on=referred_on,
         answer_due_on=referred_on + timedelta(days=params.int("activation.referral.answer_days")),
@@ -427,7 +520,7 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
         delivery_note=f"told {data.channel.replace('_', ' ')} by the counsellor"
         if in_person
         else None,
-        suitable=suitability["suitable"],
+        suitable=bool(suitability["suitable"]),
         suitability=suitability,
         made_by=ctx.actor.label,
         state=rules.ReferralState.OPEN,
@@ -443,7 +536,12 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
         entity_id=referral.id or 0,
         action="referred",
         parameter_version=params.version_id,
-        details={"member_id": data.member_id, "suitable": referral.suitable, "code": referral.code},
+        details={
+            "member_id": data.member_id,
+            kind: target,
+            "suitable": referral.suitable,
+            "code": referral.code,
+        },
     )
     ctx.session.commit()
     return referral
@@ -556,6 +654,12 @@ def answer(
         )
     if reply is not rules.Answer.NO_ANSWER:
         _close_tasks(ctx, ref, ["no_answer_follow_up"])
+    if reply is rules.Answer.ACCEPTED and referral.kind == "course" and referral.target_id:
+        training.add_enrolment(
+            ctx,
+            referral.target_id,
+            EnrolmentIn(member_id=referral.member_id, enrolled_on=answered_on),
+        )
     if reply is rules.Answer.ACCEPTED and referral.suitable:
         _comply(ctx, referral.member_id, answered_on, f"accepted suitable offer {referral.code}")
     audit.record(
@@ -1396,3 +1500,30 @@ def sanctions(ctx: ServiceContext, state: str | None) -> list[Sanction]:
     if state:
         query = query.where(Sanction.state == state)
     return list(ctx.session.exec(query.order_by(col(Sanction.id))))
+
+
+def course_matches(ctx: ServiceContext, member_id: int, k: int) -> list[tuple[Any, Any, int]]:
+    """Open courses ranked for the person (matching's rule over training's courses, which the
+    two leaf contexts cannot join themselves). Returns (match, course, seats left)."""
+    params = ctx.params()
+    trades = {t["code"]: t for t in params.raw("training.trades")}
+    seeker = matching.seeker_facts(matching.get_seeker_profile(ctx.session, member_id))
+    open_courses = training.open_courses(ctx.session, ctx.today)
+    by_id = {course.id: (course, seats) for course, seats in open_courses}
+    facts = [
+        matching_rules.CourseFacts(
+            course_id=course.id or 0,
+            trade=course.trade,
+            title=course.title,
+            physical_demand=course.physical_demand,
+            starts_on=course.starts_on,
+            seats_left=seats,
+            occupations=tuple(trades.get(course.trade, {}).get("occupations", ())),
+            community=course.community,
+            lat=course.lat,
+            lon=course.lon,
+        )
+        for course, seats in open_courses
+    ]
+    ranked = matching_rules.rank_courses(seeker, facts, today=ctx.today)[:k]
+    return [(m, *by_id[m.course_id]) for m in ranked]

@@ -62,21 +62,18 @@ def duty_out(
     )
 
 
-def registration_out(registration: Registration) -> RegistrationOut:
+def registration_out(ctx: ServiceContext, registration: Registration) -> RegistrationOut:
+    from matching.services import get_seeker_profile
+    from matching.views import profile_out
+
+    profile = get_seeker_profile(ctx.session, registration.member_id)
     return RegistrationOut(
         id=registration.id or 0,
         member_id=registration.member_id,
         office=registration.office,
         registered_on=registration.registered_on,
-        desired_occupations=registration.desired_occupations,
-        skills=registration.skills,
-        training_wishes=registration.training_wishes,
-        hours_per_week=registration.hours_per_week,
-        shifts=registration.shifts,
-        max_commute_km=registration.max_commute_km,
-        physical_limit=registration.physical_limit,
-        childcare=registration.childcare,
-        reservation_wage=yuan_text(from_fen(registration.reservation_wage_fen)),
+        registered_by=registration.registered_by,
+        profile=profile_out(profile).model_dump(mode="json"),
     )
 
 
@@ -225,7 +222,7 @@ def person_out(ctx: ServiceContext, member: Member) -> PersonActivationOut:
     )
     return PersonActivationOut(
         duty=duty_out(ctx, member, household, duty_row, registration is not None),
-        registration=registration_out(registration) if registration else None,
+        registration=registration_out(ctx, registration) if registration else None,
         referrals=[referral_out(ctx, r) for r in referrals],
         warnings=[warning_out(w) for w in warnings],
         sanctions=[sanction_out(ctx, s) for s in sanctions],

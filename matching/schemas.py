@@ -53,10 +53,9 @@ class _Located(SQLModel):
         return self
 
 
-class SeekerProfileIn(_Located):
-    labour_office: str = Field(
-        min_length=1, max_length=120, schema_extra={"examples": ["定城镇劳动保障服务站"]}
-    )
+class SeekerPreferencesIn(_Located):
+    """What the person wants and can do, as told to the labour office at registration."""
+
     desired_occupations: list[str] = Field(
         default_factory=list,
         max_length=10,
@@ -90,10 +89,6 @@ class SeekerProfileIn(_Located):
         "makes a job unsuitable",
         schema_extra={"examples": ["2000.00"]},
     )
-    work_capacity: Literal["full", "partial"] = "full"
-    disability: Literal["none", "mild", "severe"] = "none"
-    serious_illness: bool = False
-    active: bool = True
 
     @field_validator("desired_occupations")
     @classmethod
@@ -111,6 +106,19 @@ class SeekerProfileIn(_Located):
         if len(set(value)) != len(value):
             raise ValueError("a shift is listed twice")
         return value
+
+
+class SeekerProfileIn(SeekerPreferencesIn):
+    """A job-seeker profile: the preferences plus the office and the health facts that the
+    member's record holds (activation fills these in from benefits at registration)."""
+
+    labour_office: str = Field(
+        min_length=1, max_length=120, schema_extra={"examples": ["定城镇劳动保障服务站"]}
+    )
+    work_capacity: Literal["full", "partial"] = "full"
+    disability: Literal["none", "mild", "severe"] = "none"
+    serious_illness: bool = False
+    active: bool = True
 
 
 class SeekerProfileOut(SQLModel):

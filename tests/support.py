@@ -119,6 +119,7 @@ REGISTRATION = {
     "physical_limit": "none",
     "reservation_wage": "1500.00",
     "skills": ["保洁", "收银"],
+    "desired_occupations": ["4-09-08-01"],
 }
 
 
@@ -167,15 +168,18 @@ def approve(
     return response.json()
 
 
-OFFER = {
+VACANCY = {
     "employer": "定远县城东物业公司",
     "title": "小区保洁员",
-    "occupation": "4-07-01-01",
+    "occupation_code": "4-09-08-01",
     "monthly_wage": "1600.00",
     "hours_per_week": 40,
     "shift": "day",
-    "place": "东街社区",
+    "community": "东街社区",
     "physical_demand": "light",
+    "openings": 5,
+    "valid_until": "2026-12-31",
+    "skills": ["保洁"],
 }
 
 
@@ -215,9 +219,14 @@ class Desk:
         decided = approve(self.client, self.officer, app_id, self.clock, counsellor=self.counsellor)
         return {**created, "case_id": decided["case_id"]}
 
-    def refer(self, member_id: int, day: str, **offer: Any) -> dict[str, Any]:
+    def vacancy(self, **fields: Any) -> dict[str, Any]:
+        return self.call("POST", "/matching/vacancies", self.counsellor, {**VACANCY, **fields})
+
+    def refer(self, member_id: int, day: str, **vacancy: Any) -> dict[str, Any]:
+        """Post a vacancy (the default cleaning job, or with changes) and refer the person."""
         self.on(day)
-        body = {"member_id": member_id, "offer": {**OFFER, **offer}, "channel": "in_person"}
+        vacancy_id = self.vacancy(**vacancy)["id"]
+        body = {"member_id": member_id, "vacancy_id": vacancy_id, "channel": "in_person"}
         return self.call("POST", "/activation/referrals", self.counsellor, body)
 
     def answer(

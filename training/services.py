@@ -188,6 +188,14 @@ def open_courses(session: Session, today: date) -> list[tuple[Course, int]]:
 
 def enrol(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enrolment:
     """A counsellor or benefit officer puts a person on a course (report 4 §五1)."""
+    enrolment = add_enrolment(ctx, course_id, data)
+    ctx.session.commit()
+    return enrolment
+
+
+def add_enrolment(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enrolment:
+    """Enrol without committing, for a caller whose own change must land with it (activation:
+    a person accepting a course offer)."""
     course = get_course(ctx.session, course_id)
     enrolled_on = data.enrolled_on or ctx.today
     problems = []
@@ -228,7 +236,6 @@ def enrol(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enrolment:
         action="enrolled",
         details={"course_id": course_id, "member_id": data.member_id, "on": str(enrolled_on)},
     )
-    ctx.session.commit()
     return enrolment
 
 

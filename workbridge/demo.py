@@ -106,12 +106,7 @@ STREETS = [
 
 DEMO_OFFICER = Principal(kind="demo", id=1, name="demo-officer", role=Role.BENEFIT_OFFICER)
 DEMO_COUNSELLOR = Principal(kind="demo", id=2, name="demo-counsellor", role=Role.COUNSELLOR)
-OCCUPATIONS = [
-    ["保洁员", "4-07-01-01"],
-    ["保安员", "3-02-03-01"],
-    ["缝纫工", "6-05-01-01"],
-    ["收银员", "4-01-02-03"],
-]
+OCCUPATIONS = [["4-09-08-01"], ["4-07-05-01"], ["6-05-01-03"], ["4-01-02-04"]]  # CSCO-2022
 
 
 @dataclass

@@ -166,29 +166,31 @@ def test_referral_of_an_unregistered_person_and_bad_answers(desk: Desk, engine) 
 
     created = create_household(desk.client, desk.officer, household(member()))
     unregistered = created["members"][0]["id"]
+    vacancy_id = desk.vacancy()["id"]
     before = counts(engine)
-    body = {
-        "member_id": unregistered,
-        "offer": {
-            "employer": "x",
-            "title": "y",
-            "monthly_wage": "-1",
-            "hours_per_week": 0,
-            "place": "z",
-            "shift": "dawn",
-        },
-    }
-    bad = desk.call("POST", "/activation/referrals", desk.counsellor, body, status=422)
-    fields = {p["field"] for p in bad["problems"]}
-    assert {"offer.monthly_wage", "offer.hours_per_week", "offer.shift"} <= fields
-    body["offer"] = {
-        "employer": "x",
-        "title": "y",
-        "monthly_wage": "1600",
-        "hours_per_week": 40,
-        "place": "z",
-    }
-    not_registered = desk.call("POST", "/activation/referrals", desk.counsellor, body, status=409)
+    both = desk.call(
+        "POST",
+        "/activation/referrals",
+        desk.counsellor,
+        {"member_id": unregistered, "vacancy_id": vacancy_id, "course_id": 1},
+        status=422,
+    )
+    assert "exactly one of vacancy_id and course_id" in both["problems"][0]["message"]
+    bad = desk.call(
+        "POST",
+        "/activation/referrals",
+        desk.counsellor,
+        {"member_id": "x", "vacancy_id": vacancy_id, "channel": "pigeon"},
+        status=422,
+    )
+    assert {p["field"] for p in bad["problems"]} == {"member_id", "channel"}
+    not_registered = desk.call(
+        "POST",
+        "/activation/referrals",
+        desk.counsellor,
+        {"member_id": unregistered, "vacancy_id": vacancy_id},
+        status=409,
+    )
     assert not_registered["problems"][0]["rule"] == "registered"
     assert counts(engine) == before
 

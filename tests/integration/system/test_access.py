@@ -33,6 +33,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/policy", {"benefit_officer", "counsellor", "training_provider", "admin"}),
     ("GET", "/api/v1/activation/people/1", STAFF),
     ("POST", "/api/v1/activation/people/1/registration", {"counsellor"}),
+    ("GET", "/api/v1/activation/people/1/matches", STAFF),
     ("GET", "/api/v1/activation/unregistered", STAFF),
     ("POST", "/api/v1/activation/referrals", {"counsellor"}),
     ("GET", "/api/v1/activation/referrals/1", STAFF),
