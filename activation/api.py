@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from activation import services, views
+from activation.employment_file import as_csv, employment_file
 from activation.models import ActivationDecision
 from activation.schemas import (
     AnswerIn,
@@ -17,8 +18,14 @@ from activation.schemas import (
     DecisionOut,
     DeliveryIn,
     DutyOut,
+    EmploymentFileOut,
     EvidenceIn,
     GoodReasonDecisionIn,
+    HiredIn,
+    JobEndIn,
+    JobIncomeIn,
+    JobOut,
+    JobStartIn,
     PersonActivationOut,
     PersonMatchesOut,
     ReferralIn,
@@ -104,6 +111,83 @@ class PeopleController(Controller):
             ],
         )
 
+    @get(
+        "/{member_id:int}/file",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="The employment file: one timeline of duty, referrals, warnings, sanctions, "
+        "training, jobs, continuation and benefit changes",
+    )
+    def file(self, ctx: Ctx, member_id: FromPath[int]) -> EmploymentFileOut:
+        return employment_file(ctx, services._member(ctx, member_id))
+
+    @get(
+        "/{member_id:int}/file.csv",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="The employment file as CSV (UTF-8 with BOM)",
+        media_type="text/csv",
+    )
+    def file_csv(self, ctx: Ctx, member_id: FromPath[int]) -> Response[str]:
+        content = as_csv(employment_file(ctx, services._member(ctx, member_id)))
+        return Response(
+            content,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="employment-file-{member_id}.csv"'
+            },
+        )
+
+
+class JobController(Controller):
+    path = "/api/v1/activation/jobs"
+    tags = ["Into work"]
+
+    @post(
+        "/",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Record a job start; the continuation starts automatically",
+    )
+    def start(self, ctx: Ctx, data: JSONBody[JobStartIn]) -> JobOut:
+        return views.job_out(ctx, services.start_job(ctx, data))
+
+    @get(
+        "/{job_id:int}",
+        guards=[STAFF],
+        sync_to_thread=True,
+        responses=problem_responses(404),
+        summary="A job and its continuation",
+    )
+    def read(self, ctx: Ctx, job_id: FromPath[int]) -> JobOut:
+        return views.job_out(ctx, services._job(ctx, job_id))
+
+    @post(
+        "/{job_id:int}/income",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Record a change of the job's monthly income (may move between full and half)",
+    )
+    def income(self, ctx: Ctx, job_id: FromPath[int], data: JSONBody[JobIncomeIn]) -> JobOut:
+        return views.job_out(ctx, services.change_job_income(ctx, job_id, data))
+
+    @post(
+        "/{job_id:int}/end",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="Record a job end: full amount during a continuation, fast re-entry after an exit",
+    )
+    def end(self, ctx: Ctx, job_id: FromPath[int], data: JSONBody[JobEndIn]) -> JobOut:
+        job, reentry = services.end_job(ctx, job_id, data)
+        out = views.job_out(ctx, job)
+        out.reentry = reentry
+        return out
+
 
 class DutyController(Controller):
     path = "/api/v1/activation/unregistered"
@@ -167,6 +251,16 @@ class ReferralController(Controller):
     )
     def answer(self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[AnswerIn]) -> ReferralOut:
         return views.referral_out(ctx, services.answer(ctx, referral_id, data))
+
+    @post(
+        "/{referral_id:int}/hired",
+        guards=[COUNSELLOR],
+        sync_to_thread=True,
+        responses=problem_responses(404, 409, 422),
+        summary="The employer confirmed an accepted offer: the job starts",
+    )
+    def hired(self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[HiredIn]) -> JobOut:
+        return views.job_out(ctx, services.hired(ctx, referral_id, data))
 
     @post(
         "/{referral_id:int}/evidence",
@@ -347,6 +441,7 @@ class SweepController(Controller):
 
 CONTROLLERS = [
     PeopleController,
+    JobController,
     DutyController,
     ReferralController,
     SanctionController,

@@ -209,3 +209,45 @@ class ActivationDecision(SQLModel, table=True):
     rule_path: list[str] = _json(default_factory=list)
     outcome: dict[str, Any] = _json(default_factory=dict)
     parameter_version: str = Field(max_length=64)
+
+
+class Job(SQLModel, table=True):
+    """A job a person took: from a counsellor, an accepted referral the employer confirmed, or
+    a training provider's placement report (``source_ref`` makes a report's job unique)."""
+
+    __tablename__ = "job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    employer: str = Field(max_length=200)
+    occupation: str = Field(max_length=120)
+    starts_on: date
+    ends_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=32)
+    monthly_income_fen: int
+    hours_per_week: int | None = None
+    source: str = Field(max_length=16)  # counsellor | referral | placement
+    source_ref: str | None = Field(default=None, max_length=120, unique=True)
+    recorded_by: str = Field(max_length=160)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Continuation(SQLModel, table=True):
+    """The six months of continued benefit after taking a job (report 4 §五4)."""
+
+    __tablename__ = "continuation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    case_id: int = Field(foreign_key="benefit_case.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    starts_on: date
+    ends_on: date  # last day in continuation
+    base_amount_fen: int  # the case's previous amount, which continues (in full or part)
+    status: str = Field(max_length=24)  # continuation_full | continuation_half
+    fraction: str = Field(max_length=16)
+    state: str = Field(max_length=16, index=True)  # running | reassessed | job_lost
+    decision_id: int = Field(foreign_key="activation_decision.id")
+    ended_on: date | None = None
+    end_reason: str | None = Field(default=None, max_length=2000)

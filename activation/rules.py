@@ -365,6 +365,152 @@ def resumption_day(complied_on: date, terms_earliest_end: date) -> date:
     return max(complied_on, terms_earliest_end)
 
 
+# --- into work: the continuation (report 4 §五4; POLICY.md rule 4) -----------------------
+
+
+@dataclass(frozen=True)
+class ContinuationTerms:
+    status: str  # continuation_full | continuation_half
+    fraction: Decimal
+    monthly_amount: Decimal
+    starts_on: date
+    ends_on: date  # the last day in continuation
+    reason: str
+    rule_path: tuple[str, ...]
+    parameter_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "fraction": str(self.fraction),
+            "monthly_amount": yuan_text(self.monthly_amount),
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "reason": self.reason,
+            "rule_path": list(self.rule_path),
+            "parameter_version": self.parameter_version,
+        }
+
+
+def continuation_fraction(
+    monthly_income: Decimal, params: ParameterSet
+) -> tuple[Decimal, tuple[str, ...]]:
+    """Below the threshold the previous benefit continues in full; at or above it, half
+    (report 4 §五4: 800元以下延续, 800元以上减半). A profile may taper linearly from full at the
+    threshold to the at-or-above fraction at ``continuation.taper_end`` instead of the cliff."""
+    threshold = params.decimal("continuation.income_threshold")
+    below = params.decimal("continuation.fraction_below_threshold")
+    above = params.decimal("continuation.fraction_at_or_above_threshold")
+    taper_end = params.text("continuation.taper_end").strip()
+    if monthly_income < threshold:
+        return below, ("income-below-threshold",)
+    if not taper_end:
+        return above, ("income-at-or-above-threshold", "cliff")
+    end = Decimal(taper_end)
+    if monthly_income >= end:
+        return above, ("income-at-or-above-threshold", "taper-complete")
+    share = (monthly_income - threshold) / (end - threshold)
+    return below - (below - above) * share, ("income-at-or-above-threshold", "taper")
+
+
+def continuation_terms(
+    *, job_start: date, monthly_income: Decimal, previous_amount: Decimal, params: ParameterSet
+) -> ContinuationTerms:
+    """The automatic right on taking a job: the case's previous amount continues for the
+    continuation period, in full or in part by the job's monthly income."""
+    fraction, path = continuation_fraction(monthly_income, params)
+    days = params.int("continuation.months") * params.int("continuation.month_days")
+    amount = round_money(
+        previous_amount * fraction,
+        params.decimal("benefits.rounding.quantum"),
+        params.text("benefits.rounding.mode"),
+    )
+    full = fraction == params.decimal("continuation.fraction_below_threshold")
+    threshold = yuan_text(params.decimal("continuation.income_threshold"))
+    reason = (
+        f"took a job paying {yuan_text(monthly_income)} yuan/month "
+        f"({'below' if full else 'at or above'} {threshold}): "
+        f"{'the previous' if full else f'{fraction.normalize()} of the previous'} "
+        f"{yuan_text(previous_amount)} yuan continues for {params.int('continuation.months')} "
+        f"months, to {(job_start + timedelta(days=days - 1)).isoformat()} (report 4 §五4)"
+    )
+    return ContinuationTerms(
+        status="continuation_full" if full else "continuation_half",
+        fraction=fraction,
+        monthly_amount=amount,
+        starts_on=job_start,
+        ends_on=job_start + timedelta(days=days - 1),
+        reason=reason,
+        rule_path=path,
+        parameter_version=params.version_id,
+    )
+
+
+def in_continuation(day: date, terms_start: date, terms_end: date) -> bool:
+    return terms_start <= day <= terms_end
+
+
+# --- and back: fast re-entry (report 4 §五4: 出得去进得来; POLICY.md rule 5) ----------------
+
+
+@dataclass(frozen=True)
+class ReentryRight:
+    eligible: bool
+    window_ends_on: date
+    decision_due_on: date
+    flagged_for_review: bool
+    reason: str
+    parameter_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "eligible": self.eligible,
+            "window_ends_on": self.window_ends_on.isoformat(),
+            "decision_due_on": self.decision_due_on.isoformat(),
+            "flagged_for_review": self.flagged_for_review,
+            "reason": self.reason,
+            "parameter_version": self.parameter_version,
+        }
+
+
+def add_working_days(day: date, count: int) -> date:
+    """Count Monday-Friday only (public holidays are not modelled; documented limitation)."""
+    current = day
+    while count > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            count -= 1
+    return current
+
+
+def reentry_right(
+    *, exited_on: date, job_ended_on: date, reported_on: date, end_reason: str, params: ParameterSet
+) -> ReentryRight:
+    """A job that ends within the window after the case's exit opens the simplified path:
+    a short re-application, no appraisal or public notice, a decision within a few working
+    days, payment from the day it was reported. A job lost through misconduct is flagged for
+    review, not barred (POLICY.md safeguards: re-entry is an automatic right, not a favour)."""
+    window_ends = add_months(exited_on, params.int("reentry.window_months"))
+    due = add_working_days(reported_on, params.int("reentry.decision_working_days"))
+    misconduct = end_reason == "dismissed_misconduct"
+    eligible = exited_on <= job_ended_on <= window_ends
+    if eligible:
+        reason = (
+            f"the job ended on {job_ended_on.isoformat()}, within "
+            f"{params.int('reentry.window_months')} months of the exit on {exited_on.isoformat()}"
+        )
+    else:
+        reason = (
+            f"the job ended on {job_ended_on.isoformat()}, outside the re-entry window "
+            f"({exited_on.isoformat()} to {window_ends.isoformat()}): a full application applies"
+        )
+    if misconduct and eligible:
+        reason += "; dismissal for misconduct is flagged for review (not a bar)"
+    return ReentryRight(
+        eligible, window_ends, due, misconduct and eligible, reason, params.version_id
+    )
+
+
 # --- replay --------------------------------------------------------------------------------
 
 
@@ -406,7 +552,41 @@ def _replay_resumption(inputs: dict[str, Any], params: ParameterSet) -> dict[str
     return {"resumes_on": day.isoformat()}
 
 
+def _replay_continuation(inputs: dict[str, Any], params: ParameterSet) -> dict[str, Any]:
+    return continuation_terms(
+        job_start=date.fromisoformat(inputs["job_start"]),
+        monthly_income=Decimal(inputs["monthly_income"]),
+        previous_amount=Decimal(inputs["previous_amount"]),
+        params=params,
+    ).as_dict()
+
+
+def _replay_reentry(inputs: dict[str, Any], params: ParameterSet) -> dict[str, Any]:
+    return reentry_right(
+        exited_on=date.fromisoformat(inputs["exited_on"]),
+        job_ended_on=date.fromisoformat(inputs["job_ended_on"]),
+        reported_on=date.fromisoformat(inputs["reported_on"]),
+        end_reason=inputs["end_reason"],
+        params=params,
+    ).as_dict()
+
+
+def _replay_reassessment(inputs: dict[str, Any], params: ParameterSet) -> dict[str, Any]:
+    from benefits.rules import EntitlementParams, assess_entitlement
+
+    return assess_entitlement(
+        scheme=inputs["scheme"],
+        category=inputs["category"],
+        member_count=inputs["member_count"],
+        incomes=[Decimal(i) for i in inputs["incomes"]],
+        params=EntitlementParams.from_policy(params, inputs["scheme"]),
+    ).explanation()
+
+
 REPLAYERS = {
+    "reassessment": _replay_reassessment,
+    "continuation-terms": _replay_continuation,
+    "reentry-right": _replay_reentry,
     "registration-duty": _replay_duty,
     "refusal-verdict": _replay_refusal,
     "refusal-count": _replay_count,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal, Self
 
 from pydantic import model_validator
@@ -288,3 +289,91 @@ class PersonMatchesOut(SQLModel):
     member_id: int = Field(schema_extra={"examples": [12]})
     vacancies: list[dict[str, Any]]
     courses: list[CourseMatchOut]
+
+
+EndReason = Literal[
+    "contract_ended",
+    "laid_off",
+    "quit",
+    "health",
+    "dismissed_misconduct",
+    "employer_closed",
+    "other",
+]
+
+
+class JobStartIn(SQLModel):
+    member_id: int = Field(schema_extra={"examples": [12]})
+    employer: str = Field(
+        min_length=1, max_length=200, schema_extra={"examples": ["定远县华丰服装厂"]}
+    )
+    occupation: str = Field(min_length=1, max_length=120, schema_extra={"examples": ["6-05-01-03"]})
+    starts_on: date = Field(schema_extra={"examples": ["2026-03-10"]})
+    monthly_income: Decimal = Field(
+        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["650.00"]}
+    )
+    hours_per_week: int | None = Field(default=None, ge=1, le=84, schema_extra={"examples": [40]})
+
+
+class HiredIn(SQLModel):
+    """The employer confirmed an accepted referral: the job starts."""
+
+    starts_on: date = Field(schema_extra={"examples": ["2026-03-10"]})
+    monthly_income: Decimal = Field(
+        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["1200.00"]}
+    )
+    hours_per_week: int | None = Field(default=None, ge=1, le=84)
+
+
+class JobIncomeIn(SQLModel):
+    monthly_income: Decimal = Field(
+        ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["900.00"]}
+    )
+    effective_from: date = Field(schema_extra={"examples": ["2026-05-01"]})
+
+
+class JobEndIn(SQLModel):
+    ended_on: date = Field(schema_extra={"examples": ["2026-06-15"]})
+    reason: EndReason = Field(schema_extra={"examples": ["laid_off"]})
+    reported_on: date | None = Field(
+        default=None, description="When the person told the office; defaults to today"
+    )
+    declared_changes: str = Field(
+        default="",
+        max_length=2000,
+        description="Only what changed since the exit (fast re-entry)",
+        schema_extra={"examples": ["工厂停产, 本人失业; 家庭其他情况无变化"]},
+    )
+
+
+class JobOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [4]})
+    member_id: int
+    household_id: int
+    employer: str
+    occupation: str
+    starts_on: date
+    ends_on: date | None
+    end_reason: str | None
+    monthly_income: str
+    hours_per_week: int | None
+    source: str
+    continuation: dict[str, Any] | None
+    reentry: dict[str, Any] | None = None
+
+
+class TimelineEntry(SQLModel):
+    on: date = Field(schema_extra={"examples": ["2026-03-10"]})
+    kind: str = Field(schema_extra={"examples": ["job_started"]})
+    title: str
+    detail: str
+    ref: str
+
+
+class EmploymentFileOut(SQLModel):
+    """One timeline per person (report 4 §五4: 建立低保人口就业档案)."""
+
+    member_id: int = Field(schema_extra={"examples": [12]})
+    name: str
+    national_id_masked: str
+    entries: list[TimelineEntry]

@@ -7,7 +7,9 @@ from sqlmodel import col, select
 from activation import rules
 from activation.models import (
     Appeal,
+    Continuation,
     GoodReasonReview,
+    Job,
     Referral,
     Refusal,
     Registration,
@@ -19,6 +21,7 @@ from activation.models import (
 from activation.schemas import (
     DecisionOut,
     DutyOut,
+    JobOut,
     PersonActivationOut,
     ReferralOut,
     RegistrationOut,
@@ -227,4 +230,39 @@ def person_out(ctx: ServiceContext, member: Member) -> PersonActivationOut:
         warnings=[warning_out(w) for w in warnings],
         sanctions=[sanction_out(ctx, s) for s in sanctions],
         open_tasks=[task_out(t) for t in tasks],
+    )
+
+
+def job_out(ctx: ServiceContext, job: Job) -> JobOut:
+    continuation = ctx.session.exec(
+        select(Continuation)
+        .where(Continuation.job_id == job.id)
+        .order_by(col(Continuation.id).desc())
+    ).first()
+    return JobOut(
+        id=job.id or 0,
+        member_id=job.member_id,
+        household_id=job.household_id,
+        employer=job.employer,
+        occupation=job.occupation,
+        starts_on=job.starts_on,
+        ends_on=job.ends_on,
+        end_reason=job.end_reason,
+        monthly_income=yuan_text(from_fen(job.monthly_income_fen)),
+        hours_per_week=job.hours_per_week,
+        source=job.source,
+        continuation=(
+            {
+                "id": continuation.id,
+                "status": continuation.status,
+                "fraction": continuation.fraction,
+                "starts_on": continuation.starts_on.isoformat(),
+                "ends_on": continuation.ends_on.isoformat(),
+                "base_amount": yuan_text(from_fen(continuation.base_amount_fen)),
+                "state": continuation.state,
+                "end_reason": continuation.end_reason,
+            }
+            if continuation
+            else None
+        ),
     )

@@ -256,6 +256,20 @@ class ApplicationController(Controller):
         return views.application_out(ctx.session, services.decide(ctx, application_id, data))
 
     @post(
+        "/{application_id:int}/reentry-decision",
+        guards=[OFFICER],
+        summary="Decide a fast re-entry (no appraisal, no notice); pays from the reported day",
+        responses=problem_responses(404, 409, 422),
+        sync_to_thread=True,
+    )
+    def reentry_decision(
+        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
+    ) -> ApplicationOut:
+        return views.application_out(
+            ctx.session, services.decide_reentry(ctx, application_id, data)
+        )
+
+    @post(
         "/{application_id:int}/second-approval",
         guards=[OFFICER],
         summary="Second approver's decision (must be another officer)",

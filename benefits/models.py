@@ -71,7 +71,7 @@ class Application(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     household_id: int = Field(foreign_key="household.id", index=True)
-    kind: str = Field(default="new", max_length=16)
+    kind: str = Field(default="new", max_length=16)  # new | reentry (simplified, report 4)
     state: str = Field(max_length=32, index=True)
     category_requested: str = Field(max_length=8)
     documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -80,6 +80,8 @@ class Application(SQLModel, table=True):
     notice_starts_on: date | None = None
     notice_last_day: date | None = None
     second_approval_required: bool = False
+    decision_due_on: date | None = None  # re-entry: a decision within a few working days
+    review_flag: str | None = Field(default=None, max_length=300)  # e.g. misconduct: review
     first_approver: str | None = Field(default=None, max_length=160)
     decided_on: date | None = None
     decision_reason: str | None = Field(default=None, max_length=2000)

@@ -268,9 +268,19 @@ APPLICATION_TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = {
 }
 
 
-def application_transition_problem(current: str, target: str) -> Problem | None:
-    """The procedure runs in order: apply → investigate → appraise → notice → decide."""
-    allowed = APPLICATION_TRANSITIONS[ApplicationState(current)]
+REENTRY_TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = {
+    ApplicationState.APPLIED: frozenset({ApplicationState.APPROVED, ApplicationState.REJECTED}),
+    ApplicationState.APPROVED: frozenset(),
+    ApplicationState.REJECTED: frozenset(),
+}
+
+
+def application_transition_problem(current: str, target: str, kind: str = "new") -> Problem | None:
+    """The procedure runs in order: apply → investigate → appraise → notice → decide. A
+    re-entry after a lost job goes straight from the short re-application to the decision
+    (report 4 §五4: 简化审批程序, no democratic appraisal or public notice)."""
+    table = REENTRY_TRANSITIONS if kind == "reentry" else APPLICATION_TRANSITIONS
+    allowed = table.get(ApplicationState(current), frozenset())
     if ApplicationState(target) in allowed:
         return None
     nexts = ", ".join(sorted(s.value for s in allowed)) or "none (the application is closed)"

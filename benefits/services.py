@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -309,32 +310,56 @@ def update_member(ctx: ServiceContext, member_id: int, data: MemberUpdateIn) -> 
 def change_income(ctx: ServiceContext, member_id: int, data: IncomeChangeIn) -> MemberIncome:
     """Record a new monthly income for one source; the previous one ends the day before."""
     get_member(ctx.session, member_id)
+    income = record_income(ctx, member_id, data.source, data.monthly_amount, data.effective_from)
+    member = get_member(ctx.session, member_id)
+    bus.publish(ctx.session, HouseholdChanged(member.household_id))
+    ctx.session.commit()
+    return income
+
+
+def record_income(
+    ctx: ServiceContext, member_id: int, source: str, amount: Decimal, effective_from: date
+) -> MemberIncome:
+    """The income history step behind change_income, without committing (other contexts call
+    it inside their own unit of work: a job start records the job's wage). A change on the day
+    the current row starts corrects that row; an earlier day is refused."""
     current = ctx.session.exec(
         select(MemberIncome).where(
             MemberIncome.member_id == member_id,
-            MemberIncome.source == data.source,
+            MemberIncome.source == source,
             col(MemberIncome.effective_to).is_(None),
         )
     ).first()
+    before = None
     if current is not None:
-        if data.effective_from <= current.effective_from:
+        before = yuan_text(from_fen(current.monthly_amount_fen))
+        if effective_from < current.effective_from:
             raise Conflict(
                 Problem(
                     "effective_from",
                     "income-history",
-                    f"the current {data.source} income is in force from "
-                    f"{current.effective_from.isoformat()}; a change must start later",
+                    f"the current {source} income is in force from "
+                    f"{current.effective_from.isoformat()}; a change cannot start earlier",
                 )
             )
-        current.effective_to = data.effective_from - timedelta(days=1)
-    income = MemberIncome(
-        member_id=member_id,
-        source=data.source,
-        monthly_amount_fen=to_fen(data.monthly_amount),
-        effective_from=data.effective_from,
-        recorded_at=ctx.now,
-    )
-    ctx.session.add(income)
+        if effective_from == current.effective_from:
+            current.monthly_amount_fen = to_fen(amount)
+            current.recorded_at = ctx.now
+            income = current
+        else:
+            current.effective_to = effective_from - timedelta(days=1)
+            income = None
+    else:
+        income = None
+    if income is None:
+        income = MemberIncome(
+            member_id=member_id,
+            source=source,
+            monthly_amount_fen=to_fen(amount),
+            effective_from=effective_from,
+            recorded_at=ctx.now,
+        )
+        ctx.session.add(income)
     audit.record(
         ctx.session,
         actor=ctx.actor,
@@ -343,12 +368,12 @@ def change_income(ctx: ServiceContext, member_id: int, data: IncomeChangeIn) -> 
         entity_id=member_id,
         action="income-changed",
         details={
-            "source": data.source,
-            "monthly_amount": yuan_text(data.monthly_amount),
-            "effective_from": data.effective_from.isoformat(),
+            "source": source,
+            "before": before,
+            "monthly_amount": yuan_text(amount),
+            "effective_from": effective_from.isoformat(),
         },
     )
-    ctx.session.commit()
     return income
 
 
@@ -478,7 +503,7 @@ def _step(
 
 
 def _move(application: Application, target: ApplicationState) -> None:
-    if problem := rules.application_transition_problem(application.state, target):
+    if problem := rules.application_transition_problem(application.state, target, application.kind):
         raise Conflict(problem)
 
 
@@ -791,6 +816,7 @@ def _approve(
     entitlement: rules.Entitlement,
     on: date,
     reason: str,
+    pays_from: date | None = None,
 ) -> BenefitCase:
     assert household.id is not None and application.id is not None
     application.state = ApplicationState.APPROVED
@@ -809,7 +835,7 @@ def _approve(
         scheme=household.scheme,
         category=entitlement.category,
         status=CaseStatus.ACTIVE,
-        status_since=on,
+        status_since=pays_from or on,
         status_reason=text,
         monthly_amount_fen=amount_fen,
         entitled_amount_fen=amount_fen,
@@ -825,7 +851,7 @@ def _approve(
         CaseStatusPeriod(
             case_id=case.id,
             status=CaseStatus.ACTIVE,
-            effective_from=on,
+            effective_from=pays_from or on,
             monthly_amount_fen=amount_fen,
             reason=text,
             rule="application-approved",
@@ -854,6 +880,103 @@ def _approve(
     )
     bus.publish(ctx.session, HouseholdChanged(household.id))
     return case
+
+
+# --- fast re-entry (report 4 §五4: 出得去进得来) ------------------------------------------
+
+
+def apply_reentry(
+    ctx: ServiceContext,
+    household_id: int,
+    *,
+    reported_on: date,
+    decision_due_on: date,
+    review_flag: str | None,
+    declared_changes: str,
+) -> Application:
+    """The short re-application after a lost job: it only declares what changed. No commit:
+    activation opens it inside the use case that recorded the job's end."""
+    household = get_household(ctx.session, household_id)
+    case = current_case(ctx.session, household_id)
+    category = case.category if case else "C"
+    application = Application(
+        household_id=household_id,
+        kind="reentry",
+        state=ApplicationState.APPLIED,
+        category_requested=category,
+        documents=[],
+        applied_on=reported_on,
+        decision_due_on=decision_due_on,
+        review_flag=review_flag,
+        second_approval_required=rules.needs_second_approver(
+            [m.official_relative for m in members_of(ctx.session, household_id)]
+        ),
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    ctx.session.add(application)
+    ctx.session.flush()
+    _step(
+        ctx,
+        application,
+        "reentry_applied",
+        reported_on,
+        {
+            "declared_changes": declared_changes,
+            "decision_due_on": decision_due_on.isoformat(),
+            "review_flag": review_flag,
+            "scheme": household.scheme,
+        },
+    )
+    return application
+
+
+def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -> Application:
+    """Decide a re-entry on income and the hooks alone; approval pays from the reported day."""
+    application = get_application(ctx.session, application_id)
+    if application.kind != "reentry":
+        raise Conflict(
+            Problem("kind", "reentry", "this is not a re-entry application: use /decision")
+        )
+    decided_on = data.decided_on or ctx.today
+    if problems := _not_future(ctx, "decided_on", decided_on):
+        raise InvalidInput(problems)
+    if not data.approve:
+        return _reject(ctx, application, decided_on, data.reason)
+    _move(application, ApplicationState.APPROVED)
+    household = get_household(ctx.session, application.household_id)
+    category = data.category or application.category_requested
+    if problem := _category_problem(ctx, household.scheme, category, decided_on):
+        raise InvalidInput(problem)
+    entitlement = assess_household(ctx, household, category, application.applied_on)
+    problems: list[Problem] = []
+    if not entitlement.eligible:
+        problems.append(
+            Problem(
+                "incomes",
+                "income-below-standard",
+                f"per-capita income {yuan_text(entitlement.per_capita_income)} is not below "
+                f"the standard {yuan_text(entitlement.standard)} ({entitlement.parameter_version})",
+            )
+        )
+    members = members_of(ctx.session, household.id or 0)
+    for check in _approval_checks:
+        problems.extend(check(ctx, application, household, members))
+    if problems:
+        raise InvalidInput(problems, title="The re-entry cannot be approved yet")
+    application.category_requested = category
+    _approve(
+        ctx,
+        application,
+        household,
+        entitlement,
+        decided_on,
+        data.reason
+        or f"fast re-entry after a lost job, paid from {application.applied_on.isoformat()}",
+        pays_from=application.applied_on,
+    )
+    ctx.session.commit()
+    return application
 
 
 # --- cases --------------------------------------------------------------------------------

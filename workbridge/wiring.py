@@ -5,9 +5,10 @@ from __future__ import annotations
 from activation import services as activation
 from benefits import services as benefits
 from benefits.events import HouseholdChanged
-from kernel.events import bus
+from kernel.events import PlacementReported, bus
 
 
 def wire() -> None:
     bus.subscribe(HouseholdChanged, activation.on_household_changed)
+    bus.subscribe(PlacementReported, activation.on_placement_reported)
     benefits.register_approval_check(activation.approval_check)
