@@ -15,10 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, func
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from activation import rules as activation_rules
+from activation import services as activation
+from activation.models import Registration
+from activation.schemas import AnswerIn, GoodReasonDecisionIn, HiredIn, ReferralIn, RegistrationIn
 from benefits import services
-from benefits.models import Household
+from benefits.models import BenefitCase, Household, Member
 from benefits.schemas import (
     ApplicationIn,
     AppraisalIn,
@@ -36,6 +40,10 @@ from kernel.context import ServiceContext
 from kernel.db import new_session
 from kernel.national_id import make_national_id
 from kernel.policy import PolicyBook
+from matching import services as matching
+from matching.schemas import VacancyIn
+from training import services as training
+from training.schemas import CourseIn, ProviderIn
 
 REGION = "341125"  # 定远县, the county of report 1
 TOWNSHIPS = {
@@ -393,24 +401,171 @@ def load_demo(
                 outcomes[f"active {category}"] += 1
             if progress:
                 progress(number + 1)
+        _activation_stories(at, rng, session, today, outcomes)
     finally:
         session.close()
     return DemoReport(households=households, outcomes=outcomes)
 
 
+VACANCIES = [
+    ("定远县城东物业公司", "4-09-08-01", "小区保洁员", "1600", "day", "light", "public_welfare"),
+    ("定远县华丰服装厂", "6-05-01-03", "缝纫工", "2400", "day", "light", "local_employer"),
+    ("盐化工业园保安服务公司", "4-07-05-01", "保安员", "1800", "night", "medium", "local_employer"),
+    ("定城镇农贸市场", "4-01-02-04", "收银员", "1700", "day", "light", "local_employer"),
+    ("炉桥物流园", "4-02-05-01", "装卸搬运工", "2600", "day", "heavy", "local_employer"),
+    ("江苏昆山电子厂", "4-01-02-03", "商品营业员", "3200", "evening", "light", "outside_county"),
+]
+TRADES = [
+    ("electric_sewing", "电动缝纫工培训班"),
+    ("property_management", "物业管理员培训班"),
+    ("computer_operation_repair", "计算机操作与维修培训班"),
+    ("coal_mining", "煤炭采掘安全培训班"),
+]
+
+
+def _activation_stories(
+    at: Callable[..., ServiceContext],
+    rng: random.Random,
+    session: Session,
+    today: date,
+    outcomes: Counter[str],
+) -> None:
+    """Give the demo county a working labour office: vacancies, courses from a provider
+    (provider 1, whose demo token is printed), and people at every step of the way into work."""
+    start = today - timedelta(days=150)
+    office = at(start, DEMO_COUNSELLOR)
+    training.create_provider(
+        office, ProviderIn(name="定远县职业技能培训中心", contact="0550-4021234")
+    )
+    training.create_provider(office, ProviderIn(name="炉桥镇职业学校", contact="0550-4812345"))
+    communities = [c for cs in TOWNSHIPS.values() for c in cs]
+    vacancy_ids = []
+    for employer, code, title, wage, shift, demand, source in VACANCIES:
+        for community in rng.sample(communities, 2):
+            vacancy = matching.create_vacancy(
+                office,
+                VacancyIn(
+                    employer=employer,
+                    occupation_code=code,
+                    title=title,
+                    monthly_wage=Decimal(wage),
+                    hours_per_week=40,
+                    shift=shift,
+                    openings=rng.randint(2, 8),
+                    physical_demand=demand,
+                    source=source,
+                    valid_until=today + timedelta(days=120),
+                    community=community,
+                    skills=[title[:2]],
+                ),
+            )
+            vacancy_ids.append((vacancy.id, community, shift, demand))
+    for index, (trade, title) in enumerate(TRADES):
+        training.create_course(
+            office,
+            CourseIn(
+                provider_id=1 + index % 2,
+                trade=trade,
+                title=title,
+                capacity=20,
+                starts_on=today + timedelta(days=10 + 7 * index),
+                ends_on=today + timedelta(days=55 + 7 * index),
+                sessions_total=30,
+                community=rng.choice(communities),
+                cost_per_trainee=Decimal("1200.00"),
+                subsidy_per_trainee=Decimal("800.00"),
+            ),
+        )
+    people = session.exec(
+        select(Member, Household, BenefitCase)
+        .join(Registration, Registration.member_id == Member.id)
+        .join(Household, Household.id == Member.household_id)
+        .join(BenefitCase, BenefitCase.household_id == Household.id)
+        .where(BenefitCase.status == "active")
+        .order_by(Member.id)
+    ).all()
+    for member, household, case in people:
+        story = rng.random()
+        if story > 0.6:
+            continue
+        same = [
+            v
+            for v in vacancy_ids
+            if v[1] == household.community and v[2] == "day" and v[3] != "heavy"
+        ]
+        if not same:
+            continue
+        vacancy_id = same[0][0]
+        earliest = max(case.opened_on + timedelta(days=1), today - timedelta(days=140))
+        if earliest > today - timedelta(days=20):
+            continue
+        day = earliest + timedelta(
+            days=rng.randint(0, (today - timedelta(days=20) - earliest).days)
+        )
+        referral = activation.refer(
+            at(day, DEMO_COUNSELLOR), ReferralIn(member_id=member.id, vacancy_id=vacancy_id)
+        )
+        if story < 0.15:
+            activation.answer(
+                at(day, DEMO_COUNSELLOR),
+                referral.id,
+                AnswerIn(answer="accepted", answered_on=day),
+            )
+            activation.hired(
+                at(day + timedelta(days=3), DEMO_COUNSELLOR),
+                referral.id,
+                HiredIn(
+                    starts_on=day + timedelta(days=3),
+                    monthly_income=Decimal(rng.choice([650, 780, 1200, 1600])),
+                    hours_per_week=40,
+                ),
+            )
+            outcomes["story: in work, continuation"] += 1
+        elif story < 0.30:
+            activation.answer(
+                at(day, DEMO_COUNSELLOR),
+                referral.id,
+                AnswerIn(answer="declined", reason="家里老人需要照顾", answered_on=day),
+            )
+            outcomes["story: decline awaiting review"] += 1
+        elif story < 0.42:
+            _refusal(at, referral.id, day)
+            outcomes["story: one refusal, warned"] += 1
+        elif story < 0.48:
+            _refusal(at, referral.id, day)
+            later = min(day + timedelta(days=14), today)
+            second = activation.refer(
+                at(later, DEMO_COUNSELLOR),
+                ReferralIn(member_id=member.id, vacancy_id=vacancy_id, referred_on=later),
+            )
+            _refusal(at, second.id, later)
+            outcomes["story: two refusals, sanction proposed"] += 1
+        else:
+            outcomes["story: offer open"] += 1
+
+
+def _refusal(at: Callable[..., ServiceContext], referral_id: int, day: date) -> None:
+    """A suitable offer declined without good reason: the refusal counts."""
+    activation.answer(
+        at(day, DEMO_COUNSELLOR),
+        referral_id,
+        AnswerIn(answer="declined", reason="不想去", answered_on=day),
+    )
+    activation.decide_good_reason(
+        at(day + timedelta(days=1), DEMO_COUNSELLOR),
+        referral_id,
+        GoodReasonDecisionIn(good_reason=False, notes="岗位适当, 理由不成立"),
+    )
+
+
 def _register_obligated(ctx: ServiceContext, rng: random.Random, household_id: int) -> None:
     """Register those the duty applies to, as the labour office does before approval."""
-    from activation import rules as activation_rules
-    from activation import services as activation_services
-    from activation.schemas import RegistrationIn
-    from benefits.models import Member
-
     for member in services.members_of(ctx.session, household_id):
         duty = activation_rules.registration_duty(
-            activation_services.person_facts(member), ctx.today, ctx.params()
+            activation.person_facts(member), ctx.today, ctx.params()
         )
         if duty.obligated and isinstance(member, Member) and member.id is not None:
-            activation_services.register(
+            activation.register(
                 ctx,
                 member.id,
                 RegistrationIn(
@@ -439,7 +594,6 @@ def household_count(engine: Engine) -> int:
 
 def demo_person(engine: Engine) -> str:
     """The ID number of the head of the first active case, for a first status check."""
-    from benefits.models import BenefitCase, Member
 
     session = new_session(engine)
     try:
