@@ -373,10 +373,8 @@ def register(ctx: ServiceContext, member_id: int, data: RegistrationIn) -> Regis
         registration.updated_at = ctx.now
         action = "registration-updated"
     _close_tasks(ctx, f"member:{member.id}", ["register"])
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="registration",
         entity_id=member_id,
         action=action,
@@ -534,10 +532,8 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
     )
     ctx.session.add(referral)
     ctx.session.flush()
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="referral",
         entity_id=referral.id or 0,
         action="referred",
@@ -579,10 +575,8 @@ def confirm_delivery(ctx: ServiceContext, referral_id: int, data: DeliveryIn) ->
     referral.delivery_note = (
         f"{data.how.replace('_', ' ')} on {confirmed_on.isoformat()}: {data.note}".strip(": ")
     )
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="referral",
         entity_id=referral_id,
         action="delivery-confirmed",
@@ -668,10 +662,8 @@ def answer(
         )
     if reply is rules.Answer.ACCEPTED and referral.suitable:
         _comply(ctx, referral.member_id, answered_on, f"accepted suitable offer {referral.code}")
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="referral",
         entity_id=referral_id,
         action=f"answer:{reply.value}",
@@ -735,10 +727,8 @@ def add_evidence(ctx: ServiceContext, referral_id: int, data: EvidenceIn) -> Goo
                 sanction.closed_reason = (
                     f"refusal on referral {referral_id} is being reviewed again"
                 )
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="referral",
         entity_id=referral_id,
         action="evidence-added",
@@ -834,10 +824,8 @@ def decide_good_reason(
             refusal.counted_on, refusal.decision_id = ctx.today, decision.id or 0
         ctx.session.flush()
         _consequence(ctx, registration, referral)
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="referral",
         entity_id=referral_id,
         action="good-reason-decided",
@@ -985,10 +973,8 @@ def review_vulnerability(
     if not data.proceed:
         sanction.state = "rejected"
         sanction.closed_reason = f"vulnerability review: {data.findings}"
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="sanction",
         entity_id=sanction_id,
         action="vulnerability-reviewed",
@@ -1011,10 +997,8 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     if not data.confirm:
         sanction.state = "rejected"
         sanction.closed_reason = data.reason
-        audit.record(
-            ctx.session,
-            actor=ctx.actor,
-            at=ctx.now,
+        audit.note(
+            ctx,
             entity="sanction",
             entity_id=sanction_id,
             action="rejected",
@@ -1070,10 +1054,8 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     sanction.confirmed_on = ctx.today
     sanction.terms = terms.as_dict()
     sanction.notice = _notice(ctx, sanction, member, terms, data.reason)
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="sanction",
         entity_id=sanction_id,
         action="confirmed",
@@ -1256,10 +1238,8 @@ def lodge_appeal(ctx: ServiceContext, sanction_id: int, data: AppealIn) -> Appea
     )
     ctx.session.add(appeal)
     ctx.session.flush()
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="sanction",
         entity_id=sanction_id,
         action="appeal-lodged",
@@ -1287,10 +1267,8 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
     appeal.decided_by, appeal.decided_on, appeal.reasons = ctx.actor.label, ctx.today, data.reasons
     if not data.upheld:
         appeal.state = "dismissed"
-        audit.record(
-            ctx.session,
-            actor=ctx.actor,
-            at=ctx.now,
+        audit.note(
+            ctx,
             entity="sanction",
             entity_id=sanction.id or 0,
             action="appeal-dismissed",
@@ -1314,10 +1292,8 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
     sanction.state = "overturned"
     sanction.ended_on = sanction.ended_on or ctx.today
     sanction.closed_reason = f"appeal {appeal_id} upheld: {data.reasons}"
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="sanction",
         entity_id=sanction.id or 0,
         action="appeal-upheld",
@@ -1595,10 +1571,8 @@ def start_job(
     ):
         _begin_continuation(ctx, job, case, data.monthly_income)
     _comply(ctx, data.member_id, data.starts_on, f"started work at {data.employer}")
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="job",
         entity_id=job.id or 0,
         action="started",
@@ -1798,10 +1772,8 @@ def end_job(ctx: ServiceContext, job_id: int, data: JobEndIn) -> tuple[Job, dict
         continuation.end_reason = f"job ended: {data.reason}"
     elif case is not None and case.status == CaseStatus.TERMINATED and case.closed_on is not None:
         reentry = _offer_reentry(ctx, job, case, data, reported_on)
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="job",
         entity_id=job_id,
         action="ended",

@@ -232,10 +232,8 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
     assert household.id is not None
     for member in data.members:
         _new_member(ctx, household.id, member)
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="household",
         entity_id=household.id,
         action="created",
@@ -272,10 +270,8 @@ def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member
     if problems:
         raise InvalidInput(problems)
     member = _new_member(ctx, household_id, data)
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="member",
         entity_id=member.id or 0,
         action="added",
@@ -293,10 +289,8 @@ def update_member(ctx: ServiceContext, member_id: int, data: MemberUpdateIn) -> 
     for key, value in changes.items():
         setattr(member, key, value)
     member.updated_at = ctx.now
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="member",
         entity_id=member_id,
         action="circumstances-changed",
@@ -360,10 +354,8 @@ def record_income(
             recorded_at=ctx.now,
         )
         ctx.session.add(income)
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="member",
         entity_id=member_id,
         action="income-changed",
@@ -489,10 +481,8 @@ def _step(
             recorded_at=ctx.now,
         )
     )
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="application",
         entity_id=application.id,
         action=step,
@@ -867,10 +857,8 @@ def _approve(
         on,
         {"reason": text, "case_id": case.id, "entitlement": entitlement.explanation()},
     )
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="case",
         entity_id=case.id,
         action="opened",
@@ -1038,10 +1026,8 @@ def set_case_status(
     case.monthly_amount_fen = monthly_amount_fen
     if status is CaseStatus.TERMINATED:
         case.closed_on = effective_from
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="case",
         entity_id=case.id,
         action=f"status:{status.value}",
@@ -1129,10 +1115,8 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
                 details={"entitlement": entitlement.explanation(), "notes": data.notes},
             )
         else:
-            audit.record(
-                ctx.session,
-                actor=ctx.actor,
-                at=ctx.now,
+            audit.note(
+                ctx,
                 entity="case",
                 entity_id=case_id,
                 action="re-reviewed",

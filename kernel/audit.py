@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from kernel.auth import Principal
+from kernel.context import ServiceContext
 from kernel.models import AuditRecord
 
 
@@ -36,3 +37,27 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def note(
+    ctx: ServiceContext,
+    *,
+    entity: str,
+    entity_id: int | str,
+    action: str,
+    reason: str = "",
+    parameter_version: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditRecord:
+    """``record`` for a use case: who and when come from its context."""
+    return record(
+        ctx.session,
+        actor=ctx.actor,
+        at=ctx.now,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        reason=reason,
+        parameter_version=parameter_version,
+        details=details,
+    )

@@ -201,10 +201,8 @@ def create_vacancy(ctx: ServiceContext, data: VacancyIn) -> Vacancy:
     ctx.session.add(vacancy)
     ctx.session.flush()
     assert vacancy.id is not None
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="vacancy",
         entity_id=vacancy.id,
         action="created",
@@ -226,10 +224,8 @@ def update_vacancy(ctx: ServiceContext, vacancy_id: int, data: VacancyPatchIn) -
     for key, value in changes.items():
         setattr(vacancy, key, value)
     vacancy.updated_at = ctx.now
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="vacancy",
         entity_id=vacancy_id,
         action="updated",
@@ -295,10 +291,8 @@ def import_vacancies_csv(
     ctx.session.add_all(vacancies)
     ctx.session.flush()
     result.created = [v.id for v in vacancies if v.id is not None]
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="vacancy",
         entity_id="csv",
         action="imported",

@@ -77,10 +77,8 @@ def create_provider(ctx: ServiceContext, data: ProviderIn) -> TrainingProvider:
     ctx.session.add(provider)
     ctx.session.flush()
     assert provider.id is not None
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="training_provider",
         entity_id=provider.id,
         action="created",
@@ -133,10 +131,8 @@ def create_course(ctx: ServiceContext, data: CourseIn) -> Course:
     ctx.session.add(course)
     ctx.session.flush()
     assert course.id is not None
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="course",
         entity_id=course.id,
         action="created",
@@ -227,10 +223,8 @@ def add_enrolment(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enr
     ctx.session.add(enrolment)
     ctx.session.flush()
     assert enrolment.id is not None
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="enrolment",
         entity_id=enrolment.id,
         action="enrolled",
@@ -521,10 +515,8 @@ def _write(ctx: ServiceContext, accepted: list[_Accepted]) -> None:
                     hours_per_week=report.hours_per_week,
                 ),
             )
-    audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        at=ctx.now,
+    audit.note(
+        ctx,
         entity="outcome_report",
         entity_id=f"provider:{provider_id}",
         action="received",
