@@ -2,5 +2,6 @@
 
 import benefits.models
 import kernel.models
+import notifications.models
 
-__all__ = ["benefits", "kernel"]
+__all__ = ["benefits", "kernel", "notifications"]
