@@ -81,3 +81,33 @@ def outbox(engine: Engine) -> list[Any]:
 
     with Session(engine) as session:
         return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RunningClock:
+    """A clock that starts at a chosen instant and then runs at real speed, so tests are at
+    a known office hour (quiet hours) and still see retries fall due."""
+
+    def __init__(self, start: datetime) -> None:
+        import time
+
+        self._start = start
+        self._origin = time.monotonic()
+        self.skipped = 0.0
+
+    def now(self) -> datetime:
+        import time
+        from datetime import UTC, timedelta
+
+        elapsed = time.monotonic() - self._origin + self.skipped
+        return (self._start + timedelta(seconds=elapsed)).astimezone(UTC)
+
+    def skip(self, seconds: float) -> None:
+        self.skipped += seconds
