@@ -45,3 +45,24 @@ async def sms_lifespan(app: Any) -> AsyncIterator[None]:
 def _report_end(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the in-app SMS worker stopped", exc_info=task.exception())
+
+
+async def run_worker_process(
+    engine: Any,
+    sms_settings: Any,
+    rules: Any,
+    *,
+    once: bool = False,
+    wait_for_retries: float = 0.0,
+) -> Any:
+    """``workbridge sms worker``: SIGTERM or Ctrl-C stop claiming, finish the sends in flight,
+    record them and exit, so a deliberate stop never leaves a message in doubt."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with new_http_client(sms_settings) as client:
+        worker = OutboxWorker(engine, build_gateway(sms_settings, client), sms_settings, rules)
+        return await worker.run(once=once, wait_for_retries=wait_for_retries, stop=stop)

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
@@ -233,6 +234,12 @@ def translations(locale: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+@cache
+def babel_locale(locale: str) -> Locale:
+    """Parsed once: Babel re-parses a locale name on every call, which dominated rendering."""
+    return Locale.parse(locale)
+
+
 def normalise_locale(value: str | None) -> str | None:
     """``zh-CN``/``zh``/``zh_Hans_CN`` → ``zh_CN``; ``en_US``/``en-GB`` → ``en``; else None."""
     if not value:
@@ -312,17 +319,18 @@ def storable_params(template: Template, params: Mapping[str, Any]) -> dict[str, 
 def format_params(template: Template, params: Mapping[str, Any], locale: str) -> dict[str, str]:
     """Each parameter as the person reads it: money and dates by Babel for the locale."""
     translate = translations(locale).gettext
+    parsed = babel_locale(locale)
     formatted: dict[str, str] = {}
     for name, kind in template.params:
         value = _coerce(kind, params[name])
         if kind is Param.MONEY:
-            formatted[name] = format_cny(value, locale)
+            formatted[name] = format_cny(value, parsed)  # type: ignore[arg-type]
         elif kind is Param.DATE:
-            formatted[name] = format_date(value, format="medium", locale=locale)
+            formatted[name] = format_date(value, format="medium", locale=parsed)
         elif kind is Param.STATUS:
             formatted[name] = translate(STATUS_WORDS[value])
         elif kind is Param.CODES:
-            formatted[name] = format_list(value, locale=locale) if value else translate(NONE_WORD)
+            formatted[name] = format_list(value, locale=parsed) if value else translate(NONE_WORD)
         else:
             formatted[name] = str(value)
     return formatted

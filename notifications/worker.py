@@ -32,10 +32,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, or_, select, true, update
+from sqlalchemy import Engine, and_, bindparam, case, or_, select, true, update
 from sqlmodel import Session, col
 
 from kernel.clock import Clock, SystemClock
+from kernel.db import UTCDateTime
 from kernel.events import SmsDeliveryChanged, bus
 from notifications.gateways.base import GatewayError, OutgoingSms, SmsGateway
 from notifications.models import OptOut, OutboxMessage
@@ -188,10 +189,29 @@ class OutboxWorker:
         ]
 
     def record(self, outcomes: list[Outcome]) -> None:
-        """Write a batch of outcomes in one transaction, publishing final failures."""
+        """Write a batch of outcomes in one transaction, publishing final failures.
+
+        Sends, the common case, are written with one executemany; a receipt may already
+        have moved a row on (Kannel reports within milliseconds), so its status is kept.
+        """
+        sent = [o for o in outcomes if o.status is Status.SENT]
         with Session(self.engine) as session:
+            if sent:
+                session.execute(
+                    _RECORD_SENT,
+                    [
+                        {
+                            "b_id": o.message.id,
+                            "b_token": o.message.claim_token,
+                            "b_provider_id": o.provider_message_id,
+                            "b_at": o.at,
+                        }
+                        for o in sent
+                    ],
+                )
             for outcome in outcomes:
-                self._record_one(session, outcome)
+                if outcome.status is not Status.SENT:
+                    self._record_one(session, outcome)
             session.commit()
 
     def _record_one(self, session: Session, outcome: Outcome) -> None:
@@ -200,22 +220,6 @@ class OutboxWorker:
             col(OutboxMessage.id) == message.id,
             col(OutboxMessage.claim_token) == message.claim_token,
         )
-        if outcome.status is Status.SENT:
-            # A receipt may already have moved the row on (Kannel reports within milliseconds):
-            # keep its status, record the send.
-            session.execute(
-                update(OutboxMessage)
-                .where(mine)
-                .values(
-                    status=_keep_if_moved(Status.SENT),
-                    provider_message_id=outcome.provider_message_id,
-                    sent_at=outcome.at,
-                    lease_until=None,
-                    last_error=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return
         still_sending = and_(mine, col(OutboxMessage.status) == Status.SENDING)
         if outcome.status is Status.QUEUED:
             session.execute(
@@ -359,6 +363,16 @@ class OutboxWorker:
             return None
         return max(0.0, (min(candidates) - self.clock.now()).total_seconds())
 
+    def _room(self) -> int:
+        """How many messages may be claimed ahead of sending. A claimed message waits for a
+        free slot and a token; it must go out well within its lease, or another worker would
+        take it over while it still waits here."""
+        room = self.settings.concurrency * 4
+        rate = self.settings.rate_per_second
+        if rate > 0:
+            room = min(room, int(rate * self.settings.lease_seconds / 2))
+        return max(1, room)
+
     async def run(
         self,
         *,
@@ -377,12 +391,17 @@ class OutboxWorker:
             writer = asyncio.create_task(self._write(outcomes))
             in_flight: set[asyncio.Task[None]] = set()
             semaphore = asyncio.Semaphore(self.settings.concurrency)
-            room = self.settings.concurrency * 4
+            room = self._room()
+            step = min(self.settings.concurrency, room)
+            freed = asyncio.Event()
 
             async def send_one(message: Claimed) -> None:
-                async with semaphore:
-                    outcome = await self._send(message)
-                await outcomes.put(outcome)
+                try:
+                    async with semaphore:
+                        outcome = await self._send(message)
+                    await outcomes.put(outcome)
+                finally:
+                    freed.set()
 
             try:
                 while not stop.is_set():
@@ -390,19 +409,19 @@ class OutboxWorker:
                         writer.result()  # re-raise a database error from the writer
                     claimed: list[Claimed] = []
                     free = room - len(in_flight)
-                    if free >= self.settings.concurrency or not in_flight:
-                        claimed = await asyncio.to_thread(
-                            self.claim, min(self.settings.batch_size, free)
-                        )
+                    limit = min(self.settings.batch_size, free)
+                    if free >= step or not in_flight:
+                        claimed = await asyncio.to_thread(self.claim, limit)
                     self.stats.claimed += len(claimed)
                     for message in claimed:
                         task = asyncio.create_task(send_one(message))
                         in_flight.add(task)
                         task.add_done_callback(in_flight.discard)
-                    if claimed and len(claimed) == min(self.settings.batch_size, free):
+                    if claimed and len(claimed) == limit:
                         continue  # more may be due: claim again while there is room
                     if in_flight:
-                        await _first_of(set(in_flight), stop, self.settings.poll_seconds)
+                        freed.clear()
+                        await _wait_event(freed, stop, self.settings.poll_seconds)
                         continue
                     await outcomes.join()
                     if once:
@@ -455,19 +474,33 @@ class OutboxWorker:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _keep_if_moved(new: Status) -> Any:
-    return case(
-        (col(OutboxMessage.status) == Status.SENDING, new.value),
-        else_=col(OutboxMessage.status),
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_RECORD_SENT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("b_id"),
+        _OUTBOX.c.claim_token == bindparam("b_token"),
     )
+    .values(
+        status=case(
+            (_OUTBOX.c.status == Status.SENDING.value, Status.SENT.value),
+            else_=_OUTBOX.c.status,
+        ),
+        provider_message_id=bindparam("b_provider_id"),
+        sent_at=bindparam("b_at", type_=UTCDateTime()),
+        lease_until=None,
+        last_error=None,
+    )
+)
 
 
-async def _first_of(tasks: set[asyncio.Task[None]], stop: asyncio.Event, timeout: float) -> None:
-    stopper = asyncio.create_task(stop.wait())
+async def _wait_event(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:
+    waiters = {asyncio.create_task(event.wait()), asyncio.create_task(stop.wait())}
     try:
-        await asyncio.wait({*tasks, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        stopper.cancel()
+        for waiter in waiters:
+            waiter.cancel()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
