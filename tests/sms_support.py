@@ -9,7 +9,37 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from kernel.events import DomainEvent, bus
 from notifications.services import Enqueued, SendingRules, enqueue
+
+SMS_TABLES = ["sms_outbox", "sms_inbound", "sms_receipt", "sms_opt_out"]
+CALLBACK_TOKEN = "cb-0123456789abcdef"
+TWILIO_TOKEN = "twilio-auth-token"
+PUBLIC = "https://jobs.example.cn"
+
+captured: list[DomainEvent] = []
+
+
+def _capture(_session: Any, event: DomainEvent) -> None:
+    captured.append(event)
+
+
+bus.subscribe(DomainEvent, _capture)
+
+
+def sms_rows(engine: Engine) -> dict[str, int]:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return {
+            t: connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+            for t in SMS_TABLES
+        }
+
+
+def of_type(events: list[DomainEvent], kind: type) -> list[Any]:
+    return [e for e in events if isinstance(e, kind)]
+
 
 JOB: dict[str, Any] = {
     "code": "K7Q2",

@@ -1,4 +1,4 @@
-"""Fixtures for the SMS context: an app with SMS settings, captured events, row counts."""
+"""Fixtures for the SMS context: an app with SMS settings, captured events, sending rules."""
 
 from __future__ import annotations
 
@@ -6,36 +6,22 @@ from collections.abc import Iterator
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import Engine, text
 
 from kernel.clock import FixedClock
-from kernel.events import DomainEvent, bus
+from kernel.events import DomainEvent
 from kernel.settings import Settings
 from notifications.services import SendingRules
 from notifications.settings import SmsSettings
+from sms_support import CALLBACK_TOKEN, PUBLIC, TWILIO_TOKEN, captured
 from workbridge.app import create_app
-
-SMS_TABLES = ["sms_outbox", "sms_inbound", "sms_receipt", "sms_opt_out"]
-CALLBACK_TOKEN = "cb-0123456789abcdef"
-TWILIO_TOKEN = "twilio-auth-token"
-PUBLIC = "https://jobs.example.cn"
-
-_captured: list[DomainEvent] = []
-
-
-def _capture(_session, event: DomainEvent) -> None:
-    _captured.append(event)
-
-
-bus.subscribe(DomainEvent, _capture)
 
 
 @pytest.fixture
 def published() -> Iterator[list[DomainEvent]]:
     """Every domain event published during the test, in order."""
-    _captured.clear()
-    yield _captured
-    _captured.clear()
+    captured.clear()
+    yield captured
+    captured.clear()
 
 
 @pytest.fixture
@@ -56,15 +42,3 @@ def rules(settings: Settings, sms_settings: SmsSettings) -> SendingRules:
 @pytest.fixture
 def app(settings: Settings, clock: FixedClock, sms_settings: SmsSettings) -> Litestar:
     return create_app(settings, clock=clock, sms_settings=sms_settings)
-
-
-def sms_rows(engine: Engine) -> dict[str, int]:
-    with engine.connect() as connection:
-        return {
-            t: connection.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-            for t in SMS_TABLES
-        }
-
-
-def of_type(events: list[DomainEvent], kind: type) -> list:
-    return [e for e in events if isinstance(e, kind)]

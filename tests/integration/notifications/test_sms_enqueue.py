@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import sms_rows
 from sqlmodel import Session, select
 
 from kernel.errors import InvalidInput
@@ -12,7 +11,7 @@ from kernel.events import SmsOptOutChanged
 from notifications import services
 from notifications.models import OutboxMessage
 from notifications.services import enqueue, set_opt_out
-from sms_support import JOB, PHONE, queue
+from sms_support import JOB, PHONE, queue, sms_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)

@@ -5,14 +5,23 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
-from conftest import CALLBACK_TOKEN, PUBLIC, TWILIO_TOKEN, of_type, sms_rows
 from sqlmodel import Session, select
 
 from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived, bus
 from kernel.models import AuditRecord
 from notifications.models import InboundMessage, OptOut
 from notifications.signing import twilio_signature
-from sms_support import PHONE, mark_sent, outbox, queue
+from sms_support import (
+    CALLBACK_TOKEN,
+    PHONE,
+    PUBLIC,
+    TWILIO_TOKEN,
+    mark_sent,
+    of_type,
+    outbox,
+    queue,
+    sms_rows,
+)
 
 FORM = "application/x-www-form-urlencoded"
 

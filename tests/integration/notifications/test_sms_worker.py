@@ -6,7 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import PUBLIC, of_type
 from sqlmodel import Session
 
 from kernel.events import SmsDeliveryChanged
@@ -16,7 +15,7 @@ from notifications.receipts import Status
 from notifications.services import Receipt, record_receipt, set_opt_out
 from notifications.settings import SmsSettings
 from notifications.worker import OutboxWorker, Outcome, WorkerBusy
-from sms_support import PHONE, RunningClock, free_port, outbox, queue
+from sms_support import PHONE, PUBLIC, RunningClock, free_port, of_type, outbox, queue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
@@ -261,9 +260,13 @@ def test_workers_never_share_a_message(engine, rules, fake) -> None:
             if engine.dialect.name == "sqlite":
                 stop = asyncio.Event()
                 first = asyncio.create_task(workers[0].run(stop=stop))
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.1)
                 with pytest.raises(WorkerBusy):
                     await workers[1].run(once=True)
+                for _ in range(300):  # let the first worker finish the queue
+                    if fake.stats()["delivered"] == 40:
+                        break
+                    await asyncio.sleep(0.05)
                 stop.set()
                 return [await first]
             return await asyncio.gather(*(w.run(once=True) for w in workers))
