@@ -74,7 +74,7 @@ def _check_token(settings: SmsSettings, token: str, gateway: str) -> None:
         raise _forbidden(gateway)
 
 
-def _form(body: RawBody) -> list[tuple[str, str]]:
+def _form(body: bytes) -> list[tuple[str, str]]:
     try:
         return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -114,7 +114,7 @@ class TwilioWebhooks(Controller):
     opt = {"exclude_from_auth": True}
     dependencies = {"session": Provide(provide_session)}
 
-    def _verified(self, request: Request[Any, Any, Any], body: RawBody) -> dict[str, str]:
+    def _verified(self, request: Request[Any, Any, Any], body: bytes) -> dict[str, str]:
         settings, _, _ = _state(request)
         pairs = _form(body)
         if not twilio_signature_valid(

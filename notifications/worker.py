@@ -12,8 +12,9 @@ Claims are safe against other workers and against crashes:
   claimed again and resent with the same outbox key. A delivery receipt that arrived in the
   meantime has already moved the row on, so it is not resent. Providers that honour the key
   drop the repeat; those that do not (Alibaba's OutId and Tencent's SessionContext are only
-  echoed) can deliver at most the messages that were in flight twice — the window is one
-  HTTP round trip, and a SIGTERM drains in-flight sends before exiting.
+  echoed) can deliver twice only the messages that were in flight, or sent but not yet
+  recorded, at the moment of the kill (at most ``concurrency`` plus one write batch, a few
+  milliseconds' worth); a SIGTERM drains in-flight sends and records them before exiting.
 
 Offers wait out quiet hours (checked again at claim time, so a retry or a worker that was
 down overnight does not send at 23:00); urgent notices and replies do not.
@@ -423,7 +424,7 @@ class OutboxWorker:
                         freed.clear()
                         await _wait_event(freed, stop, self.settings.poll_seconds)
                         continue
-                    await outcomes.join()
+                    await _drain(outcomes, writer)
                     if once:
                         due_in = await asyncio.to_thread(self._next_due_in)
                         if due_in is None or due_in > wait_for_retries:
@@ -433,7 +434,7 @@ class OutboxWorker:
                     await _sleep_or_stop(stop, self.settings.poll_seconds)
                 if in_flight:
                     await asyncio.gather(*in_flight, return_exceptions=True)
-                await outcomes.join()
+                await _drain(outcomes, writer)
             finally:
                 writer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -492,6 +493,16 @@ _RECORD_SENT = (
         last_error=None,
     )
 )
+
+
+async def _drain(outcomes: asyncio.Queue[Outcome], writer: asyncio.Task[None]) -> None:
+    """Wait until every outcome is written; if the writer died, raise its error instead of
+    waiting for ever."""
+    joined = asyncio.create_task(outcomes.join())
+    await asyncio.wait({joined, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if not joined.done():
+        joined.cancel()
+        writer.result()
 
 
 async def _wait_event(event: asyncio.Event, stop: asyncio.Event, timeout: float) -> None:

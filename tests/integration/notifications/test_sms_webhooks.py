@@ -423,3 +423,11 @@ def test_unknown_numbers_are_published_for_the_subscriber_to_judge(client, publi
 def test_webhooks_need_no_api_token_but_the_api_still_does(client) -> None:
     assert client.get("/api/v1/cases").status_code == 401
     assert client.get(f"{KANNEL}/dlr?key=a&type=1").status_code == 200
+
+
+def test_the_webhooks_are_described_in_the_openapi_schema(client) -> None:
+    response = client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/webhooks/sms/twilio/inbound" in paths
+    assert "/webhooks/sms/kannel/{token}/mo" in paths

@@ -276,3 +276,50 @@ def test_workers_never_share_a_message(engine, rules, fake) -> None:
     assert fake.stats()["requests"] == 40 and fake.stats()["max_requests_per_key"] == 1
     if engine.dialect.name == "postgresql":
         assert all(s.sent > 0 for s in results)
+
+
+def test_the_app_can_run_the_worker_in_the_background(settings, engine, rules) -> None:
+    """WORKBRIDGE_SMS_WORKER_IN_APP: the web process sends too, and stops cleanly with it."""
+    import time
+
+    from litestar.testing import TestClient
+
+    from kernel.clock import SystemClock
+    from workbridge.app import create_app
+
+    queue(engine, rules, SystemClock().now(), key="sanction:1", template="sanction_notice",
+          urgent=True)  # fmt: skip
+    sms = SmsSettings(gateway="console", worker_in_app=True, poll_seconds=0.05)
+    app = create_app(settings, clock=SystemClock(), sms_settings=sms)
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 10
+        while outbox(engine)[0].status != "sent" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.get("/health").status_code == 200
+    (row,) = outbox(engine)
+    assert (row.status, row.provider_message_id) == ("sent", "console-sanction:1")
+    assert [m.key for m in app.state.sms_gateway.sent] == ["sanction:1"]
+
+
+def test_a_database_failure_while_recording_stops_the_worker_loudly(engine, rules, fake):
+    """The outcome could not be written: better to stop (the rows stay leased and are resent
+    after the lease) than to keep sending without a record."""
+    clock = RunningClock(MORNING)
+    queue(engine, rules, clock.now(), key="referral:1")
+    settings = worker_settings(fake)
+
+    async def go():
+        async with new_http_client(settings) as client:
+            worker = OutboxWorker(
+                engine, KannelGateway(client, settings), settings, rules, clock=clock
+            )
+
+            def broken(outcomes):
+                raise RuntimeError("database gone")
+
+            worker.record = broken  # type: ignore[method-assign]
+            return await asyncio.wait_for(worker.run(once=True), timeout=10)
+
+    with pytest.raises(RuntimeError, match="database gone"):
+        asyncio.run(go())
+    assert outbox(engine)[0].status == "sending"
