@@ -231,6 +231,7 @@ def bench_sms(
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}",
     }
+    say(f"machine: {report['machine']}")
     try:
         report["enqueue_seconds"] = round(_queue(engine, rules, messages, run), 2)
         say(
