@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from activation import rules
+from activation import sms as activation_sms
 from activation.models import (
     ActivationDecision,
     Appeal,
@@ -420,6 +421,8 @@ def _lock_person(ctx: ServiceContext, member_id: int) -> Registration:
 def _new_code(session: Session) -> str:
     for _ in range(50):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        if code.isalpha() or code.isdigit():
+            continue  # a code mixes letters and digits, so a reply can never be mistaken for one
         if session.exec(select(Referral.id).where(Referral.code == code)).first() is None:
             return code
     raise RuntimeError("could not find a free offer code")
@@ -532,6 +535,8 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
     )
     ctx.session.add(referral)
     ctx.session.flush()
+    if data.channel == "sms":
+        activation_sms.send_offer(ctx, _member(ctx, data.member_id), referral)
     audit.note(
         ctx,
         entity="referral",
@@ -882,15 +887,18 @@ def _consequence(ctx: ServiceContext, registration: Registration, referral: Refe
         parameter_version=params.version_id,
     )
     if count.consequence == "warning":
-        ctx.session.add(
-            Warning(
-                member_id=member_id,
-                kind="refusal",
-                issued_on=ctx.today,
-                text=rules.warning_text(count, params.text("activation.sanction.scope")),
-                refusal_count=count.count,
-                decision_id=decision.id,
-            )
+        warning = Warning(
+            member_id=member_id,
+            kind="refusal",
+            issued_on=ctx.today,
+            text=rules.warning_text(count, params.text("activation.sanction.scope")),
+            refusal_count=count.count,
+            decision_id=decision.id,
+        )
+        ctx.session.add(warning)
+        ctx.session.flush()
+        activation_sms.send_warning(
+            ctx, _member(ctx, member_id), warning, referral, count.threshold
         )
     elif count.consequence == "sanction_proposal":
         open_sanction = ctx.session.exec(
@@ -1054,6 +1062,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     sanction.confirmed_on = ctx.today
     sanction.terms = terms.as_dict()
     sanction.notice = _notice(ctx, sanction, member, terms, data.reason)
+    activation_sms.send_sanction_notice(ctx, member, sanction)
     audit.note(
         ctx,
         entity="sanction",
@@ -1635,6 +1644,14 @@ def _begin_continuation(
     )
     ctx.session.add(continuation)
     ctx.session.flush()
+    activation_sms.send_continuation_start(
+        ctx,
+        _member(ctx, job.member_id),
+        continuation.id or 0,
+        terms.monthly_amount,
+        terms.starts_on,
+        terms.ends_on,
+    )
     return continuation
 
 
@@ -1853,6 +1870,12 @@ def continuation_sweep(ctx: ServiceContext) -> dict[str, int]:
                 )
             ).first()
             if before is None:
+                activation_sms.send_continuation_end(
+                    ctx,
+                    _member(ctx, continuation.member_id),
+                    continuation.id or 0,
+                    continuation.ends_on,
+                )
                 _task(
                     ctx,
                     continuation.member_id,

@@ -23,6 +23,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from kernel.db import new_read_session
 from kernel.models import ApiToken
 
 TOKEN_PREFIX = "wb_"
@@ -101,8 +102,7 @@ def principal_for_token(session: Session, raw: str) -> Principal | None:
 
 def _lookup(engine: Engine, raw: str) -> Principal | None:
     """A read-only lookup, off the event loop (SQLite may make it wait for a writer)."""
-    with Session(engine) as session:
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with new_read_session(engine) as session:
         return principal_for_token(session, raw)
 
 

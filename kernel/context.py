@@ -35,3 +35,25 @@ def context_of(session: Session) -> ServiceContext:
     if not isinstance(ctx, ServiceContext):
         raise RuntimeError("this session was not opened through a ServiceContext")
     return ctx
+
+
+def context_or_system(session: Session) -> ServiceContext:
+    """The session's context, or, for work that runs outside a request (a worker process, a
+    script), a system context with the wall clock and the configured policy."""
+    ctx = session.info.get("ctx")
+    if isinstance(ctx, ServiceContext):
+        return ctx
+    from kernel.auth import SYSTEM
+    from kernel.clock import SystemClock, office_today
+    from kernel.policy import load_profile
+    from kernel.settings import Settings
+
+    settings = Settings.from_env()
+    clock = SystemClock()
+    return ServiceContext(
+        session=session,
+        actor=SYSTEM,
+        now=clock.now(),
+        today=office_today(clock, settings.zone),
+        policy=load_profile(settings.policy_profile),
+    )

@@ -82,6 +82,14 @@ def new_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+def new_read_session(engine: Engine) -> Session:
+    """A session for reading only: on SQLite it does not take the write lock (BEGIN DEFERRED),
+    so it reads the last committed state while a writer is busy."""
+    session = new_session(engine)
+    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    return session
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session for scripts and jobs: commits on success, rolls back on any error."""

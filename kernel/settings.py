@@ -28,6 +28,7 @@ class Settings:
     policy_profile: str = "county-pilot"
     default_locale: str = "zh_CN"
     log_level: str = "INFO"
+    office_phone: str = "0550-4021234"  # the labour office number SMS notices give people
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -40,6 +41,7 @@ class Settings:
             policy_profile=env.get("WORKBRIDGE_POLICY_PROFILE", "county-pilot"),
             default_locale=env.get("WORKBRIDGE_LOCALE", "zh_CN"),
             log_level=env.get("WORKBRIDGE_LOG_LEVEL", "INFO"),
+            office_phone=env.get("WORKBRIDGE_OFFICE_PHONE", "0550-4021234"),
         )
 
     @property

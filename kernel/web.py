@@ -14,9 +14,22 @@ from sqlmodel import Field, Session, SQLModel
 from kernel.auth import Principal
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
-from kernel.db import new_session
+from kernel.db import new_read_session, new_session
 from kernel.policy import PolicyBook
 from kernel.settings import Settings
+
+
+def context_for(state: Any, session: Session, actor: Principal) -> ServiceContext:
+    """A use-case context from the application's state (clock, zone, policy) and an actor."""
+    settings: Settings = state.settings
+    clock: Clock = state.clock
+    return ServiceContext(
+        session=session,
+        actor=actor,
+        now=clock.now(),
+        today=office_today(clock, settings.zone),
+        policy=state.policy,
+    )
 
 
 def provide_context(request: Request[Any, Any, Any]) -> Iterator[ServiceContext]:
@@ -25,9 +38,8 @@ def provide_context(request: Request[Any, Any, Any]) -> Iterator[ServiceContext]
     settings: Settings = state.settings
     clock: Clock = state.clock
     policy: PolicyBook = state.policy
-    session: Session = new_session(state.engine)
-    if request.method in ("GET", "HEAD"):
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    reading = request.method in ("GET", "HEAD")
+    session: Session = new_read_session(state.engine) if reading else new_session(state.engine)
     try:
         now = clock.now()
         user = request.user

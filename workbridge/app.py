@@ -24,6 +24,10 @@ from kernel.policy import load_profile
 from kernel.settings import Settings
 from kernel.web import provide_context
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
+from notifications.api import CONTROLLERS as SMS_WEBHOOKS
+from notifications.runtime import sms_lifespan
+from notifications.services import SendingRules, configure
+from notifications.settings import SmsSettings
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
@@ -48,12 +52,19 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    sms_settings: SmsSettings | None = None,
+) -> Litestar:
     settings = settings or Settings.from_env()
+    sms_settings = sms_settings or SmsSettings.from_env()
     configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     policy = load_profile(settings.policy_profile)
     wire()
+    sms_rules = SendingRules.from_settings(settings, sms_settings)
+    configure(sms_rules)
 
     def dispose(app: Litestar) -> None:
         app.state.engine.dispose()
@@ -66,10 +77,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *MATCHING_CONTROLLERS,
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
+            *SMS_WEBHOOKS,
         ],
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
-            DefineMiddleware(TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$"])
+            # Gateways have no token: each webhook checks its gateway's own credential.
+            DefineMiddleware(
+                TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$", "^/webhooks/"]
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         state=State(
@@ -78,8 +93,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "engine": engine,
                 "clock": clock or SystemClock(),
                 "policy": policy,
+                "sms_settings": sms_settings,
+                "sms_rules": sms_rules,
             }
         ),
+        lifespan=[sms_lifespan],
         on_shutdown=[dispose],
         openapi_config=OpenAPIConfig(
             title="Workbridge",

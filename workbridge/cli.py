@@ -1,4 +1,5 @@
-"""The ``workbridge`` command: serve, migrate, load demo data, manage tokens, show the policy."""
+"""The ``workbridge`` command: serve, migrate, load demo data, manage tokens, show the policy,
+run the SMS worker and benchmark it."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def masked_log_config(base: dict) -> dict:
     config.setdefault("filters", {})["mask_ids"] = {
         "()": "kernel.national_id.MaskNationalIdsFilter"
     }
+    # SMS webhook URLs carry a secret token, and Kannel's carry the sender and the text.
+    config["filters"]["redact_sms_webhooks"] = {"()": "notifications.logs.RedactWebhookPathsFilter"}
     for handler in config.get("handlers", {}).values():
-        handler.setdefault("filters", []).append("mask_ids")
+        handler.setdefault("filters", []).extend(["mask_ids", "redact_sms_webhooks"])
     return config
 
 
@@ -197,7 +200,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def cmd_bench_matching(args: argparse.Namespace) -> int:
     import os
     import platform
 
@@ -237,6 +240,67 @@ def cmd_bench(args: argparse.Namespace) -> int:
         table.add_row(label, value)
     console.print(table)
     return 0
+
+
+def cmd_sms(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from notifications.runtime import run_worker_process
+    from notifications.services import SendingRules, configure
+    from notifications.settings import SmsSettings, SmsSettingsError
+    from notifications.templates import LOCALES, TEMPLATES, provider_text
+    from notifications.worker import WorkerBusy
+    from workbridge.app import configure_logging
+
+    settings = _settings()
+    try:
+        sms_settings = SmsSettings.from_env()
+    except SmsSettingsError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    if args.action == "templates":
+        for key, template in TEMPLATES.items():
+            print(f"{key} ({template.kind.value}): {', '.join(template.names) or '-'}")
+            for locale in LOCALES:
+                print(f"  {locale:<6} alibaba: {provider_text(key, locale, 'alibaba')}")
+                print(f"  {locale:<6} tencent: {provider_text(key, locale, 'tencent')}")
+        return 0
+    configure_logging(settings.log_level)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    rules = SendingRules.from_settings(settings, sms_settings)
+    configure(rules)
+    engine = make_engine(settings.database_url)
+    try:
+        stats = asyncio.run(
+            run_worker_process(
+                engine, sms_settings, rules, once=args.once, wait_for_retries=args.wait
+            )
+        )
+    except WorkerBusy as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 3
+    finally:
+        engine.dispose()
+    print(
+        f"SMS worker ({sms_settings.gateway}): claimed {stats.claimed}, sent {stats.sent}, "
+        f"retried {stats.retried}, failed {stats.failed}, cancelled {stats.cancelled}"
+    )
+    return 0
+
+
+def cmd_bench_sms(args: argparse.Namespace) -> int:
+    from workbridge.bench import bench_sms
+
+    report = bench_sms(
+        args.messages,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        crash=args.crash,
+        database_url=args.database_url,
+    )
+    return 0 if report["exactly_once"] else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,12 +344,41 @@ def build_parser() -> argparse.ArgumentParser:
     matching.add_argument("--queries", type=int, default=200, help="single-person queries")
     matching.add_argument("--block", type=int, default=256, help="seekers per array block")
     matching.add_argument("--seed", type=int, default=7)
-    bench.set_defaults(func=cmd_bench)
+    matching.set_defaults(func=cmd_bench_matching)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")
     policy.add_argument("--on", help="YYYY-MM-DD (default today)")
     policy.set_defaults(func=cmd_policy)
+
+    sms = sub.add_parser("sms", help="SMS: the outbox worker, template texts for providers")
+    sms_sub = sms.add_subparsers(dest="action", required=True)
+    worker = sms_sub.add_parser("worker", help="send queued SMS (until stopped, or --once)")
+    worker.add_argument("--once", action="store_true", help="send what is due, then exit")
+    worker.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="with --once: also wait up to this many seconds for retries falling due",
+    )
+    sms_sub.add_parser("templates", help="print each template as Alibaba and Tencent want it")
+    sms.set_defaults(func=cmd_sms)
+
+    bench_sms = bench_sub.add_parser(
+        "sms", help="send N queued SMS through the worker to a local fake gateway"
+    )
+    bench_sms.add_argument("--messages", type=int, default=10_000)
+    bench_sms.add_argument("--concurrency", type=int, default=8)
+    bench_sms.add_argument("--rate", type=float, default=0.0, help="messages/s cap (0: none)")
+    bench_sms.add_argument(
+        "--crash",
+        action="store_true",
+        help="kill the worker process half-way, restart it, count sends per dedupe key",
+    )
+    bench_sms.add_argument(
+        "--database-url", help="a scratch database (default: a new SQLite file in a temp dir)"
+    )
+    bench_sms.set_defaults(func=cmd_bench_sms)
     return parser
 
 

@@ -4,6 +4,7 @@ import activation.models
 import benefits.models
 import kernel.models
 import matching.models
+import notifications.models
 import training.models
 
-__all__ = ["activation", "benefits", "kernel", "matching", "training"]
+__all__ = ["activation", "benefits", "kernel", "matching", "notifications", "training"]

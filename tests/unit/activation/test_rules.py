@@ -246,3 +246,16 @@ def test_replay_agrees_with_each_rule() -> None:
         )
         == terms.as_dict()
     )
+
+
+def test_offer_codes_mix_letters_and_digits_and_avoid_opt_out_letters() -> None:
+    from unittest.mock import MagicMock
+
+    from activation.services import CODE_ALPHABET, _new_code
+    from notifications.replies import is_offer_code
+
+    session = MagicMock()
+    session.exec.return_value.first.return_value = None
+    codes = {_new_code(session) for _ in range(300)}
+    assert all(is_offer_code(code) for code in codes)
+    assert not set("TRND01OI") & set(CODE_ALPHABET)

@@ -1,0 +1,354 @@
+"""Activation's SMS channel: offers and notices go out through notifications' outbox in the
+same transaction as the decision; replies, receipts and opt-outs come back as kernel events.
+
+A reply is one more channel into the same use cases a counsellor uses (answer, evidence), so
+every safeguard applies unchanged: an offer that never reached the handset can never count as
+a refusal, and opting out of SMS offers is never a refusal (POLICY.md safeguards).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from activation.models import Referral, Sanction, Task, Warning
+from activation.rules import ReferralState
+from benefits.models import BenefitCase, Member
+from benefits.services import LIVE_CASE_STATUSES
+from kernel.context import ServiceContext, context_or_system
+from kernel.errors import Conflict, DomainError, Problem
+from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived
+from kernel.money import from_fen
+from kernel.settings import Settings
+from notifications import services as sms
+from notifications.phones import mask_phone
+
+log = logging.getLogger(__name__)
+STATUS_FOR_SMS = {
+    "continuation_full": "continuation",
+    "continuation_half": "continuation",
+}
+
+
+@cache
+def office_phone() -> str:
+    return Settings.from_env().office_phone
+
+
+def _send(
+    ctx: ServiceContext,
+    member: Member,
+    template: str,
+    params: dict[str, Any],
+    *,
+    reference: str,
+    key: str,
+    urgent: bool,
+) -> str | None:
+    """Queue one message to the member's phone in the caller's transaction; None if the
+    member has no phone (the written notice on paper still stands)."""
+    if not member.phone:
+        return None
+    result = sms.enqueue(
+        ctx.session,
+        phone=member.phone,
+        locale=member.language,
+        template_key=template,
+        params=params,
+        reference=reference,
+        urgent=urgent,
+        dedupe_key=key,
+        now=ctx.now,
+    )
+    return result.outcome
+
+
+def send_offer(ctx: ServiceContext, member: Member, referral: Referral) -> None:
+    """The offer by text, with its code and deadline. Refused (nothing written) when the
+    number has opted out of offers or there is no number: the counsellor gives it in person."""
+    if not member.phone:
+        raise Conflict(
+            Problem("channel", "sms-possible", "the person has no mobile number on record")
+        )
+    if sms.is_opted_out(ctx.session, member.phone):
+        raise Conflict(
+            Problem(
+                "channel",
+                "sms-possible",
+                "the number opted out of SMS offers: give the offer in person or by phone",
+            )
+        )
+    offer = referral.offer
+    if referral.kind == "vacancy":
+        template, params = (
+            "job_offer",
+            {
+                "code": referral.code,
+                "employer": offer["employer"],
+                "job_title": offer["title"],
+                "place": offer["place"],
+                "wage": Decimal(offer["monthly_wage"]),
+                "deadline": referral.answer_due_on,
+            },
+        )
+    else:
+        template, params = (
+            "training_offer",
+            {
+                "code": referral.code,
+                "course": offer["title"],
+                "provider": offer["employer"],
+                "place": offer["place"],
+                "start_date": date.fromisoformat(offer["starts_on"]),
+                "deadline": referral.answer_due_on,
+            },
+        )
+    _send(
+        ctx,
+        member,
+        template,
+        params,
+        reference=f"referral:{referral.id}",
+        key=f"referral:{referral.id}:offer",
+        urgent=False,
+    )
+
+
+def send_warning(
+    ctx: ServiceContext, member: Member, warning: Warning, referral: Referral, threshold: int
+) -> None:
+    _send(
+        ctx,
+        member,
+        "warning_notice",
+        {
+            "job_title": referral.offer.get("title", ""),
+            "refused_on": warning.issued_on,
+            "count": warning.refusal_count or 0,
+            "threshold": threshold,
+            "office_phone": office_phone(),
+        },
+        reference=f"warning:{warning.id}",
+        key=f"warning:{warning.id}",
+        urgent=True,
+    )
+
+
+def send_sanction_notice(ctx: ServiceContext, member: Member, sanction: Sanction) -> None:
+    terms = sanction.terms or {}
+    _send(
+        ctx,
+        member,
+        "sanction_notice",
+        {
+            "amount": Decimal(terms["monthly_reduction"]),
+            "starts_on": date.fromisoformat(terms["starts_on"]),
+            "office": "县民政局",
+            "appeal_by": date.fromisoformat(terms["appeal_by"]),
+        },
+        reference=f"sanction:{sanction.id}",
+        key=f"sanction:{sanction.id}:notice",
+        urgent=True,
+    )
+
+
+def send_continuation_start(
+    ctx: ServiceContext,
+    member: Member,
+    continuation_id: int,
+    amount: Decimal,
+    starts_on: date,
+    ends_on: date,
+) -> None:
+    _send(
+        ctx,
+        member,
+        "continuation_start",
+        {"amount": amount, "starts_on": starts_on, "ends_on": ends_on},
+        reference=f"continuation:{continuation_id}",
+        key=f"continuation:{continuation_id}:start",
+        urgent=True,
+    )
+
+
+def send_continuation_end(
+    ctx: ServiceContext, member: Member, continuation_id: int, ends_on: date
+) -> None:
+    _send(
+        ctx,
+        member,
+        "continuation_end",
+        {"ends_on": ends_on, "office_phone": office_phone()},
+        reference=f"continuation:{continuation_id}",
+        key=f"continuation:{continuation_id}:ending",
+        urgent=True,
+    )
+
+
+# --- coming back: replies, receipts, opt-outs -----------------------------------------------
+
+
+def person_by_phone(session: Session, phone: str) -> Member | None:
+    """The member with this number, preferring one in a household that is applying or paid."""
+    members = list(
+        session.exec(select(Member).where(Member.phone == phone).order_by(col(Member.id).desc()))
+    )
+    if not members:
+        return None
+    live = set(
+        session.exec(
+            select(BenefitCase.household_id).where(
+                col(BenefitCase.household_id).in_([m.household_id for m in members]),
+                col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES]),
+            )
+        )
+    )
+    return next((m for m in members if m.household_id in live), members[0])
+
+
+def _pending(session: Session, member_id: int) -> list[Referral]:
+    return list(
+        session.exec(
+            select(Referral)
+            .where(Referral.member_id == member_id, Referral.state == ReferralState.OPEN)
+            .order_by(col(Referral.id))
+        )
+    )
+
+
+def _reply(
+    ctx: ServiceContext, member: Member, template: str, params: dict[str, Any], tag: str
+) -> None:
+    _send(
+        ctx,
+        member,
+        template,
+        params,
+        reference=f"reply:{member.id}",
+        key=f"reply:{tag}",
+        urgent=True,
+    )
+
+
+def on_sms_reply(session: Session, event: SmsReplyReceived) -> None:
+    """A text arrived: accept or decline an offer, give a reason, ask for status."""
+    from activation import services
+    from activation.schemas import AnswerIn, EvidenceIn
+
+    ctx = context_or_system(session)
+    member = person_by_phone(session, event.phone)
+    if member is None or member.id is None:
+        log.info("SMS from an unknown number %s (content not logged)", mask_phone(event.phone))
+        return
+    tag = f"{event.gateway}:{event.provider_message_id}"[:60]
+    pending = _pending(session, member.id)
+    try:
+        if event.command in ("accept", "decline"):
+            referral = _offer_for(pending, member.id, event.code, session)
+            if referral is None:
+                _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, tag)
+                return
+            services.answer(
+                ctx,
+                referral.id or 0,
+                AnswerIn(
+                    answer="accepted" if event.command == "accept" else "declined",
+                    answered_on=ctx.today,
+                    reason="",
+                ),
+                channel="sms",
+            )
+        elif event.command == "reason":
+            declined = session.exec(
+                select(Referral)
+                .where(Referral.member_id == member.id, Referral.state == ReferralState.DECLINED)
+                .order_by(col(Referral.answered_at).desc())
+            ).first()
+            if declined is None:
+                _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, tag)
+                return
+            services.add_evidence(
+                ctx, declined.id or 0, EvidenceIn(text=event.text[:2000], source="sms")
+            )
+        elif event.command == "status":
+            _status_reply(ctx, member, tag)
+        else:
+            _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, tag)
+    except DomainError as exc:
+        log.info(
+            "SMS from %s could not be applied: %s", mask_phone(event.phone), exc.problems[0].rule
+        )
+        session.rollback()
+        _reply(
+            ctx, member, "help_text", {"codes": [r.code for r in _pending(session, member.id)]}, tag
+        )
+
+
+def _offer_for(
+    pending: list[Referral], member_id: int, code: str | None, session: Session
+) -> Referral | None:
+    """``1 CODE`` names the offer; a bare ``1`` is the one pending offer, if there is only one."""
+    if code is None:
+        return pending[0] if len(pending) == 1 else None
+    return session.exec(
+        select(Referral).where(Referral.member_id == member_id, Referral.code == code.upper())
+    ).first()
+
+
+def _status_reply(ctx: ServiceContext, member: Member, tag: str) -> None:
+    """CX (查询): the household's status and amount, without any other personal data."""
+    case = ctx.session.exec(
+        select(BenefitCase)
+        .where(BenefitCase.household_id == member.household_id)
+        .order_by(col(BenefitCase.id).desc())
+    ).first()
+    if case is None:
+        status, amount, since = "pending", Decimal(0), ctx.today
+    else:
+        status = STATUS_FOR_SMS.get(case.status, case.status)
+        amount, since = from_fen(case.monthly_amount_fen), case.status_since
+    _reply(ctx, member, "status_reply", {"status": status, "amount": amount, "since": since}, tag)
+
+
+def on_sms_delivery(session: Session, event: SmsDeliveryChanged) -> None:
+    """A receipt: an offer is confirmed to have reached the person only when delivered."""
+    if not event.reference or not event.reference.startswith("referral:"):
+        return
+    referral = session.get(Referral, int(event.reference.split(":")[1]))
+    if referral is None or referral.channel != "sms":
+        return
+    if event.delivered:
+        referral.delivered, referral.delivered_at = True, event.at
+        referral.delivery_note = f"SMS delivered ({event.status})"
+    else:
+        referral.delivery_note = (
+            f"SMS not delivered ({event.status}): it can never count as a refusal"
+        )
+
+
+def on_sms_opt_out(session: Session, event: SmsOptOutChanged) -> None:
+    """The counsellor is told; offers for this person now go in person. Never a refusal."""
+    ctx = context_or_system(session)
+    member = person_by_phone(session, event.phone)
+    if member is None or member.id is None:
+        return
+    kind = "sms_opted_out" if event.opted_out else "sms_opted_in"
+    ref = f"phone:{member.id}:{event.at.isoformat(timespec='seconds')}"
+    if session.exec(select(Task.id).where(Task.kind == kind, Task.ref == ref)).first() is None:
+        session.add(
+            Task(
+                member_id=member.id,
+                kind=kind,
+                ref=ref,
+                due_on=ctx.today,
+                created_at=ctx.now,
+                note="opted out of SMS offers: give offers in person or by phone (not a refusal)"
+                if event.opted_out
+                else "opted back in to SMS offers",
+            )
+        )

@@ -1,0 +1,60 @@
+"""SMS gateway adapters behind one port, chosen by ``WORKBRIDGE_SMS_GATEWAY``."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+
+from notifications.gateways.alibaba import AlibabaGateway
+from notifications.gateways.base import Accepted, GatewayError, OutgoingSms, SmsGateway
+from notifications.gateways.console import ConsoleGateway
+from notifications.gateways.kannel import KannelGateway
+from notifications.gateways.tencent import TencentGateway
+from notifications.gateways.twilio import TwilioGateway
+from notifications.settings import SmsSettings
+
+__all__ = [
+    "Accepted",
+    "AlibabaGateway",
+    "ConsoleGateway",
+    "GatewayError",
+    "KannelGateway",
+    "OutgoingSms",
+    "SmsGateway",
+    "TencentGateway",
+    "TwilioGateway",
+    "build_gateway",
+    "new_http_client",
+]
+
+
+def new_http_client(settings: SmsSettings) -> httpx.AsyncClient:
+    """The process's one client: explicit timeouts, a pool as wide as the worker's concurrency.
+
+    httpx logs every request URL at INFO; Kannel's URL holds the text, the phone and the
+    password, so that logger is held at WARNING.
+    """
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout_seconds,
+        read=settings.read_timeout_seconds,
+        write=settings.read_timeout_seconds,
+        pool=settings.read_timeout_seconds,
+    )
+    limits = httpx.Limits(
+        max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+    )
+    return httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False)
+
+
+def build_gateway(settings: SmsSettings, client: httpx.AsyncClient) -> SmsGateway:
+    if settings.gateway == "twilio":
+        return TwilioGateway(client, settings)
+    if settings.gateway == "alibaba":
+        return AlibabaGateway(client, settings)
+    if settings.gateway == "tencent":
+        return TencentGateway(client, settings)
+    if settings.gateway == "kannel":
+        return KannelGateway(client, settings)
+    return ConsoleGateway()
