@@ -352,3 +352,36 @@ def on_sms_opt_out(session: Session, event: SmsOptOutChanged) -> None:
                 else "opted back in to SMS offers",
             )
         )
+
+
+def on_application_decided(session: Session, event: Any) -> None:
+    """A fast re-entry approved: tell the person whose job fell through, by text."""
+    from activation.models import Job
+
+    if event.kind != "reentry" or not event.approved or event.case_id is None:
+        return
+    ctx = context_or_system(session)
+    job = session.exec(
+        select(Job)
+        .where(Job.household_id == event.household_id, col(Job.ends_on).is_not(None))
+        .order_by(col(Job.ends_on).desc())
+    ).first()
+    case = session.get(BenefitCase, event.case_id)
+    if job is None or case is None:
+        return
+    member = session.get(Member, job.member_id)
+    if member is None:
+        return
+    _send(
+        ctx,
+        member,
+        "reentry_decision",
+        {
+            "amount": from_fen(case.monthly_amount_fen),
+            "starts_on": case.status_since,
+            "office_phone": office_phone(),
+        },
+        reference=f"case:{case.id}",
+        key=f"application:{event.application_id}:reentry",
+        urgent=True,
+    )

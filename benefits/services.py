@@ -16,7 +16,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from benefits import rules
-from benefits.events import HouseholdChanged
+from benefits.events import ApplicationDecided, HouseholdChanged
 from benefits.models import (
     Application,
     ApplicationStep,
@@ -795,6 +795,12 @@ def _reject(ctx: ServiceContext, application: Application, on: date, reason: str
     application.updated_at = ctx.now
     _step(ctx, application, "rejected", on, {"reason": application.decision_reason})
     bus.publish(ctx.session, HouseholdChanged(application.household_id))
+    bus.publish(
+        ctx.session,
+        ApplicationDecided(
+            application.id or 0, application.household_id, application.kind, False, None
+        ),
+    )
     ctx.session.commit()
     return application
 
@@ -867,6 +873,10 @@ def _approve(
         details=entitlement.explanation(),
     )
     bus.publish(ctx.session, HouseholdChanged(household.id))
+    bus.publish(
+        ctx.session,
+        ApplicationDecided(application.id, household.id, application.kind, True, case.id),
+    )
     return case
 
 

@@ -111,7 +111,7 @@ def test_income_changes_move_between_full_and_half(desk: Desk) -> None:
 
 
 def test_an_exited_person_who_loses_a_job_gets_fast_re_entry_paid_from_the_report(
-    desk: Desk,
+    desk: Desk, engine
 ) -> None:
     home = desk.household_with_case(member("刘丽", birth=date(1990, 8, 1), sex="female"))
     woman, case_id = home["members"][0]["id"], home["case_id"]
@@ -160,6 +160,10 @@ def test_an_exited_person_who_loses_a_job_gets_fast_re_entry_paid_from_the_repor
         "2026-11-02",
         "150.00",
     )  # paid from the day the loss was reported
+    from sms_support import outbox
+
+    (told,) = [m for m in outbox(engine) if m.template_key == "reentry_decision"]
+    assert (told.params["starts_on"], told.urgent) == ("2026-11-02", True)
 
 
 def test_re_entry_window_closed_and_misconduct_flag(desk: Desk) -> None:
