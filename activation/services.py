@@ -1439,8 +1439,42 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
             sanction.ended_on = sanction.resumes_on
             results["sanctions_ended"] += 1
     results.update(continuation_sweep(ctx))
+    results["re_reviews_due"] = _re_review_tasks(ctx)
     ctx.session.commit()
     return results
+
+
+def _re_review_tasks(ctx: ServiceContext) -> int:
+    """Dynamic management (report 1): a task for each live case whose re-review is due, once
+    per due date (one query for the cases with their heads)."""
+    rows = ctx.session.exec(
+        select(BenefitCase, Member)
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .where(
+            col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES]),
+            BenefitCase.next_review_on <= ctx.today,
+            Member.relation == "head",
+        )
+    )
+    opened = 0
+    for case, head in rows:
+        ref = f"case:{case.id}:review:{case.next_review_on.isoformat()}"
+        if (
+            ctx.session.exec(
+                select(Task.id).where(Task.kind == "re_review", Task.ref == ref)
+            ).first()
+            is None
+        ):
+            _task(
+                ctx,
+                head.id or 0,
+                "re_review",
+                ref,
+                case.next_review_on,
+                f"re-review of case {case.id} is due ({case.scheme}: report 1)",
+            )
+            opened += 1
+    return opened
 
 
 # --- decisions ----------------------------------------------------------------------------

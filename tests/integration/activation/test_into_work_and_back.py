@@ -316,3 +316,15 @@ def test_bad_job_input_is_refused_and_writes_nothing(desk: Desk) -> None:
     )
     assert backwards["problems"][0]["rule"] == "date-order"
     assert desk.call("GET", f"/activation/jobs/{job['id']}", desk.counsellor)["ends_on"] is None
+
+
+def test_re_review_due_makes_one_task(desk: Desk) -> None:
+    home = desk.household_with_case(member("刘丽", birth=date(1990, 8, 1), sex="female"))
+    assert desk.case(home["case_id"])["next_review_on"] == "2026-09-02"
+    assert desk.sweep("2026-09-01")["re_reviews_due"] == 0
+    assert desk.sweep("2026-09-02")["re_reviews_due"] == 1
+    assert desk.sweep("2026-09-03")["re_reviews_due"] == 0  # once per due date
+    tasks = desk.call("GET", "/activation/tasks?kind=re_review", desk.counsellor)
+    assert [(t["member_id"], t["due_on"]) for t in tasks] == [
+        (home["members"][0]["id"], "2026-09-02")
+    ]
