@@ -62,7 +62,7 @@ class PeopleController(Controller):
         summary="A person's duty, registration, referrals, warnings, sanctions and open tasks",
     )
     def read(self, ctx: Ctx, member_id: FromPath[int]) -> PersonActivationOut:
-        return views.person_out(ctx, services._member(ctx, member_id))
+        return views.person_out(ctx, services.member_or_404(ctx, member_id))
 
     @post(
         "/{member_id:int}/registration",
@@ -120,7 +120,7 @@ class PeopleController(Controller):
         "training, jobs, continuation and benefit changes",
     )
     def file(self, ctx: Ctx, member_id: FromPath[int]) -> EmploymentFileOut:
-        return employment_file(ctx, services._member(ctx, member_id))
+        return employment_file(ctx, services.member_or_404(ctx, member_id))
 
     @get(
         "/{member_id:int}/file.csv",
@@ -131,7 +131,7 @@ class PeopleController(Controller):
         media_type="text/csv",
     )
     def file_csv(self, ctx: Ctx, member_id: FromPath[int]) -> Response[str]:
-        content = as_csv(employment_file(ctx, services._member(ctx, member_id)))
+        content = as_csv(employment_file(ctx, services.member_or_404(ctx, member_id)))
         return Response(
             content,
             media_type="text/csv; charset=utf-8",
@@ -163,7 +163,7 @@ class JobController(Controller):
         summary="A job and its continuation",
     )
     def read(self, ctx: Ctx, job_id: FromPath[int]) -> JobOut:
-        return views.job_out(ctx, services._job(ctx, job_id))
+        return views.job_out(ctx, services.get_job(ctx, job_id))
 
     @post(
         "/{job_id:int}/income",
@@ -228,7 +228,7 @@ class ReferralController(Controller):
         summary="A referral with its suitability check, answer and good-reason review",
     )
     def read(self, ctx: Ctx, referral_id: FromPath[int]) -> ReferralOut:
-        return views.referral_out(ctx, services._referral(ctx, referral_id))
+        return views.referral_out(ctx, services.get_referral(ctx, referral_id))
 
     @post(
         "/{referral_id:int}/delivery",
@@ -273,7 +273,7 @@ class ReferralController(Controller):
         self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[EvidenceIn]
     ) -> ReferralOut:
         services.add_evidence(ctx, referral_id, data)
-        return views.referral_out(ctx, services._referral(ctx, referral_id))
+        return views.referral_out(ctx, services.get_referral(ctx, referral_id))
 
     @post(
         "/{referral_id:int}/good-reason",
@@ -286,7 +286,7 @@ class ReferralController(Controller):
         self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[GoodReasonDecisionIn]
     ) -> ReferralOut:
         services.decide_good_reason(ctx, referral_id, data)
-        return views.referral_out(ctx, services._referral(ctx, referral_id))
+        return views.referral_out(ctx, services.get_referral(ctx, referral_id))
 
 
 class SanctionController(Controller):

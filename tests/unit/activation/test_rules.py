@@ -251,7 +251,7 @@ def test_replay_agrees_with_each_rule() -> None:
 def test_offer_codes_mix_letters_and_digits_and_avoid_opt_out_letters() -> None:
     from unittest.mock import MagicMock
 
-    from activation.services import CODE_ALPHABET, _new_code
+    from activation.referrals import CODE_ALPHABET, _new_code
     from notifications.replies import is_offer_code
 
     session = MagicMock()

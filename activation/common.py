@@ -1,0 +1,180 @@
+"""Helpers every activation use case shares: tasks, stored decisions, loading with locks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from activation import rules
+from activation.models import (
+    ActivationDecision,
+    Referral,
+    Registration,
+    Task,
+)
+from benefits.models import (
+    Application,
+    BenefitCase,
+    Household,
+    Member,
+)
+from benefits.rules import CaseStatus
+from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
+from kernel.context import ServiceContext
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+
+OPEN_SANCTION_STATES = ("proposed", "confirmed", "active")
+
+
+RUNNING = (CaseStatus.ACTIVE, CaseStatus.CONTINUATION_FULL, CaseStatus.CONTINUATION_HALF)
+
+
+def not_future(ctx: ServiceContext, field: str, day: date) -> None:
+    if day > ctx.today:
+        raise InvalidInput(
+            Problem(field, "not-in-future", f"{field} {day.isoformat()} is after today")
+        )
+
+
+def open_task(
+    ctx: ServiceContext, member_id: int, kind: str, ref: str, due_on: date, note: str = ""
+) -> None:
+    """Open a task once per (kind, ref); a task that already exists is left as it is."""
+    exists = ctx.session.exec(select(Task.id).where(Task.kind == kind, Task.ref == ref)).first()
+    if exists is None:
+        ctx.session.add(
+            Task(
+                member_id=member_id,
+                kind=kind,
+                ref=ref,
+                due_on=due_on,
+                note=note,
+                created_at=ctx.now,
+            )
+        )
+
+
+def close_tasks(ctx: ServiceContext, ref: str, kinds: Sequence[str] | None = None) -> None:
+    query = select(Task).where(Task.ref == ref, Task.state == "open")
+    if kinds:
+        query = query.where(col(Task.kind).in_(list(kinds)))
+    for task in ctx.session.exec(query):
+        task.state = "done"
+        task.closed_at = ctx.now
+
+
+def record_decision(
+    ctx: ServiceContext,
+    *,
+    member_id: int,
+    kind: str,
+    ref: str,
+    inputs: dict[str, Any],
+    rule_path: Sequence[str],
+    outcome: dict[str, Any],
+    parameter_version: str,
+    on: date | None = None,
+) -> ActivationDecision:
+    decision = ActivationDecision(
+        member_id=member_id,
+        kind=kind,
+        ref=ref,
+        decided_on=on or ctx.today,
+        decided_at=ctx.now,
+        actor=ctx.actor.label,
+        inputs=inputs,
+        rule_path=list(rule_path),
+        outcome=outcome,
+        parameter_version=parameter_version,
+    )
+    ctx.session.add(decision)
+    ctx.session.flush()
+    return decision
+
+
+def person_facts(member: Member) -> rules.PersonFacts:
+    return rules.PersonFacts(
+        sex=member.sex,
+        birth_date=member.birth_date,
+        work_capacity=member.work_capacity,
+        disability=member.disability,
+        serious_illness=member.serious_illness,
+        carer=member.carer,
+        pregnant=member.pregnant,
+        student=member.student,
+        three_nos=member.three_nos,
+    )
+
+
+def member_or_404(ctx: ServiceContext, member_id: int) -> Member:
+    member = ctx.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
+    return member
+
+
+def lock_person(ctx: ServiceContext, member_id: int) -> Registration:
+    registration = ctx.session.exec(
+        select(Registration).where(Registration.member_id == member_id).with_for_update()
+    ).first()
+    if registration is None:
+        raise Conflict(
+            Problem("member_id", "registered", "the person is not registered as a job seeker")
+        )
+    return registration
+
+
+def household_of(ctx: ServiceContext, member: Member) -> Household:
+    household = ctx.session.get(Household, member.household_id)
+    assert household is not None
+    return household
+
+
+def get_referral(ctx: ServiceContext, referral_id: int, *, lock: bool = False) -> Referral:
+    query = select(Referral).where(Referral.id == referral_id)
+    if lock:
+        query = query.with_for_update()
+    referral = ctx.session.exec(query).first()
+    if referral is None:
+        raise NotFound(Problem("referral_id", "exists", f"no referral {referral_id}"))
+    return referral
+
+
+def live_case(session: Session, household_id: int) -> BenefitCase | None:
+    return session.exec(
+        select(BenefitCase).where(
+            BenefitCase.household_id == household_id,
+            col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES]),
+        )
+    ).first()
+
+
+def open_application(session: Session, household_id: int) -> Application | None:
+    return session.exec(
+        select(Application).where(
+            Application.household_id == household_id,
+            col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES]),
+        )
+    ).first()
+
+
+def replay_decision(
+    ctx: ServiceContext, decision_id: int
+) -> tuple[ActivationDecision, dict[str, Any]]:
+    decision = ctx.session.get(ActivationDecision, decision_id)
+    if decision is None:
+        raise NotFound(Problem("decision_id", "exists", f"no decision {decision_id}"))
+    params = ctx.policy.version(decision.parameter_version)
+    return decision, rules.replay(decision.kind, decision.inputs, params)
+
+
+def open_tasks(ctx: ServiceContext, kind: str | None, limit: int, offset: int) -> list[Task]:
+    query = select(Task).where(Task.state == "open")
+    if kind:
+        query = query.where(Task.kind == kind)
+    return list(
+        ctx.session.exec(query.order_by(col(Task.due_on), col(Task.id)).limit(limit).offset(offset))
+    )

@@ -1,0 +1,295 @@
+"""The duty to register as a job seeker (report 4 §五4), registration, and the approval hook."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from activation import rules
+from activation.common import (
+    close_tasks,
+    household_of,
+    member_or_404,
+    not_future,
+    open_task,
+    person_facts,
+    record_decision,
+)
+from activation.models import (
+    Registration,
+    RegistrationDuty,
+    Sanction,
+)
+from activation.schemas import (
+    RegistrationIn,
+)
+from benefits.models import (
+    Application,
+    BenefitCase,
+    Household,
+    Member,
+)
+from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
+from kernel import audit
+from kernel.context import ServiceContext, context_of
+from kernel.errors import Conflict, Problem
+from matching import services as matching
+from matching.schemas import SeekerProfileIn
+
+
+def live_household_ids(session: Session, household_ids: Sequence[int] | None = None) -> list[int]:
+    """Households applying (open application) or receiving (case not terminated)."""
+    applying = select(Application.household_id).where(
+        col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES])
+    )
+    receiving = select(BenefitCase.household_id).where(
+        col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES])
+    )
+    query = select(Household.id).where(
+        col(Household.id).in_(applying) | col(Household.id).in_(receiving)
+    )
+    if household_ids is not None:
+        query = query.where(col(Household.id).in_(list(household_ids)))
+    return [row for row in session.exec(query) if row is not None]
+
+
+def refresh_duties(
+    ctx: ServiceContext, household_ids: Sequence[int] | None = None
+) -> dict[str, int]:
+    """Recompute the duty of every member of the given (or all) households, set-based: one
+    query for members, one for open duty rows; rows open when a duty arises and end when it
+    ends (age, exemption, household no longer live). Changes are stored as decisions."""
+    live = set(live_household_ids(ctx.session, household_ids))
+    member_query = select(Member)
+    if household_ids is not None:
+        member_query = member_query.where(col(Member.household_id).in_(list(household_ids)))
+    members = list(ctx.session.exec(member_query))
+    open_duties = {
+        d.member_id: d
+        for d in ctx.session.exec(
+            select(RegistrationDuty).where(
+                col(RegistrationDuty.ended_on).is_(None),
+                col(RegistrationDuty.member_id).in_([m.id for m in members]),
+            )
+        )
+    }
+    registered = set(
+        ctx.session.exec(
+            select(Registration.member_id).where(
+                col(Registration.member_id).in_([m.id for m in members])
+            )
+        )
+    )
+    params = ctx.params()
+    counts = {"opened": 0, "ended": 0}
+    for member in members:
+        assert member.id is not None
+        facts = person_facts(member)
+        duty = rules.registration_duty(facts, ctx.today, params)
+        obligated = duty.obligated and member.household_id in live
+        current = open_duties.get(member.id)
+        if obligated and current is None:
+            ctx.session.add(
+                RegistrationDuty(
+                    member_id=member.id,
+                    obligated_since=ctx.today,
+                    assessment=duty.as_dict(),
+                    parameter_version=duty.parameter_version,
+                )
+            )
+            counts["opened"] += 1
+        elif not obligated and current is not None:
+            current.ended_on = ctx.today
+            current.end_reason = (
+                duty.reason
+                if member.household_id in live
+                else "household no longer applying or receiving"
+            )
+            counts["ended"] += 1
+        else:
+            continue
+        record_decision(
+            ctx,
+            member_id=member.id,
+            kind="registration-duty",
+            ref=f"member:{member.id}",
+            inputs={"person": facts.as_dict(), "on": ctx.today.isoformat()},
+            rule_path=[
+                duty.rule,
+                "household-live" if member.household_id in live else "household-not-live",
+            ],
+            outcome=duty.as_dict(),
+            parameter_version=duty.parameter_version,
+        )
+        if obligated and member.id not in registered:
+            deadline = rules.registration_deadline(ctx.today, params)
+            open_task(
+                ctx,
+                member.id,
+                "register",
+                f"member:{member.id}",
+                deadline,
+                "job-seeker registration due",
+            )
+    return counts
+
+
+def on_household_changed(session: Session, event: Any) -> None:
+    """Event handler: a household's members or status changed, so duties may have changed."""
+    ctx = context_of(session)
+    refresh_duties(ctx, [event.household_id])
+    sync_profiles(ctx, [event.household_id])
+
+
+def approval_check(
+    ctx: ServiceContext,
+    application: Application,
+    household: Household,
+    members: Sequence[Member],
+) -> list[Problem]:
+    """The benefits approval hook: an obligated but unregistered member blocks approval, and so
+    does a confirmed refusal sanction against an applicant (report 4 §五4: 不受理其申请)."""
+    params = ctx.params()
+    ids = [m.id for m in members]
+    registered = set(
+        ctx.session.exec(select(Registration.member_id).where(col(Registration.member_id).in_(ids)))
+    )
+    problems: list[Problem] = []
+    for member in members:
+        duty = rules.registration_duty(person_facts(member), ctx.today, params)
+        if duty.obligated and member.id not in registered:
+            problems.append(
+                Problem(
+                    f"members.{member.id}",
+                    "job-seeker-registration",
+                    f"{member.name} must register as a job seeker before approval ({duty.reason}; "
+                    f"{duty.parameter_version})",
+                )
+            )
+    sanctions = ctx.session.exec(
+        select(Sanction).where(
+            Sanction.household_id == household.id, col(Sanction.state).in_(["confirmed", "active"])
+        )
+    )
+    for sanction in sanctions:
+        problems.append(
+            Problem(
+                f"members.{sanction.member_id}",
+                "refusal-sanction",
+                f"a confirmed refusal sanction (no. {sanction.id}) stands against a member: the "
+                "application is not accepted until the person complies (report 4 §五4)",
+            )
+        )
+    return problems
+
+
+def _profile_in(
+    member: Member, household: Household, office: str, prefs: dict[str, Any]
+) -> SeekerProfileIn:
+    """Matching's profile: the person's preferences plus the health facts of their record."""
+    return SeekerProfileIn.model_validate(
+        {
+            **prefs,
+            "community": prefs.get("community") or household.community,
+            "labour_office": office,
+            "work_capacity": member.work_capacity if member.work_capacity != "none" else "partial",
+            "disability": member.disability,
+            "serious_illness": member.serious_illness,
+            "active": member.work_capacity != "none",
+        }
+    )
+
+
+def register(ctx: ServiceContext, member_id: int, data: RegistrationIn) -> Registration:
+    """Register (or update the registration of) a job seeker at a labour office, and keep the
+    seeker profile that matching ranks jobs and courses on in step with it."""
+    member = member_or_404(ctx, member_id)
+    registered_on = data.registered_on or ctx.today
+    not_future(ctx, "registered_on", registered_on)
+    if member.work_capacity == "none":
+        raise Conflict(
+            Problem(
+                "member_id",
+                "work-capacity",
+                "the person is recorded as without work capacity; update that record first",
+            )
+        )
+    household = household_of(ctx, member)
+    prefs = data.model_dump(exclude={"office", "registered_on"})
+    matching.upsert_seeker_profile(
+        ctx.session,
+        member_id,
+        _profile_in(member, household, data.office, prefs),
+        ctx.now,
+        known_trades=matching.trade_occupations(ctx.params()),
+        actor=ctx.actor,
+    )
+    existing = ctx.session.exec(
+        select(Registration).where(Registration.member_id == member_id).with_for_update()
+    ).first()
+    if existing is None:
+        registration = Registration(
+            member_id=member_id,
+            office=data.office,
+            registered_on=registered_on,
+            registered_by=ctx.actor.label,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
+        ctx.session.add(registration)
+        action = "registered"
+    else:
+        registration = existing
+        registration.office = data.office
+        registration.updated_at = ctx.now
+        action = "registration-updated"
+    close_tasks(ctx, f"member:{member.id}", ["register"])
+    audit.note(
+        ctx,
+        entity="registration",
+        entity_id=member_id,
+        action=action,
+        details={"office": data.office, "registered_on": registered_on.isoformat()},
+    )
+    ctx.session.commit()
+    return registration
+
+
+def sync_profiles(ctx: ServiceContext, household_ids: Sequence[int]) -> None:
+    """Health facts changed on a member's record: the seeker profile follows (set-based)."""
+    from matching.models import SeekerProfile
+
+    rows = ctx.session.exec(
+        select(SeekerProfile, Member)
+        .join(Member, col(Member.id) == SeekerProfile.member_id)
+        .where(col(Member.household_id).in_(list(household_ids)))
+    )
+    for profile, member in rows:
+        profile.work_capacity = (
+            member.work_capacity if member.work_capacity != "none" else "partial"
+        )
+        profile.disability = member.disability
+        profile.serious_illness = member.serious_illness
+        profile.active = member.work_capacity != "none"
+        profile.updated_at = ctx.now
+
+
+def unregistered(
+    ctx: ServiceContext, office: str | None
+) -> list[tuple[Member, Household, RegistrationDuty]]:
+    """Obligated but unregistered people, per office (the household's community)."""
+    query = (
+        select(Member, Household, RegistrationDuty)
+        .join(Household, col(Household.id) == Member.household_id)
+        .join(RegistrationDuty, col(RegistrationDuty.member_id) == Member.id)
+        .where(
+            col(RegistrationDuty.ended_on).is_(None),
+            col(Member.id).not_in(select(Registration.member_id)),
+        )
+        .order_by(col(RegistrationDuty.obligated_since), col(Member.id))
+    )
+    if office:
+        query = query.where((Household.community == office) | (Household.township == office))
+    return list(ctx.session.exec(query))

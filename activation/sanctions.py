@@ -1,0 +1,447 @@
+"""Sanctions with their safeguards: vulnerability review, a second officer, notice, the
+way back on compliance, reconsideration and back pay (POLICY.md "Safeguards")."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col, select
+
+from activation import rules
+from activation import sms as activation_sms
+from activation.common import (
+    RUNNING,
+    live_case,
+    member_or_404,
+    not_future,
+    person_facts,
+    record_decision,
+)
+from activation.models import (
+    Appeal,
+    Referral,
+    Refusal,
+    Sanction,
+)
+from activation.schemas import (
+    AppealDecisionIn,
+    AppealIn,
+    SanctionDecisionIn,
+    VulnerabilityReviewIn,
+)
+from benefits import services as benefit_services
+from benefits.models import (
+    BenefitCase,
+    Member,
+    PaymentAdjustment,
+)
+from benefits.rules import AmountPeriod, CaseStatus, amount_between
+from kernel import audit
+from kernel.context import ServiceContext
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from kernel.money import from_fen, to_fen, yuan_text
+
+
+def get_sanction(ctx: ServiceContext, sanction_id: int, *, lock: bool = False) -> Sanction:
+    query = select(Sanction).where(Sanction.id == sanction_id)
+    if lock:
+        query = query.with_for_update()
+    sanction = ctx.session.exec(query).first()
+    if sanction is None:
+        raise NotFound(Problem("sanction_id", "exists", f"no sanction {sanction_id}"))
+    return sanction
+
+
+def second_person(ctx: ServiceContext, first: str | None, what: str) -> None:
+    if first == ctx.actor.label:
+        raise Forbidden(Problem("actor", "four-eyes", f"{what} must be done by a second person"))
+
+
+def review_vulnerability(
+    ctx: ServiceContext, sanction_id: int, data: VulnerabilityReviewIn
+) -> Sanction:
+    """A second officer looks at the household before anything is cut (POLICY.md safeguards)."""
+    sanction = get_sanction(ctx, sanction_id, lock=True)
+    if sanction.state != "proposed":
+        raise Conflict(
+            Problem("state", "sanction-proposed", f"a {sanction.state} sanction is not reviewed")
+        )
+    second_person(ctx, sanction.proposed_by, "the vulnerability review")
+    sanction.vulnerability_review = {
+        "by": ctx.actor.label,
+        "on": ctx.today.isoformat(),
+        "proceed": data.proceed,
+        "factors": list(data.factors),
+        "findings": data.findings,
+    }
+    if not data.proceed:
+        sanction.state = "rejected"
+        sanction.closed_reason = f"vulnerability review: {data.findings}"
+    audit.note(
+        ctx,
+        entity="sanction",
+        entity_id=sanction_id,
+        action="vulnerability-reviewed",
+        reason=data.findings,
+        details={"proceed": data.proceed},
+    )
+    ctx.session.commit()
+    return sanction
+
+
+def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisionIn) -> Sanction:
+    """A second person with the benefit officer role confirms or rejects. On confirmation the
+    notice is written and the cut is dated after the notice period; nothing is cut now."""
+    sanction = get_sanction(ctx, sanction_id, lock=True)
+    if sanction.state != "proposed":
+        raise Conflict(
+            Problem("state", "sanction-proposed", f"a {sanction.state} sanction cannot be decided")
+        )
+    second_person(ctx, sanction.proposed_by, "confirming a sanction")
+    if not data.confirm:
+        sanction.state = "rejected"
+        sanction.closed_reason = data.reason
+        audit.note(
+            ctx,
+            entity="sanction",
+            entity_id=sanction_id,
+            action="rejected",
+            reason=data.reason,
+        )
+        ctx.session.commit()
+        return sanction
+    if not sanction.vulnerability_review or not sanction.vulnerability_review.get("proceed"):
+        raise Conflict(
+            Problem(
+                "vulnerability_review",
+                "vulnerability-reviewed",
+                "a vulnerability review must come before confirmation",
+            )
+        )
+    member = member_or_404(ctx, sanction.member_id)
+    params = ctx.params()
+    duty = rules.registration_duty(person_facts(member), ctx.today, params)
+    if not duty.obligated:
+        raise Conflict(
+            Problem(
+                "member_id",
+                "duty-applies",
+                f"the person is not (or no longer) subject to the duty: {duty.reason}",
+            )
+        )
+    case = live_case(ctx.session, sanction.household_id)
+    household_amount = from_fen(case.entitled_amount_fen) if case else Decimal(0)
+    member_count = len(benefit_services.members_of(ctx.session, sanction.household_id))
+    terms = rules.sanction_terms(
+        confirmed_on=ctx.today,
+        household_amount=household_amount,
+        member_count=member_count,
+        params=params,
+    )
+    record_decision(
+        ctx,
+        member_id=sanction.member_id,
+        kind="sanction-terms",
+        ref=f"sanction:{sanction_id}",
+        inputs={
+            "confirmed_on": ctx.today.isoformat(),
+            "household_amount": str(household_amount),
+            "member_count": member_count,
+        },
+        rule_path=[terms.scope, f"notice-{params.int('activation.sanction.notice_days')}-days"],
+        outcome=terms.as_dict(),
+        parameter_version=params.version_id,
+    )
+    sanction.case_id = case.id if case else None
+    sanction.state = "confirmed"
+    sanction.confirmed_by = ctx.actor.label
+    sanction.confirmed_on = ctx.today
+    sanction.terms = terms.as_dict()
+    sanction.notice = _notice(ctx, sanction, member, terms, data.reason)
+    activation_sms.send_sanction_notice(ctx, member, sanction)
+    audit.note(
+        ctx,
+        entity="sanction",
+        entity_id=sanction_id,
+        action="confirmed",
+        reason=data.reason,
+        parameter_version=params.version_id,
+        details=terms.as_dict(),
+    )
+    ctx.session.commit()
+    return sanction
+
+
+def _notice(
+    ctx: ServiceContext, sanction: Sanction, member: Member, terms: rules.SanctionTerms, reason: str
+) -> dict[str, Any]:
+    """The written notice: facts, rule and version, effect, start, how to end it, how to appeal."""
+    referrals = ctx.session.exec(
+        select(Referral).where(col(Referral.id).in_(sanction.referral_ids))
+    )
+    facts = [
+        f"{r.referred_on.isoformat()}: {r.offer.get('title')} at {r.offer.get('employer')} "
+        f"({yuan_text(Decimal(r.offer.get('monthly_wage', '0')))} yuan/month), declined"
+        + (f" — reason given: {r.decline_reason}" if r.decline_reason else "")
+        for r in referrals
+    ]
+    if terms.scope == "household":
+        effect = (
+            f"the household's dibao payment of {yuan_text(terms.monthly_reduction)} yuan/month "
+            f"stops from {terms.starts_on.isoformat()}"
+        )
+        rule = "report 4 §五4: two refusals of suitable offers stop the payment (county pilot)"
+    else:
+        effect = (
+            f"{member.name}'s share, {yuan_text(terms.monthly_reduction)} yuan/month, is withheld "
+            f"from {terms.starts_on.isoformat()}"
+        )
+        rule = "Interim Measures on Social Assistance (2014) art. 45: three consecutive refusals"
+    if sanction.application_id and not sanction.case_id:
+        effect = "the dibao application is not accepted while the sanction stands"
+    return {
+        "to": member.name,
+        "date": terms.notice_on.isoformat(),
+        "facts": facts,
+        "decision": reason,
+        "rule": rule,
+        "parameter_version": terms.parameter_version,
+        "effect": effect,
+        "starts_on": terms.starts_on.isoformat(),
+        "how_to_end": (
+            "accept a suitable job offer or attend the training you are referred to; payment "
+            f"resumes from then, but not before {terms.earliest_end_on.isoformat()}"
+        ),
+        "appeal": (
+            "you may ask the county civil affairs bureau to reconsider this decision, in writing "
+            f"or in person, until {terms.appeal_by.isoformat()}; you may add evidence of a good "
+            "reason until the sanction takes effect"
+        ),
+        "confirmed_by": ctx.actor.label,
+    }
+
+
+def comply(ctx: ServiceContext, member_id: int, on: date, how: str) -> None:
+    """The way back: compliance ends a confirmed or active sanction, after the minimum period."""
+    for sanction in ctx.session.exec(
+        select(Sanction).where(
+            Sanction.member_id == member_id, col(Sanction.state).in_(["confirmed", "active"])
+        )
+    ):
+        terms = sanction.terms or {}
+        earliest = date.fromisoformat(terms["earliest_end_on"])
+        resumes = rules.resumption_day(on, earliest)
+        params = ctx.params()
+        record_decision(
+            ctx,
+            member_id=member_id,
+            kind="sanction-resumption",
+            ref=f"sanction:{sanction.id}",
+            inputs={"complied_on": on.isoformat(), "earliest_end_on": earliest.isoformat()},
+            rule_path=[
+                "complied",
+                "after-minimum-period" if resumes == on else "minimum-period-applies",
+            ],
+            outcome={"resumes_on": resumes.isoformat()},
+            parameter_version=params.version_id,
+        )
+        sanction.complied_on = on
+        sanction.resumes_on = resumes
+        sanction.closed_reason = how
+
+
+def start_sanction(ctx: ServiceContext, sanction: Sanction) -> None:
+    terms = sanction.terms or {}
+    starts_on = date.fromisoformat(terms["starts_on"])
+    case = ctx.session.get(BenefitCase, sanction.case_id) if sanction.case_id else None
+    sanction.state = "active"
+    sanction.started_on = starts_on
+    if case is None:
+        return
+    reduction = to_fen(Decimal(terms["monthly_reduction"]))
+    if case.status not in RUNNING:
+        sanction.closed_reason = f"case was {case.status} when the sanction began"
+        return
+    if terms["scope"] == "household":
+        status, amount, rule = CaseStatus.SUSPENDED, 0, "refusal-sanction-household"
+    else:
+        status, amount, rule = (
+            CaseStatus(case.status),
+            max(case.monthly_amount_fen - reduction, 0),
+            "refusal-sanction-member-share",
+        )
+    benefit_services.set_case_status(
+        ctx,
+        case,
+        status=status,
+        effective_from=max(starts_on, case.status_since + timedelta(days=1)),
+        monthly_amount_fen=amount,
+        reason=f"refusal sanction {sanction.id}: {(sanction.notice or {}).get('effect', '')}",
+        rule=rule,
+        parameter_version=terms["parameter_version"],
+        details={"sanction_id": sanction.id},
+    )
+
+
+def restore_case(
+    ctx: ServiceContext, sanction: Sanction, from_day: date, why: str, rule: str
+) -> None:
+    terms = sanction.terms or {}
+    case = ctx.session.get(BenefitCase, sanction.case_id) if sanction.case_id else None
+    if case is None or case.status == CaseStatus.TERMINATED:
+        return
+    reduction = to_fen(Decimal(terms["monthly_reduction"]))
+    if terms["scope"] == "household":
+        if case.status != CaseStatus.SUSPENDED:
+            return
+        status, amount = CaseStatus.ACTIVE, case.entitled_amount_fen
+    else:
+        status, amount = CaseStatus(case.status), case.monthly_amount_fen + reduction
+    benefit_services.set_case_status(
+        ctx,
+        case,
+        status=status,
+        effective_from=max(from_day, case.status_since + timedelta(days=1)),
+        monthly_amount_fen=amount,
+        reason=why,
+        rule=rule,
+        parameter_version=terms["parameter_version"],
+        details={"sanction_id": sanction.id},
+    )
+
+
+def lodge_appeal(ctx: ServiceContext, sanction_id: int, data: AppealIn) -> Appeal:
+    sanction = get_sanction(ctx, sanction_id, lock=True)
+    if sanction.state not in ("confirmed", "active"):
+        raise Conflict(
+            Problem("state", "appealable", f"a {sanction.state} sanction cannot be appealed")
+        )
+    lodged_on = data.lodged_on or ctx.today
+    not_future(ctx, "lodged_on", lodged_on)
+    appeal_by = date.fromisoformat((sanction.terms or {})["appeal_by"])
+    if lodged_on > appeal_by:
+        raise InvalidInput(
+            Problem(
+                "lodged_on",
+                "appeal-in-time",
+                f"the time to appeal ended on {appeal_by.isoformat()}",
+            )
+        )
+    if ctx.session.exec(
+        select(Appeal).where(Appeal.sanction_id == sanction_id, Appeal.state == "lodged")
+    ).first():
+        raise Conflict(Problem("sanction_id", "one-open-appeal", "an appeal is already pending"))
+    appeal = Appeal(
+        sanction_id=sanction_id,
+        lodged_on=lodged_on,
+        grounds=data.grounds,
+        lodged_by=ctx.actor.label,
+        state="lodged",
+    )
+    ctx.session.add(appeal)
+    ctx.session.flush()
+    audit.note(
+        ctx,
+        entity="sanction",
+        entity_id=sanction_id,
+        action="appeal-lodged",
+        reason=data.grounds,
+        details={"appeal_id": appeal.id},
+    )
+    ctx.session.commit()
+    return appeal
+
+
+def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -> Appeal:
+    """Reconsideration by someone other than the confirming officer. Upheld: the refusals no
+    longer count, the sanction is overturned, payment is restored and back pay is owed."""
+    appeal = ctx.session.exec(
+        select(Appeal).where(Appeal.id == appeal_id).with_for_update()
+    ).first()
+    if appeal is None:
+        raise NotFound(Problem("appeal_id", "exists", f"no appeal {appeal_id}"))
+    if appeal.state != "lodged":
+        raise Conflict(Problem("state", "appeal-open", "this appeal is already decided"))
+    sanction = get_sanction(ctx, appeal.sanction_id, lock=True)
+    second_person(ctx, sanction.confirmed_by, "deciding an appeal against a sanction one confirmed")
+    appeal.decided_by, appeal.decided_on, appeal.reasons = ctx.actor.label, ctx.today, data.reasons
+    if not data.upheld:
+        appeal.state = "dismissed"
+        audit.note(
+            ctx,
+            entity="sanction",
+            entity_id=sanction.id or 0,
+            action="appeal-dismissed",
+            reason=data.reasons,
+        )
+        ctx.session.commit()
+        return appeal
+    appeal.state = "upheld"
+    for refusal in ctx.session.exec(
+        select(Refusal).where(col(Refusal.referral_id).in_(sanction.referral_ids))
+    ):
+        if refusal.voided_on is None:
+            refusal.voided_on, refusal.void_reason = ctx.today, f"appeal {appeal_id} upheld"
+    was_started = sanction.started_on is not None and sanction.state in ("active", "ended")
+    if was_started and sanction.state == "active":
+        restore_case(
+            ctx, sanction, ctx.today, f"appeal {appeal_id} upheld: {data.reasons}", "appeal-upheld"
+        )
+    if was_started and sanction.case_id:
+        appeal.back_pay_fen = _back_pay(ctx, sanction, appeal)
+    sanction.state = "overturned"
+    sanction.ended_on = sanction.ended_on or ctx.today
+    sanction.closed_reason = f"appeal {appeal_id} upheld: {data.reasons}"
+    audit.note(
+        ctx,
+        entity="sanction",
+        entity_id=sanction.id or 0,
+        action="appeal-upheld",
+        reason=data.reasons,
+        details={"back_pay": yuan_text(from_fen(appeal.back_pay_fen or 0))},
+    )
+    ctx.session.commit()
+    return appeal
+
+
+def _back_pay(ctx: ServiceContext, sanction: Sanction, appeal: Appeal) -> int:
+    """What the sanction withheld: its monthly reduction, pro rata, from its start to the day
+    before payment was restored (or resumed), rounded once per month by the policy's rule."""
+    terms = sanction.terms or {}
+    assert sanction.started_on is not None and sanction.case_id is not None
+    last = (sanction.ended_on or ctx.today) - timedelta(days=1)
+    if last < sanction.started_on:
+        return 0
+    params = ctx.policy.version(terms["parameter_version"])
+    withheld = amount_between(
+        [AmountPeriod(sanction.started_on, last, Decimal(terms["monthly_reduction"]))],
+        sanction.started_on,
+        last,
+        params.decimal("benefits.rounding.quantum"),
+        params.text("benefits.rounding.mode"),
+    )
+    amount = to_fen(withheld)
+    if amount:
+        ctx.session.add(
+            PaymentAdjustment(
+                case_id=sanction.case_id,
+                kind="back_pay",
+                amount_fen=amount,
+                covers_from=sanction.started_on,
+                covers_to=last,
+                reason=f"appeal {appeal.id} upheld: what sanction {sanction.id} withheld is repaid",
+                source=f"appeal:{appeal.id}",
+                parameter_version=terms["parameter_version"],
+                created_at=ctx.now,
+            )
+        )
+    return amount
+
+
+def sanctions(ctx: ServiceContext, state: str | None) -> list[Sanction]:
+    query = select(Sanction)
+    if state:
+        query = query.where(Sanction.state == state)
+    return list(ctx.session.exec(query.order_by(col(Sanction.id))))

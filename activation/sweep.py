@@ -1,0 +1,154 @@
+"""The daily sweep: idempotent work that falls due with the calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import col, select
+
+from activation import rules
+from activation.common import open_task
+from activation.duties import refresh_duties
+from activation.models import (
+    Referral,
+    Registration,
+    RegistrationDuty,
+    Sanction,
+    Task,
+    Warning,
+)
+from activation.sanctions import restore_case, start_sanction
+from activation.work import continuation_sweep
+from benefits.models import (
+    BenefitCase,
+    Member,
+)
+from benefits.services import LIVE_CASE_STATUSES
+from kernel.context import ServiceContext
+
+
+def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
+    """Idempotent daily work: duties (ages change), registration reminders and warnings,
+    unanswered offers, sanctions whose notice period has elapsed, resumptions that are due."""
+    results = {
+        k: 0
+        for k in (
+            "duties_opened",
+            "duties_ended",
+            "reminders",
+            "registration_warnings",
+            "no_answer",
+            "sanctions_started",
+            "sanctions_ended",
+        )
+    }
+    changed = refresh_duties(ctx)
+    results["duties_opened"], results["duties_ended"] = changed["opened"], changed["ended"]
+    params = ctx.params()
+    registered = select(Registration.member_id)
+    for duty in ctx.session.exec(
+        select(RegistrationDuty).where(
+            col(RegistrationDuty.ended_on).is_(None),
+            col(RegistrationDuty.member_id).not_in(registered),
+        )
+    ):
+        if duty.reminded_on is None and ctx.today >= rules.registration_deadline(
+            duty.obligated_since, params
+        ):
+            duty.reminded_on = ctx.today
+            open_task(
+                ctx,
+                duty.member_id,
+                "registration_reminder",
+                f"duty:{duty.id}",
+                ctx.today,
+                "registration deadline passed: remind the person",
+            )
+            results["reminders"] += 1
+        if duty.warned_on is None and ctx.today >= rules.registration_warning_day(
+            duty.obligated_since, params
+        ):
+            duty.warned_on = ctx.today
+            ctx.session.add(
+                Warning(
+                    member_id=duty.member_id,
+                    kind="registration",
+                    issued_on=ctx.today,
+                    text=(
+                        "Written warning: you must register as a job seeker at your community or "
+                        "township "
+                        f"labour office (report 4 §五4); the deadline was "
+                        f"{rules.registration_deadline(duty.obligated_since, params).isoformat()}. "
+                        f"({params.version_id})"
+                    ),
+                )
+            )
+            results["registration_warnings"] += 1
+    for referral in ctx.session.exec(
+        select(Referral).where(
+            Referral.state == rules.ReferralState.OPEN, Referral.answer_due_on < ctx.today
+        )
+    ):
+        referral.state = rules.ReferralState.NO_ANSWER
+        open_task(
+            ctx,
+            referral.member_id,
+            "no_answer_follow_up",
+            f"referral:{referral.id}",
+            ctx.today,
+            "no answer by the deadline: contact the person (not a refusal)",
+        )
+        results["no_answer"] += 1
+    for sanction in ctx.session.exec(select(Sanction).where(Sanction.state == "confirmed")):
+        if date.fromisoformat((sanction.terms or {})["starts_on"]) <= ctx.today:
+            start_sanction(ctx, sanction)
+            results["sanctions_started"] += 1
+    for sanction in ctx.session.exec(select(Sanction).where(Sanction.state == "active")):
+        if sanction.resumes_on is not None and sanction.resumes_on <= ctx.today:
+            restore_case(
+                ctx,
+                sanction,
+                sanction.resumes_on,
+                f"sanction {sanction.id} ended: {sanction.closed_reason}",
+                "sanction-ended-compliance",
+            )
+            sanction.state = "ended"
+            sanction.ended_on = sanction.resumes_on
+            results["sanctions_ended"] += 1
+    results.update(continuation_sweep(ctx))
+    results["re_reviews_due"] = _re_review_tasks(ctx)
+    ctx.session.commit()
+    return results
+
+
+def _re_review_tasks(ctx: ServiceContext) -> int:
+    """Dynamic management (report 1): a task for each live case whose re-review is due, once
+    per due date (one query for the cases with their heads)."""
+    rows = ctx.session.exec(
+        select(BenefitCase, Member)
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .where(
+            col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES]),
+            BenefitCase.next_review_on <= ctx.today,
+            Member.relation == "head",
+        )
+    )
+    opened = 0
+    for case, head in rows:
+        ref = f"case:{case.id}:review:{case.next_review_on.isoformat()}"
+        if (
+            ctx.session.exec(
+                select(Task.id).where(Task.kind == "re_review", Task.ref == ref)
+            ).first()
+            is None
+        ):
+            open_task(
+                ctx,
+                head.id or 0,
+                "re_review",
+                ref,
+                case.next_review_on,
+                f"re-review of case {case.id} is due ({case.scheme}: report 1)",
+            )
+            opened += 1
+    return opened
