@@ -25,6 +25,8 @@ from kernel.settings import Settings
 from kernel.web import provide_context
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
+from workbridge.pages import page_router, static_router, template_config
+from workbridge.pages.i18n import load_translators
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
 
@@ -66,10 +68,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *MATCHING_CONTROLLERS,
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
+            page_router(),
+            static_router(),
         ],
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
-            DefineMiddleware(TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$"])
+            DefineMiddleware(
+                TokenAuthenticationMiddleware,
+                exclude=["^/schema", "^/health$", "^/app", "^/static/"],
+            )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         state=State(
@@ -78,9 +85,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "engine": engine,
                 "clock": clock or SystemClock(),
                 "policy": policy,
+                "translators": load_translators(settings.zone),
             }
         ),
         on_shutdown=[dispose],
+        template_config=template_config(),
         openapi_config=OpenAPIConfig(
             title="Workbridge",
             version=version("workbridge"),
