@@ -161,18 +161,16 @@ def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
 
 @post("/admin/accounts", guards=[ADMIN], sync_to_thread=True)
 def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
+    """Every problem with the form at once: unknown provider, bad role, short password..."""
     role_text = value(data, "role") or ""
     provider_text = value(data, "provider_id")
     problems: list[Problem] = []
-    provider_id: int | None = None
-    if provider_text:
-        if provider_text.isdigit() and provider_exists(ctx.session, int(provider_text)):
-            provider_id = int(provider_text)
-        else:
-            problems.append(Problem("provider_id", "exists", f"no provider {provider_text}"))
+    provider_id = int(provider_text) if provider_text and provider_text.isdigit() else None
+    if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
+        problems.append(Problem("provider_id", "exists", f"no provider {provider_text}"))
     if role_text not in {r.value for r in Role}:
         problems.append(Problem("role", "schema", "choose a role"))
-    if not problems:
+    else:
         try:
             account = create_account(
                 ctx.session,
@@ -185,20 +183,21 @@ def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
                 provider_id=provider_id,
                 language=value(data, "language") or "zh_CN",
             )
-            audit.record(
-                ctx.session,
-                actor=ctx.actor,
-                at=ctx.now,
-                entity="user_account",
-                entity_id=account.id or 0,
-                action="created",
-                details={"role": account.role, "office": account.office},
-            )
-            ctx.session.commit()
-            return see_other(f"/app/admin/accounts?created={account.username}")
         except AccountError as exc:
-            ctx.session.rollback()
-            problems = [Problem(None, "account", part) for part in str(exc).split("; ")]
+            problems += [Problem(None, "account", part) for part in str(exc).split("; ")]
+    if not problems:
+        audit.record(
+            ctx.session,
+            actor=ctx.actor,
+            at=ctx.now,
+            entity="user_account",
+            entity_id=account.id or 0,
+            action="created",
+            details={"role": account.role, "office": account.office},
+        )
+        ctx.session.commit()
+        return see_other(f"/app/admin/accounts?created={account.username}")
+    ctx.session.rollback()
     return render(
         request,
         "shell/accounts.html",
