@@ -238,7 +238,7 @@ def _person_page(
         person=person,
         matches=matches,
         courses=courses,
-        referred={r.target_id: r for r in person.referrals if r.kind == "vacancy"} or {},
+        referred=worklist.referred_vacancies(ctx.session, member_id),
         jobs=[views.job_out(ctx, j) for j in worklist.jobs_of(ctx.session, member_id)],
         file=employment_file(ctx, member),
         problems=problems or [],
@@ -274,7 +274,9 @@ def _after(
 
 
 @post("/people/{member_id:int}/registration", guards=[COUNSELLOR], sync_to_thread=True)
-def register(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
+def register(
+    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
+) -> Any:
     worklist.visible_member(ctx.session, ctx.actor, member_id)
 
     def act() -> Any:
@@ -335,7 +337,9 @@ def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
 
 
 @post("/referrals/{referral_id:int}/answer", guards=[COUNSELLOR], sync_to_thread=True)
-def answer(request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form) -> Any:
+def answer(
+    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
+) -> Any:
     member_id = _referral_member(ctx, referral_id)
     body = {"answer": value(data, "answer"), "reason": value(data, "reason") or ""}
     return _after(
@@ -350,7 +354,9 @@ def answer(request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int]
 
 
 @post("/referrals/{referral_id:int}/good-reason", guards=[STAFF], sync_to_thread=True)
-def good_reason(request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form) -> Any:
+def good_reason(
+    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
+) -> Any:
     member_id = _referral_member(ctx, referral_id)
     verdict = value(data, "verdict")
     body = {
@@ -373,7 +379,9 @@ def good_reason(request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath
 
 
 @post("/people/{member_id:int}/jobs", guards=[COUNSELLOR], sync_to_thread=True)
-def start_job(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
+def start_job(
+    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
+) -> Any:
     worklist.visible_member(ctx.session, ctx.actor, member_id)
     body = {
         "member_id": member_id,
@@ -468,7 +476,9 @@ def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[in
 
 
 @post("/sanctions/{sanction_id:int}/review", guards=[OFFICER], sync_to_thread=True)
-def review(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form) -> Any:
+def review(
+    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
+) -> Any:
     body = {
         "proceed": value(data, "proceed") == "yes",
         "factors": values(data, "factors"),
@@ -484,7 +494,9 @@ def review(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]
 
 
 @post("/sanctions/{sanction_id:int}/decision", guards=[OFFICER], sync_to_thread=True)
-def decide(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form) -> Any:
+def decide(
+    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
+) -> Any:
     body = {"confirm": value(data, "confirm") == "yes", "reason": value(data, "reason") or ""}
     _, problems = attempt(
         ctx.session,

@@ -123,9 +123,7 @@ def due_today(session: Session, actor: Principal, today: date, horizon: int = 30
             Continuation.ends_on <= today + timedelta(days=horizon),
         )
     ):
-        items.append(
-            ("continuation_end", continuation.member_id, continuation.ends_on, "", "jobs")
-        )
+        items.append(("continuation_end", continuation.member_id, continuation.ends_on, "", "jobs"))
     reentries = session.exec(
         select(Application, Member.id)
         .join(Member, Member.household_id == Application.household_id)
@@ -215,3 +213,11 @@ def jobs_of(session: Session, member_id: int) -> list[Any]:
     return list(
         session.exec(select(Job).where(Job.member_id == member_id).order_by(col(Job.starts_on)))
     )
+
+
+def referred_vacancies(session: Session, member_id: int) -> dict[int, Referral]:
+    """Vacancy id → the person's referral to it, so a match shows it was already offered."""
+    rows = session.exec(
+        select(Referral).where(Referral.member_id == member_id, Referral.kind == "vacancy")
+    )
+    return {r.target_id: r for r in rows if r.target_id is not None}

@@ -170,7 +170,9 @@ def _application_page(
 
 
 @get("/applications/{application_id:int}", guards=[OFFICER], sync_to_thread=True)
-def application(request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int]) -> Template:
+def application(
+    request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int]
+) -> Template:
     return _application_page(request, ctx, application_id)
 
 
@@ -191,7 +193,10 @@ def _step_body(step: str, data: dict[str, Any]) -> tuple[type[Any], dict[str, An
             "notes": value(data, "notes") or "",
         }
     if step == "public-notice":
-        return PublicNoticeIn, {"starts_on": value(data, "starts_on"), "place": value(data, "place")}
+        return PublicNoticeIn, {
+            "starts_on": value(data, "starts_on"),
+            "place": value(data, "place"),
+        }
     if step == "objection":
         return ObjectionIn, {
             "received_on": value(data, "received_on"),
@@ -223,15 +228,17 @@ USE_CASES = {
 
 @post("/applications/{application_id:int}/{step:str}", guards=[OFFICER], sync_to_thread=True)
 def step(
-    request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int], step: FromPath[str], data: Form
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    application_id: FromPath[int],
+    step: FromPath[str],
+    data: Form,
 ) -> Any:
     use_case = USE_CASES.get(step)
     if use_case is None:
         raise InvalidInput(Problem("step", "known-step", f"no step {step}"))
     schema, body = _step_body(step, data)
-    _, problems = attempt(
-        ctx.session, lambda: use_case(ctx, application_id, parse(schema, body))
-    )
+    _, problems = attempt(ctx.session, lambda: use_case(ctx, application_id, parse(schema, body)))
     if problems:
         return _application_page(request, ctx, application_id, problems, step, data)
     return see_other(f"/app/applications/{application_id}")
@@ -243,7 +250,11 @@ def step(
     sync_to_thread=True,
 )
 def resolve(
-    request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int], objection_id: FromPath[int], data: Form
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    application_id: FromPath[int],
+    objection_id: FromPath[int],
+    data: Form,
 ) -> Any:
     body = {
         "upheld": value(data, "upheld") == "yes",

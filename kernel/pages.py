@@ -28,7 +28,7 @@ LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 
 
-def N_(message: str) -> str:  # noqa: N802  (gettext's conventional name)
+def N_(message: str) -> str:
     """Mark a string for the catalogs without translating it yet (it is translated when shown)."""
     return message
 
@@ -119,9 +119,9 @@ def render(
             "locale": t.locale,
             "html_lang": "zh-CN" if t.locale == "zh_CN" else "en",
             "user": user,
-            "csrf_token": user.csrf_token if user else request.scope.get("state", {}).get(
-                "login_csrf", ""
-            ),
+            "csrf_token": user.csrf_token
+            if user
+            else request.scope.get("state", {}).get("login_csrf", ""),
             "path": request.url.path,
             "htmx": bool(request.headers.get("hx-request")),
             **context,

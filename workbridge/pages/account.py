@@ -6,11 +6,12 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from kernel import audit
 from kernel.accounts import (
+    SESSION_LIFETIME,
     AccountError,
     authenticate,
     create_account,
@@ -18,7 +19,6 @@ from kernel.accounts import (
     list_accounts,
     open_session,
 )
-from kernel.accounts import SESSION_LIFETIME
 from kernel.auth import Role, requires
 from kernel.db import new_session
 from kernel.errors import Problem
@@ -64,7 +64,9 @@ def home(request: Request[Any, Any, Any]) -> Redirect:
 
 @get("/login", opt={"public": True}, sync_to_thread=False)
 def login_form(
-    request: Request[Any, Any, Any], next: FromQuery[str | None] = None, lang: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    next: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
 ) -> Response[Any]:
     if page_user(request) is not None:
         return Redirect(path=_safe_next(next) or "/app", status_code=303)

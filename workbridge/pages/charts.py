@@ -15,16 +15,21 @@ from html import escape
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
 
-def nice_axis(maximum: float, ticks: int = 5) -> tuple[float, float]:
+def nice_axis(maximum: float, ticks: int = 5, *, integer: bool = False) -> tuple[float, float]:
     """An axis top and step covering ``maximum`` with about ``ticks`` steps of 1, 2, 2.5 or 5
-    times a power of ten; an empty chart still gets the axis 0…1 in steps of 0.25."""
+    times a power of ten; an empty chart still gets the axis 0…1 in steps of 0.25. Counts
+    (``integer``) never get a step below 1, so no tick reads "0.5 people"."""
     if maximum <= 0 or not math.isfinite(maximum):
-        return 1.0, 0.25
+        return (1.0, 1.0) if integer else (1.0, 0.25)
     raw = maximum / ticks
+    if integer:
+        raw = max(raw, 1.0)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(s * magnitude for s in NICE_STEPS if s * magnitude >= raw - 1e-12)
+    if integer and step != int(step):
+        step = float(math.ceil(step))
     top = math.ceil(maximum / step - 1e-9) * step
-    return top, step
+    return round(top, 12), round(step, 12)
 
 
 def scale(value: float, top: float, pixels: float) -> float:
@@ -58,6 +63,7 @@ class BarChart:
     series: Sequence[Series]
     lines: Sequence[Line] = field(default_factory=list)
     stacked: bool = False
+    integer: bool = False
     fixed_top: float | None = None
     fmt: Callable[[float], str] = lambda v: f"{v:g}"
     width: int = 720
@@ -75,7 +81,7 @@ class BarChart:
         else:
             peak = max((v for s in self.series for v in s.values), default=0.0)
         peak = max([peak, *(line.value for line in self.lines)])
-        return nice_axis(peak)
+        return nice_axis(peak, integer=self.integer)
 
     def svg(self) -> str:
         left, right, top_pad, bottom = 64, 16, 16, 56
@@ -101,9 +107,9 @@ class BarChart:
         groups = max(len(self.categories), 1)
         group_w = plot_w / groups
         bars = 1 if self.stacked else max(len(self.series), 1)
-        bar_w = max(2.0, group_w * 0.8 / bars)
+        bar_w = min(56.0, max(2.0, group_w * 0.8 / bars))
         for i, category in enumerate(self.categories):
-            x0 = left + i * group_w + group_w * 0.1
+            x0 = left + i * group_w + (group_w - bar_w * bars) / 2
             stack = 0.0
             for j, series in enumerate(self.series):
                 v = float(series.values[i]) if i < len(series.values) else 0.0
@@ -122,7 +128,7 @@ class BarChart:
                     f"{escape(category)}: {escape(self.fmt(v))}</title></rect>"
                 )
             parts.append(
-                f'<text x="{x0 + group_w * 0.4:.1f}" y="{base_y + 16}" text-anchor="middle" '
+                f'<text x="{x0 + bar_w * bars / 2:.1f}" y="{base_y + 16}" text-anchor="middle" '
                 f'font-size="12" fill="#1f2933">{escape(category)}</text>'
             )
         for line in self.lines:

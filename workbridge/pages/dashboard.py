@@ -64,6 +64,7 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
             for i, (stage, values) in enumerate(funnel.items())
         ],
         fmt=lambda v: t.number(int(v)),
+        integer=True,
         height=320,
     )
     offices = stats.refusals_and_sanctions(ctx.session)
@@ -74,6 +75,7 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
             Series(label("refusals"), CHART_SERIES[1], [o.refusals for o in offices]),
             Series(label("sanctions"), CHART_SERIES[4], [o.sanctions for o in offices]),
         ],
+        integer=True,
         fmt=lambda v: t.number(int(v)),
     )
     params = ctx.params()
@@ -91,8 +93,12 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
             )
         ],
         lines=[
-            Line(t.gettext("review below %(line)s%%", line=f"{review:g}"), review, PALETTE["danger"]),
-            Line(t.gettext("reward above %(line)s%%", line=f"{reward:g}"), reward, PALETTE["success"]),
+            Line(
+                t.gettext("review below %(line)s%%", line=f"{review:g}"), review, PALETTE["danger"]
+            ),
+            Line(
+                t.gettext("reward above %(line)s%%", line=f"{reward:g}"), reward, PALETTE["success"]
+            ),
         ],
         fixed_top=100.0,
         fmt=lambda v: t.percent(Decimal(str(v))),

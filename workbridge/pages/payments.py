@@ -16,7 +16,7 @@ from typing import Annotated, Any, Protocol
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from kernel.auth import Role, requires
@@ -82,7 +82,9 @@ def _view(run: Any) -> RunView:
         amount=Decimal(str(amount or 0)),
         started_at=getattr(run, "started_at", None),
         finished_at=getattr(run, "finished_at", None),
-        has_bank_file=bool(getattr(run, "bank_file_name", None) or getattr(run, "has_bank_file", 0)),
+        has_bank_file=bool(
+            getattr(run, "bank_file_name", None) or getattr(run, "has_bank_file", 0)
+        ),
     )
 
 

@@ -73,7 +73,9 @@ def funnel(session: Session, months: list[str]) -> dict[str, list[int]]:
         "in_work": _by_month(days(Job.starts_on), months),
         "continuation": _by_month(days(Continuation.starts_on), months),
         "exit": _by_month(
-            days(CaseStatusPeriod.effective_from, CaseStatusPeriod.rule == "continuation-ended-exit"),
+            days(
+                CaseStatusPeriod.effective_from, CaseStatusPeriod.rule == "continuation-ended-exit"
+            ),
             months,
         ),
         "reentry": _by_month(days(Application.applied_on, Application.kind == "reentry"), months),
@@ -124,9 +126,7 @@ def placement_rates(ctx: ServiceContext) -> list[ProviderRate]:
     out = []
     for provider in training.list_providers(ctx.session):
         assert provider.id is not None
-        reports = training.course_reports(
-            ctx, training.provider_courses(ctx.session, provider.id)
-        )
+        reports = training.course_reports(ctx, training.provider_courses(ctx.session, provider.id))
         counts = sum((r.rates.counts for r in reports), training_rules.Counts())
         rates = training_rules.rates(counts, ctx.params())
         plain = rates.as_dict()

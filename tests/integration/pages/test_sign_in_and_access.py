@@ -87,7 +87,9 @@ def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(
     missing = pages.post(f"/app/people/{person}/referrals", {"vacancy_id": vacancy}, csrf=False)
     assert missing.status_code == 403
     forged = pages.post(
-        f"/app/people/{person}/referrals", {"vacancy_id": vacancy, "csrf_token": "forged"}, csrf=False
+        f"/app/people/{person}/referrals",
+        {"vacancy_id": vacancy, "csrf_token": "forged"},
+        csrf=False,
     )
     assert forged.status_code == 403
     assert referrals() == before
@@ -198,7 +200,9 @@ def test_an_admin_creates_accounts_with_role_office_and_provider(engine, pages) 
             )
         ).one()
         audits = connection.execute(
-            select(func.count()).select_from(AuditRecord).where(AuditRecord.entity == "user_account")
+            select(func.count())
+            .select_from(AuditRecord)
+            .where(AuditRecord.entity == "user_account")
         ).scalar_one()
     assert tuple(row) == ("counsellor", "南门社区", "en")
     assert audits == 1
