@@ -276,23 +276,24 @@ def resolve(
 
 @get("/status", guards=[OFFICER], sync_to_thread=True)
 def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str] = "") -> Template:
-    """The office's most frequent question, by ID number (the same use case as the API)."""
+    """The office's most frequent question, by ID number (the same use case as the API):
+    a malformed number is 422 with every reason, an unknown person 404."""
     problems: list[Problem] = []
     found = None
+    code = 200
     if national_id.strip():
         try:
             number = parse_national_id(national_id).value
         except InvalidNationalId as exc:
-            problems = [Problem("national_id", "national-id", r) for r in exc.reasons]
+            problems, code = [Problem("national_id", "national-id", r) for r in exc.reasons], 422
         else:
             facts, problems = attempt(ctx.session, lambda: services.status_of(ctx.session, number))
             found = views.status_out(facts) if facts else None
+            code = 404 if problems else 200
     return render(
         request,
         "benefits/status.html",
-        status=(404 if problems and not found and national_id.strip() else 200)
-        if not any(p.rule == "national-id" for p in problems)
-        else 422,
+        status=code,
         national_id=national_id,
         found=found,
         problems=problems,

@@ -7,6 +7,7 @@ Cookies: ``wb_session`` (random id, HttpOnly, SameSite=Lax, 8 hours) and, before
 
 from __future__ import annotations
 
+import logging
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any
@@ -35,6 +36,7 @@ LANGUAGE_COOKIE = "wb_lang"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 LOGIN_PATH = "/app/login"
+log = logging.getLogger(__name__)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -107,8 +109,6 @@ async def _to_sign_in(scope: Scope, send: Send) -> None:
     if any(name == b"hx-request" for name, _ in scope.get("headers", [])):
         headers = [(b"hx-redirect", target.encode()), (b"content-length", b"0")]
         status = 200
-    if scope.get("method") not in ("GET", "HEAD"):
-        status = 303 if status == 303 else status
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
@@ -149,8 +149,6 @@ MESSAGES = {
 
 
 def _error_page(request: Request[Any, Any, Any], status: int, problems: list[Any]) -> Any:
-    if status == 403 and request.method == "POST" and page_user(request) is None:
-        pass
     return render(
         request,
         "shell/error.html",
@@ -172,9 +170,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Any:
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Any:
-    import logging
-
-    logging.getLogger(__name__).exception("page error", exc_info=exc)
+    log.exception("page error", exc_info=exc)
     return _error_page(request, 500, [])
 
 
