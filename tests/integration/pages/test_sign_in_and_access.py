@@ -226,3 +226,27 @@ def test_pages_are_not_in_the_openapi_schema_and_the_api_keeps_its_tokens(client
     schema = client.get("/schema/openapi.json").json()
     assert not [p for p in schema["paths"] if p.startswith("/app")]
     assert client.get("/api/v1/policy").status_code == 401
+
+
+def test_a_session_expires_after_a_working_day(engine, pages, clock) -> None:
+    make_account(engine, "day.counsellor", "counsellor")
+    pages.sign_in("day.counsellor")
+    clock.set(clock.now() + timedelta(hours=7, minutes=59))
+    assert pages.client.get("/app/today", follow_redirects=False).status_code == 200
+    clock.set(clock.now() + timedelta(minutes=1))
+    assert pages.client.get("/app/today", follow_redirects=False).status_code == 303
+
+
+def test_a_counsellor_cannot_act_on_another_offices_person(
+    engine, client, tokens, clock, pages
+) -> None:
+    desk = Desk(client, tokens, clock)
+    home = desk.household_with_case(member("刘丽", incomes=[("wages", "100.00")]))
+    person = home["members"][0]["id"]
+    vacancy = desk.vacancy()["id"]
+    make_account(engine, "west.counsellor", "counsellor", office="西街社区")
+    pages.sign_in("west.counsellor")
+    refused = pages.post(f"/app/people/{person}/referrals", {"vacancy_id": vacancy})
+    assert refused.status_code == 404
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM referral")).scalar_one() == 0
