@@ -149,6 +149,17 @@ register_labels(
         "continuation_reassessed": N_("Continuation ended and reassessed"),
         "continuation_job_lost": N_("Continuation ended: job lost"),
         "benefit_status": N_("Benefit status changed"),
+        # suitability checks (matching)
+        "check:capacity_health": N_("health and work capacity"),
+        "check:physical_limit": N_("physical limit"),
+        "check:commute": N_("commute"),
+        "check:hours": N_("hours"),
+        "check:shift": N_("shift"),
+        "check:minimum_wage": N_("minimum wage"),
+        "check:labour_dispute": N_("no labour dispute"),
+        "check:vacancy_open": N_("vacancy open"),
+        "check:seats": N_("seats left"),
+        "check:not_started": N_("not yet started"),
         # tasks
         "task:register": N_("register the person as a job seeker"),
         "task:registration_reminder": N_("remind the person to register"),

@@ -106,6 +106,7 @@ def render(
     return Template(
         template_name=template,
         status_code=status,
+        media_type="text/html",  # also from handlers that may answer with a redirect
         context={
             "_": t.gettext,
             "ngettext": t.ngettext,

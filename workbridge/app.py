@@ -25,7 +25,7 @@ from kernel.settings import Settings
 from kernel.web import provide_context
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
-from workbridge.pages import page_router, static_router, template_config
+from workbridge.pages import page_router, root, static_router, template_config
 from workbridge.pages.i18n import load_translators
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *MATCHING_CONTROLLERS,
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
+            root,
             page_router(),
             static_router(),
         ],

@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from support import Desk, LiveServer, make_account, member
+from support import (
+    Desk,
+    LiveServer,
+    create_household,
+    household,
+    make_account,
+    member,
+    walk_to_notice,
+)
 
 CHROMIUM = Path(os.environ.get("WORKBRIDGE_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = [
@@ -133,6 +141,7 @@ T = {
         "confirmed": "已确认",
         "Referred": "已推荐",
         "Written warning": "书面警告",
+        "Approve": "批准",
     },
     "en": {
         "Username": "Username",
@@ -160,6 +169,7 @@ T = {
         "confirmed": "confirmed",
         "Referred": "Referred",
         "Written warning": "Written warning",
+        "Approve": "Approve",
     },
 }
 
@@ -204,6 +214,10 @@ def test_the_refusal_story_in_a_browser(
         number = connection.execute(
             text("SELECT national_id FROM member WHERE id = :id"), {"id": woman}
         ).scalar_one()
+    pending = create_household(
+        client, desk.officer, household(member("陈芳", incomes=[("wages", "80.00")]))
+    )
+    pending_app = walk_to_notice(client, desk.officer, pending["id"], clock, documents=[])
     desk.on("2026-03-05")
     desk.vacancy(title="小区保洁员", employer="定远县城东物业公司")
     desk.vacancy(title="超市理货员", employer="定远县华联超市", monthly_wage="1700.00")
@@ -276,8 +290,16 @@ def test_the_refusal_story_in_a_browser(
         assert "刘丽" in result.inner_text()
         second.check_accessibility()
         second.shot("08-status")
-        second.page.goto("/app/applications?state=approved")
+        second.page.goto("/app/applications")
         second.shot("09-applications")
+        second.page.goto(f"/app/applications/{pending_app}")
+        second.page.get_by_role("button", name=words["Approve"], exact=True).click()
+        second.page.wait_for_load_state()
+        problems = second.page.locator(".problems li")
+        assert problems.count() >= 2, second.page.content()[-3000:]  # every problem at once
+        assert "job-seeker-registration" in second.page.locator(".problems").first.inner_text()
+        second.check_accessibility()
+        second.shot("11-approval-problems")
         second.page.goto("/app/dashboard")
         assert second.page.locator("svg.chart").count() == 4
         second.check_accessibility()

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Router
+from litestar import Router, get
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -48,6 +49,12 @@ def template_environment() -> Environment:
 
 def template_config() -> TemplateConfig[Any]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment()))
+
+
+@get("/", include_in_schema=False, exclude_from_auth=True, sync_to_thread=False)
+def root() -> Redirect:
+    """Someone who opens the bare address is a person: send them to the pages."""
+    return Redirect(path="/app", status_code=303)
 
 
 def page_router() -> Router:

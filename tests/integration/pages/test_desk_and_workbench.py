@@ -86,6 +86,7 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     assert "What stands in the way of approval today" in page.text
     early = pages.post(f"{base}/decision", {"approve": "yes", "category": "C"})
     assert early.status_code == 422
+    assert early.headers["content-type"].startswith("text/html")  # a page, not text
     problems = re.findall(r'<span class="rule">\((.+?)\)</span>', early.text)
     # every problem at once: documents, the notice still running, the open objection, and
     # activation's hook (the mother must register as a job seeker first)

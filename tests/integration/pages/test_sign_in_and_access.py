@@ -224,7 +224,8 @@ def test_language_is_stored_on_the_account(engine, pages) -> None:
 
 def test_pages_are_not_in_the_openapi_schema_and_the_api_keeps_its_tokens(client) -> None:
     schema = client.get("/schema/openapi.json").json()
-    assert not [p for p in schema["paths"] if p.startswith("/app")]
+    assert not [p for p in schema["paths"] if p.startswith("/app") or p == "/"]
+    assert client.get("/", follow_redirects=False).headers["location"] == "/app"
     assert client.get("/api/v1/policy").status_code == 401
 
 
