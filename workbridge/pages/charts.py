@@ -83,8 +83,22 @@ class BarChart:
         peak = max([peak, *(line.value for line in self.lines)])
         return nice_axis(peak, integer=self.integer)
 
+    def legend(self, left: int) -> list[tuple[float, int, Series]]:
+        """(x, row, series) for each legend entry, wrapped into rows that fit the width."""
+        placed, x, row = [], float(left), 0
+        for series in self.series:
+            width = 28 + sum(13 if ord(ch) > 0x2E80 else 7 for ch in series.name)
+            if x + width > self.width and x > left:
+                x, row = float(left), row + 1
+            placed.append((x, row, series))
+            x += width
+        return placed
+
     def svg(self) -> str:
-        left, right, top_pad, bottom = 64, 16, 16, 56
+        left, right, top_pad = 64, 16, 16
+        legend = self.legend(left)
+        rows = (legend[-1][1] + 1) if legend else 0
+        bottom = 36 + 20 * rows
         plot_w = self.width - left - right
         plot_h = self.height - top_pad - bottom
         axis_top, step = self.top()
@@ -143,13 +157,12 @@ class BarChart:
             f'<line x1="{left}" x2="{left + plot_w}" y1="{base_y}" y2="{base_y}" '
             'stroke="#1f2933" stroke-width="1"/>'
         )
-        x = left
-        for series in self.series:
+        for x, row, series in legend:
+            y = self.height - 20 * (rows - row)
             parts.append(
-                f'<rect x="{x}" y="{self.height - 22}" width="12" height="12" '
-                f'fill="{series.colour}"/><text x="{x + 16}" y="{self.height - 12}" '
+                f'<rect x="{x:.0f}" y="{y}" width="12" height="12" '
+                f'fill="{series.colour}"/><text x="{x + 16:.0f}" y="{y + 10}" '
                 f'font-size="12" fill="{series.colour}">{escape(series.name)}</text>'
             )
-            x += 24 + 13 * max(len(series.name), 2)
         parts.append("</svg>")
         return "".join(parts)

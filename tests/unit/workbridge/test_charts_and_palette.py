@@ -68,7 +68,7 @@ def test_bars_are_proportional_and_lines_sit_at_their_value() -> None:
     svg = chart.svg()
     bars = [h for h in _heights(svg) if h not in (12.0,)]  # legend swatches are 12 px
     assert bars[1] == pytest.approx(2 * bars[0])
-    plot_h = 300 - 16 - 56
+    plot_h = 300 - 16 - 56  # one legend row
     assert bars[1] == pytest.approx(plot_h * 0.6, abs=0.1)
     review = re.search(r'<line [^>]*y1="([\d.]+)"[^>]*stroke="#9b1c1c"', svg)
     assert review is not None
@@ -116,3 +116,27 @@ def test_the_stylesheet_uses_only_palette_colours_for_text() -> None:
     colours = set(re.findall(r"(?<![\w-])color:\s*(#[0-9a-fA-F]{3,6})", css))
     assert colours <= {"#000"}  # print only; everything else is a palette variable
     assert "--primary:#0b4f8a" in css_variables()
+
+
+def test_a_long_legend_wraps_instead_of_leaving_the_chart() -> None:
+    names = [
+        "obligated",
+        "registered",
+        "referred",
+        "accepted",
+        "in work",
+        "continuation",
+        "exit",
+        "re-entry",
+    ]
+    chart = BarChart(
+        title="funnel",
+        categories=["Mar 2026"],
+        series=[Series(n, "#0b4f8a", [1.0]) for n in names],
+        width=500,
+    )
+    placed = chart.legend(64)
+    assert [s.name for _, _, s in placed] == names
+    assert max(row for _, row, _ in placed) >= 1
+    for x, _, series in placed:
+        assert x + 16 + 7 * len(series.name) <= 500
