@@ -1,4 +1,5 @@
-"""Tables of the shared kernel: API tokens and the append-only audit log."""
+"""Tables of the shared kernel: API tokens, the append-only audit log, human accounts and
+their browser sessions."""
 
 from __future__ import annotations
 
@@ -45,3 +46,42 @@ class AuditRecord(SQLModel, table=True):
     reason: str = Field(default="", max_length=2000)
     parameter_version: str | None = Field(default=None, max_length=64)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class UserAccount(SQLModel, table=True):
+    """A person who signs in to the pages. Only an argon2 hash of the password is kept.
+
+    ``office`` is the community or township whose people a counsellor sees; ``provider_id``
+    binds a training_provider account to its provider, as with API tokens.
+    """
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=32, index=True)
+    office: str | None = Field(default=None, max_length=120)
+    provider_id: int | None = Field(default=None, index=True)
+    password_hash: str = Field(max_length=200)
+    language: str = Field(default="zh_CN", max_length=8)
+    failed_attempts: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. The cookie carries a random id; the table keeps only its SHA-256,
+    the CSRF token every form must echo, and when the session stops being valid."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(max_length=64, unique=True)
+    account_id: int = Field(foreign_key="user_account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -333,6 +333,8 @@ def matches_for_seeker(ctx: ServiceContext, member_id: int, k: int) -> tuple[lis
     params = ctx.params()
     profile = get_seeker_profile(ctx.session, member_id)
     vacancies = open_vacancies(ctx.session, ctx.today)
+    if not vacancies:  # an empty index has no typed columns to rank over
+        return [], {}
     index = build_vacancy_index([vacancy_facts(v) for v in vacancies], trade_occupations(params))
     matches = rank_vacancies_for(
         seeker_facts(profile),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -325,3 +326,66 @@ def new_member(client: TestClient, headers: dict[str, str], **member_fields: Any
     """Register a one-person household and return the member's id."""
     body = household(member(**member_fields))
     return create_household(client, headers, body)["members"][0]["id"]
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def make_account(engine: Any, username: str, role: str, **fields: Any) -> int:
+    """An account that signs in to the pages with ``PASSWORD``."""
+    from datetime import UTC
+    from datetime import datetime as _datetime
+
+    from kernel.accounts import create_account
+    from kernel.auth import Role
+    from kernel.db import session_scope
+
+    with session_scope(engine) as session:
+        account = create_account(
+            session,
+            username=username,
+            password=fields.pop("password", PASSWORD),
+            role=Role(role),
+            now=_datetime.now(UTC),
+            **fields,
+        )
+        return account.id or 0
+
+
+class PageClient:
+    """A person at a browser without the browser: signs in through the form, keeps the
+    session cookie, and sends each form with the CSRF token the page gave it."""
+
+    TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> Any:
+        page = self.client.get("/app/login")
+        token = self.TOKEN.search(page.text)
+        assert token, page.text
+        response = self.client.post(
+            "/app/login",
+            data={"username": username, "password": password, "csrf_token": token.group(1)},
+            follow_redirects=False,
+        )
+        if response.status_code == 303:
+            landing = self.client.get(response.headers["location"])
+            found = self.TOKEN.search(landing.text)
+            self.csrf = found.group(1) if found else ""
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        response = self.client.get(path, **kwargs)
+        if found := self.TOKEN.search(response.text):
+            self.csrf = found.group(1)
+        return response
+
+    def post(self, path: str, data: dict[str, Any], *, csrf: bool = True, **kwargs: Any) -> Any:
+        body = {**data, "csrf_token": self.csrf} if csrf else dict(data)
+        kwargs.setdefault("follow_redirects", False)
+        return self.client.post(path, data=body, **kwargs)

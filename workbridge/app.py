@@ -29,6 +29,8 @@ from notifications.runtime import sms_lifespan
 from notifications.services import SendingRules, configure
 from notifications.settings import SmsSettings
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
+from workbridge.pages import page_router, root, static_router, template_config
+from workbridge.pages.i18n import load_translators
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
 
@@ -78,12 +80,17 @@ def create_app(
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
             *SMS_WEBHOOKS,
+            root,
+            page_router(),
+            static_router(),
         ],
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
-            # Gateways have no token: each webhook checks its gateway's own credential.
+            # Gateways have no token (each webhook checks its gateway's own credential); pages
+            # sign people in with a session (workbridge.pages.web).
             DefineMiddleware(
-                TokenAuthenticationMiddleware, exclude=["^/schema", "^/health$", "^/webhooks/"]
+                TokenAuthenticationMiddleware,
+                exclude=["^/schema", "^/health$", "^/webhooks/", "^/app", "^/static/"],
             )
         ],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -95,10 +102,12 @@ def create_app(
                 "policy": policy,
                 "sms_settings": sms_settings,
                 "sms_rules": sms_rules,
+                "translators": load_translators(settings.zone),
             }
         ),
         lifespan=[sms_lifespan],
         on_shutdown=[dispose],
+        template_config=template_config(),
         openapi_config=OpenAPIConfig(
             title="Workbridge",
             version=version("workbridge"),

@@ -79,9 +79,15 @@ def _print_tokens(rows: list[tuple[str, str, str]]) -> None:
         print(f"  {role:<18} {raw}  {bound}".rstrip())
 
 
+def _print_accounts(rows: list[tuple[str, str, str]]) -> None:
+    print("Page accounts (sign in at http://127.0.0.1:8000/app/login; new passwords each run):")
+    for role, username, password in rows:
+        print(f"  {role:<18} {username:<22} {password}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workbridge import migrations
-    from workbridge.demo import demo_person, household_count, load_demo
+    from workbridge.demo import demo_accounts, demo_person, household_count, load_demo
 
     settings = _settings()
     migrations.upgrade(settings.database_url, quiet=True)
@@ -115,6 +121,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             )
             rows.append((role.value, f"provider {provider}" if provider else "", raw))
     _print_tokens(rows)
+    _print_accounts(demo_accounts(engine, now))
     officer = next(raw for role, _, raw in rows if role == Role.BENEFIT_OFFICER.value)
     sample = demo_person(engine)
     print("Try:")
@@ -178,6 +185,44 @@ def cmd_tokens(args: argparse.Namespace) -> int:
                     return 2
                 token.revoked_at = SystemClock().now()
             console.print(f"token {args.id} revoked")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """Accounts for the pages; the password is asked for (or read from --password-stdin)."""
+    import getpass
+
+    from kernel.accounts import AccountError, create_account
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password (at least 10 characters): ")
+        with session_scope(engine) as session:
+            if args.provider is not None and not provider_exists(session, args.provider):
+                console.print(f"[red]no training provider {args.provider}[/red]")
+                return 2
+            try:
+                account = create_account(
+                    session,
+                    username=args.username,
+                    password=password,
+                    role=Role(args.role),
+                    now=SystemClock().now(),
+                    display_name=args.name,
+                    office=args.office,
+                    provider_id=args.provider,
+                    language=args.language,
+                )
+            except AccountError as exc:
+                console.print(f"[red]{exc}[/red]")
+                return 2
+            print(f"account {account.username} ({account.role}) created; sign in at /app/login")
     finally:
         engine.dispose()
     return 0
@@ -335,6 +380,20 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = tokens_sub.add_parser("revoke", help="revoke a token")
     revoke.add_argument("id", type=int)
     tokens.set_defaults(func=cmd_tokens)
+
+    users = sub.add_parser("users", help="accounts for the web pages")
+    users_sub = users.add_subparsers(dest="action", required=True)
+    user_create = users_sub.add_parser("create", help="create an account (asks for the password)")
+    user_create.add_argument("--username", required=True)
+    user_create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user_create.add_argument("--office", help="community or township whose people they see")
+    user_create.add_argument("--provider", type=int, help="training provider id (providers only)")
+    user_create.add_argument("--name", help="full name shown on the pages")
+    user_create.add_argument("--language", default="zh_CN", choices=["zh_CN", "en"])
+    user_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    users.set_defaults(func=cmd_users)
 
     bench = sub.add_parser("bench", help="benchmarks on synthetic data")
     bench_sub = bench.add_subparsers(dest="what", required=True)

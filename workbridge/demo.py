@@ -606,3 +606,55 @@ def demo_person(engine: Engine) -> str:
         return row or "<national id>"
     finally:
         session.close()
+
+
+DEMO_ACCOUNTS = [
+    # (username, role, office, full name)
+    ("demo.counsellor", "counsellor", "定城镇", "张指导员"),
+    ("demo.counsellor2", "counsellor", "炉桥镇", "刘指导员"),
+    ("demo.officer", "benefit_officer", None, "李经办"),
+    ("demo.officer2", "benefit_officer", None, "赵经办"),
+    ("demo.provider", "training_provider", None, "定远县职业技能培训学校"),
+    ("demo.admin", "admin", None, "系统管理员"),
+]
+
+
+def demo_accounts(engine: Engine, now: datetime) -> list[tuple[str, str, str]]:
+    """One account per role (two counsellors in two townships, two benefit officers for the
+    four-eyes steps), each with a fresh random password printed once; a rerun resets them.
+    The provider account needs a provider: the demo's training school is created if absent."""
+    import secrets
+
+    from kernel.accounts import create_account, find_account, set_password
+    from kernel.auth import Role
+    from training.models import TrainingProvider
+
+    rows = []
+    session = new_session(engine)
+    try:
+        school = session.exec(select(TrainingProvider).order_by(TrainingProvider.id)).first()
+        if school is None:
+            school = TrainingProvider(name="定远县职业技能培训学校", created_at=now)
+            session.add(school)
+            session.flush()
+        for username, role, office, name in DEMO_ACCOUNTS:
+            password = secrets.token_urlsafe(9)
+            account = find_account(session, username)
+            if account is None:
+                create_account(
+                    session,
+                    username=username,
+                    password=password,
+                    role=Role(role),
+                    now=now,
+                    display_name=name,
+                    office=office,
+                    provider_id=school.id if role == "training_provider" else None,
+                )
+            else:
+                set_password(session, account, password)
+            rows.append((role, username, password))
+        session.commit()
+    finally:
+        session.close()
+    return rows

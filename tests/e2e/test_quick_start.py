@@ -43,6 +43,15 @@ def test_demo_then_serve_answers_a_status_check(tmp_path: Path) -> None:
     assert set(tokens) == {"counsellor", "benefit_officer", "training_provider", "admin"}
     sample = re.search(r"/api/v1/status/(\d{17}[\dX])", demo.stdout)
     assert sample, demo.stdout
+    accounts = {
+        username: password
+        for _, username, password in re.findall(
+            r"^\s+(counsellor|benefit_officer|training_provider|admin)\s+(demo\.\S+)\s+(\S+)$",
+            demo.stdout,
+            re.M,
+        )
+    }  # (a rerun prints new passwords: read them again below)
+    assert {"demo.counsellor", "demo.officer", "demo.officer2", "demo.admin"} <= set(accounts)
 
     again = subprocess.run(
         [str(BIN), "demo", "--households", "40"],
@@ -53,6 +62,13 @@ def test_demo_then_serve_answers_a_status_check(tmp_path: Path) -> None:
         timeout=60,
     )
     assert "already holds 40 households" in again.stdout
+    for _, username, password in re.findall(
+        r"^\s+(counsellor|benefit_officer|training_provider|admin)\s+(demo\.\S+)\s+(\S+)$",
+        again.stdout,
+        re.M,
+    ):
+        assert accounts[username] != password
+        accounts[username] = password
 
     port = free_port()
     server = subprocess.Popen(
@@ -84,6 +100,21 @@ def test_demo_then_serve_answers_a_status_check(tmp_path: Path) -> None:
             timeout=5,
         )
         assert forbidden.status_code == 403
+        with httpx.Client(base_url=base, timeout=5) as browser:
+            form = browser.get("/app/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            signed_in = browser.post(
+                "/app/login",
+                data={
+                    "username": "demo.officer",
+                    "password": accounts["demo.officer"],
+                    "csrf_token": token,
+                },
+            )
+            assert signed_in.status_code == 303
+            assert signed_in.headers["location"] == "/app/applications"
+            status_page = browser.get("/app/status", params={"national_id": sample.group(1)})
+            assert status_page.status_code == 200 and "生效中" in status_page.text
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=10)

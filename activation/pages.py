@@ -1,0 +1,559 @@
+"""The counsellor's workbench and the sanction desk, as pages over activation's use cases.
+
+Handlers are thin: read the form into the API's schema, call the same use case the API calls,
+then show the page again (with every problem listed) or move on to the next page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Template
+
+from activation import services, views, worklist
+from activation.employment_file import employment_file
+from activation.models import Referral
+from activation.schemas import (
+    AnswerIn,
+    GoodReasonDecisionIn,
+    JobEndIn,
+    JobStartIn,
+    ReferralIn,
+    RegistrationIn,
+    SanctionDecisionIn,
+    VulnerabilityReviewIn,
+)
+from benefits import services as benefit_services
+from kernel.auth import Role, requires
+from kernel.errors import NotFound, Problem
+from kernel.pages import (
+    N_,
+    attempt,
+    checked,
+    decimal_or_none,
+    parse,
+    register_labels,
+    render,
+    see_other,
+    value,
+    values,
+    words,
+)
+from kernel.web import Ctx
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+COUNSELLOR = requires(Role.COUNSELLOR)
+OFFICER = requires(Role.BENEFIT_OFFICER)
+STAFF = requires(Role.COUNSELLOR, Role.BENEFIT_OFFICER)
+
+register_labels(
+    {
+        # what is due today
+        "unregistered": N_("Must register, not yet registered"),
+        "referral_deadline": N_("Answer to an offer due"),
+        "answer_to_review": N_("Decline awaiting the good-reason decision"),
+        "continuation_end": N_("Continuation ends"),
+        "reentry_request": N_("Re-entry request"),
+        "task": N_("Open task"),
+        # referral states and answers
+        "open": N_("open"),
+        "accepted": N_("accepted"),
+        "declined": N_("declined"),
+        "no_answer": N_("no answer"),
+        "not_hired": N_("not hired"),
+        "withdrawn": N_("withdrawn"),
+        "in_person": N_("in person"),
+        "phone": N_("by phone"),
+        "sms": N_("by SMS"),
+        # good reasons
+        "illness": N_("illness"),
+        "caring": N_("caring for someone"),
+        "transport": N_("no way to get there"),
+        "unsuitable_in_fact": N_("the job was unsuitable in fact"),
+        "hours_conflict": N_("hours conflict"),
+        "wage_below_stated": N_("wage below what was stated"),
+        "discrimination": N_("discrimination"),
+        "other": N_("other"),
+        "none": N_("none"),
+        # sanctions
+        "proposed": N_("proposed"),
+        "confirmed": N_("confirmed"),
+        "active": N_("in effect"),
+        "ended": N_("ended"),
+        "rejected": N_("rejected"),
+        "cancelled": N_("cancelled"),
+        "overturned": N_("overturned on appeal"),
+        "household": N_("the household's payment"),
+        "member_share": N_("the person's share"),
+        "children_at_risk": N_("children at risk"),
+        "mental_health": N_("mental health"),
+        "disability": N_("disability"),
+        "debt": N_("debt"),
+        "homelessness": N_("homelessness"),
+        "domestic_violence": N_("domestic violence"),
+        # jobs
+        "contract_ended": N_("contract ended"),
+        "laid_off": N_("laid off"),
+        "quit": N_("quit"),
+        "health": N_("health"),
+        "dismissed_misconduct": N_("dismissed for misconduct"),
+        "employer_closed": N_("employer closed"),
+        "running": N_("running"),
+        "reassessed": N_("reassessed"),
+        "job_lost": N_("job lost"),
+        "counsellor": N_("counsellor"),
+        "referral": N_("referral"),
+        "placement": N_("training placement"),
+        # shifts and limits
+        "day": N_("day"),
+        "evening": N_("evening"),
+        "night": N_("night"),
+        "no_heavy": N_("no heavy work"),
+        "light_only": N_("light work only"),
+        # employment file
+        "duty": N_("Must register as a job seeker"),
+        "duty_ended": N_("Duty to register ended"),
+        "registered": N_("Registered as a job seeker"),
+        "referred_vacancy": N_("Offered a job"),
+        "referred_course": N_("Offered a course place"),
+        "answer_accepted": N_("Accepted the offer"),
+        "answer_declined": N_("Declined the offer"),
+        "answer_no_answer": N_("No answer to the offer"),
+        "answer_not_hired": N_("Not hired"),
+        "good_reason_review": N_("Good-reason review decided"),
+        "refusal_counted": N_("Refusal counted"),
+        "refusal_voided": N_("Refusal no longer counts"),
+        "warning": N_("Written warning"),
+        "sanction_proposed": N_("Sanction proposed"),
+        "sanction_confirmed": N_("Sanction confirmed; notice issued"),
+        "sanction_active": N_("Sanction in effect"),
+        "sanction_ended": N_("Sanction ended"),
+        "sanction_rejected": N_("Sanction rejected"),
+        "sanction_cancelled": N_("Sanction cancelled"),
+        "sanction_overturned": N_("Sanction overturned"),
+        "appeal_lodged": N_("Appeal lodged"),
+        "appeal_upheld": N_("Appeal upheld"),
+        "appeal_dismissed": N_("Appeal dismissed"),
+        "training_enrolled": N_("Enrolled on a course"),
+        "training_attended": N_("Attended training"),
+        "training_completed": N_("Completed training"),
+        "training_certified": N_("Certified"),
+        "training_placed": N_("Placed in work by the provider"),
+        "training_dropped": N_("Dropped out of training"),
+        "job_started": N_("Started work"),
+        "job_ended": N_("Job ended"),
+        "continuation": N_("Benefit continues after taking a job"),
+        "continuation_reassessed": N_("Continuation ended and reassessed"),
+        "continuation_job_lost": N_("Continuation ended: job lost"),
+        "benefit_status": N_("Benefit status changed"),
+        # suitability checks (matching)
+        "check:capacity_health": N_("health and work capacity"),
+        "check:physical_limit": N_("physical limit"),
+        "check:commute": N_("commute"),
+        "check:hours": N_("hours"),
+        "check:shift": N_("shift"),
+        "check:minimum_wage": N_("minimum wage"),
+        "check:labour_dispute": N_("no labour dispute"),
+        "check:vacancy_open": N_("vacancy open"),
+        "check:seats": N_("seats left"),
+        "check:not_started": N_("not yet started"),
+        # tasks
+        "task:register": N_("register the person as a job seeker"),
+        "task:registration_reminder": N_("remind the person to register"),
+        "task:no_answer_follow_up": N_("no answer to an offer: contact the person"),
+        "task:good_reason_review": N_("decide the good-reason review"),
+        "task:continuation_end": N_("prepare the reassessment at the end of the continuation"),
+        "task:reentry_decision": N_("fast re-entry awaits a decision"),
+    }
+)
+
+GOOD_REASONS = [
+    "illness",
+    "caring",
+    "transport",
+    "unsuitable_in_fact",
+    "hours_conflict",
+    "wage_below_stated",
+    "discrimination",
+    "other",
+]
+END_REASONS = [
+    "contract_ended",
+    "laid_off",
+    "quit",
+    "health",
+    "dismissed_misconduct",
+    "employer_closed",
+    "other",
+]
+FACTORS = [
+    "children_at_risk",
+    "mental_health",
+    "disability",
+    "debt",
+    "homelessness",
+    "domestic_violence",
+    "other",
+]
+
+
+# --- today and search --------------------------------------------------------------------
+
+
+@get("/today", guards=[COUNSELLOR], sync_to_thread=True)
+def today(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    due = worklist.due_today(ctx.session, ctx.actor, ctx.today)
+    return render(request, "activation/today.html", due=due, today=ctx.today)
+
+
+@get("/people", guards=[STAFF], sync_to_thread=True)
+def search(request: Request[Any, Any, Any], ctx: Ctx, q: FromQuery[str] = "") -> Template:
+    found = worklist.search_people(ctx.session, ctx.actor, q) if q.strip() else []
+    return render(request, "activation/search.html", q=q, found=found, searched=bool(q.strip()))
+
+
+# --- the person page ---------------------------------------------------------------------
+
+
+def _person_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    member_id: int,
+    *,
+    problems: list[Problem] | None = None,
+    form_name: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> Template:
+    member, household = worklist.visible_member(ctx.session, ctx.actor, member_id)
+    person = views.person_out(ctx, member)
+    matches: list[Any] = []
+    courses: list[Any] = []
+    if person.registration is not None:
+        from matching import services as matching
+        from matching import views as matching_views
+
+        found, vacancies = matching.matches_for_seeker(ctx, member_id, 8)
+        matches = [matching_views.match_out(m, vacancies[m.vacancy_id]) for m in found]
+        courses = services.course_matches(ctx, member_id, 4)
+    case = benefit_services.current_case(ctx.session, household.id or 0)
+    return render(
+        request,
+        "activation/person.html",
+        status=422 if problems else 200,
+        member=member,
+        household=household,
+        case=case,
+        person=person,
+        matches=matches,
+        courses=courses,
+        referred=worklist.referred_vacancies(ctx.session, member_id),
+        jobs=[views.job_out(ctx, j) for j in worklist.jobs_of(ctx.session, member_id)],
+        file=employment_file(ctx, member),
+        problems=problems or [],
+        form_name=form_name,
+        form=form or {},
+        good_reasons=GOOD_REASONS,
+        end_reasons=END_REASONS,
+        today=ctx.today,
+        can_act=ctx.actor.role is Role.COUNSELLOR,
+    )
+
+
+@get("/people/{member_id:int}", guards=[STAFF], sync_to_thread=True)
+def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int]) -> Template:
+    return _person_page(request, ctx, member_id)
+
+
+def _after(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    member_id: int,
+    form_name: str,
+    data: dict[str, Any],
+    action: Any,
+    anchor: str,
+) -> Any:
+    _, problems = attempt(ctx.session, action)
+    if problems:
+        return _person_page(
+            request, ctx, member_id, problems=problems, form_name=form_name, form=data
+        )
+    return see_other(f"/app/people/{member_id}#{anchor}")
+
+
+@post("/people/{member_id:int}/registration", guards=[COUNSELLOR], sync_to_thread=True)
+def register(
+    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
+) -> Any:
+    worklist.visible_member(ctx.session, ctx.actor, member_id)
+
+    def act() -> Any:
+        body = parse(
+            RegistrationIn,
+            {
+                "office": value(data, "office"),
+                "desired_occupations": words(data, "desired_occupations"),
+                "skills": words(data, "skills"),
+                "hours_per_week": value(data, "hours_per_week"),
+                "shifts": values(data, "shifts"),
+                "max_commute_km": value(data, "max_commute_km"),
+                "physical_limit": value(data, "physical_limit") or "none",
+                "childcare": checked(data, "childcare"),
+                "accepts_outside_county": checked(data, "accepts_outside_county"),
+                "reservation_wage": decimal_or_none(value(data, "reservation_wage")) or "0",
+            },
+        )
+        return services.register(ctx, member_id, body)
+
+    return _after(request, ctx, member_id, "registration", data, act, "registration")
+
+
+@post("/people/{member_id:int}/referrals", guards=[COUNSELLOR], sync_to_thread=True)
+def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
+    """One click from a match: the referral use case stores the suitability check and gives
+    the offer code (the SMS that carries it comes with the notifications context)."""
+    worklist.visible_member(ctx.session, ctx.actor, member_id)
+    body = {
+        "member_id": member_id,
+        "vacancy_id": value(data, "vacancy_id"),
+        "course_id": value(data, "course_id"),
+        "channel": value(data, "channel") or "in_person",
+    }
+    referral, problems = attempt(ctx.session, lambda: services.refer(ctx, parse(ReferralIn, body)))
+    if request.headers.get("hx-request"):
+        return render(
+            request,
+            "activation/_referred.html",
+            status=422 if problems else 200,
+            referral=referral,
+            problems=problems,
+            member_id=member_id,
+        )
+    if problems:
+        return _person_page(
+            request, ctx, member_id, problems=problems, form_name="referral", form=data
+        )
+    return see_other(f"/app/people/{member_id}#referral-{referral.id}")
+
+
+def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
+    referral = ctx.session.get(Referral, referral_id)
+    if referral is None:
+        raise NotFound(Problem("referral_id", "exists", f"no referral {referral_id}"))
+    worklist.visible_member(ctx.session, ctx.actor, referral.member_id)
+    return referral.member_id
+
+
+@post("/referrals/{referral_id:int}/answer", guards=[COUNSELLOR], sync_to_thread=True)
+def answer(
+    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
+) -> Any:
+    member_id = _referral_member(ctx, referral_id)
+    body = {"answer": value(data, "answer"), "reason": value(data, "reason") or ""}
+    return _after(
+        request,
+        ctx,
+        member_id,
+        f"answer-{referral_id}",
+        data,
+        lambda: services.answer(ctx, referral_id, parse(AnswerIn, body)),
+        f"referral-{referral_id}",
+    )
+
+
+@post("/referrals/{referral_id:int}/good-reason", guards=[STAFF], sync_to_thread=True)
+def good_reason(
+    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
+) -> Any:
+    member_id = _referral_member(ctx, referral_id)
+    verdict = value(data, "verdict")
+    body = {
+        "good_reason": verdict == "good_reason",
+        "doubt": verdict == "doubt",
+        "reason_code": value(data, "reason_code") if verdict == "good_reason" else "none",
+        "notes": value(data, "notes") or "",
+    }
+    if verdict == "doubt":
+        body["reason_code"] = "other"
+    return _after(
+        request,
+        ctx,
+        member_id,
+        f"review-{referral_id}",
+        data,
+        lambda: services.decide_good_reason(ctx, referral_id, parse(GoodReasonDecisionIn, body)),
+        f"referral-{referral_id}",
+    )
+
+
+@post("/people/{member_id:int}/jobs", guards=[COUNSELLOR], sync_to_thread=True)
+def start_job(
+    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
+) -> Any:
+    worklist.visible_member(ctx.session, ctx.actor, member_id)
+    body = {
+        "member_id": member_id,
+        "employer": value(data, "employer"),
+        "occupation": value(data, "occupation"),
+        "starts_on": value(data, "starts_on"),
+        "monthly_income": decimal_or_none(value(data, "monthly_income")),
+        "hours_per_week": value(data, "hours_per_week"),
+    }
+    return _after(
+        request,
+        ctx,
+        member_id,
+        "job-start",
+        data,
+        lambda: services.start_job(ctx, parse(JobStartIn, body)),
+        "jobs",
+    )
+
+
+@post("/jobs/{job_id:int}/end", guards=[COUNSELLOR], sync_to_thread=True)
+def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], data: Form) -> Any:
+    job = services.get_job(ctx, job_id)
+    worklist.visible_member(ctx.session, ctx.actor, job.member_id)
+    body = {
+        "ended_on": value(data, "ended_on"),
+        "reason": value(data, "reason"),
+        "declared_changes": value(data, "declared_changes") or "",
+    }
+    return _after(
+        request,
+        ctx,
+        job.member_id,
+        f"job-end-{job_id}",
+        data,
+        lambda: services.end_job(ctx, job_id, parse(JobEndIn, body)),
+        "jobs",
+    )
+
+
+# --- the sanction desk -------------------------------------------------------------------
+
+
+@get("/sanctions", guards=[OFFICER], sync_to_thread=True)
+def sanction_queue(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    rows = []
+    for sanction in services.sanctions(ctx, None):
+        member, household = worklist.visible_member(ctx.session, ctx.actor, sanction.member_id)
+        rows.append((sanction, member, household))
+    proposed = [r for r in rows if r[0].state == "proposed"]
+    others = [r for r in rows if r[0].state != "proposed"]
+    return render(request, "activation/sanctions.html", proposed=proposed, others=others)
+
+
+def _sanction_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    sanction_id: int,
+    problems: list[Problem] | None = None,
+    form_name: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> Template:
+    sanction = views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
+    member, household = worklist.visible_member(ctx.session, ctx.actor, sanction.member_id)
+    referrals = [
+        views.referral_out(ctx, services.get_referral(ctx, rid)) for rid in sanction.referral_ids
+    ]
+    person = views.person_out(ctx, member)
+    case = benefit_services.current_case(ctx.session, household.id or 0)
+    return render(
+        request,
+        "activation/sanction.html",
+        status=422 if problems else 200,
+        sanction=sanction,
+        member=member,
+        household=household,
+        members=benefit_services.members_of(ctx.session, household.id or 0),
+        referrals=referrals,
+        warnings=person.warnings,
+        case=case,
+        factors=FACTORS,
+        problems=problems or [],
+        form_name=form_name,
+        form=form or {},
+        me=ctx.actor.label,
+    )
+
+
+@get("/sanctions/{sanction_id:int}", guards=[OFFICER], sync_to_thread=True)
+def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
+    return _sanction_page(request, ctx, sanction_id)
+
+
+@post("/sanctions/{sanction_id:int}/review", guards=[OFFICER], sync_to_thread=True)
+def review(
+    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
+) -> Any:
+    body = {
+        "proceed": value(data, "proceed") == "yes",
+        "factors": values(data, "factors"),
+        "findings": value(data, "findings") or "",
+    }
+    _, problems = attempt(
+        ctx.session,
+        lambda: services.review_vulnerability(ctx, sanction_id, parse(VulnerabilityReviewIn, body)),
+    )
+    if problems:
+        return _sanction_page(request, ctx, sanction_id, problems, "review", data)
+    return see_other(f"/app/sanctions/{sanction_id}")
+
+
+@post("/sanctions/{sanction_id:int}/decision", guards=[OFFICER], sync_to_thread=True)
+def decide(
+    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
+) -> Any:
+    body = {"confirm": value(data, "confirm") == "yes", "reason": value(data, "reason") or ""}
+    _, problems = attempt(
+        ctx.session,
+        lambda: services.decide_sanction(ctx, sanction_id, parse(SanctionDecisionIn, body)),
+    )
+    if problems:
+        return _sanction_page(request, ctx, sanction_id, problems, "decision", data)
+    return see_other(f"/app/sanctions/{sanction_id}")
+
+
+@get("/sanctions/{sanction_id:int}/notice", guards=[STAFF], sync_to_thread=True)
+def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
+    """The written notice, laid out to print: facts, rule and version, effect, start, the way
+    back and the appeal deadline, in the reader's language from the stored terms."""
+    sanction = views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
+    if sanction.notice is None or sanction.terms is None:
+        raise NotFound(Problem("sanction_id", "notice", "this sanction has no notice yet"))
+    member, household = worklist.visible_member(ctx.session, ctx.actor, sanction.member_id)
+    referrals = [
+        views.referral_out(ctx, services.get_referral(ctx, rid)) for rid in sanction.referral_ids
+    ]
+    return render(
+        request,
+        "activation/notice.html",
+        sanction=sanction,
+        terms=sanction.terms,
+        notice=sanction.notice,
+        member=member,
+        household=household,
+        referrals=referrals,
+    )
+
+
+HANDLERS = [
+    today,
+    search,
+    person,
+    register,
+    refer,
+    answer,
+    good_reason,
+    start_job,
+    end_job,
+    sanction_queue,
+    sanction,
+    review,
+    decide,
+    notice,
+]

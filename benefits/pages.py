@@ -1,0 +1,303 @@
+"""The benefit office's desk: applications through the procedure, and the status look-up.
+
+Each step's form posts to the same use case the API calls; approval that cannot happen shows
+every problem the service listed, at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.response import Template
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from benefits import services, views
+from benefits.models import Application, Household, Member
+from benefits.schemas import (
+    AppraisalIn,
+    DecisionIn,
+    InvestigationIn,
+    ObjectionIn,
+    ObjectionResolutionIn,
+    PublicNoticeIn,
+    SecondApprovalIn,
+)
+from kernel.auth import Role, requires
+from kernel.errors import InvalidInput, Problem
+from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.pages import (
+    N_,
+    attempt,
+    checked,
+    parse,
+    register_labels,
+    render,
+    see_other,
+    value,
+    words,
+)
+from kernel.web import Ctx
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+OFFICER = requires(Role.BENEFIT_OFFICER)
+
+register_labels(
+    {
+        "applied": N_("applied"),
+        "investigated": N_("home visit done"),
+        "appraised": N_("appraised"),
+        "public_notice": N_("public notice"),
+        "awaiting_second_approval": N_("awaiting a second approver"),
+        "approved": N_("approved"),
+        "rejected": N_("rejected"),
+        "investigation": N_("home investigation"),
+        "appraisal": N_("democratic appraisal"),
+        "objection": N_("objection received"),
+        "objection_resolved": N_("objection resolved"),
+        "first_approval": N_("first approval"),
+        "reentry_applied": N_("re-entry requested"),
+        "new": N_("new application"),
+        "reentry": N_("fast re-entry"),
+        "urban": N_("urban"),
+        "rural": N_("rural"),
+        "pending": N_("pending"),
+        "suspended": N_("suspended"),
+        "continuation_full": N_("continuation (full)"),
+        "continuation_half": N_("continuation (half)"),
+        "terminated": N_("terminated"),
+        "no_application": N_("no application"),
+        "head": N_("head"),
+        "spouse": N_("spouse"),
+        "child": N_("child"),
+        "parent": N_("parent"),
+        "sibling": N_("sibling"),
+        "grandchild": N_("grandchild"),
+        "male": N_("male"),
+        "female": N_("female"),
+    }
+)
+NEXT_STEP = {
+    "applied": "investigation",
+    "investigated": "appraisal",
+    "appraised": "public-notice",
+    "public_notice": "decision",
+    "awaiting_second_approval": "second-approval",
+}
+
+
+@get("/applications", guards=[OFFICER], sync_to_thread=True)
+def applications(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    shown: Annotated[str, QueryParameter(name="state")] = "open",
+) -> Template:
+    state = shown
+    query = select(Application, Household).join(
+        Household, col(Household.id) == Application.household_id
+    )
+    if state == "open":
+        query = query.where(
+            col(Application.state).in_([s.value for s in services.OPEN_APPLICATION_STATES])
+        )
+    elif state:
+        query = query.where(Application.state == state)
+    rows = list(ctx.session.exec(query.order_by(col(Application.applied_on)).limit(200)))
+    heads = {
+        m.household_id: m
+        for m in ctx.session.exec(
+            select(Member).where(
+                col(Member.household_id).in_([h.id for _, h in rows]), Member.relation == "head"
+            )
+        )
+    }
+    counts = dict(
+        ctx.session.exec(  # type: ignore[arg-type]
+            select(Application.state, func.count()).group_by(Application.state)
+        ).all()
+    )
+    return render(
+        request,
+        "benefits/applications.html",
+        rows=rows,
+        heads=heads,
+        state=state,
+        counts=counts,
+    )
+
+
+def _application_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    application_id: int,
+    problems: list[Problem] | None = None,
+    form_name: str | None = None,
+    form: dict[str, Any] | None = None,
+) -> Template:
+    application = services.get_application(ctx.session, application_id)
+    household = views.household_out(
+        ctx.session, services.get_household(ctx.session, application.household_id)
+    )
+    out = views.application_out(ctx.session, application)
+    checks: list[Problem] = []
+    if application.state in ("public_notice", "awaiting_second_approval") or (
+        application.kind == "reentry" and application.state == "applied"
+    ):
+        checks = services.check_approval(
+            ctx, application, application.category_requested, ctx.today
+        ).problems
+    return render(
+        request,
+        "benefits/application.html",
+        status=422 if problems else 200,
+        application=out,
+        kind=application.kind,
+        household=household,
+        next_step=(
+            "reentry-decision"
+            if application.kind == "reentry" and application.state == "applied"
+            else NEXT_STEP.get(application.state)
+        ),
+        checks=checks,
+        problems=problems or [],
+        form_name=form_name,
+        form=form or {},
+        today=ctx.today,
+    )
+
+
+@get("/applications/{application_id:int}", guards=[OFFICER], sync_to_thread=True)
+def application(
+    request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int]
+) -> Template:
+    return _application_page(request, ctx, application_id)
+
+
+def _step_body(step: str, data: dict[str, Any]) -> tuple[type[Any], dict[str, Any]]:
+    if step == "investigation":
+        return InvestigationIn, {
+            "visited_on": value(data, "visited_on"),
+            "visitors": words(data, "visitors"),
+            "findings": value(data, "findings"),
+            "incomes_confirmed": checked(data, "incomes_confirmed"),
+        }
+    if step == "appraisal":
+        return AppraisalIn, {
+            "held_on": value(data, "held_on"),
+            "passed": value(data, "passed") == "yes",
+            "votes_for": value(data, "votes_for"),
+            "votes_against": value(data, "votes_against"),
+            "notes": value(data, "notes") or "",
+        }
+    if step == "public-notice":
+        return PublicNoticeIn, {
+            "starts_on": value(data, "starts_on"),
+            "place": value(data, "place"),
+        }
+    if step == "objection":
+        return ObjectionIn, {
+            "received_on": value(data, "received_on"),
+            "objector": value(data, "objector"),
+            "text": value(data, "text"),
+        }
+    if step == "second-approval":
+        return SecondApprovalIn, {
+            "approve": value(data, "approve") == "yes",
+            "reason": value(data, "reason") or "",
+        }
+    return DecisionIn, {
+        "approve": value(data, "approve") == "yes",
+        "category": value(data, "category"),
+        "reason": value(data, "reason") or "",
+    }
+
+
+USE_CASES = {
+    "investigation": services.record_investigation,
+    "appraisal": services.record_appraisal,
+    "public-notice": services.post_public_notice,
+    "objection": services.record_objection,
+    "decision": services.decide,
+    "reentry-decision": services.decide_reentry,
+    "second-approval": services.second_approval,
+}
+
+
+@post("/applications/{application_id:int}/{step:str}", guards=[OFFICER], sync_to_thread=True)
+def step(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    application_id: FromPath[int],
+    step: FromPath[str],
+    data: Form,
+) -> Any:
+    use_case = USE_CASES.get(step)
+    if use_case is None:
+        raise InvalidInput(Problem("step", "known-step", f"no step {step}"))
+    schema, body = _step_body(step, data)
+    _, problems = attempt(ctx.session, lambda: use_case(ctx, application_id, parse(schema, body)))
+    if problems:
+        return _application_page(request, ctx, application_id, problems, step, data)
+    return see_other(f"/app/applications/{application_id}")
+
+
+@post(
+    "/applications/{application_id:int}/objections/{objection_id:int}",
+    guards=[OFFICER],
+    sync_to_thread=True,
+)
+def resolve(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    application_id: FromPath[int],
+    objection_id: FromPath[int],
+    data: Form,
+) -> Any:
+    body = {
+        "upheld": value(data, "upheld") == "yes",
+        "resolution": value(data, "resolution"),
+        "resolved_on": value(data, "resolved_on"),
+    }
+    _, problems = attempt(
+        ctx.session,
+        lambda: services.resolve_objection(
+            ctx, application_id, objection_id, parse(ObjectionResolutionIn, body)
+        ),
+    )
+    if problems:
+        return _application_page(
+            request, ctx, application_id, problems, f"resolve-{objection_id}", data
+        )
+    return see_other(f"/app/applications/{application_id}")
+
+
+@get("/status", guards=[OFFICER], sync_to_thread=True)
+def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str] = "") -> Template:
+    """The office's most frequent question, by ID number (the same use case as the API):
+    a malformed number is 422 with every reason, an unknown person 404."""
+    problems: list[Problem] = []
+    found = None
+    code = 200
+    if national_id.strip():
+        try:
+            number = parse_national_id(national_id).value
+        except InvalidNationalId as exc:
+            problems, code = [Problem("national_id", "national-id", r) for r in exc.reasons], 422
+        else:
+            facts, problems = attempt(ctx.session, lambda: services.status_of(ctx.session, number))
+            found = views.status_out(facts) if facts else None
+            code = 404 if problems else 200
+    return render(
+        request,
+        "benefits/status.html",
+        status=code,
+        national_id=national_id,
+        found=found,
+        problems=problems,
+    )
+
+
+HANDLERS = [applications, application, step, resolve, status]

@@ -1,0 +1,235 @@
+"""Human sign-in: accounts, password hashing, the lock-out rule, server-side sessions, CSRF.
+
+A signed-in person becomes the same ``Principal`` an API token gives (kind ``"user"``), so
+guards, services and audit records work unchanged whichever door someone came through.
+
+The lock-out rule: 5 wrong passwords in a row lock the account for 15 minutes from the fifth.
+While locked, sign-in is refused without looking at the password and attempts are not counted;
+once the lock has run out the count starts again from zero; a right password resets it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, select
+
+from kernel.auth import Principal, Role
+from kernel.models import UserAccount, WebSession
+
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=8)  # a working day; sign in again the next morning
+MIN_PASSWORD_LENGTH = 10
+LANGUAGES = ("zh_CN", "en")
+
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both answers take as long.
+_DUMMY_HASH = _hasher.hash("workbridge-no-such-account")
+
+
+class AccountError(ValueError):
+    """A bad account request (duplicate username, short password, provider rule...)."""
+
+
+# --- pure rules --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockState:
+    failed_attempts: int
+    locked_until: datetime | None
+
+    def locked_at(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
+
+def after_failure(state: LockState, now: datetime) -> LockState:
+    """The state after one more wrong password (never called while locked)."""
+    count = 0 if state.locked_until is not None else state.failed_attempts
+    count += 1
+    if count >= MAX_FAILURES:
+        return LockState(failed_attempts=count, locked_until=now + LOCK_FOR)
+    return LockState(failed_attempts=count, locked_until=None)
+
+
+def after_success() -> LockState:
+    return LockState(failed_attempts=0, locked_until=None)
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison; a missing token on either side never matches."""
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def hash_session_id(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_ok(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def principal_of(account: UserAccount) -> Principal:
+    assert account.id is not None
+    return Principal(
+        kind="user",
+        id=account.id,
+        name=account.username,
+        role=Role(account.role),
+        provider_id=account.provider_id,
+        office=account.office,
+    )
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    now: datetime,
+    display_name: str | None = None,
+    office: str | None = None,
+    provider_id: int | None = None,
+    language: str = "zh_CN",
+) -> UserAccount:
+    """Create an account; raises AccountError listing what is wrong. Does not commit."""
+    problems = []
+    username = username.strip()
+    if not 3 <= len(username) <= 80 or not username.replace("_", "").replace(".", "").isalnum():
+        problems.append("username: 3-80 letters, digits, '.' or '_'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if role is Role.TRAINING_PROVIDER and provider_id is None:
+        problems.append("provider: a training_provider account is bound to one provider")
+    if role is not Role.TRAINING_PROVIDER and provider_id is not None:
+        problems.append("provider: only training_provider accounts are bound to a provider")
+    if language not in LANGUAGES:
+        problems.append(f"language: one of {', '.join(LANGUAGES)}")
+    if find_account(session, username) is not None:
+        problems.append(f"username: {username!r} is taken")
+    if problems:
+        raise AccountError("; ".join(problems))
+    account = UserAccount(
+        username=username,
+        display_name=(display_name or username).strip(),
+        role=role.value,
+        office=(office or "").strip() or None,
+        provider_id=provider_id,
+        password_hash=hash_password(password),
+        language=language,
+        created_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def set_password(session: Session, account: UserAccount, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    account.password_hash = hash_password(password)
+    account.failed_attempts, account.locked_until = 0, None
+    session.add(account)
+
+
+def find_account(session: Session, username: str) -> UserAccount | None:
+    return session.exec(select(UserAccount).where(UserAccount.username == username.strip())).first()
+
+
+def list_accounts(session: Session) -> list[UserAccount]:
+    return list(session.exec(select(UserAccount).order_by(col(UserAccount.username))))
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in attempt: an account, or why not (``"locked"``/``"invalid"``)."""
+
+    account: UserAccount | None
+    refused: str | None = None
+    locked_until: datetime | None = None
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime) -> SignIn:
+    """Check a password under the lock-out rule; records the attempt. Does not commit."""
+    account = find_account(session, username)
+    if account is None or account.disabled_at is not None:
+        password_ok(_DUMMY_HASH, password)
+        return SignIn(None, "invalid")
+    state = LockState(account.failed_attempts, account.locked_until)
+    if state.locked_at(now):
+        return SignIn(None, "locked", account.locked_until)
+    if password_ok(account.password_hash, password):
+        fresh = after_success()
+        account.failed_attempts, account.locked_until = fresh.failed_attempts, fresh.locked_until
+        account.last_sign_in_at = now
+        session.add(account)
+        return SignIn(account)
+    failed = after_failure(state, now)
+    account.failed_attempts, account.locked_until = failed.failed_attempts, failed.locked_until
+    session.add(account)
+    if failed.locked_at(now):
+        return SignIn(None, "locked", failed.locked_until)
+    return SignIn(None, "invalid")
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def open_session(session: Session, account: UserAccount, now: datetime) -> tuple[WebSession, str]:
+    """A new browser session; the raw id (for the cookie) is returned once. Does not commit."""
+    assert account.id is not None
+    raw = secrets.token_urlsafe(32)
+    row = WebSession(
+        session_hash=hash_session_id(raw),
+        account_id=account.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    return row, raw
+
+
+def live_session(
+    session: Session, raw: str, now: datetime
+) -> tuple[WebSession, UserAccount] | None:
+    """The session behind a cookie value, if it is neither ended nor expired."""
+    row = session.exec(
+        select(WebSession).where(WebSession.session_hash == hash_session_id(raw))
+    ).first()
+    if row is None or row.ended_at is not None or row.expires_at <= now:
+        return None
+    account = session.get(UserAccount, row.account_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    return row, account
+
+
+def end_session(session: Session, raw: str, now: datetime) -> None:
+    row = session.exec(
+        select(WebSession).where(WebSession.session_hash == hash_session_id(raw))
+    ).first()
+    if row is not None and row.ended_at is None:
+        row.ended_at = now
+        session.add(row)

@@ -1,0 +1,199 @@
+"""What every context's server-rendered pages share: rendering with the reader's language,
+reading forms into the API's schemas, and showing a use case's problems on the form.
+
+Pages call the same use cases as the API; this module only translates between a browser
+form and those calls. The web shell (``workbridge.pages``) signs people in, puts a
+``PageUser`` on each request and puts the catalogs (``Translator``) on the app state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol, TypeVar
+
+from litestar import Request
+from litestar.response import Redirect, Template
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from kernel.auth import Principal, Role
+from kernel.errors import DomainError, InvalidInput, Problem
+from kernel.national_id import mask
+
+M = TypeVar("M", bound=BaseModel)
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogs without translating it yet (it is translated when shown)."""
+    return message
+
+
+class Translator(Protocol):
+    """The catalogs and Babel formats for one language (built by ``workbridge.pages.i18n``)."""
+
+    locale: str
+
+    def gettext(self, message: str, **values: Any) -> str: ...
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str: ...
+    def date(self, value: date | datetime | str | None) -> str: ...
+    def datetime(self, value: datetime | None) -> str: ...
+    def money(self, value: Decimal | str | int | None) -> str: ...
+    def number(self, value: int | Decimal | float | None) -> str: ...
+    def percent(self, value: Decimal | float | str | None) -> str: ...
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """Who is signed in to the pages: the Principal services see, plus what the pages need."""
+
+    principal: Principal
+    display_name: str
+    language: str
+    csrf_token: str
+
+    @property
+    def role(self) -> Role:
+        return self.principal.role
+
+    @property
+    def office(self) -> str | None:
+        return self.principal.office
+
+
+_LABELS: dict[str, str] = {}
+
+
+def register_labels(labels: Mapping[str, str]) -> None:
+    """Codes stored in tables (states, reasons, kinds) and their catalog messages."""
+    _LABELS.update(labels)
+
+
+def label_message(code: str | None) -> str | None:
+    return _LABELS.get(code or "")
+
+
+def page_user(request: Request[Any, Any, Any]) -> PageUser | None:
+    user = request.scope.get("state", {}).get("page_user")
+    return user if isinstance(user, PageUser) else None
+
+
+def translator(request: Request[Any, Any, Any]) -> Translator:
+    user = page_user(request)
+    language = user.language if user else request.cookies.get("wb_lang", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        language = DEFAULT_LANGUAGE
+    return request.app.state.translators[language]
+
+
+def render(
+    request: Request[Any, Any, Any], template: str, *, status: int = 200, **context: Any
+) -> Template:
+    """A page in the reader's language with the helpers every template uses."""
+    t = translator(request)
+    user = page_user(request)
+
+    def label(code: str | None) -> str:
+        message = label_message(code)
+        if message is None:
+            return (code or "").replace("_", " ")
+        return t.gettext(message)
+
+    return Template(
+        template_name=template,
+        status_code=status,
+        media_type="text/html",  # also from handlers that may answer with a redirect
+        context={
+            "_": t.gettext,
+            "ngettext": t.ngettext,
+            "label": label,
+            "fdate": t.date,
+            "fdatetime": t.datetime,
+            "fmoney": t.money,
+            "fnum": t.number,
+            "fpct": t.percent,
+            "mask": mask,
+            "locale": t.locale,
+            "html_lang": "zh-CN" if t.locale == "zh_CN" else "en",
+            "user": user,
+            "csrf_token": user.csrf_token
+            if user
+            else request.scope.get("state", {}).get("login_csrf", ""),
+            "path": request.url.path,
+            "htmx": bool(request.headers.get("hx-request")),
+            **context,
+        },
+    )
+
+
+def see_other(path: str) -> Redirect:
+    """After a form succeeds, send the browser to a page it can reload safely (303)."""
+    return Redirect(path=path, status_code=303)
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+def values(form: Mapping[str, Any], name: str) -> list[str]:
+    """All non-empty values of a field (checkbox groups and repeated fields give lists)."""
+    raw = form.get(name)
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def value(form: Mapping[str, Any], name: str) -> str | None:
+    found = values(form, name)
+    return found[0] if found else None
+
+
+def words(form: Mapping[str, Any], name: str) -> list[str]:
+    """A free-text list typed with commas, Chinese commas or spaces (skills, visitors)."""
+    text = " ".join(values(form, name))
+    for sep in (",", "，", "、", ";", "；"):
+        text = text.replace(sep, " ")
+    return [w for w in text.split() if w]
+
+
+def checked(form: Mapping[str, Any], name: str) -> bool:
+    return value(form, name) in ("on", "true", "1", "yes")
+
+
+def decimal_or_none(text: str | None) -> Decimal | str | None:
+    """Leave a bad amount as text so the schema reports it next to its field."""
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return text
+
+
+def parse(schema: type[M], data: Mapping[str, Any]) -> M:
+    """Validate a form as the API's schema; every problem comes back at once as InvalidInput."""
+    try:
+        return schema.model_validate({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error.get("loc", ())) or None
+            message = str(error.get("msg", "invalid value"))
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            problems.append(Problem(field, "schema", message))
+        raise InvalidInput(problems) from exc
+
+
+def attempt(session: Session, action: Callable[[], Any]) -> tuple[Any, list[Problem]]:
+    """Run a use case; a DomainError becomes the list of problems to show on the form, and
+    the session is rolled back so the page around the form is read afresh."""
+    try:
+        return action(), []
+    except DomainError as exc:
+        session.rollback()
+        return None, exc.problems

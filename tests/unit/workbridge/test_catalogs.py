@@ -1,0 +1,75 @@
+"""Every string the pages show comes from both catalogs, translated, with the same
+placeholders; and the catalogs compile."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+
+from kernel.pages import LANGUAGES
+from workbridge.pages.catalog import extract, read_catalog
+from workbridge.pages.i18n import compile_catalogs
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+@pytest.fixture(scope="module")
+def used() -> dict:
+    return extract()
+
+
+@pytest.fixture(scope="module", params=LANGUAGES)
+def catalog(request: pytest.FixtureRequest) -> Catalog:
+    return read_catalog(request.param)
+
+
+def test_the_extractor_sees_templates_and_page_modules(used: dict) -> None:
+    where = {w.split(":")[0] for places in used.values() for w in places}
+    assert any(w.endswith("person.html") for w in where)
+    assert any(w.endswith("activation/pages.py") for w in where)
+    assert "Sign in" in used and "Refusal counted" in used
+    assert len(used) > 300
+
+
+def test_every_message_is_translated_in_every_catalog(used: dict, catalog: Catalog) -> None:
+    missing, empty = [], []
+    for message in used:
+        key = message[0] if isinstance(message, tuple) else message
+        entry = catalog.get(key)
+        if entry is None:
+            missing.append(key)
+        elif entry.fuzzy or not (
+            entry.string if isinstance(entry.string, str) else all(entry.string)
+        ):
+            empty.append(key)
+    assert not missing, f"{catalog.locale}: not in the catalog: {missing}"
+    assert not empty, f"{catalog.locale}: no translation for: {empty}"
+
+
+def test_translations_keep_the_placeholders(catalog: Catalog) -> None:
+    wrong = []
+    for entry in catalog:
+        if not entry.id:
+            continue
+        ids = entry.id if isinstance(entry.id, tuple | list) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple | list) else (entry.string,)
+        expected = set(PLACEHOLDER.findall(ids[0]))
+        for text in strings:
+            if set(PLACEHOLDER.findall(text)) != expected:
+                wrong.append((entry.id, text))
+    assert not wrong, wrong
+
+
+def test_the_catalogs_compile(tmp_path: Path) -> None:
+    import shutil
+
+    from workbridge.pages.i18n import LOCALE_DIR
+
+    copy = tmp_path / "locale"
+    shutil.copytree(LOCALE_DIR, copy, ignore=shutil.ignore_patterns("*.mo"))
+    target = compile_catalogs(copy)
+    for language in LANGUAGES:
+        assert (target / language / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000

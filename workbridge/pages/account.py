@@ -1,0 +1,215 @@
+"""Signing in and out, choosing a language, and the admin's account page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from kernel import audit
+from kernel.accounts import (
+    SESSION_LIFETIME,
+    AccountError,
+    authenticate,
+    create_account,
+    end_session,
+    list_accounts,
+    open_session,
+)
+from kernel.auth import Role, requires
+from kernel.db import new_session
+from kernel.errors import Problem
+from kernel.models import UserAccount
+from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
+from kernel.web import Ctx
+from training.services import provider_exists
+from workbridge.pages.web import LANGUAGE_COOKIE, SESSION_COOKIE, set_login_csrf_cookie
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+ADMIN = requires(Role.ADMIN)
+
+register_labels(
+    {
+        "counsellor": N_("counsellor"),
+        "benefit_officer": N_("benefit officer"),
+        "training_provider": N_("training provider"),
+        "admin": N_("administrator"),
+    }
+)
+
+LANDING = {
+    Role.COUNSELLOR: "/app/today",
+    Role.BENEFIT_OFFICER: "/app/applications",
+    Role.TRAINING_PROVIDER: "/app/training",
+    Role.ADMIN: "/app/dashboard",
+}
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only paths inside the pages; never another site (an open redirect)."""
+    if target and target.startswith("/app") and not target.startswith("//"):
+        return target
+    return None
+
+
+@get("/", sync_to_thread=False)
+def home(request: Request[Any, Any, Any]) -> Redirect:
+    user = page_user(request)
+    assert user is not None
+    return Redirect(path=LANDING[user.role], status_code=303)
+
+
+@get("/login", opt={"public": True}, sync_to_thread=False)
+def login_form(
+    request: Request[Any, Any, Any],
+    next: FromQuery[str | None] = None,
+    lang: FromQuery[str | None] = None,
+) -> Response[Any]:
+    if page_user(request) is not None:
+        return Redirect(path=_safe_next(next) or "/app", status_code=303)
+    if lang in LANGUAGES:
+        response: Response[Any] = Redirect(
+            path="/app/login" + (f"?next={next}" if _safe_next(next) else ""), status_code=303
+        )
+        response.set_cookie(LANGUAGE_COOKIE, lang, samesite="lax", path="/app", httponly=True)
+        return response
+    template = render(request, "shell/login.html", next=_safe_next(next) or "", error=None)
+    set_login_csrf_cookie(request, template)
+    return template
+
+
+@post("/login", opt={"public": True}, sync_to_thread=True)
+def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    username = value(data, "username") or ""
+    password = str(data.get("password") or "")
+    target = _safe_next(value(data, "next"))
+    state = request.app.state
+    now = state.clock.now()
+    with new_session(state.engine) as session:
+        outcome = authenticate(session, username, password, now)
+        raw = None
+        if outcome.account is not None:
+            _, raw = open_session(session, outcome.account, now)
+            landing = LANDING[Role(outcome.account.role)]
+        session.commit()
+    if raw is None:
+        error = (
+            N_("This account is locked after 5 wrong passwords. Try again after %(until)s.")
+            if outcome.refused == "locked"
+            else N_("Wrong username or password.")
+        )
+        return render(
+            request,
+            "shell/login.html",
+            status=423 if outcome.refused == "locked" else 401,
+            next=target or "",
+            error=error,
+            locked_until=outcome.locked_until,
+            username=username,
+        )
+    response: Response[Any] = Redirect(path=target or landing, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+    )
+    return response
+
+
+@post("/logout", sync_to_thread=True)
+def logout(request: Request[Any, Any, Any]) -> Response[Any]:
+    state = request.app.state
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        with new_session(state.engine) as session:
+            end_session(session, raw, state.clock.now())
+            session.commit()
+    response: Response[Any] = Redirect(path="/app/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@post("/language", sync_to_thread=True)
+def language(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Redirect:
+    """Stored on the account, so the choice follows the person to any browser."""
+    chosen = value(data, "language")
+    if chosen in LANGUAGES:
+        account = ctx.session.get(UserAccount, ctx.actor.id)
+        assert account is not None
+        account.language = chosen
+        ctx.session.commit()
+    return see_other(_safe_next(value(data, "back")) or "/app")
+
+
+@get("/admin/accounts", guards=[ADMIN], sync_to_thread=True)
+def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    return render(
+        request,
+        "shell/accounts.html",
+        accounts=list_accounts(ctx.session),
+        roles=[r.value for r in Role],
+        problems=[],
+        form={},
+        created=request.query_params.get("created"),
+    )
+
+
+@post("/admin/accounts", guards=[ADMIN], sync_to_thread=True)
+def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
+    """Every problem with the form at once: unknown provider, bad role, short password..."""
+    role_text = value(data, "role") or ""
+    provider_text = value(data, "provider_id")
+    problems: list[Problem] = []
+    provider_id = int(provider_text) if provider_text and provider_text.isdigit() else None
+    if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
+        problems.append(Problem("provider_id", "exists", f"no provider {provider_text}"))
+    if role_text not in {r.value for r in Role}:
+        problems.append(Problem("role", "schema", "choose a role"))
+    else:
+        try:
+            account = create_account(
+                ctx.session,
+                username=value(data, "username") or "",
+                password=str(data.get("password") or ""),
+                role=Role(role_text),
+                now=ctx.now,
+                display_name=value(data, "display_name"),
+                office=value(data, "office"),
+                provider_id=provider_id,
+                language=value(data, "language") or "zh_CN",
+            )
+        except AccountError as exc:
+            problems += [Problem(None, "account", part) for part in str(exc).split("; ")]
+    if not problems:
+        audit.record(
+            ctx.session,
+            actor=ctx.actor,
+            at=ctx.now,
+            entity="user_account",
+            entity_id=account.id or 0,
+            action="created",
+            details={"role": account.role, "office": account.office},
+        )
+        ctx.session.commit()
+        return see_other(f"/app/admin/accounts?created={account.username}")
+    ctx.session.rollback()
+    return render(
+        request,
+        "shell/accounts.html",
+        status=422,
+        accounts=list_accounts(ctx.session),
+        roles=[r.value for r in Role],
+        problems=problems,
+        form={k: v for k, v in data.items() if k != "password"},
+        created=None,
+    )
+
+
+HANDLERS = [home, login_form, login, logout, language, accounts, add_account]

@@ -1,0 +1,184 @@
+"""The pages' door: a session cookie becomes the same Principal an API token gives, every POST
+must carry the session's CSRF token, and errors come back as pages rather than JSON.
+
+Cookies: ``wb_session`` (random id, HttpOnly, SameSite=Lax, 8 hours) and, before sign-in,
+``wb_login_csrf`` (double-submit token for the sign-in form) and ``wb_lang``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import quote
+
+import anyio.to_thread
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import Engine
+
+from kernel.accounts import csrf_matches, live_session, principal_of
+from kernel.clock import Clock
+from kernel.db import new_session
+from kernel.errors import DomainError
+from kernel.pages import N_, PageUser, page_user, render
+
+SESSION_COOKIE = "wb_session"
+LOGIN_CSRF_COOKIE = "wb_login_csrf"
+LANGUAGE_COOKIE = "wb_lang"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+LOGIN_PATH = "/app/login"
+log = logging.getLogger(__name__)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    for name, raw in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(raw.decode("latin-1"))
+            except Exception:  # a malformed cookie header is as good as none
+                continue
+    return {key: morsel.value for key, morsel in jar.items()}
+
+
+def _lookup(engine: Engine, clock: Clock, raw: str) -> PageUser | None:
+    with new_session(engine) as session:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        found = live_session(session, raw, clock.now())
+        if found is None:
+            return None
+        row, account = found
+        return PageUser(
+            principal=principal_of(account),
+            display_name=account.display_name,
+            language=account.language,
+            csrf_token=row.csrf_token,
+        )
+
+
+def _public(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get("public"))
+
+
+def session_middleware(app: ASGIApp) -> ASGIApp:
+    """Router middleware for /app: sign-in state on every request; the way to sign-in if none."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        cookies = _cookies(scope)
+        user = None
+        if raw := cookies.get(SESSION_COOKIE):
+            litestar_app = scope["litestar_app"]
+            user = await anyio.to_thread.run_sync(
+                _lookup, litestar_app.state.engine, litestar_app.state.clock, raw
+            )
+        if user is not None:
+            state["page_user"] = user
+            scope["user"] = user.principal
+            scope["auth"] = user
+        elif not _public(scope):
+            await _to_sign_in(scope, send)
+            return
+        else:
+            state["login_csrf"] = cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+            state["new_login_csrf"] = LOGIN_CSRF_COOKIE not in cookies
+        await app(scope, receive, send)
+
+    return middleware
+
+
+async def _to_sign_in(scope: Scope, send: Send) -> None:
+    path = scope.get("path", "/app")
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = f"{LOGIN_PATH}?next={quote(path + ('?' + query if query else ''), safe='')}"
+    headers = [(b"location", target.encode()), (b"content-length", b"0")]
+    status = 303
+    if any(name == b"hx-request" for name, _ in scope.get("headers", [])):
+        headers = [(b"hx-redirect", target.encode()), (b"content-length", b"0")]
+        status = 200
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def check_csrf(request: Request[Any, Any, Any]) -> None:
+    """Before every POST: the session's token (or, on the sign-in form, the double-submit
+    cookie) must come back in the form field or the HTMX header; otherwise 403, nothing read
+    further and nothing written."""
+    if request.method != "POST":
+        return
+    given = request.headers.get(CSRF_HEADER)
+    if not given:
+        form = await request.form()
+        given = form.get(CSRF_FIELD)
+    user = page_user(request)
+    expected = user.csrf_token if user else request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not csrf_matches(expected, given if isinstance(given, str) else None):
+        raise PermissionDeniedException("csrf")
+
+
+def set_login_csrf_cookie(request: Request[Any, Any, Any], response: Response[Any]) -> None:
+    state = request.scope.get("state", {})
+    if state.get("new_login_csrf"):
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, state["login_csrf"], httponly=True, samesite="lax", path="/app"
+        )
+
+
+# --- errors as pages ---------------------------------------------------------------------
+
+MESSAGES = {
+    403: N_("You may not open this page or do this."),
+    404: N_("There is no such page or record."),
+    409: N_("This cannot be done in the record's present state."),
+    422: N_("Something in the request is not valid."),
+    500: N_("Something went wrong on our side. Nothing was changed."),
+}
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, problems: list[Any]) -> Any:
+    return render(
+        request,
+        "shell/error.html",
+        status=status,
+        status_code=status,
+        message=MESSAGES.get(status, MESSAGES[500]),
+        problems=problems,
+    )
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
+    if exc.status_code == 401:
+        return Response(content=b"", status_code=303, headers={"Location": LOGIN_PATH})
+    return _error_page(request, exc.status_code, [])
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Any:
+    return _error_page(request, exc.status, exc.problems)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    log.exception("page error", exc_info=exc)
+    return _error_page(request, 500, [])
+
+
+PAGE_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    DomainError: _domain_error,
+    NotAuthorizedException: _http_error,
+    PermissionDeniedException: _http_error,
+    NotFoundException: _http_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}
