@@ -10,10 +10,13 @@ from datetime import date
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import select
 
-from kernel.auth import Role, issue_token
+from benefits.models import PaymentRun
+from kernel.auth import Principal, Role, issue_token
 from kernel.clock import SystemClock, office_today
 from kernel.db import make_engine, session_scope
+from kernel.errors import Conflict, DomainError
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings
@@ -239,6 +242,113 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator() -> Principal:
+    """Who runs a command at the console, for the audit log: the operating-system user."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:
+        name = "unknown"
+    return Principal(kind="cli", id=0, name=name, role=Role.ADMIN)
+
+
+def _print_problems(exc: DomainError) -> None:
+    console.print(f"[red]{exc.title}[/red]")
+    for problem in exc.problems:
+        where = f"{problem.field}: " if problem.field else ""
+        console.print(f"  {where}{problem.message}  [dim]({problem.rule})[/dim]")
+
+
+def _run_table(run: PaymentRun) -> Table:
+    from benefits.views import payment_run_out
+
+    out = payment_run_out(run)
+    table = Table(title=f"Payment run {out.period} ({out.state})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("lines (one per case)", f"{out.lines:,}"),
+        ("paid / zero", f"{out.paid_lines:,} / {out.zero_lines:,}"),
+        ("paid lines without a bank account", f"{out.without_account:,}"),
+        ("regular amounts", out.regular_total),
+        ("adjustments (back pay +, recovery −)", out.adjustments_total),
+        ("total paid (yuan)", out.total),
+        ("recovery carried to later months", out.carried),
+        ("earlier months recomputed", f"{out.recomputed_months:,}"),
+        ("overpayments found / back pay found", f"{out.recoveries_found} / {out.back_pay_found}"),
+        ("rounding version", out.parameter_version),
+    ):
+        table.add_row(label, value)
+    return table
+
+
+def cmd_payments(args: argparse.Namespace) -> int:
+    from benefits import payments
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    runner = payments.Runner(
+        engine=engine,
+        policy=load_profile(settings.policy_profile),
+        clock=SystemClock(),
+        zone=settings.zone,
+        actor=_operator(),
+        batch_size=args.batch_size,
+        pause_after_batch=args.pause_after_batch,
+    )
+    try:
+        started = payments.begin(runner, args.period)
+        if started.lock is None:
+            console.print(f"{args.period} was paid in full already; nothing was written.")
+            console.print(_run_table(started.run))
+            return 0
+        assert started.run.id is not None
+        verb = "Paying" if started.created else "Resuming"
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"{verb} {args.period}", total=None)
+            run = payments.execute(
+                runner,
+                started.run.id,
+                started.lock,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        console.print(_run_table(run))
+        if run.paid_lines:
+            console.print(f"Bank file: workbridge payments bank-file --period {args.period}")
+        return 0
+    except DomainError as exc:
+        _print_problems(exc)
+        return 3 if isinstance(exc, Conflict) else 2
+    finally:
+        engine.dispose()
+
+
+def cmd_bank_file(args: argparse.Namespace) -> int:
+    from benefits import payments
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            query = select(PaymentRun).where(PaymentRun.period == args.period)
+            run = session.scalars(query).first()
+            if run is None:
+                console.print(f"[red]no payment run for {args.period}[/red]")
+                return 2
+            payments.require_finished(run)
+        target = args.output or payments.bank_file_name(args.period)
+        with open(target, "wb") as handle:
+            for chunk in payments.bank_file_chunks(engine, args.period):
+                handle.write(chunk)
+        console.print(f"{target}: {run.paid_lines - run.without_account:,} transfers")
+        return 0
+    except DomainError as exc:
+        _print_problems(exc)
+        return 3
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -281,6 +391,21 @@ def build_parser() -> argparse.ArgumentParser:
     matching.add_argument("--block", type=int, default=256, help="seekers per array block")
     matching.add_argument("--seed", type=int, default=7)
     bench.set_defaults(func=cmd_bench)
+
+    pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
+    pay_sub = pay.add_subparsers(dest="action", required=True)
+    run = pay_sub.add_parser(
+        "run", help="pay a month (resumes a run that stopped; a finished month writes nothing)"
+    )
+    run.add_argument("--period", required=True, help="YYYY-MM, at most next month")
+    run.add_argument("--batch-size", type=int, default=5_000, help="cases per transaction")
+    # Waits inside each batch's transaction: for the crash test only, so it is not listed.
+    run.add_argument("--pause-after-batch", type=float, default=0.0, help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_payments)
+    bank = pay_sub.add_parser("bank-file", help="write a finished run's bank file (CSV)")
+    bank.add_argument("--period", required=True, help="YYYY-MM")
+    bank.add_argument("--output", help="file to write (default workbridge-payments-YYYY-MM.csv)")
+    bank.set_defaults(func=cmd_bank_file)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")
