@@ -55,7 +55,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     policy = load_profile(settings.policy_profile)
     wire()
 
+    def start_scheduler(app: Litestar) -> None:
+        """With WORKBRIDGE_SCHEDULER=on, run the jobs in this process (if it wins leadership)."""
+        if not app.state.settings.scheduler:
+            return
+        from workbridge.jobs import JobEnv
+        from workbridge.scheduler import ServiceScheduler
+
+        state = app.state
+        env = JobEnv(state.engine, state.policy, state.clock, state.settings.zone)
+        state.scheduler = ServiceScheduler(env, state.settings)
+        state.scheduler.start()
+
     def dispose(app: Litestar) -> None:
+        scheduler = app.state.get("scheduler")
+        if scheduler is not None:
+            scheduler.shutdown()
+            app.state.scheduler = None
         app.state.engine.dispose()
 
     return Litestar(
@@ -80,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 "policy": policy,
             }
         ),
+        on_startup=[start_scheduler],
         on_shutdown=[dispose],
         openapi_config=OpenAPIConfig(
             title="Workbridge",

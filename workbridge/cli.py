@@ -349,6 +349,48 @@ def cmd_bank_file(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run one scheduled job now, for operators (a missed day, a month paid by hand)."""
+    from workbridge import jobs
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), SystemClock(), settings.zone)
+    try:
+        if args.job == jobs.DAILY_SWEEP:
+            if args.period:
+                console.print("[red]--period is for the payment-run job; use --day[/red]")
+                return 2
+            try:
+                day = date.fromisoformat(args.day) if args.day else env.today()
+            except ValueError as exc:
+                console.print(f"[red]--day {args.day!r} is not a date (YYYY-MM-DD): {exc}[/red]")
+                return 2
+            results = jobs.daily_sweep(env, day)
+            if results is None:
+                console.print(f"daily-sweep for {day.isoformat()} was done already; nothing ran")
+            else:
+                console.print(f"daily-sweep for {day.isoformat()}: {results}")
+        else:
+            if args.day:
+                console.print("[red]--day is for the daily-sweep job; use --period[/red]")
+                return 2
+            run = jobs.payment_run(env, args.period)
+            if run is None:
+                console.print("payment-run for that month was done already; nothing ran")
+            else:
+                console.print(_run_table(run))
+        return 0
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    except DomainError as exc:
+        _print_problems(exc)
+        return 3 if isinstance(exc, Conflict) else 2
+    finally:
+        engine.dispose()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -406,6 +448,16 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--period", required=True, help="YYYY-MM")
     bank.add_argument("--output", help="file to write (default workbridge-payments-YYYY-MM.csv)")
     bank.set_defaults(func=cmd_bank_file)
+
+    scheduler = sub.add_parser("scheduler", help="scheduled jobs")
+    scheduler_sub = scheduler.add_subparsers(dest="action", required=True)
+    once = scheduler_sub.add_parser(
+        "run-once", help="run a job now; a day or month already done is left alone"
+    )
+    once.add_argument("--job", required=True, choices=["daily-sweep", "payment-run"])
+    once.add_argument("--day", help="daily-sweep: YYYY-MM-DD (default today at the office)")
+    once.add_argument("--period", help="payment-run: YYYY-MM (default this month)")
+    once.set_defaults(func=cmd_scheduler)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")
