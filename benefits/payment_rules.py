@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from benefits.rules import AmountPeriod, amount_between
@@ -71,19 +72,19 @@ class Month:
             raise ValueError(f"{text!r} is not a period: the year is out of range")
         return cls(year, month)
 
-    @property
+    @cached_property
     def label(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
-    @property
+    @cached_property
     def days(self) -> int:
         return calendar.monthrange(self.year, self.month)[1]
 
-    @property
+    @cached_property
     def first(self) -> date:
         return date(self.year, self.month, 1)
 
-    @property
+    @cached_property
     def last(self) -> date:
         return date(self.year, self.month, self.days)
 

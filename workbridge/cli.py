@@ -391,6 +391,105 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def _machine() -> str:
+    import os
+    import platform
+
+    memory = ""
+    try:
+        with open("/proc/meminfo") as handle:
+            kib = int(handle.readline().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
+    )
+
+
+def cmd_bench_payments(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+    import tempfile
+
+    from benefits.bench import household_count, run_bench
+    from kernel.settings import normalise_database_url
+    from workbridge import migrations
+
+    if args.households < 1 or args.batch_size < 1:
+        console.print("[red]--households and --batch-size must be at least 1[/red]")
+        return 2
+    settings = _settings()
+    folder = None
+    if os.environ.get("WORKBRIDGE_DATABASE_URL"):
+        url = normalise_database_url(os.environ["WORKBRIDGE_DATABASE_URL"])
+    else:
+        folder = tempfile.mkdtemp(prefix="workbridge-bench-")
+        url = f"sqlite:///{folder}/bench.db"
+    try:
+        migrations.upgrade(url, quiet=True)
+        engine = make_engine(url)
+        if household_count(engine):
+            console.print(
+                "[red]the benchmark writes synthetic households: point WORKBRIDGE_DATABASE_URL "
+                "at an empty database (or unset it for a temporary SQLite file)[/red]"
+            )
+            return 2
+        console.print(
+            f"Paying {args.households:,} synthetic households on {engine.dialect.name} "
+            f"({url.split('@')[-1]}); {_machine()}"
+        )
+        with Progress(console=console, transient=True) as progress:
+            made = progress.add_task("Generating households", total=args.households)
+            paid = progress.add_task("Payment run", total=None, visible=False)
+            report = run_bench(
+                engine,
+                load_profile(settings.policy_profile),
+                settings.zone,
+                args.households,
+                batch_size=args.batch_size,
+                seed=args.seed,
+                on_generated=lambda n: progress.update(made, completed=n),
+                on_paid=lambda done, total: progress.update(
+                    paid, completed=done, total=total, visible=True
+                ),
+            )
+        engine.dispose()
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    table = Table(title=f"workbridge bench payments ({report.database})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("households / ledger lines", f"{report.households:,} / {report.lines:,}"),
+        (
+            "synthetic rows written (bulk)",
+            f"{report.rows_generated:,} in {report.generate_seconds:.1f} s",
+        ),
+        (
+            f"payment run {report.period}, batches of {report.batch_size:,}",
+            f"{report.run_seconds:.1f} s",
+        ),
+        ("throughput", f"{report.households_per_second:,.0f} households/s"),
+        ("paid lines / total", f"{report.paid_lines:,} / {report.total} yuan"),
+        ("peak memory during the run", f"{report.peak_memory_mib:,.0f} MiB"),
+        ("  measured as", report.peak_memory_method),
+        (
+            "bank file export",
+            f"{report.bank_file_bytes / 1e6:,.1f} MB in {report.bank_file_seconds:.1f} s",
+        ),
+        (
+            "floor: one INSERT … SELECT",
+            f"{report.floor_rows:,} rows in {report.floor_seconds:.1f} s",
+        ),
+        ("run / floor", f"{report.ratio:.1f}×"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -432,7 +531,14 @@ def build_parser() -> argparse.ArgumentParser:
     matching.add_argument("--queries", type=int, default=200, help="single-person queries")
     matching.add_argument("--block", type=int, default=256, help="seekers per array block")
     matching.add_argument("--seed", type=int, default=7)
-    bench.set_defaults(func=cmd_bench)
+    matching.set_defaults(func=cmd_bench)
+    pay_bench = bench_sub.add_parser(
+        "payments", help="one monthly payment run over N synthetic households, and its floor"
+    )
+    pay_bench.add_argument("--households", type=int, default=100_000)
+    pay_bench.add_argument("--batch-size", type=int, default=5_000)
+    pay_bench.add_argument("--seed", type=int, default=2026)
+    pay_bench.set_defaults(func=cmd_bench_payments)
 
     pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
     pay_sub = pay.add_subparsers(dest="action", required=True)
