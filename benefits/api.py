@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
@@ -384,6 +384,9 @@ def provide_runner(request: Request[Any, Any, Any]) -> payments.Runner:
     )
 
 
+PaymentRunner = NamedDependency[payments.Runner]
+
+
 class PaymentController(Controller):
     path = "/api/v1/payments"
     tags = ["Payments"]
@@ -403,9 +406,7 @@ class PaymentController(Controller):
         },
         sync_to_thread=True,
     )
-    def start(
-        self, runner: payments.Runner, data: JSONBody[PaymentRunIn]
-    ) -> Response[PaymentRunOut]:
+    def start(self, runner: PaymentRunner, data: JSONBody[PaymentRunIn]) -> Response[PaymentRunOut]:
         started = payments.begin(runner, data.period)
         if started.lock is not None:
             payments.run_in_background(runner, started)
@@ -450,7 +451,7 @@ class PaymentController(Controller):
         },
         sync_to_thread=True,
     )
-    def bank_file(self, ctx: Ctx, runner: payments.Runner, run_id: FromPath[int]) -> Stream:
+    def bank_file(self, ctx: Ctx, runner: PaymentRunner, run_id: FromPath[int]) -> Stream:
         run = payments.get_run(ctx.session, run_id)
         payments.require_finished(run)
         return Stream(

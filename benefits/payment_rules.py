@@ -203,7 +203,6 @@ def in_ledger(slices: Sequence[StatusSlice], owed: Sequence[Owed]) -> bool:
     return bool(owed) or any(s.status != TERMINATED for s in slices)
 
 
-
 def regular_fen(slices: Iterable[StatusSlice], month: Month, rounding: Rounding) -> int:
     """Rule 1: the month's amount from the status history, pro rata, rounded once."""
     periods = [AmountPeriod(s.starts_on, s.ends_on, from_fen(s.monthly_amount_fen)) for s in slices]
