@@ -168,6 +168,7 @@ class Owed:
     amount_fen: int
     source: str
     reason: str
+    parameter_version: str = ""
 
 
 @dataclass(frozen=True)

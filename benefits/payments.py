@@ -317,13 +317,16 @@ def _unsettled(conn: Connection, low: int, high: int) -> dict[int, list[Owed]]:
             ADJUSTMENT.c.amount_fen,
             ADJUSTMENT.c.source,
             ADJUSTMENT.c.reason,
+            ADJUSTMENT.c.parameter_version,
         )
         .where(ADJUSTMENT.c.case_id.between(low, high), ADJUSTMENT.c.settled_period.is_(None))
         .order_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.created_at, ADJUSTMENT.c.id)
     ).all()
     owed: dict[int, list[Owed]] = defaultdict(list)
     for row in rows:
-        owed[row.case_id].append(Owed(row.id, row.kind, row.amount_fen, row.source, row.reason))
+        owed[row.case_id].append(
+            Owed(row.id, row.kind, row.amount_fen, row.source, row.reason, row.parameter_version)
+        )
     return owed
 
 
@@ -441,7 +444,7 @@ def _settle_adjustments(
                 "covers_to": month.last,
                 "reason": carried_reason(original, month, -rest),
                 "source": f"{CARRIED_SOURCE}:{original.adjustment_id}",
-                "parameter_version": "",
+                "parameter_version": original.parameter_version,
                 "created_at": now,
             }
         )
@@ -452,20 +455,7 @@ def _settle_adjustments(
             .values(settled_period=month.label)
         )
     if carried_rows:
-        _copy_parameter_versions(conn, carried_rows)
         conn.execute(ADJUSTMENT.insert(), carried_rows)
-
-
-def _copy_parameter_versions(conn: Connection, carried_rows: list[dict[str, Any]]) -> None:
-    """A carried rest keeps the parameter version of the recovery it comes from."""
-    ids = [int(row["source"].split(":")[1]) for row in carried_rows]
-    versions = dict(
-        conn.execute(
-            select(ADJUSTMENT.c.id, ADJUSTMENT.c.parameter_version).where(ADJUSTMENT.c.id.in_(ids))
-        ).all()
-    )
-    for row, original in zip(carried_rows, ids, strict=True):
-        row["parameter_version"] = versions.get(original, "")
 
 
 def _finish(runner: Runner, run_id: int) -> PaymentRun:
