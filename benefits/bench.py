@@ -453,6 +453,18 @@ def reset_peak_memory() -> bool:
         return False
 
 
+def resident_memory_mib() -> float:
+    """Resident memory now (VmRSS), 0 where /proc is not available."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def peak_memory_mib(since_reset: bool) -> float:
     """Peak resident memory: VmHWM since the reset, or else the process's lifetime maximum
     from getrusage (ru_maxrss, KiB on Linux)."""
@@ -551,6 +563,7 @@ class BenchReport:
     paid_lines: int
     total: str
     peak_memory_mib: float
+    memory_before_mib: float
     peak_memory_method: str
     bank_file_seconds: float
     bank_file_bytes: int
@@ -598,6 +611,7 @@ def run_bench(
         actor=BENCH_ACTOR,
         batch_size=batch_size,
     )
+    before = resident_memory_mib()
     measured = reset_peak_memory()
     started = time.perf_counter()
     begun = payments.begin(runner, month.label)
@@ -622,6 +636,7 @@ def run_bench(
         paid_lines=run.paid_lines,
         total=yuan_text(from_fen(run.total_fen)),
         peak_memory_mib=peak,
+        memory_before_mib=before,
         peak_memory_method=(
             "VmHWM during the run (reset through /proc/self/clear_refs)"
             if measured

@@ -473,7 +473,10 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
         ),
         ("throughput", f"{report.households_per_second:,.0f} households/s"),
         ("paid lines / total", f"{report.paid_lines:,} / {report.total} yuan"),
-        ("peak memory during the run", f"{report.peak_memory_mib:,.0f} MiB"),
+        (
+            "peak memory during the run (resident before it)",
+            f"{report.peak_memory_mib:,.0f} MiB ({report.memory_before_mib:,.0f} MiB)",
+        ),
         ("  measured as", report.peak_memory_method),
         (
             "bank file export",
