@@ -541,9 +541,13 @@ def floor_insert(engine: Engine, month: Month, now: datetime) -> tuple[int, floa
     ]
     started = time.perf_counter()
     with engine.begin() as conn:
-        rows = conn.execute(line.insert().from_select(columns, source)).rowcount
+        conn.execute(line.insert().from_select(columns, source))
     seconds = time.perf_counter() - started
     with engine.begin() as conn:
+        # psycopg reports no row count for INSERT … SELECT through Core, so count them
+        rows = conn.execute(
+            select(func.count()).select_from(line).where(line.c.period == FLOOR_PERIOD)
+        ).scalar_one()
         conn.execute(delete(line).where(line.c.period == FLOOR_PERIOD))
         runs = PaymentRun.__table__  # type: ignore[attr-defined]
         conn.execute(delete(runs).where(runs.c.id == scratch))

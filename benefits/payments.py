@@ -383,18 +383,23 @@ def _pay_batch(
                     "created_at": now,
                 }
             )
-        inserted: set[int] = set()
-        if rows:
-            statement = insert_ignoring_conflicts(dialect, LINE, ["period", "case_id"]).returning(
-                LINE.c.case_id
-            )
-            inserted = set(
-                conn.execute(
-                    statement, rows, execution_options={"insertmanyvalues_page_size": 5000}
-                ).scalars()
-            )
-        _settle_adjustments(conn, month, now, [(c, settlements[c], owed) for c in inserted])
-        new = [row for row in rows if row["case_id"] in inserted]
+        # A batch tried again after a crash finds its lines either all committed (then its
+        # progress was committed too and it is not tried again) or none; the run lock keeps
+        # other writers out. So the lines already there are known before inserting, and the
+        # database's conflict handling is the guarantee behind that reasoning.
+        existing = set(
+            conn.execute(
+                select(LINE.c.case_id).where(
+                    LINE.c.period == month.label, LINE.c.case_id.between(low, high)
+                )
+            ).scalars()
+        )
+        new = [row for row in rows if row["case_id"] not in existing]
+        if new:
+            conn.execute(insert_ignoring_conflicts(dialect, LINE, ["period", "case_id"]), new)
+        _settle_adjustments(
+            conn, month, now, [(row["case_id"], settlements[row["case_id"]], owed) for row in new]
+        )
         paid = [row for row in new if row["amount_fen"] > 0]
         conn.execute(
             update(RUN)
