@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.db import UTCDateTime
@@ -211,13 +211,14 @@ class PaymentRun(SQLModel, table=True):
     paid_lines: int = 0  # amount above zero
     zero_lines: int = 0
     without_account: int = 0  # paid lines whose household has no bank account on record
-    regular_fen: int = 0
-    adjustments_fen: int = 0
-    total_fen: int = 0
-    carried_fen: int = 0  # recoveries not yet deducted, carried to later months
+    # A county's month is billions of fen: sums are 64-bit (a line, one case's month, is not).
+    regular_fen: int = Field(default=0, sa_type=BigInteger)
+    adjustments_fen: int = Field(default=0, sa_type=BigInteger)
+    total_fen: int = Field(default=0, sa_type=BigInteger)
+    carried_fen: int = Field(default=0, sa_type=BigInteger)  # recoveries carried to later months
     recomputed_months: int = 0  # earlier months found over- or underpaid by this run
-    recoveries_found_fen: int = 0  # negative: overpayments found in earlier months
-    back_pay_found_fen: int = 0
+    recoveries_found_fen: int = Field(default=0, sa_type=BigInteger)  # negative: overpaid
+    back_pay_found_fen: int = Field(default=0, sa_type=BigInteger)
     reconciled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     started_by: str = Field(max_length=160)
     started_at: datetime = Field(sa_type=UTCDateTime)
