@@ -2,10 +2,10 @@
 
 A run for a period (``YYYY-MM``) walks the cases in ID ranges (``batch_size`` cases, 5,000 by
 default). Each batch is one transaction: one query for the status periods overlapping the
-month, one for the unsettled adjustments, one for the payees; the amounts are computed in
-Python with Decimal by ``benefits.payment_rules``; the lines go in with one bulk
-``INSERT … ON CONFLICT (period, case_id) DO NOTHING``, and the run's progress and totals are
-updated in the same transaction. So:
+month, one for the unsettled adjustments, one for the payees, one for lines the range already
+has; the amounts are computed in Python with Decimal by ``benefits.payment_rules``; the lines
+go in with one bulk (executemany) ``INSERT … ON CONFLICT (period, case_id) DO NOTHING``, and the
+run's progress and totals are updated in the same transaction. So:
 
 - nobody is paid twice: the database holds one line per case and period, and a batch tried
   again inserts nothing it already has (adjustments are settled only for lines it inserted);
