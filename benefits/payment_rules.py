@@ -30,7 +30,7 @@ import calendar
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -348,15 +348,3 @@ def overlaps(slice_: StatusSlice, month: Month) -> bool:
     return slice_.starts_on <= month.last and (
         slice_.ends_on is None or slice_.ends_on >= month.first
     )
-
-
-def month_span(first: Month, last: Month) -> list[Month]:
-    months, cursor = [], first
-    while cursor <= last:
-        months.append(cursor)
-        cursor = cursor.plus(1)
-    return months
-
-
-def day_before(day: date) -> date:
-    return day - timedelta(days=1)

@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,7 @@ class Started:
 # --- starting ---------------------------------------------------------------------------------
 
 
-def valid_month(policy: PolicyBook, text: str, today: Any) -> Month:
+def valid_month(policy: PolicyBook, text: str, today: date) -> Month:
     """The period asked for, or every reason it cannot be run (422)."""
     if problems := period_problems(text, today):
         raise InvalidInput(problems)

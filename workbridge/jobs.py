@@ -27,7 +27,6 @@ from kernel.policy import PolicyBook
 
 DAILY_SWEEP = "daily-sweep"
 PAYMENT_RUN = payments.CLAIM_JOB
-JOBS = (DAILY_SWEEP, PAYMENT_RUN)
 
 
 @dataclass(frozen=True)
