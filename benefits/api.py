@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import NamedDependency, Provide
+from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
+from litestar.response import Stream
 
-from benefits import services, views
+from benefits import payments, services, views
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -28,13 +31,16 @@ from benefits.schemas import (
     MemberUpdateIn,
     ObjectionIn,
     ObjectionResolutionIn,
+    PaymentLineOut,
+    PaymentRunIn,
+    PaymentRunOut,
     ProblemOut,
     PublicNoticeIn,
     ReviewIn,
     SecondApprovalIn,
     StatusOut,
 )
-from kernel.auth import Role, requires
+from kernel.auth import Principal, Role, requires
 from kernel.errors import InvalidInput, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.web import Ctx, Limit, Offset, problem_responses
@@ -377,10 +383,120 @@ class StatusController(Controller):
         return views.status_out(services.status_of(ctx.session, value))
 
 
+def provide_runner(request: Request[Any, Any, Any]) -> payments.Runner:
+    """A payment run outlives its request, so it takes the service's engine, clock and policy
+    rather than the request's session."""
+    state = request.app.state
+    user = request.user
+    assert isinstance(user, Principal)
+    return payments.Runner(
+        engine=state.engine,
+        policy=state.policy,
+        clock=state.clock,
+        zone=state.settings.zone,
+        actor=user,
+    )
+
+
+PaymentRunner = NamedDependency[payments.Runner]
+
+
+class PaymentController(Controller):
+    path = "/api/v1/payments"
+    tags = ["Payments"]
+    dependencies = {"runner": Provide(provide_runner, sync_to_thread=False)}
+
+    @post(
+        "/runs",
+        guards=[OFFICER],
+        summary="Run (or resume) the monthly payment for a period",
+        description="202: the run has started or resumed and goes on in the service; follow it "
+        "with GET /runs/{id}. 200: the period had already been paid in full; nothing was "
+        "written. 409: another run is in progress, or an earlier run must be finished first. "
+        "422: the period is malformed, more than a month ahead, or has no policy in force.",
+        responses={
+            202: ResponseSpec(data_container=PaymentRunOut, description="Started or resumed"),
+            **problem_responses(409, 422),
+        },
+        sync_to_thread=True,
+    )
+    def start(self, runner: PaymentRunner, data: JSONBody[PaymentRunIn]) -> Response[PaymentRunOut]:
+        started = payments.begin(runner, data.period)
+        if started.lock is not None:
+            payments.run_in_background(runner, started)
+        return Response(
+            views.payment_run_out(started.run), status_code=202 if started.lock else 200
+        )
+
+    @get(
+        "/runs",
+        guards=[OFFICER],
+        summary="Payment runs, latest period first",
+        responses=problem_responses(),
+        sync_to_thread=True,
+    )
+    def index(
+        self,
+        ctx: Ctx,
+        limit: Annotated[int, Limit] = 50,
+        offset: Annotated[int, Offset] = 0,
+    ) -> list[PaymentRunOut]:
+        return [views.payment_run_out(r) for r in payments.list_runs(ctx.session, limit, offset)]
+
+    @get(
+        "/runs/{run_id:int}",
+        guards=[OFFICER],
+        summary="A payment run's progress and totals",
+        responses=problem_responses(404),
+        sync_to_thread=True,
+    )
+    def read(self, ctx: Ctx, run_id: FromPath[int]) -> PaymentRunOut:
+        return views.payment_run_out(payments.get_run(ctx.session, run_id))
+
+    @get(
+        "/runs/{run_id:int}/bank-file",
+        guards=[OFFICER],
+        summary="The bank payment file of a finished run (CSV, UTF-8 with BOM)",
+        description="Columns account, name (household head), amount (yuan), reference "
+        "(WB-YYYY-MM-<case id>); lines of zero and lines without an account are left out.",
+        responses={
+            200: ResponseSpec(data_container=str, media_type="text/csv", description="CSV"),
+            **problem_responses(404, 409),
+        },
+        sync_to_thread=True,
+    )
+    def bank_file(self, ctx: Ctx, runner: PaymentRunner, run_id: FromPath[int]) -> Stream:
+        run = payments.get_run(ctx.session, run_id)
+        payments.require_finished(run)
+        return Stream(
+            payments.bank_file_chunks(runner.engine, run.period),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="{payments.bank_file_name(run.period)}"'
+                )
+            },
+        )
+
+    @get(
+        "/lines",
+        guards=[OFFICER],
+        summary="A case's payment lines, month by month, each with how it was computed",
+        responses=problem_responses(404),
+        sync_to_thread=True,
+    )
+    def lines(
+        self, ctx: Ctx, case_id: FromQuery[int], period: FromQuery[str | None] = None
+    ) -> list[PaymentLineOut]:
+        rows = payments.lines_of_case(ctx.session, case_id, period)
+        return [views.payment_line_out(line) for line in rows]
+
+
 CONTROLLERS = [
     HouseholdController,
     MemberController,
     ApplicationController,
     CaseController,
     StatusController,
+    PaymentController,
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.db import UTCDateTime
@@ -159,13 +159,18 @@ class CaseStatusPeriod(SQLModel, table=True):
     rule: str = Field(max_length=120)
     parameter_version: str = Field(max_length=64)
     actor: str = Field(max_length=160)
-    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    # When the change was recorded, which may be long after it took effect: the payment run
+    # finds months paid before a change was known by comparing this with the line's time.
+    recorded_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class PaymentAdjustment(SQLModel, table=True):
     """Money owed to (back pay) or by (recovery) a case outside its regular monthly amount.
 
-    Settled by the first payment run that includes it (``settled_period``).
+    ``amount_fen`` is signed: back pay is positive, a recovery negative. Settled by the first
+    payment run that includes it (``settled_period``); a recovery larger than the month's
+    payment is settled in part and the rest carried forward as a new recovery row
+    (``source = "carried:<id>"``), see ``benefits.payment_rules.settle``.
     """
 
     __tablename__ = "payment_adjustment"
@@ -181,3 +186,74 @@ class PaymentAdjustment(SQLModel, table=True):
     parameter_version: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
     settled_period: str | None = Field(default=None, max_length=7, index=True)
+
+
+class PaymentRun(SQLModel, table=True):
+    """One month's payment run: how far it has come through the cases, and its totals.
+
+    One run per period. The run walks the cases in ID ranges; each range is committed with its
+    lines and with ``done_through_case_id``, so a run stopped half-way resumes where it stopped.
+    The totals are added up batch by batch in the same transactions as the lines.
+    """
+
+    __tablename__ = "payment_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(max_length=7, unique=True)  # YYYY-MM
+    state: str = Field(max_length=16, index=True)  # running | finished
+    month_first: date
+    month_last: date
+    parameter_version: str = Field(max_length=64)  # rounding in force on month_first
+    batch_size: int
+    first_case_id: int  # the ID range to walk, fixed when the run starts
+    last_case_id: int
+    done_through_case_id: int  # every case up to this ID is done
+    batches_done: int = 0
+    lines: int = 0
+    paid_lines: int = 0  # amount above zero
+    zero_lines: int = 0
+    without_account: int = 0  # paid lines whose household has no bank account on record
+    # A county's month is billions of fen: sums are 64-bit (a line, one case's month, is not).
+    regular_fen: int = Field(default=0, sa_type=BigInteger)
+    adjustments_fen: int = Field(default=0, sa_type=BigInteger)
+    total_fen: int = Field(default=0, sa_type=BigInteger)
+    carried_fen: int = Field(default=0, sa_type=BigInteger)  # recoveries carried to later months
+    recomputed_months: int = 0  # earlier months found over- or underpaid by this run
+    recoveries_found_fen: int = Field(default=0, sa_type=BigInteger)  # negative: overpaid
+    back_pay_found_fen: int = Field(default=0, sa_type=BigInteger)
+    reconciled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_by: str = Field(max_length=160)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PaymentLine(SQLModel, table=True):
+    """What one case is paid for one month, and why: the ledger.
+
+    Exactly one line per case and period (UNIQUE), whatever happens to the run, so nobody is
+    paid twice. ``inputs`` holds the status periods, adjustments, rounding rule and parameter
+    version the amount came from, so a person can recompute it by hand. Lines of zero are kept
+    (a suspended month shows as paid nothing, with the reason) but left out of the bank file.
+    """
+
+    __tablename__ = "payment_line"
+    __table_args__ = (
+        UniqueConstraint("period", "case_id"),
+        CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="payment_run.id")
+    period: str = Field(max_length=7)
+    case_id: int = Field(foreign_key="benefit_case.id", index=True)
+    payee_name: str = Field(max_length=80)  # the household head, as on the day of the run
+    bank_account: str | None = Field(default=None, max_length=40)
+    regular_fen: int  # from the status history, pro rata, rounded once
+    adjustments_fen: int  # back pay added and recoveries deducted this month
+    amount_fen: int  # paid: regular + adjustments, never below zero
+    carried_fen: int  # recovery still owed after this month
+    rule: str = Field(max_length=64)
+    parameter_version: str = Field(max_length=64)
+    inputs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)

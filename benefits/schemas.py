@@ -380,3 +380,65 @@ class StatusOut(SQLModel):
     )
     next_review_on: date | None
     parameter_version: str | None = Field(schema_extra={"examples": ["county-pilot@2020.1"]})
+
+
+# --- payment runs -------------------------------------------------------------------------------
+
+
+class PaymentRunIn(SQLModel):
+    period: str = Field(
+        description="The month to pay, YYYY-MM; at most next month",
+        schema_extra={"examples": ["2026-03"]},
+    )
+
+
+class PaymentRunOut(SQLModel):
+    id: int
+    period: str = Field(schema_extra={"examples": ["2026-03"]})
+    state: str = Field(schema_extra={"examples": ["finished"]})
+    progress: float = Field(description="Share of the cases done, 0 to 1")
+    batches_done: int
+    batch_size: int
+    parameter_version: str = Field(
+        description="Rounding rule in force on the month's first day",
+        schema_extra={"examples": ["county-pilot@2020.1"]},
+    )
+    lines: int = Field(description="Ledger lines written, one per case paid or not")
+    paid_lines: int
+    zero_lines: int = Field(description="Lines paying nothing (suspended, terminated...)")
+    without_account: int = Field(description="Paid lines left out of the bank file: no account")
+    regular_total: str = Field(schema_extra={"examples": ["120000.00"]})
+    adjustments_total: str = Field(schema_extra={"examples": ["-350.00"]})
+    total: str = Field(description="Paid in all, yuan", schema_extra={"examples": ["119650.00"]})
+    carried: str = Field(description="Recovery still owed after this month, yuan")
+    recomputed_months: int = Field(description="Earlier months found over- or underpaid")
+    recoveries_found: str = Field(schema_extra={"examples": ["-103.23"]})
+    back_pay_found: str = Field(schema_extra={"examples": ["0.00"]})
+    started_by: str
+    started_at: datetime
+    reconciled_at: datetime | None
+    finished_at: datetime | None
+    bank_file: str | None = Field(
+        description="Where to download the bank file once the run has finished",
+        schema_extra={"examples": ["/api/v1/payments/runs/1/bank-file"]},
+    )
+
+
+class PaymentLineOut(SQLModel):
+    id: int
+    run_id: int
+    period: str = Field(schema_extra={"examples": ["2026-04"]})
+    case_id: int
+    payee_name: str
+    bank_account_masked: str | None = Field(schema_extra={"examples": ["***************5678"]})
+    regular: str = Field(schema_extra={"examples": ["100.00"]})
+    adjustments: str = Field(schema_extra={"examples": ["125.81"]})
+    amount: str = Field(schema_extra={"examples": ["225.81"]})
+    carried: str = Field(schema_extra={"examples": ["0.00"]})
+    in_bank_file: bool
+    reference: str = Field(schema_extra={"examples": ["WB-2026-04-17"]})
+    rule: str
+    parameter_version: str
+    why: list[str] = Field(description="How the amount came about, one step a line")
+    inputs: dict[str, Any] = Field(description="The periods, adjustments and rounding used")
+    created_at: datetime

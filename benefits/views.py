@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from benefits import payments
 from benefits.models import (
     Application,
     ApplicationStep,
@@ -15,6 +16,8 @@ from benefits.models import (
     Member,
     MemberIncome,
     Objection,
+    PaymentLine,
+    PaymentRun,
 )
 from benefits.schemas import (
     ApplicationOut,
@@ -23,6 +26,8 @@ from benefits.schemas import (
     IncomeOut,
     MemberOut,
     ObjectionOut,
+    PaymentLineOut,
+    PaymentRunOut,
     PeriodOut,
     StatusOut,
     StepOut,
@@ -199,4 +204,98 @@ def status_out(facts: StatusFacts) -> StatusOut:
         why=why,
         next_review_on=review,
         parameter_version=version,
+    )
+
+
+# --- payment runs -------------------------------------------------------------------------------
+
+
+def payment_run_out(run: PaymentRun) -> PaymentRunOut:
+    assert run.id is not None
+    finished = run.state == payments.FINISHED
+    return PaymentRunOut(
+        id=run.id,
+        period=run.period,
+        state=run.state,
+        progress=payments.run_progress(run),
+        batches_done=run.batches_done,
+        batch_size=run.batch_size,
+        parameter_version=run.parameter_version,
+        lines=run.lines,
+        paid_lines=run.paid_lines,
+        zero_lines=run.zero_lines,
+        without_account=run.without_account,
+        regular_total=yuan_text(from_fen(run.regular_fen)),
+        adjustments_total=yuan_text(from_fen(run.adjustments_fen)),
+        total=yuan_text(from_fen(run.total_fen)),
+        carried=yuan_text(from_fen(run.carried_fen)),
+        recomputed_months=run.recomputed_months,
+        recoveries_found=yuan_text(from_fen(run.recoveries_found_fen)),
+        back_pay_found=yuan_text(from_fen(run.back_pay_found_fen)),
+        started_by=run.started_by,
+        started_at=run.started_at,
+        reconciled_at=run.reconciled_at,
+        finished_at=run.finished_at,
+        bank_file=f"/api/v1/payments/runs/{run.id}/bank-file" if finished else None,
+    )
+
+
+def mask_account(account: str | None) -> str | None:
+    """Only the last four digits of a bank account leave the service in API answers."""
+    if not account:
+        return None
+    return "*" * max(len(account) - 4, 0) + account[-4:]
+
+
+def payment_why(line: PaymentLine) -> list[str]:
+    """The line's inputs as sentences a recipient or an auditor can follow."""
+    inputs = line.inputs or {}
+    days = inputs.get("days_in_month")
+    rounding = inputs.get("rounding", {})
+    steps = [
+        f"{p['status']} {p['from']} to {p['to']}: {p['days']} of {days} days at "
+        f"{p['monthly_amount']} a month ({p['rule']}, {p['parameter_version']})"
+        for p in inputs.get("periods", [])
+    ]
+    if not steps:
+        steps.append(f"no status period of the case falls in {line.period}")
+    steps.append(
+        f"regular amount {yuan_text(from_fen(line.regular_fen))}: pro rata by calendar days, "
+        f"rounded once to {rounding.get('quantum')} yuan ({rounding.get('mode')}, "
+        f"{rounding.get('parameter_version')})"
+    )
+    for adjustment in inputs.get("adjustments", []):
+        steps.append(
+            f"{adjustment['kind'].replace('_', ' ')} {adjustment['owed']} ({adjustment['source']}):"
+            f" {adjustment['applied']} taken this month. {adjustment['reason']}"
+        )
+    steps.append(f"paid {yuan_text(from_fen(line.amount_fen))}")
+    if line.carried_fen:
+        steps.append(
+            f"{yuan_text(from_fen(line.carried_fen))} of recovery is carried to later months: "
+            "a month's payment never goes below zero"
+        )
+    return steps
+
+
+def payment_line_out(line: PaymentLine) -> PaymentLineOut:
+    assert line.id is not None
+    return PaymentLineOut(
+        id=line.id,
+        run_id=line.run_id,
+        period=line.period,
+        case_id=line.case_id,
+        payee_name=line.payee_name,
+        bank_account_masked=mask_account(line.bank_account),
+        regular=yuan_text(from_fen(line.regular_fen)),
+        adjustments=yuan_text(from_fen(line.adjustments_fen)),
+        amount=yuan_text(from_fen(line.amount_fen)),
+        carried=yuan_text(from_fen(line.carried_fen)),
+        in_bank_file=line.amount_fen > 0 and bool(line.bank_account),
+        reference=payments.bank_reference(line.period, line.case_id),
+        rule=line.rule,
+        parameter_version=line.parameter_version,
+        why=payment_why(line),
+        inputs=line.inputs,
+        created_at=line.created_at,
     )

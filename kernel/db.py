@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy import DateTime, Engine, Table, event, text
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -111,3 +112,22 @@ def database_reachable(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+def insert_ignoring_conflicts(dialect: str, table: Table, conflict_columns: list[str]) -> Insert:
+    """``INSERT … ON CONFLICT (columns) DO NOTHING`` on SQLite and PostgreSQL alike.
+
+    For writes that must happen once however often they are tried (a retried batch, a second
+    claim of the same job): the unique constraint decides, and a duplicate is skipped rather
+    than raising, so the rest of the transaction stands. Add ``.returning(...)`` to learn which
+    rows were new.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    raise ValueError(f"Workbridge runs on SQLite or PostgreSQL, not {dialect}")

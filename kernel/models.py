@@ -1,12 +1,12 @@
 """Tables of the shared kernel: API tokens, the append-only audit log, human accounts and
-their browser sessions."""
+their browser sessions, and job claims."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.db import UTCDateTime
@@ -85,3 +85,22 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class JobClaim(SQLModel, table=True):
+    """A scheduled job's work for one period (a day, a month) is claimed once, for ever.
+
+    The claim is written in the same transaction as the job's effects (ARCHITECTURE.md:
+    every job is idempotent through a unique ``(job, period)`` claim), so a job fired twice,
+    by two processes, or again by an operator does its work once; if the work fails the claim
+    rolls back with it and the job can be tried again.
+    """
+
+    __tablename__ = "job_claim"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    period: str = Field(max_length=16)  # 2026-03-01 for a daily job, 2026-03 for a monthly one
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str = Field(max_length=160)

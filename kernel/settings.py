@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///workbridge.db"
+_ON = {"on", "true", "yes", "1"}
+_OFF = {"off", "false", "no", "0", ""}
 
 
 def normalise_database_url(url: str) -> str:
@@ -29,6 +31,11 @@ class Settings:
     default_locale: str = "zh_CN"
     log_level: str = "INFO"
     office_phone: str = "0550-4021234"  # the labour office number SMS notices give people
+    # In-service scheduler (workbridge.scheduler). Off unless asked for, so tests and one-off
+    # commands never start background jobs; one process per database leads (a database lock).
+    scheduler: bool = False
+    sweep_at: str = "01:30"  # office time of the daily sweep, HH:MM
+    payment_run_day: int | None = None  # day of month (1-28) for the month's payment run
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,6 +49,11 @@ class Settings:
             default_locale=env.get("WORKBRIDGE_LOCALE", "zh_CN"),
             log_level=env.get("WORKBRIDGE_LOG_LEVEL", "INFO"),
             office_phone=env.get("WORKBRIDGE_OFFICE_PHONE", "0550-4021234"),
+            scheduler=_switch("WORKBRIDGE_SCHEDULER", env.get("WORKBRIDGE_SCHEDULER", "off")),
+            sweep_at=_clock_time("WORKBRIDGE_SWEEP_AT", env.get("WORKBRIDGE_SWEEP_AT", "01:30")),
+            payment_run_day=_day_of_month(
+                "WORKBRIDGE_PAYMENT_RUN_DAY", env.get("WORKBRIDGE_PAYMENT_RUN_DAY", "")
+            ),
         )
 
     @property
@@ -51,3 +63,31 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _switch(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in _ON:
+        return True
+    if text in _OFF:
+        return False
+    raise ValueError(f"{name} must be on or off, not {value!r}")
+
+
+def _clock_time(name: str, value: str) -> str:
+    hour, sep, minute = value.strip().partition(":")
+    if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2):
+        raise ValueError(f"{name} must be HH:MM, not {value!r}")
+    if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
+        raise ValueError(f"{name} must be a time of day, not {value!r}")
+    return f"{int(hour):02d}:{minute}"
+
+
+def _day_of_month(name: str, value: str) -> int | None:
+    """Days 29-31 do not exist every month, so a monthly job may only name days 1-28."""
+    text = value.strip().lower()
+    if text in ("", "off"):
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 28:
+        raise ValueError(f"{name} must be a day of the month from 1 to 28 (or off), not {value!r}")
+    return int(text)

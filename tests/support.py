@@ -389,3 +389,18 @@ class PageClient:
         body = {**data, "csrf_token": self.csrf} if csrf else dict(data)
         kwargs.setdefault("follow_redirects", False)
         return self.client.post(path, data=body, **kwargs)
+
+
+def pay_month(client: TestClient, headers: dict[str, str], period: str) -> dict[str, Any]:
+    """Start the period's payment run through the API and wait until it has finished."""
+    import time
+
+    response = client.post("/api/v1/payments/runs", json={"period": period}, headers=headers)
+    assert response.status_code in (200, 202), response.text
+    run = response.json()
+    deadline = time.monotonic() + 60
+    while run["state"] != "finished":
+        assert time.monotonic() < deadline, f"the {period} run did not finish: {run}"
+        time.sleep(0.05)
+        run = client.get(f"/api/v1/payments/runs/{run['id']}", headers=headers).json()
+    return run

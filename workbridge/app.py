@@ -68,7 +68,23 @@ def create_app(
     sms_rules = SendingRules.from_settings(settings, sms_settings)
     configure(sms_rules)
 
+    def start_scheduler(app: Litestar) -> None:
+        """With WORKBRIDGE_SCHEDULER=on, run the jobs in this process (if it wins leadership)."""
+        if not app.state.settings.scheduler:
+            return
+        from workbridge.jobs import JobEnv
+        from workbridge.scheduler import ServiceScheduler
+
+        state = app.state
+        env = JobEnv(state.engine, state.policy, state.clock, state.settings.zone)
+        state.scheduler = ServiceScheduler(env, state.settings)
+        state.scheduler.start()
+
     def dispose(app: Litestar) -> None:
+        scheduler = app.state.get("scheduler")
+        if scheduler is not None:
+            scheduler.shutdown()
+            app.state.scheduler = None
         app.state.engine.dispose()
 
     return Litestar(
@@ -106,6 +122,7 @@ def create_app(
             }
         ),
         lifespan=[sms_lifespan],
+        on_startup=[start_scheduler],
         on_shutdown=[dispose],
         template_config=template_config(),
         openapi_config=OpenAPIConfig(

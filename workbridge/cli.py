@@ -11,10 +11,13 @@ from datetime import date
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import select
 
-from kernel.auth import Role, issue_token
+from benefits.models import PaymentRun
+from kernel.auth import Principal, Role, issue_token
 from kernel.clock import SystemClock, office_today
 from kernel.db import make_engine, session_scope
+from kernel.errors import Conflict, DomainError
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings
@@ -348,6 +351,257 @@ def cmd_bench_sms(args: argparse.Namespace) -> int:
     return 0 if report["exactly_once"] else 1
 
 
+def _operator() -> Principal:
+    """Who runs a command at the console, for the audit log: the operating-system user."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:
+        name = "unknown"
+    return Principal(kind="cli", id=0, name=name, role=Role.ADMIN)
+
+
+def _print_problems(exc: DomainError) -> None:
+    console.print(f"[red]{exc.title}[/red]")
+    for problem in exc.problems:
+        where = f"{problem.field}: " if problem.field else ""
+        console.print(f"  {where}{problem.message}  [dim]({problem.rule})[/dim]")
+
+
+def _run_table(run: PaymentRun) -> Table:
+    from benefits.views import payment_run_out
+
+    out = payment_run_out(run)
+    table = Table(title=f"Payment run {out.period} ({out.state})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("lines (one per case)", f"{out.lines:,}"),
+        ("paid / zero", f"{out.paid_lines:,} / {out.zero_lines:,}"),
+        ("paid lines without a bank account", f"{out.without_account:,}"),
+        ("regular amounts", out.regular_total),
+        ("adjustments (back pay +, recovery −)", out.adjustments_total),
+        ("total paid (yuan)", out.total),
+        ("recovery carried to later months", out.carried),
+        ("earlier months recomputed", f"{out.recomputed_months:,}"),
+        ("overpayments found / back pay found", f"{out.recoveries_found} / {out.back_pay_found}"),
+        ("rounding version", out.parameter_version),
+    ):
+        table.add_row(label, value)
+    return table
+
+
+def cmd_payments(args: argparse.Namespace) -> int:
+    from benefits import payments
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    runner = payments.Runner(
+        engine=engine,
+        policy=load_profile(settings.policy_profile),
+        clock=SystemClock(),
+        zone=settings.zone,
+        actor=_operator(),
+        batch_size=args.batch_size,
+        pause_after_batch=args.pause_after_batch,
+    )
+    try:
+        started = payments.begin(runner, args.period)
+        if started.lock is None:
+            console.print(f"{args.period} was paid in full already; nothing was written.")
+            console.print(_run_table(started.run))
+            return 0
+        assert started.run.id is not None
+        verb = "Paying" if started.created else "Resuming"
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"{verb} {args.period}", total=None)
+            run = payments.execute(
+                runner,
+                started.run.id,
+                started.lock,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        console.print(_run_table(run))
+        if run.paid_lines:
+            console.print(f"Bank file: workbridge payments bank-file --period {args.period}")
+        return 0
+    except DomainError as exc:
+        _print_problems(exc)
+        return 3 if isinstance(exc, Conflict) else 2
+    finally:
+        engine.dispose()
+
+
+def cmd_bank_file(args: argparse.Namespace) -> int:
+    from benefits import payments
+
+    engine = make_engine(_settings().database_url)
+    try:
+        with session_scope(engine) as session:
+            query = select(PaymentRun).where(PaymentRun.period == args.period)
+            run = session.scalars(query).first()
+            if run is None:
+                console.print(f"[red]no payment run for {args.period}[/red]")
+                return 2
+            payments.require_finished(run)
+        target = args.output or payments.bank_file_name(args.period)
+        with open(target, "wb") as handle:
+            for chunk in payments.bank_file_chunks(engine, args.period):
+                handle.write(chunk)
+        console.print(f"{target}: {run.paid_lines - run.without_account:,} transfers")
+        return 0
+    except DomainError as exc:
+        _print_problems(exc)
+        return 3
+    finally:
+        engine.dispose()
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    """Run one scheduled job now, for operators (a missed day, a month paid by hand)."""
+    from workbridge import jobs
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), SystemClock(), settings.zone)
+    try:
+        if args.job == jobs.DAILY_SWEEP:
+            if args.period:
+                console.print("[red]--period is for the payment-run job; use --day[/red]")
+                return 2
+            try:
+                day = date.fromisoformat(args.day) if args.day else env.today()
+            except ValueError as exc:
+                console.print(f"[red]--day {args.day!r} is not a date (YYYY-MM-DD): {exc}[/red]")
+                return 2
+            results = jobs.daily_sweep(env, day)
+            if results is None:
+                console.print(f"daily-sweep for {day.isoformat()} was done already; nothing ran")
+            else:
+                console.print(f"daily-sweep for {day.isoformat()}: {results}")
+        else:
+            if args.day:
+                console.print("[red]--day is for the daily-sweep job; use --period[/red]")
+                return 2
+            run = jobs.payment_run(env, args.period)
+            if run is None:
+                console.print("payment-run for that month was done already; nothing ran")
+            else:
+                console.print(_run_table(run))
+        return 0
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    except DomainError as exc:
+        _print_problems(exc)
+        return 3 if isinstance(exc, Conflict) else 2
+    finally:
+        engine.dispose()
+
+
+def _machine() -> str:
+    import os
+    import platform
+
+    memory = ""
+    try:
+        with open("/proc/meminfo") as handle:
+            kib = int(handle.readline().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
+    )
+
+
+def cmd_bench_payments(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+    import tempfile
+
+    from benefits.bench import household_count, run_bench
+    from kernel.settings import normalise_database_url
+    from workbridge import migrations
+
+    if args.households < 1 or args.batch_size < 1:
+        console.print("[red]--households and --batch-size must be at least 1[/red]")
+        return 2
+    settings = _settings()
+    folder = None
+    if os.environ.get("WORKBRIDGE_DATABASE_URL"):
+        url = normalise_database_url(os.environ["WORKBRIDGE_DATABASE_URL"])
+    else:
+        folder = tempfile.mkdtemp(prefix="workbridge-bench-")
+        url = f"sqlite:///{folder}/bench.db"
+    try:
+        migrations.upgrade(url, quiet=True)
+        engine = make_engine(url)
+        if household_count(engine):
+            console.print(
+                "[red]the benchmark writes synthetic households: point WORKBRIDGE_DATABASE_URL "
+                "at an empty database (or unset it for a temporary SQLite file)[/red]"
+            )
+            return 2
+        console.print(
+            f"Paying {args.households:,} synthetic households on {engine.dialect.name} "
+            f"({url.split('@')[-1]}); {_machine()}"
+        )
+        with Progress(console=console, transient=True) as progress:
+            made = progress.add_task("Generating households", total=args.households)
+            paid = progress.add_task("Payment run", total=None, visible=False)
+            report = run_bench(
+                engine,
+                load_profile(settings.policy_profile),
+                settings.zone,
+                args.households,
+                batch_size=args.batch_size,
+                seed=args.seed,
+                on_generated=lambda n: progress.update(made, completed=n),
+                on_paid=lambda done, total: progress.update(
+                    paid, completed=done, total=total, visible=True
+                ),
+            )
+        engine.dispose()
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    table = Table(title=f"workbridge bench payments ({report.database})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("households / ledger lines", f"{report.households:,} / {report.lines:,}"),
+        (
+            "synthetic rows written (bulk)",
+            f"{report.rows_generated:,} in {report.generate_seconds:.1f} s",
+        ),
+        (
+            f"payment run {report.period}, batches of {report.batch_size:,}",
+            f"{report.run_seconds:.1f} s",
+        ),
+        ("throughput", f"{report.households_per_second:,.0f} households/s"),
+        ("paid lines / total", f"{report.paid_lines:,} / {report.total} yuan"),
+        (
+            "peak memory during the run (resident before it)",
+            f"{report.peak_memory_mib:,.0f} MiB ({report.memory_before_mib:,.0f} MiB)",
+        ),
+        ("  measured as", report.peak_memory_method),
+        (
+            "bank file export",
+            f"{report.bank_file_bytes / 1e6:,.1f} MB in {report.bank_file_seconds:.1f} s",
+        ),
+        (
+            "floor: one INSERT … SELECT",
+            f"{report.floor_rows:,} rows in {report.floor_seconds:.1f} s",
+        ),
+        ("run / floor", f"{report.ratio:.1f}×"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -404,6 +658,38 @@ def build_parser() -> argparse.ArgumentParser:
     matching.add_argument("--block", type=int, default=256, help="seekers per array block")
     matching.add_argument("--seed", type=int, default=7)
     matching.set_defaults(func=cmd_bench_matching)
+    pay_bench = bench_sub.add_parser(
+        "payments", help="one monthly payment run over N synthetic households, and its floor"
+    )
+    pay_bench.add_argument("--households", type=int, default=100_000)
+    pay_bench.add_argument("--batch-size", type=int, default=5_000)
+    pay_bench.add_argument("--seed", type=int, default=2026)
+    pay_bench.set_defaults(func=cmd_bench_payments)
+
+    pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
+    pay_sub = pay.add_subparsers(dest="action", required=True)
+    run = pay_sub.add_parser(
+        "run", help="pay a month (resumes a run that stopped; a finished month writes nothing)"
+    )
+    run.add_argument("--period", required=True, help="YYYY-MM, at most next month")
+    run.add_argument("--batch-size", type=int, default=5_000, help="cases per transaction")
+    # Waits inside each batch's transaction: for the crash test only, so it is not listed.
+    run.add_argument("--pause-after-batch", type=float, default=0.0, help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_payments)
+    bank = pay_sub.add_parser("bank-file", help="write a finished run's bank file (CSV)")
+    bank.add_argument("--period", required=True, help="YYYY-MM")
+    bank.add_argument("--output", help="file to write (default workbridge-payments-YYYY-MM.csv)")
+    bank.set_defaults(func=cmd_bank_file)
+
+    scheduler = sub.add_parser("scheduler", help="scheduled jobs")
+    scheduler_sub = scheduler.add_subparsers(dest="action", required=True)
+    once = scheduler_sub.add_parser(
+        "run-once", help="run a job now; a day or month already done is left alone"
+    )
+    once.add_argument("--job", required=True, choices=["daily-sweep", "payment-run"])
+    once.add_argument("--day", help="daily-sweep: YYYY-MM-DD (default today at the office)")
+    once.add_argument("--period", help="payment-run: YYYY-MM (default this month)")
+    once.set_defaults(func=cmd_scheduler)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")

@@ -1,14 +1,12 @@
 """Payment-run pages: start a monthly run, watch it by HTMX polling, download the bank file.
 
-The pages talk to a small port, ``PaymentRuns``. ``BenefitsPayments`` adapts it to the use
-cases of ``benefits.payments`` (built on another branch: ``start_run``, ``list_runs``,
-``get_run``, ``bank_file``); where that module is absent the pages say so and change nothing.
-Tests and other adapters can put their own port on ``app.state.payment_runs``.
+The pages talk to a small port, ``PaymentRuns``; ``BenefitsPayments`` adapts it to the use
+cases of ``benefits.payments`` that the API uses too. Tests can put a stand-in on
+``app.state.payment_runs``.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,9 +17,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
+from benefits import payments
+from benefits.models import PaymentRun
 from kernel.auth import Role, requires
 from kernel.context import ServiceContext
-from kernel.errors import NotFound, Problem
+from kernel.money import from_fen
 from kernel.pages import N_, attempt, register_labels, render, see_other, value
 from kernel.web import Ctx
 
@@ -68,62 +68,66 @@ class PaymentRuns(Protocol):
     def bank_file(self, ctx: ServiceContext, run_id: FromPath[int]) -> tuple[str, bytes]: ...
 
 
-def _view(run: Any) -> RunView:
-    """Read a run from the payments context by attribute names, tolerating either fen or yuan."""
-    amount = getattr(run, "total_amount", None)
-    if amount is None and getattr(run, "total_amount_fen", None) is not None:
-        amount = Decimal(run.total_amount_fen) / 100
+def _view(run: PaymentRun) -> RunView:
+    """A run of the payments context as the pages show it (progress by the case-ID range)."""
+    span = max(run.last_case_id - run.first_case_id + 1, 0)
+    done = span if run.state == payments.FINISHED else round(payments.run_progress(run) * span)
     return RunView(
-        id=run.id,
-        period=str(run.period),
-        state=str(getattr(run, "state", getattr(run, "status", "queued"))),
-        cases_total=int(getattr(run, "cases_total", 0) or 0),
-        cases_done=int(getattr(run, "cases_done", 0) or 0),
-        amount=Decimal(str(amount or 0)),
-        started_at=getattr(run, "started_at", None),
-        finished_at=getattr(run, "finished_at", None),
-        has_bank_file=bool(
-            getattr(run, "bank_file_name", None) or getattr(run, "has_bank_file", 0)
-        ),
+        id=run.id or 0,
+        period=run.period,
+        state="completed" if run.state == payments.FINISHED else "in_progress",
+        cases_total=span,
+        cases_done=done,
+        amount=from_fen(run.total_fen),
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        has_bank_file=run.state == payments.FINISHED,
     )
 
 
 class BenefitsPayments:
-    """The adapter to ``benefits.payments`` (point the four calls at the real names there)."""
+    """The pages' port onto benefits.payments: the same use cases as the API's."""
 
-    def __init__(self, module: Any) -> None:
-        self.m = module
+    def __init__(self, state: Any) -> None:
+        self.state = state
+
+    def _runner(self, ctx: ServiceContext) -> payments.Runner:
+        return payments.Runner(
+            engine=self.state.engine,
+            policy=self.state.policy,
+            clock=self.state.clock,
+            zone=self.state.settings.zone,
+            actor=ctx.actor,
+        )
 
     def start(self, ctx: ServiceContext, period: str) -> RunView:
-        return _view(self.m.start_run(ctx, period))
+        runner = self._runner(ctx)
+        started = payments.begin(runner, period)
+        if started.lock is not None:
+            payments.run_in_background(runner, started)
+        return _view(started.run)
 
     def runs(self, ctx: ServiceContext) -> list[RunView]:
-        return [_view(r) for r in self.m.list_runs(ctx.session)]
+        return [_view(r) for r in payments.list_runs(ctx.session, 24, 0)]
 
-    def run(self, ctx: ServiceContext, run_id: FromPath[int]) -> RunView:
-        return _view(self.m.get_run(ctx.session, run_id))
+    def run(self, ctx: ServiceContext, run_id: int) -> RunView:
+        return _view(payments.get_run(ctx.session, run_id))
 
-    def bank_file(self, ctx: ServiceContext, run_id: FromPath[int]) -> tuple[str, bytes]:
-        return self.m.bank_file(ctx.session, run_id)
+    def bank_file(self, ctx: ServiceContext, run_id: int) -> tuple[str, bytes]:
+        run = payments.get_run(ctx.session, run_id)
+        payments.require_finished(run)
+        content = b"".join(payments.bank_file_chunks(self.state.engine, run.period))
+        return payments.bank_file_name(run.period), content
 
 
-def payment_runs(request: Request[Any, Any, Any]) -> PaymentRuns | None:
+def payment_runs(request: Request[Any, Any, Any]) -> PaymentRuns:
+    """The port on the app state (tests put a stand-in there), else the real use cases."""
     port = getattr(request.app.state, "payment_runs", None)
-    if port is not None:
-        return port
-    try:
-        module = importlib.import_module("benefits.payments")
-    except ImportError:
-        return None
-    needed = ("start_run", "list_runs", "get_run", "bank_file")
-    return BenefitsPayments(module) if all(hasattr(module, n) for n in needed) else None
+    return port if port is not None else BenefitsPayments(request.app.state)
 
 
 def _port(request: Request[Any, Any, Any]) -> PaymentRuns:
-    port = payment_runs(request)
-    if port is None:
-        raise NotFound(Problem(None, "payments", "payment runs are not part of this build"))
-    return port
+    return payment_runs(request)
 
 
 @get("/payments", guards=[OFFICER], sync_to_thread=True)
@@ -132,8 +136,7 @@ def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     return render(
         request,
         "shell/payments.html",
-        available=port is not None,
-        runs=port.runs(ctx) if port else [],
+        runs=port.runs(ctx),
         period=ctx.today.strftime("%Y-%m"),
         problems=[],
     )
@@ -149,7 +152,6 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
             request,
             "shell/payments.html",
             status=422,
-            available=True,
             runs=port.runs(ctx),
             period=period,
             problems=problems,

@@ -233,8 +233,6 @@ class FakeRuns:
 
 def test_payment_run_pages_over_the_port(app, client, engine) -> None:
     pages = officer_pages(client, engine)
-    assert "not part of this build" in pages.get("/app/payments").text
-    assert pages.post("/app/payments/runs", {"period": "2026-03"}).status_code == 404
     app.state.payment_runs = FakeRuns()
     try:
         assert pages.post("/app/payments/runs", {"period": "1999-13"}).status_code == 422
@@ -333,3 +331,25 @@ def test_matches_with_no_open_vacancy_are_empty_not_an_error(client, desk) -> No
     person = home["members"][0]["id"]
     response = client.get(f"/api/v1/activation/people/{person}/matches", headers=desk.counsellor)
     assert response.status_code == 200 and response.json()["vacancies"] == []
+
+
+def test_a_real_payment_run_from_the_pages_to_the_bank_file(client, engine, clock, desk) -> None:
+    """The pages start the same use case the API does; the run goes on in the service."""
+    import time
+
+    home = desk.household_with_case(member("刘丽", incomes=[("wages", "100.00")]))
+    move_to(clock, "2026-03-25")
+    pages = officer_pages(client, engine)
+    started = pages.post("/app/payments/runs", {"period": "2026-03"})
+    assert started.status_code == 303, started.text
+    run_path = started.headers["location"]
+    deadline = time.monotonic() + 30
+    while "Download the bank file" not in (fragment := pages.get(f"{run_path}/progress").text):
+        assert time.monotonic() < deadline, fragment
+        time.sleep(0.05)
+    download = pages.get(f"{run_path}/bank-file")
+    assert download.status_code == 200
+    text = download.content.decode("utf-8-sig")
+    assert "6228480010012345678" in text and f"WB-2026-03-{home['case_id']}" in text
+    again = pages.post("/app/payments/runs", {"period": "2026-03"})
+    assert again.headers["location"] == run_path  # a paid month is not paid twice

@@ -1,0 +1,754 @@
+"""Monthly payment runs: the ledger of what each case is paid, once, and the bank file.
+
+A run for a period (``YYYY-MM``) walks the cases in ID ranges (``batch_size`` cases, 5,000 by
+default). Each batch is one transaction: one query for the status periods overlapping the
+month, one for the unsettled adjustments, one for the payees, one for lines the range already
+has; the amounts are computed in Python with Decimal by ``benefits.payment_rules``; the lines
+go in with one bulk (executemany) ``INSERT … ON CONFLICT (period, case_id) DO NOTHING``, and the
+run's progress and totals are updated in the same transaction. So:
+
+- nobody is paid twice: the database holds one line per case and period, and a batch tried
+  again inserts nothing it already has (adjustments are settled only for lines it inserted);
+- a run stopped half-way (a crash, ``kill -9``) resumes at the first batch not committed;
+- one run at a time: the run holds a lock that dies with its process (``kernel.locks``), so a
+  second start while one is going is refused (409) and a dead run's lock is free at once.
+
+Before paying the month, the run looks back (rule 4 of ``benefits.payment_rules``): months
+already paid whose status history changed after they were paid are recomputed, and the
+difference is recorded as a ``recovery`` or ``back_pay`` adjustment that this run then settles.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlmodel import Session, col
+
+from benefits.models import (
+    BenefitCase,
+    CaseStatusPeriod,
+    Household,
+    Member,
+    PaymentAdjustment,
+    PaymentLine,
+    PaymentRun,
+)
+from benefits.payment_rules import (
+    CARRIED_SOURCE,
+    PAYMENT_RULE,
+    Month,
+    Owed,
+    Rounding,
+    Settlement,
+    StatusSlice,
+    carried_reason,
+    correction,
+    correction_reason,
+    in_ledger,
+    line_inputs,
+    overlaps,
+    period_problems,
+    recompute_source,
+    regular_fen,
+    settle,
+)
+from kernel import audit
+from kernel.auth import Principal
+from kernel.claims import claim
+from kernel.clock import Clock, office_today
+from kernel.db import insert_ignoring_conflicts, session_scope
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.locks import HeldLock, try_lock
+from kernel.money import from_fen, yuan_text
+from kernel.policy import PolicyBook, PolicyError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 5_000
+RUN_LOCK = "payment-run"  # one payment run at a time per database
+CLAIM_JOB = "payment-run"  # the scheduler's claim, written when a run finishes
+RUNNING, FINISHED = "running", "finished"
+# A change recorded within this margin before a line was written may not have been visible to
+# the batch that wrote it (its transaction had not committed); such months are looked at again.
+# Looking again is harmless: corrections already recorded count as paid.
+LATE_MARGIN = timedelta(minutes=10)
+# Each run looks for late changes recorded since the previous look, with this overlap.
+LOOKBACK_OVERLAP = timedelta(days=1)
+
+PERIOD = CaseStatusPeriod.__table__  # type: ignore[attr-defined]
+ADJUSTMENT = PaymentAdjustment.__table__  # type: ignore[attr-defined]
+LINE = PaymentLine.__table__  # type: ignore[attr-defined]
+RUN = PaymentRun.__table__  # type: ignore[attr-defined]
+CASE = BenefitCase.__table__  # type: ignore[attr-defined]
+HOUSEHOLD = Household.__table__  # type: ignore[attr-defined]
+MEMBER = Member.__table__  # type: ignore[attr-defined]
+
+Progress = Callable[[int, int], None]  # (case IDs done, case IDs in the run)
+
+
+@dataclass(frozen=True)
+class Runner:
+    """What a run needs besides its period: it outlives any one request or session.
+
+    ``pause_after_batch`` makes each batch wait, inside its transaction, before committing: an
+    operator never sets it; the crash test uses it to kill a run in the middle of a batch.
+    """
+
+    engine: Engine
+    policy: PolicyBook
+    clock: Clock
+    zone: ZoneInfo
+    actor: Principal
+    batch_size: int = DEFAULT_BATCH_SIZE
+    pause_after_batch: float = 0.0
+
+
+@dataclass
+class Started:
+    run: PaymentRun
+    lock: HeldLock | None  # None when the period had already finished: nothing to do
+    created: bool
+
+
+# --- starting ---------------------------------------------------------------------------------
+
+
+def valid_month(policy: PolicyBook, text: str, today: date) -> Month:
+    """The period asked for, or every reason it cannot be run (422)."""
+    if problems := period_problems(text, today):
+        raise InvalidInput(problems)
+    month = Month.parse(text)
+    try:
+        policy.at(month.first)
+    except PolicyError as exc:
+        raise InvalidInput(Problem("period", "policy-in-force", str(exc))) from exc
+    return month
+
+
+def begin(runner: Runner, period: str) -> Started:
+    """Validate the period, take the run lock and open (or find) the period's run.
+
+    The caller must pass ``Started.lock`` to ``execute``, which releases it. A finished
+    period is returned as it is, with no lock: running it again writes nothing.
+    """
+    if runner.batch_size < 1:
+        raise InvalidInput(Problem("batch_size", "positive", "the batch size must be at least 1"))
+    month = valid_month(runner.policy, period, office_today(runner.clock, runner.zone))
+    lock = try_lock(runner.engine, RUN_LOCK)
+    if lock is None:
+        raise Conflict(
+            Problem(
+                "period",
+                "one-run-at-a-time",
+                "a payment run is in progress in another process; wait for it to finish",
+            )
+        )
+    try:
+        run, created = _open_run(runner, month)
+    except BaseException:
+        lock.release()
+        raise
+    if run.state == FINISHED:
+        lock.release()
+        return Started(run, None, created)
+    return Started(run, lock, created)
+
+
+def _open_run(runner: Runner, month: Month) -> tuple[PaymentRun, bool]:
+    with session_scope(runner.engine) as session:
+        run = session.scalars(select(PaymentRun).where(PaymentRun.period == month.label)).first()
+        if run is not None:
+            return run, False
+        unfinished = session.scalars(select(PaymentRun).where(PaymentRun.state == RUNNING)).first()
+        if unfinished is not None:
+            raise Conflict(
+                Problem(
+                    "period",
+                    "finish-earlier-run",
+                    f"the run for {unfinished.period} stopped before it finished; run "
+                    f"{unfinished.period} again to complete it first",
+                )
+            )
+        low, high = session.exec(select(func.min(BenefitCase.id), func.max(BenefitCase.id))).one()
+        rounding = Rounding.from_policy(runner.policy.at(month.first))
+        now = runner.clock.now()
+        first = low or 1
+        run = PaymentRun(
+            period=month.label,
+            state=RUNNING,
+            month_first=month.first,
+            month_last=month.last,
+            parameter_version=rounding.parameter_version,
+            batch_size=runner.batch_size,
+            first_case_id=first,
+            last_case_id=high or 0,
+            done_through_case_id=first - 1,
+            started_by=runner.actor.label,
+            started_at=now,
+            updated_at=now,
+        )
+        session.add(run)
+        session.flush()
+        audit.record(
+            session,
+            actor=runner.actor,
+            at=now,
+            entity="payment_run",
+            entity_id=run.id or 0,
+            action="started",
+            parameter_version=rounding.parameter_version,
+            details={"period": month.label, "cases": [first, high or 0]},
+        )
+        return run, True
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def execute(
+    runner: Runner, run_id: int, lock: HeldLock, progress: Progress | None = None
+) -> PaymentRun:
+    """Look back at months already paid, pay the month batch by batch, finish. Releases the
+    lock whatever happens; an error leaves the run resumable."""
+    try:
+        run = _load_run(runner.engine, run_id)
+        month = Month.parse(run.period)
+        if run.reconciled_at is None:
+            look_back(runner, run, month)
+        params = runner.policy.version(run.parameter_version)
+        rounding = Rounding.from_policy(params)
+        low = run.done_through_case_id + 1
+        span = max(run.last_case_id - run.first_case_id + 1, 0)
+        if progress:
+            progress(low - run.first_case_id, span)
+        while low <= run.last_case_id:
+            high = min(low + run.batch_size - 1, run.last_case_id)
+            _pay_batch(runner, run_id, month, rounding, low, high)
+            if progress:
+                progress(high - run.first_case_id + 1, span)
+            low = high + 1
+        return _finish(runner, run_id)
+    finally:
+        lock.release()
+
+
+def run_in_background(runner: Runner, started: Started) -> threading.Thread:
+    """Carry a started run on in a thread of this process (the API answers 202 at once)."""
+    assert started.lock is not None and started.run.id is not None
+    run_id, lock = started.run.id, started.lock
+
+    def work() -> None:
+        try:
+            execute(runner, run_id, lock)
+        except Exception:
+            log.exception("payment run %s stopped; start it again to resume", run_id)
+
+    thread = threading.Thread(target=work, name=f"payment-run-{started.run.period}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load_run(engine: Engine, run_id: int) -> PaymentRun:
+    with session_scope(engine) as session:
+        run = session.get(PaymentRun, run_id)
+        if run is None:
+            raise NotFound(Problem("run_id", "exists", f"no payment run {run_id}"))
+        return run
+
+
+def _slices(rows: Sequence[Any]) -> dict[int, list[StatusSlice]]:
+    by_case: dict[int, list[StatusSlice]] = defaultdict(list)
+    for row in rows:
+        by_case[row.case_id].append(
+            StatusSlice(
+                period_id=row.id,
+                status=row.status,
+                starts_on=row.effective_from,
+                ends_on=row.effective_to,
+                monthly_amount_fen=row.monthly_amount_fen,
+                rule=row.rule,
+                parameter_version=row.parameter_version,
+            )
+        )
+    return by_case
+
+
+PERIOD_COLUMNS = (
+    PERIOD.c.id,
+    PERIOD.c.case_id,
+    PERIOD.c.status,
+    PERIOD.c.effective_from,
+    PERIOD.c.effective_to,
+    PERIOD.c.monthly_amount_fen,
+    PERIOD.c.rule,
+    PERIOD.c.parameter_version,
+)
+
+
+def _month_periods(conn: Connection, low: int, high: int, month: Month) -> Any:
+    return conn.execute(
+        select(*PERIOD_COLUMNS)
+        .where(
+            PERIOD.c.case_id.between(low, high),
+            PERIOD.c.effective_from <= month.last,
+            or_(PERIOD.c.effective_to.is_(None), PERIOD.c.effective_to >= month.first),
+        )
+        .order_by(PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
+    ).all()
+
+
+def _unsettled(conn: Connection, low: int, high: int) -> dict[int, list[Owed]]:
+    rows = conn.execute(
+        select(
+            ADJUSTMENT.c.id,
+            ADJUSTMENT.c.case_id,
+            ADJUSTMENT.c.kind,
+            ADJUSTMENT.c.amount_fen,
+            ADJUSTMENT.c.source,
+            ADJUSTMENT.c.reason,
+            ADJUSTMENT.c.parameter_version,
+        )
+        .where(ADJUSTMENT.c.case_id.between(low, high), ADJUSTMENT.c.settled_period.is_(None))
+        .order_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.created_at, ADJUSTMENT.c.id)
+    ).all()
+    owed: dict[int, list[Owed]] = defaultdict(list)
+    for row in rows:
+        owed[row.case_id].append(
+            Owed(row.id, row.kind, row.amount_fen, row.source, row.reason, row.parameter_version)
+        )
+    return owed
+
+
+def _payees(conn: Connection, low: int, high: int) -> dict[int, tuple[str, str | None]]:
+    """Case → (household head's name, bank account): the head, or the first member if the
+    household has no head on record."""
+    name = (
+        select(MEMBER.c.name)
+        .where(MEMBER.c.household_id == HOUSEHOLD.c.id)
+        .order_by(MEMBER.c.relation != "head", MEMBER.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(CASE.c.id, name.label("name"), HOUSEHOLD.c.bank_account)
+        .select_from(CASE.join(HOUSEHOLD, CASE.c.household_id == HOUSEHOLD.c.id))
+        .where(CASE.c.id.between(low, high))
+    ).all()
+    return {row.id: (row.name or "", row.bank_account) for row in rows}
+
+
+def _pay_batch(
+    runner: Runner, run_id: int, month: Month, rounding: Rounding, low: int, high: int
+) -> None:
+    now = runner.clock.now()
+    dialect = runner.engine.dialect.name
+    with runner.engine.begin() as conn:
+        slices = _slices(_month_periods(conn, low, high, month))
+        owed = _unsettled(conn, low, high)
+        payees = _payees(conn, low, high)
+        rows: list[dict[str, Any]] = []
+        settlements: dict[int, Settlement] = {}
+        for case_id in sorted(slices.keys() | owed.keys()):
+            case_slices, case_owed = slices.get(case_id, []), owed.get(case_id, [])
+            if not in_ledger(case_slices, case_owed):
+                continue
+            settlement = settle(regular_fen(case_slices, month, rounding), case_owed)
+            settlements[case_id] = settlement
+            name, account = payees.get(case_id, ("", None))
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "period": month.label,
+                    "case_id": case_id,
+                    "payee_name": name,
+                    "bank_account": account,
+                    "regular_fen": settlement.regular_fen,
+                    "adjustments_fen": settlement.adjustments_fen,
+                    "amount_fen": settlement.amount_fen,
+                    "carried_fen": settlement.carried_fen,
+                    "rule": PAYMENT_RULE,
+                    "parameter_version": rounding.parameter_version,
+                    "inputs": line_inputs(month, case_slices, case_owed, settlement, rounding),
+                    "created_at": now,
+                }
+            )
+        # A batch tried again after a crash finds its lines either all committed (then its
+        # progress was committed too and it is not tried again) or none; the run lock keeps
+        # other writers out. So the lines already there are known before inserting, and the
+        # database's conflict handling is the guarantee behind that reasoning.
+        existing = set(
+            conn.execute(
+                select(LINE.c.case_id).where(
+                    LINE.c.period == month.label, LINE.c.case_id.between(low, high)
+                )
+            ).scalars()
+        )
+        new = [row for row in rows if row["case_id"] not in existing]
+        if new:
+            conn.execute(insert_ignoring_conflicts(dialect, LINE, ["period", "case_id"]), new)
+        _settle_adjustments(
+            conn, month, now, [(row["case_id"], settlements[row["case_id"]], owed) for row in new]
+        )
+        paid = [row for row in new if row["amount_fen"] > 0]
+        conn.execute(
+            update(RUN)
+            .where(RUN.c.id == run_id)
+            .values(
+                done_through_case_id=high,
+                batches_done=RUN.c.batches_done + 1,
+                lines=RUN.c.lines + len(new),
+                paid_lines=RUN.c.paid_lines + len(paid),
+                zero_lines=RUN.c.zero_lines + len(new) - len(paid),
+                without_account=RUN.c.without_account
+                + sum(1 for row in paid if not row["bank_account"]),
+                regular_fen=RUN.c.regular_fen + sum(row["regular_fen"] for row in new),
+                adjustments_fen=RUN.c.adjustments_fen + sum(row["adjustments_fen"] for row in new),
+                total_fen=RUN.c.total_fen + sum(row["amount_fen"] for row in new),
+                carried_fen=RUN.c.carried_fen + sum(row["carried_fen"] for row in new),
+                updated_at=now,
+            )
+        )
+        if runner.pause_after_batch:
+            time.sleep(runner.pause_after_batch)
+
+
+def _settle_adjustments(
+    conn: Connection,
+    month: Month,
+    now: datetime,
+    paid: Sequence[tuple[int, Settlement, dict[int, list[Owed]]]],
+) -> None:
+    """Mark what the new lines settled, and carry the rest of a part-deducted recovery
+    forward as a new recovery row (the original keeps its amount, for the record)."""
+    settled_ids: list[int] = []
+    carried_rows: list[dict[str, Any]] = []
+    for case_id, settlement, owed in paid:
+        settled_ids.extend(settlement.settled_ids)
+        partial = settlement.carry_rest_of
+        if partial is None:
+            continue
+        original = next(o for o in owed[case_id] if o.adjustment_id == partial.adjustment_id)
+        rest = partial.owed_fen - partial.applied_fen  # negative: still to recover
+        carried_rows.append(
+            {
+                "case_id": case_id,
+                "kind": "recovery",
+                "amount_fen": rest,
+                "covers_from": month.first,
+                "covers_to": month.last,
+                "reason": carried_reason(original, month, -rest),
+                "source": f"{CARRIED_SOURCE}:{original.adjustment_id}",
+                "parameter_version": original.parameter_version,
+                "created_at": now,
+            }
+        )
+    if settled_ids:
+        conn.execute(
+            update(ADJUSTMENT)
+            .where(ADJUSTMENT.c.id.in_(settled_ids), ADJUSTMENT.c.settled_period.is_(None))
+            .values(settled_period=month.label)
+        )
+    if carried_rows:
+        conn.execute(ADJUSTMENT.insert(), carried_rows)
+
+
+def _finish(runner: Runner, run_id: int) -> PaymentRun:
+    with session_scope(runner.engine) as session:
+        run = session.get(PaymentRun, run_id)
+        assert run is not None
+        now = runner.clock.now()
+        run.state, run.finished_at, run.updated_at = FINISHED, now, now
+        claim(session, CLAIM_JOB, run.period, at=now, by=runner.actor.label)
+        audit.record(
+            session,
+            actor=runner.actor,
+            at=now,
+            entity="payment_run",
+            entity_id=run_id,
+            action="finished",
+            parameter_version=run.parameter_version,
+            details={
+                "period": run.period,
+                "lines": run.lines,
+                "paid_lines": run.paid_lines,
+                "total": yuan_text(from_fen(run.total_fen)),
+                "carried": yuan_text(from_fen(run.carried_fen)),
+            },
+        )
+        return run
+
+
+# --- looking back (rule 4) ------------------------------------------------------------------
+
+
+@dataclass
+class _Late:
+    """A month already paid (or run without a line for the case) that a later change reaches."""
+
+    case_id: int
+    month: Month
+    rounding_version: str
+    changes: list[StatusSlice]
+
+
+def look_back(runner: Runner, run: PaymentRun, month: Month) -> None:
+    """Recompute earlier months reached by status changes recorded after they were paid, and
+    record each difference as an adjustment (rule 4), in chunks of ``batch_size`` cases."""
+    assert run.id is not None
+    late = _late_months(runner.engine, run, month)
+    cases = sorted({item.case_id for item in late})
+    for start in range(0, len(cases), run.batch_size):
+        chunk = set(cases[start : start + run.batch_size])
+        _correct_chunk(runner, run.id, [item for item in late if item.case_id in chunk])
+    now = runner.clock.now()
+    with runner.engine.begin() as conn:
+        conn.execute(
+            update(RUN).where(RUN.c.id == run.id).values(reconciled_at=now, updated_at=now)
+        )
+    run.reconciled_at = now
+
+
+def _late_months(engine: Engine, run: PaymentRun, month: Month) -> list[_Late]:
+    """One query: status periods recorded since the last look, joined to the earlier finished
+    runs whose months they overlap and to the case's line for that month, if any."""
+    earlier = RUN.alias("earlier")
+    line = LINE.alias("line")
+    with engine.connect() as conn:
+        since = conn.execute(
+            select(func.max(RUN.c.reconciled_at)).where(RUN.c.id != run.id)
+        ).scalar()
+        query = (
+            select(
+                *PERIOD_COLUMNS,
+                PERIOD.c.recorded_at,
+                earlier.c.period.label("paid_period"),
+                earlier.c.parameter_version.label("rounding_version"),
+                earlier.c.started_at,
+                line.c.created_at.label("line_created_at"),
+            )
+            .select_from(
+                PERIOD.join(
+                    earlier,
+                    and_(
+                        earlier.c.state == FINISHED,
+                        earlier.c.period < month.label,
+                        PERIOD.c.effective_from <= earlier.c.month_last,
+                        or_(
+                            PERIOD.c.effective_to.is_(None),
+                            PERIOD.c.effective_to >= earlier.c.month_first,
+                        ),
+                    ),
+                ).outerjoin(
+                    line,
+                    and_(line.c.period == earlier.c.period, line.c.case_id == PERIOD.c.case_id),
+                )
+            )
+            .order_by(PERIOD.c.case_id, earlier.c.period, PERIOD.c.effective_from)
+        )
+        if since is not None:
+            query = query.where(PERIOD.c.recorded_at > since - LOOKBACK_OVERLAP)
+        rows = conn.execute(query).all()
+    found: dict[tuple[int, str], _Late] = {}
+    for row in rows:
+        paid_at = row.line_created_at or row.started_at
+        if row.recorded_at <= paid_at - LATE_MARGIN:
+            continue
+        key = (row.case_id, row.paid_period)
+        item = found.setdefault(
+            key, _Late(row.case_id, Month.parse(row.paid_period), row.rounding_version, [])
+        )
+        item.changes.extend(_slices([row])[row.case_id])
+    return list(found.values())
+
+
+def _correct_chunk(runner: Runner, run_id: int, late: list[_Late]) -> None:
+    now = runner.clock.now()
+    case_ids = sorted({item.case_id for item in late})
+    labels = sorted({item.month.label for item in late})
+    with runner.engine.begin() as conn:
+        history = _slices(
+            conn.execute(
+                select(*PERIOD_COLUMNS)
+                .where(PERIOD.c.case_id.in_(case_ids))
+                .order_by(PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
+            ).all()
+        )
+        paid = {
+            (row.case_id, row.period): row.regular_fen
+            for row in conn.execute(
+                select(LINE.c.case_id, LINE.c.period, LINE.c.regular_fen).where(
+                    LINE.c.case_id.in_(case_ids), LINE.c.period.in_(labels)
+                )
+            )
+        }
+        corrected = {
+            (row.case_id, row.source): row.total
+            for row in conn.execute(
+                select(
+                    ADJUSTMENT.c.case_id,
+                    ADJUSTMENT.c.source,
+                    func.sum(ADJUSTMENT.c.amount_fen).label("total"),
+                )
+                .where(
+                    ADJUSTMENT.c.case_id.in_(case_ids),
+                    ADJUSTMENT.c.source.in_([recompute_source(Month.parse(m)) for m in labels]),
+                )
+                .group_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.source)
+            )
+        }
+        rows: list[dict[str, Any]] = []
+        for item in late:
+            rounding = Rounding.from_policy(runner.policy.version(item.rounding_version))
+            slices = [s for s in history.get(item.case_id, []) if overlaps(s, item.month)]
+            source = recompute_source(item.month)
+            fix = correction(
+                item.month,
+                regular_fen(slices, item.month, rounding),
+                paid.get((item.case_id, item.month.label), 0),
+                int(corrected.get((item.case_id, source), 0) or 0),
+            )
+            if fix.difference_fen == 0:
+                continue
+            rows.append(
+                {
+                    "case_id": item.case_id,
+                    "kind": fix.kind,
+                    "amount_fen": fix.difference_fen,
+                    "covers_from": item.month.first,
+                    "covers_to": item.month.last,
+                    "reason": correction_reason(fix, item.changes),
+                    "source": source,
+                    "parameter_version": rounding.parameter_version,
+                    "created_at": now,
+                }
+            )
+        if rows:
+            conn.execute(ADJUSTMENT.insert(), rows)
+        recovered = sum(r["amount_fen"] for r in rows if r["amount_fen"] < 0)
+        conn.execute(
+            update(RUN)
+            .where(RUN.c.id == run_id)
+            .values(
+                recomputed_months=RUN.c.recomputed_months + len(rows),
+                recoveries_found_fen=RUN.c.recoveries_found_fen + recovered,
+                back_pay_found_fen=RUN.c.back_pay_found_fen
+                + sum(r["amount_fen"] for r in rows if r["amount_fen"] > 0),
+                updated_at=now,
+            )
+        )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_run(session: Session, run_id: int) -> PaymentRun:
+    run = session.get(PaymentRun, run_id)
+    if run is None:
+        raise NotFound(Problem("run_id", "exists", f"no payment run {run_id}"))
+    return run
+
+
+def list_runs(session: Session, limit: int, offset: int) -> list[PaymentRun]:
+    return list(
+        session.scalars(
+            select(PaymentRun).order_by(col(PaymentRun.period).desc()).limit(limit).offset(offset)
+        )
+    )
+
+
+def lines_of_case(session: Session, case_id: int, period: str | None = None) -> list[PaymentLine]:
+    if session.get(BenefitCase, case_id) is None:
+        raise NotFound(Problem("case_id", "exists", f"no case {case_id}"))
+    query = select(PaymentLine).where(PaymentLine.case_id == case_id)
+    if period:
+        query = query.where(PaymentLine.period == period)
+    return list(session.scalars(query.order_by(col(PaymentLine.period))))
+
+
+def run_progress(run: PaymentRun) -> float:
+    """Share of the run's case-ID range done (1.0 when finished)."""
+    if run.state == FINISHED:
+        return 1.0
+    span = run.last_case_id - run.first_case_id + 1
+    if span <= 0:
+        return 0.0
+    return round((run.done_through_case_id - run.first_case_id + 1) / span, 4)
+
+
+# --- the bank file ----------------------------------------------------------------------------
+
+BANK_FILE_COLUMNS = ("account", "name", "amount", "reference")
+BANK_FILE_CHUNK = 5_000
+
+
+def bank_reference(period: str, case_id: int) -> str:
+    return f"WB-{period}-{case_id}"
+
+
+def bank_file_name(period: str) -> str:
+    return f"workbridge-payments-{period}.csv"
+
+
+def require_finished(run: PaymentRun) -> None:
+    if run.state != FINISHED:
+        raise Conflict(
+            Problem(
+                "run_id",
+                "run-finished",
+                f"the run for {run.period} has not finished ({run_progress(run):.0%} done); "
+                "the bank file is made from a finished run only",
+            )
+        )
+
+
+def bank_file_chunks(engine: Engine, period: str) -> Iterator[bytes]:
+    """The bank payment file, streamed: CSV, UTF-8 with a byte-order mark, CRLF line ends.
+
+    UTF-8 because payee names are Chinese and the file must carry any of them; the BOM because
+    the people who check the file at the bank open it in Excel, which reads a CSV without a BOM
+    in the system's code page (GBK on Chinese Windows) and garbles every name. Lines of zero
+    and lines without a bank account are left out (they are in the ledger, not at the bank).
+    Amounts are decimal yuan with two places; the reference ties a transfer to its line.
+    """
+    query = (
+        select(LINE.c.case_id, LINE.c.bank_account, LINE.c.payee_name, LINE.c.amount_fen)
+        .where(
+            LINE.c.period == period,
+            LINE.c.amount_fen > 0,
+            LINE.c.bank_account.is_not(None),
+            LINE.c.bank_account != "",
+        )
+        .order_by(LINE.c.case_id)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(BANK_FILE_COLUMNS)
+    with engine.connect() as conn:
+        conn = conn.execution_options(sqlite_begin="DEFERRED", yield_per=BANK_FILE_CHUNK)
+        for partition in conn.execute(query).partitions():
+            for row in partition:
+                writer.writerow(
+                    (
+                        row.bank_account,
+                        row.payee_name,
+                        yuan_text(from_fen(row.amount_fen)),
+                        bank_reference(period, row.case_id),
+                    )
+                )
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")

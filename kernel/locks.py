@@ -1,0 +1,153 @@
+"""Named locks that die with the process holding them, for work only one process may do at once.
+
+A payment run and the scheduler's leadership must each have one holder per database, and a
+holder killed half-way (``kill -9``, a power cut) must not leave the work locked for ever. So
+the lock is one the operating system or the database drops when its holder disappears:
+
+- PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) taken on a connection of
+  its own; the server releases it when that connection ends, which a dead process's does.
+- SQLite file: an exclusive ``flock`` on a file beside the database (``<db>.<name>.lock``); the
+  kernel releases it when the process dies. SQLite serves one host, so a file lock reaches
+  every process that can open the database.
+- SQLite in memory: the database lives in one process, so a process-wide lock is enough.
+
+``try_lock`` never waits: it returns a ``HeldLock`` or ``None`` when someone else holds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import threading
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, text
+
+
+class HeldLock(Protocol):
+    name: str
+
+    def alive(self) -> bool:
+        """Whether the lock is still held (a PostgreSQL connection can drop under us)."""
+        ...
+
+    def release(self) -> None:
+        """Give the lock up; safe to call twice."""
+        ...
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_try_advisory_lock`` from a lock's name."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+class _AdvisoryLock:
+    def __init__(self, name: str, connection: Connection) -> None:
+        self.name = name
+        self._connection: Connection | None = connection
+
+    def alive(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            held = self._connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND pid = pg_backend_pid() AND granted"
+                )
+            ).scalar_one()
+        except Exception:
+            return False
+        return bool(held)
+
+    def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(self.name)}
+            )
+        except Exception:
+            # The session is gone or broken; closing it for good drops any lock it held.
+            connection.invalidate()
+        finally:
+            connection.close()
+
+
+class _FileLock:
+    def __init__(self, name: str, fd: int) -> None:
+        self.name = name
+        self._fd: int | None = fd
+
+    def alive(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+class _ThreadLock:
+    def __init__(self, name: str, lock: threading.Lock) -> None:
+        self.name = name
+        self._lock: threading.Lock | None = lock
+
+    def alive(self) -> bool:
+        return self._lock is not None
+
+    def release(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
+
+
+_process_locks: dict[tuple[str, str], threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    return os.path.abspath(database)
+
+
+def lock_file_path(engine: Engine, name: str) -> str | None:
+    """Where the SQLite file lock for ``name`` lives (None for an in-memory database)."""
+    database = _sqlite_file(engine)
+    return f"{database}.{name}.lock" if database else None
+
+
+def try_lock(engine: Engine, name: str) -> HeldLock | None:
+    """Take the named lock for this database now, or return None if another holder has it."""
+    if engine.dialect.name == "postgresql":
+        connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": advisory_key(name)}
+            ).scalar_one()
+        except BaseException:
+            connection.close()
+            raise
+        if not got:
+            connection.close()
+            return None
+        return _AdvisoryLock(name, connection)
+    path = lock_file_path(engine, name)
+    if path is not None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return _FileLock(name, fd)
+    with _process_locks_guard:
+        lock = _process_locks.setdefault((str(engine.url), name), threading.Lock())
+    if not lock.acquire(blocking=False):
+        return None
+    return _ThreadLock(name, lock)

@@ -1,0 +1,43 @@
+"""The scheduler's settings are read strictly: a typo must stop the service, not disable jobs."""
+
+import pytest
+
+from kernel.settings import Settings
+
+
+def test_defaults_leave_the_scheduler_off() -> None:
+    settings = Settings.from_env({})
+    assert (settings.scheduler, settings.sweep_at, settings.payment_run_day) == (
+        False,
+        "01:30",
+        None,
+    )
+
+
+@pytest.mark.parametrize(("value", "expected"), [("on", True), ("TRUE", True), ("off", False)])
+def test_scheduler_switch(value: str, expected: bool) -> None:
+    assert Settings.from_env({"WORKBRIDGE_SCHEDULER": value}).scheduler is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WORKBRIDGE_SCHEDULER", "sometimes"),
+        ("WORKBRIDGE_SWEEP_AT", "25:00"),
+        ("WORKBRIDGE_SWEEP_AT", "1:3"),
+        ("WORKBRIDGE_SWEEP_AT", "noon"),
+        ("WORKBRIDGE_PAYMENT_RUN_DAY", "29"),  # not every month has it
+        ("WORKBRIDGE_PAYMENT_RUN_DAY", "0"),
+        ("WORKBRIDGE_PAYMENT_RUN_DAY", "first"),
+    ],
+)
+def test_bad_values_are_refused_with_the_variable_named(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_good_times_and_days() -> None:
+    settings = Settings.from_env(
+        {"WORKBRIDGE_SWEEP_AT": "2:05", "WORKBRIDGE_PAYMENT_RUN_DAY": "28"}
+    )
+    assert (settings.sweep_at, settings.payment_run_day) == ("02:05", 28)

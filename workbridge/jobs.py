@@ -1,0 +1,87 @@
+"""The service's scheduled jobs, callable by the scheduler and by operators alike.
+
+Each job claims ``(job, period)`` in ``kernel.claims`` in the same transaction as its effects
+(ARCHITECTURE.md), so however often it fires for a day or a month, by however many processes,
+the work is done once; a job that fails leaves no claim and can simply run again. Jobs act as
+the system actor (``kernel.auth.SYSTEM``), which is what the audit log records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from activation import services as activation
+from benefits import payments
+from benefits.models import PaymentRun
+from benefits.payment_rules import Month
+from kernel.auth import SYSTEM
+from kernel.claims import claim, claimed
+from kernel.clock import Clock, office_today
+from kernel.context import ServiceContext
+from kernel.db import new_session
+from kernel.policy import PolicyBook
+
+DAILY_SWEEP = "daily-sweep"
+PAYMENT_RUN = payments.CLAIM_JOB
+
+
+@dataclass(frozen=True)
+class JobEnv:
+    engine: Engine
+    policy: PolicyBook
+    clock: Clock
+    zone: ZoneInfo
+
+    def today(self) -> date:
+        return office_today(self.clock, self.zone)
+
+
+def daily_sweep(env: JobEnv, day: date | None = None) -> dict[str, int] | None:
+    """Activation's daily sweep for ``day`` (default: today at the office), once per day.
+
+    Returns the sweep's counts, or None when the day was already swept. A past day may be
+    swept by an operator who missed it; a day that has not come yet may not.
+    """
+    today = env.today()
+    day = day or today
+    if day > today:
+        raise ValueError(f"{day.isoformat()} has not come yet (today is {today.isoformat()})")
+    session = new_session(env.engine)
+    try:
+        ctx = ServiceContext(
+            session=session, actor=SYSTEM, now=env.clock.now(), today=day, policy=env.policy
+        )
+        if not claim(session, DAILY_SWEEP, day.isoformat(), at=ctx.now, by=SYSTEM.label):
+            session.rollback()
+            return None
+        return activation.daily_sweep(ctx)  # commits the claim together with the sweep
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def payment_run(env: JobEnv, period: str | None = None) -> PaymentRun | None:
+    """The month's payment run (default: this month), once per month.
+
+    The run itself resumes where it stopped and never pays twice; the claim is written by the
+    transaction that finishes the run, so a run that stopped half-way is not taken as done.
+    Returns the finished run, or None when the month's claim was already there.
+    """
+    label = period or Month.of(env.today()).label
+    with new_session(env.engine) as session:
+        if claimed(session, PAYMENT_RUN, label) is not None:
+            return None
+    runner = payments.Runner(
+        engine=env.engine, policy=env.policy, clock=env.clock, zone=env.zone, actor=SYSTEM
+    )
+    started = payments.begin(runner, label)
+    if started.lock is None:
+        return started.run
+    assert started.run.id is not None
+    return payments.execute(runner, started.run.id, started.lock)
