@@ -602,6 +602,38 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_status(args: argparse.Namespace) -> int:
+    from workbridge.bench_status import describe_machine, run_status_bench
+
+    if args.households < 1 or args.requests < 1 or args.concurrency < 1:
+        console.print("[red]--households, --requests and --concurrency must be at least 1[/red]")
+        return 2
+    console.print(
+        f"Status checks on {args.households:,} synthetic households ({describe_machine()})"
+    )
+    report = run_status_bench(args.households, args.requests, args.concurrency, args.database_url)
+    table = Table(title="workbridge bench status")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("database", report.database),
+        ("households", f"{report.households:,}"),
+        (
+            "requests (10% unknown people)",
+            f"{report.requests:,} ({report.not_found:,} answered 404)",
+        ),
+        (
+            "latency p50 / p95 / p99",
+            f"{report.p50_ms:.1f} / {report.p95_ms:.1f} / {report.p99_ms:.1f} ms",
+        ),
+        ("one client, one at a time", f"{report.sequential_per_second:,.0f} req/s"),
+        (f"{report.concurrency} clients at once", f"{report.concurrent_per_second:,.0f} req/s"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbridge", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -665,6 +697,16 @@ def build_parser() -> argparse.ArgumentParser:
     pay_bench.add_argument("--batch-size", type=int, default=5_000)
     pay_bench.add_argument("--seed", type=int, default=2026)
     pay_bench.set_defaults(func=cmd_bench_payments)
+    status_bench = bench_sub.add_parser(
+        "status", help="status-check latency and throughput against a served database"
+    )
+    status_bench.add_argument("--households", type=int, default=100_000)
+    status_bench.add_argument("--requests", type=int, default=2_000)
+    status_bench.add_argument("--concurrency", type=int, default=4)
+    status_bench.add_argument(
+        "--database-url", help="a scratch database (default: a new SQLite file)"
+    )
+    status_bench.set_defaults(func=cmd_bench_status)
 
     pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
     pay_sub = pay.add_subparsers(dest="action", required=True)
