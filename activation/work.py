@@ -143,7 +143,7 @@ def _begin_continuation(
         ctx,
         case,
         status=CaseStatus(terms.status),
-        effective_from=max(job.starts_on, case.status_since + timedelta(days=1)),
+        effective_from=benefit_services.status_day(case, job.starts_on),
         monthly_amount_fen=to_fen(terms.monthly_amount),
         reason=terms.reason,
         rule="continuation-start",
@@ -250,7 +250,7 @@ def change_job_income(ctx: ServiceContext, job_id: int, data: JobIncomeIn) -> Jo
                 ctx,
                 case,
                 status=CaseStatus(terms.status),
-                effective_from=max(data.effective_from, case.status_since + timedelta(days=1)),
+                effective_from=benefit_services.status_day(case, data.effective_from),
                 monthly_amount_fen=to_fen(terms.monthly_amount),
                 reason=f"income changed to {yuan_text(data.monthly_income)} yuan/month: "
                 f"{terms.status.replace('_', ' ')}",
@@ -297,7 +297,7 @@ def end_job(ctx: ServiceContext, job_id: int, data: JobEndIn) -> tuple[Job, dict
             ctx,
             case,
             status=CaseStatus.ACTIVE,
-            effective_from=max(data.ended_on, case.status_since + timedelta(days=1)),
+            effective_from=benefit_services.status_day(case, data.ended_on),
             monthly_amount_fen=continuation.base_amount_fen,
             reason=f"the job ended on {data.ended_on.isoformat()} "
             f"({data.reason.replace('_', ' ')}): "
@@ -465,7 +465,7 @@ def _end_continuation(ctx: ServiceContext, continuation: Continuation) -> None:
         ctx,
         case,
         status=status,
-        effective_from=max(day, case.status_since + timedelta(days=1)),
+        effective_from=benefit_services.status_day(case, day),
         monthly_amount_fen=amount,
         reason=reason,
         rule=rule,

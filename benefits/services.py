@@ -980,6 +980,12 @@ def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -
 # --- cases --------------------------------------------------------------------------------
 
 
+def status_day(case: BenefitCase, day: date) -> date:
+    """The day an automatic change takes effect: ``day``, but after the current status began
+    (the history is append-only, so a change never lands on or before its predecessor)."""
+    return max(day, case.status_since + timedelta(days=1))
+
+
 def set_case_status(
     ctx: ServiceContext,
     case: BenefitCase,
@@ -1103,7 +1109,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
             ctx,
             case,
             status=CaseStatus.TERMINATED,
-            effective_from=max(next_month, case.status_since + timedelta(days=1)),
+            effective_from=status_day(case, next_month),
             monthly_amount_fen=0,
             reason="re-review: per-capita income is no longer below the standard",
             rule="re-review-exit",
@@ -1117,7 +1123,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
                 ctx,
                 case,
                 status=CaseStatus.ACTIVE,
-                effective_from=max(next_month, case.status_since + timedelta(days=1)),
+                effective_from=status_day(case, next_month),
                 monthly_amount_fen=new_amount,
                 reason=f"re-review: amount reassessed to {yuan_text(entitlement.monthly_amount)}",
                 rule="re-review-amount",
