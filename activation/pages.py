@@ -457,9 +457,7 @@ def _sanction_page(
 ) -> Template:
     sanction = views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
     member, household = worklist.visible_member(ctx.session, ctx.actor, sanction.member_id)
-    referrals = [
-        views.referral_out(ctx, services.get_referral(ctx, rid)) for rid in sanction.referral_ids
-    ]
+    referrals = views.referrals_out(ctx, views.referrals_by_id(ctx, sanction.referral_ids))
     person = views.person_out(ctx, member)
     case = benefit_services.current_case(ctx.session, household.id or 0)
     return render(
@@ -526,9 +524,7 @@ def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]
     if sanction.notice is None or sanction.terms is None:
         raise NotFound(Problem("sanction_id", "notice", "this sanction has no notice yet"))
     member, household = worklist.visible_member(ctx.session, ctx.actor, sanction.member_id)
-    referrals = [
-        views.referral_out(ctx, services.get_referral(ctx, rid)) for rid in sanction.referral_ids
-    ]
+    referrals = views.referrals_out(ctx, views.referrals_by_id(ctx, sanction.referral_ids))
     return render(
         request,
         "activation/notice.html",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import col, select
 
 from activation import rules
@@ -80,43 +82,55 @@ def registration_out(ctx: ServiceContext, registration: Registration) -> Registr
     )
 
 
+def _review_out(review: GoodReasonReview | None) -> dict[str, Any] | None:
+    if review is None:
+        return None
+    return {
+        "state": review.state,
+        "good_reason": review.good_reason,
+        "reason_code": review.reason_code,
+        "notes": review.notes,
+        "decided_by": review.decided_by,
+        "decided_on": review.decided_on.isoformat() if review.decided_on else None,
+        "evidence": review.evidence,
+    }
+
+
+def referrals_out(ctx: ServiceContext, referrals: list[Referral]) -> list[ReferralOut]:
+    """Referrals with their reviews and refusals: one query per table, not per referral."""
+    ids = [r.id for r in referrals]
+    reviews = {
+        r.referral_id: r
+        for r in ctx.session.exec(
+            select(GoodReasonReview).where(col(GoodReasonReview.referral_id).in_(ids))
+        )
+    }
+    refusals = {
+        r.referral_id: r
+        for r in ctx.session.exec(select(Refusal).where(col(Refusal.referral_id).in_(ids)))
+    }
+    out = []
+    for referral in referrals:
+        refusal = refusals.get(referral.id or 0)
+        out.append(
+            ReferralOut.model_validate(
+                referral,
+                update={
+                    "review": _review_out(reviews.get(referral.id or 0)),
+                    "refusal_counted": refusal is not None and refusal.voided_on is None,
+                },
+            )
+        )
+    return out
+
+
+def referrals_by_id(ctx: ServiceContext, ids: list[int]) -> list[Referral]:
+    found = ctx.session.exec(select(Referral).where(col(Referral.id).in_(ids)))
+    return sorted(found, key=lambda r: ids.index(r.id or 0))
+
+
 def referral_out(ctx: ServiceContext, referral: Referral) -> ReferralOut:
-    review = ctx.session.exec(
-        select(GoodReasonReview).where(GoodReasonReview.referral_id == referral.id)
-    ).first()
-    refusal = ctx.session.exec(select(Refusal).where(Refusal.referral_id == referral.id)).first()
-    return ReferralOut(
-        id=referral.id or 0,
-        member_id=referral.member_id,
-        kind=referral.kind,
-        code=referral.code,
-        offer=referral.offer,
-        referred_on=referral.referred_on,
-        answer_due_on=referral.answer_due_on,
-        channel=referral.channel,
-        delivered=referral.delivered,
-        suitable=referral.suitable,
-        suitability=referral.suitability,
-        made_by=referral.made_by,
-        state=referral.state,
-        answered_on=referral.answered_on,
-        answer_channel=referral.answer_channel,
-        decline_reason=referral.decline_reason,
-        review=(
-            {
-                "state": review.state,
-                "good_reason": review.good_reason,
-                "reason_code": review.reason_code,
-                "notes": review.notes,
-                "decided_by": review.decided_by,
-                "decided_on": review.decided_on.isoformat() if review.decided_on else None,
-                "evidence": review.evidence,
-            }
-            if review
-            else None
-        ),
-        refusal_counted=refusal is not None and refusal.voided_on is None,
-    )
+    return referrals_out(ctx, [referral])[0]
 
 
 def sanction_out(ctx: ServiceContext, sanction: Sanction) -> SanctionOut:
@@ -226,7 +240,7 @@ def person_out(ctx: ServiceContext, member: Member) -> PersonActivationOut:
     return PersonActivationOut(
         duty=duty_out(ctx, member, household, duty_row, registration is not None),
         registration=registration_out(ctx, registration) if registration else None,
-        referrals=[referral_out(ctx, r) for r in referrals],
+        referrals=referrals_out(ctx, list(referrals)),
         warnings=[warning_out(w) for w in warnings],
         sanctions=[sanction_out(ctx, s) for s in sanctions],
         open_tasks=[task_out(t) for t in tasks],
