@@ -82,7 +82,7 @@ class Prism:
         )
         contract = Path(
             os.environ.get("WORKBRIDGE_TWILIO_CONTRACT")
-            or REPO.parent / "shared" / "contracts" / "twilio_api_v2010.json"
+            or REPO / "tests" / "contracts" / "twilio_api_v2010.json"
         )
         if not contract.is_file():
             pytest.fail(f"Twilio's contract {contract} is missing", pytrace=False)
