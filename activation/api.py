@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from activation import services, views
@@ -41,7 +41,7 @@ from activation.schemas import (
 )
 from kernel.auth import Role, requires
 from kernel.errors import NotFound, Problem
-from kernel.web import Ctx, Limit, Offset, problem_responses
+from kernel.web import Ctx, Limit, Offset, get, post, problem_responses
 
 TopK = QueryParameter(ge=1, le=50, description="How many of each")
 COUNSELLOR = requires(Role.COUNSELLOR)
@@ -57,7 +57,6 @@ class PeopleController(Controller):
     @get(
         "/{member_id:int}",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="A person's duty, registration, referrals, warnings, sanctions and open tasks",
     )
@@ -67,7 +66,6 @@ class PeopleController(Controller):
     @post(
         "/{member_id:int}/registration",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 422),
         summary="Register the person as a job seeker (or update the registration)",
     )
@@ -79,7 +77,6 @@ class PeopleController(Controller):
     @get(
         "/{member_id:int}/matches",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="The person's best suitable vacancies and courses, each explained",
     )
@@ -114,7 +111,6 @@ class PeopleController(Controller):
     @get(
         "/{member_id:int}/file",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="The employment file: one timeline of duty, referrals, warnings, sanctions, "
         "training, jobs, continuation and benefit changes",
@@ -125,7 +121,6 @@ class PeopleController(Controller):
     @get(
         "/{member_id:int}/file.csv",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="The employment file as CSV (UTF-8 with BOM)",
         media_type="text/csv",
@@ -148,7 +143,6 @@ class JobController(Controller):
     @post(
         "/",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Record a job start; the continuation starts automatically",
     )
@@ -158,7 +152,6 @@ class JobController(Controller):
     @get(
         "/{job_id:int}",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="A job and its continuation",
     )
@@ -168,7 +161,6 @@ class JobController(Controller):
     @post(
         "/{job_id:int}/income",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Record a change of the job's monthly income (may move between full and half)",
     )
@@ -178,7 +170,6 @@ class JobController(Controller):
     @post(
         "/{job_id:int}/end",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Record a job end: full amount during a continuation, fast re-entry after an exit",
     )
@@ -196,7 +187,6 @@ class DutyController(Controller):
     @get(
         "/",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(),
         summary="Obligated people not yet registered as job seekers, per community or township",
     )
@@ -213,7 +203,6 @@ class ReferralController(Controller):
     @post(
         "/",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Refer a registered person to an offer; the suitability check is stored on it",
     )
@@ -223,7 +212,6 @@ class ReferralController(Controller):
     @get(
         "/{referral_id:int}",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="A referral with its suitability check, answer and good-reason review",
     )
@@ -233,7 +221,6 @@ class ReferralController(Controller):
     @post(
         "/{referral_id:int}/delivery",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 422),
         summary="Confirm the offer reached the person",
     )
@@ -245,7 +232,6 @@ class ReferralController(Controller):
     @post(
         "/{referral_id:int}/answer",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Record the answer: accepted, declined (with the reason), no answer, not hired",
     )
@@ -255,7 +241,6 @@ class ReferralController(Controller):
     @post(
         "/{referral_id:int}/hired",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="The employer confirmed an accepted offer: the job starts",
     )
@@ -265,7 +250,6 @@ class ReferralController(Controller):
     @post(
         "/{referral_id:int}/evidence",
         guards=[COUNSELLOR],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Add the person's evidence of a good reason (until a sanction takes effect)",
     )
@@ -278,7 +262,6 @@ class ReferralController(Controller):
     @post(
         "/{referral_id:int}/good-reason",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Decide the good-reason review; a decline without good reason counts as a refusal",
     )
@@ -296,7 +279,6 @@ class SanctionController(Controller):
     @get(
         "/",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(),
         summary="Sanctions by state (the queue: state=proposed)",
     )
@@ -308,7 +290,6 @@ class SanctionController(Controller):
     @get(
         "/{sanction_id:int}",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="A sanction with its review, terms, notice and appeals",
     )
@@ -318,7 +299,6 @@ class SanctionController(Controller):
     @post(
         "/{sanction_id:int}/vulnerability-review",
         guards=[OFFICER],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Vulnerability review by a second person before any cut",
     )
@@ -330,7 +310,6 @@ class SanctionController(Controller):
     @post(
         "/{sanction_id:int}/decision",
         guards=[OFFICER],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Confirm (notice issued, cut dated after the notice period) or reject",
     )
@@ -342,7 +321,6 @@ class SanctionController(Controller):
     @post(
         "/{sanction_id:int}/appeals",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Lodge a request for reconsideration",
     )
@@ -358,7 +336,6 @@ class AppealController(Controller):
     @post(
         "/{appeal_id:int}/decision",
         guards=[OFFICER],
-        sync_to_thread=True,
         responses=problem_responses(404, 409, 422),
         summary="Decide an appeal; upheld restores payment with back pay",
     )
@@ -376,7 +353,6 @@ class TaskController(Controller):
     @get(
         "/",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(),
         summary="Open tasks for counsellors, by due date",
     )
@@ -397,7 +373,6 @@ class DecisionController(Controller):
     @get(
         "/{decision_id:int}",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="A stored decision: inputs, rule path, outcome, parameter version, officer",
     )
@@ -410,7 +385,6 @@ class DecisionController(Controller):
     @get(
         "/{decision_id:int}/replay",
         guards=[STAFF],
-        sync_to_thread=True,
         responses=problem_responses(404),
         summary="Recompute a decision from its stored inputs and compare",
     )
@@ -431,7 +405,6 @@ class SweepController(Controller):
     @post(
         "/daily",
         guards=[OFFICER_OR_ADMIN],
-        sync_to_thread=True,
         responses=problem_responses(),
         summary="Run the daily sweep now (it is idempotent; the scheduler runs it every day)",
     )

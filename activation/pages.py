@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Template
@@ -42,7 +42,7 @@ from kernel.pages import (
     values,
     words,
 )
-from kernel.web import Ctx
+from kernel.web import Ctx, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 COUNSELLOR = requires(Role.COUNSELLOR)
@@ -203,13 +203,13 @@ FACTORS = [
 # --- today and search --------------------------------------------------------------------
 
 
-@get("/today", guards=[COUNSELLOR], sync_to_thread=True)
+@get("/today", guards=[COUNSELLOR])
 def today(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     due = worklist.due_today(ctx.session, ctx.actor, ctx.today)
     return render(request, "activation/today.html", due=due, today=ctx.today)
 
 
-@get("/people", guards=[STAFF], sync_to_thread=True)
+@get("/people", guards=[STAFF])
 def search(request: Request[Any, Any, Any], ctx: Ctx, q: FromQuery[str] = "") -> Template:
     found = worklist.search_people(ctx.session, ctx.actor, q) if q.strip() else []
     return render(request, "activation/search.html", q=q, found=found, searched=bool(q.strip()))
@@ -262,7 +262,7 @@ def _person_page(
     )
 
 
-@get("/people/{member_id:int}", guards=[STAFF], sync_to_thread=True)
+@get("/people/{member_id:int}", guards=[STAFF])
 def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int]) -> Template:
     return _person_page(request, ctx, member_id)
 
@@ -284,7 +284,7 @@ def _after(
     return see_other(f"/app/people/{member_id}#{anchor}")
 
 
-@post("/people/{member_id:int}/registration", guards=[COUNSELLOR], sync_to_thread=True)
+@post("/people/{member_id:int}/registration", guards=[COUNSELLOR])
 def register(
     request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
 ) -> Any:
@@ -311,7 +311,7 @@ def register(
     return _after(request, ctx, member_id, "registration", data, act, "registration")
 
 
-@post("/people/{member_id:int}/referrals", guards=[COUNSELLOR], sync_to_thread=True)
+@post("/people/{member_id:int}/referrals", guards=[COUNSELLOR])
 def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
     """One click from a match: the referral use case stores the suitability check and gives
     the offer code (the SMS that carries it comes with the notifications context)."""
@@ -347,7 +347,7 @@ def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
     return referral.member_id
 
 
-@post("/referrals/{referral_id:int}/answer", guards=[COUNSELLOR], sync_to_thread=True)
+@post("/referrals/{referral_id:int}/answer", guards=[COUNSELLOR])
 def answer(
     request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
 ) -> Any:
@@ -364,7 +364,7 @@ def answer(
     )
 
 
-@post("/referrals/{referral_id:int}/good-reason", guards=[STAFF], sync_to_thread=True)
+@post("/referrals/{referral_id:int}/good-reason", guards=[STAFF])
 def good_reason(
     request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
 ) -> Any:
@@ -389,7 +389,7 @@ def good_reason(
     )
 
 
-@post("/people/{member_id:int}/jobs", guards=[COUNSELLOR], sync_to_thread=True)
+@post("/people/{member_id:int}/jobs", guards=[COUNSELLOR])
 def start_job(
     request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
 ) -> Any:
@@ -413,7 +413,7 @@ def start_job(
     )
 
 
-@post("/jobs/{job_id:int}/end", guards=[COUNSELLOR], sync_to_thread=True)
+@post("/jobs/{job_id:int}/end", guards=[COUNSELLOR])
 def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], data: Form) -> Any:
     job = services.get_job(ctx, job_id)
     worklist.visible_member(ctx.session, ctx.actor, job.member_id)
@@ -436,7 +436,7 @@ def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], da
 # --- the sanction desk -------------------------------------------------------------------
 
 
-@get("/sanctions", guards=[OFFICER], sync_to_thread=True)
+@get("/sanctions", guards=[OFFICER])
 def sanction_queue(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     rows = []
     for sanction in services.sanctions(ctx, None):
@@ -479,12 +479,12 @@ def _sanction_page(
     )
 
 
-@get("/sanctions/{sanction_id:int}", guards=[OFFICER], sync_to_thread=True)
+@get("/sanctions/{sanction_id:int}", guards=[OFFICER])
 def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
     return _sanction_page(request, ctx, sanction_id)
 
 
-@post("/sanctions/{sanction_id:int}/review", guards=[OFFICER], sync_to_thread=True)
+@post("/sanctions/{sanction_id:int}/review", guards=[OFFICER])
 def review(
     request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
 ) -> Any:
@@ -502,7 +502,7 @@ def review(
     return see_other(f"/app/sanctions/{sanction_id}")
 
 
-@post("/sanctions/{sanction_id:int}/decision", guards=[OFFICER], sync_to_thread=True)
+@post("/sanctions/{sanction_id:int}/decision", guards=[OFFICER])
 def decide(
     request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
 ) -> Any:
@@ -516,7 +516,7 @@ def decide(
     return see_other(f"/app/sanctions/{sanction_id}")
 
 
-@get("/sanctions/{sanction_id:int}/notice", guards=[STAFF], sync_to_thread=True)
+@get("/sanctions/{sanction_id:int}/notice", guards=[STAFF])
 def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
     """The written notice, laid out to print: facts, rule and version, effect, start, the way
     back and the appeal deadline, in the reader's language from the stored terms."""

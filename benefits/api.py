@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
@@ -43,7 +43,7 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.errors import InvalidInput, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
-from kernel.web import Ctx, Limit, Offset, problem_responses
+from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, spooled_chunks
 
 OFFICER = requires(Role.BENEFIT_OFFICER)
 OFFICER_OR_COUNSELLOR = requires(Role.BENEFIT_OFFICER, Role.COUNSELLOR)
@@ -60,7 +60,6 @@ class HouseholdController(Controller):
         description="ID numbers are checked (GB 11643 MOD 11-2) and must agree with any stated "
         "sex and birth date; a person already in another live household is refused.",
         responses=problem_responses(400, 422),
-        sync_to_thread=True,
     )
     def create(self, ctx: Ctx, data: JSONBody[HouseholdIn]) -> HouseholdOut:
         household = services.create_household(ctx, data)
@@ -71,7 +70,6 @@ class HouseholdController(Controller):
         guards=[OFFICER_OR_COUNSELLOR],
         summary="A household, its members (IDs masked) and current incomes",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, household_id: FromPath[int]) -> HouseholdOut:
         return views.household_out(ctx.session, services.get_household(ctx.session, household_id))
@@ -81,7 +79,6 @@ class HouseholdController(Controller):
         guards=[OFFICER],
         summary="Add a member to a household",
         responses=problem_responses(404, 422),
-        sync_to_thread=True,
     )
     def add_member(
         self, ctx: Ctx, household_id: FromPath[int], data: JSONBody[MemberIn]
@@ -100,7 +97,6 @@ class MemberController(Controller):
         summary="Record changed circumstances (health, caring, study, pregnancy, phone...)",
         description="Circumstances drive the job-seeker duty and its exemptions.",
         responses=problem_responses(404, 422),
-        sync_to_thread=True,
     )
     def update(
         self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[MemberUpdateIn]
@@ -113,7 +109,6 @@ class MemberController(Controller):
         guards=[OFFICER],
         summary="Record a member's new monthly income from one source",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def change_income(
         self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[IncomeChangeIn]
@@ -135,7 +130,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Open an application for a registered household",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def create(self, ctx: Ctx, data: JSONBody[ApplicationIn]) -> ApplicationOut:
         return views.application_out(ctx.session, services.apply(ctx, data))
@@ -145,7 +139,6 @@ class ApplicationController(Controller):
         guards=[OFFICER_OR_COUNSELLOR],
         summary="An application with every procedure step and objection",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, application_id: FromPath[int]) -> ApplicationOut:
         return views.application_out(
@@ -157,7 +150,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Every problem that would stop approval today, and the entitlement",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def checks(self, ctx: Ctx, application_id: FromPath[int]) -> ApprovalCheckOut:
         application = services.get_application(ctx.session, application_id)
@@ -176,7 +168,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Record the home investigation (入户调查)",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def investigation(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[InvestigationIn]
@@ -190,7 +181,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Record the democratic appraisal (民主评议)",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def appraisal(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[AppraisalIn]
@@ -204,7 +194,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Post the public notice (公示); it runs for the policy's number of days",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def public_notice(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[PublicNoticeIn]
@@ -218,7 +207,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Record an objection received during the public notice",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def objection(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[ObjectionIn]
@@ -233,7 +221,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Resolve an objection: upheld or not, with the finding",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def resolve(
         self,
@@ -254,7 +241,6 @@ class ApplicationController(Controller):
         description="Approval opens an active benefit case. An official's close relative needs "
         "a second approver (report 3): the application then awaits /second-approval.",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def decision(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
@@ -266,7 +252,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Decide a fast re-entry (no appraisal, no notice); pays from the reported day",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def reentry_decision(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
@@ -280,7 +265,6 @@ class ApplicationController(Controller):
         guards=[OFFICER],
         summary="Second approver's decision (must be another officer)",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def second_approval(
         self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[SecondApprovalIn]
@@ -298,7 +282,6 @@ class CaseController(Controller):
         "/",
         guards=[OFFICER_OR_COUNSELLOR],
         summary="Cases, filtered by status, community or re-review due date",
-        sync_to_thread=True,
         responses=problem_responses(),
     )
     def index(
@@ -325,7 +308,6 @@ class CaseController(Controller):
         guards=[OFFICER_OR_COUNSELLOR],
         summary="A case: status, amount, itemised explanation and full status history",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, case_id: FromPath[int]) -> CaseOut:
         return views.case_out(ctx.session, services.get_case(ctx.session, case_id))
@@ -335,7 +317,6 @@ class CaseController(Controller):
         guards=[OFFICER],
         summary="Suspend, resume or terminate a case from a date, with a reason",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def change_status(
         self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[CaseStatusChangeIn]
@@ -347,7 +328,6 @@ class CaseController(Controller):
         guards=[OFFICER],
         summary="Re-review (动态管理): reassess on current incomes; continue or exit",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def review(self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[ReviewIn]) -> CaseOut:
         return views.case_out(ctx.session, services.review_case(ctx, case_id, data))
@@ -364,7 +344,6 @@ class StatusController(Controller):
         description="The benefit office's most frequent question. 404 for an unknown person, "
         "422 for a malformed ID number.",
         responses=problem_responses(404, 422),
-        sync_to_thread=True,
     )
     def status(
         self,
@@ -418,7 +397,6 @@ class PaymentController(Controller):
             202: ResponseSpec(data_container=PaymentRunOut, description="Started or resumed"),
             **problem_responses(409, 422),
         },
-        sync_to_thread=True,
     )
     def start(self, runner: PaymentRunner, data: JSONBody[PaymentRunIn]) -> Response[PaymentRunOut]:
         started = payments.begin(runner, data.period)
@@ -433,7 +411,6 @@ class PaymentController(Controller):
         guards=[OFFICER],
         summary="Payment runs, latest period first",
         responses=problem_responses(),
-        sync_to_thread=True,
     )
     def index(
         self,
@@ -448,7 +425,6 @@ class PaymentController(Controller):
         guards=[OFFICER],
         summary="A payment run's progress and totals",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, run_id: FromPath[int]) -> PaymentRunOut:
         return views.payment_run_out(payments.get_run(ctx.session, run_id))
@@ -463,13 +439,12 @@ class PaymentController(Controller):
             200: ResponseSpec(data_container=str, media_type="text/csv", description="CSV"),
             **problem_responses(404, 409),
         },
-        sync_to_thread=True,
     )
-    def bank_file(self, ctx: Ctx, runner: PaymentRunner, run_id: FromPath[int]) -> Stream:
+    def bank_file(self, ctx: Ctx, run_id: FromPath[int]) -> Stream:
         run = payments.get_run(ctx.session, run_id)
         payments.require_finished(run)
         return Stream(
-            payments.bank_file_chunks(runner.engine, run.period),
+            spooled_chunks(payments.bank_file_spooled(ctx.session, run.period)),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": (
@@ -483,7 +458,6 @@ class PaymentController(Controller):
         guards=[OFFICER],
         summary="A case's payment lines, month by month, each with how it was computed",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def lines(
         self, ctx: Ctx, case_id: FromQuery[int], period: FromQuery[str | None] = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Template
@@ -40,7 +40,7 @@ from kernel.pages import (
     value,
     words,
 )
-from kernel.web import Ctx
+from kernel.web import Ctx, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OFFICER = requires(Role.BENEFIT_OFFICER)
@@ -89,7 +89,7 @@ NEXT_STEP = {
 }
 
 
-@get("/applications", guards=[OFFICER], sync_to_thread=True)
+@get("/applications", guards=[OFFICER])
 def applications(
     request: Request[Any, Any, Any],
     ctx: Ctx,
@@ -169,7 +169,7 @@ def _application_page(
     )
 
 
-@get("/applications/{application_id:int}", guards=[OFFICER], sync_to_thread=True)
+@get("/applications/{application_id:int}", guards=[OFFICER])
 def application(
     request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int]
 ) -> Template:
@@ -226,7 +226,7 @@ USE_CASES = {
 }
 
 
-@post("/applications/{application_id:int}/{step:str}", guards=[OFFICER], sync_to_thread=True)
+@post("/applications/{application_id:int}/{step:str}", guards=[OFFICER])
 def step(
     request: Request[Any, Any, Any],
     ctx: Ctx,
@@ -247,7 +247,6 @@ def step(
 @post(
     "/applications/{application_id:int}/objections/{objection_id:int}",
     guards=[OFFICER],
-    sync_to_thread=True,
 )
 def resolve(
     request: Request[Any, Any, Any],
@@ -274,7 +273,7 @@ def resolve(
     return see_other(f"/app/applications/{application_id}")
 
 
-@get("/status", guards=[OFFICER], sync_to_thread=True)
+@get("/status", guards=[OFFICER])
 def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str] = "") -> Template:
     """The office's most frequent question, by ID number (the same use case as the API):
     a malformed number is 422 with every reason, an unknown person 404."""

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -23,6 +22,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from kernel.capacity import current_capacity
 from kernel.db import new_read_session
 from kernel.models import ApiToken
 
@@ -117,20 +117,21 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthorizedException("an API token is required: Authorization: Bearer <token>")
         engine: Engine = connection.app.state.engine
-        principal = await anyio.to_thread.run_sync(_lookup, engine, raw.strip())
+        principal = await current_capacity().run(_lookup, engine, raw.strip())
         if principal is None:
             raise NotAuthorizedException("the API token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=principal.id)
 
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def requires(*roles: Role) -> Guard:
     """A guard admitting only the given roles (403 otherwise)."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar would run a plain function in a worker thread for every request.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.user
         if not isinstance(user, Principal) or user.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))

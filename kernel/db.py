@@ -7,6 +7,8 @@ come back timezone-aware, whichever database holds them.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,6 +18,8 @@ from sqlalchemy import DateTime, Engine, Table, event, text
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
+
+from kernel.capacity import ServiceBusy
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,19 +53,79 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+class WriteGate:
+    """One SQLite writer at a time in this process, waiting in line rather than in SQLite.
+
+    SQLite has one write lock per database. Threads that all ask for it with ``BEGIN
+    IMMEDIATE`` would sleep and poll in SQLite's busy handler, which wakes them in no order and
+    lets a thread wait its whole busy timeout while others slip past. Here a write transaction
+    first takes this process's gate (a plain lock, handed on as soon as the holder commits or
+    rolls back), so writers of one process queue up and SQLite's own wait is left for writers
+    of other processes (``workbridge serve --workers N``). A writer that cannot get the gate
+    within ``wait_seconds`` gets ``ServiceBusy`` (503) and has written nothing.
+    """
+
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = wait_seconds
+        self._lock = threading.Lock()
+
+    def enter(self, info: dict[str, Any]) -> None:
+        if not self._lock.acquire(timeout=self.wait_seconds):
+            raise ServiceBusy("another request held the database's write lock too long")
+        info[_HOLDS_GATE] = True
+
+    def leave(self, info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS_GATE, False):
+            self._lock.release()
+
+
+_HOLDS_GATE = "workbridge_holds_write_gate"
+
+
+def _info(connection: Any) -> dict[str, Any]:
+    """A pooled connection's info dictionary (the bare one SQLAlchemy tests on first connect
+    has none, and holds no gate)."""
+    try:
+        return connection.info
+    except (AttributeError, NotImplementedError):
+        return {}
+
+
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    wait_seconds: float = 30.0,
+    bound_lock_waits: bool = False,
+    **kwargs: Any,
+) -> Engine:
+    """An engine for ``url`` whose pool holds ``pool_size`` connections.
+
+    ``wait_seconds`` bounds every wait for the database: a connection from the pool, SQLite's
+    write lock (this process's writers queue in a ``WriteGate``; other processes' in SQLite's
+    busy handler) and, with ``bound_lock_waits``, a PostgreSQL lock. Served processes pass the
+    request capacity's figures (``kernel.capacity``); scripts and jobs keep the patient
+    defaults.
+    """
     if url.startswith("sqlite"):
+        in_memory = ":memory:" in url or url in ("sqlite://", "sqlite:///")
+        if not in_memory:
+            kwargs.setdefault("pool_size", pool_size)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", wait_seconds)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+            url, connect_args={"check_same_thread": False, "timeout": wait_seconds}, **kwargs
         )
+        gate = WriteGate(wait_seconds)
+        busy_ms = int(wait_seconds * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
             dbapi_connection.isolation_level = None  # BEGIN is issued by _sqlite_begin below
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
@@ -70,13 +134,68 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         def _sqlite_begin(connection: Any) -> None:
             # pysqlite would run SELECTs outside any transaction and BEGIN only at the first
             # write, so a read-then-write use case could act on stale reads (a lost update).
-            # Write transactions take the write lock up front instead; read-only requests ask
-            # for DEFERRED through the ``sqlite_begin`` execution option.
+            # Write transactions take the write lock up front instead; read-only work asks for
+            # DEFERRED through the ``sqlite_begin`` execution option (``reader``) and never
+            # touches the write lock.
             mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "DEFERRED":
+                connection.exec_driver_sql("BEGIN DEFERRED")
+                return
+            gate.enter(connection.info)
+            try:
+                connection.exec_driver_sql(f"BEGIN {mode}")
+            except BaseException:
+                gate.leave(connection.info)
+                raise
+
+        # The gate is passed on once COMMIT or ROLLBACK has run (the engine's commit and
+        # rollback events fire just before), so the next writer's BEGIN never meets the lock.
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                gate.leave(_info(dbapi_connection))
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                gate.leave(_info(dbapi_connection))
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+        @event.listens_for(engine.pool, "checkin")
+        def _sqlite_checkin(_: Any, record: Any) -> None:
+            # A connection given back mid-transaction (an error between BEGIN and COMMIT) is
+            # rolled back by the pool; its place in the gate goes with it.
+            gate.leave(record.info)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    kwargs.setdefault("pool_size", pool_size)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", wait_seconds)
+    if bound_lock_waits:
+        # A row or table lock held elsewhere makes the statement fail (SQLSTATE 55P03, answered
+        # 503) after the wait, instead of holding the request, its thread and its connection.
+        options = f"-c lock_timeout={int(wait_seconds * 1000)}"
+        kwargs.setdefault("connect_args", {}).setdefault("options", options)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+_readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine and pool, for read-only work: on SQLite its transactions begin DEFERRED,
+    so they read the last committed state and never wait for (or block) a writer."""
+    found = _readers.get(engine)
+    if found is None:
+        found = _readers[engine] = engine.execution_options(sqlite_begin="DEFERRED")
+    return found
 
 
 def new_session(engine: Engine) -> Session:
@@ -84,11 +203,27 @@ def new_session(engine: Engine) -> Session:
 
 
 def new_read_session(engine: Engine) -> Session:
-    """A session for reading only: on SQLite it does not take the write lock (BEGIN DEFERRED),
-    so it reads the last committed state while a writer is busy."""
-    session = new_session(engine)
-    session.connection(execution_options={"sqlite_begin": "DEFERRED"})
-    return session
+    """A session for reading only (see ``reader``); it opens no connection until first used."""
+    return Session(reader(engine), expire_on_commit=False)
+
+
+class RequestSession(Session):
+    """A request's session: one write transaction at most, and reads after it that do not
+    hold SQLite's write lock.
+
+    A use case commits its own unit of work; the handler then reads the answer (the new
+    household with its members, say). Those reads begin a new transaction; were it a write
+    transaction too it would hold the write lock until the request ends and make writers
+    queue behind a read. After the commit the session therefore reads through ``reader``.
+    """
+
+    def __init__(self, engine: Engine, *, writing: bool) -> None:
+        super().__init__(engine if writing else reader(engine), expire_on_commit=False)
+        self._reader = reader(engine)
+
+    def commit(self) -> None:
+        super().commit()
+        self.bind = self._reader
 
 
 @contextmanager
@@ -106,8 +241,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def database_reachable(engine: Engine) -> bool:
+    """Whether the database answers a query; on SQLite without the write lock, so a writer
+    holding it does not make the service look down."""
     try:
-        with engine.connect() as connection:
+        with reader(engine).connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
     except Exception:

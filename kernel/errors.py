@@ -18,6 +18,10 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
+
+from kernel.capacity import ServiceBusy
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -119,7 +123,43 @@ def _http_error(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     return problem_response(exc.status_code, detail, slug, [Problem(None, slug, detail)])
 
 
+def busy_reason(exc: BaseException) -> ServiceBusy | None:
+    """The request could not be served in time: no thread, no pooled connection, or SQLite's
+    write lock held elsewhere longer than the wait allowed (``kernel.capacity``)."""
+    if isinstance(exc, ServiceBusy):
+        return exc
+    if isinstance(exc, SqlTimeout):
+        return ServiceBusy("no database connection came free in time")
+    if isinstance(exc, OperationalError) and any(
+        word in str(exc.orig) for word in ("database is locked", "database is busy")
+    ):
+        return ServiceBusy("the database stayed locked by another process")
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("55P03", "57014"):
+        # PostgreSQL's lock_timeout / statement_timeout
+        return ServiceBusy("a row stayed locked by another request")
+    return None
+
+
+def _busy(busy: ServiceBusy) -> Response[dict[str, Any]]:
+    response = problem_response(
+        503,
+        "The service is busy",
+        "busy",
+        [
+            Problem(
+                None, "busy", "the service could not take this request in time; nothing was written"
+            )
+        ],
+    )
+    response.headers["Retry-After"] = str(busy.retry_after)
+    return response
+
+
 def _unexpected(_: Request, exc: Exception) -> Response[dict[str, Any]]:
+    busy = busy_reason(exc)
+    if busy is not None:
+        log.warning("answered 503: %s", busy.reason)
+        return _busy(busy)
     log.exception("unhandled error", exc_info=exc)
     return problem_response(
         500, "Internal error", "internal", [Problem(None, "internal", "an unexpected error")]

@@ -36,6 +36,14 @@ class Settings:
     scheduler: bool = False
     sweep_at: str = "01:30"  # office time of the daily sweep, HH:MM
     payment_run_day: int | None = None  # day of month (1-28) for the month's payment run
+    # Many people at once (kernel.capacity): request threads per process (the pool holds one
+    # connection per thread and a few more), how long a request may wait for a thread, and how
+    # long for the database (a connection, SQLite's write lock) before it is answered 503.
+    threads: int = 16
+    queue_seconds: float = 10.0
+    db_wait_seconds: float = 5.0
+    # Whether the session cookie is sent over HTTPS only (on behind a TLS proxy).
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +61,16 @@ class Settings:
             sweep_at=_clock_time("WORKBRIDGE_SWEEP_AT", env.get("WORKBRIDGE_SWEEP_AT", "01:30")),
             payment_run_day=_day_of_month(
                 "WORKBRIDGE_PAYMENT_RUN_DAY", env.get("WORKBRIDGE_PAYMENT_RUN_DAY", "")
+            ),
+            threads=_whole("WORKBRIDGE_THREADS", env.get("WORKBRIDGE_THREADS", "16"), 1, 256),
+            queue_seconds=_bounded(
+                "WORKBRIDGE_QUEUE_SECONDS", env.get("WORKBRIDGE_QUEUE_SECONDS", "10"), 0.1, 300
+            ),
+            db_wait_seconds=_bounded(
+                "WORKBRIDGE_DB_WAIT_SECONDS", env.get("WORKBRIDGE_DB_WAIT_SECONDS", "5"), 0.1, 300
+            ),
+            secure_cookies=_switch(
+                "WORKBRIDGE_SECURE_COOKIES", env.get("WORKBRIDGE_SECURE_COOKIES", "off")
             ),
         )
 
@@ -72,6 +90,23 @@ def _switch(name: str, value: str) -> bool:
     if text in _OFF:
         return False
     raise ValueError(f"{name} must be on or off, not {value!r}")
+
+
+def _bounded(name: str, value: str, low: float, high: float) -> float:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+    return number
+
+
+def _whole(name: str, value: str, low: int, high: int) -> int:
+    text = value.strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(text)
 
 
 def _clock_time(name: str, value: str) -> str:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, BinaryIO
 
+import anyio.to_thread
+import litestar
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import QueryParameter
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlmodel import Field, Session, SQLModel
 
 from kernel.auth import Principal
+from kernel.capacity import current_capacity, use_capacity
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
-from kernel.db import new_read_session, new_session
-from kernel.policy import PolicyBook
+from kernel.db import RequestSession
 from kernel.settings import Settings
 
 
@@ -32,28 +36,114 @@ def context_for(state: Any, session: Session, actor: Principal) -> ServiceContex
     )
 
 
-def provide_context(request: Request[Any, Any, Any]) -> Iterator[ServiceContext]:
-    """One session per request, closed afterwards; services commit their own unit of work."""
+async def provide_context(request: Request[Any, Any, Any]) -> AsyncIterator[ServiceContext]:
+    """The request's use-case context. Its session is opened lazily, on the handler's thread,
+    and closed there too (``in_unit_of_work``): nothing here touches the database, so the event
+    loop never waits for a connection, a lock or a query."""
     state = request.app.state
     settings: Settings = state.settings
     clock: Clock = state.clock
-    policy: PolicyBook = state.policy
-    reading = request.method in ("GET", "HEAD")
-    session: Session = new_read_session(state.engine) if reading else new_session(state.engine)
+    user = request.user
+    assert isinstance(user, Principal)
+    session = RequestSession(state.engine, writing=request.method not in ("GET", "HEAD"))
     try:
-        now = clock.now()
-        user = request.user
-        assert isinstance(user, Principal)
         yield ServiceContext(
             session=session,
             actor=user,
-            now=now,
+            now=clock.now(),
             today=office_today(clock, settings.zone),
-            policy=policy,
+            policy=state.policy,
         )
     finally:
-        session.rollback()
+        await close_session(session)
+
+
+async def close_session(session: Session) -> None:
+    """A dependency's clean-up. ``in_unit_of_work`` has closed the session on the handler's
+    thread already, so this does no I/O; a handler that ran elsewhere still gets its
+    transaction rolled back off the event loop."""
+    if session.in_transaction():
+        await current_capacity().run(session.close)
+    else:
         session.close()
+
+
+def _release(values: Iterable[Any]) -> None:
+    for item in values:
+        if isinstance(item, ServiceContext):
+            item.session.close()
+        elif isinstance(item, Session):
+            item.close()
+
+
+def in_unit_of_work(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Run a synchronous handler as one unit of work on a request thread.
+
+    The handler, the session it uses (its ``ctx`` or a ``Session`` argument) and the closing of
+    that session all happen in one call on one thread (``kernel.capacity``): the connection is
+    taken there and given back there, before the thread is, so no request holds a connection
+    while it waits for a thread or a thread while it waits for a connection. What the handler
+    returns has been read already (sessions do not expire on commit) and is shaped into the
+    response on the event loop.
+    """
+
+    def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _release(kwargs.values())
+
+    @functools.wraps(fn)
+    async def handler(*args: Any, **kwargs: Any) -> Any:
+        return await current_capacity().run(call, args, kwargs)
+
+    return handler
+
+
+def capacity_middleware(app: ASGIApp) -> ASGIApp:
+    """Makes the serving application's request threads the ones ``in_unit_of_work`` uses."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            use_capacity(scope["litestar_app"].state.capacity)
+        await app(scope, receive, send)
+
+    return middleware
+
+
+async def spooled_chunks(spool: BinaryIO, size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    """A file made during the unit of work, sent after it: the database is not held while a
+    slow client downloads."""
+    try:
+        while chunk := await anyio.to_thread.run_sync(spool.read, size):
+            yield chunk
+    finally:
+        spool.close()
+
+
+def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(decorator)
+    def route(path: str | list[str] | None = None, **kwargs: Any) -> Callable[[Any], Any]:
+        on_loop = kwargs.pop("sync_to_thread", None) is False
+
+        def register(fn: Callable[..., Any]) -> Any:
+            if on_loop:  # no database, no blocking: answered on the event loop
+                return decorator(path, sync_to_thread=False, **kwargs)(fn)
+            return decorator(path, **kwargs)(in_unit_of_work(fn))
+
+        return register
+
+    return route
+
+
+# Litestar's route decorators for handlers that use the database: each call runs as one unit of
+# work on a request thread. Handlers that never touch the database may use Litestar's own with
+# ``sync_to_thread=False``.
+get = _route(litestar.get)
+post = _route(litestar.post)
+put = _route(litestar.put)
+patch = _route(litestar.patch)
+delete = _route(litestar.delete)
 
 
 Ctx = NamedDependency[ServiceContext]

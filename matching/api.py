@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, get, patch, post, put
+from litestar import Controller
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from kernel.auth import Role, requires
-from kernel.web import Ctx, Limit, Offset, problem_responses
+from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, put
 from matching import services, views
 from matching.occupations import occupation_table
 from matching.schemas import (
@@ -42,7 +42,6 @@ class SeekerController(Controller):
         summary="Create or replace a member's job-seeker profile",
         description="Activation calls the same use case at job-seeker registration.",
         responses=problem_responses(404, 422),
-        sync_to_thread=True,
     )
     def upsert(
         self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[SeekerProfileIn]
@@ -59,7 +58,6 @@ class SeekerController(Controller):
         guards=[READERS],
         summary="A member's job-seeker profile",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, member_id: FromPath[int]) -> SeekerProfileOut:
         return views.profile_out(services.get_seeker_profile(ctx.session, member_id))
@@ -72,7 +70,6 @@ class SeekerController(Controller):
         "hours, shift and childcare, minimum wage, no labour dispute, still open), then a "
         "score; each match says why it fits and what does not.",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def matches(
         self, ctx: Ctx, member_id: FromPath[int], limit: Annotated[int, TopK] = 10
@@ -90,7 +87,6 @@ class VacancyController(Controller):
         guards=[COUNSELLOR],
         summary="Register a vacancy",
         responses=problem_responses(400, 422),
-        sync_to_thread=True,
     )
     def create(self, ctx: Ctx, data: JSONBody[VacancyIn]) -> VacancyOut:
         return views.vacancy_out(services.create_vacancy(ctx, data))
@@ -104,7 +100,6 @@ class VacancyController(Controller):
         "valid_until, labour_dispute. Good rows are written and each bad row's problems "
         "returned; with all_or_nothing=true any bad row rejects the file (422, nothing written).",
         responses=problem_responses(400, 422),
-        sync_to_thread=True,
     )
     def import_csv(
         self,
@@ -125,7 +120,6 @@ class VacancyController(Controller):
         guards=[READERS],
         summary="Vacancies, optionally only those open on a day, by occupation group or place",
         responses=problem_responses(),
-        sync_to_thread=True,
     )
     def index(
         self,
@@ -151,7 +145,6 @@ class VacancyController(Controller):
         guards=[READERS],
         summary="A vacancy",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, vacancy_id: FromPath[int]) -> VacancyOut:
         return views.vacancy_out(services.get_vacancy(ctx.session, vacancy_id))
@@ -161,7 +154,6 @@ class VacancyController(Controller):
         guards=[COUNSELLOR],
         summary="Change openings, validity, wage, hours, shift or the labour-dispute flag",
         responses=problem_responses(404, 422),
-        sync_to_thread=True,
     )
     def update(
         self, ctx: Ctx, vacancy_id: FromPath[int], data: JSONBody[VacancyPatchIn]
@@ -173,7 +165,6 @@ class VacancyController(Controller):
         guards=[READERS],
         summary="The registered people best suited to the vacancy, explained",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def seekers(
         self, ctx: Ctx, vacancy_id: FromPath[int], limit: Annotated[int, TopK] = 10
@@ -190,7 +181,6 @@ class VacancyController(Controller):
         summary="Every suitability check of this vacancy for one person, with reasons",
         description="The record activation stores on a referral (POLICY.md safeguards).",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def suitability(
         self, ctx: Ctx, vacancy_id: FromPath[int], member_id: FromPath[int]

@@ -8,11 +8,11 @@ choice per gateway): a forged or unsigned call gets 403 and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, RawBody
@@ -20,9 +20,9 @@ from sqlmodel import Session
 
 from kernel.auth import Principal, Role
 from kernel.clock import Clock
-from kernel.db import new_session
+from kernel.db import RequestSession
 from kernel.errors import Forbidden, Problem
-from kernel.web import context_for, problem_responses
+from kernel.web import close_session, context_for, get, post, problem_responses
 from notifications import webhooks
 from notifications.gateways import AlibabaGateway, KannelGateway, TencentGateway, TwilioGateway
 from notifications.services import (
@@ -51,16 +51,16 @@ RESPONSES = problem_responses(400, 422)
 GATEWAY = Principal(kind="gateway", id=0, name="sms-gateway", role=Role.ADMIN)
 
 
-def provide_session(request: Request[Any, Any, Any]) -> Iterator[Session]:
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
     """A session bound to a use-case context whose actor is the gateway, so the handlers the
-    events reach (activation's) act with the app's clock and policy."""
-    session = new_session(request.app.state.engine)
+    events reach (activation's) act with the app's clock and policy. It is used and closed on
+    the handler's thread (``kernel.web.in_unit_of_work``); nothing here touches the database."""
+    session = RequestSession(request.app.state.engine, writing=True)
     context_for(request.app.state, session, GATEWAY)
     try:
         yield session
     finally:
-        session.rollback()
-        session.close()
+        await close_session(session)
 
 
 DbSession = NamedDependency[Session]
@@ -138,7 +138,6 @@ class TwilioWebhooks(Controller):
         summary="Twilio: a text from a recipient (signed with X-Twilio-Signature)",
         status_code=200,
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def inbound(
         self, request: Request[Any, Any, Any], body: RawBody, session: DbSession
@@ -153,7 +152,6 @@ class TwilioWebhooks(Controller):
         summary="Twilio: a status callback for a message we sent",
         status_code=200,
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def status(
         self, request: Request[Any, Any, Any], body: RawBody, session: DbSession
@@ -176,7 +174,6 @@ class AlibabaWebhooks(Controller):
         summary="Alibaba SmsReport: delivery receipts (a JSON array; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def report(
         self,
@@ -195,7 +192,6 @@ class AlibabaWebhooks(Controller):
         summary="Alibaba SmsUp: replies (a JSON array; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def up(
         self,
@@ -221,7 +217,6 @@ class TencentWebhooks(Controller):
         summary="Tencent: delivery status callback (a JSON array; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def status(
         self,
@@ -240,7 +235,6 @@ class TencentWebhooks(Controller):
         summary="Tencent: a reply (one JSON object; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def reply(
         self,
@@ -265,7 +259,6 @@ class KannelWebhooks(Controller):
         "/mo",
         summary="Kannel get-url: a reply (from=%p&to=%P&text=%b&id=%I&at=%T)",
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def mo(
         self, request: Request[Any, Any, Any], token: FromPath[str], session: DbSession
@@ -279,7 +272,6 @@ class KannelWebhooks(Controller):
         "/dlr",
         summary="Kannel dlr-url: a delivery report (key=<outbox key>&type=%d&at=%T)",
         responses=RESPONSES,
-        sync_to_thread=True,
     )
     def dlr(
         self, request: Request[Any, Any, Any], token: FromPath[str], session: DbSession

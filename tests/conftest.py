@@ -21,7 +21,7 @@ from kernel.db import make_engine, session_scope
 from kernel.policy import load_profile
 from kernel.settings import Settings, normalise_database_url
 from workbridge import migrations
-from workbridge.app import create_app
+from workbridge.app import capacity_of, create_app, service_engine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PG_URL = normalise_database_url(os.environ.get("WORKBRIDGE_DATABASE_URL", ""))
@@ -88,7 +88,8 @@ def shared_app(migrated: str) -> Litestar:
 def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator[Litestar]:
     state = shared_app.state
     state.settings = settings
-    state.engine = make_engine(settings.database_url)
+    state.engine = service_engine(settings)
+    state.capacity = capacity_of(settings)
     state.clock = clock
     state.policy = load_profile(settings.policy_profile)
     yield shared_app

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from kernel.auth import Role, requires
 from kernel.tabular import InputRow, csv_rows
-from kernel.web import Ctx, problem_responses
+from kernel.web import Ctx, get, post, problem_responses
 from training import rules, services, views
 from training.schemas import (
     OUTCOME_CSV_COLUMNS,
@@ -49,7 +49,6 @@ class ProviderController(Controller):
         guards=[STAFF],
         summary="Register a training provider",
         responses=problem_responses(409, 422),
-        sync_to_thread=True,
     )
     def create(self, ctx: Ctx, data: JSONBody[ProviderIn]) -> ProviderOut:
         return views.provider_out(services.create_provider(ctx, data))
@@ -59,7 +58,6 @@ class ProviderController(Controller):
         guards=[STAFF],
         summary="Training providers",
         responses=problem_responses(),
-        sync_to_thread=True,
     )
     def index(self, ctx: Ctx) -> list[ProviderOut]:
         return [views.provider_out(p) for p in services.list_providers(ctx.session)]
@@ -69,7 +67,6 @@ class ProviderController(Controller):
         guards=[STAFF_OR_PROVIDER],
         summary="A training provider (a provider sees only itself)",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, provider_id: FromPath[int]) -> ProviderOut:
         services.ensure_own_provider(ctx.actor, provider_id)
@@ -83,7 +80,6 @@ class ProviderController(Controller):
         "(training.placement.review_below, 60%) an accountability review, above the reward "
         "line (95%) a reward (report 4 §五1). Subsidies follow the outcomes.",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def rates(self, ctx: Ctx, provider_id: FromPath[int]) -> ProviderRatesOut:
         provider = services.get_provider(ctx.session, provider_id)
@@ -101,7 +97,6 @@ class CourseController(Controller):
         guards=[STAFF],
         summary="Create a course in one of the policy's trades",
         responses=problem_responses(400, 422),
-        sync_to_thread=True,
     )
     def create(self, ctx: Ctx, data: JSONBody[CourseIn]) -> CourseOut:
         course = services.create_course(ctx, data)
@@ -112,7 +107,6 @@ class CourseController(Controller):
         guards=[STAFF_OR_PROVIDER],
         summary="Courses (a provider sees only its own)",
         responses=problem_responses(),
-        sync_to_thread=True,
     )
     def index(
         self,
@@ -130,7 +124,6 @@ class CourseController(Controller):
         guards=[STAFF_OR_PROVIDER],
         summary="A course (a provider only its own)",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def read(self, ctx: Ctx, course_id: FromPath[int]) -> CourseOut:
         course = services.visible_course(ctx, course_id)
@@ -142,7 +135,6 @@ class CourseController(Controller):
         guards=[STAFF],
         summary="Put a person on a course",
         responses=problem_responses(404, 409, 422),
-        sync_to_thread=True,
     )
     def enrol(
         self, ctx: Ctx, course_id: FromPath[int], data: JSONBody[EnrolmentIn]
@@ -154,7 +146,6 @@ class CourseController(Controller):
         guards=[STAFF_OR_PROVIDER],
         summary="The course's trainees and their progress (a provider only its own courses)",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def enrolments(self, ctx: Ctx, course_id: FromPath[int]) -> list[EnrolmentOut]:
         services.visible_course(ctx, course_id)
@@ -165,7 +156,6 @@ class CourseController(Controller):
         guards=[STAFF],
         summary="A course's completion, certification and placement rates and its subsidy",
         responses=problem_responses(404),
-        sync_to_thread=True,
     )
     def rates(self, ctx: Ctx, course_id: FromPath[int]) -> CourseRatesOut:
         course = services.get_course(ctx.session, course_id)
@@ -186,7 +176,6 @@ class OutcomeController(Controller):
         "returned with every problem (row, field, rule, message) unless all_or_nothing. A "
         "report about another provider's course or trainee makes the request 403.",
         responses=problem_responses(400, 409, 422),
-        sync_to_thread=True,
     )
     def report(self, ctx: Ctx, data: JSONBody[OutcomeBatchIn]) -> Response[OutcomeBatchOut]:
         rows = [InputRow(i, item) for i, item in enumerate(data.reports)]
@@ -203,7 +192,6 @@ class OutcomeController(Controller):
         "reason, certificate_no, employer, occupation, monthly_income, hours_per_week. Rows are "
         "numbered by their line in the file (the header is line 1).",
         responses=problem_responses(400, 409, 422),
-        sync_to_thread=True,
     )
     def report_csv(
         self,

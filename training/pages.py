@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request
 from litestar.response import Template
 
 from kernel.auth import Role, requires
 from kernel.pages import render
-from kernel.web import Ctx
+from kernel.web import Ctx, get
 from training import rules, services
 
 PROVIDER = requires(Role.TRAINING_PROVIDER)
 
 
-@get("/training", guards=[PROVIDER], sync_to_thread=True)
+@get("/training", guards=[PROVIDER])
 def my_courses(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     provider_id = ctx.actor.provider_id
     assert provider_id is not None

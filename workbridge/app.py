@@ -12,17 +12,19 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
 from kernel.auth import TokenAuthenticationMiddleware
+from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
 from kernel.db import make_engine
 from kernel.errors import EXCEPTION_HANDLERS
 from kernel.national_id import MaskNationalIdsFilter
 from kernel.policy import load_profile
 from kernel.settings import Settings
-from kernel.web import provide_context
+from kernel.web import capacity_middleware, provide_context
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from notifications.api import CONTROLLERS as SMS_WEBHOOKS
 from notifications.runtime import sms_lifespan
@@ -54,6 +56,21 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
 
 
+def capacity_of(settings: Settings) -> Capacity:
+    return Capacity(threads=settings.threads, queue_seconds=settings.queue_seconds)
+
+
+def service_engine(settings: Settings) -> Engine:
+    """The served process's engine: a pooled connection for every request thread, and every
+    wait for the database bounded (``kernel.capacity``)."""
+    return make_engine(
+        settings.database_url,
+        pool_size=capacity_of(settings).pool_size,
+        wait_seconds=settings.db_wait_seconds,
+        bound_lock_waits=True,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -62,11 +79,16 @@ def create_app(
     settings = settings or Settings.from_env()
     sms_settings = sms_settings or SmsSettings.from_env()
     configure_logging(settings.log_level)
-    engine = make_engine(settings.database_url)
+    capacity = capacity_of(settings)
+    engine = service_engine(settings)
     policy = load_profile(settings.policy_profile)
     wire()
     sms_rules = SendingRules.from_settings(settings, sms_settings)
     configure(sms_rules)
+
+    def start_capacity(app: Litestar) -> None:
+        """Request threads belong to the event loop that serves (uvicorn's, a test client's)."""
+        app.state.capacity.reset()
 
     def start_scheduler(app: Litestar) -> None:
         """With WORKBRIDGE_SCHEDULER=on, run the jobs in this process (if it wins leadership)."""
@@ -102,18 +124,20 @@ def create_app(
         ],
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
+            capacity_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
             # sign people in with a session (workbridge.pages.web).
             DefineMiddleware(
                 TokenAuthenticationMiddleware,
                 exclude=["^/schema", "^/health$", "^/webhooks/", "^/app", "^/static/"],
-            )
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         state=State(
             {
                 "settings": settings,
                 "engine": engine,
+                "capacity": capacity,
                 "clock": clock or SystemClock(),
                 "policy": policy,
                 "sms_settings": sms_settings,
@@ -122,7 +146,7 @@ def create_app(
             }
         ),
         lifespan=[sms_lifespan],
-        on_startup=[start_scheduler],
+        on_startup=[start_capacity, start_scheduler],
         on_shutdown=[dispose],
         template_config=template_config(),
         openapi_config=OpenAPIConfig(

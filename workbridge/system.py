@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery
 from litestar.response import Response
@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 from kernel.auth import Role, requires
 from kernel.db import database_reachable
 from kernel.errors import PROBLEM_JSON
-from kernel.web import Ctx, problem_responses
+from kernel.web import Ctx, get, problem_responses
 
 
 class Health(SQLModel):
@@ -29,7 +29,6 @@ class Health(SQLModel):
     summary="Liveness and database reachability",
     tags=["System"],
     responses={503: ResponseSpec(data_container=Health, description="Database unreachable")},
-    sync_to_thread=True,
 )
 def health(request: Request[Any, Any, Any]) -> Response[Health]:
     from importlib.metadata import version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
@@ -24,7 +24,7 @@ from kernel.db import new_session
 from kernel.errors import Problem
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
-from kernel.web import Ctx
+from kernel.web import Ctx, get, post
 from training.services import provider_exists
 from workbridge.pages.web import LANGUAGE_COOKIE, SESSION_COOKIE, set_login_csrf_cookie
 
@@ -81,7 +81,7 @@ def login_form(
     return template
 
 
-@post("/login", opt={"public": True}, sync_to_thread=True)
+@post("/login", opt={"public": True})
 def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     username = value(data, "username") or ""
     password = str(data.get("password") or "")
@@ -123,7 +123,7 @@ def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     return response
 
 
-@post("/logout", sync_to_thread=True)
+@post("/logout")
 def logout(request: Request[Any, Any, Any]) -> Response[Any]:
     state = request.app.state
     raw = request.cookies.get(SESSION_COOKIE)
@@ -136,7 +136,7 @@ def logout(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
-@post("/language", sync_to_thread=True)
+@post("/language")
 def language(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Redirect:
     """Stored on the account, so the choice follows the person to any browser."""
     chosen = value(data, "language")
@@ -148,7 +148,7 @@ def language(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Redirect:
     return see_other(_safe_next(value(data, "back")) or "/app")
 
 
-@get("/admin/accounts", guards=[ADMIN], sync_to_thread=True)
+@get("/admin/accounts", guards=[ADMIN])
 def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     return render(
         request,
@@ -161,7 +161,7 @@ def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     )
 
 
-@post("/admin/accounts", guards=[ADMIN], sync_to_thread=True)
+@post("/admin/accounts", guards=[ADMIN])
 def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     """Every problem with the form at once: unknown provider, bad role, short password..."""
     role_text = value(data, "role") or ""

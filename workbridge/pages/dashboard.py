@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request
 from litestar.response import Template
 from markupsafe import Markup
 
 from kernel.auth import Role, requires
 from kernel.pages import N_, label_message, register_labels, render, translator
-from kernel.web import Ctx
+from kernel.web import Ctx, get
 from workbridge.pages import stats
 from workbridge.pages.charts import BarChart, Line, Series
 from workbridge.pages.palette import CHART_SERIES, PALETTE
@@ -46,7 +46,7 @@ STAGE_LABEL = {
 }
 
 
-@get("/dashboard", guards=[STAFF_OR_ADMIN], sync_to_thread=True)
+@get("/dashboard", guards=[STAFF_OR_ADMIN])
 def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     t = translator(request)
     months = stats.last_months(ctx.today)

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Protocol
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
@@ -23,7 +23,7 @@ from kernel.auth import Role, requires
 from kernel.context import ServiceContext
 from kernel.money import from_fen
 from kernel.pages import N_, attempt, register_labels, render, see_other, value
-from kernel.web import Ctx
+from kernel.web import Ctx, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OFFICER = requires(Role.BENEFIT_OFFICER)
@@ -116,7 +116,8 @@ class BenefitsPayments:
     def bank_file(self, ctx: ServiceContext, run_id: int) -> tuple[str, bytes]:
         run = payments.get_run(ctx.session, run_id)
         payments.require_finished(run)
-        content = b"".join(payments.bank_file_chunks(self.state.engine, run.period))
+        with payments.bank_file_spooled(ctx.session, run.period) as spool:
+            content = spool.read()
         return payments.bank_file_name(run.period), content
 
 
@@ -130,7 +131,7 @@ def _port(request: Request[Any, Any, Any]) -> PaymentRuns:
     return payment_runs(request)
 
 
-@get("/payments", guards=[OFFICER], sync_to_thread=True)
+@get("/payments", guards=[OFFICER])
 def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     port = payment_runs(request)
     return render(
@@ -142,7 +143,7 @@ def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     )
 
 
-@post("/payments/runs", guards=[OFFICER], sync_to_thread=True)
+@post("/payments/runs", guards=[OFFICER])
 def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     port = _port(request)
     period = value(data, "period") or ""
@@ -159,18 +160,18 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     return see_other(f"/app/payments/runs/{run.id}")
 
 
-@get("/payments/runs/{run_id:int}", guards=[OFFICER], sync_to_thread=True)
+@get("/payments/runs/{run_id:int}", guards=[OFFICER])
 def run(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Template:
     return render(request, "shell/payment_run.html", run=_port(request).run(ctx, run_id))
 
 
-@get("/payments/runs/{run_id:int}/progress", guards=[OFFICER], sync_to_thread=True)
+@get("/payments/runs/{run_id:int}/progress", guards=[OFFICER])
 def progress(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Template:
     """Polled by HTMX every two seconds while the run is going; stops polling when done."""
     return render(request, "shell/_payment_progress.html", run=_port(request).run(ctx, run_id))
 
 
-@get("/payments/runs/{run_id:int}/bank-file", guards=[OFFICER], sync_to_thread=True)
+@get("/payments/runs/{run_id:int}/bank-file", guards=[OFFICER])
 def bank_file(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Response[bytes]:
     name, content = _port(request).bank_file(ctx, run_id)
     return Response(

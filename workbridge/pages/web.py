@@ -13,7 +13,6 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
 
-import anyio.to_thread
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -25,8 +24,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import Engine
 
 from kernel.accounts import csrf_matches, live_session, principal_of
+from kernel.capacity import current_capacity
 from kernel.clock import Clock
-from kernel.db import new_session
+from kernel.db import new_read_session
 from kernel.errors import DomainError
 from kernel.pages import N_, PageUser, page_user, render
 
@@ -51,8 +51,7 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 def _lookup(engine: Engine, clock: Clock, raw: str) -> PageUser | None:
-    with new_session(engine) as session:
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    with new_read_session(engine) as session:
         found = live_session(session, raw, clock.now())
         if found is None:
             return None
@@ -82,7 +81,7 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
         user = None
         if raw := cookies.get(SESSION_COOKIE):
             litestar_app = scope["litestar_app"]
-            user = await anyio.to_thread.run_sync(
+            user = await current_capacity().run(
                 _lookup, litestar_app.state.engine, litestar_app.state.clock, raw
             )
         if user is not None:
