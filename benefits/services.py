@@ -75,29 +75,36 @@ def register_approval_check(check: ApprovalCheck) -> None:
 # --- loading ------------------------------------------------------------------------------
 
 
-def get_household(session: Session, household_id: int) -> Household:
-    household = session.get(Household, household_id)
+# Getters take ``lock=True`` in use cases that read a row, decide and then change it (a
+# procedure step, a status change, an application opened for a household): on PostgreSQL the row
+# is read FOR UPDATE, so two officers pressing the same button at once are served one after the
+# other and the second sees the first's decision (409) instead of repeating it. SQLite's write
+# transactions are one at a time already.
+
+
+def get_household(session: Session, household_id: int, *, lock: bool = False) -> Household:
+    household = session.get(Household, household_id, with_for_update=lock)
     if household is None:
         raise NotFound(Problem("household_id", "exists", f"no household {household_id}"))
     return household
 
 
-def get_member(session: Session, member_id: int) -> Member:
-    member = session.get(Member, member_id)
+def get_member(session: Session, member_id: int, *, lock: bool = False) -> Member:
+    member = session.get(Member, member_id, with_for_update=lock)
     if member is None:
         raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
     return member
 
 
-def get_application(session: Session, application_id: int) -> Application:
-    application = session.get(Application, application_id)
+def get_application(session: Session, application_id: int, *, lock: bool = False) -> Application:
+    application = session.get(Application, application_id, with_for_update=lock)
     if application is None:
         raise NotFound(Problem("application_id", "exists", f"no application {application_id}"))
     return application
 
 
-def get_case(session: Session, case_id: int) -> BenefitCase:
-    case = session.get(BenefitCase, case_id)
+def get_case(session: Session, case_id: int, *, lock: bool = False) -> BenefitCase:
+    case = session.get(BenefitCase, case_id, with_for_update=lock)
     if case is None:
         raise NotFound(Problem("case_id", "exists", f"no case {case_id}"))
     return case
@@ -245,7 +252,7 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
 
 
 def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member:
-    get_household(ctx.session, household_id)
+    get_household(ctx.session, household_id, lock=True)
     existing = members_of(ctx.session, household_id)
     identities = [
         rules.MemberIdentity(m.national_id, m.sex, m.birth_date, m.relation) for m in existing
@@ -283,7 +290,7 @@ def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member
 
 
 def update_member(ctx: ServiceContext, member_id: int, data: MemberUpdateIn) -> Member:
-    member = get_member(ctx.session, member_id)
+    member = get_member(ctx.session, member_id, lock=True)
     changes = data.model_dump(exclude_unset=True)
     before = {key: getattr(member, key) for key in changes}
     for key, value in changes.items():
@@ -303,7 +310,7 @@ def update_member(ctx: ServiceContext, member_id: int, data: MemberUpdateIn) -> 
 
 def change_income(ctx: ServiceContext, member_id: int, data: IncomeChangeIn) -> MemberIncome:
     """Record a new monthly income for one source; the previous one ends the day before."""
-    get_member(ctx.session, member_id)
+    get_member(ctx.session, member_id, lock=True)
     income = record_income(ctx, member_id, data.source, data.monthly_amount, data.effective_from)
     member = get_member(ctx.session, member_id)
     bus.publish(ctx.session, HouseholdChanged(member.household_id))
@@ -406,7 +413,7 @@ def _category_problem(ctx: ServiceContext, scheme: str, category: str, on: date)
 
 
 def apply(ctx: ServiceContext, data: ApplicationIn) -> Application:
-    household = get_household(ctx.session, data.household_id)
+    household = get_household(ctx.session, data.household_id, lock=True)
     applied_on = data.applied_on or ctx.today
     problems: list[Problem] = []
     if applied_on > ctx.today:
@@ -518,7 +525,7 @@ def _not_future(ctx: ServiceContext, field: str, day: date) -> list[Problem]:
 def record_investigation(
     ctx: ServiceContext, application_id: int, data: InvestigationIn
 ) -> Application:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     _move(application, ApplicationState.INVESTIGATED)
     problems = _not_future(ctx, "visited_on", data.visited_on) + _not_before(
         "visited_on", data.visited_on, application.applied_on, "the application"
@@ -533,7 +540,7 @@ def record_investigation(
 
 
 def record_appraisal(ctx: ServiceContext, application_id: int, data: AppraisalIn) -> Application:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     _move(application, ApplicationState.APPRAISED)
     visited = _last_step_day(ctx.session, application, "investigation")
     problems = _not_future(ctx, "held_on", data.held_on) + _not_before(
@@ -569,7 +576,7 @@ def _last_step_day(session: Session, application: Application, step: str) -> dat
 def post_public_notice(
     ctx: ServiceContext, application_id: int, data: PublicNoticeIn
 ) -> Application:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     _move(application, ApplicationState.PUBLIC_NOTICE)
     appraised = _last_step_day(ctx.session, application, "appraisal")
     problems = _not_before("starts_on", data.starts_on, appraised, "the appraisal")
@@ -606,7 +613,7 @@ def post_public_notice(
 
 
 def record_objection(ctx: ServiceContext, application_id: int, data: ObjectionIn) -> Objection:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     if application.state != ApplicationState.PUBLIC_NOTICE:
         raise Conflict(
             Problem(
@@ -643,7 +650,7 @@ def record_objection(ctx: ServiceContext, application_id: int, data: ObjectionIn
 def resolve_objection(
     ctx: ServiceContext, application_id: int, objection_id: int, data: ObjectionResolutionIn
 ) -> Objection:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     objection = ctx.session.get(Objection, objection_id)
     if objection is None or objection.application_id != application_id:
         raise NotFound(
@@ -715,7 +722,7 @@ def check_approval(
 
 
 def decide(ctx: ServiceContext, application_id: int, data: DecisionIn) -> Application:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     decided_on = data.decided_on or ctx.today
     if problems := _not_future(ctx, "decided_on", decided_on):
         raise InvalidInput(problems)
@@ -761,7 +768,7 @@ def decide(ctx: ServiceContext, application_id: int, data: DecisionIn) -> Applic
 def second_approval(
     ctx: ServiceContext, application_id: int, data: SecondApprovalIn
 ) -> Application:
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     if application.state != ApplicationState.AWAITING_SECOND_APPROVAL:
         raise Conflict(
             Problem("state", "second-approval", "this application does not await a second approval")
@@ -894,7 +901,7 @@ def apply_reentry(
 ) -> Application:
     """The short re-application after a lost job: it only declares what changed. No commit:
     activation opens it inside the use case that recorded the job's end."""
-    household = get_household(ctx.session, household_id)
+    household = get_household(ctx.session, household_id, lock=True)
     case = current_case(ctx.session, household_id)
     category = case.category if case else "C"
     application = Application(
@@ -931,7 +938,7 @@ def apply_reentry(
 
 def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -> Application:
     """Decide a re-entry on income and the hooks alone; approval pays from the reported day."""
-    application = get_application(ctx.session, application_id)
+    application = get_application(ctx.session, application_id, lock=True)
     if application.kind != "reentry":
         raise Conflict(
             Problem("kind", "reentry", "this is not a re-entry application: use /decision")
@@ -1065,7 +1072,7 @@ def set_case_status(
 
 def change_case_status(ctx: ServiceContext, case_id: int, data: CaseStatusChangeIn) -> BenefitCase:
     """An officer suspends, resumes or terminates a case (dynamic management, report 1)."""
-    case = get_case(ctx.session, case_id)
+    case = get_case(ctx.session, case_id, lock=True)
     status = CaseStatus(data.status)
     amount = case.entitled_amount_fen if status is CaseStatus.ACTIVE else 0
     set_case_status(
@@ -1089,7 +1096,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
     An exit takes effect on the first day of the month after the review, so the month under
     review is paid as assessed (documented rule; report 1 only says exits follow the review).
     """
-    case = get_case(ctx.session, case_id)
+    case = get_case(ctx.session, case_id, lock=True)
     if case.status in (CaseStatus.TERMINATED, CaseStatus.PENDING):
         raise Conflict(
             Problem("status", "review-live-case", f"a {case.status} case is not re-reviewed")
