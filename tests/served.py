@@ -1,0 +1,91 @@
+"""A real ``workbridge serve`` process for tests that need one: its own port, its own settings,
+started against a test database and stopped with a signal, as an operator would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent / "workbridge"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Served:
+    """``workbridge serve`` in a child process; ``url`` once it answers /health."""
+
+    def __init__(
+        self,
+        database_url: str,
+        workdir: Path,
+        *,
+        env: dict[str, str] | None = None,
+        workers: int = 1,
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"serve-{self.port}.log"
+        command = [str(BIN), "serve", "--port", str(self.port)]
+        if workers != 1:
+            command += ["--workers", str(workers)]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                env={
+                    **os.environ,
+                    "WORKBRIDGE_DATABASE_URL": database_url,
+                    "WORKBRIDGE_LOG_LEVEL": "WARNING",
+                    **(env or {}),
+                },
+                cwd=workdir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"workbridge serve exited at start:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"workbridge serve did not answer:\n{self.log()}")
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM, then wait for the process to drain and exit. 0 when it stopped as asked:
+        answered what it had, shut the application down and ended (uvicorn ends by re-raising
+        the signal, as systemd expects of a service stopped with SIGTERM)."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(
+                f"did not stop within {timeout} s of SIGTERM:\n{self.log()}"
+            ) from None
+        drained = "Application shutdown complete" in self.log()
+        return 0 if code in (0, -signal.SIGTERM) and drained else code or 1
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
