@@ -41,6 +41,7 @@ from activation.schemas import (
 )
 from kernel.auth import Role, requires
 from kernel.errors import NotFound, Problem
+from kernel.visibility import Access
 from kernel.web import Ctx, Limit, Offset, get, post, problem_responses
 
 TopK = QueryParameter(ge=1, le=50, description="How many of each")
@@ -56,6 +57,7 @@ class PeopleController(Controller):
 
     @get(
         "/{member_id:int}",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="A person's duty, registration, referrals, warnings, sanctions and open tasks",
@@ -65,6 +67,7 @@ class PeopleController(Controller):
 
     @post(
         "/{member_id:int}/registration",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 422),
         summary="Register the person as a job seeker (or update the registration)",
@@ -76,6 +79,7 @@ class PeopleController(Controller):
 
     @get(
         "/{member_id:int}/matches",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="The person's best suitable vacancies and courses, each explained",
@@ -110,6 +114,7 @@ class PeopleController(Controller):
 
     @get(
         "/{member_id:int}/file",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="The employment file: one timeline of duty, referrals, warnings, sanctions, "
@@ -120,6 +125,7 @@ class PeopleController(Controller):
 
     @get(
         "/{member_id:int}/file.csv",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="The employment file as CSV (UTF-8 with BOM)",
@@ -142,6 +148,7 @@ class JobController(Controller):
 
     @post(
         "/",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="Record a job start; the continuation starts automatically",
@@ -151,6 +158,7 @@ class JobController(Controller):
 
     @get(
         "/{job_id:int}",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="A job and its continuation",
@@ -160,6 +168,7 @@ class JobController(Controller):
 
     @post(
         "/{job_id:int}/income",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="Record a change of the job's monthly income (may move between full and half)",
@@ -169,6 +178,7 @@ class JobController(Controller):
 
     @post(
         "/{job_id:int}/end",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="Record a job end: full amount during a continuation, fast re-entry after an exit",
@@ -186,6 +196,7 @@ class DutyController(Controller):
 
     @get(
         "/",
+        access=Access.OFFICE_LIST,
         guards=[STAFF],
         responses=problem_responses(),
         summary="Obligated people not yet registered as job seekers, per community or township",
@@ -202,6 +213,7 @@ class ReferralController(Controller):
 
     @post(
         "/",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="Refer a registered person to an offer; the suitability check is stored on it",
@@ -211,6 +223,7 @@ class ReferralController(Controller):
 
     @get(
         "/{referral_id:int}",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="A referral with its suitability check, answer and good-reason review",
@@ -220,6 +233,7 @@ class ReferralController(Controller):
 
     @post(
         "/{referral_id:int}/delivery",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 422),
         summary="Confirm the offer reached the person",
@@ -231,6 +245,7 @@ class ReferralController(Controller):
 
     @post(
         "/{referral_id:int}/answer",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="Record the answer: accepted, declined (with the reason), no answer, not hired",
@@ -240,6 +255,7 @@ class ReferralController(Controller):
 
     @post(
         "/{referral_id:int}/hired",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="The employer confirmed an accepted offer: the job starts",
@@ -249,6 +265,7 @@ class ReferralController(Controller):
 
     @post(
         "/{referral_id:int}/evidence",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         responses=problem_responses(404, 409, 422),
         summary="Add the person's evidence of a good reason (until a sanction takes effect)",
@@ -261,6 +278,7 @@ class ReferralController(Controller):
 
     @post(
         "/{referral_id:int}/good-reason",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404, 409, 422),
         summary="Decide the good-reason review; a decline without good reason counts as a refusal",
@@ -278,6 +296,7 @@ class SanctionController(Controller):
 
     @get(
         "/",
+        access=Access.OFFICE_LIST,
         guards=[STAFF],
         responses=problem_responses(),
         summary="Sanctions by state (the queue: state=proposed)",
@@ -289,6 +308,7 @@ class SanctionController(Controller):
 
     @get(
         "/{sanction_id:int}",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="A sanction with its review, terms, notice and appeals",
@@ -298,6 +318,7 @@ class SanctionController(Controller):
 
     @post(
         "/{sanction_id:int}/vulnerability-review",
+        access=Access.PERSON,
         guards=[OFFICER],
         responses=problem_responses(404, 409, 422),
         summary="Vulnerability review by a second person before any cut",
@@ -309,6 +330,7 @@ class SanctionController(Controller):
 
     @post(
         "/{sanction_id:int}/decision",
+        access=Access.PERSON,
         guards=[OFFICER],
         responses=problem_responses(404, 409, 422),
         summary="Confirm (notice issued, cut dated after the notice period) or reject",
@@ -320,6 +342,7 @@ class SanctionController(Controller):
 
     @post(
         "/{sanction_id:int}/appeals",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404, 409, 422),
         summary="Lodge a request for reconsideration",
@@ -335,6 +358,7 @@ class AppealController(Controller):
 
     @post(
         "/{appeal_id:int}/decision",
+        access=Access.PERSON,
         guards=[OFFICER],
         responses=problem_responses(404, 409, 422),
         summary="Decide an appeal; upheld restores payment with back pay",
@@ -352,6 +376,7 @@ class TaskController(Controller):
 
     @get(
         "/",
+        access=Access.OFFICE_LIST,
         guards=[STAFF],
         responses=problem_responses(),
         summary="Open tasks for counsellors, by due date",
@@ -372,6 +397,7 @@ class DecisionController(Controller):
 
     @get(
         "/{decision_id:int}",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="A stored decision: inputs, rule path, outcome, parameter version, officer",
@@ -384,6 +410,7 @@ class DecisionController(Controller):
 
     @get(
         "/{decision_id:int}/replay",
+        access=Access.PERSON,
         guards=[STAFF],
         responses=problem_responses(404),
         summary="Recompute a decision from its stored inputs and compare",
@@ -404,6 +431,7 @@ class SweepController(Controller):
 
     @post(
         "/daily",
+        access=Access.COUNTY,
         guards=[OFFICER_OR_ADMIN],
         responses=problem_responses(),
         summary="Run the daily sweep now (it is idempotent; the scheduler runs it every day)",

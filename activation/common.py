@@ -21,10 +21,12 @@ from benefits.models import (
     Household,
     Member,
 )
+from benefits.offices import members_in
 from benefits.rules import CaseStatus
 from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.visibility import office_of
 
 OPEN_SANCTION_STATES = ("proposed", "confirmed", "active")
 
@@ -172,7 +174,10 @@ def replay_decision(
 
 
 def open_tasks(ctx: ServiceContext, kind: str | None, limit: int, offset: int) -> list[Task]:
+    """Open tasks, of the actor's office only."""
     query = select(Task).where(Task.state == "open")
+    if office := office_of(ctx.actor):
+        query = query.where(col(Task.member_id).in_(members_in(office)))
     if kind:
         query = query.where(Task.kind == kind)
     return list(

@@ -35,6 +35,7 @@ from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel import audit
 from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, Problem
+from kernel.visibility import office_of
 from matching import services as matching
 from matching.schemas import SeekerProfileIn
 
@@ -279,7 +280,8 @@ def sync_profiles(ctx: ServiceContext, household_ids: Sequence[int]) -> None:
 def unregistered(
     ctx: ServiceContext, office: str | None
 ) -> list[tuple[Member, Household, RegistrationDuty]]:
-    """Obligated but unregistered people, per office (the household's community)."""
+    """Obligated but unregistered people, per office (the household's community or township);
+    an actor bound to an office sees only its own, whatever office the query names."""
     query = (
         select(Member, Household, RegistrationDuty)
         .join(Household, col(Household.id) == Member.household_id)
@@ -290,6 +292,7 @@ def unregistered(
         )
         .order_by(col(RegistrationDuty.obligated_since), col(Member.id))
     )
-    if office:
-        query = query.where((Household.community == office) | (Household.township == office))
+    for named in (office, office_of(ctx.actor)):
+        if named:
+            query = query.where((Household.community == named) | (Household.township == named))
     return list(ctx.session.exec(query))

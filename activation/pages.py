@@ -42,6 +42,7 @@ from kernel.pages import (
     values,
     words,
 )
+from kernel.visibility import Access
 from kernel.web import Ctx, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -203,13 +204,13 @@ FACTORS = [
 # --- today and search --------------------------------------------------------------------
 
 
-@get("/today", guards=[COUNSELLOR])
+@get("/today", access=Access.OFFICE_LIST, guards=[COUNSELLOR])
 def today(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     due = worklist.due_today(ctx.session, ctx.actor, ctx.today)
     return render(request, "activation/today.html", due=due, today=ctx.today)
 
 
-@get("/people", guards=[STAFF])
+@get("/people", access=Access.OFFICE_LIST, guards=[STAFF])
 def search(request: Request[Any, Any, Any], ctx: Ctx, q: FromQuery[str] = "") -> Template:
     found = worklist.search_people(ctx.session, ctx.actor, q) if q.strip() else []
     return render(request, "activation/search.html", q=q, found=found, searched=bool(q.strip()))
@@ -262,7 +263,7 @@ def _person_page(
     )
 
 
-@get("/people/{member_id:int}", guards=[STAFF])
+@get("/people/{member_id:int}", access=Access.PERSON, guards=[STAFF])
 def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int]) -> Template:
     return _person_page(request, ctx, member_id)
 
@@ -284,7 +285,7 @@ def _after(
     return see_other(f"/app/people/{member_id}#{anchor}")
 
 
-@post("/people/{member_id:int}/registration", guards=[COUNSELLOR])
+@post("/people/{member_id:int}/registration", access=Access.PERSON, guards=[COUNSELLOR])
 def register(
     request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
 ) -> Any:
@@ -311,7 +312,7 @@ def register(
     return _after(request, ctx, member_id, "registration", data, act, "registration")
 
 
-@post("/people/{member_id:int}/referrals", guards=[COUNSELLOR])
+@post("/people/{member_id:int}/referrals", access=Access.PERSON, guards=[COUNSELLOR])
 def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
     """One click from a match: the referral use case stores the suitability check and gives
     the offer code (the SMS that carries it comes with the notifications context)."""
@@ -347,7 +348,7 @@ def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
     return referral.member_id
 
 
-@post("/referrals/{referral_id:int}/answer", guards=[COUNSELLOR])
+@post("/referrals/{referral_id:int}/answer", access=Access.PERSON, guards=[COUNSELLOR])
 def answer(
     request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
 ) -> Any:
@@ -364,7 +365,7 @@ def answer(
     )
 
 
-@post("/referrals/{referral_id:int}/good-reason", guards=[STAFF])
+@post("/referrals/{referral_id:int}/good-reason", access=Access.PERSON, guards=[STAFF])
 def good_reason(
     request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
 ) -> Any:
@@ -389,7 +390,7 @@ def good_reason(
     )
 
 
-@post("/people/{member_id:int}/jobs", guards=[COUNSELLOR])
+@post("/people/{member_id:int}/jobs", access=Access.PERSON, guards=[COUNSELLOR])
 def start_job(
     request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
 ) -> Any:
@@ -413,7 +414,7 @@ def start_job(
     )
 
 
-@post("/jobs/{job_id:int}/end", guards=[COUNSELLOR])
+@post("/jobs/{job_id:int}/end", access=Access.PERSON, guards=[COUNSELLOR])
 def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], data: Form) -> Any:
     job = services.get_job(ctx, job_id)
     worklist.visible_member(ctx.session, ctx.actor, job.member_id)
@@ -436,7 +437,7 @@ def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], da
 # --- the sanction desk -------------------------------------------------------------------
 
 
-@get("/sanctions", guards=[OFFICER])
+@get("/sanctions", access=Access.OFFICE_LIST, guards=[OFFICER])
 def sanction_queue(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     rows = []
     for sanction in services.sanctions(ctx, None):
@@ -479,12 +480,12 @@ def _sanction_page(
     )
 
 
-@get("/sanctions/{sanction_id:int}", guards=[OFFICER])
+@get("/sanctions/{sanction_id:int}", access=Access.PERSON, guards=[OFFICER])
 def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
     return _sanction_page(request, ctx, sanction_id)
 
 
-@post("/sanctions/{sanction_id:int}/review", guards=[OFFICER])
+@post("/sanctions/{sanction_id:int}/review", access=Access.PERSON, guards=[OFFICER])
 def review(
     request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
 ) -> Any:
@@ -502,7 +503,7 @@ def review(
     return see_other(f"/app/sanctions/{sanction_id}")
 
 
-@post("/sanctions/{sanction_id:int}/decision", guards=[OFFICER])
+@post("/sanctions/{sanction_id:int}/decision", access=Access.PERSON, guards=[OFFICER])
 def decide(
     request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
 ) -> Any:
@@ -516,7 +517,7 @@ def decide(
     return see_other(f"/app/sanctions/{sanction_id}")
 
 
-@get("/sanctions/{sanction_id:int}/notice", guards=[STAFF])
+@get("/sanctions/{sanction_id:int}/notice", access=Access.PERSON, guards=[STAFF])
 def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
     """The written notice, laid out to print: facts, rule and version, effect, start, the way
     back and the appeal deadline, in the reader's language from the stored terms."""

@@ -37,11 +37,13 @@ from benefits.models import (
     Member,
     PaymentAdjustment,
 )
+from benefits.offices import members_in
 from benefits.rules import AmountPeriod, CaseStatus, amount_between
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from kernel.money import from_fen, to_fen, yuan_text
+from kernel.visibility import office_of
 
 
 def get_sanction(ctx: ServiceContext, sanction_id: int, *, lock: bool = False) -> Sanction:
@@ -441,7 +443,10 @@ def _back_pay(ctx: ServiceContext, sanction: Sanction, appeal: Appeal) -> int:
 
 
 def sanctions(ctx: ServiceContext, state: str | None) -> list[Sanction]:
+    """The sanction queue, of the actor's office only."""
     query = select(Sanction)
+    if office := office_of(ctx.actor):
+        query = query.where(col(Sanction.member_id).in_(members_in(office)))
     if state:
         query = query.where(Sanction.state == state)
     return list(ctx.session.exec(query.order_by(col(Sanction.id))))

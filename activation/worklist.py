@@ -24,16 +24,12 @@ from activation.models import (
 )
 from benefits.models import Application, Household, Member
 from benefits.schemas import normalise_phone
-from kernel.auth import Principal, Role
+from kernel.auth import Principal
 from kernel.errors import NotFound, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.visibility import office_of
 
 OPEN_APPLICATION = ("applied", "investigated", "appraised", "public_notice")
-
-
-def office_of(actor: Principal) -> str | None:
-    """The office whose people the actor sees; None means every office."""
-    return actor.office if actor.role is Role.COUNSELLOR else None
 
 
 def _in_office(query: Any, office: str | None) -> Any:

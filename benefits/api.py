@@ -43,6 +43,7 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.errors import InvalidInput, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.visibility import Access, office_of
 from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, spooled_chunks
 
 OFFICER = requires(Role.BENEFIT_OFFICER)
@@ -55,6 +56,7 @@ class HouseholdController(Controller):
 
     @post(
         "/",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Register a household with its members and incomes",
         description="ID numbers are checked (GB 11643 MOD 11-2) and must agree with any stated "
@@ -67,6 +69,7 @@ class HouseholdController(Controller):
 
     @get(
         "/{household_id:int}",
+        access=Access.PERSON,
         guards=[OFFICER_OR_COUNSELLOR],
         summary="A household, its members (IDs masked) and current incomes",
         responses=problem_responses(404),
@@ -76,6 +79,7 @@ class HouseholdController(Controller):
 
     @post(
         "/{household_id:int}/members",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Add a member to a household",
         responses=problem_responses(404, 422),
@@ -93,6 +97,7 @@ class MemberController(Controller):
 
     @patch(
         "/{member_id:int}",
+        access=Access.PERSON,
         guards=[OFFICER_OR_COUNSELLOR],
         summary="Record changed circumstances (health, caring, study, pregnancy, phone...)",
         description="Circumstances drive the job-seeker duty and its exemptions.",
@@ -106,6 +111,7 @@ class MemberController(Controller):
 
     @post(
         "/{member_id:int}/incomes",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Record a member's new monthly income from one source",
         responses=problem_responses(404, 409, 422),
@@ -127,6 +133,7 @@ class ApplicationController(Controller):
 
     @post(
         "/",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Open an application for a registered household",
         responses=problem_responses(404, 409, 422),
@@ -136,6 +143,7 @@ class ApplicationController(Controller):
 
     @get(
         "/{application_id:int}",
+        access=Access.PERSON,
         guards=[OFFICER_OR_COUNSELLOR],
         summary="An application with every procedure step and objection",
         responses=problem_responses(404),
@@ -147,6 +155,7 @@ class ApplicationController(Controller):
 
     @get(
         "/{application_id:int}/checks",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Every problem that would stop approval today, and the entitlement",
         responses=problem_responses(404),
@@ -165,6 +174,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/investigation",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Record the home investigation (入户调查)",
         responses=problem_responses(404, 409, 422),
@@ -178,6 +188,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/appraisal",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Record the democratic appraisal (民主评议)",
         responses=problem_responses(404, 409, 422),
@@ -191,6 +202,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/public-notice",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Post the public notice (公示); it runs for the policy's number of days",
         responses=problem_responses(404, 409, 422),
@@ -204,6 +216,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/objections",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Record an objection received during the public notice",
         responses=problem_responses(404, 409, 422),
@@ -218,6 +231,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/objections/{objection_id:int}/resolution",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Resolve an objection: upheld or not, with the finding",
         responses=problem_responses(404, 409, 422),
@@ -236,6 +250,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/decision",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Approve (all problems listed at once if it cannot be) or reject with a reason",
         description="Approval opens an active benefit case. An official's close relative needs "
@@ -249,6 +264,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/reentry-decision",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Decide a fast re-entry (no appraisal, no notice); pays from the reported day",
         responses=problem_responses(404, 409, 422),
@@ -262,6 +278,7 @@ class ApplicationController(Controller):
 
     @post(
         "/{application_id:int}/second-approval",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Second approver's decision (must be another officer)",
         responses=problem_responses(404, 409, 422),
@@ -280,6 +297,7 @@ class CaseController(Controller):
 
     @get(
         "/",
+        access=Access.OFFICE_LIST,
         guards=[OFFICER_OR_COUNSELLOR],
         summary="Cases, filtered by status, community or re-review due date",
         responses=problem_responses(),
@@ -300,11 +318,13 @@ class CaseController(Controller):
             review_due_by=review_due_by,
             limit=limit,
             offset=offset,
+            office=office_of(ctx.actor),
         )
         return [views.case_out(ctx.session, c, with_history=False) for c in rows]
 
     @get(
         "/{case_id:int}",
+        access=Access.PERSON,
         guards=[OFFICER_OR_COUNSELLOR],
         summary="A case: status, amount, itemised explanation and full status history",
         responses=problem_responses(404),
@@ -314,6 +334,7 @@ class CaseController(Controller):
 
     @post(
         "/{case_id:int}/status",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Suspend, resume or terminate a case from a date, with a reason",
         responses=problem_responses(404, 409, 422),
@@ -325,6 +346,7 @@ class CaseController(Controller):
 
     @post(
         "/{case_id:int}/reviews",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="Re-review (动态管理): reassess on current incomes; continue or exit",
         responses=problem_responses(404, 409, 422),
@@ -339,6 +361,7 @@ class StatusController(Controller):
 
     @get(
         "/{national_id:str}",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="A person's benefit status: household, case, category, amount, since, why",
         description="The benefit office's most frequent question. 404 for an unknown person, "
@@ -359,7 +382,7 @@ class StatusController(Controller):
             raise InvalidInput(
                 [Problem("national_id", "national-id", reason) for reason in exc.reasons]
             ) from exc
-        return views.status_out(services.status_of(ctx.session, value))
+        return views.status_out(services.status_for(ctx, value))
 
 
 def provide_runner(request: Request[Any, Any, Any]) -> payments.Runner:
@@ -387,6 +410,7 @@ class PaymentController(Controller):
 
     @post(
         "/runs",
+        access=Access.COUNTY,
         guards=[OFFICER],
         summary="Run (or resume) the monthly payment for a period",
         description="202: the run has started or resumed and goes on in the service; follow it "
@@ -408,6 +432,7 @@ class PaymentController(Controller):
 
     @get(
         "/runs",
+        access=Access.COUNTY,
         guards=[OFFICER],
         summary="Payment runs, latest period first",
         responses=problem_responses(),
@@ -422,6 +447,7 @@ class PaymentController(Controller):
 
     @get(
         "/runs/{run_id:int}",
+        access=Access.COUNTY,
         guards=[OFFICER],
         summary="A payment run's progress and totals",
         responses=problem_responses(404),
@@ -431,6 +457,7 @@ class PaymentController(Controller):
 
     @get(
         "/runs/{run_id:int}/bank-file",
+        access=Access.COUNTY,
         guards=[OFFICER],
         summary="The bank payment file of a finished run (CSV, UTF-8 with BOM)",
         description="Columns account, name (household head), amount (yuan), reference "
@@ -455,6 +482,7 @@ class PaymentController(Controller):
 
     @get(
         "/lines",
+        access=Access.PERSON,
         guards=[OFFICER],
         summary="A case's payment lines, month by month, each with how it was computed",
         responses=problem_responses(404),

@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from benefits import services, views
 from benefits.models import Application, Household, Member
+from benefits.offices import households_in
 from benefits.schemas import (
     AppraisalIn,
     DecisionIn,
@@ -40,6 +41,7 @@ from kernel.pages import (
     value,
     words,
 )
+from kernel.visibility import Access, office_of
 from kernel.web import Ctx, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -89,7 +91,7 @@ NEXT_STEP = {
 }
 
 
-@get("/applications", guards=[OFFICER])
+@get("/applications", access=Access.OFFICE_LIST, guards=[OFFICER])
 def applications(
     request: Request[Any, Any, Any],
     ctx: Ctx,
@@ -105,6 +107,10 @@ def applications(
         )
     elif state:
         query = query.where(Application.state == state)
+    counting = select(Application.state, func.count()).group_by(Application.state)
+    if office := office_of(ctx.actor):  # an office's desk lists its own households only
+        query = query.where(col(Application.household_id).in_(households_in(office)))
+        counting = counting.where(col(Application.household_id).in_(households_in(office)))
     rows = list(ctx.session.exec(query.order_by(col(Application.applied_on)).limit(200)))
     heads = {
         m.household_id: m
@@ -114,11 +120,7 @@ def applications(
             )
         )
     }
-    counts = dict(
-        ctx.session.exec(  # type: ignore[arg-type]
-            select(Application.state, func.count()).group_by(Application.state)
-        ).all()
-    )
+    counts = dict(ctx.session.exec(counting).all())  # type: ignore[arg-type]
     return render(
         request,
         "benefits/applications.html",
@@ -169,7 +171,7 @@ def _application_page(
     )
 
 
-@get("/applications/{application_id:int}", guards=[OFFICER])
+@get("/applications/{application_id:int}", access=Access.PERSON, guards=[OFFICER])
 def application(
     request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int]
 ) -> Template:
@@ -226,7 +228,7 @@ USE_CASES = {
 }
 
 
-@post("/applications/{application_id:int}/{step:str}", guards=[OFFICER])
+@post("/applications/{application_id:int}/{step:str}", access=Access.PERSON, guards=[OFFICER])
 def step(
     request: Request[Any, Any, Any],
     ctx: Ctx,
@@ -246,6 +248,7 @@ def step(
 
 @post(
     "/applications/{application_id:int}/objections/{objection_id:int}",
+    access=Access.PERSON,
     guards=[OFFICER],
 )
 def resolve(
@@ -273,7 +276,7 @@ def resolve(
     return see_other(f"/app/applications/{application_id}")
 
 
-@get("/status", guards=[OFFICER])
+@get("/status", access=Access.PERSON, guards=[OFFICER])
 def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str] = "") -> Template:
     """The office's most frequent question, by ID number (the same use case as the API):
     a malformed number is 422 with every reason, an unknown person 404."""
@@ -286,7 +289,7 @@ def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str
         except InvalidNationalId as exc:
             problems, code = [Problem("national_id", "national-id", r) for r in exc.reasons], 422
         else:
-            facts, problems = attempt(ctx.session, lambda: services.status_of(ctx.session, number))
+            facts, problems = attempt(ctx.session, lambda: services.status_for(ctx, number))
             found = views.status_out(facts) if facts else None
             code = 404 if problems else 200
     return render(

@@ -27,6 +27,7 @@ from benefits.models import (
     MemberIncome,
     Objection,
 )
+from benefits.offices import households_in
 from benefits.rules import ApplicationState, CaseStatus, EntitlementParams
 from benefits.schemas import (
     ApplicationIn,
@@ -50,6 +51,7 @@ from kernel.dates import add_months
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from kernel.events import bus
 from kernel.money import from_fen, to_fen, yuan_text
+from kernel.visibility import office_of, visible_values
 
 OPEN_APPLICATION_STATES = (
     ApplicationState.APPLIED,
@@ -214,6 +216,15 @@ def _new_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Membe
 
 def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
     problems = rules.household_input_problems([_identity(m) for m in data.members], ctx.today)
+    office = office_of(ctx.actor)
+    if office and office not in (data.community, data.township):
+        problems.append(
+            Problem(
+                "township",
+                "own-office",
+                f"an account of {office} registers households of {office} only",
+            )
+        )
     taken = _ids_in_live_households(ctx.session, [m.national_id for m in data.members])
     for index, member in enumerate(data.members):
         if member.national_id in taken:
@@ -1170,8 +1181,12 @@ def list_cases(
     review_due_by: date | None,
     limit: int,
     offset: int,
+    office: str | None = None,
 ) -> tuple[list[BenefitCase], int]:
+    """A page of cases and how many match; ``office`` keeps an office to its own."""
     query = select(BenefitCase)
+    if office:
+        query = query.where(col(BenefitCase.household_id).in_(households_in(office)))
     if status:
         query = query.where(BenefitCase.status == status)
     if review_due_by:
@@ -1196,6 +1211,19 @@ class StatusFacts:
     application: Application | None
 
 
+def status_for(ctx: ServiceContext, national_id: str) -> StatusFacts:
+    """The status check as an actor may see it: a person whose household another office holds
+    is as unknown as nobody (kernel.visibility)."""
+    facts = status_of(ctx.session, national_id)
+    household = facts.household.id
+    if household not in visible_values(ctx.session, ctx.actor, "household_id", [household]):
+        raise NotFound(UNKNOWN_PERSON)
+    return facts
+
+
+UNKNOWN_PERSON = Problem("national_id", "known-person", "no household has this person")
+
+
 def status_of(session: Session, national_id: str) -> StatusFacts:
     """The person's live household (or most recent one) with its case or application.
 
@@ -1209,7 +1237,7 @@ def status_of(session: Session, national_id: str) -> StatusFacts:
         .order_by(col(Household.id).desc())
     ).all()
     if not rows:
-        raise NotFound(Problem("national_id", "known-person", "no household has this person"))
+        raise NotFound(UNKNOWN_PERSON)
     household_ids = [household.id for _, household in rows]
     cases = {
         c.household_id: c

@@ -137,4 +137,5 @@ def requires(*roles: Role) -> Guard:
             names = ", ".join(sorted(r.value for r in allowed))
             raise PermissionDeniedException(f"this action needs one of the roles: {names}")
 
+    guard.roles = allowed  # type: ignore[attr-defined]  # read by the generated access tests
     return guard

@@ -21,6 +21,7 @@ from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
 from kernel.db import RequestSession
 from kernel.settings import Settings
+from kernel.visibility import Access, check_request, county_guard
 
 
 def context_for(state: Any, session: Session, actor: Principal) -> ServiceContext:
@@ -79,16 +80,19 @@ def _release(values: Iterable[Any]) -> None:
 def in_unit_of_work(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """Run a synchronous handler as one unit of work on a request thread.
 
-    The handler, the session it uses (its ``ctx`` or a ``Session`` argument) and the closing of
-    that session all happen in one call on one thread (``kernel.capacity``): the connection is
-    taken there and given back there, before the thread is, so no request holds a connection
-    while it waits for a thread or a thread while it waits for a connection. What the handler
-    returns has been read already (sessions do not expire on commit) and is shaped into the
-    response on the event loop.
+    The office rule (``kernel.visibility``), the handler, the session it uses (its ``ctx`` or a
+    ``Session`` argument) and the closing of that session all happen in one call on one thread
+    (``kernel.capacity``): the connection is taken there and given back there, before the
+    thread is, so no request holds a connection while it waits for a thread or a thread while
+    it waits for a connection. What the handler returns has been read already (sessions do not
+    expire on commit) and is shaped into the response on the event loop.
     """
 
     def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         try:
+            ctx = kwargs.get("ctx")
+            if isinstance(ctx, ServiceContext):
+                check_request(ctx.session, ctx.actor, kwargs)
             return fn(*args, **kwargs)
         finally:
             _release(kwargs.values())
@@ -123,8 +127,13 @@ async def spooled_chunks(spool: BinaryIO, size: int = 64 * 1024) -> AsyncIterato
 
 def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(decorator)
-    def route(path: str | list[str] | None = None, **kwargs: Any) -> Callable[[Any], Any]:
+    def route(
+        path: str | list[str] | None = None, *, access: Access, **kwargs: Any
+    ) -> Callable[[Any], Any]:
         on_loop = kwargs.pop("sync_to_thread", None) is False
+        kwargs["opt"] = {**kwargs.get("opt", {}), "access": access}
+        if access is Access.COUNTY:
+            kwargs["guards"] = [*kwargs.get("guards", []), county_guard]
 
         def register(fn: Callable[..., Any]) -> Any:
             if on_loop:  # no database, no blocking: answered on the event loop
@@ -136,9 +145,9 @@ def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
     return route
 
 
-# Litestar's route decorators for handlers that use the database: each call runs as one unit of
-# work on a request thread. Handlers that never touch the database may use Litestar's own with
-# ``sync_to_thread=False``.
+# Litestar's route decorators with two things every route needs: what it touches (``access``,
+# kernel.visibility), and, unless it says ``sync_to_thread=False`` (it never touches the
+# database), its call run as one unit of work on a request thread.
 get = _route(litestar.get)
 post = _route(litestar.post)
 put = _route(litestar.put)

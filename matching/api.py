@@ -11,6 +11,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 from kernel.auth import Role, requires
+from kernel.visibility import Access
 from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, put
 from matching import services, views
 from matching.occupations import occupation_table
@@ -38,6 +39,7 @@ class SeekerController(Controller):
 
     @put(
         "/{member_id:int}",
+        access=Access.PERSON,
         guards=[COUNSELLOR],
         summary="Create or replace a member's job-seeker profile",
         description="Activation calls the same use case at job-seeker registration.",
@@ -55,6 +57,7 @@ class SeekerController(Controller):
 
     @get(
         "/{member_id:int}",
+        access=Access.PERSON,
         guards=[READERS],
         summary="A member's job-seeker profile",
         responses=problem_responses(404),
@@ -64,6 +67,7 @@ class SeekerController(Controller):
 
     @get(
         "/{member_id:int}/vacancies",
+        access=Access.PERSON,
         guards=[READERS],
         summary="The person's best suitable vacancies, explained",
         description="Hard suitability checks first (health, capacity, physical limit, commute, "
@@ -84,6 +88,7 @@ class VacancyController(Controller):
 
     @post(
         "/",
+        access=Access.ANYONE,
         guards=[COUNSELLOR],
         summary="Register a vacancy",
         responses=problem_responses(400, 422),
@@ -93,6 +98,7 @@ class VacancyController(Controller):
 
     @post(
         "/csv",
+        access=Access.ANYONE,
         guards=[COUNSELLOR],
         summary="Import vacancies from a CSV file (UTF-8 or GB 18030)",
         description="Columns: employer, occupation_code, title, skills (缝纫、熨烫), community, "
@@ -117,6 +123,7 @@ class VacancyController(Controller):
 
     @get(
         "/",
+        access=Access.ANYONE,
         guards=[READERS],
         summary="Vacancies, optionally only those open on a day, by occupation group or place",
         responses=problem_responses(),
@@ -142,6 +149,7 @@ class VacancyController(Controller):
 
     @get(
         "/{vacancy_id:int}",
+        access=Access.ANYONE,
         guards=[READERS],
         summary="A vacancy",
         responses=problem_responses(404),
@@ -151,6 +159,7 @@ class VacancyController(Controller):
 
     @patch(
         "/{vacancy_id:int}",
+        access=Access.ANYONE,
         guards=[COUNSELLOR],
         summary="Change openings, validity, wage, hours, shift or the labour-dispute flag",
         responses=problem_responses(404, 422),
@@ -162,6 +171,7 @@ class VacancyController(Controller):
 
     @get(
         "/{vacancy_id:int}/seekers",
+        access=Access.OFFICE_LIST,
         guards=[READERS],
         summary="The registered people best suited to the vacancy, explained",
         responses=problem_responses(404),
@@ -177,6 +187,7 @@ class VacancyController(Controller):
 
     @get(
         "/{vacancy_id:int}/suitability/{member_id:int}",
+        access=Access.PERSON,
         guards=[READERS],
         summary="Every suitability check of this vacancy for one person, with reasons",
         description="The record activation stores on a referral (POLICY.md safeguards).",
@@ -197,6 +208,7 @@ class OccupationController(Controller):
 
     @get(
         "/",
+        access=Access.ANYONE,
         guards=[requires(*Role)],
         summary="The CSCO-2022 occupation codes Workbridge accepts, filtered by code or name",
         responses=problem_responses(),

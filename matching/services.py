@@ -23,6 +23,7 @@ from kernel.errors import InvalidInput, NotFound, Problem
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 from kernel.tabular import RowProblem, csv_rows, validation_problems
+from kernel.visibility import visible_values
 from matching.models import SeekerProfile, Vacancy
 from matching.ranking import Match, build_vacancy_index, rank_seekers_for, rank_vacancies_for
 from matching.rules import SeekerFacts, Suitability, VacancyFacts, check_suitability
@@ -351,9 +352,12 @@ def matches_for_vacancy(ctx: ServiceContext, vacancy_id: int, k: int) -> list[Ma
     """The k registered people best suited to a vacancy, explained."""
     params = ctx.params()
     vacancy = get_vacancy(ctx.session, vacancy_id)
+    profiles = active_profiles(ctx.session)
+    # an office's counsellor ranks the office's own people (kernel.visibility)
+    seen = visible_values(ctx.session, ctx.actor, "member_id", [p.member_id for p in profiles])
     return rank_seekers_for(
         vacancy_facts(vacancy),
-        [seeker_facts(p) for p in active_profiles(ctx.session)],
+        [seeker_facts(p) for p in profiles if p.member_id in seen],
         today=ctx.today,
         minimum_wage=minimum_wage(params),
         k=k,

@@ -22,6 +22,7 @@ from kernel.auth import Principal, Role
 from kernel.clock import Clock
 from kernel.db import RequestSession
 from kernel.errors import Forbidden, Problem
+from kernel.visibility import Access
 from kernel.web import close_session, context_for, get, post, problem_responses
 from notifications import webhooks
 from notifications.gateways import AlibabaGateway, KannelGateway, TencentGateway, TwilioGateway
@@ -135,6 +136,7 @@ class TwilioWebhooks(Controller):
 
     @post(
         "/inbound",
+        access=Access.PUBLIC,
         summary="Twilio: a text from a recipient (signed with X-Twilio-Signature)",
         status_code=200,
         responses=RESPONSES,
@@ -149,6 +151,7 @@ class TwilioWebhooks(Controller):
 
     @post(
         "/status",
+        access=Access.PUBLIC,
         summary="Twilio: a status callback for a message we sent",
         status_code=200,
         responses=RESPONSES,
@@ -171,6 +174,7 @@ class AlibabaWebhooks(Controller):
 
     @post(
         "/report",
+        access=Access.PUBLIC,
         summary="Alibaba SmsReport: delivery receipts (a JSON array; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
@@ -189,6 +193,7 @@ class AlibabaWebhooks(Controller):
 
     @post(
         "/up",
+        access=Access.PUBLIC,
         summary="Alibaba SmsUp: replies (a JSON array; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
@@ -214,6 +219,7 @@ class TencentWebhooks(Controller):
 
     @post(
         "/status",
+        access=Access.PUBLIC,
         summary="Tencent: delivery status callback (a JSON array; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
@@ -232,6 +238,7 @@ class TencentWebhooks(Controller):
 
     @post(
         "/reply",
+        access=Access.PUBLIC,
         summary="Tencent: a reply (one JSON object; secret token in the path)",
         status_code=200,
         responses=RESPONSES,
@@ -257,6 +264,7 @@ class KannelWebhooks(Controller):
 
     @get(
         "/mo",
+        access=Access.PUBLIC,
         summary="Kannel get-url: a reply (from=%p&to=%P&text=%b&id=%I&at=%T)",
         responses=RESPONSES,
     )
@@ -270,6 +278,7 @@ class KannelWebhooks(Controller):
 
     @get(
         "/dlr",
+        access=Access.PUBLIC,
         summary="Kannel dlr-url: a delivery report (key=<outbox key>&type=%d&at=%T)",
         responses=RESPONSES,
     )

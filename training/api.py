@@ -11,7 +11,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from kernel.auth import Role, requires
+from kernel.errors import Problem
 from kernel.tabular import InputRow, csv_rows
+from kernel.visibility import Access, visible_values
 from kernel.web import Ctx, get, post, problem_responses
 from training import rules, services, views
 from training.schemas import (
@@ -46,6 +48,7 @@ class ProviderController(Controller):
 
     @post(
         "/",
+        access=Access.ANYONE,
         guards=[STAFF],
         summary="Register a training provider",
         responses=problem_responses(409, 422),
@@ -55,6 +58,7 @@ class ProviderController(Controller):
 
     @get(
         "/",
+        access=Access.ANYONE,
         guards=[STAFF],
         summary="Training providers",
         responses=problem_responses(),
@@ -64,16 +68,22 @@ class ProviderController(Controller):
 
     @get(
         "/{provider_id:int}",
+        access=Access.PROVIDER,
         guards=[STAFF_OR_PROVIDER],
         summary="A training provider (a provider sees only itself)",
         responses=problem_responses(404),
     )
     def read(self, ctx: Ctx, provider_id: FromPath[int]) -> ProviderOut:
-        services.ensure_own_provider(ctx.actor, provider_id)
+        services.ensure_own_provider(
+            ctx.actor,
+            provider_id,
+            Problem("provider_id", "exists", f"no training provider {provider_id}"),
+        )
         return views.provider_out(services.get_provider(ctx.session, provider_id))
 
     @get(
         "/{provider_id:int}/rates",
+        access=Access.PROVIDER,
         guards=[STAFF],
         summary="Completion, certification and placement rates of a provider and its courses",
         description="Placement (输出) rate = placed ÷ completed; below the review line "
@@ -94,6 +104,7 @@ class CourseController(Controller):
 
     @post(
         "/",
+        access=Access.ANYONE,
         guards=[STAFF],
         summary="Create a course in one of the policy's trades",
         responses=problem_responses(400, 422),
@@ -104,6 +115,7 @@ class CourseController(Controller):
 
     @get(
         "/",
+        access=Access.ANYONE,
         guards=[STAFF_OR_PROVIDER],
         summary="Courses (a provider sees only its own)",
         responses=problem_responses(),
@@ -121,6 +133,7 @@ class CourseController(Controller):
 
     @get(
         "/{course_id:int}",
+        access=Access.ANYONE,
         guards=[STAFF_OR_PROVIDER],
         summary="A course (a provider only its own)",
         responses=problem_responses(404),
@@ -132,6 +145,7 @@ class CourseController(Controller):
 
     @post(
         "/{course_id:int}/enrolments",
+        access=Access.PERSON,
         guards=[STAFF],
         summary="Put a person on a course",
         responses=problem_responses(404, 409, 422),
@@ -143,16 +157,22 @@ class CourseController(Controller):
 
     @get(
         "/{course_id:int}/enrolments",
+        access=Access.OFFICE_LIST,
         guards=[STAFF_OR_PROVIDER],
         summary="The course's trainees and their progress (a provider only its own courses)",
         responses=problem_responses(404),
     )
     def enrolments(self, ctx: Ctx, course_id: FromPath[int]) -> list[EnrolmentOut]:
         services.visible_course(ctx, course_id)
-        return [views.enrolment_out(e) for e in services.list_enrolments(ctx.session, course_id)]
+        enrolments = services.list_enrolments(ctx.session, course_id)
+        seen = visible_values(
+            ctx.session, ctx.actor, "member_id", [e.member_id for e in enrolments]
+        )
+        return [views.enrolment_out(e) for e in enrolments if e.member_id in seen]
 
     @get(
         "/{course_id:int}/rates",
+        access=Access.PROVIDER,
         guards=[STAFF],
         summary="A course's completion, certification and placement rates and its subsidy",
         responses=problem_responses(404),
@@ -168,6 +188,7 @@ class OutcomeController(Controller):
 
     @post(
         "/",
+        access=Access.PROVIDER,
         guards=[PROVIDER],
         summary="Report outcomes (one or many): enrolled, attended, dropped, completed, "
         "certified, placed",
@@ -186,6 +207,7 @@ class OutcomeController(Controller):
 
     @post(
         "/csv",
+        access=Access.PROVIDER,
         guards=[PROVIDER],
         summary="Report outcomes from a CSV file (UTF-8 or GB 18030)",
         description="Columns: report_id, course_id, member_id, kind, on, sessions_attended, "
@@ -212,6 +234,7 @@ class TradeController(Controller):
 
     @get(
         "/",
+        access=Access.ANYONE,
         guards=[requires(*Role)],
         summary="The trades courses may be in (parameter training.trades, report 4 §五1)",
         responses=problem_responses(),

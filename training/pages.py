@@ -10,13 +10,14 @@ from litestar.response import Template
 
 from kernel.auth import Role, requires
 from kernel.pages import render
+from kernel.visibility import Access
 from kernel.web import Ctx, get
 from training import rules, services
 
 PROVIDER = requires(Role.TRAINING_PROVIDER)
 
 
-@get("/training", guards=[PROVIDER])
+@get("/training", access=Access.PROVIDER, guards=[PROVIDER])
 def my_courses(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     provider_id = ctx.actor.provider_id
     assert provider_id is not None

@@ -1,6 +1,7 @@
 """Training use cases: providers, courses, enrolments, outcome reports and rates.
 
-Providers see and report only their own courses and trainees; anything else is Forbidden.
+Providers see and report only their own courses and trainees: another provider's records
+answer as ones that do not exist (404), and a report about them is refused whole (403).
 Outcome reports are idempotent by the provider's report id, and a placement publishes
 ``PlacementReported`` in the same transaction so activation starts the job and its
 continuation (report 4 §五4) together with the report, or not at all.
@@ -45,12 +46,11 @@ def is_provider(actor: Principal) -> bool:
     return actor.role is Role.TRAINING_PROVIDER
 
 
-def ensure_own_provider(actor: Principal, provider_id: int) -> None:
-    """A provider's token opens only its own records (403 otherwise)."""
+def ensure_own_provider(actor: Principal, provider_id: int, missing: Problem) -> None:
+    """A provider's token opens only its own records; another provider's answer as ones that do
+    not exist (``missing``: 404), so a provider cannot learn what others hold."""
     if is_provider(actor) and actor.provider_id != provider_id:
-        raise Forbidden(
-            Problem("provider_id", "own-records", "a provider may see only its own records")
-        )
+        raise NotFound(missing)
 
 
 # --- providers and courses ----------------------------------------------------------------
@@ -101,7 +101,9 @@ def get_course(session: Session, course_id: int) -> Course:
 
 def visible_course(ctx: ServiceContext, course_id: int) -> Course:
     course = get_course(ctx.session, course_id)
-    ensure_own_provider(ctx.actor, course.provider_id)
+    ensure_own_provider(
+        ctx.actor, course.provider_id, Problem("course_id", "exists", f"no course {course_id}")
+    )
     return course
 
 

@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 from kernel.auth import Role, requires
 from kernel.db import database_reachable
 from kernel.errors import PROBLEM_JSON
+from kernel.visibility import Access
 from kernel.web import Ctx, get, problem_responses
 
 
@@ -25,6 +26,7 @@ class Health(SQLModel):
 
 @get(
     "/health",
+    access=Access.PUBLIC,
     exclude_from_auth=True,
     summary="Liveness and database reachability",
     tags=["System"],
@@ -64,6 +66,7 @@ class PolicyController(Controller):
 
     @get(
         "/",
+        access=Access.ANYONE,
         guards=[requires(*Role)],
         summary="The parameter version in force on a day (default today), with legal bases",
         responses=problem_responses(),

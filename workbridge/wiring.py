@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from activation import offices as activation_offices
 from activation import services as activation
 from activation import sms as activation_sms
+from benefits import offices as benefit_offices
 from benefits import services as benefits
 from benefits.events import ApplicationDecided, HouseholdChanged
 from kernel.events import (
@@ -13,6 +15,7 @@ from kernel.events import (
     SmsReplyReceived,
     bus,
 )
+from kernel.visibility import register_resolver
 
 
 def wire() -> None:
@@ -23,3 +26,8 @@ def wire() -> None:
     bus.subscribe(HouseholdChanged, activation.on_household_changed)
     bus.subscribe(PlacementReported, activation.on_placement_reported)
     benefits.register_approval_check(activation.approval_check)
+    for parameter, resolver in {
+        **benefit_offices.RESOLVERS,
+        **activation_offices.RESOLVERS,
+    }.items():
+        register_resolver(parameter, resolver)

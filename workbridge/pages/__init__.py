@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 
 from activation import pages as activation_pages
 from benefits import pages as benefit_pages
+from kernel.visibility import Access
 from training import pages as training_pages
 from workbridge.pages import account, dashboard, payments
 from workbridge.pages.palette import css_variables
@@ -51,7 +52,13 @@ def template_config() -> TemplateConfig[Any]:
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment()))
 
 
-@get("/", include_in_schema=False, exclude_from_auth=True, sync_to_thread=False)
+@get(
+    "/",
+    include_in_schema=False,
+    exclude_from_auth=True,
+    sync_to_thread=False,
+    opt={"access": Access.PUBLIC},
+)
 def root() -> Redirect:
     """Someone who opens the bare address is a person: send them to the pages."""
     return Redirect(path="/app", status_code=303)

@@ -24,6 +24,7 @@ from kernel.db import new_session
 from kernel.errors import Problem
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
+from kernel.visibility import Access
 from kernel.web import Ctx, get, post
 from training.services import provider_exists
 from workbridge.pages.web import LANGUAGE_COOKIE, SESSION_COOKIE, set_login_csrf_cookie
@@ -55,14 +56,14 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-@get("/", sync_to_thread=False)
+@get("/", access=Access.ANYONE, sync_to_thread=False)
 def home(request: Request[Any, Any, Any]) -> Redirect:
     user = page_user(request)
     assert user is not None
     return Redirect(path=LANDING[user.role], status_code=303)
 
 
-@get("/login", opt={"public": True}, sync_to_thread=False)
+@get("/login", access=Access.PUBLIC, opt={"public": True}, sync_to_thread=False)
 def login_form(
     request: Request[Any, Any, Any],
     next: FromQuery[str | None] = None,
@@ -81,7 +82,7 @@ def login_form(
     return template
 
 
-@post("/login", opt={"public": True})
+@post("/login", access=Access.PUBLIC, opt={"public": True})
 def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     username = value(data, "username") or ""
     password = str(data.get("password") or "")
@@ -123,7 +124,7 @@ def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
     return response
 
 
-@post("/logout")
+@post("/logout", access=Access.ANYONE)
 def logout(request: Request[Any, Any, Any]) -> Response[Any]:
     state = request.app.state
     raw = request.cookies.get(SESSION_COOKIE)
@@ -136,7 +137,7 @@ def logout(request: Request[Any, Any, Any]) -> Response[Any]:
     return response
 
 
-@post("/language")
+@post("/language", access=Access.ANYONE)
 def language(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Redirect:
     """Stored on the account, so the choice follows the person to any browser."""
     chosen = value(data, "language")
@@ -148,7 +149,7 @@ def language(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Redirect:
     return see_other(_safe_next(value(data, "back")) or "/app")
 
 
-@get("/admin/accounts", guards=[ADMIN])
+@get("/admin/accounts", access=Access.ANYONE, guards=[ADMIN])
 def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     return render(
         request,
@@ -161,7 +162,7 @@ def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     )
 
 
-@post("/admin/accounts", guards=[ADMIN])
+@post("/admin/accounts", access=Access.ANYONE, guards=[ADMIN])
 def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     """Every problem with the form at once: unknown provider, bad role, short password..."""
     role_text = value(data, "role") or ""

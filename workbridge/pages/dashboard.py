@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from kernel.auth import Role, requires
 from kernel.pages import N_, label_message, register_labels, render, translator
+from kernel.visibility import Access
 from kernel.web import Ctx, get
 from workbridge.pages import stats
 from workbridge.pages.charts import BarChart, Line, Series
@@ -46,7 +47,7 @@ STAGE_LABEL = {
 }
 
 
-@get("/dashboard", guards=[STAFF_OR_ADMIN])
+@get("/dashboard", access=Access.ANYONE, guards=[STAFF_OR_ADMIN])
 def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     t = translator(request)
     months = stats.last_months(ctx.today)

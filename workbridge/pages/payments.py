@@ -23,6 +23,7 @@ from kernel.auth import Role, requires
 from kernel.context import ServiceContext
 from kernel.money import from_fen
 from kernel.pages import N_, attempt, register_labels, render, see_other, value
+from kernel.visibility import Access
 from kernel.web import Ctx, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -131,7 +132,7 @@ def _port(request: Request[Any, Any, Any]) -> PaymentRuns:
     return payment_runs(request)
 
 
-@get("/payments", guards=[OFFICER])
+@get("/payments", access=Access.COUNTY, guards=[OFFICER])
 def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     port = payment_runs(request)
     return render(
@@ -143,7 +144,7 @@ def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     )
 
 
-@post("/payments/runs", guards=[OFFICER])
+@post("/payments/runs", access=Access.COUNTY, guards=[OFFICER])
 def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     port = _port(request)
     period = value(data, "period") or ""
@@ -160,18 +161,18 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     return see_other(f"/app/payments/runs/{run.id}")
 
 
-@get("/payments/runs/{run_id:int}", guards=[OFFICER])
+@get("/payments/runs/{run_id:int}", access=Access.COUNTY, guards=[OFFICER])
 def run(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Template:
     return render(request, "shell/payment_run.html", run=_port(request).run(ctx, run_id))
 
 
-@get("/payments/runs/{run_id:int}/progress", guards=[OFFICER])
+@get("/payments/runs/{run_id:int}/progress", access=Access.COUNTY, guards=[OFFICER])
 def progress(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Template:
     """Polled by HTMX every two seconds while the run is going; stops polling when done."""
     return render(request, "shell/_payment_progress.html", run=_port(request).run(ctx, run_id))
 
 
-@get("/payments/runs/{run_id:int}/bank-file", guards=[OFFICER])
+@get("/payments/runs/{run_id:int}/bank-file", access=Access.COUNTY, guards=[OFFICER])
 def bank_file(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Response[bytes]:
     name, content = _port(request).bank_file(ctx, run_id)
     return Response(
