@@ -12,7 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
-from benefits import payments, services, views
+from benefits import payments, services, status_check, views
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -382,7 +382,7 @@ class StatusController(Controller):
             raise InvalidInput(
                 [Problem("national_id", "national-id", reason) for reason in exc.reasons]
             ) from exc
-        return views.status_out(services.status_for(ctx, value))
+        return status_check.status_out(status_check.status_for(ctx, value))
 
 
 def provide_runner(request: Request[Any, Any, Any]) -> payments.Runner:

@@ -15,7 +15,7 @@ from litestar.response import Template
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from benefits import services, views
+from benefits import services, status_check, views
 from benefits.models import Application, Household, Member
 from benefits.offices import households_in
 from benefits.schemas import (
@@ -289,8 +289,8 @@ def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str
         except InvalidNationalId as exc:
             problems, code = [Problem("national_id", "national-id", r) for r in exc.reasons], 422
         else:
-            facts, problems = attempt(ctx.session, lambda: services.status_for(ctx, number))
-            found = views.status_out(facts) if facts else None
+            facts, problems = attempt(ctx.session, lambda: status_check.status_for(ctx, number))
+            found = status_check.status_out(facts) if facts else None
             code = 404 if problems else 200
     return render(
         request,

@@ -51,7 +51,7 @@ from kernel.dates import add_months
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
 from kernel.events import bus
 from kernel.money import from_fen, to_fen, yuan_text
-from kernel.visibility import office_of, visible_values
+from kernel.visibility import office_of
 
 OPEN_APPLICATION_STATES = (
     ApplicationState.APPLIED,
@@ -1198,69 +1198,3 @@ def list_cases(
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(BenefitCase.id)).limit(limit).offset(offset))
     return list(rows), total
-
-
-# --- status check -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StatusFacts:
-    member: Member
-    household: Household
-    case: BenefitCase | None
-    application: Application | None
-
-
-def status_for(ctx: ServiceContext, national_id: str) -> StatusFacts:
-    """The status check as an actor may see it: a person whose household another office holds
-    is as unknown as nobody (kernel.visibility)."""
-    facts = status_of(ctx.session, national_id)
-    household = facts.household.id
-    if household not in visible_values(ctx.session, ctx.actor, "household_id", [household]):
-        raise NotFound(UNKNOWN_PERSON)
-    return facts
-
-
-UNKNOWN_PERSON = Problem("national_id", "known-person", "no household has this person")
-
-
-def status_of(session: Session, national_id: str) -> StatusFacts:
-    """The person's live household (or most recent one) with its case or application.
-
-    Two indexed queries: the person's memberships, newest first, then the household's case
-    and open application, so the busiest endpoint stays cheap.
-    """
-    rows = session.exec(
-        select(Member, Household)
-        .join(Household, col(Household.id) == Member.household_id)
-        .where(Member.national_id == national_id)
-        .order_by(col(Household.id).desc())
-    ).all()
-    if not rows:
-        raise NotFound(UNKNOWN_PERSON)
-    household_ids = [household.id for _, household in rows]
-    cases = {
-        c.household_id: c
-        for c in session.exec(
-            select(BenefitCase)
-            .where(col(BenefitCase.household_id).in_(household_ids))
-            .order_by(col(BenefitCase.id))
-        )
-    }
-    apps = {
-        a.household_id: a
-        for a in session.exec(
-            select(Application)
-            .where(col(Application.household_id).in_(household_ids))
-            .order_by(col(Application.id))
-        )
-    }
-
-    def rank(pair: tuple[Member, Household]) -> tuple[int, int]:
-        household = pair[1]
-        case = cases.get(household.id)
-        live = case is not None and case.status != CaseStatus.TERMINATED
-        return (1 if live else 0, household.id or 0)
-
-    member, household = max(rows, key=rank)
-    return StatusFacts(member, household, cases.get(household.id), apps.get(household.id))

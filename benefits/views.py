@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -29,10 +28,9 @@ from benefits.schemas import (
     PaymentLineOut,
     PaymentRunOut,
     PeriodOut,
-    StatusOut,
     StepOut,
 )
-from benefits.services import StatusFacts, case_history, members_of
+from benefits.services import case_history, members_of
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
 
@@ -165,45 +163,6 @@ def case_out(session: Session, case: BenefitCase, *, with_history: bool = True) 
             )
             for p in history
         ],
-    )
-
-
-def status_out(facts: StatusFacts) -> StatusOut:
-    member, household, case, application = (
-        facts.member,
-        facts.household,
-        facts.case,
-        facts.application,
-    )
-    assert household.id is not None
-    since: date | None
-    if case is not None:
-        status, category, amount = case.status, case.category, case.monthly_amount_fen
-        since, why, review = case.status_since, case.status_reason, case.next_review_on
-        version: str | None = case.parameter_version
-    elif application is not None:
-        status, category, amount = f"application_{application.state}", None, 0
-        since = application.decided_on or application.applied_on
-        why = application.decision_reason or f"application {application.id} is {application.state}"
-        review, version = None, application.parameter_version
-    else:
-        status, category, amount, since = "no_application", None, 0, None
-        why, review, version = "the household has not applied", None, None
-    return StatusOut(
-        national_id_masked=mask(member.national_id),
-        name=member.name,
-        household_id=household.id,
-        community=household.community,
-        township=household.township,
-        scheme=household.scheme,
-        case_id=case.id if case else None,
-        status=status,
-        category=category,
-        monthly_amount=yuan_text(from_fen(amount)),
-        since=since,
-        why=why,
-        next_review_on=review,
-        parameter_version=version,
     )
 
 

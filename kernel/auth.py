@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,7 +89,11 @@ def issue_token(
 
 
 def principal_for_token(session: Session, raw: str) -> Principal | None:
-    token = session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(raw))).first()
+    return principal_for_hash(session, hash_token(raw))
+
+
+def principal_for_hash(session: Session, token_hash: str) -> Principal | None:
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
     if token is None or token.revoked_at is not None or token.id is None:
         return None
     return Principal(
@@ -106,6 +112,49 @@ def _lookup(engine: Engine, raw: str) -> Principal | None:
         return principal_for_token(session, raw)
 
 
+class TokenCache:
+    """Tokens this process has looked up lately, so a busy office's every request does not
+    cost a database round trip and a thread before it is even read.
+
+    An entry lives ``seconds`` (``WORKBRIDGE_TOKEN_CACHE_SECONDS``, default 5; 0 turns the cache
+    off): a token revoked with ``workbridge tokens revoke`` stops working within that time in
+    every process. Unknown tokens are remembered as unknown for the same time, so a client
+    retrying a bad token cannot keep the database busy. At most ``size`` tokens are kept.
+    """
+
+    def __init__(
+        self, seconds: float, size: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+
+    def get(self, token_hash: str) -> tuple[bool, Principal | None]:
+        """(found, principal): found is False when the database must be asked."""
+        entry = self._entries.get(token_hash)
+        if entry is None or entry[0] <= self._clock():
+            return False, None
+        return True, entry[1]
+
+    def put(self, token_hash: str, principal: Principal | None) -> None:
+        if self.seconds <= 0:
+            return
+        self._entries[token_hash] = (self._clock() + self.seconds, principal)
+        self._entries.move_to_end(token_hash)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _lookup(engine: Engine, token_hash: str) -> Principal | None:
+    """A read-only lookup, off the event loop (SQLite may make it wait for a writer)."""
+    with new_read_session(engine) as session:
+        return principal_for_hash(session, token_hash)
+
+
 class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """``Authorization: Bearer wb_…`` → ``request.user`` is a Principal; otherwise 401."""
 
@@ -116,8 +165,13 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthorizedException("an API token is required: Authorization: Bearer <token>")
-        engine: Engine = connection.app.state.engine
-        principal = await current_capacity().run(_lookup, engine, raw.strip())
+        state = connection.app.state
+        cache: TokenCache = state.token_cache
+        token_hash = hash_token(raw.strip())
+        found, principal = cache.get(token_hash)
+        if not found:
+            principal = await current_capacity().run(_lookup, state.engine, token_hash)
+            cache.put(token_hash, principal)
         if principal is None:
             raise NotAuthorizedException("the API token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=principal.id)

@@ -21,13 +21,12 @@ PostgreSQL's ``max_connections`` when several processes serve one database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-
-import anyio
-import anyio.to_thread
 
 T = TypeVar("T")
 
@@ -53,36 +52,51 @@ class Capacity:
 
     threads: int = 16
     queue_seconds: float = 10.0
-    _gate: anyio.Semaphore | None = field(default=None, init=False, repr=False)
-    _limiter: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
+    _gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
 
     @property
     def pool_size(self) -> int:
         """Connections the engine may hold: one per request thread and the background ones."""
         return self.threads + BACKGROUND_CONNECTIONS
 
-    def _bind(self) -> tuple[anyio.Semaphore, anyio.CapacityLimiter]:
+    def _bind(self) -> tuple[asyncio.Semaphore, ThreadPoolExecutor]:
         # Created on first use, inside the running event loop (uvicorn's or the test client's).
-        if self._gate is None or self._limiter is None:
-            self._gate = anyio.Semaphore(self.threads)
-            self._limiter = anyio.CapacityLimiter(self.threads)
-        return self._gate, self._limiter
+        if self._gate is None or self._executor is None:
+            self._gate = asyncio.Semaphore(self.threads)
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="request")
+        return self._gate, self._executor
 
     def reset(self) -> None:
+        """Forget the threads of an event loop that has ended (the app is starting again)."""
+        self.close(wait=False)
         self._gate = None
-        self._limiter = None
+
+    def close(self, wait: bool = True) -> None:
+        """Let the running units of work finish (``wait``) and end the threads."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait)
+            self._executor = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` on a request thread, waiting at most ``queue_seconds`` for one."""
-        gate, limiter = self._bind()
-        with anyio.move_on_after(self.queue_seconds) as waited:
+        """Run ``fn(*args)`` on a request thread, waiting at most ``queue_seconds`` for one.
+
+        asyncio's own executor rather than anyio's worker threads: it is the busiest line of
+        every request, and the lighter hand-over is measurably faster.
+        """
+        gate, executor = self._bind()
+        if gate.locked():
+            try:
+                async with asyncio.timeout(self.queue_seconds):
+                    await gate.acquire()
+            except TimeoutError:
+                raise ServiceBusy("every request thread stayed busy", retry_after=2) from None
+        else:
             await gate.acquire()
-        if waited.cancelled_caught:
-            raise ServiceBusy("every request thread stayed busy", retry_after=2)
-        try:
-            return await anyio.to_thread.run_sync(fn, *args, limiter=limiter)
-        finally:
-            gate.release()
+        future = asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        # The place is given back when the thread is done, even if the client has gone.
+        future.add_done_callback(lambda _: gate.release())
+        return await future
 
 
 _current: ContextVar[Capacity] = ContextVar("workbridge_capacity")

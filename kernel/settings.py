@@ -42,6 +42,8 @@ class Settings:
     threads: int = 16
     queue_seconds: float = 10.0
     db_wait_seconds: float = 5.0
+    # How long a process trusts an API token it has looked up (kernel.auth.TokenCache).
+    token_cache_seconds: float = 5.0
     # Whether the session cookie is sent over HTTPS only (on behind a TLS proxy).
     secure_cookies: bool = False
 
@@ -68,6 +70,12 @@ class Settings:
             ),
             db_wait_seconds=_bounded(
                 "WORKBRIDGE_DB_WAIT_SECONDS", env.get("WORKBRIDGE_DB_WAIT_SECONDS", "5"), 0.1, 300
+            ),
+            token_cache_seconds=_bounded(
+                "WORKBRIDGE_TOKEN_CACHE_SECONDS",
+                env.get("WORKBRIDGE_TOKEN_CACHE_SECONDS", "5"),
+                0,
+                300,
             ),
             secure_cookies=_switch(
                 "WORKBRIDGE_SECURE_COOKIES", env.get("WORKBRIDGE_SECURE_COOKIES", "off")

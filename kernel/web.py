@@ -37,26 +37,23 @@ def context_for(state: Any, session: Session, actor: Principal) -> ServiceContex
     )
 
 
-async def provide_context(request: Request[Any, Any, Any]) -> AsyncIterator[ServiceContext]:
+def provide_context(request: Request[Any, Any, Any]) -> ServiceContext:
     """The request's use-case context. Its session is opened lazily, on the handler's thread,
     and closed there too (``in_unit_of_work``): nothing here touches the database, so the event
-    loop never waits for a connection, a lock or a query."""
+    loop never waits for a connection, a lock or a query. (A handler that never uses the
+    session leaves nothing to close.)"""
     state = request.app.state
     settings: Settings = state.settings
     clock: Clock = state.clock
     user = request.user
     assert isinstance(user, Principal)
-    session = RequestSession(state.engine, writing=request.method not in ("GET", "HEAD"))
-    try:
-        yield ServiceContext(
-            session=session,
-            actor=user,
-            now=clock.now(),
-            today=office_today(clock, settings.zone),
-            policy=state.policy,
-        )
-    finally:
-        await close_session(session)
+    return ServiceContext(
+        session=RequestSession(state.engine, writing=request.method not in ("GET", "HEAD")),
+        actor=user,
+        now=clock.now(),
+        today=office_today(clock, settings.zone),
+        policy=state.policy,
+    )
 
 
 async def close_session(session: Session) -> None:

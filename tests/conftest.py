@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine, create_engine, inspect, text
 
-from kernel.auth import Role, issue_token
+from kernel.auth import Role, TokenCache, issue_token
 from kernel.clock import FixedClock
 from kernel.db import make_engine, session_scope
 from kernel.policy import load_profile
@@ -90,6 +90,7 @@ def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator
     state.settings = settings
     state.engine = service_engine(settings)
     state.capacity = capacity_of(settings)
+    state.token_cache = TokenCache(settings.token_cache_seconds)
     state.clock = clock
     state.policy = load_profile(settings.policy_profile)
     yield shared_app

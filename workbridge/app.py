@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
-from kernel.auth import TokenAuthenticationMiddleware
+from kernel.auth import TokenAuthenticationMiddleware, TokenCache
 from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
 from kernel.db import make_engine
@@ -103,6 +103,7 @@ def create_app(
         state.scheduler.start()
 
     def dispose(app: Litestar) -> None:
+        app.state.capacity.close()
         scheduler = app.state.get("scheduler")
         if scheduler is not None:
             scheduler.shutdown()
@@ -122,7 +123,7 @@ def create_app(
             page_router(),
             static_router(),
         ],
-        dependencies={"ctx": Provide(provide_context)},
+        dependencies={"ctx": Provide(provide_context, sync_to_thread=False)},
         middleware=[
             capacity_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
@@ -138,6 +139,7 @@ def create_app(
                 "settings": settings,
                 "engine": engine,
                 "capacity": capacity,
+                "token_cache": TokenCache(settings.token_cache_seconds),
                 "clock": clock or SystemClock(),
                 "policy": policy,
                 "sms_settings": sms_settings,

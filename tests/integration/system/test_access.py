@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from kernel.auth import hash_token
+from kernel.auth import TokenCache, hash_token
 from support import household, member
 
 STAFF = {"counsellor", "benefit_officer"}
@@ -104,15 +104,53 @@ def test_roles_and_tokens(client, tokens, method, path, allowed) -> None:
             assert status == 403, (role, status)
 
 
-def test_a_revoked_token_is_refused(client, tokens, engine) -> None:
-    raw = tokens.raw["benefit_officer"]
-    assert client.get("/api/v1/cases", headers=tokens.headers("benefit_officer")).status_code == 200
+def _revoke(engine, raw: str) -> None:
     with engine.begin() as connection:
         connection.execute(
             text("UPDATE api_token SET revoked_at = :now WHERE token_hash = :hash"),
             {"now": datetime.now(UTC).replace(tzinfo=None), "hash": hash_token(raw)},
         )
-    assert client.get("/api/v1/cases", headers=tokens.headers("benefit_officer")).status_code == 401
+
+
+def test_a_revoked_token_is_refused_once_the_process_stops_trusting_it(
+    app, client, tokens, engine
+) -> None:
+    """A process trusts a token it has looked up for WORKBRIDGE_TOKEN_CACHE_SECONDS (5), so a
+    revocation reaches every serving process within that time, not later."""
+    now = [1000.0]
+    app.state.token_cache = TokenCache(5, clock=lambda: now[0])
+    headers = tokens.headers("benefit_officer")
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    _revoke(engine, tokens.raw["benefit_officer"])
+    now[0] += 4.9
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    now[0] += 0.1
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
+
+
+def test_without_the_cache_a_revocation_is_immediate(app, client, tokens, engine) -> None:
+    app.state.token_cache = TokenCache(0)
+    headers = tokens.headers("benefit_officer")
+    assert client.get("/api/v1/cases", headers=headers).status_code == 200
+    _revoke(engine, tokens.raw["benefit_officer"])
+    assert client.get("/api/v1/cases", headers=headers).status_code == 401
+
+
+def test_an_unknown_token_is_remembered_as_unknown(app, client, tokens) -> None:
+    now = [0.0]
+    app.state.token_cache = cache = TokenCache(5, clock=lambda: now[0])
+    bad = {"Authorization": "Bearer wb_not-a-token"}
+    assert client.get("/api/v1/cases", headers=bad).status_code == 401
+    assert cache.get(hash_token("wb_not-a-token")) == (True, None)
+    now[0] += 5
+    assert cache.get(hash_token("wb_not-a-token")) == (False, None)
+
+
+def test_the_cache_keeps_at_most_its_size() -> None:
+    cache = TokenCache(60, size=2, clock=lambda: 0.0)
+    for name in ("a", "b", "c"):
+        cache.put(name, None)
+    assert [cache.get(n)[0] for n in ("a", "b", "c")] == [False, True, True]
 
 
 def test_tokens_are_stored_only_as_hashes(tokens, engine) -> None:

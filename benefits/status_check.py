@@ -1,0 +1,144 @@
+"""The status check: the benefit office's most frequent question, in one indexed query.
+
+"Is this person on dibao, since when, at what amount, and why?" is asked at every counter many
+times a day, by people and by other offices' systems, so it is read with a single statement:
+the person's memberships with, for each household, its latest case and latest application
+(``max(id)``), on the indexes of ``member.national_id``, ``benefit_case.household_id`` and
+``application.household_id``. The statement is built once; each call binds the ID number.
+
+A person may have belonged to several households (a household split, a new marriage): the
+answer is about the live one — a case that is not terminated — or else the most recent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Row, bindparam, func, select
+from sqlmodel import Session
+
+from benefits.models import Application, BenefitCase, Household, Member
+from benefits.rules import CaseStatus
+from benefits.schemas import StatusOut
+from kernel.context import ServiceContext
+from kernel.errors import NotFound, Problem
+from kernel.money import from_fen, yuan_text
+from kernel.national_id import mask
+from kernel.visibility import visible_values
+
+UNKNOWN_PERSON = Problem("national_id", "known-person", "no household has this person")
+
+_m, _h = Member.__table__, Household.__table__  # type: ignore[attr-defined]
+_c, _a = BenefitCase.__table__, Application.__table__  # type: ignore[attr-defined]
+_cases, _applications = _c.alias("cases"), _a.alias("applications")
+_latest_case = (
+    select(func.max(_cases.c.id))
+    .where(_cases.c.household_id == _h.c.id)
+    .correlate(_h)
+    .scalar_subquery()
+)
+_latest_application = (
+    select(func.max(_applications.c.id))
+    .where(_applications.c.household_id == _h.c.id)
+    .correlate(_h)
+    .scalar_subquery()
+)
+STATUS_QUERY = (
+    select(
+        _m.c.national_id,
+        _m.c.name,
+        _h.c.id.label("household_id"),
+        _h.c.community,
+        _h.c.township,
+        _h.c.scheme,
+        _c.c.id.label("case_id"),
+        _c.c.status,
+        _c.c.category,
+        _c.c.monthly_amount_fen,
+        _c.c.status_since,
+        _c.c.status_reason,
+        _c.c.next_review_on,
+        _c.c.parameter_version.label("case_version"),
+        _a.c.id.label("application_id"),
+        _a.c.state.label("application_state"),
+        _a.c.applied_on,
+        _a.c.decided_on,
+        _a.c.decision_reason,
+        _a.c.parameter_version.label("application_version"),
+    )
+    .select_from(
+        _m.join(_h, _h.c.id == _m.c.household_id)
+        .outerjoin(_c, _c.c.id == _latest_case)
+        .outerjoin(_a, _a.c.id == _latest_application)
+    )
+    .where(_m.c.national_id == bindparam("national_id"))
+)
+
+
+@dataclass(frozen=True)
+class StatusFacts:
+    """One person's household and what it receives: the row the answer is made of."""
+
+    row: Row  # a row of STATUS_QUERY
+
+    @property
+    def household_id(self) -> int:
+        return int(self.row.household_id)
+
+
+def _rank(row: Row) -> tuple[int, int]:
+    live = row.case_id is not None and row.status != CaseStatus.TERMINATED
+    return (1 if live else 0, row.household_id)
+
+
+def status_of(session: Session, national_id: str) -> StatusFacts:
+    """The person's live household (or most recent one) with its case or application."""
+    rows = session.connection().execute(STATUS_QUERY, {"national_id": national_id}).all()
+    if not rows:
+        raise NotFound(UNKNOWN_PERSON)
+    return StatusFacts(max(rows, key=_rank))
+
+
+def status_for(ctx: ServiceContext, national_id: str) -> StatusFacts:
+    """The status check as an actor may see it: a person whose household another office holds
+    is as unknown as nobody (kernel.visibility)."""
+    facts = status_of(ctx.session, national_id)
+    household = facts.household_id
+    if household not in visible_values(ctx.session, ctx.actor, "household_id", [household]):
+        raise NotFound(UNKNOWN_PERSON)
+    return facts
+
+
+def status_out(facts: StatusFacts) -> StatusOut:
+    row = facts.row
+    since: date | None
+    if row.case_id is not None:
+        status, category, amount = row.status, row.category, row.monthly_amount_fen
+        since, why, review = row.status_since, row.status_reason, row.next_review_on
+        version: str | None = row.case_version
+    elif row.application_id is not None:
+        state = row.application_state
+        status, category, amount = f"application_{state}", None, 0
+        since = row.decided_on or row.applied_on
+        why = row.decision_reason or f"application {row.application_id} is {state}"
+        review, version = None, row.application_version
+    else:
+        status, category, amount, since = "no_application", None, 0, None
+        why, review, version = "the household has not applied", None, None
+    return StatusOut(
+        national_id_masked=mask(row.national_id),
+        name=row.name,
+        household_id=row.household_id,
+        community=row.community,
+        township=row.township,
+        scheme=row.scheme,
+        case_id=row.case_id,
+        status=status,
+        category=category,
+        monthly_amount=yuan_text(from_fen(amount)),
+        since=since,
+        why=why,
+        next_review_on=review,
+        parameter_version=version,
+    )
