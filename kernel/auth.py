@@ -180,16 +180,29 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
-def requires(*roles: Role) -> Guard:
-    """A guard admitting only the given roles (403 otherwise)."""
-    allowed = frozenset(roles)
+class RoleRule:
+    """The roles a route admits (403 for any other).
 
-    # A coroutine: Litestar would run a plain function in a worker thread for every request.
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.user
-        if not isinstance(user, Principal) or user.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
+    Routes declared with ``kernel.web``'s decorators do not run it as a Litestar guard: their
+    roles are checked by one ``before_request`` hook (``kernel.web.enforce_access``), because
+    Litestar copies the whole route handler for every guard it calls, a cost every request
+    would pay. Passed to a plain Litestar route, it works as an ordinary guard.
+    """
+
+    def __init__(self, roles: frozenset[Role]) -> None:
+        self.roles = roles
+
+    def check(self, user: Any) -> None:
+        if not isinstance(user, Principal) or user.role not in self.roles:
+            names = ", ".join(sorted(r.value for r in self.roles))
             raise PermissionDeniedException(f"this action needs one of the roles: {names}")
 
-    guard.roles = allowed  # type: ignore[attr-defined]  # read by the generated access tests
-    return guard
+    async def __call__(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        self.check(connection.user)
+
+
+def requires(*roles: Role) -> RoleRule:
+    """A rule admitting only the given roles (403 otherwise)."""
+    return RoleRule(frozenset(roles))

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from litestar.connection import ASGIConnection
 from sqlmodel import Session
 
 from kernel.auth import Principal, Role
@@ -92,12 +91,6 @@ def require_county(actor: Principal) -> None:
         raise Forbidden(
             Problem(None, "county-wide", "this needs an account that works for the whole county")
         )
-
-
-async def county_guard(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
-    """The guard every ``Access.COUNTY`` route gets (no database needed: the account says)."""
-    if isinstance(connection.user, Principal):
-        require_county(connection.user)
 
 
 def check_request(session: Session, actor: Principal, arguments: Mapping[str, Any]) -> None:

@@ -15,13 +15,13 @@ from litestar.params import QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlmodel import Field, Session, SQLModel
 
-from kernel.auth import Principal
+from kernel.auth import Principal, RoleRule
 from kernel.capacity import current_capacity, use_capacity
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
 from kernel.db import RequestSession
 from kernel.settings import Settings
-from kernel.visibility import Access, check_request, county_guard
+from kernel.visibility import Access, check_request, require_county
 
 
 def context_for(state: Any, session: Session, actor: Principal) -> ServiceContext:
@@ -101,6 +101,20 @@ def in_unit_of_work(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return handler
 
 
+async def enforce_access(request: Request[Any, Any, Any]) -> None:
+    """Before a route's arguments are even read: the roles it admits, and county-wide work
+    refused to accounts bound to an office (403). One hook instead of Litestar guards, which
+    would copy the route handler on every request (``kernel.auth.RoleRule``)."""
+    opt = request.route_handler.opt
+    rule = opt.get("roles")
+    if rule is not None:
+        rule.check(request.scope.get("user"))
+    if opt.get("access") is Access.COUNTY:
+        user = request.scope.get("user")
+        if isinstance(user, Principal):
+            require_county(user)
+
+
 def capacity_middleware(app: ASGIApp) -> ASGIApp:
     """Makes the serving application's request threads the ones ``in_unit_of_work`` uses."""
 
@@ -128,9 +142,15 @@ def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
         path: str | list[str] | None = None, *, access: Access, **kwargs: Any
     ) -> Callable[[Any], Any]:
         on_loop = kwargs.pop("sync_to_thread", None) is False
-        kwargs["opt"] = {**kwargs.get("opt", {}), "access": access}
-        if access is Access.COUNTY:
-            kwargs["guards"] = [*kwargs.get("guards", []), county_guard]
+        guards = kwargs.pop("guards", [])
+        roles = [g for g in guards if isinstance(g, RoleRule)]
+        others = [g for g in guards if not isinstance(g, RoleRule)]
+        if others:
+            kwargs["guards"] = others
+        opt: dict[str, Any] = {**kwargs.get("opt", {}), "access": access}
+        if roles:
+            opt["roles"] = RoleRule(frozenset.intersection(*(r.roles for r in roles)))
+        kwargs["opt"] = opt
 
         def register(fn: Callable[..., Any]) -> Any:
             if on_loop:  # no database, no blocking: answered on the event loop

@@ -24,7 +24,7 @@ from kernel.errors import EXCEPTION_HANDLERS
 from kernel.national_id import MaskNationalIdsFilter
 from kernel.policy import load_profile
 from kernel.settings import Settings
-from kernel.web import capacity_middleware, provide_context
+from kernel.web import capacity_middleware, enforce_access, provide_context
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from notifications.api import CONTROLLERS as SMS_WEBHOOKS
 from notifications.runtime import sms_lifespan
@@ -133,6 +133,7 @@ def create_app(
                 exclude=["^/schema", "^/health$", "^/webhooks/", "^/app", "^/static/"],
             ),
         ],
+        before_request=enforce_access,
         exception_handlers=EXCEPTION_HANDLERS,
         state=State(
             {

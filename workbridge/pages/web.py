@@ -29,6 +29,7 @@ from kernel.clock import Clock
 from kernel.db import new_read_session
 from kernel.errors import DomainError
 from kernel.pages import N_, PageUser, page_user, render
+from kernel.web import enforce_access
 
 SESSION_COOKIE = "wb_session"
 LOGIN_CSRF_COOKIE = "wb_login_csrf"
@@ -113,9 +114,12 @@ async def _to_sign_in(scope: Scope, send: Send) -> None:
 
 
 async def check_csrf(request: Request[Any, Any, Any]) -> None:
-    """Before every POST: the session's token (or, on the sign-in form, the double-submit
-    cookie) must come back in the form field or the HTMX header; otherwise 403, nothing read
-    further and nothing written."""
+    """Before every page request: the route's roles (the pages' turn of
+    ``kernel.web.enforce_access``, which this hook replaces under /app); and before every POST,
+    the session's token (or, on the sign-in form, the double-submit cookie) must come back in
+    the form field or the HTMX header; otherwise 403, nothing read further and nothing
+    written."""
+    await enforce_access(request)
     if request.method != "POST":
         return
     given = request.headers.get(CSRF_HEADER)
