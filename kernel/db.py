@@ -137,13 +137,16 @@ def make_engine(
             # Write transactions take the write lock up front instead; read-only work asks for
             # DEFERRED through the ``sqlite_begin`` execution option (``reader``) and never
             # touches the write lock.
+            # The driver's own execute: BEGIN needs none of SQLAlchemy's statement machinery,
+            # and every request pays for this line.
+            driver = connection.connection.driver_connection
             mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
             if mode == "DEFERRED":
-                connection.exec_driver_sql("BEGIN DEFERRED")
+                driver.execute("BEGIN DEFERRED")
                 return
             gate.enter(connection.info)
             try:
-                connection.exec_driver_sql(f"BEGIN {mode}")
+                driver.execute(f"BEGIN {mode}")
             except BaseException:
                 gate.leave(connection.info)
                 raise

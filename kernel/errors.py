@@ -7,6 +7,7 @@ counsellor sees everything wrong with a form in one answer (the pfml lesson in A
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -130,8 +131,11 @@ def busy_reason(exc: BaseException) -> ServiceBusy | None:
         return exc
     if isinstance(exc, SqlTimeout):
         return ServiceBusy("no database connection came free in time")
-    if isinstance(exc, OperationalError) and any(
-        word in str(exc.orig) for word in ("database is locked", "database is busy")
+    # SQLite's busy error, wrapped by SQLAlchemy or straight from the driver (the BEGIN that
+    # kernel.db issues itself)
+    driver_error = exc.orig if isinstance(exc, OperationalError) else exc
+    if isinstance(driver_error, sqlite3.OperationalError) and any(
+        word in str(driver_error) for word in ("database is locked", "database is busy")
     ):
         return ServiceBusy("the database stayed locked by another process")
     if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in ("55P03", "57014"):
