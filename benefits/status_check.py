@@ -22,6 +22,7 @@ from benefits.models import Application, BenefitCase, Household, Member
 from benefits.rules import CaseStatus
 from benefits.schemas import StatusOut
 from kernel.context import ServiceContext
+from kernel.db import single_statement_read
 from kernel.errors import NotFound, Problem
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
@@ -94,7 +95,8 @@ def _rank(row: Row) -> tuple[int, int]:
 
 def status_of(session: Session, national_id: str) -> StatusFacts:
     """The person's live household (or most recent one) with its case or application."""
-    rows = session.connection().execute(STATUS_QUERY, {"national_id": national_id}).all()
+    connection = single_statement_read(session)
+    rows = connection.execute(STATUS_QUERY, {"national_id": national_id}).all()
     if not rows:
         raise NotFound(UNKNOWN_PERSON)
     return StatusFacts(max(rows, key=_rank))
