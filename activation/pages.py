@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Template
 
 from activation import services, views, worklist
@@ -42,7 +42,7 @@ from kernel.pages import (
     values,
     words,
 )
-from kernel.web import Ctx, get, post
+from kernel.web import Ctx, PathId, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 COUNSELLOR = requires(Role.COUNSELLOR)
@@ -263,7 +263,7 @@ def _person_page(
 
 
 @get("/people/{member_id:int}", guards=[STAFF])
-def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int]) -> Template:
+def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId) -> Template:
     return _person_page(request, ctx, member_id)
 
 
@@ -285,9 +285,7 @@ def _after(
 
 
 @post("/people/{member_id:int}/registration", guards=[COUNSELLOR])
-def register(
-    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
-) -> Any:
+def register(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
     worklist.visible_member(ctx.session, ctx.actor, member_id)
 
     def act() -> Any:
@@ -312,7 +310,7 @@ def register(
 
 
 @post("/people/{member_id:int}/referrals", guards=[COUNSELLOR])
-def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
+def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
     """One click from a match: the referral use case stores the suitability check and gives
     the offer code (the SMS that carries it comes with the notifications context)."""
     worklist.visible_member(ctx.session, ctx.actor, member_id)
@@ -339,7 +337,7 @@ def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], d
     return see_other(f"/app/people/{member_id}#referral-{referral.id}")
 
 
-def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
+def _referral_member(ctx: Ctx, referral_id: PathId) -> int:
     referral = ctx.session.get(Referral, referral_id)
     if referral is None:
         raise NotFound(Problem("referral_id", "exists", f"no referral {referral_id}"))
@@ -348,9 +346,7 @@ def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
 
 
 @post("/referrals/{referral_id:int}/answer", guards=[COUNSELLOR])
-def answer(
-    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
-) -> Any:
+def answer(request: Request[Any, Any, Any], ctx: Ctx, referral_id: PathId, data: Form) -> Any:
     member_id = _referral_member(ctx, referral_id)
     body = {"answer": value(data, "answer"), "reason": value(data, "reason") or ""}
     return _after(
@@ -365,9 +361,7 @@ def answer(
 
 
 @post("/referrals/{referral_id:int}/good-reason", guards=[STAFF])
-def good_reason(
-    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
-) -> Any:
+def good_reason(request: Request[Any, Any, Any], ctx: Ctx, referral_id: PathId, data: Form) -> Any:
     member_id = _referral_member(ctx, referral_id)
     verdict = value(data, "verdict")
     body = {
@@ -390,9 +384,7 @@ def good_reason(
 
 
 @post("/people/{member_id:int}/jobs", guards=[COUNSELLOR])
-def start_job(
-    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
-) -> Any:
+def start_job(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
     worklist.visible_member(ctx.session, ctx.actor, member_id)
     body = {
         "member_id": member_id,
@@ -414,7 +406,7 @@ def start_job(
 
 
 @post("/jobs/{job_id:int}/end", guards=[COUNSELLOR])
-def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], data: Form) -> Any:
+def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: PathId, data: Form) -> Any:
     job = services.get_job(ctx, job_id)
     worklist.visible_member(ctx.session, ctx.actor, job.member_id)
     body = {
@@ -480,14 +472,12 @@ def _sanction_page(
 
 
 @get("/sanctions/{sanction_id:int}", guards=[OFFICER])
-def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
+def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId) -> Template:
     return _sanction_page(request, ctx, sanction_id)
 
 
 @post("/sanctions/{sanction_id:int}/review", guards=[OFFICER])
-def review(
-    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
-) -> Any:
+def review(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data: Form) -> Any:
     body = {
         "proceed": value(data, "proceed") == "yes",
         "factors": values(data, "factors"),
@@ -503,9 +493,7 @@ def review(
 
 
 @post("/sanctions/{sanction_id:int}/decision", guards=[OFFICER])
-def decide(
-    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
-) -> Any:
+def decide(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data: Form) -> Any:
     body = {"confirm": value(data, "confirm") == "yes", "reason": value(data, "reason") or ""}
     _, problems = attempt(
         ctx.session,
@@ -517,7 +505,7 @@ def decide(
 
 
 @get("/sanctions/{sanction_id:int}/notice", guards=[STAFF])
-def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
+def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId) -> Template:
     """The written notice, laid out to print: facts, rule and version, effect, start, the way
     back and the appeal deadline, in the reader's language from the stored terms."""
     sanction = views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))

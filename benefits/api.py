@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
+from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
 from benefits import payments, services, views
@@ -43,7 +43,18 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.errors import InvalidInput, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
-from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, spooled_chunks
+from kernel.web import (
+    Ctx,
+    Limit,
+    Offset,
+    PathId,
+    checked_day,
+    get,
+    patch,
+    post,
+    problem_responses,
+    spooled_chunks,
+)
 
 OFFICER = requires(Role.BENEFIT_OFFICER)
 OFFICER_OR_COUNSELLOR = requires(Role.BENEFIT_OFFICER, Role.COUNSELLOR)
@@ -71,7 +82,7 @@ class HouseholdController(Controller):
         summary="A household, its members (IDs masked) and current incomes",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, household_id: FromPath[int]) -> HouseholdOut:
+    def read(self, ctx: Ctx, household_id: PathId) -> HouseholdOut:
         return views.household_out(ctx.session, services.get_household(ctx.session, household_id))
 
     @post(
@@ -80,9 +91,7 @@ class HouseholdController(Controller):
         summary="Add a member to a household",
         responses=problem_responses(404, 422),
     )
-    def add_member(
-        self, ctx: Ctx, household_id: FromPath[int], data: JSONBody[MemberIn]
-    ) -> MemberOut:
+    def add_member(self, ctx: Ctx, household_id: PathId, data: JSONBody[MemberIn]) -> MemberOut:
         member = services.add_member(ctx, household_id, data)
         return views.member_out(member, [])
 
@@ -98,9 +107,7 @@ class MemberController(Controller):
         description="Circumstances drive the job-seeker duty and its exemptions.",
         responses=problem_responses(404, 422),
     )
-    def update(
-        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[MemberUpdateIn]
-    ) -> MemberOut:
+    def update(self, ctx: Ctx, member_id: PathId, data: JSONBody[MemberUpdateIn]) -> MemberOut:
         member = services.update_member(ctx, member_id, data)
         return views.member_out(member, [])
 
@@ -111,7 +118,7 @@ class MemberController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def change_income(
-        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[IncomeChangeIn]
+        self, ctx: Ctx, member_id: PathId, data: JSONBody[IncomeChangeIn]
     ) -> MemberOut:
         services.change_income(ctx, member_id, data)
         member = services.get_member(ctx.session, member_id)
@@ -140,7 +147,7 @@ class ApplicationController(Controller):
         summary="An application with every procedure step and objection",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, application_id: FromPath[int]) -> ApplicationOut:
+    def read(self, ctx: Ctx, application_id: PathId) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.get_application(ctx.session, application_id)
         )
@@ -151,7 +158,7 @@ class ApplicationController(Controller):
         summary="Every problem that would stop approval today, and the entitlement",
         responses=problem_responses(404),
     )
-    def checks(self, ctx: Ctx, application_id: FromPath[int]) -> ApprovalCheckOut:
+    def checks(self, ctx: Ctx, application_id: PathId) -> ApprovalCheckOut:
         application = services.get_application(ctx.session, application_id)
         result = services.check_approval(
             ctx, application, application.category_requested, ctx.today
@@ -170,7 +177,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def investigation(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[InvestigationIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[InvestigationIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.record_investigation(ctx, application_id, data)
@@ -183,7 +190,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def appraisal(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[AppraisalIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[AppraisalIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.record_appraisal(ctx, application_id, data)
@@ -196,7 +203,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def public_notice(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[PublicNoticeIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[PublicNoticeIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.post_public_notice(ctx, application_id, data)
@@ -209,7 +216,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def objection(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[ObjectionIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[ObjectionIn]
     ) -> ApplicationOut:
         services.record_objection(ctx, application_id, data)
         return views.application_out(
@@ -225,8 +232,8 @@ class ApplicationController(Controller):
     def resolve(
         self,
         ctx: Ctx,
-        application_id: FromPath[int],
-        objection_id: FromPath[int],
+        application_id: PathId,
+        objection_id: PathId,
         data: JSONBody[ObjectionResolutionIn],
     ) -> ApplicationOut:
         services.resolve_objection(ctx, application_id, objection_id, data)
@@ -243,7 +250,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def decision(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[DecisionIn]
     ) -> ApplicationOut:
         return views.application_out(ctx.session, services.decide(ctx, application_id, data))
 
@@ -254,7 +261,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def reentry_decision(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[DecisionIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.decide_reentry(ctx, application_id, data)
@@ -267,7 +274,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def second_approval(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[SecondApprovalIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[SecondApprovalIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.second_approval(ctx, application_id, data)
@@ -297,7 +304,7 @@ class CaseController(Controller):
             ctx.session,
             status=status,
             community=community,
-            review_due_by=review_due_by,
+            review_due_by=checked_day("review_due_by", review_due_by),
             limit=limit,
             offset=offset,
         )
@@ -309,7 +316,7 @@ class CaseController(Controller):
         summary="A case: status, amount, itemised explanation and full status history",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, case_id: FromPath[int]) -> CaseOut:
+    def read(self, ctx: Ctx, case_id: PathId) -> CaseOut:
         return views.case_out(ctx.session, services.get_case(ctx.session, case_id))
 
     @post(
@@ -319,7 +326,7 @@ class CaseController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def change_status(
-        self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[CaseStatusChangeIn]
+        self, ctx: Ctx, case_id: PathId, data: JSONBody[CaseStatusChangeIn]
     ) -> CaseOut:
         return views.case_out(ctx.session, services.change_case_status(ctx, case_id, data))
 
@@ -329,7 +336,7 @@ class CaseController(Controller):
         summary="Re-review (动态管理): reassess on current incomes; continue or exit",
         responses=problem_responses(404, 409, 422),
     )
-    def review(self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[ReviewIn]) -> CaseOut:
+    def review(self, ctx: Ctx, case_id: PathId, data: JSONBody[ReviewIn]) -> CaseOut:
         return views.case_out(ctx.session, services.review_case(ctx, case_id, data))
 
 
@@ -426,7 +433,7 @@ class PaymentController(Controller):
         summary="A payment run's progress and totals",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, run_id: FromPath[int]) -> PaymentRunOut:
+    def read(self, ctx: Ctx, run_id: PathId) -> PaymentRunOut:
         return views.payment_run_out(payments.get_run(ctx.session, run_id))
 
     @get(
@@ -440,7 +447,7 @@ class PaymentController(Controller):
             **problem_responses(404, 409),
         },
     )
-    def bank_file(self, ctx: Ctx, run_id: FromPath[int]) -> Stream:
+    def bank_file(self, ctx: Ctx, run_id: PathId) -> Stream:
         run = payments.get_run(ctx.session, run_id)
         payments.require_finished(run)
         return Stream(

@@ -17,9 +17,11 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 # An ID-shaped token inside free text (log lines): region, 19xx/20xx year, rest, check.
-_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{4})\d{2}(?:19|20)\d{9}([\dXx])(?![\dA-Za-z])")
+_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{2}(?:19|20)[0-9]{9}([0-9Xx])(?![0-9A-Za-z])"
+)
 
 
 @dataclass(frozen=True)

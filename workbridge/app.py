@@ -24,7 +24,13 @@ from kernel.errors import EXCEPTION_HANDLERS
 from kernel.national_id import MaskNationalIdsFilter
 from kernel.policy import load_profile
 from kernel.settings import Settings
-from kernel.web import capacity_middleware, provide_context
+from kernel.web import (
+    WorkbridgeRequest,
+    capacity_middleware,
+    day_bounds_middleware,
+    provide_context,
+    require_body_media_type,
+)
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from notifications.api import CONTROLLERS as SMS_WEBHOOKS
 from notifications.runtime import sms_lifespan
@@ -109,7 +115,7 @@ def create_app(
             app.state.scheduler = None
         app.state.engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             PolicyController,
@@ -125,6 +131,7 @@ def create_app(
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
             capacity_middleware,
+            day_bounds_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
             # sign people in with a session (workbridge.pages.web).
             DefineMiddleware(
@@ -133,6 +140,9 @@ def create_app(
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=WorkbridgeRequest,
+        # Pages override this with their CSRF check (their bodies are forms).
+        before_request=require_body_media_type,
         state=State(
             {
                 "settings": settings,
@@ -165,3 +175,4 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
     )
+    return app

@@ -24,6 +24,7 @@ from kernel.db import new_session
 from kernel.errors import Problem
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
+from kernel.types import ascii_digits
 from kernel.web import Ctx, get, post
 from training.services import provider_exists
 from workbridge.pages.web import LANGUAGE_COOKIE, SESSION_COOKIE, set_login_csrf_cookie
@@ -167,7 +168,7 @@ def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     role_text = value(data, "role") or ""
     provider_text = value(data, "provider_id")
     problems: list[Problem] = []
-    provider_id = int(provider_text) if provider_text and provider_text.isdigit() else None
+    provider_id = int(provider_text) if provider_text and ascii_digits(provider_text) else None
     if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
         problems.append(Problem("provider_id", "exists", f"no provider {provider_text}"))
     if role_text not in {r.value for r in Role}:
