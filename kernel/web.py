@@ -18,7 +18,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import Body, PathParameter, QueryParameter
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Field, Session, SQLModel
 
 from kernel.auth import Principal
@@ -249,6 +249,29 @@ def checked_day(name: str, day: date | None) -> date | None:
     if day is not None and (reason := day_bounds().problem(day)) is not None:
         raise InvalidInput(Problem(name, "day-bounds", reason))
     return day
+
+
+def add_headers(message: Message, headers: Iterable[tuple[bytes, bytes]]) -> None:
+    """Add ``headers`` to a response's start message, unless the handler set them."""
+    if message["type"] != "http.response.start":
+        return
+    present = {name.lower() for name, _ in message.get("headers", [])}
+    message["headers"] = [  # type: ignore[typeddict-unknown-key]
+        *message.get("headers", []),
+        *(item for item in headers if item[0] not in present),
+    ]
+
+
+# Answers that carry personal data: no cache (a browser's, a proxy's) may keep them.
+PRIVATE_PREFIXES = ("/api/", "/app", "/webhooks/")
+PRIVATE_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+async def private_answer_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook, so it reaches every answer, errors from middleware included:
+    ``Cache-Control: no-store`` and ``nosniff`` on every API, page and webhook answer."""
+    if scope["type"] == "http" and scope["path"].startswith(PRIVATE_PREFIXES):
+        add_headers(message, PRIVATE_HEADERS)
 
 
 def capacity_middleware(app: ASGIApp) -> ASGIApp:

@@ -11,7 +11,14 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    SecurityScheme,
+)
 from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
@@ -20,14 +27,15 @@ from kernel.auth import TokenAuthenticationMiddleware
 from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
 from kernel.db import make_engine
-from kernel.errors import EXCEPTION_HANDLERS
-from kernel.national_id import MaskNationalIdsFilter
+from kernel.errors import EXCEPTION_HANDLERS, PROBLEM_JSON
+from kernel.masking import MaskPersonalDataFilter, install_masking
 from kernel.policy import load_profile
 from kernel.settings import Settings
 from kernel.web import (
     WorkbridgeRequest,
     capacity_middleware,
     day_bounds_middleware,
+    private_answer_headers,
     provide_context,
     require_body_media_type,
 )
@@ -39,6 +47,7 @@ from notifications.settings import SmsSettings
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
 from workbridge.pages import page_router, root, static_router, template_config
 from workbridge.pages.i18n import load_translators
+from workbridge.pages.web import page_answer_headers
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
 
@@ -53,13 +62,46 @@ problem at once; a request that gets a 4xx has written nothing.
 
 
 def configure_logging(level: str) -> None:
+    """ID and phone numbers are masked in every record this process logs, tracebacks too
+    (``kernel.masking``)."""
+    install_masking()
     root = logging.getLogger()
-    if not any(isinstance(f, MaskNationalIdsFilter) for f in root.filters):
-        root.addFilter(MaskNationalIdsFilter())
+    if not any(isinstance(f, MaskPersonalDataFilter) for f in root.filters):
+        root.addFilter(MaskPersonalDataFilter())
     for handler in root.handlers:
-        if not any(isinstance(f, MaskNationalIdsFilter) for f in handler.filters):
-            handler.addFilter(MaskNationalIdsFilter())
+        if not any(isinstance(f, MaskPersonalDataFilter) for f in handler.filters):
+            handler.addFilter(MaskPersonalDataFilter())
     root.setLevel(level)
+
+
+# Paths a caller reaches without an API token: each webhook checks its gateway's own
+# credential, and /health answers anyone (a load balancer has no token).
+UNAUTHENTICATED_PATHS = ("/health", "/webhooks/")
+
+
+def finish_openapi(app: Litestar) -> None:
+    """What Litestar's generator cannot be told: that /health and the webhooks need no bearer
+    token (it drops an empty ``security`` list, so the document-wide one would apply), and that
+    every operation with a body answers 415 to a body of another Content-Type
+    (``kernel.web.require_body_media_type``)."""
+    document = app.openapi_schema
+    unsupported = OpenAPIResponse(
+        description="The body's Content-Type is not the one this endpoint reads",
+        content={
+            PROBLEM_JSON: OpenAPIMediaType(
+                schema=Reference(ref="#/components/schemas/ProblemDetails")
+            )
+        },
+    )
+    for path, item in (document.paths or {}).items():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation: Operation | None = getattr(item, method)
+            if operation is None:
+                continue
+            if path.startswith(UNAUTHENTICATED_PATHS):
+                operation.security = []
+            if operation.request_body is not None and operation.responses is not None:
+                operation.responses.setdefault("415", unsupported)
 
 
 def capacity_of(settings: Settings) -> Capacity:
@@ -141,6 +183,7 @@ def create_app(
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=WorkbridgeRequest,
+        before_send=[private_answer_headers, page_answer_headers],
         # Pages override this with their CSRF check (their bodies are forms).
         before_request=require_body_media_type,
         state=State(
@@ -175,4 +218,5 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
     )
+    finish_openapi(app)
     return app

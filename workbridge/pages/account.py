@@ -27,7 +27,12 @@ from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_
 from kernel.types import ascii_digits
 from kernel.web import Ctx, get, post
 from training.services import provider_exists
-from workbridge.pages.web import LANGUAGE_COOKIE, SESSION_COOKIE, set_login_csrf_cookie
+from workbridge.pages.web import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    cookie_secure,
+    set_login_csrf_cookie,
+)
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 ADMIN = requires(Role.ADMIN)
@@ -75,7 +80,14 @@ def login_form(
         response: Response[Any] = Redirect(
             path="/app/login" + (f"?next={next}" if _safe_next(next) else ""), status_code=303
         )
-        response.set_cookie(LANGUAGE_COOKIE, lang, samesite="lax", path="/app", httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            lang,
+            samesite="lax",
+            path="/app",
+            httponly=True,
+            secure=cookie_secure(request),
+        )
         return response
     template = render(request, "shell/login.html", next=_safe_next(next) or "", error=None)
     set_login_csrf_cookie(request, template)
@@ -117,7 +129,7 @@ def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
         raw,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookie_secure(request),
         path="/",
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
