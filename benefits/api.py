@@ -48,6 +48,7 @@ from kernel.web import (
     Limit,
     Offset,
     PathId,
+    QueryId,
     checked_day,
     get,
     patch,
@@ -289,7 +290,7 @@ class CaseController(Controller):
         "/",
         guards=[OFFICER_OR_COUNSELLOR],
         summary="Cases, filtered by status, community or re-review due date",
-        responses=problem_responses(),
+        responses=problem_responses(422),
     )
     def index(
         self,
@@ -467,7 +468,10 @@ class PaymentController(Controller):
         responses=problem_responses(404),
     )
     def lines(
-        self, ctx: Ctx, case_id: FromQuery[int], period: FromQuery[str | None] = None
+        self,
+        ctx: Ctx,
+        case_id: Annotated[int, QueryId],
+        period: FromQuery[str | None] = None,
     ) -> list[PaymentLineOut]:
         rows = payments.lines_of_case(ctx.session, case_id, period)
         return [views.payment_line_out(line) for line in rows]

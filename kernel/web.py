@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, BinaryIO
+from urllib.parse import parse_qsl
 
 import anyio.to_thread
 import litestar
@@ -243,6 +244,27 @@ def day_bounds_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+def nul_free_query_middleware(app: ASGIApp) -> ASGIApp:
+    """Query parameters are read by Litestar, not by the schemas of ``kernel.types``, and most
+    of them end up in a SQL filter, where PostgreSQL refuses a NUL character with an error.
+    A query holding one is a 422 naming the parameter, before any handler runs."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" in query or b"\x00" in query:
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+            names = sorted({name for name, value in pairs if "\x00" in name + value})
+            raise InvalidInput(
+                [
+                    Problem(name or None, "schema", "text must not contain NUL characters")
+                    for name in names or [""]
+                ]
+            )
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def checked_day(name: str, day: date | None) -> date | None:
     """A day from a query string, inside the request's bounds (query parameters are read by
     Litestar, not pydantic, so ``kernel.types.Day`` does not run on them)."""
@@ -323,6 +345,7 @@ delete = _route(litestar.delete)
 Ctx = NamedDependency[ServiceContext]
 Limit = QueryParameter(ge=1, le=500, description="Page size")
 Offset = QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")
+QueryId = QueryParameter(ge=1, le=MAX_ID, description="A record's id")
 # A record's id in a path: outside 1..2^31-1 it can name no row, so it is a 422 naming the
 # parameter (as an id in a body is) rather than an overflow in the database driver.
 PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="A record's id")]

@@ -131,7 +131,7 @@ class VacancyController(Controller):
         "/",
         guards=[READERS],
         summary="Vacancies, optionally only those open on a day, by occupation group or place",
-        responses=problem_responses(),
+        responses=problem_responses(422),
     )
     def index(
         self,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from litestar import Controller, Response
 from litestar.params import FromQuery, JSONBody
 
 from kernel.auth import Role, requires
 from kernel.tabular import InputRow, csv_rows
-from kernel.web import Ctx, PathId, Upload, checked_day, get, post, problem_responses
+from kernel.web import Ctx, PathId, QueryId, Upload, checked_day, get, post, problem_responses
 from training import rules, services, views
 from training.schemas import (
     OUTCOME_CSV_COLUMNS,
@@ -103,12 +104,12 @@ class CourseController(Controller):
         "/",
         guards=[STAFF_OR_PROVIDER],
         summary="Courses (a provider sees only its own)",
-        responses=problem_responses(),
+        responses=problem_responses(422),
     )
     def index(
         self,
         ctx: Ctx,
-        provider_id: FromQuery[int | None] = None,
+        provider_id: Annotated[int | None, QueryId] = None,
         starts_from: FromQuery[date | None] = None,
     ) -> list[CourseOut]:
         courses = services.list_courses(

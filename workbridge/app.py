@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import version
+from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -35,6 +36,7 @@ from kernel.web import (
     WorkbridgeRequest,
     capacity_middleware,
     day_bounds_middleware,
+    nul_free_query_middleware,
     private_answer_headers,
     provide_context,
     require_body_media_type,
@@ -77,31 +79,51 @@ def configure_logging(level: str) -> None:
 # Paths a caller reaches without an API token: each webhook checks its gateway's own
 # credential, and /health answers anyone (a load balancer has no token).
 UNAUTHENTICATED_PATHS = ("/health", "/webhooks/")
+UNSUPPORTED_MEDIA_TYPE = "The body's Content-Type is not the one this endpoint reads"
 
 
-def finish_openapi(app: Litestar) -> None:
-    """What Litestar's generator cannot be told: that /health and the webhooks need no bearer
-    token (it drops an empty ``security`` list, so the document-wide one would apply), and that
-    every operation with a body answers 415 to a body of another Content-Type
-    (``kernel.web.require_body_media_type``)."""
-    document = app.openapi_schema
-    unsupported = OpenAPIResponse(
-        description="The body's Content-Type is not the one this endpoint reads",
+def _problem(description: str) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=description,
         content={
             PROBLEM_JSON: OpenAPIMediaType(
                 schema=Reference(ref="#/components/schemas/ProblemDetails")
             )
         },
     )
+
+
+def _is_problem(response: Any) -> bool:
+    return isinstance(response, OpenAPIResponse) and PROBLEM_JSON in (response.content or {})
+
+
+def finish_openapi(app: Litestar) -> None:
+    """What Litestar's generator cannot be told, so that the document says what the service
+    answers (the schema fuzz test holds it to that):
+
+    - /health and the webhooks need no bearer token (Litestar drops an empty ``security``
+      list, so the document-wide one would apply);
+    - a 400 is problem details (``kernel.errors``), not Litestar's own validation shape;
+    - an operation with parameters answers 422 to one out of bounds (an id beyond the id
+      columns, an offset too far, a day before the policy);
+    - an operation with a body answers 400 to a malformed one and 415 to one of another
+      Content-Type (``kernel.web.require_body_media_type``)."""
+    document = app.openapi_schema
     for path, item in (document.paths or {}).items():
         for method in ("get", "put", "post", "delete", "patch"):
             operation: Operation | None = getattr(item, method)
-            if operation is None:
+            if operation is None or operation.responses is None:
                 continue
+            responses = operation.responses
             if path.startswith(UNAUTHENTICATED_PATHS):
                 operation.security = []
-            if operation.request_body is not None and operation.responses is not None:
-                operation.responses.setdefault("415", unsupported)
+            if "400" in responses and not _is_problem(responses["400"]):
+                responses["400"] = _problem("A parameter or the body is malformed")
+            if operation.parameters:
+                responses.setdefault("422", _problem("A parameter is out of bounds"))
+            if operation.request_body is not None:
+                responses.setdefault("400", _problem("The body is malformed"))
+                responses.setdefault("415", _problem(UNSUPPORTED_MEDIA_TYPE))
 
 
 def capacity_of(settings: Settings) -> Capacity:
@@ -173,6 +195,7 @@ def create_app(
         dependencies={"ctx": Provide(provide_context)},
         middleware=[
             capacity_middleware,
+            nul_free_query_middleware,
             day_bounds_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
             # sign people in with a session (workbridge.pages.web).

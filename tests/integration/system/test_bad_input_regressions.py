@@ -429,3 +429,36 @@ def test_every_request_schema_is_an_input_model_with_shared_types(app) -> None:
                 if inner in LAX_SCALARS:
                     lax.append(f"{model.__name__}.{name}")
     assert lax == []
+
+
+def test_nul_characters_in_query_strings_and_forms_are_422(client, tokens, engine) -> None:
+    """Query parameters and page forms reach SQL filters without a schema; on PostgreSQL a NUL
+    there was a 500 (found by the schema fuzz run's neighbourhood, not by the fuzzer)."""
+    from support import PageClient, make_account
+
+    officer, counsellor = tokens.headers("benefit_officer"), tokens.headers("counsellor")
+    for url, headers, name in (
+        ("/api/v1/cases?community=%00", officer, "community"),
+        ("/api/v1/cases?status=a%00b", officer, "status"),
+        ("/api/v1/matching/vacancies?occupation=%00", counsellor, "occupation"),
+        ("/api/v1/activation/unregistered?office=%00", counsellor, "office"),
+        ("/api/v1/activation/tasks?kind=%00", counsellor, "kind"),
+        ("/api/v1/activation/sanctions?state=%00", counsellor, "state"),
+    ):
+        assert fields(client.get(url, headers=headers)) == {name}, url
+    make_account(engine, "demo.admin", "admin")
+    page = client.get("/app/login")
+    token = PageClient.TOKEN.search(page.text).group(1)
+    login = client.post(
+        "/app/login", data={"username": "demo\x00admin", "password": "x", "csrf_token": token}
+    )
+    assert login.status_code == 422
+    pages = PageClient(client)
+    assert pages.sign_in("demo.admin").status_code == 303
+    before = row_counts(engine)
+    created = pages.post(
+        "/app/admin/accounts",
+        {"username": "new\x00user", "password": "correct horse battery", "role": "admin"},
+    )
+    assert created.status_code == 422
+    assert row_counts(engine) == before
