@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from activation import services, views
 from activation.employment_file import as_csv, employment_file
@@ -42,7 +42,7 @@ from activation.schemas import (
 from kernel.auth import Role, requires
 from kernel.errors import NotFound, Problem
 from kernel.visibility import Access
-from kernel.web import Ctx, Limit, Offset, get, post, problem_responses
+from kernel.web import Ctx, Limit, Offset, PathId, get, post, problem_responses
 
 TopK = QueryParameter(ge=1, le=50, description="How many of each")
 COUNSELLOR = requires(Role.COUNSELLOR)
@@ -62,7 +62,7 @@ class PeopleController(Controller):
         responses=problem_responses(404),
         summary="A person's duty, registration, referrals, warnings, sanctions and open tasks",
     )
-    def read(self, ctx: Ctx, member_id: FromPath[int]) -> PersonActivationOut:
+    def read(self, ctx: Ctx, member_id: PathId) -> PersonActivationOut:
         return views.person_out(ctx, services.member_or_404(ctx, member_id))
 
     @post(
@@ -73,7 +73,7 @@ class PeopleController(Controller):
         summary="Register the person as a job seeker (or update the registration)",
     )
     def register(
-        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[RegistrationIn]
+        self, ctx: Ctx, member_id: PathId, data: JSONBody[RegistrationIn]
     ) -> RegistrationOut:
         return views.registration_out(ctx, services.register(ctx, member_id, data))
 
@@ -85,7 +85,7 @@ class PeopleController(Controller):
         summary="The person's best suitable vacancies and courses, each explained",
     )
     def matches(
-        self, ctx: Ctx, member_id: FromPath[int], limit: Annotated[int, TopK] = 10
+        self, ctx: Ctx, member_id: PathId, limit: Annotated[int, TopK] = 10
     ) -> PersonMatchesOut:
         from matching import services as matching
         from matching import views as matching_views
@@ -120,7 +120,7 @@ class PeopleController(Controller):
         summary="The employment file: one timeline of duty, referrals, warnings, sanctions, "
         "training, jobs, continuation and benefit changes",
     )
-    def file(self, ctx: Ctx, member_id: FromPath[int]) -> EmploymentFileOut:
+    def file(self, ctx: Ctx, member_id: PathId) -> EmploymentFileOut:
         return employment_file(ctx, services.member_or_404(ctx, member_id))
 
     @get(
@@ -131,7 +131,7 @@ class PeopleController(Controller):
         summary="The employment file as CSV (UTF-8 with BOM)",
         media_type="text/csv",
     )
-    def file_csv(self, ctx: Ctx, member_id: FromPath[int]) -> Response[str]:
+    def file_csv(self, ctx: Ctx, member_id: PathId) -> Response[str]:
         content = as_csv(employment_file(ctx, services.member_or_404(ctx, member_id)))
         return Response(
             content,
@@ -163,7 +163,7 @@ class JobController(Controller):
         responses=problem_responses(404),
         summary="A job and its continuation",
     )
-    def read(self, ctx: Ctx, job_id: FromPath[int]) -> JobOut:
+    def read(self, ctx: Ctx, job_id: PathId) -> JobOut:
         return views.job_out(ctx, services.get_job(ctx, job_id))
 
     @post(
@@ -173,7 +173,7 @@ class JobController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="Record a change of the job's monthly income (may move between full and half)",
     )
-    def income(self, ctx: Ctx, job_id: FromPath[int], data: JSONBody[JobIncomeIn]) -> JobOut:
+    def income(self, ctx: Ctx, job_id: PathId, data: JSONBody[JobIncomeIn]) -> JobOut:
         return views.job_out(ctx, services.change_job_income(ctx, job_id, data))
 
     @post(
@@ -183,7 +183,7 @@ class JobController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="Record a job end: full amount during a continuation, fast re-entry after an exit",
     )
-    def end(self, ctx: Ctx, job_id: FromPath[int], data: JSONBody[JobEndIn]) -> JobOut:
+    def end(self, ctx: Ctx, job_id: PathId, data: JSONBody[JobEndIn]) -> JobOut:
         job, reentry = services.end_job(ctx, job_id, data)
         out = views.job_out(ctx, job)
         out.reentry = reentry
@@ -228,7 +228,7 @@ class ReferralController(Controller):
         responses=problem_responses(404),
         summary="A referral with its suitability check, answer and good-reason review",
     )
-    def read(self, ctx: Ctx, referral_id: FromPath[int]) -> ReferralOut:
+    def read(self, ctx: Ctx, referral_id: PathId) -> ReferralOut:
         return views.referral_out(ctx, services.get_referral(ctx, referral_id))
 
     @post(
@@ -238,9 +238,7 @@ class ReferralController(Controller):
         responses=problem_responses(404, 422),
         summary="Confirm the offer reached the person",
     )
-    def delivery(
-        self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[DeliveryIn]
-    ) -> ReferralOut:
+    def delivery(self, ctx: Ctx, referral_id: PathId, data: JSONBody[DeliveryIn]) -> ReferralOut:
         return views.referral_out(ctx, services.confirm_delivery(ctx, referral_id, data))
 
     @post(
@@ -250,7 +248,7 @@ class ReferralController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="Record the answer: accepted, declined (with the reason), no answer, not hired",
     )
-    def answer(self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[AnswerIn]) -> ReferralOut:
+    def answer(self, ctx: Ctx, referral_id: PathId, data: JSONBody[AnswerIn]) -> ReferralOut:
         return views.referral_out(ctx, services.answer(ctx, referral_id, data))
 
     @post(
@@ -260,7 +258,7 @@ class ReferralController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="The employer confirmed an accepted offer: the job starts",
     )
-    def hired(self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[HiredIn]) -> JobOut:
+    def hired(self, ctx: Ctx, referral_id: PathId, data: JSONBody[HiredIn]) -> JobOut:
         return views.job_out(ctx, services.hired(ctx, referral_id, data))
 
     @post(
@@ -270,9 +268,7 @@ class ReferralController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="Add the person's evidence of a good reason (until a sanction takes effect)",
     )
-    def evidence(
-        self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[EvidenceIn]
-    ) -> ReferralOut:
+    def evidence(self, ctx: Ctx, referral_id: PathId, data: JSONBody[EvidenceIn]) -> ReferralOut:
         services.add_evidence(ctx, referral_id, data)
         return views.referral_out(ctx, services.get_referral(ctx, referral_id))
 
@@ -284,7 +280,7 @@ class ReferralController(Controller):
         summary="Decide the good-reason review; a decline without good reason counts as a refusal",
     )
     def good_reason(
-        self, ctx: Ctx, referral_id: FromPath[int], data: JSONBody[GoodReasonDecisionIn]
+        self, ctx: Ctx, referral_id: PathId, data: JSONBody[GoodReasonDecisionIn]
     ) -> ReferralOut:
         services.decide_good_reason(ctx, referral_id, data)
         return views.referral_out(ctx, services.get_referral(ctx, referral_id))
@@ -313,7 +309,7 @@ class SanctionController(Controller):
         responses=problem_responses(404),
         summary="A sanction with its review, terms, notice and appeals",
     )
-    def read(self, ctx: Ctx, sanction_id: FromPath[int]) -> SanctionOut:
+    def read(self, ctx: Ctx, sanction_id: PathId) -> SanctionOut:
         return views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
 
     @post(
@@ -324,7 +320,7 @@ class SanctionController(Controller):
         summary="Vulnerability review by a second person before any cut",
     )
     def review(
-        self, ctx: Ctx, sanction_id: FromPath[int], data: JSONBody[VulnerabilityReviewIn]
+        self, ctx: Ctx, sanction_id: PathId, data: JSONBody[VulnerabilityReviewIn]
     ) -> SanctionOut:
         return views.sanction_out(ctx, services.review_vulnerability(ctx, sanction_id, data))
 
@@ -336,7 +332,7 @@ class SanctionController(Controller):
         summary="Confirm (notice issued, cut dated after the notice period) or reject",
     )
     def decide(
-        self, ctx: Ctx, sanction_id: FromPath[int], data: JSONBody[SanctionDecisionIn]
+        self, ctx: Ctx, sanction_id: PathId, data: JSONBody[SanctionDecisionIn]
     ) -> SanctionOut:
         return views.sanction_out(ctx, services.decide_sanction(ctx, sanction_id, data))
 
@@ -347,7 +343,7 @@ class SanctionController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="Lodge a request for reconsideration",
     )
-    def appeal(self, ctx: Ctx, sanction_id: FromPath[int], data: JSONBody[AppealIn]) -> SanctionOut:
+    def appeal(self, ctx: Ctx, sanction_id: PathId, data: JSONBody[AppealIn]) -> SanctionOut:
         services.lodge_appeal(ctx, sanction_id, data)
         return views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))
 
@@ -363,9 +359,7 @@ class AppealController(Controller):
         responses=problem_responses(404, 409, 422),
         summary="Decide an appeal; upheld restores payment with back pay",
     )
-    def decide(
-        self, ctx: Ctx, appeal_id: FromPath[int], data: JSONBody[AppealDecisionIn]
-    ) -> SanctionOut:
+    def decide(self, ctx: Ctx, appeal_id: PathId, data: JSONBody[AppealDecisionIn]) -> SanctionOut:
         appeal = services.decide_appeal(ctx, appeal_id, data)
         return views.sanction_out(ctx, services.get_sanction(ctx, appeal.sanction_id))
 
@@ -402,7 +396,7 @@ class DecisionController(Controller):
         responses=problem_responses(404),
         summary="A stored decision: inputs, rule path, outcome, parameter version, officer",
     )
-    def read(self, ctx: Ctx, decision_id: FromPath[int]) -> DecisionOut:
+    def read(self, ctx: Ctx, decision_id: PathId) -> DecisionOut:
         decision = ctx.session.get(ActivationDecision, decision_id)
         if decision is None:
             raise NotFound(Problem("decision_id", "exists", f"no decision {decision_id}"))
@@ -415,7 +409,7 @@ class DecisionController(Controller):
         responses=problem_responses(404),
         summary="Recompute a decision from its stored inputs and compare",
     )
-    def replay(self, ctx: Ctx, decision_id: FromPath[int]) -> ReplayOut:
+    def replay(self, ctx: Ctx, decision_id: PathId) -> ReplayOut:
         decision, replayed = services.replay_decision(ctx, decision_id)
         return ReplayOut(
             decision_id=decision_id,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Template
 
 from activation import services, views, worklist
@@ -43,7 +43,7 @@ from kernel.pages import (
     words,
 )
 from kernel.visibility import Access
-from kernel.web import Ctx, get, post
+from kernel.web import Ctx, PathId, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 COUNSELLOR = requires(Role.COUNSELLOR)
@@ -264,7 +264,7 @@ def _person_page(
 
 
 @get("/people/{member_id:int}", access=Access.PERSON, guards=[STAFF])
-def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int]) -> Template:
+def person(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId) -> Template:
     return _person_page(request, ctx, member_id)
 
 
@@ -286,9 +286,7 @@ def _after(
 
 
 @post("/people/{member_id:int}/registration", access=Access.PERSON, guards=[COUNSELLOR])
-def register(
-    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
-) -> Any:
+def register(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
     worklist.visible_member(ctx.session, ctx.actor, member_id)
 
     def act() -> Any:
@@ -313,7 +311,7 @@ def register(
 
 
 @post("/people/{member_id:int}/referrals", access=Access.PERSON, guards=[COUNSELLOR])
-def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form) -> Any:
+def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
     """One click from a match: the referral use case stores the suitability check and gives
     the offer code (the SMS that carries it comes with the notifications context)."""
     worklist.visible_member(ctx.session, ctx.actor, member_id)
@@ -340,7 +338,7 @@ def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], d
     return see_other(f"/app/people/{member_id}#referral-{referral.id}")
 
 
-def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
+def _referral_member(ctx: Ctx, referral_id: PathId) -> int:
     referral = ctx.session.get(Referral, referral_id)
     if referral is None:
         raise NotFound(Problem("referral_id", "exists", f"no referral {referral_id}"))
@@ -349,9 +347,7 @@ def _referral_member(ctx: Ctx, referral_id: FromPath[int]) -> int:
 
 
 @post("/referrals/{referral_id:int}/answer", access=Access.PERSON, guards=[COUNSELLOR])
-def answer(
-    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
-) -> Any:
+def answer(request: Request[Any, Any, Any], ctx: Ctx, referral_id: PathId, data: Form) -> Any:
     member_id = _referral_member(ctx, referral_id)
     body = {"answer": value(data, "answer"), "reason": value(data, "reason") or ""}
     return _after(
@@ -366,9 +362,7 @@ def answer(
 
 
 @post("/referrals/{referral_id:int}/good-reason", access=Access.PERSON, guards=[STAFF])
-def good_reason(
-    request: Request[Any, Any, Any], ctx: Ctx, referral_id: FromPath[int], data: Form
-) -> Any:
+def good_reason(request: Request[Any, Any, Any], ctx: Ctx, referral_id: PathId, data: Form) -> Any:
     member_id = _referral_member(ctx, referral_id)
     verdict = value(data, "verdict")
     body = {
@@ -391,9 +385,7 @@ def good_reason(
 
 
 @post("/people/{member_id:int}/jobs", access=Access.PERSON, guards=[COUNSELLOR])
-def start_job(
-    request: Request[Any, Any, Any], ctx: Ctx, member_id: FromPath[int], data: Form
-) -> Any:
+def start_job(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
     worklist.visible_member(ctx.session, ctx.actor, member_id)
     body = {
         "member_id": member_id,
@@ -415,7 +407,7 @@ def start_job(
 
 
 @post("/jobs/{job_id:int}/end", access=Access.PERSON, guards=[COUNSELLOR])
-def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: FromPath[int], data: Form) -> Any:
+def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: PathId, data: Form) -> Any:
     job = services.get_job(ctx, job_id)
     worklist.visible_member(ctx.session, ctx.actor, job.member_id)
     body = {
@@ -481,14 +473,12 @@ def _sanction_page(
 
 
 @get("/sanctions/{sanction_id:int}", access=Access.PERSON, guards=[OFFICER])
-def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
+def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId) -> Template:
     return _sanction_page(request, ctx, sanction_id)
 
 
 @post("/sanctions/{sanction_id:int}/review", access=Access.PERSON, guards=[OFFICER])
-def review(
-    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
-) -> Any:
+def review(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data: Form) -> Any:
     body = {
         "proceed": value(data, "proceed") == "yes",
         "factors": values(data, "factors"),
@@ -504,9 +494,7 @@ def review(
 
 
 @post("/sanctions/{sanction_id:int}/decision", access=Access.PERSON, guards=[OFFICER])
-def decide(
-    request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int], data: Form
-) -> Any:
+def decide(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data: Form) -> Any:
     body = {"confirm": value(data, "confirm") == "yes", "reason": value(data, "reason") or ""}
     _, problems = attempt(
         ctx.session,
@@ -518,7 +506,7 @@ def decide(
 
 
 @get("/sanctions/{sanction_id:int}/notice", access=Access.PERSON, guards=[STAFF])
-def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: FromPath[int]) -> Template:
+def notice(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId) -> Template:
     """The written notice, laid out to print: facts, rule and version, effect, start, the way
     back and the appeal deadline, in the reader's language from the stored terms."""
     sanction = views.sanction_out(ctx, services.get_sanction(ctx, sanction_id))

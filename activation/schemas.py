@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal, Self
 
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.types import Day, Flag, Id, InputModel, Whole, Yuan
 from matching.schemas import SeekerPreferencesIn
 
 GoodReasonCode = Literal[
@@ -40,7 +40,7 @@ class RegistrationIn(SeekerPreferencesIn):
     office: str = Field(
         min_length=1, max_length=120, schema_extra={"examples": ["东街社区劳动保障服务站"]}
     )
-    registered_on: date | None = Field(default=None, description="Defaults to today")
+    registered_on: Day | None = Field(default=None, description="Defaults to today")
     community: str | None = Field(
         default=None,
         min_length=1,
@@ -74,19 +74,19 @@ class DutyOut(SQLModel):
     deadline: date | None
 
 
-class ReferralIn(SQLModel):
+class ReferralIn(InputModel):
     """A referral to one vacancy or one course place, never both."""
 
-    member_id: int = Field(schema_extra={"examples": [12]})
-    vacancy_id: int | None = Field(default=None, schema_extra={"examples": [7]})
-    course_id: int | None = Field(default=None, schema_extra={"examples": [None]})
+    member_id: Id = Field(schema_extra={"examples": [12]})
+    vacancy_id: Id | None = Field(default=None, schema_extra={"examples": [7]})
+    course_id: Id | None = Field(default=None, schema_extra={"examples": [None]})
     channel: Literal["in_person", "phone", "sms"] = Field(
         default="in_person",
         description="In person or by phone the counsellor confirms the offer reached the person; "
         "by SMS only a delivery receipt does",
         schema_extra={"examples": ["in_person"]},
     )
-    referred_on: date | None = Field(default=None, description="Defaults to today")
+    referred_on: Day | None = Field(default=None, description="Defaults to today")
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -116,7 +116,7 @@ class ReferralOut(SQLModel):
     refusal_counted: bool
 
 
-class AnswerIn(SQLModel):
+class AnswerIn(InputModel):
     answer: Literal["accepted", "declined", "no_answer", "not_hired"] = Field(
         schema_extra={"examples": ["declined"]}
     )
@@ -126,18 +126,18 @@ class AnswerIn(SQLModel):
         description="The person's stated reason for a decline",
         schema_extra={"examples": ["孩子生病, 需要在家照顾"]},
     )
-    answered_on: date | None = Field(default=None, description="Defaults to today")
+    answered_on: Day | None = Field(default=None, description="Defaults to today")
 
 
-class DeliveryIn(SQLModel):
-    confirmed_on: date | None = Field(default=None, schema_extra={"examples": ["2026-03-03"]})
+class DeliveryIn(InputModel):
+    confirmed_on: Day | None = Field(default=None, schema_extra={"examples": ["2026-03-03"]})
     how: Literal["in_person", "phone", "sms_receipt"] = Field(schema_extra={"examples": ["phone"]})
     note: str = Field(default="", max_length=300)
 
 
-class GoodReasonDecisionIn(SQLModel):
-    good_reason: bool = Field(schema_extra={"examples": [False]})
-    doubt: bool = Field(
+class GoodReasonDecisionIn(InputModel):
+    good_reason: Flag = Field(schema_extra={"examples": [False]})
+    doubt: Flag = Field(
         default=False, description="Unsure: the benefit of the doubt makes it a good reason"
     )
     reason_code: GoodReasonCode = Field(default="none", schema_extra={"examples": ["none"]})
@@ -148,18 +148,18 @@ class GoodReasonDecisionIn(SQLModel):
     )
 
 
-class EvidenceIn(SQLModel):
+class EvidenceIn(InputModel):
     text: str = Field(
         min_length=1,
         max_length=2000,
         schema_extra={"examples": ["医院诊断证明: 腰椎间盘突出, 不宜久站"]},
     )
-    received_on: date | None = None
+    received_on: Day | None = None
     source: Literal["person", "sms", "counsellor", "third_party"] = "person"
 
 
-class VulnerabilityReviewIn(SQLModel):
-    proceed: bool = Field(schema_extra={"examples": [True]})
+class VulnerabilityReviewIn(InputModel):
+    proceed: Flag = Field(schema_extra={"examples": [True]})
     factors: list[VulnerabilityFactor] = Field(
         default_factory=list, schema_extra={"examples": [[]]}
     )
@@ -170,8 +170,8 @@ class VulnerabilityReviewIn(SQLModel):
     )
 
 
-class SanctionDecisionIn(SQLModel):
-    confirm: bool = Field(schema_extra={"examples": [True]})
+class SanctionDecisionIn(InputModel):
+    confirm: Flag = Field(schema_extra={"examples": [True]})
     reason: str = Field(
         min_length=2,
         max_length=2000,
@@ -179,8 +179,8 @@ class SanctionDecisionIn(SQLModel):
     )
 
 
-class AppealIn(SQLModel):
-    lodged_on: date | None = None
+class AppealIn(InputModel):
+    lodged_on: Day | None = None
     grounds: str = Field(
         min_length=2,
         max_length=4000,
@@ -188,8 +188,8 @@ class AppealIn(SQLModel):
     )
 
 
-class AppealDecisionIn(SQLModel):
-    upheld: bool = Field(schema_extra={"examples": [True]})
+class AppealDecisionIn(InputModel):
+    upheld: Flag = Field(schema_extra={"examples": [True]})
     reasons: str = Field(
         min_length=2,
         max_length=4000,
@@ -302,40 +302,40 @@ EndReason = Literal[
 ]
 
 
-class JobStartIn(SQLModel):
-    member_id: int = Field(schema_extra={"examples": [12]})
+class JobStartIn(InputModel):
+    member_id: Id = Field(schema_extra={"examples": [12]})
     employer: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["定远县华丰服装厂"]}
     )
     occupation: str = Field(min_length=1, max_length=120, schema_extra={"examples": ["6-05-01-03"]})
-    starts_on: date = Field(schema_extra={"examples": ["2026-03-10"]})
-    monthly_income: Decimal = Field(
+    starts_on: Day = Field(schema_extra={"examples": ["2026-03-10"]})
+    monthly_income: Yuan = Field(
         ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["650.00"]}
     )
-    hours_per_week: int | None = Field(default=None, ge=1, le=84, schema_extra={"examples": [40]})
+    hours_per_week: Whole | None = Field(default=None, ge=1, le=84, schema_extra={"examples": [40]})
 
 
-class HiredIn(SQLModel):
+class HiredIn(InputModel):
     """The employer confirmed an accepted referral: the job starts."""
 
-    starts_on: date = Field(schema_extra={"examples": ["2026-03-10"]})
-    monthly_income: Decimal = Field(
+    starts_on: Day = Field(schema_extra={"examples": ["2026-03-10"]})
+    monthly_income: Yuan = Field(
         ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["1200.00"]}
     )
-    hours_per_week: int | None = Field(default=None, ge=1, le=84)
+    hours_per_week: Whole | None = Field(default=None, ge=1, le=84)
 
 
-class JobIncomeIn(SQLModel):
-    monthly_income: Decimal = Field(
+class JobIncomeIn(InputModel):
+    monthly_income: Yuan = Field(
         ge=0, le=100000, max_digits=8, decimal_places=2, schema_extra={"examples": ["900.00"]}
     )
-    effective_from: date = Field(schema_extra={"examples": ["2026-05-01"]})
+    effective_from: Day = Field(schema_extra={"examples": ["2026-05-01"]})
 
 
-class JobEndIn(SQLModel):
-    ended_on: date = Field(schema_extra={"examples": ["2026-06-15"]})
+class JobEndIn(InputModel):
+    ended_on: Day = Field(schema_extra={"examples": ["2026-06-15"]})
     reason: EndReason = Field(schema_extra={"examples": ["laid_off"]})
-    reported_on: date | None = Field(
+    reported_on: Day | None = Field(
         default=None, description="When the person told the office; defaults to today"
     )
     declared_changes: str = Field(

@@ -222,7 +222,7 @@ def _pending(session: Session, member_id: int) -> list[Referral]:
 
 
 def _reply(
-    ctx: ServiceContext, member: Member, template: str, params: dict[str, Any], tag: str
+    ctx: ServiceContext, member: Member, template: str, params: dict[str, Any], key: str
 ) -> None:
     _send(
         ctx,
@@ -230,7 +230,7 @@ def _reply(
         template,
         params,
         reference=f"reply:{member.id}",
-        key=f"reply:{tag}",
+        key=key,
         urgent=True,
     )
 
@@ -245,13 +245,15 @@ def on_sms_reply(session: Session, event: SmsReplyReceived) -> None:
     if member is None or member.id is None:
         log.info("SMS from an unknown number %s (content not logged)", mask_phone(event.phone))
         return
-    tag = f"{event.gateway}:{event.provider_message_id}"[:60]
+    # One answer per incoming text, whatever its provider id holds (Tencent's holds the +86
+    # number, which a dedupe key may not contain).
+    key = sms.derived_key(f"reply:{event.gateway}", event.provider_message_id)
     pending = _pending(session, member.id)
     try:
         if event.command in ("accept", "decline"):
             referral = _offer_for(pending, member.id, event.code, session)
             if referral is None:
-                _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, tag)
+                _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, key)
                 return
             services.answer(
                 ctx,
@@ -270,22 +272,22 @@ def on_sms_reply(session: Session, event: SmsReplyReceived) -> None:
                 .order_by(col(Referral.answered_at).desc())
             ).first()
             if declined is None:
-                _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, tag)
+                _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, key)
                 return
             services.add_evidence(
                 ctx, declined.id or 0, EvidenceIn(text=event.text[:2000], source="sms")
             )
         elif event.command == "status":
-            _status_reply(ctx, member, tag)
+            _status_reply(ctx, member, key)
         else:
-            _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, tag)
+            _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, key)
     except DomainError as exc:
         log.info(
             "SMS from %s could not be applied: %s", mask_phone(event.phone), exc.problems[0].rule
         )
         session.rollback()
         _reply(
-            ctx, member, "help_text", {"codes": [r.code for r in _pending(session, member.id)]}, tag
+            ctx, member, "help_text", {"codes": [r.code for r in _pending(session, member.id)]}, key
         )
 
 
@@ -300,7 +302,7 @@ def _offer_for(
     ).first()
 
 
-def _status_reply(ctx: ServiceContext, member: Member, tag: str) -> None:
+def _status_reply(ctx: ServiceContext, member: Member, key: str) -> None:
     """CX (查询): the household's status and amount, without any other personal data."""
     case = ctx.session.exec(
         select(BenefitCase)
@@ -312,7 +314,7 @@ def _status_reply(ctx: ServiceContext, member: Member, tag: str) -> None:
     else:
         status = STATUS_FOR_SMS.get(case.status, case.status)
         amount, since = from_fen(case.monthly_amount_fen), case.status_since
-    _reply(ctx, member, "status_reply", {"status": status, "amount": amount, "since": since}, tag)
+    _reply(ctx, member, "status_reply", {"status": status, "amount": amount, "since": since}, key)
 
 
 def on_sms_delivery(session: Session, event: SmsDeliveryChanged) -> None:

@@ -27,6 +27,7 @@ from benefits.schemas import normalise_phone
 from kernel.auth import Principal
 from kernel.errors import NotFound, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.types import ascii_digits
 from kernel.visibility import office_of
 
 OPEN_APPLICATION = ("applied", "investigated", "appraised", "public_notice")
@@ -184,7 +185,7 @@ def search_people(session: Session, actor: Principal, text: str, limit: int = 50
             phone = None
         if phone:
             conditions.append(Member.phone == phone)
-        if compact.isdigit() and len(compact) >= 4:
+        if ascii_digits(compact) and len(compact) >= 4:
             conditions.append(col(Member.phone).endswith(compact))
             conditions.append(col(Member.national_id).endswith(compact))
         query = query.where(or_(*conditions))

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter
+from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
 from benefits import payments, services, status_check, views
@@ -44,7 +44,19 @@ from kernel.auth import Principal, Role, requires
 from kernel.errors import InvalidInput, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.visibility import Access, office_of
-from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, spooled_chunks
+from kernel.web import (
+    Ctx,
+    Limit,
+    Offset,
+    PathId,
+    QueryId,
+    checked_day,
+    get,
+    patch,
+    post,
+    problem_responses,
+    spooled_chunks,
+)
 
 OFFICER = requires(Role.BENEFIT_OFFICER)
 OFFICER_OR_COUNSELLOR = requires(Role.BENEFIT_OFFICER, Role.COUNSELLOR)
@@ -74,7 +86,7 @@ class HouseholdController(Controller):
         summary="A household, its members (IDs masked) and current incomes",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, household_id: FromPath[int]) -> HouseholdOut:
+    def read(self, ctx: Ctx, household_id: PathId) -> HouseholdOut:
         return views.household_out(ctx.session, services.get_household(ctx.session, household_id))
 
     @post(
@@ -84,9 +96,7 @@ class HouseholdController(Controller):
         summary="Add a member to a household",
         responses=problem_responses(404, 422),
     )
-    def add_member(
-        self, ctx: Ctx, household_id: FromPath[int], data: JSONBody[MemberIn]
-    ) -> MemberOut:
+    def add_member(self, ctx: Ctx, household_id: PathId, data: JSONBody[MemberIn]) -> MemberOut:
         member = services.add_member(ctx, household_id, data)
         return views.member_out(member, [])
 
@@ -103,9 +113,7 @@ class MemberController(Controller):
         description="Circumstances drive the job-seeker duty and its exemptions.",
         responses=problem_responses(404, 422),
     )
-    def update(
-        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[MemberUpdateIn]
-    ) -> MemberOut:
+    def update(self, ctx: Ctx, member_id: PathId, data: JSONBody[MemberUpdateIn]) -> MemberOut:
         member = services.update_member(ctx, member_id, data)
         return views.member_out(member, [])
 
@@ -117,7 +125,7 @@ class MemberController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def change_income(
-        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[IncomeChangeIn]
+        self, ctx: Ctx, member_id: PathId, data: JSONBody[IncomeChangeIn]
     ) -> MemberOut:
         services.change_income(ctx, member_id, data)
         member = services.get_member(ctx.session, member_id)
@@ -148,7 +156,7 @@ class ApplicationController(Controller):
         summary="An application with every procedure step and objection",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, application_id: FromPath[int]) -> ApplicationOut:
+    def read(self, ctx: Ctx, application_id: PathId) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.get_application(ctx.session, application_id)
         )
@@ -160,7 +168,7 @@ class ApplicationController(Controller):
         summary="Every problem that would stop approval today, and the entitlement",
         responses=problem_responses(404),
     )
-    def checks(self, ctx: Ctx, application_id: FromPath[int]) -> ApprovalCheckOut:
+    def checks(self, ctx: Ctx, application_id: PathId) -> ApprovalCheckOut:
         application = services.get_application(ctx.session, application_id)
         result = services.check_approval(
             ctx, application, application.category_requested, ctx.today
@@ -180,7 +188,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def investigation(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[InvestigationIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[InvestigationIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.record_investigation(ctx, application_id, data)
@@ -194,7 +202,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def appraisal(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[AppraisalIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[AppraisalIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.record_appraisal(ctx, application_id, data)
@@ -208,7 +216,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def public_notice(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[PublicNoticeIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[PublicNoticeIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.post_public_notice(ctx, application_id, data)
@@ -222,7 +230,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def objection(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[ObjectionIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[ObjectionIn]
     ) -> ApplicationOut:
         services.record_objection(ctx, application_id, data)
         return views.application_out(
@@ -239,8 +247,8 @@ class ApplicationController(Controller):
     def resolve(
         self,
         ctx: Ctx,
-        application_id: FromPath[int],
-        objection_id: FromPath[int],
+        application_id: PathId,
+        objection_id: PathId,
         data: JSONBody[ObjectionResolutionIn],
     ) -> ApplicationOut:
         services.resolve_objection(ctx, application_id, objection_id, data)
@@ -258,7 +266,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def decision(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[DecisionIn]
     ) -> ApplicationOut:
         return views.application_out(ctx.session, services.decide(ctx, application_id, data))
 
@@ -270,7 +278,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def reentry_decision(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[DecisionIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[DecisionIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.decide_reentry(ctx, application_id, data)
@@ -284,7 +292,7 @@ class ApplicationController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def second_approval(
-        self, ctx: Ctx, application_id: FromPath[int], data: JSONBody[SecondApprovalIn]
+        self, ctx: Ctx, application_id: PathId, data: JSONBody[SecondApprovalIn]
     ) -> ApplicationOut:
         return views.application_out(
             ctx.session, services.second_approval(ctx, application_id, data)
@@ -300,7 +308,7 @@ class CaseController(Controller):
         access=Access.OFFICE_LIST,
         guards=[OFFICER_OR_COUNSELLOR],
         summary="Cases, filtered by status, community or re-review due date",
-        responses=problem_responses(),
+        responses=problem_responses(422),
     )
     def index(
         self,
@@ -315,7 +323,7 @@ class CaseController(Controller):
             ctx.session,
             status=status,
             community=community,
-            review_due_by=review_due_by,
+            review_due_by=checked_day("review_due_by", review_due_by),
             limit=limit,
             offset=offset,
             office=office_of(ctx.actor),
@@ -329,7 +337,7 @@ class CaseController(Controller):
         summary="A case: status, amount, itemised explanation and full status history",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, case_id: FromPath[int]) -> CaseOut:
+    def read(self, ctx: Ctx, case_id: PathId) -> CaseOut:
         return views.case_out(ctx.session, services.get_case(ctx.session, case_id))
 
     @post(
@@ -340,7 +348,7 @@ class CaseController(Controller):
         responses=problem_responses(404, 409, 422),
     )
     def change_status(
-        self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[CaseStatusChangeIn]
+        self, ctx: Ctx, case_id: PathId, data: JSONBody[CaseStatusChangeIn]
     ) -> CaseOut:
         return views.case_out(ctx.session, services.change_case_status(ctx, case_id, data))
 
@@ -351,7 +359,7 @@ class CaseController(Controller):
         summary="Re-review (动态管理): reassess on current incomes; continue or exit",
         responses=problem_responses(404, 409, 422),
     )
-    def review(self, ctx: Ctx, case_id: FromPath[int], data: JSONBody[ReviewIn]) -> CaseOut:
+    def review(self, ctx: Ctx, case_id: PathId, data: JSONBody[ReviewIn]) -> CaseOut:
         return views.case_out(ctx.session, services.review_case(ctx, case_id, data))
 
 
@@ -452,7 +460,7 @@ class PaymentController(Controller):
         summary="A payment run's progress and totals",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, run_id: FromPath[int]) -> PaymentRunOut:
+    def read(self, ctx: Ctx, run_id: PathId) -> PaymentRunOut:
         return views.payment_run_out(payments.get_run(ctx.session, run_id))
 
     @get(
@@ -467,7 +475,7 @@ class PaymentController(Controller):
             **problem_responses(404, 409),
         },
     )
-    def bank_file(self, ctx: Ctx, run_id: FromPath[int]) -> Stream:
+    def bank_file(self, ctx: Ctx, run_id: PathId) -> Stream:
         run = payments.get_run(ctx.session, run_id)
         payments.require_finished(run)
         return Stream(
@@ -488,7 +496,10 @@ class PaymentController(Controller):
         responses=problem_responses(404),
     )
     def lines(
-        self, ctx: Ctx, case_id: FromQuery[int], period: FromQuery[str | None] = None
+        self,
+        ctx: Ctx,
+        case_id: Annotated[int, QueryId],
+        period: FromQuery[str | None] = None,
     ) -> list[PaymentLineOut]:
         rows = payments.lines_of_case(ctx.session, case_id, period)
         return [views.payment_line_out(line) for line in rows]

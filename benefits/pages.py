@@ -42,7 +42,7 @@ from kernel.pages import (
     words,
 )
 from kernel.visibility import Access, office_of
-from kernel.web import Ctx, get, post
+from kernel.web import Ctx, PathId, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OFFICER = requires(Role.BENEFIT_OFFICER)
@@ -172,9 +172,7 @@ def _application_page(
 
 
 @get("/applications/{application_id:int}", access=Access.PERSON, guards=[OFFICER])
-def application(
-    request: Request[Any, Any, Any], ctx: Ctx, application_id: FromPath[int]
-) -> Template:
+def application(request: Request[Any, Any, Any], ctx: Ctx, application_id: PathId) -> Template:
     return _application_page(request, ctx, application_id)
 
 
@@ -232,7 +230,7 @@ USE_CASES = {
 def step(
     request: Request[Any, Any, Any],
     ctx: Ctx,
-    application_id: FromPath[int],
+    application_id: PathId,
     step: FromPath[str],
     data: Form,
 ) -> Any:
@@ -254,8 +252,8 @@ def step(
 def resolve(
     request: Request[Any, Any, Any],
     ctx: Ctx,
-    application_id: FromPath[int],
-    objection_id: FromPath[int],
+    application_id: PathId,
+    objection_id: PathId,
     data: Form,
 ) -> Any:
     body = {

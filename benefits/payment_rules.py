@@ -44,7 +44,7 @@ from kernel.policy import ParameterSet
 PAYMENT_RULE = "monthly-pro-rata-v1"
 RECOMPUTE_SOURCE = "recompute"  # adjustments from rule 4 have source "recompute:YYYY-MM"
 CARRIED_SOURCE = "carried"  # the rest of a part-deducted recovery: "carried:<adjustment id>"
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
 # --- the month --------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.types import BirthDay, Day, Flag, Id, InputModel, PatchModel, Whole, Yuan
 
 Relation = Literal["head", "spouse", "child", "parent", "sibling", "grandchild", "other"]
 WorkCapacity = Literal["full", "partial", "none"]
@@ -28,8 +29,8 @@ DocumentKind = Literal[
     "other",
 ]
 MAX_MONTHLY_INCOME = Decimal("100000")  # beyond this a monthly income is a typing error
-_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9][0-9]{9})$")
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 EXAMPLE_ID = "341125198703150020"
 
@@ -53,11 +54,11 @@ def checked_national_id(value: str) -> str:
         raise ValueError("invalid national ID: " + "; ".join(exc.reasons)) from exc
 
 
-class IncomeIn(SQLModel):
+class IncomeIn(InputModel):
     source: IncomeSource = Field(schema_extra={"examples": ["wages"]})
-    monthly_amount: Decimal = Field(
+    monthly_amount: Yuan = Field(
         ge=0,
-        le=MAX_MONTHLY_INCOME,
+        le=int(MAX_MONTHLY_INCOME),
         max_digits=8,
         decimal_places=2,
         description="Yuan per month, a decimal string",
@@ -66,10 +67,10 @@ class IncomeIn(SQLModel):
 
 
 class IncomeChangeIn(IncomeIn):
-    effective_from: date = Field(schema_extra={"examples": ["2026-03-01"]})
+    effective_from: Day = Field(schema_extra={"examples": ["2026-03-01"]})
 
 
-class MemberIn(SQLModel):
+class MemberIn(InputModel):
     name: str = Field(min_length=1, max_length=80, schema_extra={"examples": ["王秀英"]})
     national_id: str = Field(
         description="GB 11643 citizen ID (18 characters, MOD 11-2 check character)",
@@ -78,18 +79,20 @@ class MemberIn(SQLModel):
     sex: Literal["male", "female"] | None = Field(
         default=None, description="If given, must agree with the ID"
     )
-    birth_date: date | None = Field(default=None, description="If given, must agree with the ID")
+    birth_date: BirthDay | None = Field(
+        default=None, description="If given, must agree with the ID"
+    )
     relation: Relation = Field(schema_extra={"examples": ["head"]})
     phone: str | None = Field(default=None, schema_extra={"examples": ["13912345678"]})
     language: Literal["zh_CN", "en"] = "zh_CN"
     work_capacity: WorkCapacity = "full"
     disability: Disability = "none"
-    serious_illness: bool = False
-    student: bool = False
-    carer: bool = False
-    pregnant: bool = False
-    three_nos: bool = False
-    official_relative: bool = Field(
+    serious_illness: Flag = False
+    student: Flag = False
+    carer: Flag = False
+    pregnant: Flag = False
+    three_nos: Flag = False
+    official_relative: Flag = Field(
         default=False, description="Close relative of an official (report 3: filed, two approvers)"
     )
     official_relative_note: str | None = Field(default=None, max_length=300)
@@ -106,7 +109,7 @@ class MemberIn(SQLModel):
         return normalise_phone(value)
 
 
-class HouseholdIn(SQLModel):
+class HouseholdIn(InputModel):
     scheme: Literal["urban", "rural"] = Field(schema_extra={"examples": ["urban"]})
     address: str = Field(
         min_length=1, max_length=300, schema_extra={"examples": ["城关镇东街12号"]}
@@ -123,24 +126,27 @@ class HouseholdIn(SQLModel):
     @field_validator("bank_account")
     @classmethod
     def _valid_account(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"\d{10,30}", value):
+        if value is not None and not re.fullmatch(r"[0-9]{10,30}", value):
             raise ValueError("bank account must be 10-30 digits")
         return value
 
 
-class MemberUpdateIn(SQLModel):
-    """Changed circumstances; fields left out stay as they are."""
+class MemberUpdateIn(PatchModel):
+    """Changed circumstances; fields left out stay as they are, and only the phone and the
+    note may be cleared with null."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset({"phone", "official_relative_note"})
 
     phone: str | None = Field(default=None, schema_extra={"examples": ["13912345678"]})
     language: Literal["zh_CN", "en"] | None = None
     work_capacity: WorkCapacity | None = Field(default=None, schema_extra={"examples": ["partial"]})
     disability: Disability | None = None
-    serious_illness: bool | None = None
-    student: bool | None = None
-    carer: bool | None = None
-    pregnant: bool | None = None
-    three_nos: bool | None = None
-    official_relative: bool | None = None
+    serious_illness: Flag | None = None
+    student: Flag | None = None
+    carer: Flag | None = None
+    pregnant: Flag | None = None
+    three_nos: Flag | None = None
+    official_relative: Flag | None = None
     official_relative_note: str | None = Field(default=None, max_length=300)
 
     @field_validator("phone")
@@ -184,8 +190,8 @@ class HouseholdOut(SQLModel):
     members: list[MemberOut]
 
 
-class ApplicationIn(SQLModel):
-    household_id: int = Field(schema_extra={"examples": [1]})
+class ApplicationIn(InputModel):
+    household_id: Id = Field(schema_extra={"examples": [1]})
     category_requested: str = Field(
         min_length=1,
         max_length=8,
@@ -196,11 +202,11 @@ class ApplicationIn(SQLModel):
         default_factory=list,
         schema_extra={"examples": [["household_register", "identity_cards", "income_statement"]]},
     )
-    applied_on: date | None = Field(default=None, description="Defaults to today")
+    applied_on: Day | None = Field(default=None, description="Defaults to today")
 
 
-class InvestigationIn(SQLModel):
-    visited_on: date = Field(schema_extra={"examples": ["2026-03-02"]})
+class InvestigationIn(InputModel):
+    visited_on: Day = Field(schema_extra={"examples": ["2026-03-02"]})
     visitors: list[str] = Field(
         min_length=1, max_length=5, schema_extra={"examples": [["李明", "赵芳"]]}
     )
@@ -209,42 +215,42 @@ class InvestigationIn(SQLModel):
         max_length=4000,
         schema_extra={"examples": ["两居室, 无大件家电; 收入与申报一致"]},
     )
-    incomes_confirmed: bool = True
+    incomes_confirmed: Flag = True
 
 
-class AppraisalIn(SQLModel):
-    held_on: date = Field(schema_extra={"examples": ["2026-03-05"]})
-    passed: bool = True
-    votes_for: int = Field(ge=0, le=200, schema_extra={"examples": [7]})
-    votes_against: int = Field(ge=0, le=200, schema_extra={"examples": [0]})
+class AppraisalIn(InputModel):
+    held_on: Day = Field(schema_extra={"examples": ["2026-03-05"]})
+    passed: Flag = True
+    votes_for: Whole = Field(ge=0, le=200, schema_extra={"examples": [7]})
+    votes_against: Whole = Field(ge=0, le=200, schema_extra={"examples": [0]})
     notes: str = Field(default="", max_length=4000)
 
 
-class PublicNoticeIn(SQLModel):
-    starts_on: date = Field(schema_extra={"examples": ["2026-03-06"]})
+class PublicNoticeIn(InputModel):
+    starts_on: Day = Field(schema_extra={"examples": ["2026-03-06"]})
     place: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["东街社区政务公开栏"]}
     )
 
 
-class ObjectionIn(SQLModel):
-    received_on: date = Field(schema_extra={"examples": ["2026-03-07"]})
+class ObjectionIn(InputModel):
+    received_on: Day = Field(schema_extra={"examples": ["2026-03-07"]})
     objector: str | None = Field(default=None, max_length=120)
     text: str = Field(
         min_length=1, max_length=2000, schema_extra={"examples": ["该户有经营性收入未申报"]}
     )
 
 
-class ObjectionResolutionIn(SQLModel):
-    upheld: bool = Field(schema_extra={"examples": [False]})
+class ObjectionResolutionIn(InputModel):
+    upheld: Flag = Field(schema_extra={"examples": [False]})
     resolution: str = Field(
         min_length=1, max_length=2000, schema_extra={"examples": ["经核实, 该店铺已于去年关闭"]}
     )
-    resolved_on: date = Field(schema_extra={"examples": ["2026-03-08"]})
+    resolved_on: Day = Field(schema_extra={"examples": ["2026-03-08"]})
 
 
-class DecisionIn(SQLModel):
-    approve: bool = Field(schema_extra={"examples": [True]})
+class DecisionIn(InputModel):
+    approve: Flag = Field(schema_extra={"examples": [True]})
     category: str | None = Field(
         default=None, max_length=8, description="Final category; defaults to the requested one"
     )
@@ -254,11 +260,11 @@ class DecisionIn(SQLModel):
         description="Required when rejecting: the written reason sent to the applicant",
         schema_extra={"examples": ["符合城市低保条件"]},
     )
-    decided_on: date | None = Field(default=None, description="Defaults to today")
+    decided_on: Day | None = Field(default=None, description="Defaults to today")
 
 
-class SecondApprovalIn(SQLModel):
-    approve: bool = Field(schema_extra={"examples": [True]})
+class SecondApprovalIn(InputModel):
+    approve: Flag = Field(schema_extra={"examples": [True]})
     reason: str = Field(default="", max_length=2000, schema_extra={"examples": ["复核无异议"]})
 
 
@@ -310,18 +316,18 @@ class ApprovalCheckOut(SQLModel):
     entitlement: dict[str, Any]
 
 
-class CaseStatusChangeIn(SQLModel):
+class CaseStatusChangeIn(InputModel):
     status: Literal["active", "suspended", "terminated"] = Field(
         schema_extra={"examples": ["suspended"]}
     )
-    effective_from: date = Field(schema_extra={"examples": ["2026-05-01"]})
+    effective_from: Day = Field(schema_extra={"examples": ["2026-05-01"]})
     reason: str = Field(
         min_length=2, max_length=2000, schema_extra={"examples": ["户主外出务工, 收入待核实"]}
     )
 
 
-class ReviewIn(SQLModel):
-    reviewed_on: date = Field(schema_extra={"examples": ["2026-09-01"]})
+class ReviewIn(InputModel):
+    reviewed_on: Day = Field(schema_extra={"examples": ["2026-09-01"]})
     notes: str = Field(default="", max_length=4000)
 
 
@@ -385,7 +391,7 @@ class StatusOut(SQLModel):
 # --- payment runs -------------------------------------------------------------------------------
 
 
-class PaymentRunIn(SQLModel):
+class PaymentRunIn(InputModel):
     period: str = Field(
         description="The month to pay, YYYY-MM; at most next month",
         schema_extra={"examples": ["2026-03"]},

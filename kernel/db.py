@@ -107,6 +107,9 @@ def make_engine(
     request capacity's figures (``kernel.capacity``); scripts and jobs keep the patient
     defaults.
     """
+    # An error's text quotes the statement; its bound values (names, ID and phone numbers) stay
+    # out of it, and so out of every log (kernel.masking is the second line).
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         in_memory = ":memory:" in url or url in ("sqlite://", "sqlite:///")
         if not in_memory:

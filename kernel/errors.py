@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from kernel.capacity import ServiceBusy
+from kernel.policy import PolicyError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -119,9 +120,24 @@ def _http_error(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
         403: "forbidden",
         404: "not-found",
         405: "method-not-allowed",
+        415: "unsupported-media-type",
     }.get(exc.status_code, "http-error")
     detail = exc.detail or "error"
     return problem_response(exc.status_code, detail, slug, [Problem(None, slug, detail)])
+
+
+def _policy_error(_: Request, exc: PolicyError) -> Response[dict[str, Any]]:
+    """A day the policy book has no rules for (or a version it does not know) reached a rule.
+    Input is checked against the book's first day before that (``kernel.types.Day``); this is
+    the backstop, so such a request still gets a problem rather than a 500. Logged, because a
+    missing parameter in a profile lands here too and should be noticed."""
+    log.warning("answered 422 for a policy lookup: %s", exc)
+    return problem_response(
+        422,
+        "The request has invalid fields",
+        "invalid-input",
+        [Problem(None, "policy", str(exc))],
+    )
 
 
 def busy_reason(exc: BaseException) -> ServiceBusy | None:
@@ -172,6 +188,7 @@ def _unexpected(_: Request, exc: Exception) -> Response[dict[str, Any]]:
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: _domain_error,
+    PolicyError: _policy_error,
     ValidationException: _validation_error,
     NotAuthorizedException: _http_error,
     PermissionDeniedException: _http_error,

@@ -3,12 +3,11 @@
 The 18 characters are a 6-digit region code, an 8-digit birth date, a 3-digit sequence whose
 parity gives the sex (odd male, even female), and an ISO 7064 MOD 11-2 check character.
 The number is personal data: it is validated on input and masked wherever it is displayed
-in lists or written to logs.
+in lists or written to logs (``kernel.masking`` masks it in every log record).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -17,9 +16,11 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 # An ID-shaped token inside free text (log lines): region, 19xx/20xx year, rest, check.
-_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{4})\d{2}(?:19|20)\d{9}([\dXx])(?![\dA-Za-z])")
+_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{2}(?:19|20)[0-9]{9}([0-9Xx])(?![0-9A-Za-z])"
+)
 
 
 @dataclass(frozen=True)
@@ -87,20 +88,3 @@ def mask(value: str) -> str:
 
 def mask_in_text(text: str) -> str:
     return _IN_TEXT.sub(lambda m: m.group(0)[:4] + "*" * 10 + m.group(0)[-4:], text)
-
-
-class MaskNationalIdsFilter(logging.Filter):
-    """Logging filter that masks ID-shaped tokens in a record's message and its arguments
-    (arguments are masked in place so formatters that read them, like uvicorn's access log,
-    keep working)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = mask_in_text(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(mask_in_text(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {
-                k: mask_in_text(v) if isinstance(v, str) else v for k, v in record.args.items()
-            }
-        return True

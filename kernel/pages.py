@@ -144,7 +144,12 @@ def values(form: Mapping[str, Any], name: str) -> list[str]:
     if raw is None:
         return []
     items = raw if isinstance(raw, list) else [raw]
-    return [str(v).strip() for v in items if str(v).strip()]
+    found = [str(v).strip() for v in items if str(v).strip()]
+    if any("\x00" in v for v in found):
+        # Form fields reach SQL filters as they are (a username, an office): PostgreSQL would
+        # refuse the NUL with an error, so the form is refused first.
+        raise InvalidInput(Problem(name, "schema", "text must not contain NUL characters"))
+    return found
 
 
 def value(form: Mapping[str, Any], name: str) -> str | None:

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from kernel.types import ascii_digits
+
 DEFAULT_DATABASE_URL = "sqlite:///workbridge.db"
 _ON = {"on", "true", "yes", "1"}
 _OFF = {"off", "false", "no", "0", ""}
@@ -112,14 +114,14 @@ def _bounded(name: str, value: str, low: float, high: float) -> float:
 
 def _whole(name: str, value: str, low: int, high: int) -> int:
     text = value.strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not ascii_digits(text) or not low <= int(text) <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     return int(text)
 
 
 def _clock_time(name: str, value: str) -> str:
     hour, sep, minute = value.strip().partition(":")
-    if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2):
+    if not (sep and ascii_digits(hour) and ascii_digits(minute) and len(minute) == 2):
         raise ValueError(f"{name} must be HH:MM, not {value!r}")
     if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
         raise ValueError(f"{name} must be a time of day, not {value!r}")
@@ -131,6 +133,6 @@ def _day_of_month(name: str, value: str) -> int | None:
     text = value.strip().lower()
     if text in ("", "off"):
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 28:
+    if not ascii_digits(text) or not 1 <= int(text) <= 28:
         raise ValueError(f"{name} must be a day of the month from 1 to 28 (or off), not {value!r}")
     return int(text)

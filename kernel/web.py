@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any, BinaryIO
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, BinaryIO
+from urllib.parse import parse_qsl
 
 import anyio.to_thread
 import litestar
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
-from litestar.params import QueryParameter
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlmodel import Field, Session, SQLModel
 
 from kernel.auth import Principal, RoleRule
@@ -20,8 +27,125 @@ from kernel.capacity import current_capacity, use_capacity
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
 from kernel.db import RequestSession
+from kernel.errors import InvalidInput, Problem
 from kernel.settings import Settings
+from kernel.types import MAX_ID, MAX_OFFSET, DayBounds, bounded_days, day_bounds
 from kernel.visibility import Access, check_request, require_county
+
+# No request here nests deeper than a handful of levels; a body nested deeper is refused before
+# any code walks it (Python's recursion limit is about a thousand frames).
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether decoded JSON nests deeper than ``limit`` arrays and objects (no recursion)."""
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        level.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _refuse_deep(value: Any) -> Any:
+    if _too_deep(value):
+        raise ValidationException(detail=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def parse_json_body(body: bytes) -> Any:
+    """A JSON body read by hand (webhooks): 400 unless it is UTF-8 JSON of sane depth."""
+    try:
+        return _refuse_deep(json.loads(body.decode("utf-8")))
+    except RecursionError:
+        raise ValidationException(
+            detail=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationException(detail="the body is not valid UTF-8 JSON") from exc
+
+
+class WorkbridgeRequest(Request[Any, Any, Any]):
+    """Litestar's request, except that a JSON body nested too deeply is a 400 (the decoder
+    raises RecursionError for 100,000 nested arrays, which would otherwise be a 500)."""
+
+    async def json(self) -> Any:
+        try:
+            return _refuse_deep(await super().json())
+        except RecursionError:
+            raise ValidationException(
+                detail=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels"
+            ) from None
+
+
+# The media type each kind of body must be sent with; anything else is 415.
+_MEDIA_TYPES = {
+    RequestEncodingType.JSON: ("application/json",),
+    RequestEncodingType.MULTI_PART: ("multipart/form-data",),
+    RequestEncodingType.URL_ENCODED: ("application/x-www-form-urlencoded",),
+}
+BODY_MEDIA_TYPE = "body_media_type"  # handler opt for handlers that read the raw body
+
+
+def expected_body(handler: Any) -> RequestEncodingType | None:
+    """The kind of body a handler reads: its ``data`` parameter's, or ``opt`` for raw bodies."""
+    if (declared := handler.opt.get(BODY_MEDIA_TYPE)) is not None:
+        return RequestEncodingType(declared)
+    data = handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return None
+    kwarg = data.kwarg_definition
+    media = getattr(kwarg, "media_type", None) or RequestEncodingType.JSON
+    return RequestEncodingType(media)
+
+
+def _media_type_matches(content_type: str, expected: RequestEncodingType) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if expected is RequestEncodingType.JSON and media.startswith("application/"):
+        return media == "application/json" or media.endswith("+json")
+    return media in _MEDIA_TYPES.get(expected, ())
+
+
+async def require_body_media_type(request: Request[Any, Any, Any]) -> None:
+    """A body is read only as what its Content-Type says it is: a handler that reads JSON
+    answers 415 to ``text/plain`` (Litestar would parse it as JSON regardless), a CSV upload
+    to anything but multipart. An upload must carry a file in the field ``file`` (a text field
+    of that name, or no field, is a 422 naming it). A JSON request without a body is left to
+    the handler's validation."""
+    expected = expected_body(request.route_handler)
+    if expected is None:
+        return
+    content_type = request.headers.get("content-type")
+    if content_type is None and await request.body():
+        content_type = ""
+    if content_type is not None and not _media_type_matches(content_type, expected):
+        raise HTTPException(
+            status_code=415,
+            detail=f"send the body as {_MEDIA_TYPES[expected][0]}, not {content_type or 'untyped'}",
+        )
+    if expected is RequestEncodingType.MULTI_PART:
+        form = await request.form() if content_type is not None else {}
+        if not isinstance(form.get("file"), UploadFile):
+            raise InvalidInput(
+                Problem("file", "file-upload", "attach the file as the multipart form field file")
+            )
+
+
+@dataclass
+class FileUpload:
+    """A multipart form with one file in the field ``file`` (the CSV uploads)."""
+
+    file: UploadFile
+
+
+Upload = Annotated[FileUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def context_for(state: Any, session: Session, actor: Principal) -> ServiceContext:
@@ -115,6 +239,85 @@ async def enforce_access(request: Request[Any, Any, Any]) -> None:
             require_county(user)
 
 
+def day_bounds_middleware(app: ASGIApp) -> ASGIApp:
+    """Every day a request names must lie between the first day the policy book has rules for
+    and a few years after the office's today (``kernel.types.Day``); the bounds come from the
+    serving application's policy and clock, so a test standing on another day gets its own."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        state = scope["litestar_app"].state
+        bounds = DayBounds.for_service(
+            state.policy.versions[0].effective_from,
+            office_today(state.clock, state.settings.zone),
+        )
+        with bounded_days(bounds):
+            await app(scope, receive, send)
+
+    return middleware
+
+
+def nul_free_query_middleware(app: ASGIApp) -> ASGIApp:
+    """Query parameters are read by Litestar, not by the schemas of ``kernel.types``, and most
+    of them end up in a SQL filter, where PostgreSQL refuses a NUL character with an error.
+    A query holding one is a 422 naming the parameter, before any handler runs."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" in query or b"\x00" in query:
+            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+            names = sorted({name for name, value in pairs if "\x00" in name + value})
+            raise InvalidInput(
+                [
+                    Problem(name or None, "schema", "text must not contain NUL characters")
+                    for name in names or [""]
+                ]
+            )
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def checked_day(name: str, day: date | None) -> date | None:
+    """A day from a query string, inside the request's bounds (query parameters are read by
+    Litestar, not pydantic, so ``kernel.types.Day`` does not run on them)."""
+    if day is not None and (reason := day_bounds().problem(day)) is not None:
+        raise InvalidInput(Problem(name, "day-bounds", reason))
+    return day
+
+
+def add_headers(message: Message, headers: Iterable[tuple[bytes, bytes]]) -> None:
+    """Add ``headers`` to a response's start message, unless the handler set them."""
+    if message["type"] != "http.response.start":
+        return
+    present = {name.lower() for name, _ in message.get("headers", [])}
+    message["headers"] = [  # type: ignore[typeddict-unknown-key]
+        *message.get("headers", []),
+        *(item for item in headers if item[0] not in present),
+    ]
+
+
+# Answers that carry personal data: no cache (a browser's, a proxy's) may keep them.
+PRIVATE_PREFIXES = ("/api/", "/app", "/webhooks/")
+PRIVATE_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+
+
+async def private_answer_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook, so it reaches every answer, errors from middleware included:
+    ``Cache-Control: no-store`` and ``nosniff`` on every API, page and webhook answer."""
+    if scope["type"] == "http" and scope["path"].startswith(PRIVATE_PREFIXES):
+        add_headers(message, PRIVATE_HEADERS)
+
+
+async def admit(request: Request[Any, Any, Any]) -> None:
+    """The API's one before-request hook: who may call the route (``enforce_access``), then
+    whether the body is of the kind it reads (``require_body_media_type``)."""
+    await enforce_access(request)
+    await require_body_media_type(request)
+
+
 def capacity_middleware(app: ASGIApp) -> ASGIApp:
     """Makes the serving application's request threads the ones ``in_unit_of_work`` uses."""
 
@@ -174,7 +377,11 @@ delete = _route(litestar.delete)
 
 Ctx = NamedDependency[ServiceContext]
 Limit = QueryParameter(ge=1, le=500, description="Page size")
-Offset = QueryParameter(ge=0, description="Rows to skip")
+Offset = QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")
+QueryId = QueryParameter(ge=1, le=MAX_ID, description="A record's id")
+# A record's id in a path: outside 1..2^31-1 it can name no row, so it is a 422 naming the
+# parameter (as an id in a body is) rather than an overflow in the database driver.
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="A record's id")]
 
 
 class ProblemItem(SQLModel):
@@ -199,6 +406,7 @@ class ProblemDetails(SQLModel):
 
 _DESCRIPTIONS = {
     400: "The body is not valid JSON",
+    415: "The body's Content-Type is not the one this endpoint reads",
     401: "No API token, or an unknown or revoked one",
     403: "The token's role may not do this",
     404: "No such record",

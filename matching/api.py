@@ -6,13 +6,23 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from kernel.auth import Role, requires
 from kernel.visibility import Access
-from kernel.web import Ctx, Limit, Offset, get, patch, post, problem_responses, put
+from kernel.web import (
+    Ctx,
+    Limit,
+    Offset,
+    PathId,
+    Upload,
+    checked_day,
+    get,
+    patch,
+    post,
+    problem_responses,
+    put,
+)
 from matching import services, views
 from matching.occupations import occupation_table
 from matching.schemas import (
@@ -46,7 +56,7 @@ class SeekerController(Controller):
         responses=problem_responses(404, 422),
     )
     def upsert(
-        self, ctx: Ctx, member_id: FromPath[int], data: JSONBody[SeekerProfileIn]
+        self, ctx: Ctx, member_id: PathId, data: JSONBody[SeekerProfileIn]
     ) -> SeekerProfileOut:
         trades = services.trade_occupations(ctx.params())
         profile = services.upsert_seeker_profile(
@@ -62,7 +72,7 @@ class SeekerController(Controller):
         summary="A member's job-seeker profile",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, member_id: FromPath[int]) -> SeekerProfileOut:
+    def read(self, ctx: Ctx, member_id: PathId) -> SeekerProfileOut:
         return views.profile_out(services.get_seeker_profile(ctx.session, member_id))
 
     @get(
@@ -76,7 +86,7 @@ class SeekerController(Controller):
         responses=problem_responses(404),
     )
     def matches(
-        self, ctx: Ctx, member_id: FromPath[int], limit: Annotated[int, TopK] = 10
+        self, ctx: Ctx, member_id: PathId, limit: Annotated[int, TopK] = 10
     ) -> list[MatchOut]:
         matches, vacancies = services.matches_for_seeker(ctx, member_id, limit)
         return [views.match_out(m, vacancies[m.vacancy_id]) for m in matches]
@@ -105,15 +115,17 @@ class VacancyController(Controller):
         "lat, lon, monthly_wage, hours_per_week, shift, openings, physical_demand, source, "
         "valid_until, labour_dispute. Good rows are written and each bad row's problems "
         "returned; with all_or_nothing=true any bad row rejects the file (422, nothing written).",
-        responses=problem_responses(400, 422),
+        responses=problem_responses(400, 415, 422),
     )
     def import_csv(
         self,
         ctx: Ctx,
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Upload,
         all_or_nothing: FromQuery[bool] = False,
     ) -> VacancyImportOut:
-        result = services.import_vacancies_csv(ctx, data.file.read(), all_or_nothing=all_or_nothing)
+        result = services.import_vacancies_csv(
+            ctx, data.file.file.read(), all_or_nothing=all_or_nothing
+        )
         return VacancyImportOut(
             created=len(result.created),
             ids=result.created,
@@ -126,7 +138,7 @@ class VacancyController(Controller):
         access=Access.ANYONE,
         guards=[READERS],
         summary="Vacancies, optionally only those open on a day, by occupation group or place",
-        responses=problem_responses(),
+        responses=problem_responses(422),
     )
     def index(
         self,
@@ -139,7 +151,7 @@ class VacancyController(Controller):
     ) -> list[VacancyOut]:
         rows = services.list_vacancies(
             ctx.session,
-            open_on=open_on,
+            open_on=checked_day("open_on", open_on),
             occupation=occupation,
             community=community,
             limit=limit,
@@ -154,7 +166,7 @@ class VacancyController(Controller):
         summary="A vacancy",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, vacancy_id: FromPath[int]) -> VacancyOut:
+    def read(self, ctx: Ctx, vacancy_id: PathId) -> VacancyOut:
         return views.vacancy_out(services.get_vacancy(ctx.session, vacancy_id))
 
     @patch(
@@ -164,9 +176,7 @@ class VacancyController(Controller):
         summary="Change openings, validity, wage, hours, shift or the labour-dispute flag",
         responses=problem_responses(404, 422),
     )
-    def update(
-        self, ctx: Ctx, vacancy_id: FromPath[int], data: JSONBody[VacancyPatchIn]
-    ) -> VacancyOut:
+    def update(self, ctx: Ctx, vacancy_id: PathId, data: JSONBody[VacancyPatchIn]) -> VacancyOut:
         return views.vacancy_out(services.update_vacancy(ctx, vacancy_id, data))
 
     @get(
@@ -177,7 +187,7 @@ class VacancyController(Controller):
         responses=problem_responses(404),
     )
     def seekers(
-        self, ctx: Ctx, vacancy_id: FromPath[int], limit: Annotated[int, TopK] = 10
+        self, ctx: Ctx, vacancy_id: PathId, limit: Annotated[int, TopK] = 10
     ) -> list[MatchOut]:
         vacancy = services.get_vacancy(ctx.session, vacancy_id)
         return [
@@ -193,9 +203,7 @@ class VacancyController(Controller):
         description="The record activation stores on a referral (POLICY.md safeguards).",
         responses=problem_responses(404),
     )
-    def suitability(
-        self, ctx: Ctx, vacancy_id: FromPath[int], member_id: FromPath[int]
-    ) -> SuitabilityOut:
+    def suitability(self, ctx: Ctx, vacancy_id: PathId, member_id: PathId) -> SuitabilityOut:
         result = services.suitability_for(
             ctx.session, member_id, vacancy_id, ctx.params(), ctx.today
         )

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from importlib import resources
 
-CODE_SHAPE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
+CODE_SHAPE = re.compile(r"^[0-9]-[0-9]{2}-[0-9]{2}-[0-9]{2}$")
 
 
 @cache

@@ -10,13 +10,14 @@ from typing import Any, Literal, Self
 from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.types import Day, Flag, InputModel, PatchModel, Real, Whole, Yuan
 from matching.occupations import check_code
 
 Shift = Literal["day", "evening", "night"]
 PhysicalLimit = Literal["none", "no_heavy", "light_only"]
 Demand = Literal["light", "medium", "heavy"]
 Source = Literal["public_welfare", "local_employer", "outside_county"]
-MAX_WAGE = Decimal("100000")  # beyond this a monthly wage is a typing error
+MAX_WAGE = 100_000  # yuan; beyond this a monthly wage is a typing error
 _TAG_SPLIT = re.compile(r"[、;；|,，]")
 
 
@@ -41,10 +42,10 @@ def _tags(values: list[str]) -> list[str]:
     return cleaned
 
 
-class _Located(SQLModel):
+class _Located(InputModel):
     community: str = Field(min_length=1, max_length=120, schema_extra={"examples": ["东街社区"]})
-    lat: float | None = Field(default=None, ge=-90, le=90, schema_extra={"examples": [32.53]})
-    lon: float | None = Field(default=None, ge=-180, le=180, schema_extra={"examples": [117.67]})
+    lat: Real | None = Field(default=None, ge=-90, le=90, schema_extra={"examples": [32.53]})
+    lon: Real | None = Field(default=None, ge=-180, le=180, schema_extra={"examples": [117.67]})
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> Self:
@@ -71,16 +72,16 @@ class SeekerPreferencesIn(_Located):
         description="Trade codes of the policy parameter training.trades",
         schema_extra={"examples": [["electric_sewing"]]},
     )
-    hours_per_week: int = Field(ge=1, le=84, schema_extra={"examples": [40]})
+    hours_per_week: Whole = Field(ge=1, le=84, schema_extra={"examples": [40]})
     shifts: list[Shift] = Field(min_length=1, max_length=3, schema_extra={"examples": [["day"]]})
-    max_commute_km: float = Field(ge=0, le=500, schema_extra={"examples": [10]})
+    max_commute_km: Real = Field(ge=0, le=500, schema_extra={"examples": [10]})
     physical_limit: PhysicalLimit = "none"
-    childcare: bool = Field(default=False, description="A childcare duty: day shifts only")
-    accepts_outside_county: bool = Field(
+    childcare: Flag = Field(default=False, description="A childcare duty: day shifts only")
+    accepts_outside_county: Flag = Field(
         default=False, description="Would consider work away from home (劳务输出)"
     )
-    reservation_wage: Decimal = Field(
-        default=Decimal(0),
+    reservation_wage: Yuan = Field(
+        default_factory=Decimal,
         ge=0,
         le=MAX_WAGE,
         max_digits=8,
@@ -117,8 +118,8 @@ class SeekerProfileIn(SeekerPreferencesIn):
     )
     work_capacity: Literal["full", "partial"] = "full"
     disability: Literal["none", "mild", "severe"] = "none"
-    serious_illness: bool = False
-    active: bool = True
+    serious_illness: Flag = False
+    active: Flag = True
 
 
 class SeekerProfileOut(SQLModel):
@@ -153,7 +154,7 @@ class VacancyIn(_Located):
     skills: list[str] = Field(
         default_factory=list, max_length=30, schema_extra={"examples": [["缝纫", "平车"]]}
     )
-    monthly_wage: Decimal = Field(
+    monthly_wage: Yuan = Field(
         gt=0,
         le=MAX_WAGE,
         max_digits=8,
@@ -161,16 +162,16 @@ class VacancyIn(_Located):
         description="Yuan per month, a decimal string",
         schema_extra={"examples": ["2400.00"]},
     )
-    hours_per_week: int = Field(ge=1, le=84, schema_extra={"examples": [40]})
+    hours_per_week: Whole = Field(ge=1, le=84, schema_extra={"examples": [40]})
     shift: Shift = "day"
-    openings: int = Field(ge=0, le=10_000, schema_extra={"examples": [3]})
+    openings: Whole = Field(ge=0, le=10_000, schema_extra={"examples": [3]})
     physical_demand: Demand = Field(schema_extra={"examples": ["light"]})
     source: Source = Field(
         default="local_employer",
         description="public_welfare 公益性岗位, local_employer, outside_county 劳务输出",
     )
-    valid_until: date = Field(schema_extra={"examples": ["2026-06-30"]})
-    labour_dispute: bool = Field(
+    valid_until: Day = Field(schema_extra={"examples": ["2026-06-30"]})
+    labour_dispute: Flag = Field(
         default=False, description="A strike or labour dispute at the employer: unsuitable"
     )
 
@@ -225,16 +226,16 @@ VACANCY_CSV_REQUIRED = (
 )
 
 
-class VacancyPatchIn(SQLModel):
-    """Changes to a vacancy; fields left out stay as they are."""
+class VacancyPatchIn(PatchModel):
+    """Changes to a vacancy; fields left out stay as they are (none may be cleared)."""
 
-    openings: int | None = Field(default=None, ge=0, le=10_000, schema_extra={"examples": [3]})
-    valid_until: date | None = None
-    labour_dispute: bool | None = None
-    monthly_wage: Decimal | None = Field(
+    openings: Whole | None = Field(default=None, ge=0, le=10_000, schema_extra={"examples": [3]})
+    valid_until: Day | None = None
+    labour_dispute: Flag | None = None
+    monthly_wage: Yuan | None = Field(
         default=None, gt=0, le=MAX_WAGE, max_digits=8, decimal_places=2
     )
-    hours_per_week: int | None = Field(default=None, ge=1, le=84)
+    hours_per_week: Whole | None = Field(default=None, ge=1, le=84)
     shift: Shift | None = None
 
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, RawBody
 from sqlmodel import Session
@@ -23,7 +24,7 @@ from kernel.clock import Clock
 from kernel.db import RequestSession
 from kernel.errors import Forbidden, Problem
 from kernel.visibility import Access
-from kernel.web import close_session, context_for, get, post, problem_responses
+from kernel.web import BODY_MEDIA_TYPE, close_session, context_for, get, post, problem_responses
 from notifications import webhooks
 from notifications.gateways import AlibabaGateway, KannelGateway, TencentGateway, TwilioGateway
 from notifications.services import (
@@ -46,7 +47,7 @@ CONFIRM_OPT_OUT = {
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 ALIBABA_OK = {"code": 0, "msg": "接收成功"}
 TENCENT_OK = {"result": 0, "errmsg": "OK"}
-RESPONSES = problem_responses(400, 422)
+RESPONSES = problem_responses(400, 415, 422)
 
 
 GATEWAY = Principal(kind="gateway", id=0, name="sms-gateway", role=Role.ADMIN)
@@ -119,7 +120,7 @@ def _receipts(request: Request[Any, Any, Any], session: Session, items: list[Rec
 class TwilioWebhooks(Controller):
     path = "/webhooks/sms/twilio"
     tags = ["SMS webhooks"]
-    opt = {"exclude_from_auth": True}
+    opt = {"exclude_from_auth": True, BODY_MEDIA_TYPE: RequestEncodingType.URL_ENCODED}
     dependencies = {"session": Provide(provide_session)}
 
     def _verified(self, request: Request[Any, Any, Any], body: bytes) -> dict[str, str]:
@@ -169,7 +170,7 @@ class TwilioWebhooks(Controller):
 class AlibabaWebhooks(Controller):
     path = "/webhooks/sms/alibaba/{token:str}"
     tags = ["SMS webhooks"]
-    opt = {"exclude_from_auth": True}
+    opt = {"exclude_from_auth": True, BODY_MEDIA_TYPE: RequestEncodingType.JSON}
     dependencies = {"session": Provide(provide_session)}
 
     @post(
@@ -214,7 +215,7 @@ class AlibabaWebhooks(Controller):
 class TencentWebhooks(Controller):
     path = "/webhooks/sms/tencent/{token:str}"
     tags = ["SMS webhooks"]
-    opt = {"exclude_from_auth": True}
+    opt = {"exclude_from_auth": True, BODY_MEDIA_TYPE: RequestEncodingType.JSON}
     dependencies = {"session": Provide(provide_session)}
 
     @post(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-_E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+from kernel.types import ascii_digits
+
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
+_MAINLAND_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _SEPARATORS = re.compile(r"[\s\-().]")
 
 
@@ -30,7 +32,7 @@ def to_e164(raw: str, *, country_code: str = "86") -> str:
             compact = "+86" + compact
         elif compact.startswith("86") and _MAINLAND_MOBILE.match(compact[2:]):
             compact = "+" + compact
-        elif compact.isdigit() and country_code.isdigit():
+        elif ascii_digits(compact) and ascii_digits(country_code):
             compact = f"+{country_code}{compact}"
     if not _E164.match(compact):
         raise InvalidPhone("not a phone number in E.164 form (+ country code and number)")

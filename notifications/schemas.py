@@ -2,22 +2,24 @@
 
 Alibaba's SmsReport and SmsUp and Tencent's status callback are JSON arrays; Tencent's reply
 callback is one object (SMS.md and the providers' callback references). Unknown fields are
-ignored: providers add fields over time.
+ignored: providers add fields over time. Text holding NUL characters is refused (422) like
+every other input (kernel.types).
 """
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field, StrictBool
-from sqlmodel import SQLModel
+from pydantic import ConfigDict, Field
+
+from kernel.types import Flag, InputModel, Whole
 
 
-class _Push(SQLModel):
+class _Push(InputModel):
     model_config = ConfigDict(extra="ignore")
 
 
 class AlibabaReport(_Push):
     phone_number: str = Field(min_length=1, max_length=20)
-    success: StrictBool
+    success: Flag
     biz_id: str = Field(min_length=1, max_length=80)
     out_id: str | None = Field(default=None, max_length=64)
     err_code: str | None = Field(default=None, max_length=64)
@@ -50,6 +52,6 @@ class TencentReply(_Push):
     mobile: str = Field(min_length=1, max_length=20)
     nationcode: str = Field(default="86", max_length=6)
     text: str = Field(max_length=1600)
-    time: int
+    time: Whole
     sign: str | None = Field(default=None, max_length=40)
     extend: str | None = Field(default=None, max_length=32)

@@ -8,6 +8,7 @@ kernel events they publish handled inside it (kernel/events.py).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Mapping
@@ -44,7 +45,20 @@ from notifications.timing import QuietHours
 
 log = logging.getLogger("notifications")
 
+# Keys travel to the providers (Alibaba's OutId, Tencent's SessionContext, Twilio's and
+# Kannel's callback URLs), so they are short and plain; ``derived_key`` makes one from values
+# that are not (a provider's message id, which for Tencent holds the sender's +86 number).
 DEDUPE_KEY = re.compile(r"^[A-Za-z0-9:._-]{1,64}$")
+
+
+def derived_key(prefix: str, *parts: str) -> str:
+    """A valid dedupe key for ``parts`` of any characters and length: the prefix and a digest,
+    the same for the same parts (a repeat push finds the earlier message) and different for
+    different ones (unlike cutting a long id short)."""
+    if not DEDUPE_KEY.match(prefix) or len(prefix) > 31:
+        raise ValueError(f"a key prefix is at most 31 plain characters, not {prefix!r}")
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{prefix}:{digest}"
 
 
 def insert_once(session: Session, model: Any, values: dict[str, Any], unique: list[str]) -> Any:

@@ -14,17 +14,16 @@ production, and is redacted from our access log (notifications/logs.py).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from litestar.exceptions import ValidationException
 from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from kernel.errors import InvalidInput, Problem
+from kernel.web import parse_json_body
 from notifications import receipts
 from notifications.phones import InvalidPhone, to_e164
 from notifications.schemas import AlibabaReply, AlibabaReport, TencentReply, TencentReport
@@ -38,10 +37,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationException(detail="the body is not valid UTF-8 JSON") from exc
+    return parse_json_body(body)
 
 
 def validate_items(model: type[M], data: Any, *, many: bool) -> list[M]:
@@ -192,6 +188,11 @@ def _required(form: Mapping[str, str], names: Sequence[str], problems: list[Prob
     for name in names:
         if not form.get(name):
             problems.append(Problem(name, "schema", "missing"))
+    # Forms and query strings are not read through a schema: refuse NUL here (PostgreSQL
+    # cannot store it, kernel.types explains).
+    for name, value in form.items():
+        if "\x00" in value:
+            problems.append(Problem(name, "schema", "text must not contain NUL characters"))
 
 
 def twilio_reply(form: Mapping[str, str], *, now: datetime) -> InboundSms:

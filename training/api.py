@@ -6,15 +6,13 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from kernel.auth import Role, requires
 from kernel.errors import Problem
 from kernel.tabular import InputRow, csv_rows
 from kernel.visibility import Access, visible_values
-from kernel.web import Ctx, get, post, problem_responses
+from kernel.web import Ctx, PathId, QueryId, Upload, checked_day, get, post, problem_responses
 from training import rules, services, views
 from training.schemas import (
     OUTCOME_CSV_COLUMNS,
@@ -73,7 +71,7 @@ class ProviderController(Controller):
         summary="A training provider (a provider sees only itself)",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, provider_id: FromPath[int]) -> ProviderOut:
+    def read(self, ctx: Ctx, provider_id: PathId) -> ProviderOut:
         services.ensure_own_provider(
             ctx.actor,
             provider_id,
@@ -91,7 +89,7 @@ class ProviderController(Controller):
         "line (95%) a reward (report 4 §五1). Subsidies follow the outcomes.",
         responses=problem_responses(404),
     )
-    def rates(self, ctx: Ctx, provider_id: FromPath[int]) -> ProviderRatesOut:
+    def rates(self, ctx: Ctx, provider_id: PathId) -> ProviderRatesOut:
         provider = services.get_provider(ctx.session, provider_id)
         reports = services.course_reports(ctx, services.provider_courses(ctx.session, provider_id))
         total = sum((r.rates.counts for r in reports), rules.Counts())
@@ -118,15 +116,17 @@ class CourseController(Controller):
         access=Access.ANYONE,
         guards=[STAFF_OR_PROVIDER],
         summary="Courses (a provider sees only its own)",
-        responses=problem_responses(),
+        responses=problem_responses(422),
     )
     def index(
         self,
         ctx: Ctx,
-        provider_id: FromQuery[int | None] = None,
+        provider_id: Annotated[int | None, QueryId] = None,
         starts_from: FromQuery[date | None] = None,
     ) -> list[CourseOut]:
-        courses = services.list_courses(ctx, provider_id=provider_id, open_on=starts_from)
+        courses = services.list_courses(
+            ctx, provider_id=provider_id, open_on=checked_day("starts_from", starts_from)
+        )
         taken = services.seats_taken(ctx.session, [c.id for c in courses if c.id is not None])
         trades = rules.trades_from_policy(ctx.params())
         return [views.course_out(c, taken.get(c.id or 0, 0), trades) for c in courses]
@@ -138,7 +138,7 @@ class CourseController(Controller):
         summary="A course (a provider only its own)",
         responses=problem_responses(404),
     )
-    def read(self, ctx: Ctx, course_id: FromPath[int]) -> CourseOut:
+    def read(self, ctx: Ctx, course_id: PathId) -> CourseOut:
         course = services.visible_course(ctx, course_id)
         taken = services.seats_taken(ctx.session, [course_id]).get(course_id, 0)
         return views.course_out(course, taken, rules.trades_from_policy(ctx.params()))
@@ -150,9 +150,7 @@ class CourseController(Controller):
         summary="Put a person on a course",
         responses=problem_responses(404, 409, 422),
     )
-    def enrol(
-        self, ctx: Ctx, course_id: FromPath[int], data: JSONBody[EnrolmentIn]
-    ) -> EnrolmentOut:
+    def enrol(self, ctx: Ctx, course_id: PathId, data: JSONBody[EnrolmentIn]) -> EnrolmentOut:
         return views.enrolment_out(services.enrol(ctx, course_id, data))
 
     @get(
@@ -162,7 +160,7 @@ class CourseController(Controller):
         summary="The course's trainees and their progress (a provider only its own courses)",
         responses=problem_responses(404),
     )
-    def enrolments(self, ctx: Ctx, course_id: FromPath[int]) -> list[EnrolmentOut]:
+    def enrolments(self, ctx: Ctx, course_id: PathId) -> list[EnrolmentOut]:
         services.visible_course(ctx, course_id)
         enrolments = services.list_enrolments(ctx.session, course_id)
         seen = visible_values(
@@ -177,7 +175,7 @@ class CourseController(Controller):
         summary="A course's completion, certification and placement rates and its subsidy",
         responses=problem_responses(404),
     )
-    def rates(self, ctx: Ctx, course_id: FromPath[int]) -> CourseRatesOut:
+    def rates(self, ctx: Ctx, course_id: PathId) -> CourseRatesOut:
         course = services.get_course(ctx.session, course_id)
         return views.course_rates_out(services.course_reports(ctx, [course])[0])
 
@@ -213,16 +211,16 @@ class OutcomeController(Controller):
         description="Columns: report_id, course_id, member_id, kind, on, sessions_attended, "
         "reason, certificate_no, employer, occupation, monthly_income, hours_per_week. Rows are "
         "numbered by their line in the file (the header is line 1).",
-        responses=problem_responses(400, 409, 422),
+        responses=problem_responses(400, 409, 415, 422),
     )
     def report_csv(
         self,
         ctx: Ctx,
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Upload,
         all_or_nothing: FromQuery[bool] = False,
     ) -> Response[OutcomeBatchOut]:
         rows = csv_rows(
-            data.file.read(), columns=OUTCOME_CSV_COLUMNS, required=OUTCOME_CSV_REQUIRED
+            data.file.file.read(), columns=OUTCOME_CSV_COLUMNS, required=OUTCOME_CSV_REQUIRED
         )
         batch = services.report_outcomes(ctx, rows, all_or_nothing=all_or_nothing, prefix="rows")
         return _batch_response(batch)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal, Self
 
 from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.types import Day, Flag, Id, InputModel, Real, Whole, Yuan
+
 Demand = Literal["light", "medium", "heavy"]
 OutcomeKind = Literal["enrolled", "attended", "dropped", "completed", "certified", "placed"]
-MAX_AMOUNT = Decimal("100000")
+MAX_AMOUNT = 100_000  # yuan
 
 
-class ProviderIn(SQLModel):
+class ProviderIn(InputModel):
     name: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["定远县职业技能培训中心"]}
     )
@@ -28,8 +29,8 @@ class ProviderOut(SQLModel):
     contact: str
 
 
-class CourseIn(SQLModel):
-    provider_id: int = Field(schema_extra={"examples": [1]})
+class CourseIn(InputModel):
+    provider_id: Id = Field(schema_extra={"examples": [1]})
     trade: str = Field(
         min_length=1,
         max_length=40,
@@ -39,17 +40,17 @@ class CourseIn(SQLModel):
     title: str = Field(
         min_length=1, max_length=200, schema_extra={"examples": ["电动缝纫工培训班"]}
     )
-    capacity: int = Field(ge=1, le=1000, schema_extra={"examples": [20]})
-    starts_on: date = Field(schema_extra={"examples": ["2026-03-09"]})
-    ends_on: date = Field(schema_extra={"examples": ["2026-04-17"]})
-    sessions_total: int = Field(ge=1, le=1000, schema_extra={"examples": [30]})
+    capacity: Whole = Field(ge=1, le=1000, schema_extra={"examples": [20]})
+    starts_on: Day = Field(schema_extra={"examples": ["2026-03-09"]})
+    ends_on: Day = Field(schema_extra={"examples": ["2026-04-17"]})
+    sessions_total: Whole = Field(ge=1, le=1000, schema_extra={"examples": [30]})
     community: str = Field(min_length=1, max_length=120, schema_extra={"examples": ["东街社区"]})
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    cost_per_trainee: Decimal = Field(
+    lat: Real | None = Field(default=None, ge=-90, le=90)
+    lon: Real | None = Field(default=None, ge=-180, le=180)
+    cost_per_trainee: Yuan = Field(
         ge=0, le=MAX_AMOUNT, max_digits=8, decimal_places=2, schema_extra={"examples": ["1200.00"]}
     )
-    subsidy_per_trainee: Decimal = Field(
+    subsidy_per_trainee: Yuan = Field(
         ge=0, le=MAX_AMOUNT, max_digits=8, decimal_places=2, schema_extra={"examples": ["800.00"]}
     )
     physical_demand: Demand | None = Field(
@@ -84,9 +85,9 @@ class CourseOut(SQLModel):
     physical_demand: str
 
 
-class EnrolmentIn(SQLModel):
-    member_id: int = Field(schema_extra={"examples": [1]})
-    enrolled_on: date | None = Field(default=None, description="Defaults to today")
+class EnrolmentIn(InputModel):
+    member_id: Id = Field(schema_extra={"examples": [1]})
+    enrolled_on: Day | None = Field(default=None, description="Defaults to today")
 
 
 class EnrolmentOut(SQLModel):
@@ -111,7 +112,7 @@ class EnrolmentOut(SQLModel):
 REPORT_ID = re.compile(r"[A-Za-z0-9._:/-]+")
 
 
-class OutcomeIn(SQLModel):
+class OutcomeIn(InputModel):
     """One report about one trainee. Which optional fields are needed depends on ``kind``:
     attended → sessions_attended (cumulative); dropped → reason; certified → certificate_no;
     placed → employer, occupation, monthly_income, hours_per_week (``on`` = the job's start)."""
@@ -123,7 +124,7 @@ class OutcomeIn(SQLModel):
         "a replay returns the first result",
         schema_extra={"examples": ["2026-03-R0042"]},
     )
-    course_id: int
+    course_id: Id
 
     @field_validator("report_id")
     @classmethod
@@ -132,28 +133,28 @@ class OutcomeIn(SQLModel):
             raise ValueError("report id may hold only letters, digits and . _ : / -")
         return value
 
-    member_id: int
+    member_id: Id
     kind: OutcomeKind
-    on: date = Field(description="The day it happened; for a placement, the job's start date")
-    sessions_attended: int | None = Field(default=None, ge=0, le=1000)
+    on: Day = Field(description="The day it happened; for a placement, the job's start date")
+    sessions_attended: Whole | None = Field(default=None, ge=0, le=1000)
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     certificate_no: str | None = Field(default=None, min_length=1, max_length=80)
     employer: str | None = Field(default=None, min_length=1, max_length=200)
     occupation: str | None = Field(
         default=None, min_length=1, max_length=120, description="CSCO code or free text"
     )
-    monthly_income: Decimal | None = Field(
+    monthly_income: Yuan | None = Field(
         default=None, ge=0, le=MAX_AMOUNT, max_digits=8, decimal_places=2
     )
-    hours_per_week: int | None = Field(default=None, ge=1, le=84)
+    hours_per_week: Whole | None = Field(default=None, ge=1, le=84)
 
 
 OUTCOME_CSV_COLUMNS = tuple(OutcomeIn.model_fields)
 OUTCOME_CSV_REQUIRED = ("report_id", "course_id", "member_id", "kind", "on")
 
 
-class OutcomeBatchIn(SQLModel):
-    all_or_nothing: bool = Field(
+class OutcomeBatchIn(InputModel):
+    all_or_nothing: Flag = Field(
         default=False,
         description="Reject the whole batch (nothing written) if any report has a problem",
         schema_extra={"examples": [False]},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import version
+from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
@@ -11,7 +12,14 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    SecurityScheme,
+)
 from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
@@ -20,11 +28,19 @@ from kernel.auth import TokenAuthenticationMiddleware, TokenCache
 from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
 from kernel.db import make_engine
-from kernel.errors import EXCEPTION_HANDLERS
-from kernel.national_id import MaskNationalIdsFilter
+from kernel.errors import EXCEPTION_HANDLERS, PROBLEM_JSON
+from kernel.masking import MaskPersonalDataFilter, install_masking
 from kernel.policy import load_profile
 from kernel.settings import Settings
-from kernel.web import capacity_middleware, enforce_access, provide_context
+from kernel.web import (
+    WorkbridgeRequest,
+    admit,
+    capacity_middleware,
+    day_bounds_middleware,
+    nul_free_query_middleware,
+    private_answer_headers,
+    provide_context,
+)
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from notifications.api import CONTROLLERS as SMS_WEBHOOKS
 from notifications.runtime import sms_lifespan
@@ -33,6 +49,7 @@ from notifications.settings import SmsSettings
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
 from workbridge.pages import page_router, root, static_router, template_config
 from workbridge.pages.i18n import load_translators
+from workbridge.pages.web import page_answer_headers
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
 
@@ -47,13 +64,66 @@ problem at once; a request that gets a 4xx has written nothing.
 
 
 def configure_logging(level: str) -> None:
+    """ID and phone numbers are masked in every record this process logs, tracebacks too
+    (``kernel.masking``)."""
+    install_masking()
     root = logging.getLogger()
-    if not any(isinstance(f, MaskNationalIdsFilter) for f in root.filters):
-        root.addFilter(MaskNationalIdsFilter())
+    if not any(isinstance(f, MaskPersonalDataFilter) for f in root.filters):
+        root.addFilter(MaskPersonalDataFilter())
     for handler in root.handlers:
-        if not any(isinstance(f, MaskNationalIdsFilter) for f in handler.filters):
-            handler.addFilter(MaskNationalIdsFilter())
+        if not any(isinstance(f, MaskPersonalDataFilter) for f in handler.filters):
+            handler.addFilter(MaskPersonalDataFilter())
     root.setLevel(level)
+
+
+# Paths a caller reaches without an API token: each webhook checks its gateway's own
+# credential, and /health answers anyone (a load balancer has no token).
+UNAUTHENTICATED_PATHS = ("/health", "/webhooks/")
+UNSUPPORTED_MEDIA_TYPE = "The body's Content-Type is not the one this endpoint reads"
+
+
+def _problem(description: str) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=description,
+        content={
+            PROBLEM_JSON: OpenAPIMediaType(
+                schema=Reference(ref="#/components/schemas/ProblemDetails")
+            )
+        },
+    )
+
+
+def _is_problem(response: Any) -> bool:
+    return isinstance(response, OpenAPIResponse) and PROBLEM_JSON in (response.content or {})
+
+
+def finish_openapi(app: Litestar) -> None:
+    """What Litestar's generator cannot be told, so that the document says what the service
+    answers (the schema fuzz test holds it to that):
+
+    - /health and the webhooks need no bearer token (Litestar drops an empty ``security``
+      list, so the document-wide one would apply);
+    - a 400 is problem details (``kernel.errors``), not Litestar's own validation shape;
+    - an operation with parameters answers 422 to one out of bounds (an id beyond the id
+      columns, an offset too far, a day before the policy);
+    - an operation with a body answers 400 to a malformed one and 415 to one of another
+      Content-Type (``kernel.web.require_body_media_type``)."""
+    document = app.openapi_schema
+    for path, item in (document.paths or {}).items():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation: Operation | None = getattr(item, method)
+            if operation is None or operation.responses is None:
+                continue
+            responses = operation.responses
+            if path.startswith(UNAUTHENTICATED_PATHS):
+                operation.security = []
+            if "400" in responses and not _is_problem(responses["400"]):
+                responses["400"] = _problem("A parameter or the body is malformed")
+            if operation.parameters:
+                responses.setdefault("422", _problem("A parameter is out of bounds"))
+            if operation.request_body is not None:
+                responses.setdefault("400", _problem("The body is malformed"))
+                responses.setdefault("415", _problem(UNSUPPORTED_MEDIA_TYPE))
 
 
 def capacity_of(settings: Settings) -> Capacity:
@@ -110,7 +180,7 @@ def create_app(
             app.state.scheduler = None
         app.state.engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             PolicyController,
@@ -126,6 +196,8 @@ def create_app(
         dependencies={"ctx": Provide(provide_context, sync_to_thread=False)},
         middleware=[
             capacity_middleware,
+            nul_free_query_middleware,
+            day_bounds_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
             # sign people in with a session (workbridge.pages.web).
             DefineMiddleware(
@@ -133,8 +205,11 @@ def create_app(
                 exclude=["^/schema", "^/health$", "^/webhooks/", "^/app", "^/static/"],
             ),
         ],
-        before_request=enforce_access,
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=WorkbridgeRequest,
+        before_send=[private_answer_headers, page_answer_headers],
+        # Pages override this with their CSRF check (their bodies are forms).
+        before_request=admit,
         state=State(
             {
                 "settings": settings,
@@ -168,3 +243,5 @@ def create_app(
             security=[{"BearerToken": []}],
         ),
     )
+    finish_openapi(app)
+    return app

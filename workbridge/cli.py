@@ -31,13 +31,12 @@ def _settings() -> Settings:
 
 
 def masked_log_config(base: dict) -> dict:
-    """uvicorn's logging, with ID numbers masked in every handler (access paths carry them)."""
+    """uvicorn's logging, with ID and phone numbers masked in every handler (access paths
+    carry them)."""
     import copy
 
     config = copy.deepcopy(base)
-    config.setdefault("filters", {})["mask_ids"] = {
-        "()": "kernel.national_id.MaskNationalIdsFilter"
-    }
+    config.setdefault("filters", {})["mask_ids"] = {"()": "kernel.masking.MaskPersonalDataFilter"}
     # SMS webhook URLs carry a secret token, and Kannel's carry the sender and the text.
     config["filters"]["redact_sms_webhooks"] = {"()": "notifications.logs.RedactWebhookPathsFilter"}
     for handler in config.get("handlers", {}).values():

@@ -15,7 +15,7 @@ from kernel.auth import Role, requires
 from kernel.db import database_reachable
 from kernel.errors import PROBLEM_JSON
 from kernel.visibility import Access
-from kernel.web import Ctx, get, problem_responses
+from kernel.web import Ctx, checked_day, get, problem_responses
 
 
 class Health(SQLModel):
@@ -69,11 +69,11 @@ class PolicyController(Controller):
         access=Access.ANYONE,
         guards=[requires(*Role)],
         summary="The parameter version in force on a day (default today), with legal bases",
-        responses=problem_responses(),
+        responses=problem_responses(422),
         sync_to_thread=False,
     )
     def current(self, ctx: Ctx, on: FromQuery[date | None] = None) -> PolicyOut:
-        params = ctx.params(on)
+        params = ctx.params(checked_day("on", on))
         return PolicyOut(
             profile=params.profile,
             version_id=params.version_id,

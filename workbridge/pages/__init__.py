@@ -16,14 +16,19 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from markupsafe import Markup
 
 from activation import pages as activation_pages
 from benefits import pages as benefit_pages
 from kernel.visibility import Access
 from training import pages as training_pages
 from workbridge.pages import account, dashboard, payments
-from workbridge.pages.palette import css_variables
-from workbridge.pages.web import PAGE_EXCEPTION_HANDLERS, check_csrf, session_middleware
+from workbridge.pages.palette import palette_style
+from workbridge.pages.web import (
+    PAGE_EXCEPTION_HANDLERS,
+    check_csrf,
+    session_middleware,
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -44,7 +49,7 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["palette_css"] = css_variables()
+    env.globals["palette_style"] = Markup(palette_style())
     return env
 
 

@@ -24,10 +24,16 @@ from kernel.db import new_session
 from kernel.errors import Problem
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
+from kernel.types import ascii_digits
 from kernel.visibility import Access
 from kernel.web import Ctx, get, post
 from training.services import provider_exists
-from workbridge.pages.web import LANGUAGE_COOKIE, SESSION_COOKIE, set_login_csrf_cookie
+from workbridge.pages.web import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    cookie_secure,
+    set_login_csrf_cookie,
+)
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 ADMIN = requires(Role.ADMIN)
@@ -75,7 +81,14 @@ def login_form(
         response: Response[Any] = Redirect(
             path="/app/login" + (f"?next={next}" if _safe_next(next) else ""), status_code=303
         )
-        response.set_cookie(LANGUAGE_COOKIE, lang, samesite="lax", path="/app", httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            lang,
+            samesite="lax",
+            path="/app",
+            httponly=True,
+            secure=cookie_secure(request),
+        )
         return response
     template = render(request, "shell/login.html", next=_safe_next(next) or "", error=None)
     set_login_csrf_cookie(request, template)
@@ -117,7 +130,7 @@ def login(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
         raw,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookie_secure(request),
         path="/",
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
@@ -168,7 +181,7 @@ def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     role_text = value(data, "role") or ""
     provider_text = value(data, "provider_id")
     problems: list[Problem] = []
-    provider_id = int(provider_text) if provider_text and provider_text.isdigit() else None
+    provider_id = int(provider_text) if provider_text and ascii_digits(provider_text) else None
     if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
         problems.append(Problem("provider_id", "exists", f"no provider {provider_text}"))
     if role_text not in {r.value for r in Role}:

@@ -84,3 +84,9 @@ def contrast_ratio(first: str, second: str) -> float:
 def css_variables() -> str:
     """The palette as CSS custom properties, so the stylesheet uses only tested colours."""
     return ";".join(f"--{name.replace('_', '-')}:{colour}" for name, colour in PALETTE.items())
+
+
+def palette_style() -> str:
+    """The text of the pages' one inline ``<style>`` block; its hash is the only inline style
+    the pages' Content-Security-Policy allows (workbridge.pages.web)."""
+    return f":root{{{css_variables()}}}"

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol
 
 from litestar import Request, Response
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Template
 
 from benefits import payments
@@ -24,7 +24,7 @@ from kernel.context import ServiceContext
 from kernel.money import from_fen
 from kernel.pages import N_, attempt, register_labels, render, see_other, value
 from kernel.visibility import Access
-from kernel.web import Ctx, get, post
+from kernel.web import Ctx, PathId, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OFFICER = requires(Role.BENEFIT_OFFICER)
@@ -65,8 +65,8 @@ class RunView:
 class PaymentRuns(Protocol):
     def start(self, ctx: ServiceContext, period: str) -> RunView: ...
     def runs(self, ctx: ServiceContext) -> list[RunView]: ...
-    def run(self, ctx: ServiceContext, run_id: FromPath[int]) -> RunView: ...
-    def bank_file(self, ctx: ServiceContext, run_id: FromPath[int]) -> tuple[str, bytes]: ...
+    def run(self, ctx: ServiceContext, run_id: PathId) -> RunView: ...
+    def bank_file(self, ctx: ServiceContext, run_id: PathId) -> tuple[str, bytes]: ...
 
 
 def _view(run: PaymentRun) -> RunView:
@@ -162,18 +162,18 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
 
 
 @get("/payments/runs/{run_id:int}", access=Access.COUNTY, guards=[OFFICER])
-def run(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Template:
+def run(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Template:
     return render(request, "shell/payment_run.html", run=_port(request).run(ctx, run_id))
 
 
 @get("/payments/runs/{run_id:int}/progress", access=Access.COUNTY, guards=[OFFICER])
-def progress(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Template:
+def progress(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Template:
     """Polled by HTMX every two seconds while the run is going; stops polling when done."""
     return render(request, "shell/_payment_progress.html", run=_port(request).run(ctx, run_id))
 
 
 @get("/payments/runs/{run_id:int}/bank-file", access=Access.COUNTY, guards=[OFFICER])
-def bank_file(request: Request[Any, Any, Any], ctx: Ctx, run_id: FromPath[int]) -> Response[bytes]:
+def bank_file(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Response[bytes]:
     name, content = _port(request).bank_file(ctx, run_id)
     return Response(
         content,

@@ -2,11 +2,15 @@
 must carry the session's CSRF token, and errors come back as pages rather than JSON.
 
 Cookies: ``wb_session`` (random id, HttpOnly, SameSite=Lax, 8 hours) and, before sign-in,
-``wb_login_csrf`` (double-submit token for the sign-in form) and ``wb_lang``.
+``wb_login_csrf`` (double-submit token for the sign-in form) and ``wb_lang``; all three are
+``Secure`` over HTTPS or with ``WORKBRIDGE_SECURE_COOKIES=on``. Every page answer carries a
+Content-Security-Policy and refuses to be framed (``page_answer_headers``).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import secrets
 from http.cookies import SimpleCookie
@@ -20,7 +24,7 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import Engine
 
 from kernel.accounts import csrf_matches, live_session, principal_of
@@ -29,7 +33,8 @@ from kernel.clock import Clock
 from kernel.db import new_read_session
 from kernel.errors import DomainError
 from kernel.pages import N_, PageUser, page_user, render
-from kernel.web import enforce_access
+from kernel.web import add_headers, enforce_access
+from workbridge.pages.palette import palette_style
 
 SESSION_COOKIE = "wb_session"
 LOGIN_CSRF_COOKIE = "wb_login_csrf"
@@ -38,6 +43,50 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 LOGIN_PATH = "/app/login"
 log = logging.getLogger(__name__)
+
+
+def _style_hash(text: str) -> str:
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+    )
+
+
+# Scripts and styles come from /static only (htmx is vendored there; eval is off in its
+# config); the one inline style is the palette block, allowed by its hash. No page may be
+# framed (clickjacking a sanction decision) and none sends a Referer: page addresses can hold
+# a searched ID number.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        f"style-src 'self' {_style_hash(palette_style())}",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+PAGE_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+async def page_answer_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: the headers above on every /app answer (redirects to sign-in and
+    error pages included)."""
+    if scope["type"] == "http" and scope["path"].startswith("/app"):
+        add_headers(message, PAGE_HEADERS)
+
+
+def cookie_secure(request: Request[Any, Any, Any]) -> bool:
+    """Cookies go over HTTPS only when the service is served that way: directly, or behind a
+    TLS proxy that the operator declares with WORKBRIDGE_SECURE_COOKIES=on."""
+    return bool(request.app.state.settings.secure_cookies or request.url.scheme == "https")
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -136,7 +185,12 @@ def set_login_csrf_cookie(request: Request[Any, Any, Any], response: Response[An
     state = request.scope.get("state", {})
     if state.get("new_login_csrf"):
         response.set_cookie(
-            LOGIN_CSRF_COOKIE, state["login_csrf"], httponly=True, samesite="lax", path="/app"
+            LOGIN_CSRF_COOKIE,
+            state["login_csrf"],
+            httponly=True,
+            samesite="lax",
+            path="/app",
+            secure=cookie_secure(request),
         )
 
 

@@ -161,3 +161,66 @@ def test_opting_out_is_never_a_refusal_and_offers_go_through_the_counsellor(
         {"member_id": woman, "vacancy_id": vacancy_id, "channel": "in_person"},
     )
     assert in_person["delivered"] is True
+
+
+# --- replies through Tencent, whose message ids hold the +86 number ---------------------------
+
+TENCENT = f"/webhooks/sms/tencent/{CALLBACK_TOKEN}"
+
+
+class TencentPhone(Phone):
+    """The same handset behind Tencent Cloud: its reply callback carries no message id, so the
+    inbound id is built from the number (+8613...), the time and the text."""
+
+    def text(self, body: str, number: str = PHONE) -> None:
+        self.sent += 1
+        push = {
+            "extend": "",
+            "mobile": number.removeprefix("+86"),
+            "nationcode": "86",
+            "sign": "定远就业",
+            "text": body,
+            "time": int(self.desk.clock.now().timestamp()) + self.sent,
+        }
+        response = self.desk.client.post(f"{TENCENT}/reply", json=push)
+        # A 4xx here makes Tencent retry the push, and the person's text is never answered.
+        assert response.status_code == 200, response.text
+
+
+def answers(engine) -> list[tuple[str, str]]:
+    return [
+        (m.template_key, m.dedupe_key)
+        for m in outbox(engine)
+        if (m.reference or "").startswith("reply:")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [("CX", "status_reply"), ("帮助", "help_text"), ("你好, 在吗", "help_text")],
+)
+def test_tencent_replies_that_need_an_answer_are_answered(
+    desk: Desk, engine, text: str, template: str
+) -> None:
+    desk.household_with_case(member(phone=PHONE))
+    TencentPhone(desk, engine).text(text)
+    ((sent, key),) = answers(engine)
+    assert sent == template
+    assert key.startswith("reply:tencent:") and "+" not in key and len(key) <= 64
+
+
+def test_an_answer_to_an_answered_offer_over_tencent_gets_the_help_text(desk: Desk, engine) -> None:
+    person = desk.household_with_case(member(phone=PHONE))["members"][0]["id"]
+    referral = refer_by_sms(desk, person, "2026-03-03")
+    phone = TencentPhone(desk, engine)
+    phone.text(f"1 {referral['code']}")
+    assert (
+        desk.call("GET", f"/activation/referrals/{referral['id']}", desk.counsellor)["state"]
+        == "accepted"
+    )
+    phone.text(f"2 {referral['code']}")  # too late: the offer was accepted
+    assert [sent for sent, _ in answers(engine)] == ["help_text"]
+    assert (
+        desk.call("GET", f"/activation/referrals/{referral['id']}", desk.counsellor)["state"]
+        == "accepted"
+    )

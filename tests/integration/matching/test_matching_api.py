@@ -240,7 +240,7 @@ BAD_ROW_2 = csv_line(
 def upload(client, headers, content: bytes, **params):
     return client.post(
         "/api/v1/matching/vacancies/csv",
-        files={"data": ("vacancies.csv", content, "text/csv")},
+        files={"file": ("vacancies.csv", content, "text/csv")},
         params=params,
         headers=headers,
     )

@@ -24,6 +24,7 @@ from sms_support import (
 )
 
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 
 def twilio_post(client, path, params, *, token=TWILIO_TOKEN, url=None, signature=None):
@@ -296,8 +297,11 @@ def test_tencent_forged_and_malformed(client, engine, published) -> None:
     bad_status = [{"mobile": "13912345678", "report_status": "MAYBE", "sid": "1"}]
     assert_problem(client.post(f"{TENCENT}/status", json=bad_status), 422)
     assert_problem(
-        client.post(f"{TENCENT}/reply", content=b"nope", headers={"content-type": "text/plain"}),
-        400,
+        client.post(f"{TENCENT}/reply", content=b"nope", headers={"content-type": JSON}), 400
+    )
+    assert_problem(
+        client.post(f"{TENCENT}/reply", content=b"{}", headers={"content-type": "text/plain"}),
+        415,
     )
     assert sms_rows(engine) == before and published == []
 
@@ -431,3 +435,16 @@ def test_the_webhooks_are_described_in_the_openapi_schema(client) -> None:
     paths = response.json()["paths"]
     assert "/webhooks/sms/twilio/inbound" in paths
     assert "/webhooks/sms/kannel/{token}/mo" in paths
+
+
+def test_nul_characters_in_a_pushed_text_are_422_and_change_nothing(client, engine) -> None:
+    before = sms_rows(engine)
+    response = twilio_post(client, "/webhooks/sms/twilio/inbound", inbound(body="1 K7Q2\x00"))
+    assert {p["field"] for p in assert_problem(response, 422)["problems"]} == {"Body"}
+    query = urlencode({"from": "+8613912345678", "text": "CX\x00", "id": "n1", "at": 1771549200})
+    response = client.get(f"/webhooks/sms/kannel/{CALLBACK_TOKEN}/mo?{query}")
+    assert {p["field"] for p in assert_problem(response, 422)["problems"]} == {"text"}
+    reply = {"mobile": "13912345678", "nationcode": "86", "text": "CX\x00", "time": 1771549200}
+    response = client.post(f"{TENCENT}/reply", json=reply)
+    assert {p["field"] for p in assert_problem(response, 422)["problems"]} == {"text"}
+    assert sms_rows(engine) == before

@@ -297,7 +297,7 @@ def test_csv_outcomes_with_row_numbers(client, provider, world) -> None:
     ).encode()
     response = client.post(
         "/api/v1/training/outcomes/csv",
-        files={"data": ("outcomes.csv", content, "text/csv")},
+        files={"file": ("outcomes.csv", content, "text/csv")},
         headers=provider,
     )
     assert response.status_code == 201, response.text

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
+from kernel.masking import MaskPersonalDataFilter
 from kernel.national_id import (
     InvalidNationalId,
-    MaskNationalIdsFilter,
     check_character,
     make_national_id,
     mask,
@@ -82,5 +82,5 @@ def test_mask_in_text_and_log_filter() -> None:
     record = logging.LogRecord(
         "x", logging.INFO, __file__, 1, "GET %s %s", ("/status/" + KNOWN_VALID, 200), None
     )
-    MaskNationalIdsFilter().filter(record)
+    MaskPersonalDataFilter().filter(record)
     assert record.getMessage() == "GET /status/1101**********002X 200"

@@ -1,0 +1,7 @@
+// The pages' only script of their own. The Content-Security-Policy allows no inline script,
+// so buttons that print say so with data-print instead of an onclick attribute.
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
