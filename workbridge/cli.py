@@ -46,20 +46,35 @@ def masked_log_config(base: dict) -> dict:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve with uvicorn, in one process or in ``--workers`` processes.
+
+    uvicorn's own multiprocess mode needs the application as an import string: each worker
+    process imports ``workbridge.app`` and calls ``create_app()``, which reads the same
+    ``WORKBRIDGE_*`` settings from the environment it inherited, so every worker has its own
+    engine, pool and request threads (``kernel.capacity``). The settings are read here first
+    as well, so a bad value stops the command before any worker starts. SIGTERM makes every
+    worker stop accepting, finish what it is answering (at most ``WORKBRIDGE_GRACEFUL_SECONDS``),
+    shut the application down and exit; the parent then exits too.
+    """
     import uvicorn
 
-    from workbridge.app import create_app
-
+    if args.workers < 1:
+        console.print("[red]--workers must be at least 1[/red]")
+        return 2
     settings = _settings()
     console.print(
         f"Workbridge on http://{args.host}:{args.port}  (API docs: /schema, database: "
-        f"{settings.database_url.split('@')[-1]})"
+        f"{settings.database_url.split('@')[-1]}, {args.workers} worker process"
+        f"{'es' if args.workers != 1 else ''} × {settings.threads} request threads)"
     )
     uvicorn.run(
-        create_app(settings),
+        "workbridge.app:create_app",
+        factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         log_config=masked_log_config(uvicorn.config.LOGGING_CONFIG),
+        timeout_graceful_shutdown=settings.graceful_seconds,
     )
     return 0
 
@@ -641,6 +656,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (each with WORKBRIDGE_THREADS request threads and its own pool)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database migrations")
