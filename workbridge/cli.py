@@ -617,35 +617,59 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_status(args: argparse.Namespace) -> int:
-    from workbridge.bench_status import describe_machine, run_status_bench
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    """Serve a synthetic county with real worker processes and drive it from another process
+    (``workbridge.bench_load`` says what is measured and beside what)."""
+    import importlib.util
+    import os
 
-    if args.households < 1 or args.requests < 1 or args.concurrency < 1:
-        console.print("[red]--households, --requests and --concurrency must be at least 1[/red]")
+    from workbridge.bench_load import ALCHEMY, MIXED, STATUS, LoadOptions, render, run_load
+
+    try:
+        connections = tuple(int(c) for c in args.connections.split(","))
+    except ValueError:
+        console.print(f"[red]--connections {args.connections!r}: whole numbers, e.g. 1,16,64[/red]")
         return 2
-    console.print(
-        f"Status checks on {args.households:,} synthetic households ({describe_machine()})"
-    )
-    report = run_status_bench(args.households, args.requests, args.concurrency, args.database_url)
-    table = Table(title="workbridge bench status")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for label, value in (
-        ("database", report.database),
-        ("households", f"{report.households:,}"),
-        (
-            "requests (10% unknown people)",
-            f"{report.requests:,} ({report.not_found:,} answered 404)",
-        ),
-        (
-            "latency p50 / p95 / p99",
-            f"{report.p50_ms:.1f} / {report.p95_ms:.1f} / {report.p99_ms:.1f} ms",
-        ),
-        ("one client, one at a time", f"{report.sequential_per_second:,.0f} req/s"),
-        (f"{report.concurrency} clients at once", f"{report.concurrent_per_second:,.0f} req/s"),
+    if (
+        args.households < 1
+        or args.workers < 1
+        or args.seconds <= 0
+        or args.warmup < 0
+        or not connections
+        or min(connections) < 1
     ):
-        table.add_row(label, value)
-    console.print(table)
+        console.print(
+            "[red]--households, --workers and each of --connections must be at least 1, "
+            "--seconds above 0[/red]"
+        )
+        return 2
+    compare = tuple(args.compare or ())
+    if ALCHEMY in compare and importlib.util.find_spec("advanced_alchemy") is None:
+        console.print(
+            "[red]--compare advanced-alchemy needs the bench extra: pip install -e '.[bench]'[/red]"
+        )
+        return 2
+    options = LoadOptions(
+        households=args.households,
+        workers=args.workers,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        connections=connections,
+        compare=compare,
+        workloads={"status": (STATUS,), "mixed": (MIXED,), "both": (STATUS, MIXED)}[args.workload],
+        seed=args.seed,
+        keep=args.keep,
+    )
+    try:
+        report = run_load(
+            options,
+            os.environ.get("WORKBRIDGE_DATABASE_URL"),
+            progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True),
+        )
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    print(render(report))
     return 0
 
 
@@ -718,16 +742,30 @@ def build_parser() -> argparse.ArgumentParser:
     pay_bench.add_argument("--batch-size", type=int, default=5_000)
     pay_bench.add_argument("--seed", type=int, default=2026)
     pay_bench.set_defaults(func=cmd_bench_payments)
-    status_bench = bench_sub.add_parser(
-        "status", help="status-check latency and throughput against a served database"
+    load_bench = bench_sub.add_parser(
+        "load",
+        help="requests/s and latency of served worker processes under 1-256 connections, "
+        "beside a floor app",
     )
-    status_bench.add_argument("--households", type=int, default=100_000)
-    status_bench.add_argument("--requests", type=int, default=2_000)
-    status_bench.add_argument("--concurrency", type=int, default=4)
-    status_bench.add_argument(
-        "--database-url", help="a scratch database (default: a new SQLite file)"
+    load_bench.add_argument("--households", type=int, default=100_000)
+    load_bench.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    load_bench.add_argument(
+        "--connections", default="1,16,64,256", help="comma-separated concurrencies"
     )
-    status_bench.set_defaults(func=cmd_bench_status)
+    load_bench.add_argument("--seconds", type=float, default=10.0, help="measured per run")
+    load_bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured, per run")
+    load_bench.add_argument("--workload", choices=["status", "mixed", "both"], default="both")
+    load_bench.add_argument(
+        "--compare",
+        action="append",
+        choices=["advanced-alchemy"],
+        help="also serve the status check through Litestar's advanced-alchemy plugin",
+    )
+    load_bench.add_argument("--seed", type=int, default=2026)
+    load_bench.add_argument(
+        "--keep", action="store_true", help="keep the scratch folder (server logs, database)"
+    )
+    load_bench.set_defaults(func=cmd_bench_load)
 
     pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
     pay_sub = pay.add_subparsers(dest="action", required=True)
