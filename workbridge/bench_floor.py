@@ -55,7 +55,13 @@ class Lookups:
         return found
 
     def person(self, national_id: str) -> tuple[str, int] | None:
-        row = self.connection().execute(self.query, (national_id,)).fetchone()
+        # The cursor is closed at once: a SQLite statement left open would hold its snapshot
+        # of the database (and keep the WAL from being checkpointed) until the next lookup.
+        cursor = self.connection().execute(self.query, (national_id,))
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
         return None if row is None else (row[0], row[1])
 
 
