@@ -584,18 +584,7 @@ class Served:
             time.sleep(0.2)
 
     def workers(self) -> list[int]:
-        """The processes that accept connections: uvicorn's spawned workers, or the one."""
-        pid = self.process.pid
-        try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        except OSError:
-            return [pid]
-        spawned = []
-        for child in children:
-            with contextlib.suppress(OSError):
-                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                    spawned.append(int(child))
-        return spawned or [pid]
+        return worker_processes(self.process.pid)
 
     def spread(self) -> tuple[int, ...]:
         return tuple(connections_held(self.port, self.workers()))
@@ -609,6 +598,21 @@ class Served:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
+
+
+def worker_processes(parent: int) -> list[int]:
+    """The processes that accept connections: uvicorn's workers (spawned by multiprocessing
+    under the parent), or the parent itself when it serves alone."""
+    try:
+        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    except OSError:
+        return [parent]
+    spawned = []
+    for child in children:
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                spawned.append(int(child))
+    return spawned or [parent]
 
 
 def connections_held(port: int, pids: list[int]) -> list[int]:

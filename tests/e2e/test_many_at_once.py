@@ -9,7 +9,6 @@ These are not timings: the only clocks here are generous limits that a deadlock 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import sqlite3
@@ -24,6 +23,7 @@ from served import Served
 from sqlalchemy import create_engine, text
 
 from support import ALL_DOCUMENTS, create_household, household, member, person_id
+from workbridge.bench_load import connections_held, worker_processes
 
 # A small number of request threads makes every request queue behind the others: a request
 # model that can starve itself shows it here at once.
@@ -269,40 +269,13 @@ def test_a_request_that_waits_too_long_for_a_thread_gets_503(
 
 
 def _worker_pids(parent: int, expected: int) -> list[int]:
-    """The uvicorn worker processes under ``workbridge serve`` (spawned by multiprocessing),
-    once all of them have started."""
+    """The uvicorn worker processes under ``workbridge serve``, once all have been spawned."""
     deadline = time.monotonic() + 60
     while True:
-        children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        workers = [
-            int(pid)
-            for pid in children
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-        ]
+        workers = [pid for pid in worker_processes(parent) if pid != parent]
         if len(workers) >= expected or time.monotonic() > deadline:
             return workers
         time.sleep(0.1)
-
-
-def _open_connections(port: int, pids: list[int]) -> dict[int, int]:
-    """How many established TCP connections on ``port`` each process holds (from /proc): the
-    worker that accepted a connection is the one answering the requests sent on it."""
-    established: set[int] = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local_port = int(fields[1].split(":")[1], 16)
-        if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
-            established.add(int(fields[9]))
-    held: dict[int, int] = {}
-    for pid in pids:
-        inodes = set()
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            with contextlib.suppress(OSError):
-                target = os.readlink(fd)
-                if target.startswith("socket:["):
-                    inodes.add(int(target[len("socket:[") : -1]))
-        held[pid] = len(inodes & established)
-    return held
 
 
 def test_two_worker_processes_both_answer_and_sigterm_drains_and_stops_both(
@@ -340,7 +313,7 @@ def test_two_worker_processes_both_answer_and_sigterm_drains_and_stops_both(
             try:
                 with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
                     answer = client.get("/api/v1/cases?limit=5")
-                    held = _open_connections(server.port, workers)
+                    held = dict(zip(workers, connections_held(server.port, workers), strict=True))
             finally:
                 for pid in paused:
                     os.kill(pid, signal.SIGCONT)
