@@ -67,6 +67,7 @@ from kernel.settings import Settings, normalise_database_url
 from matching.models import SeekerProfile
 from workbridge import migrations
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SERVICE = "workbridge"
 FLOOR = "floor"
 ALCHEMY = "advanced-alchemy"
@@ -130,12 +131,27 @@ class Office:
 
 
 @dataclass(frozen=True)
+class Driven:
+    """What one run of the generator brought back."""
+
+    result: dict[str, Any]
+    spread: tuple[int, ...]  # established connections per worker process, mid-run
+    machine_cpu: float  # cores busy on the whole machine over the measured window
+    bench_cpu: float  # of which the generator and the server under test
+
+
+@dataclass(frozen=True)
 class Measured:
     workload: str
     app: str
     connections: int
     result: dict[str, Any]
     spread: tuple[int, ...]  # established connections per worker process, mid-run
+    # Cores busy over the measured window, on the whole machine and in the bench's own
+    # processes (generator and server): the difference is everyone else (and, on PostgreSQL,
+    # the database server), so a row measured while others were busy shows it.
+    machine_cpu: float = 0.0
+    bench_cpu: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -152,6 +168,18 @@ class Measured:
     @property
     def server_errors(self) -> int:
         return int(self.result["server_errors"])
+
+
+def measured(workload: str, app: str, connections: int, driven: Driven) -> Measured:
+    return Measured(
+        workload,
+        app,
+        connections,
+        driven.result,
+        driven.spread,
+        driven.machine_cpu,
+        driven.bench_cpu,
+    )
 
 
 @dataclass
@@ -586,6 +614,10 @@ class Served:
     def workers(self) -> list[int]:
         return worker_processes(self.process.pid)
 
+    def processes(self) -> list[int]:
+        """The parent and its workers: all the CPU the app costs."""
+        return sorted({self.process.pid, *self.workers()})
+
     def spread(self) -> tuple[int, ...]:
         return tuple(connections_held(self.port, self.workers()))
 
@@ -637,6 +669,24 @@ def connections_held(port: int, pids: list[int]) -> list[int]:
     return held
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes have used so far, from /proc."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every core of the machine has spent not idle since boot, from /proc/stat."""
+    with contextlib.suppress(OSError, ValueError):
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        return (sum(values) - values[3] - values[4]) / CLOCK_TICKS  # less idle and iowait
+    return 0.0
+
+
 def drive(
     folder: Path,
     port: int,
@@ -644,10 +694,13 @@ def drive(
     connections: int,
     options: LoadOptions,
     nonce: str,
+    serving: Callable[[], list[int]],
     watch: Served | None = None,
-) -> tuple[dict[str, Any], tuple[int, ...]]:
-    """One run of the generator in its own process; returns its report and how the
-    connections were spread over the server's workers half-way through the measured time."""
+) -> Driven:
+    """One run of the generator in its own process. Over the measured window it also samples
+    the CPU time of the whole machine and of the bench's own processes (the generator and
+    ``serving``, the server's processes), and half-way through, how the connections were
+    spread over ``watch``'s workers."""
     plan = {
         "host": "127.0.0.1",
         "port": port,
@@ -667,15 +720,23 @@ def drive(
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert generator.stderr is not None
     spread: tuple[int, ...] = ()
-    if watch is not None:
-        time.sleep(options.warmup + options.seconds / 2)
-        spread = watch.spread()
-    out, err = generator.communicate(timeout=options.warmup + options.seconds + 180)
+    machine = bench = 0.0
+    if generator.stderr.readline().strip() == "measuring":
+        pids = [generator.pid, *serving()]
+        machine, bench = machine_busy_seconds(), cpu_seconds(pids)
+        if watch is not None:
+            time.sleep(options.seconds / 2)
+            spread = watch.spread()
+        if generator.stderr.readline().strip() == "measured":
+            machine = machine_busy_seconds() - machine
+            bench = cpu_seconds(pids) - bench
+    out, err = generator.communicate(timeout=options.seconds + 180)
     plan_path.unlink()
     if generator.returncode != 0:
         raise RuntimeError(f"the load generator failed:\n{err}")
-    return json.loads(out), spread
+    return Driven(json.loads(out), spread, machine / options.seconds, bench / options.seconds)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -792,10 +853,16 @@ def _measure(
         echo.stdout.readline()  # "ready"
         trivial = [{"name": "fixed answer", "path": "/api/v1/status/{}", "values": ["x"]}]
         for connections in options.connections:
-            result, _ = drive(
-                folder, echo_port, trivial, connections, options, f"ceiling-{connections}"
+            driven = drive(
+                folder,
+                echo_port,
+                trivial,
+                connections,
+                options,
+                f"ceiling-{connections}",
+                serving=lambda: [echo.pid],
             )
-            report.runs.append(Measured("ceiling", CEILING, connections, result, ()))
+            report.runs.append(measured("ceiling", CEILING, connections, driven))
     finally:
         echo.terminate()
         echo.wait(timeout=30)
@@ -811,30 +878,32 @@ def _measure(
             for connections in options.connections:
                 for name, server in served.items():
                     progress(f"status checks, {connections} connections: {name}")
-                    result, spread = drive(
+                    driven = drive(
                         folder,
                         server.port,
                         status_kinds(office),
                         connections,
                         options,
                         f"status-{name}-{connections}",
+                        serving=server.processes,
                         watch=server,
                     )
-                    report.runs.append(Measured(STATUS, name, connections, result, spread))
+                    report.runs.append(measured(STATUS, name, connections, driven))
         if MIXED in options.workloads:
             server = served[SERVICE]
             for part, connections in enumerate(options.connections):
                 progress(f"mixed office day, {connections} connections")
-                result, spread = drive(
+                driven = drive(
                     folder,
                     server.port,
                     mixed_kinds(office, part, len(options.connections)),
                     connections,
                     options,
                     f"mixed-{connections}",
+                    serving=server.processes,
                     watch=server,
                 )
-                report.runs.append(Measured(MIXED, SERVICE, connections, result, spread))
+                report.runs.append(measured(MIXED, SERVICE, connections, driven))
     finally:
         for server in served.values():
             server.stop()
@@ -882,6 +951,7 @@ def _cells(report: LoadReport, run: Measured) -> list[str]:
         "" if ratio is None or run.app == FLOOR else f"{ratio:.2f}",
         "/".join(str(n) for n in run.spread),
         f"{cpu:.0%}",
+        f"{run.machine_cpu:.0%} / {run.bench_cpu:.0%}",
     ]
 
 
@@ -899,6 +969,7 @@ HEADER = (
     "vs floor",
     "conns/worker",
     "client CPU",
+    "CPU machine / bench",
 )
 
 

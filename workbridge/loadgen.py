@@ -45,6 +45,7 @@ import resource
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,15 +260,21 @@ class Run:
             if connection is not None and connection.transport is not None:
                 connection.transport.close()
 
-    async def carry_out(self) -> dict[str, Any]:
+    async def carry_out(self, mark: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Warm up, measure, report; ``mark`` hears "measuring" and "measured" as the window
+        opens and closes, so whoever watches the machine can sample it over the same time."""
         begun = perf_counter()
         self.measure_from = begun + self.warmup
         self.measure_to = self.measure_from + self.seconds
         drivers = [asyncio.create_task(self.drive()) for _ in range(self.connections)]
         await asyncio.sleep(max(0.0, self.measure_from - perf_counter()))
         cpu_from = _cpu_seconds()
+        if mark is not None:
+            mark("measuring")
         await asyncio.sleep(max(0.0, self.measure_to - perf_counter()))
         cpu = _cpu_seconds() - cpu_from
+        if mark is not None:
+            mark("measured")
         self.stopping = True
         _, pending = await asyncio.wait(drivers, timeout=self.timeout)
         for task in pending:
@@ -416,7 +423,11 @@ def main(argv: list[str]) -> int:
         return 2
     with open(argv[0], encoding="utf-8") as handle:
         plan = json.load(handle)
-    result = asyncio.run(run_from_plan(plan).carry_out())
+
+    def mark(event: str) -> None:
+        print(event, file=sys.stderr, flush=True)
+
+    result = asyncio.run(run_from_plan(plan).carry_out(mark))
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0
