@@ -46,6 +46,9 @@ class Settings:
     db_wait_seconds: float = 5.0
     # How long a process trusts an API token it has looked up (kernel.auth.TokenCache).
     token_cache_seconds: float = 5.0
+    # How long ``workbridge serve`` lets requests in flight finish after SIGTERM before it
+    # closes their connections (uvicorn's graceful shutdown timeout, per worker process).
+    graceful_seconds: int = 30
     # Whether the session cookie is sent over HTTPS only (on behind a TLS proxy).
     secure_cookies: bool = False
 
@@ -78,6 +81,9 @@ class Settings:
                 env.get("WORKBRIDGE_TOKEN_CACHE_SECONDS", "5"),
                 0,
                 300,
+            ),
+            graceful_seconds=_whole(
+                "WORKBRIDGE_GRACEFUL_SECONDS", env.get("WORKBRIDGE_GRACEFUL_SECONDS", "30"), 0, 3600
             ),
             secure_cookies=_switch(
                 "WORKBRIDGE_SECURE_COOKIES", env.get("WORKBRIDGE_SECURE_COOKIES", "off")

@@ -3,6 +3,15 @@
 ARCHITECTURE.md: one httpx AsyncClient per process, created in the app's lifespan. The
 background worker is off by default (``WORKBRIDGE_SMS_WORKER_IN_APP``): production runs
 ``workbridge sms worker`` as its own process so web restarts never interrupt sends.
+
+With ``workbridge serve --workers N`` every worker process runs this lifespan, but only one of
+them per database sends: the one holding the ``sms-worker-in-app`` lock (``kernel.locks``: a
+file lock beside the SQLite database, a PostgreSQL advisory lock). SQLite has one writer, and
+the outbox worker refuses to share a database file; on PostgreSQL two senders would be safe
+(claims skip locked rows) but would only split the same gateway rate limit. The others stand
+by and try again every ``STANDBY_SECONDS``, so when the sending process stops or dies another
+takes over. A separate ``workbridge sms worker`` on the same SQLite file also makes the in-app
+one stand by.
 """
 
 from __future__ import annotations
@@ -13,10 +22,14 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from kernel.locks import try_lock
 from notifications.gateways import build_gateway, new_http_client
-from notifications.worker import OutboxWorker
+from notifications.worker import OutboxWorker, WorkerBusy
 
 log = logging.getLogger("notifications")
+
+IN_APP_LOCK = "sms-worker-in-app"
+STANDBY_SECONDS = 30.0
 
 
 @contextlib.asynccontextmanager
@@ -24,13 +37,11 @@ async def sms_lifespan(app: Any) -> AsyncIterator[None]:
     state = app.state
     client = new_http_client(state.sms_settings)
     state.sms_gateway = build_gateway(state.sms_settings, client)
+    state.sms_sending = False  # whether this process is the one sending (tests, operators)
     stop = asyncio.Event()
     task: asyncio.Task[Any] | None = None
     if state.sms_settings.worker_in_app:
-        worker = OutboxWorker(
-            state.engine, state.sms_gateway, state.sms_settings, state.sms_rules, clock=state.clock
-        )
-        task = asyncio.create_task(worker.run(stop=stop))
+        task = asyncio.create_task(_send_or_stand_by(state, stop))
         task.add_done_callback(_report_end)
     try:
         yield
@@ -40,6 +51,32 @@ async def sms_lifespan(app: Any) -> AsyncIterator[None]:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, timeout=30)
         await client.aclose()
+
+
+async def _send_or_stand_by(state: Any, stop: asyncio.Event) -> None:
+    """Run the outbox worker while this process holds the in-app lock; otherwise wait and try
+    again. Taking and giving back the lock may touch the database (PostgreSQL), so it happens
+    on a thread, never on the event loop."""
+    engine = state.engine
+    while not stop.is_set():
+        lock = await asyncio.to_thread(try_lock, engine, IN_APP_LOCK)
+        if lock is None:
+            log.info("another serving process sends SMS; this one stands by")
+        else:
+            worker = OutboxWorker(
+                engine, state.sms_gateway, state.sms_settings, state.sms_rules, clock=state.clock
+            )
+            try:
+                state.sms_sending = True
+                log.info("this serving process sends SMS from the outbox")
+                await worker.run(stop=stop)
+            except WorkerBusy:
+                log.info("a separate SMS worker sends from this database; standing by")
+            finally:
+                state.sms_sending = False
+                await asyncio.to_thread(lock.release)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=STANDBY_SECONDS)
 
 
 def _report_end(task: asyncio.Task[Any]) -> None:

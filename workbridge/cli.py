@@ -45,20 +45,35 @@ def masked_log_config(base: dict) -> dict:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve with uvicorn, in one process or in ``--workers`` processes.
+
+    uvicorn's own multiprocess mode needs the application as an import string: each worker
+    process imports ``workbridge.app`` and calls ``create_app()``, which reads the same
+    ``WORKBRIDGE_*`` settings from the environment it inherited, so every worker has its own
+    engine, pool and request threads (``kernel.capacity``). The settings are read here first
+    as well, so a bad value stops the command before any worker starts. SIGTERM makes every
+    worker stop accepting, finish what it is answering (at most ``WORKBRIDGE_GRACEFUL_SECONDS``),
+    shut the application down and exit; the parent then exits too.
+    """
     import uvicorn
 
-    from workbridge.app import create_app
-
+    if args.workers < 1:
+        console.print("[red]--workers must be at least 1[/red]")
+        return 2
     settings = _settings()
     console.print(
         f"Workbridge on http://{args.host}:{args.port}  (API docs: /schema, database: "
-        f"{settings.database_url.split('@')[-1]})"
+        f"{settings.database_url.split('@')[-1]}, {args.workers} worker process"
+        f"{'es' if args.workers != 1 else ''} × {settings.threads} request threads)"
     )
     uvicorn.run(
-        create_app(settings),
+        "workbridge.app:create_app",
+        factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         log_config=masked_log_config(uvicorn.config.LOGGING_CONFIG),
+        timeout_graceful_shutdown=settings.graceful_seconds,
     )
     return 0
 
@@ -601,35 +616,59 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench_status(args: argparse.Namespace) -> int:
-    from workbridge.bench_status import describe_machine, run_status_bench
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    """Serve a synthetic county with real worker processes and drive it from another process
+    (``workbridge.bench_load`` says what is measured and beside what)."""
+    import importlib.util
+    import os
 
-    if args.households < 1 or args.requests < 1 or args.concurrency < 1:
-        console.print("[red]--households, --requests and --concurrency must be at least 1[/red]")
+    from workbridge.bench_load import ALCHEMY, MIXED, STATUS, LoadOptions, render, run_load
+
+    try:
+        connections = tuple(int(c) for c in args.connections.split(","))
+    except ValueError:
+        console.print(f"[red]--connections {args.connections!r}: whole numbers, e.g. 1,16,64[/red]")
         return 2
-    console.print(
-        f"Status checks on {args.households:,} synthetic households ({describe_machine()})"
-    )
-    report = run_status_bench(args.households, args.requests, args.concurrency, args.database_url)
-    table = Table(title="workbridge bench status")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for label, value in (
-        ("database", report.database),
-        ("households", f"{report.households:,}"),
-        (
-            "requests (10% unknown people)",
-            f"{report.requests:,} ({report.not_found:,} answered 404)",
-        ),
-        (
-            "latency p50 / p95 / p99",
-            f"{report.p50_ms:.1f} / {report.p95_ms:.1f} / {report.p99_ms:.1f} ms",
-        ),
-        ("one client, one at a time", f"{report.sequential_per_second:,.0f} req/s"),
-        (f"{report.concurrency} clients at once", f"{report.concurrent_per_second:,.0f} req/s"),
+    if (
+        args.households < 1
+        or args.workers < 1
+        or args.seconds <= 0
+        or args.warmup < 0
+        or not connections
+        or min(connections) < 1
     ):
-        table.add_row(label, value)
-    console.print(table)
+        console.print(
+            "[red]--households, --workers and each of --connections must be at least 1, "
+            "--seconds above 0[/red]"
+        )
+        return 2
+    compare = tuple(args.compare or ())
+    if ALCHEMY in compare and importlib.util.find_spec("advanced_alchemy") is None:
+        console.print(
+            "[red]--compare advanced-alchemy needs the bench extra: pip install -e '.[bench]'[/red]"
+        )
+        return 2
+    options = LoadOptions(
+        households=args.households,
+        workers=args.workers,
+        seconds=args.seconds,
+        warmup=args.warmup,
+        connections=connections,
+        compare=compare,
+        workloads={"status": (STATUS,), "mixed": (MIXED,), "both": (STATUS, MIXED)}[args.workload],
+        seed=args.seed,
+        keep=args.keep,
+    )
+    try:
+        report = run_load(
+            options,
+            os.environ.get("WORKBRIDGE_DATABASE_URL"),
+            progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True),
+        )
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    print(render(report))
     return 0
 
 
@@ -640,6 +679,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (each with WORKBRIDGE_THREADS request threads and its own pool)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database migrations")
@@ -696,16 +741,30 @@ def build_parser() -> argparse.ArgumentParser:
     pay_bench.add_argument("--batch-size", type=int, default=5_000)
     pay_bench.add_argument("--seed", type=int, default=2026)
     pay_bench.set_defaults(func=cmd_bench_payments)
-    status_bench = bench_sub.add_parser(
-        "status", help="status-check latency and throughput against a served database"
+    load_bench = bench_sub.add_parser(
+        "load",
+        help="requests/s and latency of served worker processes under 1-256 connections, "
+        "beside a floor app",
     )
-    status_bench.add_argument("--households", type=int, default=100_000)
-    status_bench.add_argument("--requests", type=int, default=2_000)
-    status_bench.add_argument("--concurrency", type=int, default=4)
-    status_bench.add_argument(
-        "--database-url", help="a scratch database (default: a new SQLite file)"
+    load_bench.add_argument("--households", type=int, default=100_000)
+    load_bench.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    load_bench.add_argument(
+        "--connections", default="1,16,64,256", help="comma-separated concurrencies"
     )
-    status_bench.set_defaults(func=cmd_bench_status)
+    load_bench.add_argument("--seconds", type=float, default=10.0, help="measured per run")
+    load_bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured, per run")
+    load_bench.add_argument("--workload", choices=["status", "mixed", "both"], default="both")
+    load_bench.add_argument(
+        "--compare",
+        action="append",
+        choices=["advanced-alchemy"],
+        help="also serve the status check through Litestar's advanced-alchemy plugin",
+    )
+    load_bench.add_argument("--seed", type=int, default=2026)
+    load_bench.add_argument(
+        "--keep", action="store_true", help="keep the scratch folder (server logs, database)"
+    )
+    load_bench.set_defaults(func=cmd_bench_load)
 
     pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
     pay_sub = pay.add_subparsers(dest="action", required=True)

@@ -9,7 +9,10 @@ These are not timings: the only clocks here are generous limits that a deadlock 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sqlite3
+import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,7 @@ from served import Served
 from sqlalchemy import create_engine, text
 
 from support import ALL_DOCUMENTS, create_household, household, member, person_id
+from workbridge.bench_load import connections_held, worker_processes
 
 # A small number of request threads makes every request queue behind the others: a request
 # model that can starve itself shows it here at once.
@@ -262,3 +266,88 @@ def test_a_request_that_waits_too_long_for_a_thread_gets_503(
     assert all(r.headers["retry-after"].isdigit() for r in readers)
     assert writer.status_code == 503, writer.text
     assert _households_in(database_url) == set()
+
+
+def _worker_pids(parent: int, expected: int) -> list[int]:
+    """The uvicorn worker processes under ``workbridge serve``, once all have been spawned."""
+    deadline = time.monotonic() + 60
+    while True:
+        workers = [pid for pid in worker_processes(parent) if pid != parent]
+        if len(workers) >= expected or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.1)
+
+
+def test_two_worker_processes_both_answer_and_sigterm_drains_and_stops_both(
+    tokens, database_url: str, tmp_path: Path
+) -> None:
+    """``workbridge serve --workers 2``: two uvicorn worker processes share the port; a crowd
+    is answered and each worker answers on its own; on SIGTERM a write still waiting for the
+    database lock is finished and answered, then every worker shuts its application down and
+    the whole tree exits.
+
+    The workers accept from one listening socket, and the kernel does not spread connections
+    evenly: one worker often takes a whole burst. So "each answers" is shown by pausing the
+    other (SIGSTOP, for well under uvicorn's 5 s health check) while a new connection is made.
+    """
+    server = Served(database_url, tmp_path, workers=2, env={"WORKBRIDGE_DB_WAIT_SECONDS": "20"})
+    token = tokens.raw["benefit_officer"]
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        workers = _worker_pids(server.process.pid, 2)
+        assert len(workers) == 2, server.log()
+        deadline = time.monotonic() + 60
+        while server.log().count("Application startup complete") < 2:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+
+        answers = asyncio.run(
+            _all_at_once(server.url, token, [("GET", "/api/v1/cases?limit=5", None)] * 96)
+        )
+        assert Counter(a.status_code for a in answers) == {200: 96}
+
+        for alone in workers:
+            paused = [pid for pid in workers if pid != alone]
+            for pid in paused:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                with httpx.Client(base_url=server.url, headers=headers, timeout=10) as client:
+                    answer = client.get("/api/v1/cases?limit=5")
+                    held = dict(zip(workers, connections_held(server.port, workers), strict=True))
+            finally:
+                for pid in paused:
+                    os.kill(pid, signal.SIGCONT)
+            assert answer.status_code == 200, answer.text
+            assert held == {alone: 1, **{pid: 0 for pid in paused}}, held
+
+        holder = _hold_the_write_lock(database_url)
+        released = False
+
+        async def stop_while_writing() -> tuple[httpx.Response, int]:
+            nonlocal released
+            async with httpx.AsyncClient(
+                base_url=server.url, headers=headers, timeout=60
+            ) as client:
+                write = asyncio.create_task(
+                    client.post("/api/v1/households", json=_new_household(11))
+                )
+                await asyncio.sleep(1)  # the write now waits for the lock in a worker
+                stopping = asyncio.create_task(asyncio.to_thread(server.terminate))
+                await asyncio.sleep(1.5)  # SIGTERM has reached both workers
+                holder.rollback()
+                released = True
+                return await write, await stopping
+
+        try:
+            written, code = asyncio.run(stop_while_writing())
+        finally:
+            if not released:
+                holder.rollback()
+            holder.close()
+    finally:
+        server.kill()
+    assert written.status_code == 201, written.text
+    assert _households_in(database_url) == {written.json()["id"]}
+    assert code == 0, server.log()
+    assert server.log().count("Application shutdown complete") == 2, server.log()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

@@ -301,6 +301,53 @@ def test_the_app_can_run_the_worker_in_the_background(settings, engine, rules) -
     assert [m.key for m in app.state.sms_gateway.sent] == ["sanction:1"]
 
 
+def test_of_two_serving_processes_one_sends_and_the_other_takes_over_when_it_stops(
+    settings, engine, rules, monkeypatch
+) -> None:
+    """``workbridge serve --workers 2`` with the in-app worker: each process runs the lifespan,
+    one holds the in-app lock and sends, the other stands by; when the sender stops, the one
+    standing by takes over (here after 0.05 s instead of 30)."""
+    import contextlib
+    import time
+
+    from litestar.testing import TestClient
+
+    from kernel.clock import SystemClock
+    from notifications import runtime
+    from workbridge.app import create_app
+
+    monkeypatch.setattr(runtime, "STANDBY_SECONDS", 0.05)
+    sms = SmsSettings(gateway="console", worker_in_app=True, poll_seconds=0.05)
+    first = create_app(settings, clock=SystemClock(), sms_settings=sms)
+    second = create_app(settings, clock=SystemClock(), sms_settings=sms)
+
+    def wait_until(check) -> bool:
+        deadline = time.monotonic() + 10
+        while not check() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return check()
+
+    def sent(app) -> list[str]:
+        return [m.key for m in app.state.sms_gateway.sent]
+
+    with contextlib.ExitStack() as outlives_the_first:
+        with TestClient(first):
+            assert wait_until(lambda: first.state.sms_sending)
+            outlives_the_first.enter_context(TestClient(second))
+            time.sleep(0.3)  # the second has tried the lock several times meanwhile
+            assert not second.state.sms_sending
+            queue(engine, rules, SystemClock().now(), key="sanction:1",
+                  template="sanction_notice", urgent=True)  # fmt: skip
+            assert wait_until(lambda: sent(first) == ["sanction:1"]), outbox(engine)
+        # the first process has stopped: the second takes over
+        assert wait_until(lambda: second.state.sms_sending)
+        queue(engine, rules, SystemClock().now(), key="sanction:2",
+              template="sanction_notice", urgent=True)  # fmt: skip
+        assert wait_until(lambda: sent(second) == ["sanction:2"]), outbox(engine)
+    assert sent(first) == ["sanction:1"]
+    assert [r.status for r in outbox(engine)] == ["sent", "sent"]
+
+
 def test_a_database_failure_while_recording_stops_the_worker_loudly(engine, rules, fake):
     """The outcome could not be written: better to stop (the rows stay leased and are resent
     after the lease) than to keep sending without a record."""

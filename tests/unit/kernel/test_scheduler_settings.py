@@ -41,3 +41,11 @@ def test_good_times_and_days() -> None:
         {"WORKBRIDGE_SWEEP_AT": "2:05", "WORKBRIDGE_PAYMENT_RUN_DAY": "28"}
     )
     assert (settings.sweep_at, settings.payment_run_day) == ("02:05", 28)
+
+
+def test_graceful_shutdown_defaults_to_30_seconds_and_is_read_strictly() -> None:
+    assert Settings.from_env({}).graceful_seconds == 30
+    assert Settings.from_env({"WORKBRIDGE_GRACEFUL_SECONDS": "0"}).graceful_seconds == 0
+    for bad in ("-1", "2.5", "soon", "3601"):
+        with pytest.raises(ValueError, match="WORKBRIDGE_GRACEFUL_SECONDS"):
+            Settings.from_env({"WORKBRIDGE_GRACEFUL_SECONDS": bad})
