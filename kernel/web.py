@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -198,6 +199,31 @@ def _release(values: Iterable[Any]) -> None:
             item.close()
 
 
+def run_unit_of_work(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The office rule, the handler and the closing of its sessions, on the calling thread.
+
+    When the handler fails, the local variables of its frames are dropped before the session
+    is closed: the traceback travels on to the error handler and the log, and with it any query
+    result a frame had not read yet, whose open statement would otherwise go back to the pool
+    with the connection — on SQLite a stale snapshot and a write lock that can never be had.
+    """
+    try:
+        ctx = kwargs.get("ctx")
+        if isinstance(ctx, ServiceContext):
+            check_request(ctx.session, ctx.actor, kwargs)
+        return fn(*args, **kwargs)
+    except BaseException as failure:
+        chained: BaseException | None = failure
+        seen: set[int] = set()
+        while chained is not None and id(chained) not in seen:  # and those it came from
+            seen.add(id(chained))
+            traceback.clear_frames(chained.__traceback__)
+            chained = chained.__cause__ or chained.__context__
+        raise
+    finally:
+        _release(kwargs.values())
+
+
 def in_unit_of_work(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """Run a synchronous handler as one unit of work on a request thread.
 
@@ -210,13 +236,7 @@ def in_unit_of_work(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     """
 
     def call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        try:
-            ctx = kwargs.get("ctx")
-            if isinstance(ctx, ServiceContext):
-                check_request(ctx.session, ctx.actor, kwargs)
-            return fn(*args, **kwargs)
-        finally:
-            _release(kwargs.values())
+        return run_unit_of_work(fn, args, kwargs)
 
     @functools.wraps(fn)
     async def handler(*args: Any, **kwargs: Any) -> Any:
