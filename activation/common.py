@@ -111,8 +111,11 @@ def person_facts(member: Member) -> rules.PersonFacts:
     )
 
 
-def member_or_404(ctx: ServiceContext, member_id: int) -> Member:
-    member = ctx.session.get(Member, member_id)
+def member_or_404(ctx: ServiceContext, member_id: int, *, lock: bool = False) -> Member:
+    """The person; ``lock`` reads the row FOR UPDATE on PostgreSQL, for a use case that must be
+    the only one creating something for the person (their registration, which has no row to
+    lock before it exists)."""
+    member = ctx.session.get(Member, member_id, with_for_update=lock)
     if member is None:
         raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
     return member

@@ -206,7 +206,7 @@ def _profile_in(
 def register(ctx: ServiceContext, member_id: int, data: RegistrationIn) -> Registration:
     """Register (or update the registration of) a job seeker at a labour office, and keep the
     seeker profile that matching ranks jobs and courses on in step with it."""
-    member = member_or_404(ctx, member_id)
+    member = member_or_404(ctx, member_id, lock=True)
     registered_on = data.registered_on or ctx.today
     not_future(ctx, "registered_on", registered_on)
     if member.work_capacity == "none":

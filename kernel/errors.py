@@ -19,7 +19,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
 from kernel.capacity import ServiceBusy
@@ -160,6 +160,16 @@ def busy_reason(exc: BaseException) -> ServiceBusy | None:
     return None
 
 
+def unique_violation(exc: BaseException) -> bool:
+    """Two requests created the same thing at the same moment and the database's uniqueness
+    rule refused the second: PostgreSQL's unique_violation, SQLite's UNIQUE constraint."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        exc.orig
+    )
+
+
 def _busy(busy: ServiceBusy) -> Response[dict[str, Any]]:
     response = problem_response(
         503,
@@ -176,6 +186,21 @@ def _busy(busy: ServiceBusy) -> Response[dict[str, Any]]:
 
 
 def _unexpected(_: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if unique_violation(exc):
+        # Use cases check before they write, so only a race gets here; the first request won.
+        log.warning("answered 409 for a uniqueness race: %s", type(exc).__name__)
+        return problem_response(
+            409,
+            "The request conflicts with the current state",
+            "conflict",
+            [
+                Problem(
+                    None,
+                    "concurrent-change",
+                    "the same record was created by another request at the same moment",
+                )
+            ],
+        )
     busy = busy_reason(exc)
     if busy is not None:
         log.warning("answered 503: %s", busy.reason)

@@ -351,3 +351,39 @@ def test_two_worker_processes_both_answer_and_sigterm_drains_and_stops_both(
     assert code == 0, server.log()
     assert server.log().count("Application shutdown complete") == 2, server.log()
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def test_ten_registrations_of_one_job_seeker_at_once_leave_one_registration(
+    client, tokens, database_url: str, tmp_path: Path
+) -> None:
+    """Counsellors registering the same person at the same moment: one registration and one
+    seeker profile; the first request registers the person and each later one updates the
+    registration (the person's row is locked while it is decided), none is refused."""
+    officer = tokens.headers("benefit_officer")
+    person = create_household(client, officer, _new_household(3))["members"][0]["id"]
+    body = {
+        "office": "东街社区劳动保障服务站",
+        "hours_per_week": 40,
+        "shifts": ["day"],
+        "max_commute_km": 10,
+    }
+    server = Served(database_url, tmp_path, env=FEW_THREADS)
+    try:
+        answers = asyncio.run(
+            _all_at_once(
+                server.url,
+                tokens.raw["counsellor"],
+                [("POST", f"/api/v1/activation/people/{person}/registration", body)] * 10,
+            )
+        )
+    finally:
+        assert server.terminate() == 0, server.log()
+    assert Counter(a.status_code for a in answers) == {201: 10}, [a.text for a in answers]
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        for table in ("registration", "seeker_profile"):
+            count = connection.execute(
+                text(f"SELECT count(*) FROM {table} WHERE member_id = :m"), {"m": person}
+            ).scalar_one()
+            assert count == 1, table
+    engine.dispose()

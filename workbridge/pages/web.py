@@ -31,7 +31,7 @@ from kernel.accounts import csrf_matches, live_session, principal_of
 from kernel.capacity import current_capacity
 from kernel.clock import Clock
 from kernel.db import new_read_session
-from kernel.errors import DomainError
+from kernel.errors import DomainError, busy_reason, unique_violation
 from kernel.pages import N_, PageUser, page_user, render
 from kernel.web import add_headers, enforce_access
 from workbridge.pages.palette import palette_style
@@ -202,6 +202,7 @@ MESSAGES = {
     409: N_("This cannot be done in the record's present state."),
     422: N_("Something in the request is not valid."),
     500: N_("Something went wrong on our side. Nothing was changed."),
+    503: N_("Many people are working at once. Please try again in a moment. Nothing was changed."),
 }
 
 
@@ -227,6 +228,13 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Any:
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    if unique_violation(exc):  # two people created the same thing at once; the first won
+        return _error_page(request, 409, [])
+    if (busy := busy_reason(exc)) is not None:
+        log.warning("page answered 503: %s", busy.reason)
+        page = _error_page(request, 503, [])
+        page.headers["Retry-After"] = str(busy.retry_after)
+        return page
     log.exception("page error", exc_info=exc)
     return _error_page(request, 500, [])
 
