@@ -7,14 +7,17 @@ come back timezone-aware, whichever database holds them.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Table, event, text
+from sqlalchemy import Connection, DateTime, Engine, Table, event, make_url, text
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -54,32 +57,98 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class WriteGate:
-    """One SQLite writer at a time in this process, waiting in line rather than in SQLite.
+    """One SQLite writer at a time, waiting in line rather than in SQLite's busy handler.
 
-    SQLite has one write lock per database. Threads that all ask for it with ``BEGIN
-    IMMEDIATE`` would sleep and poll in SQLite's busy handler, which wakes them in no order and
-    lets a thread wait its whole busy timeout while others slip past. Here a write transaction
-    first takes this process's gate (a plain lock, handed on as soon as the holder commits or
-    rolls back), so writers of one process queue up and SQLite's own wait is left for writers
-    of other processes (``workbridge serve --workers N``). A writer that cannot get the gate
-    within ``wait_seconds`` gets ``ServiceBusy`` (503) and has written nothing.
+    SQLite has one write lock per database file. Writers that all ask for it with ``BEGIN
+    IMMEDIATE`` sleep and poll in SQLite's busy handler, whose sleeps grow to 100 ms: they wake
+    in no order, and a writer can wait its whole timeout while others slip past. So a write
+    transaction first passes this gate, held from BEGIN to COMMIT or ROLLBACK:
+
+    - within a process, a lock: the process's writers queue there;
+    - across the processes of one database (``workbridge serve --workers N``, the command
+      line), an exclusive ``flock`` on ``<database>.write-gate``, asked for every fraction of a
+      millisecond. A process whose writer waits for it holds a shared lock on
+      ``<database>.write-queue`` meanwhile; a process that has just written and sees that
+      someone is queued lets its next writer wait a turn, so that two busy processes take
+      turns rather than one keeping the database while the other's writers time out.
+
+    A writer that cannot pass within ``wait_seconds`` gets ``ServiceBusy`` (503) and has written
+    nothing. An in-memory database lives in one process and needs only the lock.
     """
 
-    def __init__(self, wait_seconds: float) -> None:
+    POLL_FIRST, POLL_MOST = 0.0002, 0.002  # seconds between tries of the file lock
+
+    def __init__(self, wait_seconds: float, path: str | None = None) -> None:
         self.wait_seconds = wait_seconds
         self._lock = threading.Lock()
+        self._gate_fd = self._queue_fd = -1
+        if path is not None:
+            self._gate_fd = os.open(f"{path}.write-gate", os.O_RDWR | os.O_CREAT, 0o600)
+            self._queue_fd = os.open(f"{path}.write-queue", os.O_RDWR | os.O_CREAT, 0o600)
+        self._wrote_last = False  # this process held the file lock for the last write
 
     def enter(self, info: dict[str, Any]) -> None:
+        deadline = time.monotonic() + self.wait_seconds
         if not self._lock.acquire(timeout=self.wait_seconds):
             raise ServiceBusy("another request held the database's write lock too long")
+        try:
+            if self._gate_fd >= 0:
+                self._take_file_lock(deadline)
+        except BaseException:
+            self._lock.release()
+            raise
         info[_HOLDS_GATE] = True
 
     def leave(self, info: dict[str, Any]) -> None:
         if info.pop(_HOLDS_GATE, False):
+            if self._gate_fd >= 0:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
             self._lock.release()
+
+    def _someone_queued(self) -> bool:
+        try:
+            fcntl.flock(self._queue_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+        return False
+
+    def _take_file_lock(self, deadline: float) -> None:
+        if not (self._wrote_last and self._someone_queued()):
+            try:
+                fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._wrote_last = True
+                return
+            except BlockingIOError:
+                pass
+        # Wait in the queue: others see it, and one that has just written lets us go first.
+        fcntl.flock(self._queue_fd, fcntl.LOCK_SH)
+        try:
+            if self._wrote_last:
+                time.sleep(self.POLL_MOST * 2)  # our turn is over: let the one queued take it
+            delay = self.POLL_FIRST
+            while True:
+                try:
+                    fcntl.flock(self._gate_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        self._wrote_last = False
+                        raise ServiceBusy(
+                            "another process held the database's write lock too long"
+                        ) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, self.POLL_MOST)
+        finally:
+            fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+        self._wrote_last = True
 
 
 _HOLDS_GATE = "workbridge_holds_write_gate"
+
+
+def _sqlite_path(url: str) -> str:
+    return str(make_url(url).database)
 
 
 def _info(connection: Any) -> dict[str, Any]:
@@ -119,7 +188,7 @@ def make_engine(
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": wait_seconds}, **kwargs
         )
-        gate = WriteGate(wait_seconds)
+        gate = WriteGate(wait_seconds, None if in_memory else _sqlite_path(url))
         busy_ms = int(wait_seconds * 1000)
 
         @event.listens_for(engine, "connect")

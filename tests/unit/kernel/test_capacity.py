@@ -147,3 +147,63 @@ def test_capacity_settings_boundaries(name: str, value: str, accepted: bool) -> 
     else:
         with pytest.raises(ValueError, match=name):
             Settings.from_env({name: value})
+
+
+def test_two_busy_processes_take_turns_at_the_sqlite_write_gate(tmp_path: Path) -> None:
+    """Two gates on one database file stand for two serving processes. While one writes, the
+    other's writer queues; when the first has written and wants to write again at once, it sees
+    the queue and lets the other go first, rather than keeping the database while the other's
+    writers time out."""
+    from kernel.db import WriteGate
+
+    path = str(tmp_path / "turns.db")
+    first, second = WriteGate(5, path), WriteGate(5, path)
+    order: list[str] = []
+    first_info: dict = {}
+    first.enter(first_info)
+    order.append("first")
+
+    def other_process() -> None:
+        info: dict = {}
+        second.enter(info)
+        order.append("second")
+        time.sleep(0.05)
+        second.leave(info)
+
+    waiting = threading.Thread(target=other_process)
+    waiting.start()
+    time.sleep(0.05)  # the second process's writer is queued now
+    first.leave(first_info)
+    again: dict = {}
+    first.enter(again)  # at once: without turns, the first would win its own race
+    order.append("first again")
+    first.leave(again)
+    waiting.join()
+    assert order == ["first", "second", "first again"]
+
+
+def test_a_writer_alone_is_not_made_to_wait(tmp_path: Path) -> None:
+    from kernel.db import WriteGate
+
+    gate = WriteGate(5, str(tmp_path / "alone.db"))
+    started = time.monotonic()
+    for _ in range(200):
+        info: dict = {}
+        gate.enter(info)
+        gate.leave(info)
+    assert time.monotonic() - started < 1  # no turn-taking pauses without anyone queued
+
+
+def test_a_writer_queued_behind_another_process_too_long_is_told_busy(tmp_path: Path) -> None:
+    from kernel.db import WriteGate
+
+    path = str(tmp_path / "long.db")
+    holder, waiter = WriteGate(5, path), WriteGate(0.1, path)
+    held: dict = {}
+    holder.enter(held)
+    with pytest.raises(ServiceBusy):
+        waiter.enter({})
+    holder.leave(held)
+    info: dict = {}
+    waiter.enter(info)  # free again
+    waiter.leave(info)
