@@ -833,7 +833,8 @@ def _measure(
         "WORKBRIDGE_SMS_WORKER_IN_APP": "false",
     }
     workers = ["--workers", str(options.workers)]
-    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", *workers]
+    # every app served the same way: workers with a socket each (workbridge.serving)
+    uvicorn = [sys.executable, "-m", "workbridge.serving", *workers]
     apps = [
         (SERVICE, [_bin("workbridge"), "serve", *workers]),
         (FLOOR, [*uvicorn, "workbridge.bench_floor:create_app"]),

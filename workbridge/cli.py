@@ -45,20 +45,22 @@ def masked_log_config(base: dict) -> dict:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve with uvicorn, in one process or in ``--workers`` processes.
+    """Serve with uvicorn, in one process or in ``--workers`` processes (``workbridge.serving``).
 
-    uvicorn's own multiprocess mode needs the application as an import string: each worker
-    process imports ``workbridge.app`` and calls ``create_app()``, which reads the same
-    ``WORKBRIDGE_*`` settings from the environment it inherited, so every worker has its own
-    engine, pool and request threads (``kernel.capacity``). The settings are read here first
-    as well, so a bad value stops the command before any worker starts. SIGTERM makes every
-    worker stop accepting, finish what it is answering (at most ``WORKBRIDGE_GRACEFUL_SECONDS``),
-    shut the application down and exit; the parent then exits too.
+    Each worker process imports ``workbridge.app`` and calls ``create_app()``, which reads the
+    same ``WORKBRIDGE_*`` settings from the environment it inherited, so every worker has its
+    own engine, pool and request threads (``kernel.capacity``). The settings are read here first
+    as well, so a bad value stops the command before any worker starts.
     """
     import uvicorn
 
+    from workbridge.serving import serve
+
     if args.workers < 1:
         console.print("[red]--workers must be at least 1[/red]")
+        return 2
+    if args.workers > 1 and args.port == 0:
+        console.print("[red]--workers needs a fixed --port: each worker listens on it[/red]")
         return 2
     settings = _settings()
     console.print(
@@ -66,16 +68,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{settings.database_url.split('@')[-1]}, {args.workers} worker process"
         f"{'es' if args.workers != 1 else ''} × {settings.threads} request threads)"
     )
-    uvicorn.run(
-        "workbridge.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=masked_log_config(uvicorn.config.LOGGING_CONFIG),
-        timeout_graceful_shutdown=settings.graceful_seconds,
+    return serve(
+        args.host,
+        args.port,
+        args.workers,
+        masked_log_config(uvicorn.config.LOGGING_CONFIG),
+        settings.graceful_seconds,
     )
-    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:

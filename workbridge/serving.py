@@ -1,0 +1,169 @@
+"""``workbridge serve``: one uvicorn process, or several on one port, each with its own socket.
+
+uvicorn's own multiprocess mode binds one listening socket in the parent and shares it: every
+worker accepts from it, the one whose event loop wakes first takes whatever connections are
+waiting, and a client opening many keep-alive connections at once (an office's browsers, a
+load balancer's pool) often finds them all on one worker while the others idle. Here each
+worker binds the port itself with ``SO_REUSEPORT``, so the kernel spreads new connections over
+the workers' sockets by their address and port.
+
+The parent only supervises: it starts the workers, starts a new one when a worker dies, and on
+SIGTERM or SIGINT passes SIGTERM to each and waits. A worker stops accepting, lets the requests
+in flight finish for up to ``WORKBRIDGE_GRACEFUL_SECONDS``, shuts the application down (the
+scheduler, the in-app SMS worker, the pool) and exits. A worker that cannot start (the port is
+taken, a setting is wrong) stops the whole service rather than being restarted for ever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import uvicorn
+
+log = logging.getLogger("uvicorn.error")
+
+APP = "workbridge.app:create_app"
+QUICK_DEATH_SECONDS = 10  # a worker that dies this soon after starting did not get going
+QUICK_DEATHS_ALLOWED = 3
+
+
+def uvicorn_config(
+    host: str, port: int, log_config: dict[str, Any], graceful: int, app: str = APP
+) -> Any:
+    return uvicorn.Config(
+        app,
+        factory=True,
+        host=host,
+        port=port,
+        log_config=log_config,
+        timeout_graceful_shutdown=graceful,
+    )
+
+
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    log_config: dict[str, Any],
+    graceful: int,
+    app: str = APP,
+) -> int:
+    """Serve ``app`` (an import string of an application factory) until stopped; the exit
+    code."""
+    if workers == 1:
+        uvicorn.Server(uvicorn_config(host, port, log_config, graceful, app)).run()
+        return 0
+    return Supervisor(host, port, workers, log_config, graceful, app).run()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker(host: str, port: int, log_config: dict[str, Any], graceful: int, app: str) -> None:
+    """A worker process: its own socket on the shared port, its own application."""
+    config = uvicorn_config(host, port, log_config, graceful, app)
+    config.configure_logging()
+    try:
+        sock = _listening_socket(host, port)
+    except OSError as exc:
+        log.error("worker %s could not listen on %s:%s: %s", os.getpid(), host, port, exc)
+        raise SystemExit(3) from exc
+    with contextlib.suppress(KeyboardInterrupt):  # the terminal's Ctrl-C reached it as well
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+class Supervisor:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        workers: int,
+        log_config: dict[str, Any],
+        graceful: int,
+        app: str = APP,
+    ) -> None:
+        self.args = (host, port, log_config, graceful, app)
+        self.count = workers
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: list[BaseProcess] = []
+        self.started: dict[int, float] = {}
+        self.stopping = False
+        self.quick_deaths = 0
+
+    def _start(self) -> BaseProcess:
+        process = self.context.Process(target=_worker, args=self.args, name="workbridge-worker")
+        process.start()
+        assert process.pid is not None
+        self.started[process.pid] = time.monotonic()
+        log.info("started worker process [%s]", process.pid)
+        return process
+
+    def _stop(self, *_: Any) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        for process in self.processes:
+            if process.exitcode is None and process.pid is not None:
+                os.kill(process.pid, signal.SIGTERM)
+
+    def run(self) -> int:
+        log.info("started parent process [%s]", os.getpid())
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._stop)
+        self.processes = [self._start() for _ in range(self.count)]
+        code = 0
+        while not self.stopping:
+            time.sleep(0.5)
+            for index, process in enumerate(self.processes):
+                if process.exitcode is None or self.stopping:
+                    continue
+                lived = time.monotonic() - self.started.pop(process.pid or 0, 0.0)
+                log.warning("worker process [%s] exited with %s", process.pid, process.exitcode)
+                if lived < QUICK_DEATH_SECONDS:
+                    self.quick_deaths += 1
+                    if self.quick_deaths >= QUICK_DEATHS_ALLOWED:
+                        log.error("workers keep failing to start; stopping the service")
+                        code = 1
+                        self._stop()
+                        break
+                self.processes[index] = self._start()
+        for process in self.processes:
+            process.join()
+        log.info("stopped parent process [%s]", os.getpid())
+        return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m workbridge.serving FACTORY --port P [--workers N]``: another application
+    factory served exactly as the service is (the benchmarks' floor and comparisons)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m workbridge.serving")
+    parser.add_argument("app", help="module:factory")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--graceful", type=int, default=30)
+    args = parser.parse_args(argv)
+    return serve(
+        args.host, args.port, args.workers, uvicorn.config.LOGGING_CONFIG, args.graceful, args.app
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
