@@ -30,9 +30,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# Connections beyond the request threads: the scheduler's leader lock and jobs, the in-process
-# SMS worker, and /health.
-BACKGROUND_CONNECTIONS = 4
+# Connections beyond the request threads, for work that runs beside the requests: the
+# scheduler's leader lock and its job, a payment run started from the API (its lock and its
+# batch), the in-app SMS worker's lock, claims and records. (/health runs on a request thread.)
+BACKGROUND_CONNECTIONS = 8
 
 
 class ServiceBusy(Exception):

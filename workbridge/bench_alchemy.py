@@ -11,7 +11,7 @@ benefit officers only), the same ID validation, the same ``benefits.status_check
 answer, the same problem details — so the two request models can be measured side by side on
 the same database.
 
-The pool is sized like the service's (``WORKBRIDGE_THREADS`` + 4) and may grow to Litestar's
+The pool is sized like the service's (``kernel.capacity``) and may grow to Litestar's
 40 worker threads, so no thread of the plugin's waits for a connection. Served as ``uvicorn
 workbridge.bench_alchemy:create_app --factory``; the database comes from
 ``WORKBRIDGE_DATABASE_URL``. Needs the ``bench`` extra.
@@ -41,6 +41,7 @@ from sqlmodel import Session
 from benefits import status_check
 from benefits.schemas import StatusOut
 from kernel.auth import Principal, Role, TokenCache, hash_token, principal_for_hash, requires
+from kernel.capacity import BACKGROUND_CONNECTIONS
 from kernel.errors import EXCEPTION_HANDLERS, InvalidInput, Problem
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.settings import Settings
@@ -56,7 +57,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemySyncConfig:
         connection_string=settings.database_url,
         session_config=SyncSessionConfig(class_=Session, expire_on_commit=False),
         engine_config=EngineConfig(
-            pool_size=pool, max_overflow=max(0, LITESTAR_THREADS + 4 - pool)
+            pool_size=pool, max_overflow=max(0, LITESTAR_THREADS + BACKGROUND_CONNECTIONS - pool)
         ),
         before_send_handler="autocommit",
         create_all=False,

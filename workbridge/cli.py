@@ -30,20 +30,6 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def masked_log_config(base: dict) -> dict:
-    """uvicorn's logging, with ID and phone numbers masked in every handler (access paths
-    carry them)."""
-    import copy
-
-    config = copy.deepcopy(base)
-    config.setdefault("filters", {})["mask_ids"] = {"()": "kernel.masking.MaskPersonalDataFilter"}
-    # SMS webhook URLs carry a secret token, and Kannel's carry the sender and the text.
-    config["filters"]["redact_sms_webhooks"] = {"()": "notifications.logs.RedactWebhookPathsFilter"}
-    for handler in config.get("handlers", {}).values():
-        handler.setdefault("filters", []).extend(["mask_ids", "redact_sms_webhooks"])
-    return config
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve with uvicorn, in one process or in ``--workers`` processes (``workbridge.serving``).
 
@@ -52,9 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     own engine, pool and request threads (``kernel.capacity``). The settings are read here first
     as well, so a bad value stops the command before any worker starts.
     """
-    import uvicorn
-
-    from workbridge.serving import serve
+    from workbridge.serving import log_config, serve
 
     if args.workers < 1:
         console.print("[red]--workers must be at least 1[/red]")
@@ -72,7 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.host,
         args.port,
         args.workers,
-        masked_log_config(uvicorn.config.LOGGING_CONFIG),
+        log_config(settings.log_level),
         settings.graceful_seconds,
     )
 

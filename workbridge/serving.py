@@ -17,6 +17,7 @@ taken, a setting is wrong) stops the whole service rather than being restarted f
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import multiprocessing
 import os
@@ -33,6 +34,21 @@ log = logging.getLogger("uvicorn.error")
 APP = "workbridge.app:create_app"
 QUICK_DEATH_SECONDS = 10  # a worker that dies this soon after starting did not get going
 QUICK_DEATHS_ALLOWED = 3
+
+
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, its access log at ``WORKBRIDGE_LOG_LEVEL`` (access lines are INFO:
+    at WARNING there are none; starting and stopping are always told), with ID and phone
+    numbers masked in every handler (access paths carry them) and the SMS webhooks' secrets
+    and texts kept out of the paths."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["mask_ids"] = {"()": "kernel.masking.MaskPersonalDataFilter"}
+    # SMS webhook URLs carry a secret token, and Kannel's carry the sender and the text.
+    config["filters"]["redact_sms_webhooks"] = {"()": "notifications.logs.RedactWebhookPathsFilter"}
+    for handler in config.get("handlers", {}).values():
+        handler.setdefault("filters", []).extend(["mask_ids", "redact_sms_webhooks"])
+    config["loggers"]["uvicorn.access"]["level"] = level
+    return config
 
 
 def uvicorn_config(
@@ -160,9 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--graceful", type=int, default=30)
     args = parser.parse_args(argv)
-    return serve(
-        args.host, args.port, args.workers, uvicorn.config.LOGGING_CONFIG, args.graceful, args.app
-    )
+    level = os.environ.get("WORKBRIDGE_LOG_LEVEL", "INFO")
+    return serve(args.host, args.port, args.workers, log_config(level), args.graceful, args.app)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,7 @@ def test_64_reads_and_24_writes_at_once_are_all_answered_then_sigterm_stops_it(
     finally:
         code = server.terminate()
     assert code == 0, server.log()
+    assert '"GET /api/v1/' not in server.log()  # WORKBRIDGE_LOG_LEVEL=WARNING: no access lines
 
 
 def test_100_registrations_at_once_are_all_stored_as_told(
