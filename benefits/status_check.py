@@ -12,17 +12,19 @@ answer is about the live one — a case that is not terminated — or else the m
 
 from __future__ import annotations
 
+import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Dialect, bindparam, func, select
 from sqlmodel import Session
 
 from benefits.models import Application, BenefitCase, Household, Member
 from benefits.rules import CaseStatus
 from benefits.schemas import StatusOut
 from kernel.context import ServiceContext
-from kernel.db import single_statement_read
 from kernel.errors import NotFound, Problem
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
@@ -81,22 +83,55 @@ STATUS_QUERY = (
 class StatusFacts:
     """One person's household and what it receives: the row the answer is made of."""
 
-    row: Row  # a row of STATUS_QUERY
+    row: Any  # a row of STATUS_QUERY, by column name
 
     @property
     def household_id(self) -> int:
         return int(self.row.household_id)
 
 
-def _rank(row: Row) -> tuple[int, int]:
+StatusRow = namedtuple("StatusRow", [c.name for c in STATUS_QUERY.selected_columns])  # type: ignore[misc]
+
+
+def _rank(row: Any) -> tuple[int, int]:
     live = row.case_id is not None and row.status != CaseStatus.TERMINATED
     return (1 if live else 0, row.household_id)
 
 
+@functools.cache
+def _compiled(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The statement as the driver takes it, compiled once per database kind."""
+    compiled = STATUS_QUERY.compile(dialect=dialect)
+    return str(compiled), compiled.positiontup
+
+
 def status_of(session: Session, national_id: str) -> StatusFacts:
-    """The person's live household (or most recent one) with its case or application."""
-    connection = single_statement_read(session)
-    rows = connection.execute(STATUS_QUERY, {"national_id": national_id}).all()
+    """The person's live household (or most recent one) with its case or application.
+
+    Run on a pooled connection of the driver's own, without a session or a transaction around
+    it (the single statement is atomic by itself): the busiest request of the service spends
+    most of its time otherwise in SQLAlchemy's bookkeeping, not in the database. Dates come back
+    as the driver gives them (ISO text from SQLite), which ``StatusOut`` reads as dates.
+    """
+    engine = session.get_bind()
+    sql, positions = _compiled(engine.dialect)
+    connection = engine.raw_connection()
+    try:
+        if engine.dialect.name == "postgresql":
+            connection.driver_connection.autocommit = True  # no BEGIN and ROLLBACK round trips
+        cursor = connection.cursor()
+        try:
+            params: Any = {"national_id": national_id}
+            cursor.execute(sql, tuple(params[p] for p in positions) if positions else params)
+            rows = [StatusRow(*row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+    finally:
+        try:
+            if engine.dialect.name == "postgresql":
+                connection.driver_connection.autocommit = False
+        finally:
+            connection.close()
     if not rows:
         raise NotFound(UNKNOWN_PERSON)
     return StatusFacts(max(rows, key=_rank))

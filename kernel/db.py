@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Table, event, make_url, text
+from sqlalchemy import DateTime, Engine, Table, event, make_url, text
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
@@ -281,19 +281,6 @@ def new_session(engine: Engine) -> Session:
 def new_read_session(engine: Engine) -> Session:
     """A session for reading only (see ``reader``); it opens no connection until first used."""
     return Session(reader(engine), expire_on_commit=False)
-
-
-def single_statement_read(session: Session) -> Connection:
-    """The session's connection for a read that is one statement (it is atomic on its own).
-
-    On PostgreSQL the connection is put in autocommit for it, which saves the round trips of
-    BEGIN and ROLLBACK — most of the client's work on the busiest path, the status check. On
-    SQLite a transaction costs two cheap statements, and switching the isolation level would
-    cost more (SQLAlchemy issues PRAGMAs), so it is left as it is. Must be the session's first
-    use."""
-    if session.get_bind().dialect.name == "postgresql":
-        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.connection()
 
 
 class RequestSession(Session):

@@ -193,10 +193,10 @@ async def close_session(session: Session) -> None:
 
 def _release(values: Iterable[Any]) -> None:
     for item in values:
-        if isinstance(item, ServiceContext):
-            item.session.close()
-        elif isinstance(item, Session):
-            item.close()
+        session = item.session if isinstance(item, ServiceContext) else item
+        # A session the handler never used holds nothing (the status check reads without one).
+        if isinstance(session, Session) and (session.in_transaction() or session.identity_map):
+            session.close()
 
 
 def run_unit_of_work(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
