@@ -51,7 +51,7 @@ class ServiceBusy(Exception):
 class Capacity:
     """The request threads of one process and the wait allowed for one of them."""
 
-    threads: int = 16
+    threads: int = 8
     queue_seconds: float = 10.0
     _gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)

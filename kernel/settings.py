@@ -41,7 +41,7 @@ class Settings:
     # Many people at once (kernel.capacity): request threads per process (the pool holds one
     # connection per thread and a few more), how long a request may wait for a thread, and how
     # long for the database (a connection, SQLite's write lock) before it is answered 503.
-    threads: int = 16
+    threads: int = 8
     queue_seconds: float = 10.0
     db_wait_seconds: float = 5.0
     # How long a process trusts an API token it has looked up (kernel.auth.TokenCache).
@@ -69,7 +69,7 @@ class Settings:
             payment_run_day=_day_of_month(
                 "WORKBRIDGE_PAYMENT_RUN_DAY", env.get("WORKBRIDGE_PAYMENT_RUN_DAY", "")
             ),
-            threads=_whole("WORKBRIDGE_THREADS", env.get("WORKBRIDGE_THREADS", "16"), 1, 256),
+            threads=_whole("WORKBRIDGE_THREADS", env.get("WORKBRIDGE_THREADS", "8"), 1, 256),
             queue_seconds=_bounded(
                 "WORKBRIDGE_QUEUE_SECONDS", env.get("WORKBRIDGE_QUEUE_SECONDS", "10"), 0.1, 300
             ),
