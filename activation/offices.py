@@ -3,59 +3,30 @@ appeal or stored decision, for the office rule (kernel.visibility)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import col
 
 from activation.models import ActivationDecision, Appeal, Job, Referral, Sanction
 from benefits.models import Household, Member
-from benefits.offices import ids_of, offices_by
-from kernel.visibility import Offices
+from benefits.offices import offices_through
+from kernel.visibility import Resolver
 
 
-def _through_member(session: Session, model: Any, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return offices_by(
-        session,
-        select(model.id, Household.community, Household.township)
-        .join(Member, col(Member.id) == model.member_id)
-        .join(Household, col(Household.id) == Member.household_id)
-        .where(col(model.id).in_(ids_of(ids))),
+def _via_member(model: Any, *before: tuple[Any, Any]) -> Resolver:
+    """Offices of ``model`` rows through their person (``before``: joins to reach one)."""
+    path = (
+        *before,
+        (Member, col(Member.id) == (before[-1][0] if before else model).member_id),
+        (Household, col(Household.id) == Member.household_id),
     )
+    return lambda session, ids: offices_through(session, model.id, ids, *path)
 
 
-def referrals(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_member(session, Referral, ids)
-
-
-def jobs(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_member(session, Job, ids)
-
-
-def sanctions(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_member(session, Sanction, ids)
-
-
-def decisions(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_member(session, ActivationDecision, ids)
-
-
-def appeals(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return offices_by(
-        session,
-        select(Appeal.id, Household.community, Household.township)
-        .join(Sanction, col(Sanction.id) == Appeal.sanction_id)
-        .join(Member, col(Member.id) == Sanction.member_id)
-        .join(Household, col(Household.id) == Member.household_id)
-        .where(col(Appeal.id).in_(ids_of(ids))),
-    )
-
-
-RESOLVERS = {
-    "referral_id": referrals,
-    "job_id": jobs,
-    "sanction_id": sanctions,
-    "appeal_id": appeals,
-    "decision_id": decisions,
+RESOLVERS: dict[str, Resolver] = {
+    "referral_id": _via_member(Referral),
+    "job_id": _via_member(Job),
+    "sanction_id": _via_member(Sanction),
+    "appeal_id": _via_member(Appeal, (Sanction, col(Sanction.id) == Appeal.sanction_id)),
+    "decision_id": _via_member(ActivationDecision),
 }

@@ -41,8 +41,6 @@ from benefits.schemas import (
     StatusOut,
 )
 from kernel.auth import Principal, Role, requires
-from kernel.errors import InvalidInput, Problem
-from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -384,12 +382,7 @@ class StatusController(Controller):
             PathParameter(description="GB 11643 ID number", examples=[Example(value=EXAMPLE_ID)]),
         ],
     ) -> StatusOut:
-        try:
-            value = parse_national_id(national_id).value
-        except InvalidNationalId as exc:
-            raise InvalidInput(
-                [Problem("national_id", "national-id", reason) for reason in exc.reasons]
-            ) from exc
+        value = status_check.asked_for(national_id)
         return status_check.status_out(status_check.status_for(ctx, value))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 from sqlmodel import Session, col
 
 from benefits.models import Application, BenefitCase, Household, Member
-from kernel.visibility import Offices
+from kernel.visibility import Offices, Resolver
 
 
 def offices_by(session: Session, query: Select[Any]) -> dict[Any, Offices]:
@@ -28,41 +28,27 @@ def ids_of(values: Sequence[Any]) -> list[int]:
     return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
 
 
-def households(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return offices_by(
-        session,
-        select(Household.id, Household.community, Household.township).where(
-            col(Household.id).in_(ids_of(ids))
-        ),
-    )
+def offices_through(
+    session: Session, id_column: Any, ids: Sequence[Any], *path: tuple[Any, Any]
+) -> dict[Any, Offices]:
+    """The offices behind ``ids`` of ``id_column``, joining ``path`` (table, on) to the
+    household (an empty path: the ids are households')."""
+    query = select(id_column, Household.community, Household.township)
+    for table, on in path:
+        query = query.join(table, on)
+    return offices_by(session, query.where(col(id_column).in_(ids_of(ids))))
 
 
-def _through_household(session: Session, model: Any, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return offices_by(
-        session,
-        select(model.id, Household.community, Household.township)
-        .join(Household, col(Household.id) == model.household_id)
-        .where(col(model.id).in_(ids_of(ids))),
-    )
+def _via_household(model: Any) -> Resolver:
+    on = (Household, col(Household.id) == model.household_id)
+    return lambda session, ids: offices_through(session, model.id, ids, on)
 
 
-def members(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_household(session, Member, ids)
-
-
-def applications(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_household(session, Application, ids)
-
-
-def cases(session: Session, ids: Sequence[Any]) -> dict[Any, Offices]:
-    return _through_household(session, BenefitCase, ids)
-
-
-RESOLVERS = {
-    "household_id": households,
-    "member_id": members,
-    "application_id": applications,
-    "case_id": cases,
+RESOLVERS: dict[str, Resolver] = {
+    "household_id": lambda session, ids: offices_through(session, Household.id, ids),
+    "member_id": _via_household(Member),
+    "application_id": _via_household(Application),
+    "case_id": _via_household(BenefitCase),
 }
 
 

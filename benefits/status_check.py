@@ -25,9 +25,9 @@ from benefits.models import Application, BenefitCase, Household, Member
 from benefits.rules import CaseStatus
 from benefits.schemas import StatusOut
 from kernel.context import ServiceContext
-from kernel.errors import NotFound, Problem
+from kernel.errors import InvalidInput, NotFound, Problem
 from kernel.money import from_fen, yuan_text
-from kernel.national_id import mask
+from kernel.national_id import InvalidNationalId, mask, parse_national_id
 from kernel.visibility import visible_values
 
 UNKNOWN_PERSON = Problem("national_id", "known-person", "no household has this person")
@@ -135,6 +135,17 @@ def status_of(session: Session, national_id: str) -> StatusFacts:
     if not rows:
         raise NotFound(UNKNOWN_PERSON)
     return StatusFacts(max(rows, key=_rank))
+
+
+def asked_for(national_id: str) -> str:
+    """The ID number a status check names, checked (GB 11643): every reason it is not one is a
+    422 problem on ``national_id``."""
+    try:
+        return parse_national_id(national_id).value
+    except InvalidNationalId as exc:
+        raise InvalidInput(
+            [Problem("national_id", "national-id", reason) for reason in exc.reasons]
+        ) from exc
 
 
 def status_for(ctx: ServiceContext, national_id: str) -> StatusFacts:

@@ -42,8 +42,7 @@ from benefits import status_check
 from benefits.schemas import StatusOut
 from kernel.auth import Principal, Role, TokenCache, hash_token, principal_for_hash, requires
 from kernel.capacity import BACKGROUND_CONNECTIONS
-from kernel.errors import EXCEPTION_HANDLERS, InvalidInput, Problem
-from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.errors import EXCEPTION_HANDLERS
 from kernel.settings import Settings
 from workbridge.app import capacity_of
 
@@ -93,12 +92,7 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
 
 @get("/api/v1/status/{national_id:str}", guards=[requires(Role.BENEFIT_OFFICER)])
 def status(national_id: str, db_session: Annotated[Session, Dependency()]) -> StatusOut:
-    try:
-        value = parse_national_id(national_id).value
-    except InvalidNationalId as exc:
-        raise InvalidInput(
-            [Problem("national_id", "national-id", reason) for reason in exc.reasons]
-        ) from exc
+    value = status_check.asked_for(national_id)
     return status_check.status_out(status_check.status_of(db_session, value))
 
 
