@@ -218,10 +218,18 @@ def _open_run(runner: Runner, month: Month) -> tuple[PaymentRun, bool]:
 
 
 def execute(
-    runner: Runner, run_id: int, lock: HeldLock, progress: Progress | None = None
+    runner: Runner,
+    run_id: int,
+    lock: HeldLock,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> PaymentRun:
     """Look back at months already paid, pay the month batch by batch, finish. Releases the
-    lock whatever happens; an error leaves the run resumable."""
+    lock whatever happens; an error leaves the run resumable.
+
+    ``stop``, when set, ends the run after the batch in hand, unfinished: every batch commits
+    on its own, so starting the period again resumes where it stopped.
+    """
     try:
         run = _load_run(runner.engine, run_id)
         month = Month.parse(run.period)
@@ -234,6 +242,14 @@ def execute(
         if progress:
             progress(low - run.first_case_id, span)
         while low <= run.last_case_id:
+            if stop is not None and stop.is_set():
+                log.warning(
+                    "payment run %s paused before case %s; start %s again to resume",
+                    run_id,
+                    low,
+                    run.period,
+                )
+                return _load_run(runner.engine, run_id)
             high = min(low + run.batch_size - 1, run.last_case_id)
             _pay_batch(runner, run_id, month, rounding, low, high)
             if progress:
@@ -244,6 +260,50 @@ def execute(
         lock.release()
 
 
+class _BackgroundRuns:
+    """The runs this process carries on in threads, so that shutting down can pause them.
+
+    A service stopping (SIGTERM, a test client closing) must not leave a run writing to a
+    database being disposed, nor keep holding the run lock while another process waits for
+    it: ``pause_all`` asks each run to stop after its batch in hand and waits for it.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._threads: set[threading.Thread] = set()
+        self.stop = threading.Event()
+
+    def start(self, target: Callable[[], None], name: str) -> threading.Thread:
+        def tracked() -> None:
+            try:
+                target()
+            finally:
+                with self._guard:
+                    self._threads.discard(threading.current_thread())
+
+        thread = threading.Thread(target=tracked, name=name, daemon=True)
+        with self._guard:
+            self.stop.clear()
+            self._threads.add(thread)
+        thread.start()
+        return thread
+
+    def pause_all(self, timeout: float = 30.0) -> bool:
+        """Ask every run to pause and wait up to ``timeout`` seconds; True if all stopped."""
+        with self._guard:
+            threads = list(self._threads)
+        if not threads:
+            return True
+        self.stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
+        return not any(thread.is_alive() for thread in threads)
+
+
+background_runs = _BackgroundRuns()
+
+
 def run_in_background(runner: Runner, started: Started) -> threading.Thread:
     """Carry a started run on in a thread of this process (the API answers 202 at once)."""
     assert started.lock is not None and started.run.id is not None
@@ -251,13 +311,11 @@ def run_in_background(runner: Runner, started: Started) -> threading.Thread:
 
     def work() -> None:
         try:
-            execute(runner, run_id, lock)
+            execute(runner, run_id, lock, stop=background_runs.stop)
         except Exception:
             log.exception("payment run %s stopped; start it again to resume", run_id)
 
-    thread = threading.Thread(target=work, name=f"payment-run-{started.run.period}", daemon=True)
-    thread.start()
-    return thread
+    return background_runs.start(work, name=f"payment-run-{started.run.period}")
 
 
 def _load_run(engine: Engine, run_id: int) -> PaymentRun:

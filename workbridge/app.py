@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
 from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
+from benefits import payments
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
 from kernel.auth import TokenAuthenticationMiddleware, TokenCache
 from kernel.capacity import Capacity
@@ -173,6 +174,7 @@ def create_app(
         state.scheduler.start()
 
     def dispose(app: Litestar) -> None:
+        payments.background_runs.pause_all()
         app.state.capacity.close()
         scheduler = app.state.get("scheduler")
         if scheduler is not None:
