@@ -62,7 +62,9 @@ class Settings:
             timezone=env.get("WORKBRIDGE_TIMEZONE", "Asia/Shanghai"),
             policy_profile=env.get("WORKBRIDGE_POLICY_PROFILE", "county-pilot"),
             default_locale=env.get("WORKBRIDGE_LOCALE", "zh_CN"),
-            log_level=env.get("WORKBRIDGE_LOG_LEVEL", "INFO"),
+            log_level=parse_log_level(
+                "WORKBRIDGE_LOG_LEVEL", env.get("WORKBRIDGE_LOG_LEVEL", "INFO")
+            ),
             office_phone=env.get("WORKBRIDGE_OFFICE_PHONE", "0550-4021234"),
             scheduler=_switch("WORKBRIDGE_SCHEDULER", env.get("WORKBRIDGE_SCHEDULER", "off")),
             sweep_at=_clock_time("WORKBRIDGE_SWEEP_AT", env.get("WORKBRIDGE_SWEEP_AT", "01:30")),
@@ -105,32 +107,47 @@ def _switch(name: str, value: str) -> bool:
         return True
     if text in _OFF:
         return False
-    raise ValueError(f"{name} must be on or off, not {value!r}")
+    raise SettingsError(f"{name} must be on or off, not {value!r}")
 
 
 def _bounded(name: str, value: str, low: float, high: float) -> float:
     try:
         number = float(value.strip())
     except ValueError:
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
     if not low <= number <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {value!r}")
     return number
+
+
+class SettingsError(ValueError):
+    """A ``WORKBRIDGE_*`` environment variable holds a value the service cannot run with."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def parse_log_level(name: str, value: str) -> str:
+    """A logging level by its name, in any case (``warning`` as well as ``WARNING``)."""
+    text = value.strip().upper()
+    if text not in LOG_LEVELS:
+        raise SettingsError(f"{name} must be one of {', '.join(LOG_LEVELS)}, not {value!r}")
+    return text
 
 
 def _whole(name: str, value: str, low: int, high: int) -> int:
     text = value.strip()
     if not ascii_digits(text) or not low <= int(text) <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     return int(text)
 
 
 def _clock_time(name: str, value: str) -> str:
     hour, sep, minute = value.strip().partition(":")
     if not (sep and ascii_digits(hour) and ascii_digits(minute) and len(minute) == 2):
-        raise ValueError(f"{name} must be HH:MM, not {value!r}")
+        raise SettingsError(f"{name} must be HH:MM, not {value!r}")
     if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
-        raise ValueError(f"{name} must be a time of day, not {value!r}")
+        raise SettingsError(f"{name} must be a time of day, not {value!r}")
     return f"{int(hour):02d}:{minute}"
 
 
@@ -140,5 +157,7 @@ def _day_of_month(name: str, value: str) -> int | None:
     if text in ("", "off"):
         return None
     if not ascii_digits(text) or not 1 <= int(text) <= 28:
-        raise ValueError(f"{name} must be a day of the month from 1 to 28 (or off), not {value!r}")
+        raise SettingsError(
+            f"{name} must be a day of the month from 1 to 28 (or off), not {value!r}"
+        )
     return int(text)

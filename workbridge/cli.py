@@ -20,7 +20,7 @@ from kernel.db import make_engine, session_scope
 from kernel.errors import Conflict, DomainError
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
-from kernel.settings import Settings
+from kernel.settings import Settings, SettingsError
 from training.services import provider_exists
 
 console = Console()
@@ -812,7 +812,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as exc:  # a mistyped environment variable: say which, no traceback
+        print(f"workbridge: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from typing import Any
 
 import uvicorn
 
+from kernel.settings import parse_log_level
+
 log = logging.getLogger("uvicorn.error")
 
 APP = "workbridge.app:create_app"
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--graceful", type=int, default=30)
     args = parser.parse_args(argv)
-    level = os.environ.get("WORKBRIDGE_LOG_LEVEL", "INFO")
+    level = parse_log_level("WORKBRIDGE_LOG_LEVEL", os.environ.get("WORKBRIDGE_LOG_LEVEL", "INFO"))
     return serve(args.host, args.port, args.workers, log_config(level), args.graceful, args.app)
 
 

@@ -49,3 +49,27 @@ def test_graceful_shutdown_defaults_to_30_seconds_and_is_read_strictly() -> None
     for bad in ("-1", "2.5", "soon", "3601"):
         with pytest.raises(ValueError, match="WORKBRIDGE_GRACEFUL_SECONDS"):
             Settings.from_env({"WORKBRIDGE_GRACEFUL_SECONDS": bad})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("warning", "WARNING"), (" Info ", "INFO"), ("DEBUG", "DEBUG"), ("critical", "CRITICAL")],
+)
+def test_log_level_is_read_in_any_case(value: str, expected: str) -> None:
+    assert Settings.from_env({"WORKBRIDGE_LOG_LEVEL": value}).log_level == expected
+
+
+@pytest.mark.parametrize("value", ["", "verbose", "20", "WARN ING"])
+def test_an_unknown_log_level_is_refused_with_the_variable_named(value: str) -> None:
+    with pytest.raises(ValueError, match="WORKBRIDGE_LOG_LEVEL must be one of"):
+        Settings.from_env({"WORKBRIDGE_LOG_LEVEL": value})
+
+
+def test_the_command_line_names_a_bad_setting_without_a_traceback(monkeypatch, capsys) -> None:
+    from workbridge.cli import main
+
+    monkeypatch.setenv("WORKBRIDGE_THREADS", "0")
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("workbridge: WORKBRIDGE_THREADS must be a whole number from 1 to 256")
+    assert "Traceback" not in err
