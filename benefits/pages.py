@@ -287,7 +287,10 @@ def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str
         except InvalidNationalId as exc:
             problems, code = [Problem("national_id", "national-id", r) for r in exc.reasons], 422
         else:
-            facts, problems = attempt(ctx.session, lambda: status_check.status_for(ctx, number))
+            engine = request.app.state.engine
+            facts, problems = attempt(
+                ctx.session, lambda: status_check.status_for(engine, ctx.actor, number)
+            )
             found = status_check.status_out(facts) if facts else None
             code = 404 if problems else 200
     return render(

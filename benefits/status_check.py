@@ -18,17 +18,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Dialect, bindparam, func, select
+from sqlalchemy import Dialect, Engine, bindparam, func, select
 from sqlmodel import Session
 
 from benefits.models import Application, BenefitCase, Household, Member
 from benefits.rules import CaseStatus
 from benefits.schemas import StatusOut
-from kernel.context import ServiceContext
+from kernel.auth import Principal
+from kernel.db import reader
 from kernel.errors import InvalidInput, NotFound, Problem
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import InvalidNationalId, mask, parse_national_id
-from kernel.visibility import visible_values
+from kernel.visibility import office_of, visible_values
 
 UNKNOWN_PERSON = Problem("national_id", "known-person", "no household has this person")
 
@@ -105,15 +106,14 @@ def _compiled(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     return str(compiled), compiled.positiontup
 
 
-def status_of(session: Session, national_id: str) -> StatusFacts:
+def status_of(engine: Engine, national_id: str) -> StatusFacts:
     """The person's live household (or most recent one) with its case or application.
 
     Run on a pooled connection of the driver's own, without a session or a transaction around
     it (the single statement is atomic by itself): the busiest request of the service spends
     most of its time otherwise in SQLAlchemy's bookkeeping, not in the database. Dates come back
-    as the driver gives them (ISO text from SQLite), which ``StatusOut`` reads as dates.
+    as the driver gives them (ISO text from SQLite); ``status_out`` makes them dates.
     """
-    engine = session.get_bind()
     sql, positions = _compiled(engine.dialect)
     connection = engine.raw_connection()
     try:
@@ -148,14 +148,23 @@ def asked_for(national_id: str) -> str:
         ) from exc
 
 
-def status_for(ctx: ServiceContext, national_id: str) -> StatusFacts:
+def status_for(engine: Engine, actor: Principal, national_id: str) -> StatusFacts:
     """The status check as an actor may see it: a person whose household another office holds
-    is as unknown as nobody (kernel.visibility)."""
-    facts = status_of(ctx.session, national_id)
+    is as unknown as nobody (kernel.visibility). Only an account bound to an office needs the
+    second look-up, in a read-only session of its own."""
+    facts = status_of(engine, national_id)
+    if office_of(actor) is None:
+        return facts
     household = facts.household_id
-    if household not in visible_values(ctx.session, ctx.actor, "household_id", [household]):
+    with Session(reader(engine)) as session:
+        visible = visible_values(session, actor, "household_id", [household])
+    if household not in visible:
         raise NotFound(UNKNOWN_PERSON)
     return facts
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def status_out(facts: StatusFacts) -> StatusOut:
@@ -185,8 +194,8 @@ def status_out(facts: StatusFacts) -> StatusOut:
         status=status,
         category=category,
         monthly_amount=yuan_text(from_fen(amount)),
-        since=since,
+        since=_day(since),
         why=why,
-        next_review_on=review,
+        next_review_on=_day(review),
         parameter_version=version,
     )

@@ -105,7 +105,8 @@ _fallback = Capacity()
 
 
 def current_capacity() -> Capacity:
-    """The capacity of the application serving this request (set by ``capacity_middleware``)."""
+    """The capacity of the application serving this request (set by
+    ``kernel.web.request_frame_middleware``)."""
     return _current.get(_fallback)
 
 

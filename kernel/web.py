@@ -259,43 +259,45 @@ async def enforce_access(request: Request[Any, Any, Any]) -> None:
             require_county(user)
 
 
-def day_bounds_middleware(app: ASGIApp) -> ASGIApp:
-    """Every day a request names must lie between the first day the policy book has rules for
-    and a few years after the office's today (``kernel.types.Day``); the bounds come from the
-    serving application's policy and clock, so a test standing on another day gets its own."""
+def _refuse_nul_query(query: bytes) -> None:
+    """Query parameters are read by Litestar, not by the schemas of ``kernel.types``, and most
+    of them end up in a SQL filter, where PostgreSQL refuses a NUL character with an error.
+    A query holding one is a 422 naming the parameter, before any handler runs."""
+    if b"%00" in query or b"\x00" in query:
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        names = sorted({name for name, value in pairs if "\x00" in name + value})
+        raise InvalidInput(
+            [
+                Problem(name or None, "schema", "text must not contain NUL characters")
+                for name in names or [""]
+            ]
+        )
+
+
+def request_frame_middleware(app: ASGIApp) -> ASGIApp:
+    """What every HTTP request is framed by, in one layer (each ASGI layer costs every request):
+
+    - the serving application's request threads are the ones ``in_unit_of_work`` uses
+      (``kernel.capacity``);
+    - a query string holding a NUL character is refused (``_refuse_nul_query``);
+    - every day the request names must lie between the first day the policy book has rules for
+      and a few years after the office's today (``kernel.types.Day``); the bounds come from the
+      serving application's policy and clock, so a test standing on another day gets its own.
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
         state = scope["litestar_app"].state
+        use_capacity(state.capacity)
+        _refuse_nul_query(scope.get("query_string", b""))
         bounds = DayBounds.for_service(
             state.policy.versions[0].effective_from,
             office_today(state.clock, state.settings.zone),
         )
         with bounded_days(bounds):
             await app(scope, receive, send)
-
-    return middleware
-
-
-def nul_free_query_middleware(app: ASGIApp) -> ASGIApp:
-    """Query parameters are read by Litestar, not by the schemas of ``kernel.types``, and most
-    of them end up in a SQL filter, where PostgreSQL refuses a NUL character with an error.
-    A query holding one is a 422 naming the parameter, before any handler runs."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
-        if b"%00" in query or b"\x00" in query:
-            pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-            names = sorted({name for name, value in pairs if "\x00" in name + value})
-            raise InvalidInput(
-                [
-                    Problem(name or None, "schema", "text must not contain NUL characters")
-                    for name in names or [""]
-                ]
-            )
-        await app(scope, receive, send)
 
     return middleware
 
@@ -336,17 +338,6 @@ async def admit(request: Request[Any, Any, Any]) -> None:
     whether the body is of the kind it reads (``require_body_media_type``)."""
     await enforce_access(request)
     await require_body_media_type(request)
-
-
-def capacity_middleware(app: ASGIApp) -> ASGIApp:
-    """Makes the serving application's request threads the ones ``in_unit_of_work`` uses."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            use_capacity(scope["litestar_app"].state.capacity)
-        await app(scope, receive, send)
-
-    return middleware
 
 
 async def spooled_chunks(spool: BinaryIO, size: int = 64 * 1024) -> AsyncIterator[bytes]:

@@ -36,11 +36,9 @@ from kernel.settings import Settings
 from kernel.web import (
     WorkbridgeRequest,
     admit,
-    capacity_middleware,
-    day_bounds_middleware,
-    nul_free_query_middleware,
     private_answer_headers,
     provide_context,
+    request_frame_middleware,
 )
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from notifications.api import CONTROLLERS as SMS_WEBHOOKS
@@ -197,9 +195,7 @@ def create_app(
         ],
         dependencies={"ctx": Provide(provide_context, sync_to_thread=False)},
         middleware=[
-            capacity_middleware,
-            nul_free_query_middleware,
-            day_bounds_middleware,
+            request_frame_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
             # sign people in with a session (workbridge.pages.web).
             DefineMiddleware(

@@ -93,7 +93,7 @@ class TokenAuthentication(AbstractAuthenticationMiddleware):
 @get("/api/v1/status/{national_id:str}", guards=[requires(Role.BENEFIT_OFFICER)])
 def status(national_id: str, db_session: Annotated[Session, Dependency()]) -> StatusOut:
     value = status_check.asked_for(national_id)
-    return status_check.status_out(status_check.status_of(db_session, value))
+    return status_check.status_out(status_check.status_of(db_session.get_bind(), value))
 
 
 @get("/health", sync_to_thread=False, exclude_from_auth=True)
