@@ -628,7 +628,8 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     compare = tuple(args.compare or ())
     if ALCHEMY in compare and importlib.util.find_spec("advanced_alchemy") is None:
         console.print(
-            "[red]--compare advanced-alchemy needs the bench extra: pip install -e '.[bench]'[/red]"
+            "[red]--compare advanced-alchemy needs the bench extra: "
+            "pip install -e '.\\[bench]'[/red]"
         )
         return 2
     options = LoadOptions(
