@@ -40,7 +40,7 @@ from activation.schemas import (
     VulnerabilityReviewIn,
 )
 from kernel.auth import Role, requires
-from kernel.errors import NotFound, Problem
+from kernel.errors import NotFound, missing
 from kernel.visibility import Access
 from kernel.web import Ctx, Limit, Offset, PathId, get, post, problem_responses
 
@@ -399,7 +399,7 @@ class DecisionController(Controller):
     def read(self, ctx: Ctx, decision_id: PathId) -> DecisionOut:
         decision = ctx.session.get(ActivationDecision, decision_id)
         if decision is None:
-            raise NotFound(Problem("decision_id", "exists", f"no decision {decision_id}"))
+            raise NotFound(missing("decision_id", decision_id))
         return views.decision_out(decision)
 
     @get(

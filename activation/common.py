@@ -25,7 +25,7 @@ from benefits.offices import members_in
 from benefits.rules import CaseStatus
 from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel.context import ServiceContext
-from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.visibility import office_of
 
 OPEN_SANCTION_STATES = ("proposed", "confirmed", "active")
@@ -117,7 +117,7 @@ def member_or_404(ctx: ServiceContext, member_id: int, *, lock: bool = False) ->
     lock before it exists)."""
     member = ctx.session.get(Member, member_id, with_for_update=lock)
     if member is None:
-        raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
+        raise NotFound(missing("member_id", member_id))
     return member
 
 
@@ -144,7 +144,7 @@ def get_referral(ctx: ServiceContext, referral_id: int, *, lock: bool = False) -
         query = query.with_for_update()
     referral = ctx.session.exec(query).first()
     if referral is None:
-        raise NotFound(Problem("referral_id", "exists", f"no referral {referral_id}"))
+        raise NotFound(missing("referral_id", referral_id))
     return referral
 
 
@@ -171,7 +171,7 @@ def replay_decision(
 ) -> tuple[ActivationDecision, dict[str, Any]]:
     decision = ctx.session.get(ActivationDecision, decision_id)
     if decision is None:
-        raise NotFound(Problem("decision_id", "exists", f"no decision {decision_id}"))
+        raise NotFound(missing("decision_id", decision_id))
     params = ctx.policy.version(decision.parameter_version)
     return decision, rules.replay(decision.kind, decision.inputs, params)
 

@@ -28,7 +28,7 @@ from activation.schemas import (
 )
 from benefits import services as benefit_services
 from kernel.auth import Role, requires
-from kernel.errors import NotFound, Problem
+from kernel.errors import NotFound, Problem, missing
 from kernel.pages import (
     N_,
     attempt,
@@ -341,7 +341,7 @@ def refer(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Fo
 def _referral_member(ctx: Ctx, referral_id: PathId) -> int:
     referral = ctx.session.get(Referral, referral_id)
     if referral is None:
-        raise NotFound(Problem("referral_id", "exists", f"no referral {referral_id}"))
+        raise NotFound(missing("referral_id", referral_id))
     worklist.visible_member(ctx.session, ctx.actor, referral.member_id)
     return referral.member_id
 

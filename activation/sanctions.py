@@ -41,7 +41,7 @@ from benefits.offices import members_in
 from benefits.rules import AmountPeriod, CaseStatus, amount_between
 from kernel import audit
 from kernel.context import ServiceContext
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -52,7 +52,7 @@ def get_sanction(ctx: ServiceContext, sanction_id: int, *, lock: bool = False) -
         query = query.with_for_update()
     sanction = ctx.session.exec(query).first()
     if sanction is None:
-        raise NotFound(Problem("sanction_id", "exists", f"no sanction {sanction_id}"))
+        raise NotFound(missing("sanction_id", sanction_id))
     return sanction
 
 
@@ -363,7 +363,7 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
         select(Appeal).where(Appeal.id == appeal_id).with_for_update()
     ).first()
     if appeal is None:
-        raise NotFound(Problem("appeal_id", "exists", f"no appeal {appeal_id}"))
+        raise NotFound(missing("appeal_id", appeal_id))
     if appeal.state != "lodged":
         raise Conflict(Problem("state", "appeal-open", "this appeal is already decided"))
     sanction = get_sanction(ctx, appeal.sanction_id, lock=True)

@@ -40,14 +40,14 @@ from benefits.models import (
 from benefits.rules import CaseStatus
 from kernel import audit
 from kernel.context import ServiceContext, context_of
-from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.money import from_fen, to_fen, yuan_text
 
 
 def get_job(ctx: ServiceContext, job_id: int) -> Job:
     job = ctx.session.exec(select(Job).where(Job.id == job_id).with_for_update()).first()
     if job is None:
-        raise NotFound(Problem("job_id", "exists", f"no job {job_id}"))
+        raise NotFound(missing("job_id", job_id))
     return job
 
 

@@ -25,7 +25,7 @@ from activation.models import (
 from benefits.models import Application, Household, Member
 from benefits.schemas import normalise_phone
 from kernel.auth import Principal
-from kernel.errors import NotFound, Problem
+from kernel.errors import NotFound, missing
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.types import ascii_digits
 from kernel.visibility import office_of
@@ -51,7 +51,7 @@ def visible_member(session: Session, actor: Principal, member_id: int) -> tuple[
         )
     ).first()
     if row is None:
-        raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
+        raise NotFound(missing("member_id", member_id))
     return row[0], row[1]
 
 

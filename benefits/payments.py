@@ -69,7 +69,7 @@ from kernel.auth import Principal
 from kernel.claims import claim
 from kernel.clock import Clock, office_today
 from kernel.db import insert_ignoring_conflicts, reader, session_scope
-from kernel.errors import Conflict, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.locks import HeldLock, try_lock
 from kernel.money import from_fen, yuan_text
 from kernel.policy import PolicyBook, PolicyError
@@ -322,7 +322,7 @@ def _load_run(engine: Engine, run_id: int) -> PaymentRun:
     with session_scope(engine) as session:
         run = session.get(PaymentRun, run_id)
         if run is None:
-            raise NotFound(Problem("run_id", "exists", f"no payment run {run_id}"))
+            raise NotFound(missing("run_id", run_id))
         return run
 
 
@@ -714,7 +714,7 @@ def _correct_chunk(runner: Runner, run_id: int, late: list[_Late]) -> None:
 def get_run(session: Session, run_id: int) -> PaymentRun:
     run = session.get(PaymentRun, run_id)
     if run is None:
-        raise NotFound(Problem("run_id", "exists", f"no payment run {run_id}"))
+        raise NotFound(missing("run_id", run_id))
     return run
 
 
@@ -728,7 +728,7 @@ def list_runs(session: Session, limit: int, offset: int) -> list[PaymentRun]:
 
 def lines_of_case(session: Session, case_id: int, period: str | None = None) -> list[PaymentLine]:
     if session.get(BenefitCase, case_id) is None:
-        raise NotFound(Problem("case_id", "exists", f"no case {case_id}"))
+        raise NotFound(missing("case_id", case_id))
     query = select(PaymentLine).where(PaymentLine.case_id == case_id)
     if period:
         query = query.where(PaymentLine.period == period)

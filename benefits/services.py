@@ -48,7 +48,7 @@ from benefits.schemas import (
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.dates import add_months
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
 from kernel.events import bus
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
@@ -87,28 +87,28 @@ def register_approval_check(check: ApprovalCheck) -> None:
 def get_household(session: Session, household_id: int, *, lock: bool = False) -> Household:
     household = session.get(Household, household_id, with_for_update=lock)
     if household is None:
-        raise NotFound(Problem("household_id", "exists", f"no household {household_id}"))
+        raise NotFound(missing("household_id", household_id))
     return household
 
 
 def get_member(session: Session, member_id: int, *, lock: bool = False) -> Member:
     member = session.get(Member, member_id, with_for_update=lock)
     if member is None:
-        raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
+        raise NotFound(missing("member_id", member_id))
     return member
 
 
 def get_application(session: Session, application_id: int, *, lock: bool = False) -> Application:
     application = session.get(Application, application_id, with_for_update=lock)
     if application is None:
-        raise NotFound(Problem("application_id", "exists", f"no application {application_id}"))
+        raise NotFound(missing("application_id", application_id))
     return application
 
 
 def get_case(session: Session, case_id: int, *, lock: bool = False) -> BenefitCase:
     case = session.get(BenefitCase, case_id, with_for_update=lock)
     if case is None:
-        raise NotFound(Problem("case_id", "exists", f"no case {case_id}"))
+        raise NotFound(missing("case_id", case_id))
     return case
 
 

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from kernel.capacity import current_capacity
 from kernel.db import new_read_session
+from kernel.messages import N_
 from kernel.models import ApiToken
 
 TOKEN_PREFIX = "wb_"
@@ -164,7 +165,9 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise NotAuthorizedException("an API token is required: Authorization: Bearer <token>")
+            raise NotAuthorizedException(
+                N_("an API token is required: Authorization: Bearer <token>")
+            )
         state = connection.app.state
         cache: TokenCache = state.token_cache
         token_hash = hash_token(raw.strip())
@@ -173,7 +176,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             principal = await current_capacity().run(_lookup, state.engine, token_hash)
             cache.put(token_hash, principal)
         if principal is None:
-            raise NotAuthorizedException("the API token is unknown or revoked")
+            raise NotAuthorizedException(N_("the API token is unknown or revoked"))
         return AuthenticationResult(user=principal, auth=principal.id)
 
 

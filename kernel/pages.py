@@ -21,16 +21,13 @@ from sqlmodel import Session
 
 from kernel.auth import Principal, Role
 from kernel.errors import DomainError, InvalidInput, Problem
+from kernel.messages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
+from kernel.messages import LANGUAGES as LANGUAGES
+from kernel.messages import N_ as N_  # the pages mark their strings with it
+from kernel.messages import render as render_text
 from kernel.national_id import mask
 
 M = TypeVar("M", bound=BaseModel)
-LANGUAGES = ("zh_CN", "en")
-DEFAULT_LANGUAGE = "zh_CN"
-
-
-def N_(message: str) -> str:
-    """Mark a string for the catalogs without translating it yet (it is translated when shown)."""
-    return message
 
 
 class Translator(Protocol):
@@ -109,6 +106,7 @@ def render(
         media_type="text/html",  # also from handlers that may answer with a redirect
         context={
             "_": t.gettext,
+            "msg": lambda text: render_text(text, t.gettext),
             "ngettext": t.ngettext,
             "label": label,
             "fdate": t.date,

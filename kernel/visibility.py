@@ -27,7 +27,7 @@ from typing import Any
 from sqlmodel import Session
 
 from kernel.auth import Principal, Role
-from kernel.errors import Forbidden, NotFound, Problem
+from kernel.errors import Forbidden, NotFound, Problem, missing
 
 
 class Access(StrEnum):
@@ -81,7 +81,7 @@ def require_visible(session: Session, actor: Principal, parameter: str, value: A
     if office_of(actor) is None:
         return
     if value not in visible_values(session, actor, parameter, [value]):
-        raise NotFound(Problem(parameter, "exists", f"no {parameter.removesuffix('_id')} {value}"))
+        raise NotFound(missing(parameter, value))
 
 
 def require_county(actor: Principal) -> None:

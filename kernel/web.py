@@ -29,6 +29,7 @@ from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
 from kernel.db import RequestSession
 from kernel.errors import InvalidInput, Problem
+from kernel.messages import N_
 from kernel.settings import Settings
 from kernel.types import MAX_ID, MAX_OFFSET, DayBounds, bounded_days, day_bounds
 from kernel.visibility import Access, check_request, require_county
@@ -70,7 +71,7 @@ def parse_json_body(body: bytes) -> Any:
             detail=f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels"
         ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationException(detail="the body is not valid UTF-8 JSON") from exc
+        raise ValidationException(detail=N_("the body is not valid UTF-8 JSON")) from exc
 
 
 class WorkbridgeRequest(Request[Any, Any, Any]):

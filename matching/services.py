@@ -19,7 +19,7 @@ from sqlmodel import select as sm_select
 from kernel import audit
 from kernel.auth import Principal
 from kernel.context import ServiceContext
-from kernel.errors import InvalidInput, NotFound, Problem
+from kernel.errors import InvalidInput, NotFound, Problem, missing
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 from kernel.tabular import RowProblem, csv_rows, validation_problems
@@ -122,7 +122,7 @@ def upsert_seeker_profile(
     ``actor`` adds an audit record in the same transaction.
     """
     if not member_exists(session, member_id):
-        raise NotFound(Problem("member_id", "exists", f"no member {member_id}"))
+        raise NotFound(missing("member_id", member_id))
     if known_trades is not None:
         unknown = [
             Problem(f"training_wishes.{i}", "known-trade", f"{t!r} is not a trade of the policy")
@@ -170,7 +170,7 @@ def get_seeker_profile(session: Session, member_id: int) -> SeekerProfile:
 def get_vacancy(session: Session, vacancy_id: int) -> Vacancy:
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None:
-        raise NotFound(Problem("vacancy_id", "exists", f"no vacancy {vacancy_id}"))
+        raise NotFound(missing("vacancy_id", vacancy_id))
     return vacancy
 
 

@@ -23,6 +23,7 @@ from kernel.auth import Principal, Role
 from kernel.clock import Clock
 from kernel.db import RequestSession
 from kernel.errors import Forbidden, Problem
+from kernel.messages import N_
 from kernel.visibility import Access
 from kernel.web import BODY_MEDIA_TYPE, close_session, context_for, get, post, problem_responses
 from notifications import webhooks
@@ -87,7 +88,7 @@ def _form(body: bytes) -> list[tuple[str, str]]:
     try:
         return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationException(detail="the body is not a UTF-8 form") from exc
+        raise ValidationException(detail=N_("the body is not a UTF-8 form")) from exc
 
 
 def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -95,7 +96,7 @@ def _query(request: Request[Any, Any, Any]) -> dict[str, str]:
     try:
         return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError as exc:
-        raise ValidationException(detail="the query string is not UTF-8") from exc
+        raise ValidationException(detail=N_("the query string is not UTF-8")) from exc
 
 
 def _public_url(settings: SmsSettings, request: Request[Any, Any, Any]) -> str:

@@ -9,7 +9,7 @@ from litestar import Controller, Response
 from litestar.params import FromQuery, JSONBody
 
 from kernel.auth import Role, requires
-from kernel.errors import Problem
+from kernel.errors import missing
 from kernel.tabular import InputRow, csv_rows
 from kernel.visibility import Access, visible_values
 from kernel.web import Ctx, PathId, QueryId, Upload, checked_day, get, post, problem_responses
@@ -75,7 +75,7 @@ class ProviderController(Controller):
         services.ensure_own_provider(
             ctx.actor,
             provider_id,
-            Problem("provider_id", "exists", f"no training provider {provider_id}"),
+            missing("provider_id", provider_id),
         )
         return views.provider_out(services.get_provider(ctx.session, provider_id))
 

@@ -26,7 +26,7 @@ from sqlmodel import select as sm_select
 from kernel import audit
 from kernel.auth import Principal, Role
 from kernel.context import ServiceContext
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem
+from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
 from kernel.events import PlacementReported, bus
 from kernel.money import from_fen, to_fen
 from kernel.tabular import InputRow, RowProblem, validation_problems
@@ -59,7 +59,7 @@ def ensure_own_provider(actor: Principal, provider_id: int, missing: Problem) ->
 def get_provider(session: Session, provider_id: int) -> TrainingProvider:
     provider = session.get(TrainingProvider, provider_id)
     if provider is None:
-        raise NotFound(Problem("provider_id", "exists", f"no training provider {provider_id}"))
+        raise NotFound(missing("provider_id", provider_id))
     return provider
 
 
@@ -95,15 +95,13 @@ def list_providers(session: Session) -> list[TrainingProvider]:
 def get_course(session: Session, course_id: int) -> Course:
     course = session.get(Course, course_id)
     if course is None:
-        raise NotFound(Problem("course_id", "exists", f"no course {course_id}"))
+        raise NotFound(missing("course_id", course_id))
     return course
 
 
 def visible_course(ctx: ServiceContext, course_id: int) -> Course:
     course = get_course(ctx.session, course_id)
-    ensure_own_provider(
-        ctx.actor, course.provider_id, Problem("course_id", "exists", f"no course {course_id}")
-    )
+    ensure_own_provider(ctx.actor, course.provider_id, missing("course_id", course_id))
     return course
 
 
@@ -116,9 +114,7 @@ def create_course(ctx: ServiceContext, data: CourseIn) -> Course:
             Problem("trade", "known-trade", f"{data.trade!r} is not one of: {', '.join(trades)}")
         )
     if not provider_exists(ctx.session, data.provider_id):
-        problems.append(
-            Problem("provider_id", "exists", f"no training provider {data.provider_id}")
-        )
+        problems.append(missing("provider_id", data.provider_id))
     if problems:
         raise InvalidInput(problems)
     assert trade is not None
@@ -198,7 +194,7 @@ def add_enrolment(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enr
     enrolled_on = data.enrolled_on or ctx.today
     problems = []
     if not ctx.session.execute(select(_member.c.id).where(_member.c.id == data.member_id)).first():
-        raise NotFound(Problem("member_id", "exists", f"no member {data.member_id}"))
+        raise NotFound(missing("member_id", data.member_id))
     if enrolled_on > ctx.today:
         problems.append(Problem("enrolled_on", "not-future", f"{enrolled_on} is in the future"))
     if enrolled_on > course.ends_on:

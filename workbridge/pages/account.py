@@ -21,7 +21,7 @@ from kernel.accounts import (
 )
 from kernel.auth import Role, requires
 from kernel.db import new_session
-from kernel.errors import Problem
+from kernel.errors import Problem, missing
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
 from kernel.types import ascii_digits
@@ -183,7 +183,7 @@ def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     problems: list[Problem] = []
     provider_id = int(provider_text) if provider_text and ascii_digits(provider_text) else None
     if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
-        problems.append(Problem("provider_id", "exists", f"no provider {provider_text}"))
+        problems.append(missing("provider_id", provider_text))
     if role_text not in {r.value for r in Role}:
         problems.append(Problem("role", "schema", "choose a role"))
     else:

@@ -8,13 +8,17 @@ translation in either catalog.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
+from kernel.messages import SCHEMA_MESSAGES
 from kernel.pages import LANGUAGES
 from workbridge.pages.i18n import LOCALE_DIR, po_path
 
@@ -32,12 +36,30 @@ PAGE_MODULES = [
     *sorted((ROOT / "workbridge" / "pages").glob("*.py")),
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+# What services say (kernel.messages): a problem's message, ``say`` and ``N_``. A message built
+# with an f-string cannot be found here (babel warns), and stays in English until it is a
+# ``say`` with values.
+CONTEXTS = ["kernel", "benefits", "matching", "training", "notifications", "activation"]
+SERVICE_KEYWORDS = {"Problem": (3,), "say": None, "N_": None}
 
 
-def _messages(path: Path, method: str) -> Iterator[tuple[str | tuple[str, ...], str]]:
-    for lineno, message, _comments, _context in extract_from_file(
-        method, str(path), keywords=KEYWORDS, comment_tags=(), strip_comment_tags=True
-    ):
+def service_modules() -> list[Path]:
+    # SMS texts have catalogs of their own (notifications/locale).
+    skip = {*PAGE_MODULES, ROOT / "notifications" / "templates.py"}
+    found = [p for c in CONTEXTS for p in sorted((ROOT / c).rglob("*.py")) if p not in skip]
+    return [*found, ROOT / "workbridge" / "app.py"]
+
+
+def _messages(
+    path: Path, method: str, keywords: dict[str, Any] = KEYWORDS
+) -> Iterator[tuple[str | tuple[str, ...], str]]:
+    with contextlib.redirect_stderr(io.StringIO()):  # its f-string warnings: SERVICE_KEYWORDS
+        extracted = list(
+            extract_from_file(
+                method, str(path), keywords=keywords, comment_tags=(), strip_comment_tags=True
+            )
+        )
+    for lineno, message, _comments, _context in extracted:
         yield message, f"{path.relative_to(ROOT)}:{lineno}"
 
 
@@ -51,6 +73,11 @@ def extract() -> dict[str | tuple[str, ...], list[str]]:
     for module in PAGE_MODULES:
         for message, where in _messages(module, "python"):
             found.setdefault(message, []).append(where)
+    for module in service_modules():
+        for message, where in _messages(module, "python", SERVICE_KEYWORDS):
+            found.setdefault(message, []).append(where)
+    for message in SCHEMA_MESSAGES:
+        found.setdefault(message, []).append("kernel/messages.py:0")
     return {m: w for m, w in found.items() if m and (isinstance(m, str) or all(m))}
 
 

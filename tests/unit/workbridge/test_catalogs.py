@@ -31,6 +31,8 @@ def test_the_extractor_sees_templates_and_page_modules(used: dict) -> None:
     assert any(w.endswith("person.html") for w in where)
     assert any(w.endswith("activation/pages.py") for w in where)
     assert "Sign in" in used and "Refusal counted" in used
+    assert "the file is empty" in used  # a problem a service reports (kernel.tabular)
+    assert "no %(kind)s %(id)s" in used and "must be at least %(n)s" in used
     assert len(used) > 300
 
 

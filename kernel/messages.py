@@ -1,0 +1,186 @@
+"""Sentences as data: what a service says is a catalog message and its values, put into words
+only at the edge, in the reader's language.
+
+The people who use Workbridge read Chinese; the services are written in English. So a rule that
+explains itself (a problem with a request, a reason) does not build an English sentence: it
+returns a ``Text`` — the catalog message, in English with ``%(name)s`` placeholders, and the
+values — and the API, the pages, SMS and printed notices render it through the Babel catalogs
+(``workbridge/locale``) in the language of whoever reads it. A plain string is a message too:
+it is looked up in the catalog as it stands, and shown as it stands where the catalog has no
+translation, so nothing is ever lost, only left in English.
+
+``python -m workbridge.pages.catalog`` finds the messages (the third argument of ``Problem``,
+the first of ``say``) and the suite fails while one lacks a translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Gettext = Callable[[str], str]
+
+# The languages of the catalogs, and the one for a reader who names none (the people who use
+# Workbridge read Chinese).
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANGUAGE = "zh_CN"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A catalog message and its values. ``str()`` gives the English sentence (logs, tests)."""
+
+    message: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return render(self, _english)
+
+    def startswith(self, prefix: str) -> bool:  # read like the strings it replaces
+        return str(self).startswith(prefix)
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+
+def say(message: str, **values: Any) -> Text:
+    """A sentence for the catalogs: ``say("no %(kind)s %(id)s", kind=say("member"), id=3)``."""
+    return Text(message, values)
+
+
+def _english(message: str) -> str:
+    return message
+
+
+def render(text: str | Text, gettext: Gettext) -> str:
+    """``text`` in the language of ``gettext``; values that are ``Text`` are rendered too.
+
+    A translation whose placeholders do not fit the values falls back to the English message,
+    so a mistake in a catalog shows English rather than failing the answer."""
+    if not isinstance(text, Text):
+        return gettext(text) if text else text
+    values = {
+        name: render(value, gettext) if isinstance(value, Text) else value
+        for name, value in text.values.items()
+    }
+    for message in (gettext(text.message), text.message):
+        try:
+            return message % values if values else message
+        except (KeyError, ValueError, TypeError):
+            continue
+    return text.message
+
+
+# --- the request's language -------------------------------------------------------------------
+
+_RANGE = re.compile(
+    r"^\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)"  # a language range
+    r"\s*(?:;\s*q\s*=\s*([^,;\s]*))?"  # and its weight
+)
+
+
+def choose_language(header: str | None, available: tuple[str, ...], default: str) -> str:
+    """The best of ``available`` (``zh_CN``, ``en``) for an ``Accept-Language`` header
+    (RFC 9110 §12.5.4): highest q first, a bare ``zh`` or ``en`` matching its regional form;
+    anything unreadable or unmatched gives ``default``."""
+    if not header:
+        return default
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        match = _RANGE.match(part)
+        if not match:
+            continue
+        tag, q = match.group(1), match.group(2)
+        try:
+            weight = float(q) if q is not None else 1.0
+        except ValueError:
+            continue
+        if 0 < weight <= 1:  # q=0 is "not this one"; beyond 1 (or NaN) is no q-value at all
+            ranked.append((-weight, index, tag.replace("-", "_").lower()))
+    for _, _, tag in sorted(ranked):
+        if tag == "*":
+            return default
+        for language in available:
+            code = language.lower()
+            if tag == code or tag == code.split("_")[0] or code == tag.split("_")[0]:
+                return language
+    return default
+
+
+# --- what the request schemas say ------------------------------------------------------------
+
+# Pydantic's messages for a field that fails the request schema, as catalog messages. Litestar
+# hands them over as English text only, so they are recognised by their wording here.
+_SCHEMA_MESSAGES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Field required$"), "this field is required"),
+    (re.compile(r"^Extra inputs are not permitted$"), "this field is not accepted here"),
+    (
+        re.compile(r"^Input should be a valid decimal$"),
+        "must be an amount, such as 2600 or 2,600.50",
+    ),
+    (
+        re.compile(r"^Decimal input should have no more than (?P<n>\d+) decimal places?$"),
+        "must have at most %(n)s decimal places",
+    ),
+    (re.compile(r"^Input should be a valid integer.*$"), "must be a whole number"),
+    (re.compile(r"^Input should be a valid number.*$"), "must be a number"),
+    (re.compile(r"^Input should be a valid boolean.*$"), "must be true or false"),
+    (re.compile(r"^Input should be a valid string$"), "must be text"),
+    (re.compile(r"^Input should be a valid date.*$"), "must be a date, YYYY-MM-DD"),
+    (re.compile(r"^Input should be a valid datetime.*$"), "must be a date and time"),
+    (re.compile(r"^Input should be a valid list$"), "must be a list"),
+    (re.compile(r"^Input should be a valid dictionary.*$"), "must be an object"),
+    (
+        re.compile(r"^Input should be greater than or equal to (?P<n>\S+)$"),
+        "must be at least %(n)s",
+    ),
+    (re.compile(r"^Input should be greater than (?P<n>\S+)$"), "must be more than %(n)s"),
+    (re.compile(r"^Input should be less than or equal to (?P<n>\S+)$"), "must be at most %(n)s"),
+    (re.compile(r"^Input should be less than (?P<n>\S+)$"), "must be less than %(n)s"),
+    (
+        re.compile(r"^String should have at most (?P<n>\d+) characters?$"),
+        "must be at most %(n)s characters",
+    ),
+    (
+        re.compile(r"^String should have at least (?P<n>\d+) characters?$"),
+        "must be at least %(n)s characters",
+    ),
+    (
+        re.compile(r"^List should have at most (?P<n>\d+) items?.*$"),
+        "must have at most %(n)s items",
+    ),
+    (
+        re.compile(r"^List should have at least (?P<n>\d+) items?.*$"),
+        "must have at least %(n)s items",
+    ),
+    (re.compile(r"^String should match pattern .*$"), "is not in the expected form"),
+    (
+        re.compile(r"^Input should be (?P<options>'[^']*'(?:(?:, | or )'[^']*')*)$"),
+        "must be one of %(options)s",
+    ),
+]
+
+
+def schema_text(message: str) -> str | Text:
+    """A request-schema message as a catalog message (our own validators' messages, which
+    pydantic prefixes with ``Value error,``, are catalog messages already)."""
+    if message.startswith("Value error, "):
+        return message[len("Value error, ") :]
+    for pattern, catalog_message in _SCHEMA_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            values = match.groupdict()
+            if "options" in values:
+                values["options"] = ", ".join(re.findall(r"'([^']*)'", values["options"]))
+            return Text(catalog_message, values)
+    return message
+
+
+SCHEMA_MESSAGES = tuple(message for _, message in _SCHEMA_MESSAGES)
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogs where it is defined; it is translated where it is shown."""
+    return message

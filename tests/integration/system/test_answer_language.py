@@ -1,0 +1,70 @@
+"""API problems in the caller's language: Chinese unless the caller asks for English
+(``Accept-Language``), the rule code the same in both, and nothing written."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from support import household, member
+
+
+def _count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM household")).scalar_one()
+
+
+def test_a_missing_record_is_told_in_chinese_by_default_and_in_english_on_request(
+    client, officer
+) -> None:
+    chinese = client.get("/api/v1/households/999", headers=officer)
+    assert chinese.status_code == 404
+    assert chinese.headers["content-language"] == "zh-CN"
+    assert "Accept-Language" in chinese.headers["vary"]
+    body = chinese.json()
+    assert body["title"] == "未找到"
+    assert body["problems"] == [
+        {"field": "household_id", "rule": "exists", "message": "没有编号为 999 的家庭"}
+    ]
+    english = client.get(
+        "/api/v1/households/999", headers={**officer, "Accept-Language": "en-GB,en;q=0.9"}
+    )
+    assert english.headers["content-language"] == "en"
+    assert english.json()["title"] == "Not found"
+    assert english.json()["problems"][0]["message"] == "no household 999"
+
+
+def test_schema_problems_are_listed_per_field_in_the_callers_language(
+    client, officer, engine
+) -> None:
+    bad = household(member(incomes=[("wage", "lots")]))
+    bad["scheme"] = "suburban"
+    del bad["address"]
+    before = _count(engine)
+    chinese = client.post("/api/v1/households", json=bad, headers=officer)
+    english = client.post(
+        "/api/v1/households", json=bad, headers={**officer, "Accept-Language": "en"}
+    )
+    assert chinese.status_code == english.status_code == 422
+    assert _count(engine) == before  # nothing written
+    zh = {p["field"]: p for p in chinese.json()["problems"]}
+    en = {p["field"]: p for p in english.json()["problems"]}
+    assert zh.keys() == en.keys() and {"address", "scheme"} <= zh.keys()
+    assert {f: p["rule"] for f, p in zh.items()} == {f: p["rule"] for f, p in en.items()}
+    assert zh["address"]["message"] == "此项必填"
+    assert en["address"]["message"] == "this field is required"
+    assert zh["scheme"]["message"].startswith("应为以下之一：")
+    assert "urban" in zh["scheme"]["message"]
+    assert chinese.json()["title"] == "请求中有无效字段"
+
+
+def test_litestar_own_answers_and_the_token_check_speak_chinese(client, officer) -> None:
+    unknown = client.get("/api/v1/nowhere", headers=officer)
+    assert unknown.status_code == 404
+    assert unknown.json()["problems"][0]["message"] == "此地址没有内容"
+    no_token = client.get("/api/v1/households/1")
+    assert no_token.status_code == 401
+    assert no_token.json()["title"] == "未登录"
+    assert no_token.json()["problems"][0]["message"].startswith("需要 API 令牌")
+    wrong_method = client.delete("/api/v1/households/1", headers=officer)
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["problems"][0]["message"] == "此地址不支持这种请求方式"
