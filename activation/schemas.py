@@ -8,6 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.messages import N_
 from kernel.types import Day, Flag, Id, InputModel, Whole, Yuan
 from matching.schemas import SeekerPreferencesIn
 
@@ -91,7 +92,7 @@ class ReferralIn(InputModel):
     @model_validator(mode="after")
     def _one_target(self) -> Self:
         if (self.vacancy_id is None) == (self.course_id is None):
-            raise ValueError("give exactly one of vacancy_id and course_id")
+            raise ValueError(N_("give exactly one of vacancy_id and course_id"))
         return self
 
 

@@ -11,6 +11,7 @@ import msgspec
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.messages import N_
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.types import BirthDay, Day, Flag, Id, InputModel, PatchModel, Whole, Yuan
 
@@ -45,7 +46,7 @@ def normalise_phone(value: str | None) -> str | None:
         return "+86" + match.group(1)
     if _E164.match(compact):
         return compact
-    raise ValueError("phone must be a mainland mobile (11 digits) or an E.164 number")
+    raise ValueError(N_("phone must be a mainland mobile (11 digits) or an E.164 number"))
 
 
 def checked_national_id(value: str) -> str:
@@ -128,7 +129,7 @@ class HouseholdIn(InputModel):
     @classmethod
     def _valid_account(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[0-9]{10,30}", value):
-            raise ValueError("bank account must be 10-30 digits")
+            raise ValueError(N_("bank account must be 10-30 digits"))
         return value
 
 

@@ -43,6 +43,8 @@ from pydantic import (
 from pydantic import field_validator as _field_validator
 from sqlmodel import SQLModel
 
+from kernel.messages import N_
+
 # The largest id the tables hold: their id columns are INTEGER, 32 bits on PostgreSQL (SQLite's
 # are 64). A larger id can name no row, and the driver would overflow on it.
 MAX_ID = 2**31 - 1
@@ -128,7 +130,7 @@ def check_day(day: date) -> date:
 
 def _iso_day(value: Any) -> Any:
     if isinstance(value, datetime):
-        raise ValueError("expected a calendar day (YYYY-MM-DD), not a date and time")
+        raise ValueError(N_("expected a calendar day (YYYY-MM-DD), not a date and time"))
     if isinstance(value, date):
         return value
     if isinstance(value, str) and _ISO_DAY.match(value):
@@ -136,7 +138,7 @@ def _iso_day(value: Any) -> Any:
             return date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{value} is not a calendar day") from None
-    raise ValueError("expected a calendar day written YYYY-MM-DD")
+    raise ValueError(N_("expected a calendar day written YYYY-MM-DD"))
 
 
 def _birth_day(day: date) -> date:
@@ -157,7 +159,7 @@ def _only_bool(value: Any) -> Any:
     """``true`` or ``false``: not 0/1, not "yes". (pydantic's StrictBool is not enough:
     Litestar validates bodies with ``strict=False``, which overrides it.)"""
     if not isinstance(value, bool):
-        raise ValueError("expected true or false")
+        raise ValueError(N_("expected true or false"))
     return value
 
 
@@ -167,13 +169,13 @@ Flag = Annotated[bool, BeforeValidator(_only_bool)]
 def _not_bool(value: Any) -> Any:
     """A boolean is an int in Python and a float in pydantic's lax mode: refuse it first."""
     if isinstance(value, bool):
-        raise ValueError("expected a number, not true or false")
+        raise ValueError(N_("expected a number, not true or false"))
     return value
 
 
 def _finite(value: float) -> float:
     if not math.isfinite(value):
-        raise ValueError("expected a finite number")
+        raise ValueError(N_("expected a finite number"))
     return value
 
 
@@ -181,9 +183,27 @@ def _finite(value: float) -> float:
 Whole = Annotated[int, BeforeValidator(_not_bool)]
 # A finite float that is not a boolean; bound it with Field(ge=..., le=...).
 Real = Annotated[float, BeforeValidator(_not_bool), AfterValidator(_finite)]
-# An amount of money: Decimal, never a boolean. Give its bounds in whole yuan (ints) with
-# max_digits and decimal_places, so the OpenAPI schema states them as numbers.
-Yuan = Annotated[Decimal, BeforeValidator(_not_bool)]
+_GROUPED = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+
+
+def _money_text(value: Any) -> Any:
+    """Money as people write it: "2,600" and "2,600.50" are 2600 and 2600.50 (an office's
+    Excel register and its counsellors group thousands with commas). Only well-formed groups
+    of three are read so; "26,00" stays an error rather than becoming 2600."""
+    if isinstance(value, str):
+        text = value.strip()
+        if "," in text:
+            if not _GROUPED.match(text):
+                raise ValueError(N_("group thousands as 2,600 or write 2600"))
+            return text.replace(",", "")
+        return text
+    return value
+
+
+# An amount of money: Decimal, never a boolean; a string may group thousands with commas. Give
+# its bounds in whole yuan (ints) with max_digits and decimal_places, so the OpenAPI schema
+# states them as numbers.
+Yuan = Annotated[Decimal, BeforeValidator(_not_bool), BeforeValidator(_money_text)]
 
 # A record's id in a body or query: a positive 64-bit integer.
 Id = Annotated[int, BeforeValidator(_not_bool), Ge(1), Le(MAX_ID)]
@@ -225,7 +245,7 @@ class InputModel(SQLModel):
     @classmethod
     def _no_nul_characters(cls, value: Any) -> Any:
         if not _nul_free(value):
-            raise ValueError("text must not contain NUL characters (U+0000)")
+            raise ValueError(N_("text must not contain NUL characters (U+0000)"))
         return value
 
 
@@ -240,5 +260,5 @@ class PatchModel(InputModel):
     @classmethod
     def _null_only_where_clearable(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None and info.field_name not in cls.clearable:
-            raise ValueError("may be left out, but not null: it cannot be cleared")
+            raise ValueError(N_("may be left out, but not null: it cannot be cleared"))
         return value

@@ -10,6 +10,7 @@ from typing import Any, Literal, Self
 from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.messages import N_
 from kernel.types import Day, Flag, InputModel, PatchModel, Real, Whole, Yuan
 from matching.occupations import check_code
 
@@ -31,14 +32,14 @@ def _codes(values: list[str]) -> list[str]:
     if problems:
         raise ValueError("; ".join(problems))
     if len(set(values)) != len(values):
-        raise ValueError("an occupation is listed twice")
+        raise ValueError(N_("an occupation is listed twice"))
     return values
 
 
 def _tags(values: list[str]) -> list[str]:
     cleaned = [v.strip() for v in values]
     if any(not v or len(v) > 40 for v in cleaned):
-        raise ValueError("each skill is 1-40 characters")
+        raise ValueError(N_("each skill is 1-40 characters"))
     return cleaned
 
 
@@ -50,7 +51,7 @@ class _Located(InputModel):
     @model_validator(mode="after")
     def _both_coordinates(self) -> Self:
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+            raise ValueError(N_("give both lat and lon, or neither"))
         return self
 
 
@@ -105,7 +106,7 @@ class SeekerPreferencesIn(_Located):
     @classmethod
     def _distinct_shifts(cls, value: list[str]) -> list[str]:
         if len(set(value)) != len(value):
-            raise ValueError("a shift is listed twice")
+            raise ValueError(N_("a shift is listed twice"))
         return value
 
 

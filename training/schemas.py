@@ -9,6 +9,7 @@ from typing import Any, Literal, Self
 from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
+from kernel.messages import N_
 from kernel.types import Day, Flag, Id, InputModel, Real, Whole, Yuan
 
 Demand = Literal["light", "medium", "heavy"]
@@ -60,9 +61,9 @@ class CourseIn(InputModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.ends_on < self.starts_on:
-            raise ValueError("ends_on is before starts_on")
+            raise ValueError(N_("ends_on is before starts_on"))
         if (self.lat is None) != (self.lon is None):
-            raise ValueError("give both lat and lon, or neither")
+            raise ValueError(N_("give both lat and lon, or neither"))
         return self
 
 
@@ -130,7 +131,7 @@ class OutcomeIn(InputModel):
     @classmethod
     def _report_id_characters(cls, value: str) -> str:
         if not REPORT_ID.fullmatch(value):
-            raise ValueError("report id may hold only letters, digits and . _ : / -")
+            raise ValueError(N_("report id may hold only letters, digits and . _ : / -"))
         return value
 
     member_id: Id
