@@ -11,7 +11,7 @@ import msgspec
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from kernel.messages import N_
+from kernel.messages import N_, carry, say
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.types import BirthDay, Day, Flag, Id, InputModel, PatchModel, Whole, Yuan
 
@@ -53,7 +53,9 @@ def checked_national_id(value: str) -> str:
     try:
         return parse_national_id(value, today=datetime.now(UTC).date()).value
     except InvalidNationalId as exc:
-        raise ValueError("invalid national ID: " + "; ".join(exc.reasons)) from exc
+        raise ValueError(
+            carry(say("invalid national ID: %(reasons)s", reasons=exc.reasons))
+        ) from exc
 
 
 class IncomeIn(InputModel):

@@ -15,12 +15,21 @@ the first of ``say``) and the suite fails while one lacks a translation.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Gettext = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogs where it is defined; it is translated where it is shown."""
+    return message
+
+
+SEPARATOR = N_("; ")  # between sentences given as one value (the reasons an ID is wrong)
 
 # The languages of the catalogs, and the one for a reader who names none (the people who use
 # Workbridge read Chinese).
@@ -54,6 +63,14 @@ def _english(message: str) -> str:
     return message
 
 
+def _value(value: Any, gettext: Gettext) -> Any:
+    if isinstance(value, Text):
+        return render(value, gettext)
+    if isinstance(value, list | tuple):  # several sentences: one after the other
+        return gettext(SEPARATOR).join(str(_value(item, gettext)) for item in value)
+    return value
+
+
 def render(text: str | Text, gettext: Gettext) -> str:
     """``text`` in the language of ``gettext``; values that are ``Text`` are rendered too.
 
@@ -61,10 +78,7 @@ def render(text: str | Text, gettext: Gettext) -> str:
     so a mistake in a catalog shows English rather than failing the answer."""
     if not isinstance(text, Text):
         return gettext(text) if text else text
-    values = {
-        name: render(value, gettext) if isinstance(value, Text) else value
-        for name, value in text.values.items()
-    }
+    values = {name: _value(value, gettext) for name, value in text.values.items()}
     for message in (gettext(text.message), text.message):
         try:
             return message % values if values else message
@@ -107,6 +121,45 @@ def choose_language(header: str | None, available: tuple[str, ...], default: str
             if tag == code or tag == code.split("_")[0] or code == tag.split("_")[0]:
                 return language
     return default
+
+
+# --- sentences through an exception's text ---------------------------------------------------
+
+# A validator can only raise ValueError with a string, and the framework hands on only its
+# text; ``carry`` packs a Text into that string and ``schema_text`` unpacks it.
+_CARRIED = "\x1etext:"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Text):
+        return {"m": value.message, "v": {k: _plain(v) for k, v in value.values.items()}}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value if isinstance(value, int | float | str) else str(value)
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, dict) and "m" in value:
+        return Text(str(value["m"]), {k: _text(v) for k, v in dict(value.get("v", {})).items()})
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    return value
+
+
+def carry(text: Text) -> str:
+    """``text`` as the string of an exception (``raise ValueError(carry(say(...)))``)."""
+    return _CARRIED + json.dumps(_plain(text), ensure_ascii=False)
+
+
+def uncarry(message: str) -> str | Text:
+    """The Text a string carries, or the string itself."""
+    if not message.startswith(_CARRIED):
+        return message
+    try:
+        found = _text(json.loads(message[len(_CARRIED) :]))
+    except ValueError:
+        return message
+    return found if isinstance(found, Text) else message
 
 
 # --- what the request schemas say ------------------------------------------------------------
@@ -167,7 +220,7 @@ def schema_text(message: str) -> str | Text:
     """A request-schema message as a catalog message (our own validators' messages, which
     pydantic prefixes with ``Value error,``, are catalog messages already)."""
     if message.startswith("Value error, "):
-        return message[len("Value error, ") :]
+        return uncarry(message[len("Value error, ") :])
     for pattern, catalog_message in _SCHEMA_MESSAGES:
         match = pattern.match(message)
         if match:
@@ -179,8 +232,3 @@ def schema_text(message: str) -> str | Text:
 
 
 SCHEMA_MESSAGES = tuple(message for _, message in _SCHEMA_MESSAGES)
-
-
-def N_(message: str) -> str:
-    """Mark a string for the catalogs where it is defined; it is translated where it is shown."""
-    return message

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from kernel.messages import Text, say
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = date(1900, 1, 1)
@@ -36,10 +38,11 @@ class NationalId:
 
 
 class InvalidNationalId(ValueError):
-    """Carries every reason the number is wrong, so a form can show them together."""
+    """Carries every reason the number is wrong, so a form can show them together; each is a
+    catalog message (kernel.messages), put into words in the reader's language."""
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
+    def __init__(self, reasons: list[Text]) -> None:
+        super().__init__("; ".join(str(reason) for reason in reasons))
         self.reasons = reasons
 
 
@@ -52,20 +55,30 @@ def parse_national_id(raw: str, *, today: date | None = None) -> NationalId:
     """Validate and decode; raises InvalidNationalId listing all problems found."""
     value = raw.strip().upper()
     if not _SHAPE.match(value):
-        raise InvalidNationalId(["must be 18 characters: 17 digits then a digit or X (GB 11643)"])
-    reasons: list[str] = []
+        raise InvalidNationalId(
+            [say("must be 18 characters: 17 digits then a digit or X (GB 11643)")]
+        )
+    reasons: list[Text] = []
     birth: date | None = None
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        reasons.append(f"characters 7-14 ({value[6:14]}) are not a calendar date")
+        reasons.append(
+            say("characters 7-14 (%(digits)s) are not a calendar date", digits=value[6:14])
+        )
     if birth is not None and (birth < EARLIEST_BIRTH or (today is not None and birth > today)):
-        reasons.append(f"birth date {birth.isoformat()} is not plausible")
+        reasons.append(say("birth date %(day)s is not plausible", day=birth.isoformat()))
     if value[:2] == "00":
-        reasons.append("region code cannot start with 00")
+        reasons.append(say("region code cannot start with 00"))
     expected = check_character(value[:17])
     if value[17] != expected:
-        reasons.append(f"check character is {value[17]}, MOD 11-2 gives {expected}")
+        reasons.append(
+            say(
+                "check character is %(given)s, MOD 11-2 gives %(expected)s",
+                given=value[17],
+                expected=expected,
+            )
+        )
     if reasons or birth is None:
         raise InvalidNationalId(reasons)
     sex = "male" if int(value[16]) % 2 == 1 else "female"

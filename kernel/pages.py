@@ -25,6 +25,7 @@ from kernel.messages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from kernel.messages import LANGUAGES as LANGUAGES
 from kernel.messages import N_ as N_  # the pages mark their strings with it
 from kernel.messages import render as render_text
+from kernel.messages import schema_text
 from kernel.national_id import mask
 
 M = TypeVar("M", bound=BaseModel)
@@ -185,9 +186,7 @@ def parse(schema: type[M], data: Mapping[str, Any]) -> M:
         problems = []
         for error in exc.errors():
             field = ".".join(str(p) for p in error.get("loc", ())) or None
-            message = str(error.get("msg", "invalid value"))
-            if message.startswith("Value error, "):
-                message = message[len("Value error, ") :]
+            message = schema_text(str(error.get("msg", "invalid value")))
             problems.append(Problem(field, "schema", message))
         raise InvalidInput(problems) from exc
 

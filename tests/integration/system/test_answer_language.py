@@ -68,3 +68,28 @@ def test_litestar_own_answers_and_the_token_check_speak_chinese(client, officer)
     wrong_method = client.delete("/api/v1/households/1", headers=officer)
     assert wrong_method.status_code == 405
     assert wrong_method.json()["problems"][0]["message"] == "此地址不支持这种请求方式"
+
+
+def test_every_reason_an_id_number_is_wrong_is_told_in_the_callers_language(
+    client, officer
+) -> None:
+    wrong = "110101199003070010"  # 18 characters; the status check is given only 17
+    bad = household(member(national_id="001101199013400011"))
+    chinese = client.post("/api/v1/households", json=bad, headers=officer)
+    english = client.post(
+        "/api/v1/households", json=bad, headers={**officer, "Accept-Language": "en"}
+    )
+    assert chinese.status_code == english.status_code == 422
+    zh = chinese.json()["problems"][0]
+    en = english.json()["problems"][0]
+    assert zh["field"] == en["field"] == "members.0.national_id"
+    assert zh["message"].startswith("身份证号码无效：")
+    assert "第 7–14 位（19901340）不是有效日期" in zh["message"]
+    assert "地区码不能以 00 开头" in zh["message"] and "；" in zh["message"]
+    assert en["message"].startswith("invalid national ID: characters 7-14 (19901340)")
+    assert "region code cannot start with 00" in en["message"]
+    assert "\x1e" not in zh["message"] + en["message"]
+
+    status = client.get(f"/api/v1/status/{wrong[:17]}", headers=officer)
+    assert status.status_code == 422
+    assert status.json()["problems"][0]["message"].startswith("应为 18 位")

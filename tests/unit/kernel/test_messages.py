@@ -100,3 +100,21 @@ def test_a_broken_translation_falls_back_to_english_and_plain_strings_are_looked
     assert Problem(None, "x", say("no %(kind)s %(id)s")).as_dict()["message"] == (
         "no %(kind)s %(id)s"
     )
+
+
+def test_a_sentence_survives_the_text_of_an_exception() -> None:
+    from kernel.messages import carry, uncarry
+
+    text = say("invalid national ID: %(reasons)s", reasons=[say("x %(n)s", n=1), say("y")])
+    carried = carry(text)
+    assert isinstance(carried, str)
+    back = uncarry(carried)
+    assert back == Text(
+        "invalid national ID: %(reasons)s", {"reasons": [say("x %(n)s", n=1), say("y")]}
+    )
+    catalog = {"invalid national ID: %(reasons)s": "无效：%(reasons)s", "; ": "；", "y": "乙"}
+    assert render(back, lambda m: catalog.get(m, m)) == "无效：x 1；乙"
+    assert str(back) == "invalid national ID: x 1; y"
+    assert schema_text("Value error, " + carried) == back
+    assert uncarry("\x1etext:{broken") == "\x1etext:{broken"
+    assert uncarry("plain") == "plain"
