@@ -48,7 +48,7 @@ from notifications.settings import SmsSettings
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
 from workbridge.pages import page_router, root, static_router, template_config
 from workbridge.pages.i18n import load_translators
-from workbridge.pages.web import page_answer_headers
+from workbridge.pages.web import answer_pages_as_pages, page_answer_headers
 from workbridge.system import PolicyController, health
 from workbridge.wiring import wire
 
@@ -203,7 +203,7 @@ def create_app(
                 exclude=["^/schema", "^/health$", "^/webhooks/", "^/app", "^/static/"],
             ),
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=answer_pages_as_pages(EXCEPTION_HANDLERS),
         request_class=WorkbridgeRequest,
         before_send=[private_answer_headers, page_answer_headers],
         # Pages override this with their CSRF check (their bodies are forms).

@@ -197,9 +197,12 @@ def set_login_csrf_cookie(request: Request[Any, Any, Any], response: Response[An
 # --- errors as pages ---------------------------------------------------------------------
 
 MESSAGES = {
+    400: N_("The request could not be read. Nothing was changed."),
     403: N_("You may not open this page or do this."),
     404: N_("There is no such page or record."),
+    405: N_("This page cannot be used that way."),
     409: N_("This cannot be done in the record's present state."),
+    415: N_("The form was sent in a way this page does not read. Nothing was changed."),
     422: N_("Something in the request is not valid."),
     500: N_("Something went wrong on our side. Nothing was changed."),
     503: N_("Many people are working at once. Please try again in a moment. Nothing was changed."),
@@ -247,3 +250,31 @@ PAGE_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: _http_error,
     Exception: _unexpected,
 }
+
+
+PAGE_PREFIX = "/app"
+
+
+def _page_handler(exc: Exception) -> Any:
+    for kind in type(exc).__mro__:
+        if kind in PAGE_EXCEPTION_HANDLERS:
+            return PAGE_EXCEPTION_HANDLERS[kind]
+    return _unexpected
+
+
+def answer_pages_as_pages(api_handlers: dict[type[Exception] | int, Any]) -> dict[Any, Any]:
+    """The application's error handlers, with one difference: an error on a page address that
+    no page route took (an unknown ``/app/...`` path, a method the address does not take) is
+    answered with a page in the reader's language, as the page routes' own errors are, and
+    not with the API's problem JSON."""
+
+    def choose(api: Any) -> Any:
+        def handler(request: Request[Any, Any, Any], exc: Exception) -> Any:
+            path = request.url.path
+            if path == PAGE_PREFIX or path.startswith(PAGE_PREFIX + "/"):
+                return _page_handler(exc)(request, exc)
+            return api(request, exc)
+
+        return handler
+
+    return {kind: choose(api) for kind, api in api_handlers.items()}
