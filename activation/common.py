@@ -26,6 +26,7 @@ from benefits.rules import CaseStatus
 from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
+from kernel.messages import say
 from kernel.visibility import office_of
 
 OPEN_SANCTION_STATES = ("proposed", "confirmed", "active")
@@ -37,7 +38,11 @@ RUNNING = (CaseStatus.ACTIVE, CaseStatus.CONTINUATION_FULL, CaseStatus.CONTINUAT
 def not_future(ctx: ServiceContext, field: str, day: date) -> None:
     if day > ctx.today:
         raise InvalidInput(
-            Problem(field, "not-in-future", f"{field} {day.isoformat()} is after today")
+            Problem(
+                field,
+                "not-in-future",
+                say("%(field)s %(day)s is after today", field=field, day=day.isoformat()),
+            )
         )
 
 

@@ -35,6 +35,7 @@ from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel import audit
 from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, Problem
+from kernel.messages import say
 from kernel.visibility import office_of
 from matching import services as matching
 from matching.schemas import SeekerProfileIn
@@ -165,8 +166,13 @@ def approval_check(
                 Problem(
                     f"members.{member.id}",
                     "job-seeker-registration",
-                    f"{member.name} must register as a job seeker before approval ({duty.reason}; "
-                    f"{duty.parameter_version})",
+                    say(
+                        "%(name)s must register as a job seeker before approval (%(reason)s; "
+                        "%(parameter_version)s)",
+                        name=member.name,
+                        reason=duty.reason,
+                        parameter_version=duty.parameter_version,
+                    ),
                 )
             )
     sanctions = ctx.session.exec(
@@ -179,8 +185,11 @@ def approval_check(
             Problem(
                 f"members.{sanction.member_id}",
                 "refusal-sanction",
-                f"a confirmed refusal sanction (no. {sanction.id}) stands against a member: the "
-                "application is not accepted until the person complies (report 4 §五4)",
+                say(
+                    "a confirmed refusal sanction (no. %(id)s) stands against a member: the "
+                    "application is not accepted until the person complies (report 4 §五4)",
+                    id=sanction.id,
+                ),
             )
         )
     return problems

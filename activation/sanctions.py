@@ -42,6 +42,7 @@ from benefits.rules import AmountPeriod, CaseStatus, amount_between
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
+from kernel.messages import N_, Text, say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -58,7 +59,13 @@ def get_sanction(ctx: ServiceContext, sanction_id: int, *, lock: bool = False) -
 
 def second_person(ctx: ServiceContext, first: str | None, what: str) -> None:
     if first == ctx.actor.label:
-        raise Forbidden(Problem("actor", "four-eyes", f"{what} must be done by a second person"))
+        raise Forbidden(
+            Problem(
+                "actor",
+                "four-eyes",
+                say("%(what)s must be done by a second person", what=Text(what)),
+            )
+        )
 
 
 def review_vulnerability(
@@ -68,9 +75,13 @@ def review_vulnerability(
     sanction = get_sanction(ctx, sanction_id, lock=True)
     if sanction.state != "proposed":
         raise Conflict(
-            Problem("state", "sanction-proposed", f"a {sanction.state} sanction is not reviewed")
+            Problem(
+                "state",
+                "sanction-proposed",
+                say("a %(state)s sanction is not reviewed", state=sanction.state),
+            )
         )
-    second_person(ctx, sanction.proposed_by, "the vulnerability review")
+    second_person(ctx, sanction.proposed_by, N_("the vulnerability review"))
     sanction.vulnerability_review = {
         "by": ctx.actor.label,
         "on": ctx.today.isoformat(),
@@ -99,9 +110,13 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     sanction = get_sanction(ctx, sanction_id, lock=True)
     if sanction.state != "proposed":
         raise Conflict(
-            Problem("state", "sanction-proposed", f"a {sanction.state} sanction cannot be decided")
+            Problem(
+                "state",
+                "sanction-proposed",
+                say("a %(state)s sanction cannot be decided", state=sanction.state),
+            )
         )
-    second_person(ctx, sanction.proposed_by, "confirming a sanction")
+    second_person(ctx, sanction.proposed_by, N_("confirming a sanction"))
     if not data.confirm:
         sanction.state = "rejected"
         sanction.closed_reason = data.reason
@@ -130,7 +145,10 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
             Problem(
                 "member_id",
                 "duty-applies",
-                f"the person is not (or no longer) subject to the duty: {duty.reason}",
+                say(
+                    "the person is not (or no longer) subject to the duty: %(reason)s",
+                    reason=duty.reason,
+                ),
             )
         )
     case = live_case(ctx.session, sanction.household_id)
@@ -318,7 +336,11 @@ def lodge_appeal(ctx: ServiceContext, sanction_id: int, data: AppealIn) -> Appea
     sanction = get_sanction(ctx, sanction_id, lock=True)
     if sanction.state not in ("confirmed", "active"):
         raise Conflict(
-            Problem("state", "appealable", f"a {sanction.state} sanction cannot be appealed")
+            Problem(
+                "state",
+                "appealable",
+                say("a %(state)s sanction cannot be appealed", state=sanction.state),
+            )
         )
     lodged_on = data.lodged_on or ctx.today
     not_future(ctx, "lodged_on", lodged_on)
@@ -328,7 +350,7 @@ def lodge_appeal(ctx: ServiceContext, sanction_id: int, data: AppealIn) -> Appea
             Problem(
                 "lodged_on",
                 "appeal-in-time",
-                f"the time to appeal ended on {appeal_by.isoformat()}",
+                say("the time to appeal ended on %(appeal_by)s", appeal_by=appeal_by.isoformat()),
             )
         )
     if ctx.session.exec(
@@ -367,7 +389,9 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
     if appeal.state != "lodged":
         raise Conflict(Problem("state", "appeal-open", "this appeal is already decided"))
     sanction = get_sanction(ctx, appeal.sanction_id, lock=True)
-    second_person(ctx, sanction.confirmed_by, "deciding an appeal against a sanction one confirmed")
+    second_person(
+        ctx, sanction.confirmed_by, N_("deciding an appeal against a sanction one confirmed")
+    )
     appeal.decided_by, appeal.decided_on, appeal.reasons = ctx.actor.label, ctx.today, data.reasons
     if not data.upheld:
         appeal.state = "dismissed"

@@ -29,6 +29,7 @@ from benefits.schemas import (
 )
 from kernel.auth import Role, requires
 from kernel.errors import InvalidInput, Problem
+from kernel.messages import say
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.pages import (
     N_,
@@ -236,7 +237,7 @@ def step(
 ) -> Any:
     use_case = USE_CASES.get(step)
     if use_case is None:
-        raise InvalidInput(Problem("step", "known-step", f"no step {step}"))
+        raise InvalidInput(Problem("step", "known-step", say("no step %(step)s", step=step)))
     schema, body = _step_body(step, data)
     _, problems = attempt(ctx.session, lambda: use_case(ctx, application_id, parse(schema, body)))
     if problems:

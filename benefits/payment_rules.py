@@ -38,6 +38,7 @@ from typing import Any
 from benefits.rules import AmountPeriod, amount_between
 from kernel.dates import add_months
 from kernel.errors import Problem
+from kernel.messages import say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 
@@ -111,8 +112,13 @@ def period_problems(text: str, today: date) -> list[Problem]:
             Problem(
                 "period",
                 "period-not-future",
-                f"{month} is more than a month ahead; the latest period that can run today "
-                f"({today.isoformat()}) is {latest}",
+                say(
+                    "%(month)s is more than a month ahead; the latest period that can run "
+                    "today (%(today)s) is %(latest)s",
+                    month=month,
+                    today=today.isoformat(),
+                    latest=latest,
+                ),
             )
         ]
     return []

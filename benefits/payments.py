@@ -71,6 +71,7 @@ from kernel.clock import Clock, office_today
 from kernel.db import insert_ignoring_conflicts, reader, session_scope
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.locks import HeldLock, try_lock
+from kernel.messages import say
 from kernel.money import from_fen, yuan_text
 from kernel.policy import PolicyBook, PolicyError
 
@@ -177,8 +178,11 @@ def _open_run(runner: Runner, month: Month) -> tuple[PaymentRun, bool]:
                 Problem(
                     "period",
                     "finish-earlier-run",
-                    f"the run for {unfinished.period} stopped before it finished; run "
-                    f"{unfinished.period} again to complete it first",
+                    say(
+                        "the run for %(period)s stopped before it finished; run %(period)s "
+                        "again to complete it first",
+                        period=unfinished.period,
+                    ),
                 )
             )
         low, high = session.exec(select(func.min(BenefitCase.id), func.max(BenefitCase.id))).one()
@@ -766,8 +770,12 @@ def require_finished(run: PaymentRun) -> None:
             Problem(
                 "run_id",
                 "run-finished",
-                f"the run for {run.period} has not finished ({run_progress(run):.0%} done); "
-                "the bank file is made from a finished run only",
+                say(
+                    "the run for %(period)s has not finished (%(run_progress)s done); the "
+                    "bank file is made from a finished run only",
+                    period=run.period,
+                    run_progress=format(run_progress(run), ".0%"),
+                ),
             )
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from kernel.dates import add_months
 from kernel.errors import Problem
+from kernel.messages import say
 from kernel.money import FEN, round_money, yuan_text
 from kernel.policy import ParameterSet, PolicyError
 
@@ -287,7 +288,12 @@ def application_transition_problem(current: str, target: str, kind: str = "new")
     return Problem(
         "state",
         "application-procedure",
-        f"an application in state {current} cannot move to {target}; next steps: {nexts}",
+        say(
+            "an application in state %(current)s cannot move to %(target)s; next steps: %(nexts)s",
+            current=current,
+            target=target,
+            nexts=nexts,
+        ),
     )
 
 
@@ -319,13 +325,24 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
             Problem(
                 "incomes",
                 "income-below-standard",
-                f"per-capita income {yuan_text(ent.per_capita_income.quantize(FEN))} is not below "
-                f"the {ent.scheme.value} standard {yuan_text(ent.standard)} "
-                f"({ent.parameter_version})",
+                say(
+                    "per-capita income %(per_capita_income)s is not below the %(value)s "
+                    "standard %(standard)s (%(parameter_version)s)",
+                    per_capita_income=yuan_text(ent.per_capita_income.quantize(FEN)),
+                    value=ent.scheme.value,
+                    standard=yuan_text(ent.standard),
+                    parameter_version=ent.parameter_version,
+                ),
             )
         )
     for missing in sorted(facts.required_documents - facts.documents):
-        problems.append(Problem("documents", "documents-complete", f"document missing: {missing}"))
+        problems.append(
+            Problem(
+                "documents",
+                "documents-complete",
+                say("document missing: %(missing)s", missing=missing),
+            )
+        )
     if facts.appraisal_passed is False:
         problems.append(
             Problem("appraisal", "democratic-appraisal", "the democratic appraisal did not pass")
@@ -339,8 +356,10 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
             Problem(
                 "public_notice",
                 "public-notice",
-                f"the public notice runs until {facts.notice_last_day.isoformat()}; "
-                "decide from the day after",
+                say(
+                    "the public notice runs until %(notice_last_day)s; decide from the day after",
+                    notice_last_day=facts.notice_last_day.isoformat(),
+                ),
             )
         )
     if facts.open_objections:
@@ -348,7 +367,10 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
             Problem(
                 "objections",
                 "objections-resolved",
-                f"{facts.open_objections} objection(s) to the public notice are not resolved",
+                say(
+                    "%(open_objections)s objection(s) to the public notice are not resolved",
+                    open_objections=facts.open_objections,
+                ),
             )
         )
     if facts.upheld_objections:
@@ -356,7 +378,10 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
             Problem(
                 "objections",
                 "objections-resolved",
-                f"{facts.upheld_objections} objection(s) were upheld: re-investigate or reject",
+                say(
+                    "%(upheld_objections)s objection(s) were upheld: re-investigate or reject",
+                    upheld_objections=facts.upheld_objections,
+                ),
             )
         )
     rule = facts.category_rule
@@ -365,8 +390,12 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
             Problem(
                 "category",
                 "category-conditions",
-                f"category {rule.code} is for households with a member who is "
-                f"{rule.requires.replace('_', '-')}; none is recorded",
+                say(
+                    "category %(code)s is for households with a member who is %(requires)s; "
+                    "none is recorded",
+                    code=rule.code,
+                    requires=rule.requires.replace("_", "-"),
+                ),
             )
         )
     return problems
@@ -410,7 +439,7 @@ def case_transition_problem(current: str, target: str) -> Problem | None:
     return Problem(
         "status",
         "case-status",
-        f"a case that is {current} cannot become {target}",
+        say("a case that is %(current)s cannot become %(target)s", current=current, target=target),
     )
 
 
@@ -452,7 +481,11 @@ def household_input_problems(members: Sequence[MemberIdentity], today: date) -> 
                 Problem(
                     f"{where}.sex",
                     "id-agrees",
-                    f"sex {member.sex} disagrees with the ID, which encodes {decoded.sex}",
+                    say(
+                        "sex %(sex)s disagrees with the ID, which encodes %(sex2)s",
+                        sex=member.sex,
+                        sex2=decoded.sex,
+                    ),
                 )
             )
         if member.birth_date is not None and member.birth_date != decoded.birth_date:
@@ -460,8 +493,12 @@ def household_input_problems(members: Sequence[MemberIdentity], today: date) -> 
                 Problem(
                     f"{where}.birth_date",
                     "id-agrees",
-                    f"birth date {member.birth_date.isoformat()} disagrees with the ID, "
-                    f"which encodes {decoded.birth_date.isoformat()}",
+                    say(
+                        "birth date %(birth_date)s disagrees with the ID, which encodes "
+                        "%(birth_date2)s",
+                        birth_date=member.birth_date.isoformat(),
+                        birth_date2=decoded.birth_date.isoformat(),
+                    ),
                 )
             )
         if decoded.birth_date > today:
@@ -475,14 +512,22 @@ def household_input_problems(members: Sequence[MemberIdentity], today: date) -> 
                 Problem(
                     f"{where}.national_id",
                     "one-person-once",
-                    f"the same ID is given for members {seen[member.national_id]} and {index}",
+                    say(
+                        "the same ID is given for members %(value)s and %(index)s",
+                        value=seen[member.national_id],
+                        index=index,
+                    ),
                 )
             )
         seen.setdefault(member.national_id, index)
         heads += member.relation == "head"
     if heads > 1:
         problems.append(
-            Problem("members", "one-head", f"a household has one head; {heads} were given")
+            Problem(
+                "members",
+                "one-head",
+                say("a household has one head; %(heads)s were given", heads=heads),
+            )
         )
     return problems
 

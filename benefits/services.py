@@ -50,6 +50,7 @@ from kernel.context import ServiceContext
 from kernel.dates import add_months
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
 from kernel.events import bus
+from kernel.messages import say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -222,7 +223,10 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
             Problem(
                 "township",
                 "own-office",
-                f"an account of {office} registers households of {office} only",
+                say(
+                    "an account of %(office)s registers households of %(office)s only",
+                    office=office,
+                ),
             )
         )
     taken = _ids_in_live_households(ctx.session, [m.national_id for m in data.members])
@@ -232,7 +236,10 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
                 Problem(
                     f"members.{index}.national_id",
                     "one-live-household",
-                    f"this person already belongs to live household {taken[member.national_id]}",
+                    say(
+                        "this person already belongs to live household %(value)s",
+                        value=taken[member.national_id],
+                    ),
                 )
             )
     if problems:
@@ -282,7 +289,10 @@ def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member
             Problem(
                 "national_id",
                 "one-live-household",
-                f"this person already belongs to live household {taken[data.national_id]}",
+                say(
+                    "this person already belongs to live household %(value)s",
+                    value=taken[data.national_id],
+                ),
             )
         )
     if problems:
@@ -350,8 +360,12 @@ def record_income(
                 Problem(
                     "effective_from",
                     "income-history",
-                    f"the current {source} income is in force from "
-                    f"{current.effective_from.isoformat()}; a change cannot start earlier",
+                    say(
+                        "the current %(source)s income is in force from %(effective_from)s; "
+                        "a change cannot start earlier",
+                        source=source,
+                        effective_from=current.effective_from.isoformat(),
+                    ),
                 )
             )
         if effective_from == current.effective_from:
@@ -415,8 +429,14 @@ def _category_problem(ctx: ServiceContext, scheme: str, category: str, on: date)
     return Problem(
         "category",
         "known-category",
-        f"category {category!r} is not defined for the {scheme} scheme ({known}; "
-        f"{params.version_id})",
+        say(
+            "category %(category)s is not defined for the %(scheme)s scheme (%(known)s; "
+            "%(version_id)s)",
+            category=repr(category),
+            scheme=scheme,
+            known=known,
+            version_id=params.version_id,
+        ),
     )
 
 
@@ -446,7 +466,9 @@ def apply(ctx: ServiceContext, data: ApplicationIn) -> Application:
     if open_app is not None:
         raise Conflict(
             Problem(
-                "household_id", "one-open-application", f"application {open_app.id} is still open"
+                "household_id",
+                "one-open-application",
+                say("application %(id)s is still open", id=open_app.id),
             )
         )
     case = current_case(ctx.session, data.household_id)
@@ -455,7 +477,11 @@ def apply(ctx: ServiceContext, data: ApplicationIn) -> Application:
             Problem(
                 "household_id",
                 "no-live-case",
-                f"the household already has case {case.id} ({case.status})",
+                say(
+                    "the household already has case %(id)s (%(status)s)",
+                    id=case.id,
+                    status=case.status,
+                ),
             )
         )
     members = members_of(ctx.session, data.household_id)
@@ -521,7 +547,13 @@ def _not_before(field: str, day: date, earliest: date, what: str) -> list[Proble
             Problem(
                 field,
                 "date-order",
-                f"{field} {day.isoformat()} is before {what} ({earliest.isoformat()})",
+                say(
+                    "%(field)s %(day)s is before %(what)s (%(earliest)s)",
+                    field=field,
+                    day=day.isoformat(),
+                    what=what,
+                    earliest=earliest.isoformat(),
+                ),
             )
         ]
     return []
@@ -529,7 +561,13 @@ def _not_before(field: str, day: date, earliest: date, what: str) -> list[Proble
 
 def _not_future(ctx: ServiceContext, field: str, day: date) -> list[Problem]:
     if day > ctx.today:
-        return [Problem(field, "not-in-future", f"{field} {day.isoformat()} is after today")]
+        return [
+            Problem(
+                field,
+                "not-in-future",
+                say("%(field)s %(day)s is after today", field=field, day=day.isoformat()),
+            )
+        ]
     return []
 
 
@@ -639,8 +677,12 @@ def record_objection(ctx: ServiceContext, application_id: int, data: ObjectionIn
             Problem(
                 "received_on",
                 "objection-during-notice",
-                f"the notice ran {application.notice_starts_on.isoformat()} to "
-                f"{application.notice_last_day.isoformat()}; this objection is outside it",
+                say(
+                    "the notice ran %(notice_starts_on)s to %(notice_last_day)s; this "
+                    "objection is outside it",
+                    notice_starts_on=application.notice_starts_on.isoformat(),
+                    notice_last_day=application.notice_last_day.isoformat(),
+                ),
             )
         )
     if problems := _not_future(ctx, "received_on", data.received_on):
@@ -665,7 +707,11 @@ def resolve_objection(
     objection = ctx.session.get(Objection, objection_id)
     if objection is None or objection.application_id != application_id:
         raise NotFound(
-            Problem("objection_id", "exists", f"no objection {objection_id} on this application")
+            Problem(
+                "objection_id",
+                "exists",
+                say("no objection %(objection_id)s on this application", objection_id=objection_id),
+            )
         )
     if objection.upheld is not None:
         raise Conflict(
@@ -971,8 +1017,13 @@ def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -
             Problem(
                 "incomes",
                 "income-below-standard",
-                f"per-capita income {yuan_text(entitlement.per_capita_income)} is not below "
-                f"the standard {yuan_text(entitlement.standard)} ({entitlement.parameter_version})",
+                say(
+                    "per-capita income %(per_capita_income)s is not below the standard "
+                    "%(standard)s (%(parameter_version)s)",
+                    per_capita_income=yuan_text(entitlement.per_capita_income),
+                    standard=yuan_text(entitlement.standard),
+                    parameter_version=entitlement.parameter_version,
+                ),
             )
         )
     members = members_of(ctx.session, household.id or 0)
@@ -1036,8 +1087,11 @@ def set_case_status(
                 Problem(
                     "effective_from",
                     "status-history",
-                    f"the current status runs from {open_period.effective_from.isoformat()}; "
-                    "a change must start later",
+                    say(
+                        "the current status runs from %(effective_from)s; "
+                        "a change must start later",
+                        effective_from=open_period.effective_from.isoformat(),
+                    ),
                 )
             )
         open_period.effective_to = effective_from - timedelta(days=1)
@@ -1110,7 +1164,11 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
     case = get_case(ctx.session, case_id, lock=True)
     if case.status in (CaseStatus.TERMINATED, CaseStatus.PENDING):
         raise Conflict(
-            Problem("status", "review-live-case", f"a {case.status} case is not re-reviewed")
+            Problem(
+                "status",
+                "review-live-case",
+                say("a %(status)s case is not re-reviewed", status=case.status),
+            )
         )
     if problems := _not_future(ctx, "reviewed_on", data.reviewed_on):
         raise InvalidInput(problems)

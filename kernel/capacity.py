@@ -22,6 +22,7 @@ PostgreSQL's ``max_connections`` when several processes serve one database.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -94,7 +95,9 @@ class Capacity:
                 raise ServiceBusy("every request thread stayed busy", retry_after=2) from None
         else:
             await gate.acquire()
-        future = asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+        # The request's context (its day bounds, its reader's language) goes with it.
+        context = contextvars.copy_context()
+        future = asyncio.get_running_loop().run_in_executor(executor, context.run, fn, *args)
         # The place is given back when the thread is done, even if the client has gone.
         future.add_done_callback(lambda _: gate.release())
         return await future

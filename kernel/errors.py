@@ -29,6 +29,7 @@ from kernel.messages import (
     N_,
     Gettext,
     Text,
+    answer_gettext,
     choose_language,
     render,
     say,
@@ -53,7 +54,7 @@ class Problem:
         return {
             "field": self.field,
             "rule": self.rule,
-            "message": render(self.message, gettext or _untranslated),
+            "message": render(self.message, gettext or answer_gettext()),
         }
 
 
@@ -61,7 +62,7 @@ def _untranslated(message: str) -> str:
     return message
 
 
-def answer_gettext(request: Request[Any, Any, Any] | None) -> tuple[str, Gettext]:
+def request_language(request: Request[Any, Any, Any] | None) -> tuple[str, Gettext]:
     """The caller's language (``Accept-Language``) and its catalog lookup, for an API answer."""
     if request is None:
         return "en", _untranslated
@@ -152,7 +153,7 @@ def problem_response(
     """RFC 9457 problem details in the caller's language (``Accept-Language``, default zh_CN):
     the title and every problem's message rendered from the catalogs; ``rule`` stays the same
     code in every language, for programs."""
-    language, gettext = answer_gettext(request)
+    language, gettext = request_language(request)
     items = [p.as_dict(gettext) for p in problems]
     body: dict[str, Any] = {
         "type": f"https://workbridge.example/problems/{slug}",

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +87,26 @@ def render(text: str | Text, gettext: Gettext) -> str:
         except (KeyError, ValueError, TypeError):
             continue
     return text.message
+
+
+# --- the reader of the answer being made ------------------------------------------------------
+
+_answer_gettext: ContextVar[Gettext] = ContextVar("workbridge_answer_gettext", default=_english)
+
+
+def answer_gettext() -> Gettext:
+    """The catalog lookup of whoever reads the answer being made (English outside a request):
+    set per request (``kernel.web.request_frame_middleware``) from its ``Accept-Language``."""
+    return _answer_gettext.get()
+
+
+@contextmanager
+def answering_in(gettext: Gettext) -> Iterator[None]:
+    token = _answer_gettext.set(gettext)
+    try:
+        yield
+    finally:
+        _answer_gettext.reset(token)
 
 
 # --- the request's language -------------------------------------------------------------------

@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from kernel.errors import InvalidInput, Problem
+from kernel.messages import Text, answer_gettext, render, say, schema_text
 
 MAX_ROWS = 20_000
 
@@ -26,10 +27,16 @@ class RowProblem:
     row: int  # CSV: the line number (the header is line 1); JSON: the item's index
     field: str | None
     rule: str
-    message: str
+    message: str | Text
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The row's problem for an answer, its message in the reader's language."""
+        return {
+            "row": self.row,
+            "field": self.field,
+            "rule": self.rule,
+            "message": render(self.message, answer_gettext()),
+        }
 
     def as_problem(self, prefix: str) -> Problem:
         """The kernel's Problem, with the row folded into the field (``rows.3.wage``)."""
@@ -68,11 +75,15 @@ def csv_rows(
         raise InvalidInput(Problem("file", "csv-header", "the file is empty"))
     names = [h.strip() for h in header]
     problems = [
-        Problem("file", "csv-header", f"required column {c!r} is missing")
+        Problem("file", "csv-header", say("required column %(c)s is missing", c=repr(c)))
         for c in sorted(set(required) - set(names))
     ]
     problems += [
-        Problem("file", "csv-header", f"unknown column {c!r}; known: {', '.join(columns)}")
+        Problem(
+            "file",
+            "csv-header",
+            say("unknown column %(c)s; known: %(value)s", c=repr(c), value=", ".join(columns)),
+        )
         for c in names
         if c and c not in columns
     ]
@@ -86,7 +97,11 @@ def csv_rows(
             continue
         if len(rows) >= max_rows:
             raise InvalidInput(
-                Problem("file", "csv-size", f"more than {max_rows} rows; split the file")
+                Problem(
+                    "file",
+                    "csv-size",
+                    say("more than %(max_rows)s rows; split the file", max_rows=max_rows),
+                )
             )
         line = reader.line_num
         cells = {n: v.strip() for n, v in zip(names, values, strict=False) if v.strip()}
@@ -104,6 +119,5 @@ def validation_problems(row: int, exc: ValidationError) -> list[RowProblem]:
     out = []
     for error in exc.errors():
         field = ".".join(str(part) for part in error["loc"]) or None
-        message = str(error["msg"]).removeprefix("Value error, ")
-        out.append(RowProblem(row, field, "schema", message))
+        out.append(RowProblem(row, field, "schema", schema_text(str(error["msg"]))))
     return out

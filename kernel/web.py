@@ -29,7 +29,15 @@ from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
 from kernel.db import RequestSession
 from kernel.errors import InvalidInput, Problem
-from kernel.messages import N_
+from kernel.messages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    N_,
+    Gettext,
+    answer_gettext,
+    answering_in,
+    choose_language,
+)
 from kernel.settings import Settings
 from kernel.types import MAX_ID, MAX_OFFSET, DayBounds, bounded_days, day_bounds
 from kernel.visibility import Access, check_request, require_county
@@ -275,12 +283,25 @@ def _refuse_nul_query(query: bytes) -> None:
         )
 
 
+def _reader_gettext(scope: Scope, state: Any) -> Gettext:
+    """The catalog of the language the caller asks for (``Accept-Language``, default zh_CN)."""
+    translators = state.get("translators") or {}
+    header = None
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-language":
+            header = value.decode("latin-1")
+            break
+    translator = translators.get(choose_language(header, LANGUAGES, DEFAULT_LANGUAGE))
+    return translator.gettext if translator is not None else answer_gettext()
+
+
 def request_frame_middleware(app: ASGIApp) -> ASGIApp:
     """What every HTTP request is framed by, in one layer (each ASGI layer costs every request):
 
     - the serving application's request threads are the ones ``in_unit_of_work`` uses
       (``kernel.capacity``);
     - a query string holding a NUL character is refused (``_refuse_nul_query``);
+    - what the answer says is put into words in the caller's language (``kernel.messages``);
     - every day the request names must lie between the first day the policy book has rules for
       and a few years after the office's today (``kernel.types.Day``); the bounds come from the
       serving application's policy and clock, so a test standing on another day gets its own.
@@ -297,7 +318,7 @@ def request_frame_middleware(app: ASGIApp) -> ASGIApp:
             state.policy.versions[0].effective_from,
             office_today(state.clock, state.settings.zone),
         )
-        with bounded_days(bounds):
+        with bounded_days(bounds), answering_in(_reader_gettext(scope, state)):
             await app(scope, receive, send)
 
     return middleware

@@ -20,6 +20,7 @@ from kernel import audit
 from kernel.auth import Principal
 from kernel.context import ServiceContext
 from kernel.errors import InvalidInput, NotFound, Problem, missing
+from kernel.messages import say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 from kernel.tabular import RowProblem, csv_rows, validation_problems
@@ -125,7 +126,11 @@ def upsert_seeker_profile(
         raise NotFound(missing("member_id", member_id))
     if known_trades is not None:
         unknown = [
-            Problem(f"training_wishes.{i}", "known-trade", f"{t!r} is not a trade of the policy")
+            Problem(
+                f"training_wishes.{i}",
+                "known-trade",
+                say("%(t)s is not a trade of the policy", t=repr(t)),
+            )
             for i, t in enumerate(data.training_wishes)
             if t not in known_trades
         ]
@@ -160,7 +165,13 @@ def upsert_seeker_profile(
 def get_seeker_profile(session: Session, member_id: int) -> SeekerProfile:
     profile = session.get(SeekerProfile, member_id)
     if profile is None:
-        raise NotFound(Problem("member_id", "exists", f"member {member_id} has no seeker profile"))
+        raise NotFound(
+            Problem(
+                "member_id",
+                "exists",
+                say("member %(member_id)s has no seeker profile", member_id=member_id),
+            )
+        )
     return profile
 
 

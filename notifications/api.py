@@ -23,7 +23,7 @@ from kernel.auth import Principal, Role
 from kernel.clock import Clock
 from kernel.db import RequestSession
 from kernel.errors import Forbidden, Problem
-from kernel.messages import N_
+from kernel.messages import N_, say
 from kernel.visibility import Access
 from kernel.web import BODY_MEDIA_TYPE, close_session, context_for, get, post, problem_responses
 from notifications import webhooks
@@ -76,7 +76,9 @@ def _state(request: Request[Any, Any, Any]) -> tuple[SmsSettings, SendingRules, 
 
 def _forbidden(gateway: str) -> Forbidden:
     log.warning("refused an unauthenticated %s webhook call", gateway)
-    return Forbidden(Problem(None, "webhook-auth", f"not a genuine {gateway} callback"))
+    return Forbidden(
+        Problem(None, "webhook-auth", say("not a genuine %(gateway)s callback", gateway=gateway))
+    )
 
 
 def _check_token(settings: SmsSettings, token: str, gateway: str) -> None:

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from kernel.errors import InvalidInput, Problem
 from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived, bus
+from kernel.messages import say
 from kernel.policy import ParameterSet, PolicyBook, load_profile
 from kernel.settings import Settings
 from notifications.models import DeliveryReceipt, InboundMessage, OptOut, OutboxMessage
@@ -177,7 +178,11 @@ def enqueue(
     template = TEMPLATES.get(template_key)
     if template is None:
         problems.append(
-            Problem("template_key", "template", f"unknown template; one of {', '.join(TEMPLATES)}")
+            Problem(
+                "template_key",
+                "template",
+                say("unknown template; one of %(value)s", value=", ".join(TEMPLATES)),
+            )
         )
     else:
         problems.extend(check_params(template, params))
@@ -207,8 +212,15 @@ def enqueue(
             Problem(
                 "params",
                 "max-parts",
-                f"the message takes {length.parts} SMS parts ({length.units} {length.encoding} "
-                f"units with the signature); {policy.version_id} allows {max_parts}",
+                say(
+                    "the message takes %(parts)s SMS parts (%(units)s %(encoding)s units "
+                    "with the signature); %(version_id)s allows %(max_parts)s",
+                    parts=length.parts,
+                    units=length.units,
+                    encoding=length.encoding,
+                    version_id=policy.version_id,
+                    max_parts=max_parts,
+                ),
             )
         )
 

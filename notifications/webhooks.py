@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from kernel.errors import InvalidInput, Problem
+from kernel.messages import say
 from kernel.web import parse_json_body
 from notifications import receipts
 from notifications.phones import InvalidPhone, to_e164
@@ -46,7 +47,9 @@ def validate_items(model: type[M], data: Any, *, many: bool) -> list[M]:
         if not isinstance(data, list):
             raise InvalidInput(Problem(None, "schema", "expected a JSON array"))
         if len(data) > MAX_ITEMS:
-            raise InvalidInput(Problem(None, "schema", f"at most {MAX_ITEMS} items per push"))
+            raise InvalidInput(
+                Problem(None, "schema", say("at most %(value)s items per push", value=MAX_ITEMS))
+            )
     adapter: TypeAdapter[Any] = TypeAdapter(list[model] if many else model)  # type: ignore[valid-type]
     try:
         value = adapter.validate_python(data)

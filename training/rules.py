@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from kernel.errors import Problem
+from kernel.messages import say
 from kernel.money import FEN, yuan_text
 from kernel.policy import ParameterSet
 
@@ -121,29 +122,42 @@ def check_outcome(
     after a drop-out; no milestone twice; no day in the future.
     """
     problems = [
-        Problem(name, "required", f"a {outcome.kind} report needs {name}")
+        Problem(
+            name, "required", say("a %(kind)s report needs %(name)s", kind=outcome.kind, name=name)
+        )
         for name in REQUIRED[outcome.kind]
         if getattr(outcome, name) is None
     ]
     kind, on = outcome.kind, outcome.on
     if on > today:
-        problems.append(Problem("on", "not-future", f"{on} is in the future"))
+        problems.append(Problem("on", "not-future", say("%(on)s is in the future", on=on)))
     if kind is not Kind.ENROLLED and today < course.starts_on:
         problems.append(
             Problem(
                 "course_id",
                 "course-started",
-                f"the course has not started (it starts on {course.starts_on})",
+                say(
+                    "the course has not started (it starts on %(starts_on)s)",
+                    starts_on=course.starts_on,
+                ),
             )
         )
     if progress.dropped_on is not None and kind is not Kind.DROPPED:
         problems.append(
-            Problem("kind", "sequence", f"the trainee dropped out on {progress.dropped_on}")
+            Problem(
+                "kind",
+                "sequence",
+                say("the trainee dropped out on %(dropped_on)s", dropped_on=progress.dropped_on),
+            )
         )
     if kind is Kind.ENROLLED:
         if progress.status != "enrolled":
             problems.append(
-                Problem("kind", "sequence", f"the trainee is already {progress.status}")
+                Problem(
+                    "kind",
+                    "sequence",
+                    say("the trainee is already %(status)s", status=progress.status),
+                )
             )
     elif kind is Kind.ATTENDED:
         if progress.completed_on is not None:
@@ -154,7 +168,11 @@ def check_outcome(
                 Problem(
                     "sessions_attended",
                     "sessions",
-                    f"{sessions} sessions attended, but the course has {course.sessions_total}",
+                    say(
+                        "%(sessions)s sessions attended, but the course has %(sessions_total)s",
+                        sessions=sessions,
+                        sessions_total=course.sessions_total,
+                    ),
                 )
             )
         if sessions is not None and sessions < progress.sessions_attended:
@@ -162,7 +180,10 @@ def check_outcome(
                 Problem(
                     "sessions_attended",
                     "sessions",
-                    f"attendance is cumulative: {progress.sessions_attended} were reported already",
+                    say(
+                        "attendance is cumulative: %(sessions_attended)s were reported already",
+                        sessions_attended=progress.sessions_attended,
+                    ),
                 )
             )
     elif kind is Kind.DROPPED:
@@ -176,7 +197,12 @@ def check_outcome(
         if on < course.starts_on:
             problems.append(
                 Problem(
-                    "on", "sequence", f"completed before the course started ({course.starts_on})"
+                    "on",
+                    "sequence",
+                    say(
+                        "completed before the course started (%(starts_on)s)",
+                        starts_on=course.starts_on,
+                    ),
                 )
             )
     elif kind is Kind.CERTIFIED:
@@ -188,7 +214,14 @@ def check_outcome(
             )
         elif on < progress.completed_on:
             problems.append(
-                Problem("on", "sequence", f"certified before completion ({progress.completed_on})")
+                Problem(
+                    "on",
+                    "sequence",
+                    say(
+                        "certified before completion (%(completed_on)s)",
+                        completed_on=progress.completed_on,
+                    ),
+                )
             )
     elif kind is Kind.PLACED:
         if progress.placed_on is not None:
@@ -204,11 +237,26 @@ def check_outcome(
             )
         if on < progress.enrolled_on:
             problems.append(
-                Problem("on", "sequence", f"placed before enrolment ({progress.enrolled_on})")
+                Problem(
+                    "on",
+                    "sequence",
+                    say(
+                        "placed before enrolment (%(enrolled_on)s)",
+                        enrolled_on=progress.enrolled_on,
+                    ),
+                )
             )
     if kind in (Kind.ATTENDED, Kind.DROPPED) and on < progress.enrolled_on:
         problems.append(
-            Problem("on", "sequence", f"{on} is before the enrolment ({progress.enrolled_on})")
+            Problem(
+                "on",
+                "sequence",
+                say(
+                    "%(on)s is before the enrolment (%(enrolled_on)s)",
+                    on=on,
+                    enrolled_on=progress.enrolled_on,
+                ),
+            )
         )
     return problems
 

@@ -28,6 +28,7 @@ from kernel.auth import Principal, Role
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
 from kernel.events import PlacementReported, bus
+from kernel.messages import say
 from kernel.money import from_fen, to_fen
 from kernel.tabular import InputRow, RowProblem, validation_problems
 from training import rules
@@ -72,7 +73,9 @@ def create_provider(ctx: ServiceContext, data: ProviderIn) -> TrainingProvider:
         sm_select(TrainingProvider).where(TrainingProvider.name == data.name)
     ).first()
     if taken is not None:
-        raise Conflict(Problem("name", "unique", f"a provider named {data.name} exists"))
+        raise Conflict(
+            Problem("name", "unique", say("a provider named %(name)s exists", name=data.name))
+        )
     provider = TrainingProvider(name=data.name, contact=data.contact, created_at=ctx.now)
     ctx.session.add(provider)
     ctx.session.flush()
@@ -111,7 +114,15 @@ def create_course(ctx: ServiceContext, data: CourseIn) -> Course:
     trade = trades.get(data.trade)
     if trade is None:
         problems.append(
-            Problem("trade", "known-trade", f"{data.trade!r} is not one of: {', '.join(trades)}")
+            Problem(
+                "trade",
+                "known-trade",
+                say(
+                    "%(trade)s is not one of: %(value)s",
+                    trade=repr(data.trade),
+                    value=", ".join(trades),
+                ),
+            )
         )
     if not provider_exists(ctx.session, data.provider_id):
         problems.append(missing("provider_id", data.provider_id))
@@ -196,9 +207,21 @@ def add_enrolment(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enr
     if not ctx.session.execute(select(_member.c.id).where(_member.c.id == data.member_id)).first():
         raise NotFound(missing("member_id", data.member_id))
     if enrolled_on > ctx.today:
-        problems.append(Problem("enrolled_on", "not-future", f"{enrolled_on} is in the future"))
+        problems.append(
+            Problem(
+                "enrolled_on",
+                "not-future",
+                say("%(enrolled_on)s is in the future", enrolled_on=enrolled_on),
+            )
+        )
     if enrolled_on > course.ends_on:
-        problems.append(Problem("enrolled_on", "course-open", f"the course ended {course.ends_on}"))
+        problems.append(
+            Problem(
+                "enrolled_on",
+                "course-open",
+                say("the course ended %(ends_on)s", ends_on=course.ends_on),
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     existing = ctx.session.exec(
@@ -209,7 +232,13 @@ def add_enrolment(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enr
     if existing is not None:
         raise Conflict(Problem("member_id", "once", "the person is already on this course"))
     if seats_taken(ctx.session, [course_id]).get(course_id, 0) >= course.capacity:
-        raise Conflict(Problem("course_id", "seats", f"all {course.capacity} seats are taken"))
+        raise Conflict(
+            Problem(
+                "course_id",
+                "seats",
+                say("all %(capacity)s seats are taken", capacity=course.capacity),
+            )
+        )
     enrolment = Enrolment(
         course_id=course_id,
         member_id=data.member_id,
@@ -330,7 +359,10 @@ def _authorise(
                 Problem(
                     f"{prefix}.{row}.course_id",
                     "own-course",
-                    f"course {report.course_id} is not one of this provider's courses",
+                    say(
+                        "course %(course_id)s is not one of this provider's courses",
+                        course_id=report.course_id,
+                    ),
                 )
             )
             continue
@@ -340,7 +372,11 @@ def _authorise(
                 Problem(
                     f"{prefix}.{row}.member_id",
                     "own-trainee",
-                    f"member {report.member_id} is not a trainee on course {report.course_id}",
+                    say(
+                        "member %(member_id)s is not a trainee on course %(course_id)s",
+                        member_id=report.member_id,
+                        course_id=report.course_id,
+                    ),
                 )
             )
             continue

@@ -175,7 +175,7 @@ def test_referral_of_an_unregistered_person_and_bad_answers(desk: Desk, engine) 
         {"member_id": unregistered, "vacancy_id": vacancy_id, "course_id": 1},
         status=422,
     )
-    assert "exactly one of vacancy_id and course_id" in both["problems"][0]["message"]
+    assert "vacancy_id 与 course_id 须填且只填一项" in both["problems"][0]["message"]
     bad = desk.call(
         "POST",
         "/activation/referrals",

@@ -5,6 +5,7 @@ The conftest's training_provider token is bound to provider 1; provider 2 is som
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -268,6 +269,9 @@ def test_a_batch_accepts_good_rows_and_returns_each_bad_row(client, provider, wo
     }
     assert {p["field"] for p in by_row[4]["problems"]} >= {"kind", "on"}
     assert all(p["row"] == 3 for p in by_row[3]["problems"])
+    # Each row's problems are told in the reader's language (Chinese unless asked otherwise).
+    told = [p["message"] for r in body["results"] for p in r["problems"]]
+    assert told and all(re.search("[\u4e00-\u9fff]", m) for m in told), told
 
 
 def test_all_or_nothing_writes_nothing_when_a_row_is_bad(client, provider, world, engine) -> None:

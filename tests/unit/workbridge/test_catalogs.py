@@ -75,3 +75,27 @@ def test_the_catalogs_compile(tmp_path: Path) -> None:
     target = compile_catalogs(copy)
     for language in LANGUAGES:
         assert (target / language / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000
+
+
+def test_problems_are_catalog_messages_not_sentences_built_in_english() -> None:
+    """A problem's message is a literal catalog message or ``say`` with one: an f-string would
+    reach readers in English whatever their language (and on Python 3.12+ its inner literals
+    would be read as messages)."""
+    import ast
+
+    from workbridge.pages.catalog import PAGE_MODULES, service_modules
+
+    built = []
+    for path in [*service_modules(), *PAGE_MODULES]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                continue
+            if node.func.id == "Problem" and len(node.args) >= 3:
+                message = node.args[2]
+            elif node.func.id == "say" and node.args:
+                message = node.args[0]
+            else:
+                continue
+            if isinstance(message, ast.JoinedStr | ast.BinOp):
+                built.append(f"{path.name}:{node.lineno}")
+    assert not built, f"messages built as English sentences: {built}"
