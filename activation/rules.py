@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from kernel.dates import add_months, age_on
+from kernel.messages import N_, Text, say
 from kernel.money import round_money, yuan_text
 from kernel.policy import ParameterSet
 
@@ -57,6 +58,42 @@ class Duty:
         data = asdict(self)
         data["exemptions"] = list(self.exemptions)
         return data
+
+    @property
+    def explained(self) -> Text:
+        """Why, as a catalog message with the facts it rests on (``reason`` is the English
+        record kept with decisions and registrations)."""
+        if self.rule == "no-work-capacity":
+            return say("recorded as without work capacity")
+        if self.rule == "below-working-age":
+            return say("aged %(age)s, below working age 16", age=self.age)
+        if self.rule == "above-age-threshold":
+            return say(
+                "aged %(age)s; the duty applies to people under %(limit)s of this sex (report 4)",
+                age=self.age,
+                limit=self.age_limit,
+            )
+        if self.rule == "exempt":
+            return say(
+                "exempt: %(exemptions)s",
+                exemptions=[Text(EXEMPTION_WORDS.get(e, e)) for e in self.exemptions],
+            )
+        return say(
+            "aged %(age)s, under %(limit)s for this sex, able to work and not exempt "
+            "(report 4 §五4)",
+            age=self.age,
+            limit=self.age_limit,
+        )
+
+
+EXEMPTION_WORDS = {
+    "serious_illness": N_("serious illness"),
+    "disability": N_("severe disability"),
+    "carer": N_("full-time carer"),
+    "pregnant": N_("pregnancy"),
+    "student": N_("full-time student"),
+    "three_nos": N_("three-nos person"),
+}
 
 
 EXEMPTION_TESTS = {

@@ -34,6 +34,7 @@ from activation.schemas import (
 from activation.services import person_facts
 from benefits.models import Household, Member
 from kernel.context import ServiceContext
+from kernel.messages import answer_gettext, render
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
 
@@ -56,7 +57,7 @@ def duty_out(
         community=household.community,
         obligated=duty.obligated,
         rule=duty.rule,
-        reason=duty.reason,
+        reason=render(duty.explained, answer_gettext()),
         age=duty.age,
         parameter_version=duty.parameter_version,
         registered=registered,

@@ -100,6 +100,12 @@ def answer_gettext() -> Gettext:
     return _answer_gettext.get()
 
 
+def answer_in(gettext: Gettext) -> None:
+    """From here on in this request, answers are for a reader of ``gettext``'s language (the
+    pages: the signed-in person's language rather than the browser's header)."""
+    _answer_gettext.set(gettext)
+
+
 @contextmanager
 def answering_in(gettext: Gettext) -> Iterator[None]:
     token = _answer_gettext.set(gettext)

@@ -32,7 +32,8 @@ from kernel.capacity import current_capacity
 from kernel.clock import Clock
 from kernel.db import new_read_session
 from kernel.errors import DomainError, busy_reason, unique_violation
-from kernel.pages import N_, PageUser, page_user, render
+from kernel.messages import answer_in
+from kernel.pages import N_, PageUser, page_user, render, translator
 from kernel.web import add_headers, enforce_access
 from workbridge.pages.palette import palette_style
 
@@ -167,7 +168,8 @@ async def check_csrf(request: Request[Any, Any, Any]) -> None:
     ``kernel.web.enforce_access``, which this hook replaces under /app); and before every POST,
     the session's token (or, on the sign-in form, the double-submit cookie) must come back in
     the form field or the HTMX header; otherwise 403, nothing read further and nothing
-    written."""
+    written. What the services explain is put into the page reader's language."""
+    answer_in(translator(request).gettext)
     await enforce_access(request)
     if request.method != "POST":
         return

@@ -148,6 +148,10 @@ def test_registration_job_start_and_end_from_the_person_page(client, engine, des
     person_out = client.get(f"/api/v1/activation/people/{person}", headers=desk.counsellor).json()
     assert person_out["registration"]["profile"]["shifts"] == ["day", "evening"]
     assert person_out["registration"]["profile"]["skills"] == ["保洁", "收银"]
+    # Why the duty applies: in the account's language on the page, in Chinese from the API.
+    age = person_out["duty"]["age"]
+    assert person_out["duty"]["reason"].startswith(f"{age} 岁，未满该性别的")
+    assert f"aged {age}, under" in pages.get(url).text
 
     desk.on("2026-03-10")
     pages.sign_in("wang.counsellor")
