@@ -174,6 +174,18 @@ def _text(value: Any) -> Any:
     return value
 
 
+def as_data(text: Text) -> dict[str, Any]:
+    """``text`` as JSON-ready data, to be stored with a record and shown later in the reader's
+    language (``from_data``)."""
+    return _plain(text)
+
+
+def from_data(data: Any) -> str | Text:
+    """A Text stored with ``as_data`` (anything else is returned as text)."""
+    found = _text(data)
+    return found if isinstance(found, Text) else str(data)
+
+
 def carry(text: Text) -> str:
     """``text`` as the string of an exception (``raise ValueError(carry(say(...)))``)."""
     return _CARRIED + json.dumps(_plain(text), ensure_ascii=False)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from kernel.dates import age_on
+from kernel.messages import N_, Text, as_data, say
 from kernel.money import yuan_text
 from matching.occupations import medium_group, minor_group, name_of
 
@@ -32,6 +33,28 @@ DEMAND_LEVEL = {"light": 0, "medium": 1, "heavy": 2}
 LIMIT_ALLOWS = {"none": 2, "no_heavy": 1, "light_only": 0}
 SOURCES = ("public_welfare", "local_employer", "outside_county")
 OUTSIDE_COUNTY = "outside_county"
+
+# The codes above as words in the checks' sentences (kernel.messages).
+CODE_WORDS = {
+    "light": N_("light"),
+    "medium": N_("medium-heavy"),
+    "heavy": N_("heavy"),
+    "day": N_("day"),
+    "evening": N_("evening"),
+    "night": N_("night"),
+    "none": N_("no limit"),
+    "no_heavy": N_("no heavy work"),
+    "light_only": N_("light work only"),
+    "partial": N_("partial"),
+    "mild": N_("mild"),
+    "severe": N_("severe"),
+}
+
+
+def word(code: str) -> Text:
+    """A code of this module as a word for the reader (the code itself where none is known)."""
+    return Text(CODE_WORDS.get(code, code))
+
 
 CHECK_ORDER = (
     "capacity_health",
@@ -118,12 +141,22 @@ class CourseFacts:
 
 @dataclass(frozen=True)
 class Check:
+    """One hard check. ``reason`` is a catalog message with the facts it rests on; the stored
+    record keeps it both as the English sentence (``reason``) and as data (``said``), so it
+    can be shown in the reader's language later (``kernel.messages.from_data``)."""
+
     name: str
     passed: bool
-    reason: str
+    reason: str | Text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "reason": self.reason}
+        said = self.reason if isinstance(self.reason, Text) else Text(self.reason)
+        return {
+            "name": self.name,
+            "passed": self.passed,
+            "reason": str(self.reason),
+            "said": as_data(said),
+        }
 
 
 @dataclass(frozen=True)
@@ -210,19 +243,19 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return EARTH_RADIUS_KM * math.acos(dot)
 
 
-def health_demand_limit(seeker: SeekerFacts) -> tuple[int, list[str]]:
+def health_demand_limit(seeker: SeekerFacts) -> tuple[int, list[Text]]:
     """The heaviest demand the person's capacity and health allow, and why it is limited.
 
     POLICY.md safeguards: duties follow capability — partial work capacity, a disability or a
     serious illness rules out heavy work.
     """
-    why = []
+    why: list[Text] = []
     if seeker.work_capacity != "full":
-        why.append(f"{seeker.work_capacity} work capacity")
+        why.append(say("%(capacity)s work capacity", capacity=word(seeker.work_capacity)))
     if seeker.disability != "none":
-        why.append(f"a {seeker.disability} disability")
+        why.append(say("a %(degree)s disability", degree=word(seeker.disability)))
     if seeker.serious_illness:
-        why.append("a serious illness")
+        why.append(say("a serious illness"))
     return (1 if why else 2), why
 
 
@@ -245,13 +278,27 @@ def _capacity_check(seeker: SeekerFacts, demand: str) -> Check:
         return Check(
             "capacity_health",
             False,
-            f"the work is {demand}; heavy work is ruled out by {' and '.join(why)}",
+            say(
+                "the work is %(demand)s; heavy work is ruled out by %(why)s",
+                demand=word(demand),
+                why=why,
+            ),
         )
     if why:
         return Check(
-            "capacity_health", True, f"{demand} work is within {' and '.join(why)} (no heavy work)"
+            "capacity_health",
+            True,
+            say(
+                "%(demand)s work is within the limits of %(why)s (no heavy work)",
+                demand=word(demand),
+                why=why,
+            ),
         )
-    return Check("capacity_health", True, f"{demand} work; full capacity and no health limits")
+    return Check(
+        "capacity_health",
+        True,
+        say("%(demand)s work; full capacity and no health limits", demand=word(demand)),
+    )
 
 
 def _physical_check(seeker: SeekerFacts, demand: str) -> Check:
@@ -260,12 +307,20 @@ def _physical_check(seeker: SeekerFacts, demand: str) -> Check:
         return Check(
             "physical_limit",
             False,
-            f"the work is {demand}; the person's physical limit is {seeker.physical_limit}",
+            say(
+                "the work is %(demand)s; the person's physical limit is %(physical_limit)s",
+                demand=word(demand),
+                physical_limit=word(seeker.physical_limit),
+            ),
         )
     return Check(
         "physical_limit",
         True,
-        f"{demand} work is within the physical limit ({seeker.physical_limit})",
+        say(
+            "%(demand)s work is within the physical limit (%(physical_limit)s)",
+            demand=word(demand),
+            physical_limit=word(seeker.physical_limit),
+        ),
     )
 
 
@@ -295,22 +350,44 @@ def _commute_check(
     if None not in (seeker.lat, seeker.lon, lat, lon):
         km = distance_km(seeker.lat, seeker.lon, lat, lon)  # type: ignore[arg-type]
         if km <= limit:
-            return Check("commute", True, f"about {km:.1f} km away, within {limit:g} km")
+            return Check(
+                "commute",
+                True,
+                say(
+                    "about %(km)s km away, within %(limit)s km",
+                    km=format(km, ".1f"),
+                    limit=format(limit, "g"),
+                ),
+            )
         return Check(
-            "commute", False, f"about {km:.1f} km away, beyond the person's limit of {limit:g} km"
+            "commute",
+            False,
+            say(
+                "about %(km)s km away, beyond the person's limit of %(limit)s km",
+                km=format(km, ".1f"),
+                limit=format(limit, "g"),
+            ),
         )
     if community and community == seeker.community:
         return Check(
             "commute",
             True,
-            f"in the person's own community ({community}); no coordinates, so taken as near",
+            say(
+                "in the person's own community (%(community)s); no coordinates, so taken as near",
+                community=community,
+            ),
         )
     return Check(
         "commute",
         False,
-        f"distance unknown: the place is in {community or 'an unrecorded community'} and the "
-        f"person lives in {seeker.community or 'an unrecorded community'}; without coordinates "
-        f"it is assumed to be beyond the person's {limit:g} km limit until the distance is known",
+        say(
+            "distance unknown: the place is in %(place)s and the person lives in %(home)s; "
+            "without coordinates it is assumed to be beyond the person's %(limit)s km limit "
+            "until the distance is known",
+            place=community or say("an unrecorded community"),
+            home=seeker.community or say("an unrecorded community"),
+            limit=format(limit, "g"),
+        ),
     )
 
 
@@ -342,8 +419,11 @@ def check_suitability(
             Check(
                 "hours",
                 True,
-                f"{vacancy.hours_per_week} hours a week, within the "
-                f"{seeker.hours_per_week} the person can work",
+                say(
+                    "%(hours)s hours a week, within the %(can_work)s the person can work",
+                    hours=vacancy.hours_per_week,
+                    can_work=seeker.hours_per_week,
+                ),
             )
         )
     else:
@@ -351,32 +431,56 @@ def check_suitability(
             Check(
                 "hours",
                 False,
-                f"{vacancy.hours_per_week} hours a week; the person can work "
-                f"{seeker.hours_per_week}",
+                say(
+                    "%(hours)s hours a week; the person can work %(can_work)s",
+                    hours=vacancy.hours_per_week,
+                    can_work=seeker.hours_per_week,
+                ),
             )
         )
     if seeker.childcare and vacancy.shift != "day":
         checks.append(
-            Check("shift", False, f"{vacancy.shift} shift; a childcare duty allows day shifts only")
+            Check(
+                "shift",
+                False,
+                say(
+                    "%(shift)s shift; a childcare duty allows day shifts only",
+                    shift=word(vacancy.shift),
+                ),
+            )
         )
     elif vacancy.shift not in seeker.shifts:
-        available = ", ".join(s for s in SHIFTS if s in seeker.shifts) or "none"
+        available = [word(s) for s in SHIFTS if s in seeker.shifts] or say("none")
         checks.append(
             Check(
                 "shift",
                 False,
-                f"{vacancy.shift} shift; the person is available for: {available}",
+                say(
+                    "%(shift)s shift; the person is available for: %(available)s",
+                    shift=word(vacancy.shift),
+                    available=available,
+                ),
             )
         )
     else:
-        checks.append(Check("shift", True, f"{vacancy.shift} shift, which the person can work"))
+        checks.append(
+            Check(
+                "shift",
+                True,
+                say("%(shift)s shift, which the person can work", shift=word(vacancy.shift)),
+            )
+        )
     if vacancy.monthly_wage >= minimum_wage:
         checks.append(
             Check(
                 "minimum_wage",
                 True,
-                f"pays {yuan_text(vacancy.monthly_wage)} yuan a month, at or above the local "
-                f"minimum of {yuan_text(minimum_wage)}",
+                say(
+                    "pays %(monthly_wage)s yuan a month, at or above the local minimum of "
+                    "%(minimum_wage)s",
+                    monthly_wage=yuan_text(vacancy.monthly_wage),
+                    minimum_wage=yuan_text(minimum_wage),
+                ),
             )
         )
     else:
@@ -384,8 +488,12 @@ def check_suitability(
             Check(
                 "minimum_wage",
                 False,
-                f"pays {yuan_text(vacancy.monthly_wage)} yuan a month, below the local minimum "
-                f"of {yuan_text(minimum_wage)}",
+                say(
+                    "pays %(monthly_wage)s yuan a month, below the local minimum of "
+                    "%(minimum_wage)s",
+                    monthly_wage=yuan_text(vacancy.monthly_wage),
+                    minimum_wage=yuan_text(minimum_wage),
+                ),
             )
         )
     if vacancy.labour_dispute:
@@ -398,19 +506,25 @@ def check_suitability(
         )
     else:
         checks.append(Check("labour_dispute", True, "no strike or labour dispute recorded"))
-    closed = []
+    closed: list[Text] = []
     if vacancy.valid_until < today:
-        closed.append(f"it expired on {vacancy.valid_until.isoformat()}")
+        closed.append(say("it expired on %(day)s", day=vacancy.valid_until.isoformat()))
     if vacancy.openings <= 0:
-        closed.append("it has no openings left")
+        closed.append(say("it has no openings left"))
     if closed:
-        checks.append(Check("vacancy_open", False, "the vacancy is closed: " + "; ".join(closed)))
+        checks.append(
+            Check("vacancy_open", False, say("the vacancy is closed: %(why)s", why=closed))
+        )
     else:
         checks.append(
             Check(
                 "vacancy_open",
                 True,
-                f"{vacancy.openings} opening(s), valid until {vacancy.valid_until.isoformat()}",
+                say(
+                    "%(openings)s opening(s), valid until %(valid_until)s",
+                    openings=vacancy.openings,
+                    valid_until=vacancy.valid_until.isoformat(),
+                ),
             )
         )
     return Suitability(
@@ -557,15 +671,27 @@ def course_checks(seeker: SeekerFacts, course: CourseFacts, today: date | None) 
         ),
     ]
     if course.seats_left > 0:
-        checks.append(Check("seats", True, f"{course.seats_left} seat(s) left"))
+        checks.append(
+            Check("seats", True, say("%(seats_left)s seat(s) left", seats_left=course.seats_left))
+        )
     else:
         checks.append(Check("seats", False, "the course is full"))
     if today is not None:
         if course.starts_on >= today:
-            checks.append(Check("not_started", True, f"starts on {course.starts_on.isoformat()}"))
+            checks.append(
+                Check(
+                    "not_started",
+                    True,
+                    say("starts on %(starts_on)s", starts_on=course.starts_on.isoformat()),
+                )
+            )
         else:
             checks.append(
-                Check("not_started", False, f"already started on {course.starts_on.isoformat()}")
+                Check(
+                    "not_started",
+                    False,
+                    say("already started on %(starts_on)s", starts_on=course.starts_on.isoformat()),
+                )
             )
     return checks
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from kernel.messages import answer_gettext, from_data, render
 from kernel.money import from_fen, yuan_text
 from matching.models import SeekerProfile, Vacancy
 from matching.occupations import name_of
@@ -34,11 +37,20 @@ def vacancy_out(vacancy: Vacancy) -> VacancyOut:
     )
 
 
+def check_out(stored: dict[str, Any]) -> CheckOut:
+    """A check as stored, its reason in the reader's language (records made before reasons
+    were kept as data show their English sentence)."""
+    said = from_data(stored["said"]) if "said" in stored else stored["reason"]
+    return CheckOut(
+        name=stored["name"], passed=stored["passed"], reason=render(said, answer_gettext())
+    )
+
+
 def suitability_out(result: Suitability) -> SuitabilityOut:
     stored = result.as_dict()
     return SuitabilityOut(
         **{k: v for k, v in stored.items() if k != "checks"},
-        checks=[CheckOut(**c) for c in stored["checks"]],
+        checks=[check_out(c) for c in stored["checks"]],
     )
 
 

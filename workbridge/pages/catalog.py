@@ -40,7 +40,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 # with an f-string cannot be found here (babel warns), and stays in English until it is a
 # ``say`` with values.
 CONTEXTS = ["kernel", "benefits", "matching", "training", "notifications", "activation"]
-SERVICE_KEYWORDS = {"Problem": (3,), "say": None, "N_": None}
+SERVICE_KEYWORDS = {"Problem": (3,), "Check": (3,), "say": None, "N_": None}
 
 
 def service_modules() -> list[Path]:
