@@ -88,6 +88,13 @@ def translator(request: Request[Any, Any, Any]) -> Translator:
     return request.app.state.translators[language]
 
 
+def _actor_words(request: Request[Any, Any, Any], label: str | None, t: Translator) -> str:
+    names = request.app.state.get("actor_names")
+    if names is None:
+        return label or ""
+    return names.words(label, t.gettext, request.app.state.engine)
+
+
 def render(
     request: Request[Any, Any, Any], template: str, *, status: int = 200, **context: Any
 ) -> Template:
@@ -108,6 +115,7 @@ def render(
         context={
             "_": t.gettext,
             "msg": lambda text: render_text(text, t.gettext),
+            "actor": lambda label: _actor_words(request, label, t),
             "ngettext": t.ngettext,
             "label": label,
             "fdate": t.date,

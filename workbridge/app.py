@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
 from benefits import payments
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
+from kernel.actors import ActorNames
 from kernel.auth import TokenAuthenticationMiddleware, TokenCache
 from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
@@ -219,6 +220,7 @@ def create_app(
                 "sms_settings": sms_settings,
                 "sms_rules": sms_rules,
                 "translators": load_translators(settings.zone),
+                "actor_names": ActorNames(),
             }
         ),
         lifespan=[sms_lifespan],

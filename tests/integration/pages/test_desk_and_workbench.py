@@ -84,6 +84,8 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     )
     page = pages.get(base)
     assert "What stands in the way of approval today" in page.text
+    # The timeline names the officer who recorded each step, not the account's label.
+    assert "user:" not in page.text and page.text.count("li.officer") >= 3
     early = pages.post(f"{base}/decision", {"approve": "yes", "category": "C"})
     assert early.status_code == 422
     assert early.headers["content-type"].startswith("text/html")  # a page, not text
