@@ -20,6 +20,7 @@ from kernel.messages import render as render_text
 from kernel.models import UserAccount
 
 SYSTEM_WORDS = N_("the Workbridge system")
+DEMO_WORDS = N_("demo data")  # the demo county's synthetic history (workbridge.demo)
 TOKEN_WORDS = N_("API client %(name)s")
 NAME_AND_OFFICE = N_("%(name)s (%(office)s)")
 
@@ -57,6 +58,8 @@ class ActorNames:
         number, _, name = rest.partition(":")
         if kind == "system":
             return gettext(SYSTEM_WORDS)
+        if kind == "demo":
+            return gettext(DEMO_WORDS)
         if kind == "token":
             return render_text(say(TOKEN_WORDS, name=name), gettext)
         if kind == "user" and number.isdigit():
