@@ -221,8 +221,8 @@ _SCHEMA_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Input should be a valid number.*$"), "must be a number"),
     (re.compile(r"^Input should be a valid boolean.*$"), "must be true or false"),
     (re.compile(r"^Input should be a valid string$"), "must be text"),
-    (re.compile(r"^Input should be a valid date.*$"), "must be a date, YYYY-MM-DD"),
     (re.compile(r"^Input should be a valid datetime.*$"), "must be a date and time"),
+    (re.compile(r"^Input should be a valid date.*$"), "must be a date, YYYY-MM-DD"),
     (re.compile(r"^Input should be a valid list$"), "must be a list"),
     (re.compile(r"^Input should be a valid dictionary.*$"), "must be an object"),
     (

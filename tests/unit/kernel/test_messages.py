@@ -57,6 +57,12 @@ def test_the_language_of_an_answer(header: str | None, expected: str) -> None:
             "must be one of %(options)s",
             {"options": "male, female"},
         ),
+        ("Input should be a valid datetime, invalid character", "must be a date and time", {}),
+        (
+            "Input should be a valid date or datetime, input is too short",
+            "must be a date, YYYY-MM-DD",
+            {},
+        ),
         (
             "Input should be a valid integer, unable to parse string as an integer",
             "must be a whole number",
