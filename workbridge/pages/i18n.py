@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -79,6 +79,27 @@ class BabelTranslator:
         if value is None:
             return ""
         return format_datetime(value.astimezone(self._zone), format="medium", locale=self.locale)
+
+    def period(self, value: str | None) -> str:
+        """A month as people write it: 2026年12月, Dec 2026 (periods are stored "2026-12")."""
+        if not value:
+            return ""
+        try:
+            first = date.fromisoformat(f"{value}-01")
+        except ValueError:
+            return value
+        return format_skeleton("yMMM", first, locale=self.locale)
+
+    def phone(self, value: str | None) -> str:
+        """A mainland mobile grouped as people say it (139 9341 4184; +86 in English, where a
+        reader may dial from abroad); any other number as stored."""
+        if not value:
+            return ""
+        digits = value.removeprefix("+86") if value.startswith("+86") else None
+        if digits is None or len(digits) != 11 or not digits.isdigit():
+            return value
+        grouped = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+        return grouped if self.locale == "zh_CN" else f"+86 {grouped}"
 
     def money(self, value: Decimal | str | int | None) -> str:
         if value is None or value == "":

@@ -153,7 +153,9 @@ def test_registration_job_start_and_end_from_the_person_page(client, engine, des
     # Why the duty applies: in the account's language on the page, in Chinese from the API.
     age = person_out["duty"]["age"]
     assert person_out["duty"]["reason"].startswith(f"{age} 岁，未满该性别的")
-    assert f"aged {age}, under" in pages.get(url).text
+    person_page = pages.get(url).text
+    assert f"aged {age}, under" in person_page
+    assert "+86 139 1234 5678" in person_page  # the phone as an English reader writes it
 
     desk.on("2026-03-10")
     pages.sign_in("wang.counsellor")
@@ -246,6 +248,7 @@ def test_payment_run_pages_over_the_port(app, client, engine) -> None:
         assert started.headers["location"] == "/app/payments/runs/7"
         first = pages.get("/app/payments/runs/7")
         assert 'hx-trigger="every 2s"' in first.text and "in progress" in first.text
+        assert "Payment run for Mar 2026" in first.text  # the month as a reader writes it
         polled = pages.get("/app/payments/runs/7/progress", headers={"HX-Request": "true"})
         assert "every 2s" not in polled.text and "Download the bank file" in polled.text
         assert "<html" not in polled.text  # a fragment, not a page
