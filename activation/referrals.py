@@ -43,6 +43,7 @@ from activation.schemas import (
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, Problem
+from kernel.messages import as_data
 from kernel.money import from_fen, yuan_text
 from matching import rules as matching_rules
 from matching import services as matching
@@ -505,11 +506,13 @@ def _consequence(ctx: ServiceContext, registration: Registration, referral: Refe
         parameter_version=params.version_id,
     )
     if count.consequence == "warning":
+        written = rules.warning_text(count, params.text("activation.sanction.scope"))
         warning = Warning(
             member_id=member_id,
             kind="refusal",
             issued_on=ctx.today,
-            text=rules.warning_text(count, params.text("activation.sanction.scope")),
+            text=str(written),
+            said=as_data(written),
             refusal_count=count.count,
             decision_id=decision.id,
         )

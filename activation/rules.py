@@ -319,20 +319,53 @@ def count_refusals(outcomes: Sequence[Outcome], on: date, params: ParameterSet) 
     )
 
 
-def warning_text(count: RefusalCount, scope: str) -> str:
-    """The written warning after a counted refusal, stating the consequence (POLICY.md)."""
+# The written warning, by whether refusals count only in a row and whether one more is left.
+WARNINGS = {
+    (False, False): N_(
+        "Written warning: %(count)s suitable job offer(s) declined without good reason since "
+        "%(since)s. If %(left)s more are declined without good reason, %(effect)s may be stopped "
+        "after a notice and a review by a second officer. You can always give your reasons. "
+        "(%(version)s)"
+    ),
+    (False, True): N_(
+        "Written warning: %(count)s suitable job offer(s) declined without good reason since "
+        "%(since)s. If %(left)s more is declined without good reason, %(effect)s may be stopped "
+        "after a notice and a review by a second officer. You can always give your reasons. "
+        "(%(version)s)"
+    ),
+    (True, False): N_(
+        "Written warning: %(count)s suitable job offer(s) declined without good reason since "
+        "%(since)s. If %(left)s more are declined in a row without good reason, %(effect)s may "
+        "be stopped after a notice and a review by a second officer. You can always give your "
+        "reasons. (%(version)s)"
+    ),
+    (True, True): N_(
+        "Written warning: %(count)s suitable job offer(s) declined without good reason since "
+        "%(since)s. If %(left)s more is declined in a row without good reason, %(effect)s may "
+        "be stopped after a notice and a review by a second officer. You can always give your "
+        "reasons. (%(version)s)"
+    ),
+}
+WARNING_EFFECTS = {
+    "member_share": N_("your share of the dibao payment"),
+    "household": N_("your household's dibao payment"),
+}
+
+
+def warning_text(count: RefusalCount, scope: str) -> Text:
+    """The written warning after a counted refusal, stating the consequence (POLICY.md), as a
+    catalog message with its facts; ``str()`` of it is the English text stored with it."""
     left = count.threshold - count.count
-    run = "in a row " if count.consecutive_only else ""
-    effect = (
-        "your share of the dibao payment"
-        if scope == "member_share"
-        else "your household's dibao payment"
-    )
-    return (
-        f"Written warning: {count.count} suitable job offer(s) declined without good reason "
-        f"since {count.window_start.isoformat()}. If {left} more {'is' if left == 1 else 'are'} "
-        f"declined {run}without good reason, {effect} may be stopped after a notice and a "
-        f"review by a second officer. You can always give your reasons. ({count.parameter_version})"
+    effect = WARNING_EFFECTS["member_share" if scope == "member_share" else "household"]
+    return Text(
+        WARNINGS[(count.consecutive_only, left == 1)],
+        {
+            "count": count.count,
+            "since": count.window_start.isoformat(),
+            "left": left,
+            "effect": Text(effect),
+            "version": count.parameter_version,
+        },
     )
 
 

@@ -25,6 +25,7 @@ from benefits.models import (
 )
 from benefits.services import LIVE_CASE_STATUSES
 from kernel.context import ServiceContext
+from kernel.messages import as_data, say
 
 
 def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
@@ -69,18 +70,20 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
             duty.obligated_since, params
         ):
             duty.warned_on = ctx.today
+            written = say(
+                "Written warning: you must register as a job seeker at your community or "
+                "township labour office (report 4 §五4); the deadline was %(deadline)s. "
+                "(%(version)s)",
+                deadline=rules.registration_deadline(duty.obligated_since, params).isoformat(),
+                version=params.version_id,
+            )
             ctx.session.add(
                 Warning(
                     member_id=duty.member_id,
                     kind="registration",
                     issued_on=ctx.today,
-                    text=(
-                        "Written warning: you must register as a job seeker at your community or "
-                        "township "
-                        f"labour office (report 4 §五4); the deadline was "
-                        f"{rules.registration_deadline(duty.obligated_since, params).isoformat()}. "
-                        f"({params.version_id})"
-                    ),
+                    text=str(written),
+                    said=as_data(written),
                 )
             )
             results["registration_warnings"] += 1

@@ -34,7 +34,7 @@ from activation.schemas import (
 from activation.services import person_facts
 from benefits.models import Household, Member
 from kernel.context import ServiceContext
-from kernel.messages import answer_gettext, render
+from kernel.messages import answer_gettext, from_data, render
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
 
@@ -193,7 +193,7 @@ def warning_out(warning: Warning) -> WarningOut:
         id=warning.id or 0,
         kind=warning.kind,
         issued_on=warning.issued_on,
-        text=warning.text,
+        text=render(from_data(warning.said) if warning.said else warning.text, answer_gettext()),
         refusal_count=warning.refusal_count,
     )
 

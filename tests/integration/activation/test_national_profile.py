@@ -37,7 +37,7 @@ def test_three_consecutive_refusals_withhold_only_the_members_share(desk: Desk) 
     desk.decline(woman, "2026-04-01", "2026-04-02")
     person = desk.person(woman)
     assert [w["refusal_count"] for w in person["warnings"]] == [1, 2, 1, 2]
-    assert "If 1 more is declined in a row" in person["warnings"][-1]["text"]
+    assert "如再连续无正当理由拒绝 1 个" in person["warnings"][-1]["text"]
     assert person["sanctions"] == []
 
     desk.decline(woman, "2026-04-05", "2026-04-06")

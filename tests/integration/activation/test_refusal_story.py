@@ -35,7 +35,7 @@ def test_a_35_year_old_woman_warned_then_sanctioned_then_back(desk: Desk, engine
     assert first["refusal_counted"] is True
     warnings = desk.person(woman)["warnings"]
     assert len(warnings) == 1
-    assert "If 1 more is declined" in warnings[0]["text"]
+    assert "如再无正当理由拒绝 1 个" in warnings[0]["text"]
 
     desk.decline(woman, "2026-04-01", "2026-04-03")
     queue = desk.call("GET", "/activation/sanctions?state=proposed", desk.officer)

@@ -58,7 +58,8 @@ def english_runs(text: str) -> list[str]:
     for run in RUN.findall(text):
         words = [w.strip("'’-.") for w in run.split()]
         if any(len(w) > 1 and w.lower() not in ALLOWED and not is_code(w) for w in words):
-            found.append(" ".join(run.split()))
+            # Codes vary from run to run (offer codes are random): one run is one wording.
+            found.append(" ".join("…" if is_code(w) else w for w in run.split()))
     return found
 
 
@@ -92,10 +93,10 @@ def demo(engine, app, clock):
     }
 
 
-# What the crawl finds today (distinct runs over all accounts; 88 before problems, duties,
-# suitability checks and actors became messages, 65 after); lower it as the rest follow, never
-# raise it.
-CEILING = 65
+# What the crawl finds today, as distinct wordings over all accounts: 83 (350 runs in all) before
+# problems, duties, warnings, suitability checks and actors became messages, 60 (183) after.
+# Lower it as the rest follow; never raise it.
+CEILING = 60
 
 
 def test_chinese_pages_hold_no_more_english_than_now(client, demo, capsys) -> None:
