@@ -85,6 +85,9 @@ class Application(SQLModel, table=True):
     first_approver: str | None = Field(default=None, max_length=160)
     decided_on: date | None = None
     decision_reason: str | None = Field(default=None, max_length=2000)
+    # The reason as a catalog message with its facts, when the service wrote it (not an
+    # officer's own words): shown in the reader's language (kernel.messages.from_data).
+    decision_said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     parameter_version: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -132,6 +135,7 @@ class BenefitCase(SQLModel, table=True):
     status: str = Field(max_length=24, index=True)
     status_since: date
     status_reason: str = Field(max_length=2000)
+    status_said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     monthly_amount_fen: int  # paid now, given the status
     entitled_amount_fen: int  # assessed entitlement, restored when the case becomes active
     explanation: dict[str, Any] = Field(
@@ -156,6 +160,7 @@ class CaseStatusPeriod(SQLModel, table=True):
     effective_to: date | None = None  # last day; None while open
     monthly_amount_fen: int
     reason: str = Field(max_length=2000)
+    said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     rule: str = Field(max_length=120)
     parameter_version: str = Field(max_length=64)
     actor: str = Field(max_length=160)

@@ -50,7 +50,7 @@ from kernel.context import ServiceContext
 from kernel.dates import add_months
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
 from kernel.events import bus
-from kernel.messages import say
+from kernel.messages import Text, as_data, say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -882,11 +882,16 @@ def _approve(
     application.state = ApplicationState.APPROVED
     application.decided_on = on
     application.parameter_version = entitlement.parameter_version
-    text = reason.strip() or (
-        f"approved: per-capita income {yuan_text(entitlement.per_capita_income)} "
-        f"below the standard {yuan_text(entitlement.standard)}; category {entitlement.category}"
+    written = reason.strip() or say(
+        "approved: per-capita income %(income)s below the standard %(standard)s; "
+        "category %(category)s",
+        income=yuan_text(entitlement.per_capita_income),
+        standard=yuan_text(entitlement.standard),
+        category=entitlement.category,
     )
+    text, said = str(written), as_data(written) if isinstance(written, Text) else None
     application.decision_reason = text
+    application.decision_said = said
     application.updated_at = ctx.now
     amount_fen = to_fen(entitlement.monthly_amount)
     case = BenefitCase(
@@ -897,6 +902,7 @@ def _approve(
         status=CaseStatus.ACTIVE,
         status_since=pays_from or on,
         status_reason=text,
+        status_said=said,
         monthly_amount_fen=amount_fen,
         entitled_amount_fen=amount_fen,
         explanation=entitlement.explanation(),
@@ -914,6 +920,7 @@ def _approve(
             effective_from=pays_from or on,
             monthly_amount_fen=amount_fen,
             reason=text,
+            said=said,
             rule="application-approved",
             parameter_version=entitlement.parameter_version,
             actor=ctx.actor.label,
@@ -1062,7 +1069,7 @@ def set_case_status(
     status: CaseStatus,
     effective_from: date,
     monthly_amount_fen: int,
-    reason: str,
+    reason: str | Text,
     rule: str,
     parameter_version: str,
     details: dict | None = None,
@@ -1071,7 +1078,11 @@ def set_case_status(
 
     The single way any context changes a case's status, so the history stays gap-free and
     every change is audited with its rule and parameter version. Does not commit.
+    A reason the service wrote is a ``Text``: it is kept as the English sentence and as data,
+    to be shown in the reader's language; an officer's own words are kept as given.
     """
+    said = as_data(reason) if isinstance(reason, Text) else None
+    reason = str(reason)
     assert case.id is not None
     new_amount_only = status == case.status and monthly_amount_fen != case.monthly_amount_fen
     if not new_amount_only and (problem := rules.case_transition_problem(case.status, status)):
@@ -1101,6 +1112,7 @@ def set_case_status(
         effective_from=effective_from,
         monthly_amount_fen=monthly_amount_fen,
         reason=reason,
+        said=said,
         rule=rule,
         parameter_version=parameter_version,
         actor=ctx.actor.label,
@@ -1111,6 +1123,7 @@ def set_case_status(
     case.status = status
     case.status_since = effective_from
     case.status_reason = reason
+    case.status_said = said
     case.monthly_amount_fen = monthly_amount_fen
     if status is CaseStatus.TERMINATED:
         case.closed_on = effective_from
@@ -1187,7 +1200,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
             status=CaseStatus.TERMINATED,
             effective_from=status_day(case, next_month),
             monthly_amount_fen=0,
-            reason="re-review: per-capita income is no longer below the standard",
+            reason=say("re-review: per-capita income is no longer below the standard"),
             rule="re-review-exit",
             parameter_version=entitlement.parameter_version,
             details={"entitlement": entitlement.explanation(), "notes": data.notes},
@@ -1201,7 +1214,10 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
                 status=CaseStatus.ACTIVE,
                 effective_from=status_day(case, next_month),
                 monthly_amount_fen=new_amount,
-                reason=f"re-review: amount reassessed to {yuan_text(entitlement.monthly_amount)}",
+                reason=say(
+                    "re-review: amount reassessed to %(amount)s",
+                    amount=yuan_text(entitlement.monthly_amount),
+                ),
                 rule="re-review-amount",
                 parameter_version=entitlement.parameter_version,
                 details={"entitlement": entitlement.explanation(), "notes": data.notes},
@@ -1212,7 +1228,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
                 entity="case",
                 entity_id=case_id,
                 action="re-reviewed",
-                reason="re-review: amount unchanged",
+                reason=say("re-review: amount unchanged"),
                 parameter_version=entitlement.parameter_version,
                 details={"entitlement": entitlement.explanation(), "notes": data.notes},
             )

@@ -24,9 +24,11 @@ from sqlmodel import Session
 from benefits.models import Application, BenefitCase, Household, Member
 from benefits.rules import CaseStatus
 from benefits.schemas import StatusOut
+from benefits.views import in_words
 from kernel.auth import Principal
 from kernel.db import reader
 from kernel.errors import InvalidInput, NotFound, Problem
+from kernel.messages import answer_gettext, render, say
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import InvalidNationalId, mask, parse_national_id
 from kernel.visibility import office_of, visible_values
@@ -62,6 +64,7 @@ STATUS_QUERY = (
         _c.c.monthly_amount_fen,
         _c.c.status_since,
         _c.c.status_reason,
+        _c.c.status_said,
         _c.c.next_review_on,
         _c.c.parameter_version.label("case_version"),
         _a.c.id.label("application_id"),
@@ -69,6 +72,7 @@ STATUS_QUERY = (
         _a.c.applied_on,
         _a.c.decided_on,
         _a.c.decision_reason,
+        _a.c.decision_said,
         _a.c.parameter_version.label("application_version"),
     )
     .select_from(
@@ -172,17 +176,22 @@ def status_out(facts: StatusFacts) -> StatusOut:
     since: date | None
     if row.case_id is not None:
         status, category, amount = row.status, row.category, row.monthly_amount_fen
-        since, why, review = row.status_since, row.status_reason, row.next_review_on
+        since, review = row.status_since, row.next_review_on
+        why: str | None = in_words(row.status_reason, row.status_said)
         version: str | None = row.case_version
     elif row.application_id is not None:
         state = row.application_state
         status, category, amount = f"application_{state}", None, 0
         since = row.decided_on or row.applied_on
-        why = row.decision_reason or f"application {row.application_id} is {state}"
+        why = in_words(row.decision_reason, row.decision_said) or render(
+            say("application %(id)s is %(state)s", id=row.application_id, state=state),
+            answer_gettext(),
+        )
         review, version = None, row.application_version
     else:
         status, category, amount, since = "no_application", None, 0, None
-        why, review, version = "the household has not applied", None, None
+        why = render(say("the household has not applied"), answer_gettext())
+        review, version = None, None
     return StatusOut(
         national_id_masked=mask(row.national_id),
         name=row.name,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -31,6 +33,7 @@ from benefits.schemas import (
     StepOut,
 )
 from benefits.services import case_history, members_of
+from kernel.messages import answer_gettext, from_data, render
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
 
@@ -114,7 +117,7 @@ def application_out(session: Session, application: Application) -> ApplicationOu
         notice_last_day=application.notice_last_day,
         second_approval_required=application.second_approval_required,
         decided_on=application.decided_on,
-        decision_reason=application.decision_reason,
+        decision_reason=in_words(application.decision_reason, application.decision_said),
         parameter_version=application.parameter_version,
         case_id=case.id if case else None,
         steps=[StepOut(step=s.step, on=s.on, actor=s.actor, details=s.details) for s in steps],
@@ -133,6 +136,16 @@ def application_out(session: Session, application: Application) -> ApplicationOu
     )
 
 
+def in_words(written: str | None, said: Any) -> str | None:
+    """A stored reason in the reader's language: its data when the service wrote it, else the
+    words as an officer gave them (or as written before reasons were kept as data)."""
+    if isinstance(said, str):  # a driver that hands JSON back as text ('null' for none)
+        said = json.loads(said)
+    if not said:
+        return written
+    return render(from_data(said), answer_gettext())
+
+
 def case_out(session: Session, case: BenefitCase, *, with_history: bool = True) -> CaseOut:
     assert case.id is not None
     history = case_history(session, case.id) if with_history else []
@@ -144,7 +157,7 @@ def case_out(session: Session, case: BenefitCase, *, with_history: bool = True) 
         category=case.category,
         status=case.status,
         status_since=case.status_since,
-        status_reason=case.status_reason,
+        status_reason=in_words(case.status_reason, case.status_said),
         monthly_amount=yuan_text(from_fen(case.monthly_amount_fen)),
         explanation=case.explanation,
         parameter_version=case.parameter_version,
@@ -156,7 +169,7 @@ def case_out(session: Session, case: BenefitCase, *, with_history: bool = True) 
                 effective_from=p.effective_from,
                 effective_to=p.effective_to,
                 monthly_amount=yuan_text(from_fen(p.monthly_amount_fen)),
-                reason=p.reason,
+                reason=in_words(p.reason, p.said),
                 rule=p.rule,
                 parameter_version=p.parameter_version,
                 actor=p.actor,

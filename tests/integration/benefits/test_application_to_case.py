@@ -69,7 +69,7 @@ def test_household_goes_from_application_to_active_case_and_status(
     assert body["monthly_amount"] == "200.00" and body["currency"] == "CNY"
     assert body["category"] == "C"
     assert body["since"] == "2026-03-02"
-    assert "below the standard 150.00" in body["why"]
+    assert "低于保障标准 150.00" in body["why"]
     assert body["parameter_version"] == "county-pilot@2020.1"
     assert (
         body["national_id_masked"] == head["national_id"][:4] + "*" * 10 + head["national_id"][-4:]

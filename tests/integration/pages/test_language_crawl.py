@@ -94,7 +94,8 @@ def demo(engine, app, clock):
 
 
 # What the crawl finds today, as distinct wordings over all accounts: 83 (350 runs in all) before
-# problems, duties, warnings, suitability checks and actors became messages, 60 (183) after.
+# problems, duties, warnings, suitability checks, approval reasons and actors became messages,
+# 60 (183) after.
 # Lower it as the rest follow; never raise it.
 CEILING = 60
 

@@ -93,3 +93,21 @@ def test_every_reason_an_id_number_is_wrong_is_told_in_the_callers_language(
     status = client.get(f"/api/v1/status/{wrong[:17]}", headers=officer)
     assert status.status_code == 422
     assert status.json()["problems"][0]["message"].startswith("应为 18 位")
+
+
+def test_why_a_household_is_paid_is_told_in_the_callers_language(client, tokens, clock) -> None:
+    from support import Desk
+
+    desk = Desk(client, tokens, clock)
+    person = member(incomes=[("wages", "100")])
+    home = desk.household_with_case(person)
+    national_id = person["national_id"]
+    chinese = client.get(f"/api/v1/status/{national_id}", headers=desk.officer).json()
+    english = client.get(
+        f"/api/v1/status/{national_id}", headers={**desk.officer, "Accept-Language": "en"}
+    ).json()
+    assert chinese["why"].startswith("批准：人均收入 ") and "低于保障标准" in chinese["why"]
+    assert english["why"].startswith("approved: per-capita income ")
+    case = client.get(f"/api/v1/cases/{home['case_id']}", headers=desk.officer).json()
+    assert case["status_reason"] == chinese["why"]  # the case says the same, in the same words
+    assert case["history"][0]["reason"] == chinese["why"]

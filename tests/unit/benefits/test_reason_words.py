@@ -1,0 +1,46 @@
+"""Reasons the service writes, read back from their English by migration 0009 into the data
+they are now kept as; an officer's own words are left as they are."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from kernel.messages import as_data, say
+
+MIGRATION = Path(__file__).resolve().parents[3] / "alembic" / "versions" / "0009_reason_words.py"
+
+
+@pytest.fixture(scope="module")
+def migration():
+    spec = importlib.util.spec_from_file_location("reason_words", MIGRATION)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        say(
+            "approved: per-capita income %(income)s below the standard %(standard)s; "
+            "category %(category)s",
+            income="105.00",
+            standard="150.00",
+            category="C",
+        ),
+        say("re-review: amount reassessed to %(amount)s", amount="420.00"),
+        say("re-review: amount unchanged"),
+        say("re-review: per-capita income is no longer below the standard"),
+    ],
+)
+def test_each_wording_is_read_back_into_its_facts(migration, written) -> None:
+    assert migration.said_of(str(written)) == as_data(written)
+
+
+@pytest.mark.parametrize("words", ["符合条件，同意", "", None, "approved by the panel"])
+def test_other_words_are_left_as_written(migration, words) -> None:
+    assert migration.said_of(words) is None
