@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from datetime import date, datetime, time
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -404,3 +407,17 @@ def pay_month(client: TestClient, headers: dict[str, str], period: str) -> dict[
         time.sleep(0.05)
         run = client.get(f"/api/v1/payments/runs/{run['id']}", headers=headers).json()
     return run
+
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "alembic" / "versions"
+
+
+def migration_module(filename: str) -> ModuleType:
+    """A migration of ``alembic/versions`` as a module, to test what it does with old rows."""
+    spec = importlib.util.spec_from_file_location(
+        filename.removesuffix(".py"), MIGRATIONS / filename
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,27 +3,20 @@ written back into their facts."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from activation.rules import RefusalCount, warning_text
 from kernel.messages import as_data, from_data, render
+from support import migration_module
 from workbridge.pages.i18n import load_translators
-
-MIGRATION = Path(__file__).resolve().parents[3] / "alembic" / "versions" / "0008_warning_words.py"
 
 
 @pytest.fixture(scope="module")
 def migration():
-    spec = importlib.util.spec_from_file_location("warning_words", MIGRATION)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("0008_warning_words.py")
 
 
 @pytest.fixture(scope="module")

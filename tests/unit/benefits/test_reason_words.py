@@ -3,23 +3,15 @@ they are now kept as; an officer's own words are left as they are."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from kernel.messages import as_data, say
-
-MIGRATION = Path(__file__).resolve().parents[3] / "alembic" / "versions" / "0009_reason_words.py"
+from support import migration_module
 
 
 @pytest.fixture(scope="module")
 def migration():
-    spec = importlib.util.spec_from_file_location("reason_words", MIGRATION)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("0009_reason_words.py")
 
 
 @pytest.mark.parametrize(
