@@ -41,6 +41,7 @@ from activation.schemas import (
 )
 from kernel.auth import Role, requires
 from kernel.errors import NotFound, missing
+from kernel.messages import words
 from kernel.visibility import Access
 from kernel.web import Ctx, Limit, Offset, PathId, get, post, problem_responses
 
@@ -105,8 +106,8 @@ class PeopleController(Controller):
                     starts_on=course.starts_on,
                     seats_left=seats,
                     score=round(match.score, 4),
-                    fits=list(match.fits),
-                    misfits=list(match.misfits),
+                    fits=[words(f) for f in match.fits],
+                    misfits=[words(m) for m in match.misfits],
                 )
                 for match, course, seats in services.course_matches(ctx, member_id, limit)
             ],

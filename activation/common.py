@@ -26,7 +26,7 @@ from benefits.rules import CaseStatus
 from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
-from kernel.messages import say
+from kernel.messages import Text, say, stored
 from kernel.visibility import office_of
 
 OPEN_SANCTION_STATES = ("proposed", "confirmed", "active")
@@ -47,9 +47,10 @@ def not_future(ctx: ServiceContext, field: str, day: date) -> None:
 
 
 def open_task(
-    ctx: ServiceContext, member_id: int, kind: str, ref: str, due_on: date, note: str = ""
+    ctx: ServiceContext, member_id: int, kind: str, ref: str, due_on: date, note: Text | None = None
 ) -> None:
-    """Open a task once per (kind, ref); a task that already exists is left as it is."""
+    """Open a task once per (kind, ref); a task that already exists is left as it is. Its note
+    is kept as data and read in the reader's language."""
     exists = ctx.session.exec(select(Task.id).where(Task.kind == kind, Task.ref == ref)).first()
     if exists is None:
         ctx.session.add(
@@ -58,7 +59,7 @@ def open_task(
                 kind=kind,
                 ref=ref,
                 due_on=due_on,
-                note=note,
+                note=stored(note) if note else "",
                 created_at=ctx.now,
             )
         )

@@ -133,7 +133,7 @@ def refresh_duties(
                 "register",
                 f"member:{member.id}",
                 deadline,
-                "job-seeker registration due",
+                say("job-seeker registration due"),
             )
     return counts
 
@@ -170,7 +170,7 @@ def approval_check(
                         "%(name)s must register as a job seeker before approval (%(reason)s; "
                         "%(parameter_version)s)",
                         name=member.name,
-                        reason=duty.reason,
+                        reason=duty.explained,
                         parameter_version=duty.parameter_version,
                     ),
                 )

@@ -43,7 +43,7 @@ from activation.schemas import (
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, Problem
-from kernel.messages import as_data
+from kernel.messages import as_data, say, stored
 from kernel.money import from_fen, yuan_text
 from matching import rules as matching_rules
 from matching import services as matching
@@ -265,7 +265,7 @@ def answer(
             "good_reason_review",
             ref,
             ctx.today + timedelta(days=3),
-            "decide whether the person had a good reason",
+            say("decide whether the person had a good reason"),
         )
     elif reply is rules.Answer.NO_ANSWER:
         open_task(
@@ -274,7 +274,7 @@ def answer(
             "no_answer_follow_up",
             ref,
             ctx.today + timedelta(days=2),
-            "no answer to the offer: contact the person",
+            say("no answer to the offer: contact the person"),
         )
     if reply is not rules.Answer.NO_ANSWER:
         close_tasks(ctx, ref, ["no_answer_follow_up"])
@@ -285,7 +285,12 @@ def answer(
             EnrolmentIn(member_id=referral.member_id, enrolled_on=answered_on),
         )
     if reply is rules.Answer.ACCEPTED and referral.suitable:
-        comply(ctx, referral.member_id, answered_on, f"accepted suitable offer {referral.code}")
+        comply(
+            ctx,
+            referral.member_id,
+            answered_on,
+            say("accepted suitable offer %(code)s", code=referral.code),
+        )
     audit.note(
         ctx,
         entity="referral",
@@ -336,20 +341,20 @@ def add_evidence(ctx: ServiceContext, referral_id: int, data: EvidenceIn) -> Goo
             "good_reason_review",
             f"referral:{referral_id}:evidence:{len(review.evidence)}",
             ctx.today + timedelta(days=3),
-            "new evidence: review the decline again",
+            say("new evidence: review the decline again"),
         )
         refusal = ctx.session.exec(
             select(Refusal).where(Refusal.referral_id == referral_id)
         ).first()
         if refusal is not None and refusal.voided_on is None:
             refusal.voided_on = ctx.today
-            refusal.void_reason = "good-reason review reopened by new evidence"
+            refusal.void_reason = stored(say("good-reason review reopened by new evidence"))
             for sanction in sanctions_with(
                 ctx, referral.member_id, referral_id, ["proposed", "confirmed"]
             ):
                 sanction.state = "cancelled"
-                sanction.closed_reason = (
-                    f"refusal on referral {referral_id} is being reviewed again"
+                sanction.closed_reason = stored(
+                    say("the refusal on referral %(id)s is being reviewed again", id=referral_id)
                 )
     audit.note(
         ctx,

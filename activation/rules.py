@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from kernel.dates import add_months, age_on
-from kernel.messages import N_, Text, say
+from kernel.messages import N_, Text, as_data, say
 from kernel.money import round_money, yuan_text
 from kernel.policy import ParameterSet
 
@@ -58,6 +58,19 @@ class Duty:
         data = asdict(self)
         data["exemptions"] = list(self.exemptions)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Duty:
+        """A duty as stored with its record (``as_dict``)."""
+        return cls(
+            obligated=bool(data["obligated"]),
+            rule=str(data["rule"]),
+            reason=str(data.get("reason", "")),
+            age=int(data["age"]),
+            age_limit=int(data["age_limit"]),
+            exemptions=tuple(data.get("exemptions", ())),
+            parameter_version=str(data.get("parameter_version", "")),
+        )
 
     @property
     def explained(self) -> Text:
@@ -445,7 +458,7 @@ class ContinuationTerms:
     monthly_amount: Decimal
     starts_on: date
     ends_on: date  # the last day in continuation
-    reason: str
+    reason: Text
     rule_path: tuple[str, ...]
     parameter_version: str
 
@@ -456,7 +469,8 @@ class ContinuationTerms:
             "monthly_amount": yuan_text(self.monthly_amount),
             "starts_on": self.starts_on.isoformat(),
             "ends_on": self.ends_on.isoformat(),
-            "reason": self.reason,
+            "reason": str(self.reason),
+            "said": as_data(self.reason),
             "rule_path": list(self.rule_path),
             "parameter_version": self.parameter_version,
         }
@@ -497,19 +511,34 @@ def continuation_terms(
     )
     full = fraction == params.decimal("continuation.fraction_below_threshold")
     threshold = yuan_text(params.decimal("continuation.income_threshold"))
-    reason = (
-        f"took a job paying {yuan_text(monthly_income)} yuan/month "
-        f"({'below' if full else 'at or above'} {threshold}): "
-        f"{'the previous' if full else f'{fraction.normalize()} of the previous'} "
-        f"{yuan_text(previous_amount)} yuan continues for {params.int('continuation.months')} "
-        f"months, to {(job_start + timedelta(days=days - 1)).isoformat()} (report 4 §五4)"
-    )
+    ends_on = job_start + timedelta(days=days - 1)
+    facts = {
+        "income": yuan_text(monthly_income),
+        "threshold": threshold,
+        "previous": yuan_text(previous_amount),
+        "months": params.int("continuation.months"),
+        "until": ends_on.isoformat(),
+    }
+    if full:
+        reason = say(
+            "took a job paying %(income)s yuan a month (below %(threshold)s): the previous "
+            "%(previous)s yuan continues for %(months)s months, to %(until)s (report 4 §五4)",
+            **facts,
+        )
+    else:
+        reason = say(
+            "took a job paying %(income)s yuan a month (at or above %(threshold)s): "
+            "%(fraction)s of the previous %(previous)s yuan continues for %(months)s months, "
+            "to %(until)s (report 4 §五4)",
+            fraction=str(fraction.normalize()),
+            **facts,
+        )
     return ContinuationTerms(
         status="continuation_full" if full else "continuation_half",
         fraction=fraction,
         monthly_amount=amount,
         starts_on=job_start,
-        ends_on=job_start + timedelta(days=days - 1),
+        ends_on=ends_on,
         reason=reason,
         rule_path=path,
         parameter_version=params.version_id,
@@ -529,7 +558,7 @@ class ReentryRight:
     window_ends_on: date
     decision_due_on: date
     flagged_for_review: bool
-    reason: str
+    reason: Text
     parameter_version: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -538,7 +567,8 @@ class ReentryRight:
             "window_ends_on": self.window_ends_on.isoformat(),
             "decision_due_on": self.decision_due_on.isoformat(),
             "flagged_for_review": self.flagged_for_review,
-            "reason": self.reason,
+            "reason": str(self.reason),
+            "said": as_data(self.reason),
             "parameter_version": self.parameter_version,
         }
 
@@ -564,18 +594,29 @@ def reentry_right(
     due = add_working_days(reported_on, params.int("reentry.decision_working_days"))
     misconduct = end_reason == "dismissed_misconduct"
     eligible = exited_on <= job_ended_on <= window_ends
-    if eligible:
-        reason = (
-            f"the job ended on {job_ended_on.isoformat()}, within "
-            f"{params.int('reentry.window_months')} months of the exit on {exited_on.isoformat()}"
+    facts = {
+        "ended": job_ended_on.isoformat(),
+        "exited": exited_on.isoformat(),
+        "months": params.int("reentry.window_months"),
+        "window_ends": window_ends.isoformat(),
+    }
+    if eligible and misconduct:
+        reason = say(
+            "the job ended on %(ended)s, within %(months)s months of the exit on %(exited)s; "
+            "dismissal for misconduct is flagged for review (not a bar)",
+            **facts,
+        )
+    elif eligible:
+        reason = say(
+            "the job ended on %(ended)s, within %(months)s months of the exit on %(exited)s",
+            **facts,
         )
     else:
-        reason = (
-            f"the job ended on {job_ended_on.isoformat()}, outside the re-entry window "
-            f"({exited_on.isoformat()} to {window_ends.isoformat()}): a full application applies"
+        reason = say(
+            "the job ended on %(ended)s, outside the re-entry window (%(exited)s to "
+            "%(window_ends)s): a full application applies",
+            **facts,
         )
-    if misconduct and eligible:
-        reason += "; dismissal for misconduct is flagged for review (not a bar)"
     return ReentryRight(
         eligible, window_ends, due, misconduct and eligible, reason, params.version_id
     )

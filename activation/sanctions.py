@@ -42,7 +42,7 @@ from benefits.rules import AmountPeriod, CaseStatus, amount_between
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
-from kernel.messages import N_, Text, say
+from kernel.messages import N_, Text, code_text, say, stored
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -91,7 +91,9 @@ def review_vulnerability(
     }
     if not data.proceed:
         sanction.state = "rejected"
-        sanction.closed_reason = f"vulnerability review: {data.findings}"
+        sanction.closed_reason = stored(
+            say("vulnerability review: %(findings)s", findings=data.findings)
+        )
     audit.note(
         ctx,
         entity="sanction",
@@ -147,7 +149,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
                 "duty-applies",
                 say(
                     "the person is not (or no longer) subject to the duty: %(reason)s",
-                    reason=duty.reason,
+                    reason=duty.explained,
                 ),
             )
         )
@@ -243,7 +245,7 @@ def _notice(
     }
 
 
-def comply(ctx: ServiceContext, member_id: int, on: date, how: str) -> None:
+def comply(ctx: ServiceContext, member_id: int, on: date, how: Text) -> None:
     """The way back: compliance ends a confirmed or active sanction, after the minimum period."""
     for sanction in ctx.session.exec(
         select(Sanction).where(
@@ -269,7 +271,7 @@ def comply(ctx: ServiceContext, member_id: int, on: date, how: str) -> None:
         )
         sanction.complied_on = on
         sanction.resumes_on = resumes
-        sanction.closed_reason = how
+        sanction.closed_reason = stored(how)
 
 
 def start_sanction(ctx: ServiceContext, sanction: Sanction) -> None:
@@ -282,7 +284,9 @@ def start_sanction(ctx: ServiceContext, sanction: Sanction) -> None:
         return
     reduction = to_fen(Decimal(terms["monthly_reduction"]))
     if case.status not in RUNNING:
-        sanction.closed_reason = f"case was {case.status} when the sanction began"
+        sanction.closed_reason = stored(
+            say("the case was %(status)s when the sanction began", status=code_text(case.status))
+        )
         return
     if terms["scope"] == "household":
         status, amount, rule = CaseStatus.SUSPENDED, 0, "refusal-sanction-household"
@@ -298,7 +302,12 @@ def start_sanction(ctx: ServiceContext, sanction: Sanction) -> None:
         status=status,
         effective_from=benefit_services.status_day(case, starts_on),
         monthly_amount_fen=amount,
-        reason=f"refusal sanction {sanction.id}: {(sanction.notice or {}).get('effect', '')}",
+        reason=say(
+            "refusal sanction %(id)s: %(amount)s yuan a month withheld from %(day)s",
+            id=sanction.id,
+            amount=terms["monthly_reduction"],
+            day=terms["starts_on"],
+        ),
         rule=rule,
         parameter_version=terms["parameter_version"],
         details={"sanction_id": sanction.id},
@@ -306,7 +315,7 @@ def start_sanction(ctx: ServiceContext, sanction: Sanction) -> None:
 
 
 def restore_case(
-    ctx: ServiceContext, sanction: Sanction, from_day: date, why: str, rule: str
+    ctx: ServiceContext, sanction: Sanction, from_day: date, why: Text, rule: str
 ) -> None:
     terms = sanction.terms or {}
     case = ctx.session.get(BenefitCase, sanction.case_id) if sanction.case_id else None
@@ -409,17 +418,24 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
         select(Refusal).where(col(Refusal.referral_id).in_(sanction.referral_ids))
     ):
         if refusal.voided_on is None:
-            refusal.voided_on, refusal.void_reason = ctx.today, f"appeal {appeal_id} upheld"
+            refusal.voided_on = ctx.today
+            refusal.void_reason = stored(say("appeal %(id)s upheld", id=appeal_id))
     was_started = sanction.started_on is not None and sanction.state in ("active", "ended")
     if was_started and sanction.state == "active":
         restore_case(
-            ctx, sanction, ctx.today, f"appeal {appeal_id} upheld: {data.reasons}", "appeal-upheld"
+            ctx,
+            sanction,
+            ctx.today,
+            say("appeal %(id)s upheld: %(reasons)s", id=appeal_id, reasons=data.reasons),
+            "appeal-upheld",
         )
     if was_started and sanction.case_id:
         appeal.back_pay_fen = _back_pay(ctx, sanction, appeal)
     sanction.state = "overturned"
     sanction.ended_on = sanction.ended_on or ctx.today
-    sanction.closed_reason = f"appeal {appeal_id} upheld: {data.reasons}"
+    sanction.closed_reason = stored(
+        say("appeal %(id)s upheld: %(reasons)s", id=appeal_id, reasons=data.reasons)
+    )
     audit.note(
         ctx,
         entity="sanction",

@@ -25,7 +25,7 @@ from benefits.models import (
 )
 from benefits.services import LIVE_CASE_STATUSES
 from kernel.context import ServiceContext
-from kernel.messages import as_data, say
+from kernel.messages import as_data, code_text, say, uncarry
 
 
 def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
@@ -63,7 +63,7 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
                 "registration_reminder",
                 f"duty:{duty.id}",
                 ctx.today,
-                "registration deadline passed: remind the person",
+                say("registration deadline passed: remind the person"),
             )
             results["reminders"] += 1
         if duty.warned_on is None and ctx.today >= rules.registration_warning_day(
@@ -99,7 +99,7 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
             "no_answer_follow_up",
             f"referral:{referral.id}",
             ctx.today,
-            "no answer by the deadline: contact the person (not a refusal)",
+            say("no answer by the deadline: contact the person (not a refusal)"),
         )
         results["no_answer"] += 1
     for sanction in ctx.session.exec(select(Sanction).where(Sanction.state == "confirmed")):
@@ -112,7 +112,11 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
                 ctx,
                 sanction,
                 sanction.resumes_on,
-                f"sanction {sanction.id} ended: {sanction.closed_reason}",
+                say(
+                    "sanction %(id)s ended: %(how)s",
+                    id=sanction.id,
+                    how=uncarry(sanction.closed_reason or ""),
+                ),
                 "sanction-ended-compliance",
             )
             sanction.state = "ended"
@@ -151,7 +155,11 @@ def _re_review_tasks(ctx: ServiceContext) -> int:
                 "re_review",
                 ref,
                 case.next_review_on,
-                f"re-review of case {case.id} is due ({case.scheme}: report 1)",
+                say(
+                    "re-review of case %(case)s is due (%(scheme)s; report 1)",
+                    case=case.id,
+                    scheme=code_text(case.scheme),
+                ),
             )
             opened += 1
     return opened

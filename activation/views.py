@@ -34,7 +34,7 @@ from activation.schemas import (
 from activation.services import person_facts
 from benefits.models import Household, Member
 from kernel.context import ServiceContext
-from kernel.messages import answer_gettext, from_data, render
+from kernel.messages import answer_gettext, from_data, render, words
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
 
@@ -157,7 +157,7 @@ def sanction_out(ctx: ServiceContext, sanction: Sanction) -> SanctionOut:
         complied_on=sanction.complied_on,
         resumes_on=sanction.resumes_on,
         ended_on=sanction.ended_on,
-        closed_reason=sanction.closed_reason,
+        closed_reason=words(sanction.closed_reason) or None,
         appeals=[
             {
                 "id": a.id,
@@ -184,8 +184,14 @@ def task_out(task: Task) -> TaskOut:
         ref=task.ref,
         due_on=task.due_on,
         state=task.state,
-        note=task.note,
+        note=words(task.note),
     )
+
+
+def warning_words(warning: Warning) -> str:
+    """The warning as it was written, in the reader's language (warnings written before they
+    were kept as data read as they were written)."""
+    return render(from_data(warning.said) if warning.said else warning.text, answer_gettext())
 
 
 def warning_out(warning: Warning) -> WarningOut:
@@ -193,7 +199,7 @@ def warning_out(warning: Warning) -> WarningOut:
         id=warning.id or 0,
         kind=warning.kind,
         issued_on=warning.issued_on,
-        text=render(from_data(warning.said) if warning.said else warning.text, answer_gettext()),
+        text=warning_words(warning),
         refusal_count=warning.refusal_count,
     )
 
@@ -275,7 +281,7 @@ def job_out(ctx: ServiceContext, job: Job) -> JobOut:
                 "ends_on": continuation.ends_on.isoformat(),
                 "base_amount": yuan_text(from_fen(continuation.base_amount_fen)),
                 "state": continuation.state,
-                "end_reason": continuation.end_reason,
+                "end_reason": words(continuation.end_reason) or None,
             }
             if continuation
             else None

@@ -41,6 +41,7 @@ from benefits.rules import CaseStatus
 from kernel import audit
 from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
+from kernel.messages import code_text, say, stored
 from kernel.money import from_fen, to_fen, yuan_text
 
 
@@ -99,7 +100,12 @@ def start_job(
         and _running_continuation(ctx, case.id or 0) is None
     ):
         _begin_continuation(ctx, job, case, data.monthly_income)
-    comply(ctx, data.member_id, data.starts_on, f"started work at {data.employer}")
+    comply(
+        ctx,
+        data.member_id,
+        data.starts_on,
+        say("started work at %(employer)s", employer=data.employer),
+    )
     audit.note(
         ctx,
         entity="job",
@@ -299,14 +305,18 @@ def end_job(ctx: ServiceContext, job_id: int, data: JobEndIn) -> tuple[Job, dict
             status=CaseStatus.ACTIVE,
             effective_from=benefit_services.status_day(case, data.ended_on),
             monthly_amount_fen=continuation.base_amount_fen,
-            reason=f"the job ended on {data.ended_on.isoformat()} "
-            f"({data.reason.replace('_', ' ')}): "
-            "back to the full amount (report 4 §五4)",
+            reason=say(
+                "the job ended on %(day)s (%(reason)s): back to the full amount (report 4 §五4)",
+                day=data.ended_on.isoformat(),
+                reason=code_text(data.reason),
+            ),
             rule="continuation-job-lost",
             parameter_version=ctx.params(data.ended_on).version_id,
         )
         continuation.state, continuation.ended_on = "job_lost", data.ended_on
-        continuation.end_reason = f"job ended: {data.reason}"
+        continuation.end_reason = stored(
+            say("job ended: %(reason)s", reason=code_text(data.reason))
+        )
     elif case is not None and case.status == CaseStatus.TERMINATED and case.closed_on is not None:
         reentry = _offer_reentry(ctx, job, case, data, reported_on)
     audit.note(
@@ -369,7 +379,7 @@ def _offer_reentry(
             "reentry_decision",
             f"application:{application.id}",
             right.decision_due_on,
-            "fast re-entry: decide within the working days allowed",
+            say("fast re-entry: decide within the working days allowed"),
         )
     return result
 
@@ -402,7 +412,7 @@ def continuation_sweep(ctx: ServiceContext) -> dict[str, int]:
                     "continuation_end",
                     f"continuation:{continuation.id}",
                     continuation.ends_on,
-                    "continuation ends: prepare the household's reassessment",
+                    say("continuation ends: prepare the household's reassessment"),
                 )
                 results["continuation_tasks"] += 1
         if ctx.today > continuation.ends_on:
@@ -444,9 +454,10 @@ def _end_continuation(ctx: ServiceContext, continuation: Continuation) -> None:
     case.parameter_version = entitlement.parameter_version
     if entitlement.eligible:
         case.entitled_amount_fen = to_fen(entitlement.monthly_amount)
-        reason = (
-            f"continuation ended on {continuation.ends_on.isoformat()}; reassessed on current "
-            f"incomes: {yuan_text(entitlement.monthly_amount)} yuan/month"
+        reason = say(
+            "continuation ended on %(day)s; reassessed on current incomes: %(amount)s yuan a month",
+            day=continuation.ends_on.isoformat(),
+            amount=yuan_text(entitlement.monthly_amount),
         )
         status, amount, rule = (
             CaseStatus.ACTIVE,
@@ -454,11 +465,14 @@ def _end_continuation(ctx: ServiceContext, continuation: Continuation) -> None:
             "continuation-ended-reassessed",
         )
     else:
-        reason = (
-            f"continuation ended on {continuation.ends_on.isoformat()}; per-capita income "
-            f"{yuan_text(entitlement.per_capita_income)} is not below the standard "
-            f"{yuan_text(entitlement.standard)}: the case exits; if the job falls through within "
-            f"{ctx.params(day).int('reentry.window_months')} months, fast re-entry applies"
+        reason = say(
+            "continuation ended on %(day)s; per-capita income %(income)s is not below the "
+            "standard %(standard)s: the case exits; if the job falls through within "
+            "%(months)s months, fast re-entry applies",
+            day=continuation.ends_on.isoformat(),
+            income=yuan_text(entitlement.per_capita_income),
+            standard=yuan_text(entitlement.standard),
+            months=ctx.params(day).int("reentry.window_months"),
         )
         status, amount, rule = CaseStatus.TERMINATED, 0, "continuation-ended-exit"
     benefit_services.set_case_status(
@@ -471,7 +485,8 @@ def _end_continuation(ctx: ServiceContext, continuation: Continuation) -> None:
         rule=rule,
         parameter_version=entitlement.parameter_version,
     )
-    continuation.state, continuation.ended_on, continuation.end_reason = "reassessed", day, reason
+    continuation.state, continuation.ended_on = "reassessed", day
+    continuation.end_reason = stored(reason)
     close_tasks(ctx, f"continuation:{continuation.id}", ["continuation_end"])
 
 

@@ -32,11 +32,9 @@ from kernel.errors import InvalidInput, Problem
 from kernel.messages import say
 from kernel.national_id import InvalidNationalId, parse_national_id
 from kernel.pages import (
-    N_,
     attempt,
     checked,
     parse,
-    register_labels,
     render,
     see_other,
     value,
@@ -48,41 +46,6 @@ from kernel.web import Ctx, PathId, get, post
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 OFFICER = requires(Role.BENEFIT_OFFICER)
 
-register_labels(
-    {
-        "applied": N_("applied"),
-        "investigated": N_("home visit done"),
-        "appraised": N_("appraised"),
-        "public_notice": N_("public notice"),
-        "awaiting_second_approval": N_("awaiting a second approver"),
-        "approved": N_("approved"),
-        "rejected": N_("rejected"),
-        "investigation": N_("home investigation"),
-        "appraisal": N_("democratic appraisal"),
-        "objection": N_("objection received"),
-        "objection_resolved": N_("objection resolved"),
-        "first_approval": N_("first approval"),
-        "reentry_applied": N_("re-entry requested"),
-        "new": N_("new application"),
-        "reentry": N_("fast re-entry"),
-        "urban": N_("urban"),
-        "rural": N_("rural"),
-        "pending": N_("pending"),
-        "suspended": N_("suspended"),
-        "continuation_full": N_("continuation (full)"),
-        "continuation_half": N_("continuation (half)"),
-        "terminated": N_("terminated"),
-        "no_application": N_("no application"),
-        "head": N_("head"),
-        "spouse": N_("spouse"),
-        "child": N_("child"),
-        "parent": N_("parent"),
-        "sibling": N_("sibling"),
-        "grandchild": N_("grandchild"),
-        "male": N_("male"),
-        "female": N_("female"),
-    }
-)
 NEXT_STEP = {
     "applied": "investigation",
     "investigated": "appraisal",

@@ -89,6 +89,34 @@ def render(text: str | Text, gettext: Gettext) -> str:
     return text.message
 
 
+# --- codes in words ----------------------------------------------------------------------------
+
+_CODE_WORDS: dict[str, str] = {}
+
+
+def name_codes(names: Mapping[str, str]) -> None:
+    """Codes kept in tables (states, reasons, channels, kinds) and the catalog message each is
+    shown as; each module names its own codes where it defines them (``activation.words``)."""
+    _CODE_WORDS.update(names)
+
+
+def code_message(code: str | None) -> str | None:
+    return _CODE_WORDS.get(code or "")
+
+
+def code_text(code: str) -> Text | str:
+    """A stored code as a value of a sentence kept for later: its words are chosen when the
+    sentence is read."""
+    message = code_message(code)
+    return Text(message) if message else code.replace("_", " ")
+
+
+def code_words(code: str | None) -> str:
+    """A stored code in the reader's words; a code nobody named reads as itself."""
+    message = code_message(code)
+    return words(message) if message else (code or "").replace("_", " ")
+
+
 # --- the reader of the answer being made ------------------------------------------------------
 
 _answer_gettext: ContextVar[Gettext] = ContextVar("workbridge_answer_gettext", default=_english)
@@ -104,6 +132,14 @@ def answer_in(gettext: Gettext) -> None:
     """From here on in this request, answers are for a reader of ``gettext``'s language (the
     pages: the signed-in person's language rather than the browser's header)."""
     _answer_gettext.set(gettext)
+
+
+def words(text: str | Text | None) -> str:
+    """``text`` in the language of whoever reads the answer being made; a string may be a
+    sentence kept with ``stored`` or words as a person wrote them."""
+    if isinstance(text, str):
+        text = uncarry(text)
+    return render(text, answer_gettext()) if text else ""
 
 
 @contextmanager
@@ -189,6 +225,12 @@ def from_data(data: Any) -> str | Text:
 def carry(text: Text) -> str:
     """``text`` as the string of an exception (``raise ValueError(carry(say(...)))``)."""
     return _CARRIED + json.dumps(_plain(text), ensure_ascii=False)
+
+
+def stored(text: Text) -> str:
+    """A service's sentence for a text column that also holds people's own words (a reason an
+    officer types, or one the service gives): kept as data, read back with ``words``."""
+    return carry(text)
 
 
 def uncarry(message: str) -> str | Text:

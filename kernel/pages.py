@@ -24,8 +24,8 @@ from kernel.errors import DomainError, InvalidInput, Problem
 from kernel.messages import DEFAULT_LANGUAGE as DEFAULT_LANGUAGE
 from kernel.messages import LANGUAGES as LANGUAGES
 from kernel.messages import N_ as N_  # the pages mark their strings with it
+from kernel.messages import code_message, name_codes, schema_text
 from kernel.messages import render as render_text
-from kernel.messages import schema_text
 from kernel.national_id import mask
 
 M = TypeVar("M", bound=BaseModel)
@@ -65,16 +65,78 @@ class PageUser:
         return self.principal.office
 
 
-_LABELS: dict[str, str] = {}
-
-
 def register_labels(labels: Mapping[str, str]) -> None:
-    """Codes stored in tables (states, reasons, kinds) and their catalog messages."""
-    _LABELS.update(labels)
+    """Codes only pages show (their own states and headings) and their catalog messages."""
+    name_codes(labels)
 
 
-def label_message(code: str | None) -> str | None:
-    return _LABELS.get(code or "")
+label_message = code_message
+
+
+# The fields problems name, in words, for the list at the top of a form (each message also
+# stands beside its own field). A field not named here is left out of the list's heading; its
+# message says what it is about.
+FIELD_WORDS: dict[str, str] = {
+    "national_id": N_("ID number"),
+    "name": N_("Name"),
+    "display_name": N_("Full name"),
+    "birth_date": N_("Date of birth"),
+    "sex": N_("Sex"),
+    "phone": N_("Phone"),
+    "monthly_income": N_("Monthly income (yuan)"),
+    "reservation_wage": N_("Hoped-for monthly wage (yuan)"),
+    "hours_per_week": N_("Hours a week"),
+    "max_commute_km": N_("Longest commute (km)"),
+    "desired_occupations": N_("Wanted occupations (CSCO codes)"),
+    "occupation": N_("Occupation"),
+    "employer": N_("Employer"),
+    "skills": N_("Skills"),
+    "category": N_("Category"),
+    "category_requested": N_("Category"),
+    "members": N_("Household members"),
+    "objections": N_("Objections"),
+    "objection_id": N_("Objections"),
+    "public_notice": N_("Public notice"),
+    "appraisal": N_("Democratic appraisal"),
+    "findings": N_("Findings"),
+    "visitors": N_("Visitors (names)"),
+    "place": N_("Where it is posted"),
+    "objector": N_("From (optional)"),
+    "reason": N_("Reason"),
+    "notes": N_("Notes"),
+    "text": N_("Text"),
+    "period": N_("Month"),
+    "starts_on": N_("First day"),
+    "ended_on": N_("Last day"),
+    "reported_on": N_("Reported on"),
+    "answered_on": N_("Answered on"),
+    "received_on": N_("Received on"),
+    "visited_on": N_("Visited on"),
+    "held_on": N_("Held on"),
+    "effective_from": N_("Takes effect on"),
+    "on": N_("Date"),
+    "channel": N_("Channel"),
+    "answer": N_("Answer"),
+    "office": N_("Office"),
+    "role": N_("Role"),
+    "username": N_("Username"),
+    "password": N_("Password"),
+    "provider_id": N_("Training provider number"),
+    "file": N_("File"),
+    "votes_for": N_("Votes for"),
+    "votes_against": N_("Votes against"),
+    "course_id": N_("Course"),
+    "vacancy_id": N_("Job"),
+    "member_id": N_("Person"),
+    "referral_id": N_("Offer"),
+    "sanction_id": N_("Sanction"),
+}
+
+
+def field_message(field: str | None) -> str | None:
+    """``members.9.national_id`` is about an ID number; ``members.9`` about a member."""
+    parts = [p for p in (field or "").split(".") if p and not p.isdigit()]
+    return FIELD_WORDS.get(parts[-1]) if parts else None
 
 
 def page_user(request: Request[Any, Any, Any]) -> PageUser | None:
@@ -120,6 +182,7 @@ def render(
             "actor": lambda label: _actor_words(request, label, t),
             "ngettext": t.ngettext,
             "label": label,
+            "field_label": lambda field: t.gettext(m) if (m := field_message(field)) else "",
             "fdate": t.date,
             "fdatetime": t.datetime,
             "fmoney": t.money,

@@ -195,8 +195,8 @@ class Suitability:
 class Score:
     total: float
     components: Mapping[str, float]
-    fits: tuple[str, ...] = field(default_factory=tuple)
-    misfits: tuple[str, ...] = field(default_factory=tuple)
+    fits: tuple[Text, ...] = field(default_factory=tuple)
+    misfits: tuple[Text, ...] = field(default_factory=tuple)
 
 
 # --- small helpers (shared with the vectorised ranking) -----------------------------------
@@ -615,41 +615,69 @@ def score_vacancy(
         "wished": wished,
     }
     total = sum(WEIGHTS[k] * v for k, v in components.items())
-    fits: list[str] = []
-    misfits: list[str] = []
+    fits: list[Text] = []
+    misfits: list[Text] = []
     occ = f"{name_of(vacancy.occupation_code)} ({vacancy.occupation_code})"
     if occupation == 1.0:
-        fits.append(f"{occ} is an occupation the person asked for")
+        fits.append(say("%(occupation)s is an occupation the person asked for", occupation=occ))
     elif occupation > 0:
-        level = "trade" if occupation == 0.6 else "sector"
-        fits.append(f"{occ} is in the same {level} as an occupation the person asked for")
+        same_trade = occupation == 0.6
+        fits.append(
+            say(
+                "%(occupation)s is in the same trade as an occupation the person asked for",
+                occupation=occ,
+            )
+            if same_trade
+            else say(
+                "%(occupation)s is in the same sector as an occupation the person asked for",
+                occupation=occ,
+            )
+        )
     else:
-        misfits.append(f"{occ} is not among the occupations the person asked for")
+        misfits.append(
+            say("%(occupation)s is not among the occupations the person asked for", occupation=occ)
+        )
     if trade:
-        fits.append(f"it is work in the trade the person wants to train for ({trade})")
+        fits.append(
+            say("it is work in the trade the person wants to train for (%(trade)s)", trade=trade)
+        )
     vacancy_grams = grams((vacancy.title, *vacancy.skills))
     shared = [s for s in seeker.skills if grams((s,)) & vacancy_grams]
     if shared:
-        fits.append("skills that fit: " + "、".join(shared))
+        fits.append(say("skills that fit: %(skills)s", skills="、".join(shared)))
     elif seeker.skills:
-        misfits.append("none of the person's skills appear in the job")
+        misfits.append(say("none of the person's skills appear in the job"))
     if km is not None:
-        (fits if distance >= 0.5 else misfits).append(f"about {km:.1f} km from home")
+        (fits if distance >= 0.5 else misfits).append(_distance_words(km))
     elif vacancy.source == OUTSIDE_COUNTY:
-        misfits.append("away from home (劳务输出)")
+        misfits.append(say("away from home (labour sent out of the county)"))
     elif same:
-        fits.append("in the person's own community")
+        fits.append(say("in the person's own community"))
     if seeker.reservation_wage > 0:
         pay = yuan_text(vacancy.monthly_wage)
         hoped = yuan_text(seeker.reservation_wage)
         if wage == 1.0:
-            fits.append(f"pays {pay} yuan, at or above the {hoped} the person hoped for")
+            fits.append(
+                say(
+                    "pays %(pay)s yuan, at or above the %(hoped)s the person hoped for",
+                    pay=pay,
+                    hoped=hoped,
+                )
+            )
         else:
             misfits.append(
-                f"pays {pay} yuan, below the {hoped} the person hoped for (this lowers the "
-                "score only; a job at or above the local minimum wage stays suitable)"
+                say(
+                    "pays %(pay)s yuan, below the %(hoped)s the person hoped for (this lowers "
+                    "the score only; a job at or above the local minimum wage stays suitable)",
+                    pay=pay,
+                    hoped=hoped,
+                )
             )
     return Score(total=total, components=components, fits=tuple(fits), misfits=tuple(misfits))
+
+
+def _distance_words(km: float) -> Text:
+    return say("about %(km)s km from home", km=f"{km:.1f}")
 
 
 # --- courses ------------------------------------------------------------------------------
@@ -701,8 +729,8 @@ class CourseMatch:
     course_id: int
     score: float
     checks: tuple[Check, ...]
-    fits: tuple[str, ...]
-    misfits: tuple[str, ...]
+    fits: tuple[Text, ...]
+    misfits: tuple[Text, ...]
 
 
 def _course_occupation_fit(desired: Sequence[str], prefixes: Sequence[str]) -> float:
@@ -738,14 +766,18 @@ def rank_courses(
             + COURSE_WEIGHTS["occupation"] * occupation
             + COURSE_WEIGHTS["distance"] * distance
         )
-        fits, misfits = [], []
-        (fits if wished else misfits).append(
-            f"{course.trade} is {'a' if wished else 'not a'} trade the person wants to learn"
-        )
+        fits: list[Text] = []
+        misfits: list[Text] = []
+        if wished:
+            fits.append(say("%(trade)s is a trade the person wants to learn", trade=course.trade))
+        else:
+            misfits.append(
+                say("%(trade)s is not a trade the person wants to learn", trade=course.trade)
+            )
         if occupation:
-            fits.append("it leads to work the person asked for")
+            fits.append(say("it leads to work the person asked for"))
         if km is not None:
-            (fits if distance >= 0.5 else misfits).append(f"about {km:.1f} km from home")
+            (fits if distance >= 0.5 else misfits).append(_distance_words(km))
         ranked.append(
             CourseMatch(course.course_id, score, tuple(checks), tuple(fits), tuple(misfits))
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kernel.messages import answer_gettext, from_data, render
+from kernel.messages import answer_gettext, from_data, render, words
 from kernel.money import from_fen, yuan_text
 from matching.models import SeekerProfile, Vacancy
 from matching.occupations import name_of
@@ -63,7 +63,7 @@ def match_out(match: Match, vacancy: Vacancy) -> MatchOut:
         employer=vacancy.employer,
         monthly_wage=yuan_text(from_fen(vacancy.monthly_wage_fen)),
         community=vacancy.community,
-        fits=list(match.detail.fits),
-        misfits=list(match.detail.misfits),
+        fits=[words(f) for f in match.detail.fits],
+        misfits=[words(m) for m in match.detail.misfits],
         suitability=suitability_out(match.suitability),
     )

@@ -48,7 +48,7 @@ def test_a_woman_takes_a_650_yuan_job_six_months_full_then_reassessed(desk: Desk
     assert (continuation["status"], continuation["ends_on"]) == ("continuation_full", "2026-09-05")
     case = desk.case(case_id)
     assert (case["status"], case["monthly_amount"]) == ("continuation_full", "300.00")
-    assert "650.00" in case["status_reason"] and "report 4" in case["status_reason"]
+    assert "650.00" in case["status_reason"] and "报告四" in case["status_reason"]
 
     assert desk.sweep("2026-08-21")["continuation_tasks"] == 0
     assert desk.sweep("2026-08-22")["continuation_tasks"] == 1  # 14 days before the end
@@ -57,10 +57,7 @@ def test_a_woman_takes_a_650_yuan_job_six_months_full_then_reassessed(desk: Desk
     case = desk.case(case_id)
     # 650 over 2 people is 325 per head, above the standard: the household exits, in writing.
     assert (case["status"], case["status_since"]) == ("terminated", "2026-09-06")
-    assert (
-        "not below the standard" in case["status_reason"]
-        and "fast re-entry" in case["status_reason"]
-    )
+    assert "不低于保障标准150.00元" in case["status_reason"] and "快速再入" in case["status_reason"]
     assert history(desk, case_id)[-2:] == [
         ("continuation_full", "2026-03-10", "2026-09-05", "300.00"),
         ("terminated", "2026-09-06", None, "0.00"),
@@ -270,8 +267,15 @@ def test_a_placement_report_starts_the_job_and_its_continuation(desk: Desk, toke
     )
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
-    assert exported.text.startswith("\ufeffdate,kind,title,detail,reference")
+    assert exported.text.startswith("\ufeff日期,代码,事项,详情,参照")  # the reader's language
     assert "job_started" in exported.text
+    assert "开始工作" in exported.text  # what happened, in words
+    english = desk.client.get(
+        f"/api/v1/activation/people/{woman}/file.csv",
+        headers={**desk.counsellor, "Accept-Language": "en"},
+    )
+    assert english.text.startswith("\ufeffdate,code,what happened,details,reference")
+    assert "Started work" in english.text
 
 
 def test_bad_job_input_is_refused_and_writes_nothing(desk: Desk) -> None:

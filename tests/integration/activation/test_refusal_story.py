@@ -85,7 +85,7 @@ def test_a_35_year_old_woman_warned_then_sanctioned_then_back(desk: Desk, engine
         "2026-04-16",
     )
     status = desk.call("GET", f"/status/{national_id(engine, woman)}", desk.officer)
-    assert status["status"] == "suspended" and "refusal sanction" in status["why"]
+    assert status["status"] == "suspended" and "拒绝停发 1" in status["why"]
 
     accepted = desk.refer(woman, "2026-05-04")
     desk.answer(accepted["id"], "2026-05-04", "accepted", reason="")

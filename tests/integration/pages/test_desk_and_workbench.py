@@ -48,7 +48,10 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
 
     bad = pages.post(f"{base}/investigation", {"visited_on": "2026-03-30", "visitors": ""})
     assert bad.status_code == 422
-    assert "visitors" in bad.text and "findings" in bad.text  # both problems at once
+    # both problems at once, each beside its own field, and named in words in the list above
+    beside = re.findall(r'<div class="field invalid">.*?name="(\w+)"', bad.text, re.S)
+    assert {"visitors", "findings"} <= set(beside), beside
+    assert 'aria-invalid="true"' in bad.text and "<strong>Findings</strong>:" in bad.text
 
     def on(day: str) -> None:
         move_to(clock, day)

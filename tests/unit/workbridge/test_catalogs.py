@@ -29,7 +29,8 @@ def catalog(request: pytest.FixtureRequest) -> Catalog:
 def test_the_extractor_sees_templates_and_page_modules(used: dict) -> None:
     where = {w.split(":")[0] for places in used.values() for w in places}
     assert any(w.endswith("person.html") for w in where)
-    assert any(w.endswith("activation/pages.py") for w in where)
+    assert any(w.endswith("workbridge/pages/account.py") for w in where)
+    assert any(w.endswith("activation/words.py") for w in where)  # codes named by a service
     assert "Sign in" in used and "Refusal counted" in used
     assert "the file is empty" in used  # a problem a service reports (kernel.tabular)
     assert "no %(kind)s %(id)s" in used and "must be at least %(n)s" in used

@@ -1,0 +1,41 @@
+"""Benefits' codes in words: application and case states, schemes, relations, sexes — shown
+through the catalogs in the reader's language (``kernel.messages.code_words``)."""
+
+from __future__ import annotations
+
+from kernel.messages import N_, name_codes
+
+WORDS = {
+    "applied": N_("applied"),
+    "investigated": N_("home visit done"),
+    "appraised": N_("appraised"),
+    "public_notice": N_("public notice"),
+    "awaiting_second_approval": N_("awaiting a second approver"),
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "investigation": N_("home investigation"),
+    "appraisal": N_("democratic appraisal"),
+    "objection": N_("objection received"),
+    "objection_resolved": N_("objection resolved"),
+    "first_approval": N_("first approval"),
+    "reentry_applied": N_("re-entry requested"),
+    "new": N_("new application"),
+    "reentry": N_("fast re-entry"),
+    "urban": N_("urban"),
+    "rural": N_("rural"),
+    "pending": N_("pending"),
+    "suspended": N_("suspended"),
+    "continuation_full": N_("continuation (full)"),
+    "continuation_half": N_("continuation (half)"),
+    "terminated": N_("terminated"),
+    "no_application": N_("no application"),
+    "head": N_("head"),
+    "spouse": N_("spouse"),
+    "child": N_("child"),
+    "parent": N_("parent"),
+    "sibling": N_("sibling"),
+    "grandchild": N_("grandchild"),
+    "male": N_("male"),
+    "female": N_("female"),
+}
+name_codes(WORDS)
