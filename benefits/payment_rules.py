@@ -38,7 +38,7 @@ from typing import Any
 from benefits.rules import AmountPeriod, amount_between
 from kernel.dates import add_months
 from kernel.errors import Problem
-from kernel.messages import say
+from kernel.messages import carry, say, uncarry
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 
@@ -65,12 +65,18 @@ class Month:
         """``YYYY-MM`` with a real month; ValueError otherwise."""
         match = _PERIOD.match(text.strip()) if isinstance(text, str) else None
         if match is None:
-            raise ValueError(f"{text!r} is not a period: write YYYY-MM, e.g. 2026-03")
+            raise ValueError(
+                carry(say("%(text)s is not a month: write it as 2026-03", text=repr(text)))
+            )
         year, month = int(match[1]), int(match[2])
         if not 1 <= month <= 12:
-            raise ValueError(f"{text!r} is not a period: the month must be 01 to 12")
+            raise ValueError(
+                carry(say("%(text)s is not a month: the month must be 01 to 12", text=repr(text)))
+            )
         if year < 1900:
-            raise ValueError(f"{text!r} is not a period: the year is out of range")
+            raise ValueError(
+                carry(say("%(text)s is not a month: the year is out of range", text=repr(text)))
+            )
         return cls(year, month)
 
     @cached_property
@@ -105,7 +111,7 @@ def period_problems(text: str, today: date) -> list[Problem]:
     try:
         month = Month.parse(text)
     except ValueError as exc:
-        return [Problem("period", "period-format", str(exc))]
+        return [Problem("period", "period-format", uncarry(str(exc)))]
     latest = Month.of(today).plus(1)
     if month > latest:
         return [

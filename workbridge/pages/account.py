@@ -185,7 +185,7 @@ def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
         problems.append(missing("provider_id", provider_text))
     if role_text not in {r.value for r in Role}:
-        problems.append(Problem("role", "schema", "choose a role"))
+        problems.append(Problem("role", "role-chosen", "choose a role"))
     else:
         try:
             account = create_account(

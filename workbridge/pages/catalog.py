@@ -71,7 +71,7 @@ def extract() -> dict[str | tuple[str, ...], list[str]]:
             for message, where in _messages(template, "jinja2.ext:babel_extract"):
                 found.setdefault(message, []).append(where)
     for module in PAGE_MODULES:
-        for message, where in _messages(module, "python"):
+        for message, where in _messages(module, "python", {**KEYWORDS, "Problem": (3,)}):
             found.setdefault(message, []).append(where)
     for module in service_modules():
         for message, where in _messages(module, "python", SERVICE_KEYWORDS):
