@@ -35,7 +35,7 @@ from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel import audit
 from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, Problem
-from kernel.messages import say
+from kernel.messages import say, stored
 from kernel.visibility import office_of
 from matching import services as matching
 from matching.schemas import SeekerProfileIn
@@ -104,10 +104,10 @@ def refresh_duties(
             counts["opened"] += 1
         elif not obligated and current is not None:
             current.ended_on = ctx.today
-            current.end_reason = (
-                duty.reason
+            current.end_reason = stored(
+                duty.explained
                 if member.household_id in live
-                else "household no longer applying or receiving"
+                else say("household no longer applying or receiving")
             )
             counts["ended"] += 1
         else:

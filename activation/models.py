@@ -33,7 +33,7 @@ class RegistrationDuty(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     obligated_since: date
     ended_on: date | None = None
-    end_reason: str | None = Field(default=None, max_length=300)
+    end_reason: str | None = Field(default=None, max_length=2000)
     assessment: dict[str, Any] = _json(default_factory=dict)
     parameter_version: str = Field(max_length=64)
     reminded_on: date | None = None
