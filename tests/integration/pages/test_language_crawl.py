@@ -24,7 +24,7 @@ from support import PageClient
 from workbridge.demo import demo_accounts, load_demo
 
 ZONE = ZoneInfo("Asia/Shanghai")
-MAX_PAGES = 40  # per account
+MAX_PAGES = 40  # pages per account (forms sent empty on them come on top)
 SKIP = re.compile(r"/app/(logout|sign-out)|\.(csv|xlsx|txt)$|/download|/bank-file")
 
 # Words that stay in Latin letters in a Chinese page: names of things, codes and units.
@@ -107,11 +107,13 @@ def error_states(pages: PageClient, page: str, language: str, data: str) -> dict
 def crawl(pages: PageClient, language: str, data: str, start: str = "/app") -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {}
     queue = [start]
-    while queue and len(seen) < MAX_PAGES:
+    pages_read = 0
+    while queue and pages_read < MAX_PAGES:
         path = queue.pop(0)
         if path in seen or SKIP.search(path):
             continue
         answer = pages.get(path)
+        pages_read += 1
         if not answer.headers.get("content-type", "").startswith("text/html"):
             seen[path] = []
             continue
@@ -148,7 +150,7 @@ def stored_text(engine) -> str:
 @pytest.fixture
 def demo(engine, app, clock):
     today = date(2026, 2, 20)
-    load_demo(engine, app.state.policy, households=40, today=today, seed=7)
+    load_demo(engine, app.state.policy, households=150, today=today, seed=7)
     return {
         username: password
         for _, username, password in demo_accounts(
@@ -164,6 +166,20 @@ def demo(engine, app, clock):
 CEILING = 0
 
 
+def confirm_a_sanction(client, demo) -> None:
+    """The demo county's sanctions are proposals; one confirmed brings its notice in."""
+    officer = PageClient(client)
+    officer.sign_in("demo.officer", demo["demo.officer"])
+    found = re.search(r'href="/app/sanctions/(\d+)"', officer.get("/app/sanctions").text)
+    assert found, "the demo county has no proposed sanction"
+    base = f"/app/sanctions/{found.group(1)}"
+    officer.get(base)
+    review = officer.post(f"{base}/review", {"findings": "未发现特殊困难", "proceed": "yes"})
+    decision = officer.post(f"{base}/decision", {"reason": "两次无正当理由拒绝", "confirm": "yes"})
+    assert (review.status_code, decision.status_code) == (303, 303), decision.text[-2000:]
+    client.cookies.clear()
+
+
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 def test_pages_speak_only_the_readers_language(client, engine, demo, language, capsys) -> None:
     """In Chinese, no English wording; in English, no Chinese that is not data."""
@@ -172,15 +188,18 @@ def test_pages_speak_only_the_readers_language(client, engine, demo, language, c
             account.language = language
             session.add(account)
         session.commit()
+    confirm_a_sanction(client, demo)  # so that a printed notice is among the pages
     data = stored_text(engine)
     distinct: Counter[str] = Counter()
     visited, forms = 0, 0
+    pages_seen: set[str] = set()
     for username in ("demo.counsellor", "demo.officer", "demo.provider", "demo.admin"):
         client.cookies.clear()
         pages = PageClient(client)
         pages.sign_in(username, demo[username])
         found = crawl(pages, language, data)
         visited += len(found)
+        pages_seen.update(found)
         forms += sum(1 for path in found if path.startswith("POST "))
         for path, runs in found.items():
             distinct.update(f"{run}  ({username} {path})" for run in runs)
@@ -191,5 +210,6 @@ def test_pages_speak_only_the_readers_language(client, engine, demo, language, c
         )
         for run, count in distinct.most_common(25):
             print(f"  {count:4d}  {run}")
-    assert visited >= 20 and forms >= 5, "the crawl reached too few pages to mean anything"
+    assert visited >= 100 and forms >= 40, "the crawl reached too few pages to mean anything"
+    assert any("/notice" in path for path in pages_seen), "the printed notice was not read"
     assert len(distinct) <= CEILING, distinct.most_common(40)
