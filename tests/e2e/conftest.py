@@ -1,9 +1,13 @@
-"""Session-wide real peers (Prism, Kannel) and per-test SMS fixtures for end-to-end tests."""
+"""Session-wide real peers (Prism, Kannel, Chromium) and per-test SMS fixtures for end-to-end
+tests."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sms_peers import Kannel, Prism, free_port
@@ -52,3 +56,31 @@ def published() -> Iterator[list[DomainEvent]]:
 @pytest.fixture
 def rules(settings: Settings) -> SendingRules:
     return SendingRules.from_settings(settings, SmsSettings())
+
+
+CHROMIUM = Path(os.environ.get("WORKBRIDGE_CHROMIUM", "/usr/bin/chromium"))
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: install Debian's package "
+            "(apt-get install -y chromium); .ci/run does this when it is absent"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=FLAGS
+        )
+        yield browser
+        browser.close()

@@ -9,8 +9,6 @@ Screenshots of the main pages go to test-artifacts/screenshots/ for a reviewer.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +25,6 @@ from support import (
     walk_to_notice,
 )
 
-CHROMIUM = Path(os.environ.get("WORKBRIDGE_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # Inputs without a label, and click handlers on things that are not buttons or links.
@@ -51,23 +40,6 @@ ACCESSIBILITY_PROBE = """
   return {unlabelled, clickOnly};
 }
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is missing at {CHROMIUM}: install Debian's package "
-            "(apt-get install -y chromium); .ci/run does this when it is absent"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=FLAGS
-        )
-        yield browser
-        browser.close()
 
 
 class Person:

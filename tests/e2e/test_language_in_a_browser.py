@@ -1,0 +1,107 @@
+"""What people read in a real browser (Debian's Chromium), for every role, in Chinese and in
+English: each page reachable from the navigation, read as the browser shows it
+(``document.body.innerText`` and the window's title, so text that scripts or styles hide or add
+counts as people see it).
+
+A Chinese page may hold no English wording (names, codes and units aside); an English page no
+Chinese that is not data. The HTTP crawl (``tests/integration/pages/test_language_crawl.py``)
+reads more pages and sends every form empty; this one confirms that what it reads is what a
+browser shows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from language import confirm_a_sanction, english_runs, stored_text, untranslated
+from sqlmodel import Session, select
+
+from kernel.models import UserAccount
+from support import LiveServer
+from workbridge.demo import demo_accounts, load_demo
+
+ZONE = ZoneInfo("Asia/Shanghai")
+ROLES = ("demo.counsellor", "demo.officer", "demo.provider", "demo.admin")
+PAGES_PER_ROLE = 15
+SKIP = ("/logout", "/sign-out", ".csv", ".xlsx", "/download", "/bank-file")
+
+LINKS = """() => [...document.querySelectorAll('a[href^="/app"]')]
+  .map(a => a.getAttribute('href').split('#')[0].split('?')[0])"""
+
+
+def read(page: Any, language: str, data: str) -> list[str]:
+    text = page.evaluate("() => document.title + '\\n' + document.body.innerText")
+    return english_runs(text) if language == "zh_CN" else untranslated(text, data)
+
+
+def crawl(page: Any, language: str, data: str) -> dict[str, list[str]]:
+    seen: dict[str, list[str]] = {}
+    queue = ["/app"]
+    while queue and len(seen) < PAGES_PER_ROLE:
+        path = queue.pop(0)
+        if path in seen or any(part in path for part in SKIP):
+            continue
+        answer = page.goto(path)
+        assert answer is not None and answer.status < 500, (path, answer and answer.status)
+        if "text/html" not in (answer.headers.get("content-type") or ""):
+            continue
+        seen[path] = read(page, language, data)
+        for link in page.evaluate(LINKS):
+            if link not in seen and link not in queue:
+                queue.append(link)
+    return seen
+
+
+@pytest.fixture
+def demo(engine, app, clock, client) -> dict[str, str]:
+    today = date(2026, 2, 20)
+    load_demo(engine, app.state.policy, households=150, today=today, seed=7)
+    passwords = {
+        username: password
+        for _, username, password in demo_accounts(
+            engine, datetime.combine(today, time(9), tzinfo=ZONE)
+        )
+    }
+    confirm_a_sanction(client, passwords)
+    return passwords
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_role_reads_only_its_language_in_a_browser(
+    browser, app, engine, demo, language, capsys
+) -> None:
+    with Session(engine) as session:
+        for account in session.exec(select(UserAccount)):
+            account.language = language
+            session.add(account)
+        session.commit()
+    data = stored_text(engine)
+    found: Counter[str] = Counter()
+    read_pages = 0
+    with LiveServer(app) as server:
+        for username in ROLES:
+            context = browser.new_context(
+                base_url=server.url, locale="zh-CN" if language == "zh_CN" else "en-US"
+            )
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            page.goto("/app/login")
+            page.locator('input[name="username"]').fill(username)
+            page.locator('input[name="password"]').fill(demo[username])
+            page.keyboard.press("Enter")
+            page.wait_for_url(lambda url: "/app/login" not in url)
+            seen = crawl(page, language, data)
+            context.close()
+            read_pages += len(seen)
+            for path, runs in seen.items():
+                found.update(f"{run}  ({username} {path})" for run in runs)
+    with capsys.disabled():
+        print(f"\nbrowser language crawl ({language}): {read_pages} pages, {len(found)} runs")
+        for run, count in found.most_common(20):
+            print(f"  {count:4d}  {run}")
+    assert read_pages >= 30, "the crawl reached too few pages to mean anything"
+    assert not found, found.most_common(40)
