@@ -21,6 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, select
 
 from kernel.auth import Principal, Role
+from kernel.errors import Problem
+from kernel.messages import say
 from kernel.models import UserAccount, WebSession
 
 MAX_FAILURES = 5
@@ -35,7 +37,23 @@ _DUMMY_HASH = _hasher.hash("workbridge-no-such-account")
 
 
 class AccountError(ValueError):
-    """A bad account request (duplicate username, short password, provider rule...)."""
+    """A bad account request (duplicate username, short password, provider rule...): every
+    problem at once, each a catalog message beside its field; ``str()`` reads them in English
+    (the command line)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+def _password_problem(password: str) -> Problem | None:
+    if len(password) >= MIN_PASSWORD_LENGTH:
+        return None
+    return Problem(
+        "password",
+        "password-length",
+        say("at least %(n)s characters", n=MIN_PASSWORD_LENGTH),
+    )
 
 
 # --- pure rules --------------------------------------------------------------------------
@@ -113,22 +131,44 @@ def create_account(
     language: str = "zh_CN",
 ) -> UserAccount:
     """Create an account; raises AccountError listing what is wrong. Does not commit."""
-    problems = []
+    problems: list[Problem] = []
     username = username.strip()
     if not 3 <= len(username) <= 80 or not username.replace("_", "").replace(".", "").isalnum():
-        problems.append("username: 3-80 letters, digits, '.' or '_'")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        problems.append(
+            Problem("username", "username-form", "3 to 80 letters or digits, '.' or '_'")
+        )
+    if wrong := _password_problem(password):
+        problems.append(wrong)
     if role is Role.TRAINING_PROVIDER and provider_id is None:
-        problems.append("provider: a training_provider account is bound to one provider")
+        problems.append(
+            Problem(
+                "provider_id",
+                "provider-bound",
+                "a training provider's account is bound to its provider: give its number",
+            )
+        )
     if role is not Role.TRAINING_PROVIDER and provider_id is not None:
-        problems.append("provider: only training_provider accounts are bound to a provider")
+        problems.append(
+            Problem(
+                "provider_id",
+                "provider-bound",
+                "only a training provider's account is bound to a provider",
+            )
+        )
     if language not in LANGUAGES:
-        problems.append(f"language: one of {', '.join(LANGUAGES)}")
+        problems.append(
+            Problem(
+                "language",
+                "language",
+                say("must be one of %(options)s", options=", ".join(LANGUAGES)),
+            )
+        )
     if find_account(session, username) is not None:
-        problems.append(f"username: {username!r} is taken")
+        problems.append(
+            Problem("username", "username-free", say("%(name)s is taken", name=username))
+        )
     if problems:
-        raise AccountError("; ".join(problems))
+        raise AccountError(problems)
     account = UserAccount(
         username=username,
         display_name=(display_name or username).strip(),
@@ -145,8 +185,8 @@ def create_account(
 
 
 def set_password(session: Session, account: UserAccount, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if wrong := _password_problem(password):
+        raise AccountError([wrong])
     account.password_hash = hash_password(password)
     account.failed_attempts, account.locked_until = 0, None
     session.add(account)

@@ -200,7 +200,7 @@ def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
                 language=value(data, "language") or "zh_CN",
             )
         except AccountError as exc:
-            problems += [Problem(None, "account", part) for part in str(exc).split("; ")]
+            problems += exc.problems
     if not problems:
         audit.record(
             ctx.session,

@@ -192,7 +192,8 @@ def test_an_admin_creates_accounts_with_role_office_and_provider(engine, pages) 
         {"username": "x", "password": "short", "role": "training_provider", "provider_id": "99"},
     )
     assert bad.status_code == 422
-    assert "没有编号为 99 的培训机构" in bad.text and "at least 10 characters" in bad.text
+    assert "没有编号为 99 的培训机构" in bad.text and "至少 10 个字符" in bad.text
+    assert "3 至 80 个字母或数字" in bad.text  # every problem at once, in the admin's language
     with engine.connect() as connection:
         row = connection.execute(
             select(UserAccount.role, UserAccount.office, UserAccount.language).where(

@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from language import english_runs, untranslated
+
 from notifications.templates import STATUS_WORDS, TEMPLATES, Param, render
 
 VALUES = {  # a Chinese value for each kind of parameter: what a real text carries
