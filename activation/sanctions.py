@@ -42,7 +42,7 @@ from benefits.rules import AmountPeriod, CaseStatus, amount_between
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
-from kernel.messages import N_, Text, code_text, say, stored
+from kernel.messages import N_, Text, as_data, code_text, say, stored
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -196,50 +196,78 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     return sanction
 
 
+def _yuan(amount: Decimal) -> Text:
+    return say("%(amount)s yuan", amount=yuan_text(amount))
+
+
 def _notice(
     ctx: ServiceContext, sanction: Sanction, member: Member, terms: rules.SanctionTerms, reason: str
 ) -> dict[str, Any]:
-    """The written notice: facts, rule and version, effect, start, how to end it, how to appeal."""
+    """The written notice: facts, rule and version, effect, start, how to end it, how to appeal
+    (Interim Measures art. 45; POLICY.md safeguards: notice and appeal). Its sentences are kept
+    as data, in the words of the printed notice, and read in the reader's language
+    (``views.notice_out``); the officer's reason stays as written."""
     referrals = ctx.session.exec(
         select(Referral).where(col(Referral.id).in_(sanction.referral_ids))
     )
-    facts = [
-        f"{r.referred_on.isoformat()}: {r.offer.get('title')} at {r.offer.get('employer')} "
-        f"({yuan_text(Decimal(r.offer.get('monthly_wage', '0')))} yuan/month), declined"
-        + (f" — reason given: {r.decline_reason}" if r.decline_reason else "")
-        for r in referrals
-    ]
+    facts: list[Text] = []
+    for r in referrals:
+        facts.append(
+            say(
+                "On %(day)s you were offered %(title)s at %(employer)s for %(wage)s a month, "
+                "and declined.",
+                day=r.referred_on.isoformat(),
+                title=str(r.offer.get("title")),
+                employer=str(r.offer.get("employer")),
+                wage=_yuan(Decimal(r.offer.get("monthly_wage", "0"))),
+            )
+        )
+        if r.decline_reason:
+            facts.append(say("The reason you gave: %(reason)s.", reason=r.decline_reason))
+    amount, starts = _yuan(terms.monthly_reduction), terms.starts_on.isoformat()
     if terms.scope == "household":
-        effect = (
-            f"the household's dibao payment of {yuan_text(terms.monthly_reduction)} yuan/month "
-            f"stops from {terms.starts_on.isoformat()}"
+        effect = say(
+            "The household's payment of %(amount)s a month stops from %(day)s.",
+            amount=amount,
+            day=starts,
         )
-        rule = "report 4 §五4: two refusals of suitable offers stop the payment (county pilot)"
+        rule = say(
+            "Report 4 §5.4, county pilot: refusing suitable job offers from the public "
+            "employment service twice stops the dibao payment."
+        )
     else:
-        effect = (
-            f"{member.name}'s share, {yuan_text(terms.monthly_reduction)} yuan/month, is withheld "
-            f"from {terms.starts_on.isoformat()}"
+        effect = say(
+            "Your share of %(amount)s a month is withheld from %(day)s.", amount=amount, day=starts
         )
-        rule = "Interim Measures on Social Assistance (2014) art. 45: three consecutive refusals"
+        rule = say(
+            "Interim Measures on Social Assistance (2014), art. 45: after three consecutive "
+            "refusals of suitable work, the person's share is withheld."
+        )
     if sanction.application_id and not sanction.case_id:
-        effect = "the dibao application is not accepted while the sanction stands"
+        effect = say("The dibao application is not accepted while the sanction stands.")
     return {
         "to": member.name,
         "date": terms.notice_on.isoformat(),
-        "facts": facts,
+        "facts": [as_data(fact) for fact in facts],
         "decision": reason,
-        "rule": rule,
+        "rule": as_data(rule),
         "parameter_version": terms.parameter_version,
-        "effect": effect,
-        "starts_on": terms.starts_on.isoformat(),
-        "how_to_end": (
-            "accept a suitable job offer or attend the training you are referred to; payment "
-            f"resumes from then, but not before {terms.earliest_end_on.isoformat()}"
+        "effect": as_data(effect),
+        "starts_on": starts,
+        "how_to_end": as_data(
+            say(
+                "Accept a suitable job offer or attend the training you are referred to. "
+                "Payment resumes from then, but not before %(day)s.",
+                day=terms.earliest_end_on.isoformat(),
+            )
         ),
-        "appeal": (
-            "you may ask the county civil affairs bureau to reconsider this decision, in writing "
-            f"or in person, until {terms.appeal_by.isoformat()}; you may add evidence of a good "
-            "reason until the sanction takes effect"
+        "appeal": as_data(
+            say(
+                "You may ask the county civil affairs bureau to reconsider this decision, in "
+                "writing or in person, until %(day)s. You may add evidence of a good reason "
+                "until the sanction takes effect.",
+                day=terms.appeal_by.isoformat(),
+            )
         ),
         "confirmed_by": ctx.actor.label,
     }

@@ -152,7 +152,7 @@ def sanction_out(ctx: ServiceContext, sanction: Sanction) -> SanctionOut:
         confirmed_by=sanction.confirmed_by,
         confirmed_on=sanction.confirmed_on,
         terms=sanction.terms,
-        notice=sanction.notice,
+        notice=notice_out(sanction.notice),
         started_on=sanction.started_on,
         complied_on=sanction.complied_on,
         resumes_on=sanction.resumes_on,
@@ -186,6 +186,22 @@ def task_out(task: Task) -> TaskOut:
         state=task.state,
         note=words(task.note),
     )
+
+
+NOTICE_SENTENCES = ("rule", "effect", "how_to_end", "appeal")
+
+
+def notice_out(notice: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The notice as issued, its sentences in the reader's language (notices issued before
+    their sentences were kept as data read as they were written)."""
+    if notice is None:
+        return None
+    shown = dict(notice)
+    for key in NOTICE_SENTENCES:
+        if key in notice:
+            shown[key] = render(from_data(notice[key]), answer_gettext())
+    shown["facts"] = [render(from_data(f), answer_gettext()) for f in notice.get("facts", [])]
+    return shown
 
 
 def warning_words(warning: Warning) -> str:

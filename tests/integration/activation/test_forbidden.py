@@ -222,7 +222,7 @@ def test_an_applicant_under_sanction_is_not_accepted(desk: Desk, engine) -> None
         desk.officer,
         {"confirm": True, "reason": "确认"},
     )
-    assert "not accepted" in confirmed["notice"]["effect"]
+    assert confirmed["notice"]["effect"] == "停发期间不受理低保申请。"
     blocked = desk.call(
         "POST", f"/applications/{app_id}/decision", desk.officer, {"approve": True}, status=422
     )

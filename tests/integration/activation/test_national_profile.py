@@ -58,7 +58,7 @@ def test_three_consecutive_refusals_withhold_only_the_members_share(desk: Desk) 
     )
     assert confirmed["terms"]["scope"] == "member_share"
     assert confirmed["terms"]["monthly_reduction"] == "100.00"
-    assert "art. 45" in confirmed["notice"]["rule"]
+    assert "第四十五条" in confirmed["notice"]["rule"]
 
     desk.sweep("2026-04-17")
     case = desk.case(case_id)

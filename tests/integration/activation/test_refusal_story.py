@@ -69,10 +69,18 @@ def test_a_35_year_old_woman_warned_then_sanctioned_then_back(desk: Desk, engine
     notice = confirmed["notice"]
     assert notice["starts_on"] == "2026-04-16"  # ten days' notice
     assert notice["parameter_version"] == "county-pilot@2020.1"
-    assert "report 4" in notice["rule"]
-    assert "200.00 yuan/month stops from 2026-04-16" in notice["effect"]
+    assert "调研报告四" in notice["rule"]  # in the reader's language, Chinese by default
+    assert notice["effect"] == "自 2026-04-16 起停发本户每月 200.00元 的低保金。"
     assert "2026-06-05" in notice["appeal"]  # 60 days from the notice
-    assert len(notice["facts"]) == 2
+    assert sum("您予以拒绝" in fact for fact in notice["facts"]) == 2
+    english = desk.client.get(
+        f"/api/v1/activation/sanctions/{sanction['id']}",
+        headers={**desk.officer, "Accept-Language": "en"},
+    ).json()["notice"]
+    assert english["effect"] == (
+        "The household's payment of 200.00 yuan a month stops from 2026-04-16."
+    )
+    assert english["rule"].startswith("Report 4 §5.4, county pilot")
 
     assert desk.sweep("2026-04-15")["sanctions_started"] == 0
     assert desk.case(case_id)["status"] == "active"

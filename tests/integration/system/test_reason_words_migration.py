@@ -1,17 +1,19 @@
-"""Migration 0010 on a real database: the reasons a busy county has stored, taken back to the
-English sentences they were before (downgrade) and read back into data (upgrade), come out as
-they went in."""
+"""Migrations 0010 and 0011 on a real database: the reasons and notices a busy county has
+stored, taken back to the English sentences they were before (downgrade) and read back into data
+(upgrade), come out as they went in."""
 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from language import confirm_a_sanction
 from sqlalchemy import text
 
 from workbridge import migrations
-from workbridge.demo import load_demo
+from workbridge.demo import demo_accounts, load_demo
 
 CARRIED = "\x1etext:"
 TEXT_COLUMNS = [
@@ -29,7 +31,7 @@ def _column(engine, table: str, column: str) -> dict[int, Any]:
         rows = connection.execute(text(f"SELECT id, {column} FROM {table}")).all()
     return {
         row[0]: json.loads(row[1])
-        if isinstance(row[1], str) and column.endswith("said")
+        if isinstance(row[1], str) and (column.endswith("said") or column == "notice")
         else row[1]
         for row in rows
     }
@@ -52,8 +54,12 @@ LEGACY_SAID = {
 }
 
 
-def test_stored_reasons_survive_a_downgrade_and_upgrade(app, engine, database_url) -> None:
+def test_stored_reasons_survive_a_downgrade_and_upgrade(app, engine, database_url, client) -> None:
     load_demo(engine, app.state.policy, households=120, today=date(2026, 2, 20), seed=7)
+    at_nine = datetime(2026, 2, 20, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+    confirm_a_sanction(client, {u: p for _, u, p in demo_accounts(engine, at_nine)})
+    notices = {i: n for i, n in _column(engine, "sanction", "notice").items() if n}
+    assert notices and all(isinstance(n["effect"], dict) for n in notices.values())
     before = {(t, c): _column(engine, t, c) for t, c in TEXT_COLUMNS}
     kept = {
         key: {i for i, v in values.items() if isinstance(v, str) and v.startswith(CARRIED)}
@@ -64,6 +70,9 @@ def test_stored_reasons_survive_a_downgrade_and_upgrade(app, engine, database_ur
     migrations.downgrade(database_url, "0009", quiet=True)
     try:
         english = {(t, c): _column(engine, t, c) for t, c in TEXT_COLUMNS}
+        for i, notice in _column(engine, "sanction", "notice").items():
+            if i in notices:  # the notice's sentences as English words again
+                assert isinstance(notice["effect"], str) and notice["effect"].isascii()
         for key, ids in kept.items():
             for i in ids:  # each as the English sentence it was before
                 assert not english[key][i].startswith(CARRIED) and english[key][i].isascii()
@@ -82,6 +91,7 @@ def test_stored_reasons_survive_a_downgrade_and_upgrade(app, engine, database_ur
         migrations.upgrade(database_url, quiet=True)
     after = {(t, c): _column(engine, t, c) for t, c in TEXT_COLUMNS}
     assert after == before  # the same data again, nothing else touched
+    assert {i: n for i, n in _column(engine, "sanction", "notice").items() if n} == notices
     for table, said in (("case_status_period", "said"), ("benefit_case", "status_said")):
         values = _column(engine, table, said)
         assert values[min(values)] == LEGACY_SAID
