@@ -501,7 +501,13 @@ def _back_pay(ctx: ServiceContext, sanction: Sanction, appeal: Appeal) -> int:
                 amount_fen=amount,
                 covers_from=sanction.started_on,
                 covers_to=last,
-                reason=f"appeal {appeal.id} upheld: what sanction {sanction.id} withheld is repaid",
+                reason=stored(
+                    say(
+                        "appeal %(appeal)s upheld: what sanction %(sanction)s withheld is repaid",
+                        appeal=appeal.id,
+                        sanction=sanction.id,
+                    )
+                ),
                 source=f"appeal:{appeal.id}",
                 parameter_version=terms["parameter_version"],
                 created_at=ctx.now,

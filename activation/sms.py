@@ -23,6 +23,7 @@ from benefits.services import LIVE_CASE_STATUSES
 from kernel.context import ServiceContext, context_or_system
 from kernel.errors import Conflict, DomainError, Problem
 from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived
+from kernel.messages import say, stored
 from kernel.money import from_fen
 from kernel.settings import Settings
 from notifications import services as sms
@@ -349,9 +350,13 @@ def on_sms_opt_out(session: Session, event: SmsOptOutChanged) -> None:
                 ref=ref,
                 due_on=ctx.today,
                 created_at=ctx.now,
-                note="opted out of SMS offers: give offers in person or by phone (not a refusal)"
-                if event.opted_out
-                else "opted back in to SMS offers",
+                note=stored(
+                    say(
+                        "opted out of SMS offers: give offers in person or by phone (not a refusal)"
+                    )
+                    if event.opted_out
+                    else say("opted back in to SMS offers")
+                ),
             )
         )
 

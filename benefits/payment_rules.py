@@ -38,7 +38,7 @@ from typing import Any
 from benefits.rules import AmountPeriod, amount_between
 from kernel.dates import add_months
 from kernel.errors import Problem
-from kernel.messages import carry, say, uncarry
+from kernel.messages import Text, carry, code_text, say, stored, uncarry
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 
@@ -306,12 +306,27 @@ def days_in(slice_: StatusSlice, month: Month) -> int:
     return max((end - start).days + 1, 0)
 
 
+REASON_LENGTH = 2000  # payment_adjustment.reason
+
+
+def kept(text: Text) -> str:
+    """A reason for the adjustment table, kept as data to be read in the reader's language; one
+    too long for the column (a recovery carried forward many times) keeps its English."""
+    data = stored(text)
+    return data if len(data) <= REASON_LENGTH else str(text)[:REASON_LENGTH]
+
+
 def carried_reason(recovery: Owed, month: Month, rest_fen: int) -> str:
-    return (
-        f"rest of recovery {recovery.adjustment_id} ({yuan_text(from_fen(rest_fen))}) carried "
-        f"forward from {month}: the month's payment may not go below zero. "
-        f"Originally: {recovery.reason}"
-    )[:2000]
+    return kept(
+        say(
+            "rest of recovery %(id)s (%(rest)s) carried forward from %(month)s: the month's "
+            "payment may not go below zero. Originally: %(reason)s",
+            id=recovery.adjustment_id,
+            rest=yuan_text(from_fen(rest_fen)),
+            month=str(month),
+            reason=uncarry(recovery.reason or ""),
+        )
+    )
 
 
 # --- rule 4 -------------------------------------------------------------------------------------
@@ -340,16 +355,27 @@ def correction(month: Month, due_fen: int, paid_fen: int, corrected_fen: int) ->
 
 
 def correction_reason(fix: Correction, late_changes: Sequence[StatusSlice]) -> str:
-    changes = "; ".join(
-        f"{s.status} from {s.starts_on.isoformat()} ({s.rule})" for s in late_changes
+    changes = [
+        say(
+            "%(status)s from %(day)s (%(rule)s)",
+            status=code_text(s.status),
+            day=s.starts_on.isoformat(),
+            rule=s.rule,
+        )
+        for s in late_changes
+    ]
+    return kept(
+        say(
+            "%(month)s recomputed after status changes recorded later (%(changes)s): paid "
+            "%(paid)s, due %(due)s, %(verdict)s by %(difference)s (POLICY.md rule 10)",
+            month=str(fix.month),
+            changes=changes or say("history"),
+            paid=yuan_text(from_fen(fix.paid_fen + fix.corrected_fen)),
+            due=yuan_text(from_fen(fix.due_fen)),
+            verdict=say("underpaid") if fix.difference_fen > 0 else say("overpaid"),
+            difference=yuan_text(from_fen(abs(fix.difference_fen))),
+        )
     )
-    verdict = "underpaid" if fix.difference_fen > 0 else "overpaid"
-    return (
-        f"{fix.month} recomputed after status changes recorded later ({changes or 'history'}): "
-        f"paid {yuan_text(from_fen(fix.paid_fen + fix.corrected_fen))}, due "
-        f"{yuan_text(from_fen(fix.due_fen))}, {verdict} by "
-        f"{yuan_text(from_fen(abs(fix.difference_fen)))} (POLICY.md rule 10)"
-    )[:2000]
 
 
 def recompute_source(month: Month) -> str:

@@ -33,7 +33,16 @@ from benefits.schemas import (
     StepOut,
 )
 from benefits.services import case_history, members_of
-from kernel.messages import answer_gettext, from_data, render
+from kernel.messages import (
+    Text,
+    answer_gettext,
+    code_text,
+    from_data,
+    render,
+    say,
+    uncarry,
+    words,
+)
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import mask
 
@@ -219,33 +228,58 @@ def mask_account(account: str | None) -> str | None:
     return "*" * max(len(account) - 4, 0) + account[-4:]
 
 
-def payment_why(line: PaymentLine) -> list[str]:
-    """The line's inputs as sentences a recipient or an auditor can follow."""
+def payment_why(line: PaymentLine) -> list[Text]:
+    """The line's inputs as sentences a recipient or an auditor can follow (POLICY.md rule 10:
+    every payment explains itself), as messages read in the reader's language."""
     inputs = line.inputs or {}
     days = inputs.get("days_in_month")
     rounding = inputs.get("rounding", {})
     steps = [
-        f"{p['status']} {p['from']} to {p['to']}: {p['days']} of {days} days at "
-        f"{p['monthly_amount']} a month ({p['rule']}, {p['parameter_version']})"
+        say(
+            "%(status)s %(start)s to %(end)s: %(days)s of %(month_days)s days at %(amount)s a "
+            "month (%(rule)s, %(version)s)",
+            status=code_text(str(p["status"])),
+            start=p["from"],
+            end=p["to"],
+            days=p["days"],
+            month_days=days,
+            amount=p["monthly_amount"],
+            rule=p["rule"],
+            version=p["parameter_version"],
+        )
         for p in inputs.get("periods", [])
     ]
     if not steps:
-        steps.append(f"no status period of the case falls in {line.period}")
+        steps.append(say("no status period of the case falls in %(period)s", period=line.period))
     steps.append(
-        f"regular amount {yuan_text(from_fen(line.regular_fen))}: pro rata by calendar days, "
-        f"rounded once to {rounding.get('quantum')} yuan ({rounding.get('mode')}, "
-        f"{rounding.get('parameter_version')})"
+        say(
+            "regular amount %(amount)s: pro rata by calendar days, rounded once to %(quantum)s "
+            "yuan (%(mode)s, %(version)s)",
+            amount=yuan_text(from_fen(line.regular_fen)),
+            quantum=rounding.get("quantum"),
+            mode=rounding.get("mode"),
+            version=rounding.get("parameter_version"),
+        )
     )
     for adjustment in inputs.get("adjustments", []):
         steps.append(
-            f"{adjustment['kind'].replace('_', ' ')} {adjustment['owed']} ({adjustment['source']}):"
-            f" {adjustment['applied']} taken this month. {adjustment['reason']}"
+            say(
+                "%(kind)s %(owed)s (%(source)s): %(applied)s taken this month. %(reason)s",
+                kind=code_text(str(adjustment["kind"])),
+                owed=adjustment["owed"],
+                source=adjustment["source"],
+                applied=adjustment["applied"],
+                reason=uncarry(str(adjustment.get("reason") or "")),
+            )
         )
-    steps.append(f"paid {yuan_text(from_fen(line.amount_fen))}")
+    steps.append(say("paid %(amount)s", amount=yuan_text(from_fen(line.amount_fen))))
     if line.carried_fen:
         steps.append(
-            f"{yuan_text(from_fen(line.carried_fen))} of recovery is carried to later months: "
-            "a month's payment never goes below zero"
+            say(
+                "%(amount)s of recovery is carried to later months: a month's payment never goes "
+                "below zero",
+                amount=yuan_text(from_fen(line.carried_fen)),
+            )
         )
     return steps
 
@@ -267,7 +301,7 @@ def payment_line_out(line: PaymentLine) -> PaymentLineOut:
         reference=payments.bank_reference(line.period, line.case_id),
         rule=line.rule,
         parameter_version=line.parameter_version,
-        why=payment_why(line),
+        why=[words(step) for step in payment_why(line)],
         inputs=line.inputs,
         created_at=line.created_at,
     )

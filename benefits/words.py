@@ -37,5 +37,8 @@ WORDS = {
     "grandchild": N_("grandchild"),
     "male": N_("male"),
     "female": N_("female"),
+    # payment adjustments
+    "back_pay": N_("back pay"),
+    "recovery": N_("recovery of an overpayment"),
 }
 name_codes(WORDS)

@@ -143,6 +143,7 @@ def test_opting_out_is_never_a_refusal_and_offers_go_through_the_counsellor(
     Phone(desk, engine).text("TD")
     person = desk.person(woman)
     assert [t["kind"] for t in person["open_tasks"]] == ["sms_opted_out"]
+    assert person["open_tasks"][0]["note"] == "已退订短信推荐：请当面或电话推荐（不算拒绝）"
     assert person["warnings"] == [] and person["referrals"] == []
     desk.on("2026-03-05")
     vacancy_id = desk.vacancy()["id"]
