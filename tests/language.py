@@ -49,6 +49,14 @@ def english_runs(text: str) -> list[str]:
     return found
 
 
+DOUBLED = re.compile(r"([\u4e00-\u9fff]{2,}|[A-Za-z]{4,})\s*[:：]\s*\1", re.I)
+
+
+def doubled(text: str) -> list[str]:
+    """A label followed by a value that says it again ("渐退期: 渐退期（减半）")."""
+    return [found.group(0) for found in DOUBLED.finditer(text)]
+
+
 HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 

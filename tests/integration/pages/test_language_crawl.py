@@ -19,11 +19,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from language import (
     confirm_a_sanction,
+    doubled,
     english_runs,
     stored_text,
     untranslated,
     visible_text,
 )
+from sqlalchemy import text as sql
 from sqlmodel import Session, select
 
 from kernel.models import UserAccount
@@ -41,7 +43,8 @@ FIELD = re.compile(r"<(input|textarea|select)\b([^>]*)>", re.I)
 
 def check(page: str, language: str, data: str) -> list[str]:
     text = visible_text(page)
-    return english_runs(text) if language == "zh_CN" else untranslated(text, data)
+    wrong = english_runs(text) if language == "zh_CN" else untranslated(text, data)
+    return wrong + [f"doubled: {run}" for run in doubled(text)]
 
 
 def error_states(pages: PageClient, page: str, language: str, data: str) -> dict[str, list[str]]:
@@ -67,9 +70,12 @@ def error_states(pages: PageClient, page: str, language: str, data: str) -> dict
     return found
 
 
-def crawl(pages: PageClient, language: str, data: str, start: str = "/app") -> dict[str, list[str]]:
+def crawl(
+    pages: PageClient, language: str, data: str, also: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
+    """Breadth first from the navigation, then ``also``: pages the demo's stories make."""
     seen: dict[str, list[str]] = {}
-    queue = [start]
+    queue = ["/app", *also]
     pages_read = 0
     while queue and pages_read < MAX_PAGES:
         path = queue.pop(0)
@@ -117,6 +123,14 @@ def test_pages_speak_only_the_readers_language(client, engine, demo, language, c
         session.commit()
     confirm_a_sanction(client, demo)  # so that a printed notice is among the pages
     data = stored_text(engine)
+    with engine.connect() as connection:  # people in work, on a continuation
+        in_work = tuple(
+            f"/app/people/{member_id}"
+            for (member_id,) in connection.execute(
+                sql("SELECT DISTINCT member_id FROM continuation ORDER BY member_id LIMIT 3")
+            )
+        )
+    assert in_work, "the demo county has nobody in work"
     distinct: Counter[str] = Counter()
     visited, forms = 0, 0
     pages_seen: set[str] = set()
@@ -124,7 +138,7 @@ def test_pages_speak_only_the_readers_language(client, engine, demo, language, c
         client.cookies.clear()
         pages = PageClient(client)
         pages.sign_in(username, demo[username])
-        found = crawl(pages, language, data)
+        found = crawl(pages, language, data, in_work)
         visited += len(found)
         pages_seen.update(found)
         forms += sum(1 for path in found if path.startswith("POST "))
@@ -137,6 +151,6 @@ def test_pages_speak_only_the_readers_language(client, engine, demo, language, c
         )
         for run, count in distinct.most_common(25):
             print(f"  {count:4d}  {run}")
-    assert visited >= 100 and forms >= 40, "the crawl reached too few pages to mean anything"
+    assert visited >= 110 and forms >= 50, "the crawl reached too few pages to mean anything"
     assert any("/notice" in path for path in pages_seen), "the printed notice was not read"
     assert len(distinct) <= CEILING, distinct.most_common(40)
