@@ -5,8 +5,8 @@ counts as people see it).
 
 A Chinese page may hold no English wording (names, codes and units aside); an English page no
 Chinese that is not data. The HTTP crawl (``tests/integration/pages/test_language_crawl.py``)
-reads more pages and sends every form empty; this one confirms that what it reads is what a
-browser shows.
+reads more pages; this one confirms that what it reads is what a browser shows, forms in their
+error states included (each sent empty with the browser's own checks off).
 """
 
 from __future__ import annotations
@@ -38,10 +38,41 @@ def read(page: Any, language: str, data: str) -> list[str]:
     return english_runs(text) if language == "zh_CN" else untranslated(text, data)
 
 
+# The forms on the page that have something to fill in, by index, skipping sign-out and the
+# language switch; each is sent with its fields empty and the browser's own checks off, so the
+# answer is the service's: the form again with every problem beside its field.
+FORMS = """() => [...document.forms]
+  .map((form, index) => ({index, action: form.getAttribute('action') || '', fields:
+    [...form.elements].filter(e => ['INPUT', 'TEXTAREA', 'SELECT'].includes(e.tagName)
+      && !['hidden', 'submit', 'checkbox', 'radio'].includes(e.type)).length}))
+  .filter(f => f.fields > 0 && f.action.startsWith('/app')
+    && !/logout|sign-out|language|login/.test(f.action))"""
+SEND_EMPTY = """(index) => {
+  const form = document.forms[index];
+  form.noValidate = true;
+  for (const e of form.elements) {
+    if (['INPUT', 'TEXTAREA'].includes(e.tagName)
+        && !['hidden', 'submit', 'checkbox', 'radio'].includes(e.type)) e.value = '';
+  }
+  form.requestSubmit();
+}"""
+
+
+def error_states(page: Any, path: str, language: str, data: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for form in page.evaluate(FORMS)[:2]:
+        page.goto(path)
+        with page.expect_navigation():
+            page.evaluate(SEND_EMPTY, form["index"])
+        shown = page.locator(".problems li").count()  # the service's answer, not the form
+        found[f"POST {form['action']} ({shown} problems)"] = read(page, language, data)
+    return found
+
+
 def crawl(page: Any, language: str, data: str) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {}
     queue = ["/app"]
-    while queue and len(seen) < PAGES_PER_ROLE:
+    while queue and sum(not p.startswith("POST ") for p in seen) < PAGES_PER_ROLE:
         path = queue.pop(0)
         if path in seen or any(part in path for part in SKIP):
             continue
@@ -50,7 +81,9 @@ def crawl(page: Any, language: str, data: str) -> dict[str, list[str]]:
         if "text/html" not in (answer.headers.get("content-type") or ""):
             continue
         seen[path] = read(page, language, data)
-        for link in page.evaluate(LINKS):
+        links = page.evaluate(LINKS)
+        seen.update(error_states(page, path, language, data))
+        for link in links:
             if link not in seen and link not in queue:
                 queue.append(link)
     return seen
@@ -81,7 +114,7 @@ def test_every_role_reads_only_its_language_in_a_browser(
         session.commit()
     data = stored_text(engine)
     found: Counter[str] = Counter()
-    read_pages = 0
+    read_pages, forms, answered = 0, 0, 0
     with LiveServer(app) as server:
         for username in ROLES:
             context = browser.new_context(
@@ -97,11 +130,17 @@ def test_every_role_reads_only_its_language_in_a_browser(
             seen = crawl(page, language, data)
             context.close()
             read_pages += len(seen)
+            forms += sum(path.startswith("POST ") for path in seen)
+            answered += sum(p.startswith("POST ") and "(0 problems)" not in p for p in seen)
             for path, runs in seen.items():
                 found.update(f"{run}  ({username} {path})" for run in runs)
     with capsys.disabled():
-        print(f"\nbrowser language crawl ({language}): {read_pages} pages, {len(found)} runs")
+        print(
+            f"\nbrowser language crawl ({language}): {read_pages} pages ({forms} forms sent "
+            f"empty, {answered} answered with their problems), {len(found)} runs"
+        )
         for run, count in found.most_common(20):
             print(f"  {count:4d}  {run}")
-    assert read_pages >= 30, "the crawl reached too few pages to mean anything"
+    assert read_pages >= 50 and forms >= 15, "the crawl reached too few pages to mean anything"
+    assert answered >= 10, "too few forms came back with their problems"
     assert not found, found.most_common(40)
