@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
@@ -100,3 +102,11 @@ def confirm_a_sanction(client, demo: dict[str, str]) -> None:
     decision = officer.post(f"{base}/decision", {"reason": "两次无正当理由拒绝", "confirm": "yes"})
     assert (review.status_code, decision.status_code) == (303, 303), decision.text[-2000:]
     client.cookies.clear()
+
+
+def report(capsys: Any, heading: str, found: Counter[str]) -> None:
+    """What a crawl read and found, printed even when the suite captures output."""
+    with capsys.disabled():
+        print(f"\n{heading}, {len(found)} distinct runs, {sum(found.values())} in all")
+        for run, count in found.most_common(25):
+            print(f"  {count:4d}  {run}")

@@ -57,42 +57,29 @@ RULES = {
 
 Wording = tuple[re.Pattern[str], Callable[[dict[str, str]], Data]]
 
+HOUSEHOLD_EFFECT = "The household's payment of %(amount)s a month stops from %(day)s."
+SHARE_EFFECT = "Your share of %(amount)s a month is withheld from %(day)s."
+
+
+def _effect(pattern: str, message: str) -> Wording:
+    return re.compile(pattern), lambda v: _message(message, amount=_yuan(v["amount"]), day=v["day"])
+
+
 EFFECTS: list[Wording] = [
-    (
-        re.compile(
-            r"^The household's payment of (?P<amount>\S+) yuan a month stops from (?P<day>\S+)\.$"
-        ),
-        lambda v: _message(
-            "The household's payment of %(amount)s a month stops from %(day)s.",
-            amount=_yuan(v["amount"]),
-            day=v["day"],
-        ),
+    _effect(
+        r"^the household's dibao payment of (?P<amount>\S+) yuan/month stops from (?P<day>\S+)$",
+        HOUSEHOLD_EFFECT,
     ),
-    (
-        re.compile(r"^Your share of (?P<amount>\S+) yuan a month is withheld from (?P<day>\S+)\.$"),
-        lambda v: _message(
-            "Your share of %(amount)s a month is withheld from %(day)s.",
-            amount=_yuan(v["amount"]),
-            day=v["day"],
-        ),
+    _effect(
+        r"^The household's payment of (?P<amount>\S+) yuan a month stops from (?P<day>\S+)\.$",
+        HOUSEHOLD_EFFECT,
     ),
-    (
-        re.compile(
-            r"^the household's dibao payment of (?P<amount>\S+) yuan/month stops from (?P<day>\S+)$"
-        ),
-        lambda v: _message(
-            "The household's payment of %(amount)s a month stops from %(day)s.",
-            amount=_yuan(v["amount"]),
-            day=v["day"],
-        ),
+    _effect(
+        r"^.*'s share, (?P<amount>\S+) yuan/month, is withheld from (?P<day>\S+)$", SHARE_EFFECT
     ),
-    (
-        re.compile(r"^.*'s share, (?P<amount>\S+) yuan/month, is withheld from (?P<day>\S+)$"),
-        lambda v: _message(
-            "Your share of %(amount)s a month is withheld from %(day)s.",
-            amount=_yuan(v["amount"]),
-            day=v["day"],
-        ),
+    _effect(
+        r"^Your share of (?P<amount>\S+) yuan a month is withheld from (?P<day>\S+)\.$",
+        SHARE_EFFECT,
     ),
     (
         re.compile(r"^the dibao application is not accepted while the sanction stands$"),

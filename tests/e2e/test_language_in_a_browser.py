@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from language import confirm_a_sanction, english_runs, stored_text, untranslated
+from language import confirm_a_sanction, english_runs, report, stored_text, untranslated
 from sqlmodel import Session, select
 
 from kernel.models import UserAccount
@@ -134,13 +134,12 @@ def test_every_role_reads_only_its_language_in_a_browser(
             answered += sum(p.startswith("POST ") and "(0 problems)" not in p for p in seen)
             for path, runs in seen.items():
                 found.update(f"{run}  ({username} {path})" for run in runs)
-    with capsys.disabled():
-        print(
-            f"\nbrowser language crawl ({language}): {read_pages} pages ({forms} forms sent "
-            f"empty, {answered} answered with their problems), {len(found)} runs"
-        )
-        for run, count in found.most_common(20):
-            print(f"  {count:4d}  {run}")
+    report(
+        capsys,
+        f"browser language crawl ({language}): {read_pages} pages ({forms} forms sent empty, "
+        f"{answered} answered with their problems)",
+        found,
+    )
     assert read_pages >= 50 and forms >= 15, "the crawl reached too few pages to mean anything"
     assert answered >= 10, "too few forms came back with their problems"
     assert not found, found.most_common(40)

@@ -21,6 +21,7 @@ from language import (
     confirm_a_sanction,
     doubled,
     english_runs,
+    report,
     stored_text,
     untranslated,
     visible_text,
@@ -144,13 +145,9 @@ def test_pages_speak_only_the_readers_language(client, engine, demo, language, c
         forms += sum(1 for path in found if path.startswith("POST "))
         for path, runs in found.items():
             distinct.update(f"{run}  ({username} {path})" for run in runs)
-    with capsys.disabled():
-        print(
-            f"\nlanguage crawl ({language}): {visited} pages ({forms} forms sent empty), "
-            f"{len(distinct)} distinct runs in the other language, {sum(distinct.values())} in all"
-        )
-        for run, count in distinct.most_common(25):
-            print(f"  {count:4d}  {run}")
+    report(
+        capsys, f"language crawl ({language}): {visited} pages ({forms} forms sent empty)", distinct
+    )
     assert visited >= 110 and forms >= 50, "the crawl reached too few pages to mean anything"
     assert any("/notice" in path for path in pages_seen), "the printed notice was not read"
     assert len(distinct) <= CEILING, distinct.most_common(40)
