@@ -113,8 +113,7 @@ def code_text(code: str) -> Text | str:
 
 def code_words(code: str | None) -> str:
     """A stored code in the reader's words; a code nobody named reads as itself."""
-    message = code_message(code)
-    return words(message) if message else (code or "").replace("_", " ")
+    return words(code_text(code)) if code else ""
 
 
 # --- the reader of the answer being made ------------------------------------------------------

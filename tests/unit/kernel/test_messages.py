@@ -124,3 +124,30 @@ def test_a_sentence_survives_the_text_of_an_exception() -> None:
     assert schema_text("Value error, " + carried) == back
     assert uncarry("\x1etext:{broken") == "\x1etext:{broken"
     assert uncarry("plain") == "plain"
+
+
+def test_a_column_holds_the_services_sentences_as_data_and_peoples_words_as_written() -> None:
+    from kernel.messages import answering_in, stored, words
+
+    catalog = {"appeal %(id)s upheld": "申诉 %(id)s 成立", "the file is empty": "文件为空"}
+    kept = stored(say("appeal %(id)s upheld", id=4))
+    assert kept != "appeal 4 upheld" and "appeal 4 upheld" not in kept  # data, not a sentence
+    with answering_in(lambda m: catalog.get(m, m)):
+        assert words(kept) == "申诉 4 成立"
+        assert words("本人已找到工作") == "本人已找到工作"  # an officer's words, as written
+        assert words("the file is empty") == "文件为空"  # a fixed sentence of before
+        assert words(None) == words("") == ""
+    assert words(kept) == "appeal 4 upheld"  # outside a request: English
+
+
+def test_codes_are_shown_in_the_words_their_context_gave_them() -> None:
+    from kernel.messages import answering_in, code_text, code_words, name_codes
+
+    name_codes({"test_laid_off": "laid off (test)"})
+    catalog = {"laid off (test)": "被裁员（测试）", "job ended: %(reason)s": "工作结束：%(reason)s"}
+    with answering_in(lambda m: catalog.get(m, m)):
+        assert code_words("test_laid_off") == "被裁员（测试）"
+        assert code_words("never_named") == "never named"
+        assert code_words(None) == ""
+        later = say("job ended: %(reason)s", reason=code_text("test_laid_off"))
+        assert render(later, lambda m: catalog.get(m, m)) == "工作结束：被裁员（测试）"
