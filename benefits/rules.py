@@ -15,7 +15,7 @@ from typing import Any
 
 from kernel.dates import add_months
 from kernel.errors import Problem
-from kernel.messages import say
+from kernel.messages import code_text, say
 from kernel.money import FEN, round_money, yuan_text
 from kernel.policy import ParameterSet, PolicyError
 
@@ -329,7 +329,7 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
                     "per-capita income %(per_capita_income)s is not below the %(value)s "
                     "standard %(standard)s (%(parameter_version)s)",
                     per_capita_income=yuan_text(ent.per_capita_income.quantize(FEN)),
-                    value=ent.scheme.value,
+                    value=code_text(ent.scheme.value),
                     standard=yuan_text(ent.standard),
                     parameter_version=ent.parameter_version,
                 ),
@@ -340,7 +340,7 @@ def approval_problems(facts: ApprovalFacts) -> list[Problem]:
             Problem(
                 "documents",
                 "documents-complete",
-                say("document missing: %(missing)s", missing=missing),
+                say("document missing: %(missing)s", missing=code_text(missing)),
             )
         )
     if facts.appraisal_passed is False:

@@ -37,6 +37,21 @@ WORDS = {
     "grandchild": N_("grandchild"),
     "male": N_("male"),
     "female": N_("female"),
+    # documents an application brings
+    "household_register": N_("household register (hukou booklet)"),
+    "identity_cards": N_("identity cards"),
+    "income_statement": N_("income statement"),
+    "disability_certificate": N_("disability certificate"),
+    "medical_records": N_("medical records"),
+    "enrolment_certificate": N_("school enrolment certificate"),
+    # sources of income
+    "wages": N_("wages"),
+    "business": N_("business income"),
+    "agriculture": N_("farming"),
+    "pension": N_("pension"),
+    "support": N_("support from relatives"),
+    "rent": N_("rent"),
+    "transfer": N_("transfers"),
     # payment adjustments
     "back_pay": N_("back pay"),
     "recovery": N_("recovery of an overpayment"),

@@ -28,7 +28,7 @@ def is_code(word: str) -> bool:
     bare = word.strip("'’-.")
     if any(c.isdigit() for c in bare) or (bare.isupper() and len(bare) <= 5):
         return True
-    return bare.islower() and any(c in bare for c in "._-")
+    return bare.islower() and any(c in bare for c in ".-")  # a code_with_underscores wants words
 
 
 RUN = re.compile(r"[A-Za-z][A-Za-z'’\-.]*(?:[ \t]+[A-Za-z][A-Za-z'’\-.]*)*")

@@ -276,7 +276,9 @@ def test_the_refusal_story_in_a_browser(
         second.page.wait_for_load_state()
         problems = second.page.locator(".problems li")
         assert problems.count() >= 2, second.page.content()[-3000:]  # every problem at once
-        assert "job-seeker-registration" in second.page.locator(".problems").first.inner_text()
+        rules = problems.evaluate_all("items => items.map(i => i.dataset.rule)")
+        assert "job-seeker-registration" in rules, rules  # the rule code, for support
+        assert "job-seeker-registration" not in second.page.locator(".problems").first.inner_text()
         second.check_accessibility()
         second.shot("11-approval-problems")
         second.page.goto("/app/dashboard")
