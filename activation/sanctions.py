@@ -41,7 +41,8 @@ from benefits.offices import members_in
 from benefits.rules import AmountPeriod, CaseStatus, amount_between
 from kernel import audit
 from kernel.context import ServiceContext
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
+from kernel.four_eyes import second_person
 from kernel.messages import N_, Text, as_data, code_text, say, stored
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
@@ -55,17 +56,6 @@ def get_sanction(ctx: ServiceContext, sanction_id: int, *, lock: bool = False) -
     if sanction is None:
         raise NotFound(missing("sanction_id", sanction_id))
     return sanction
-
-
-def second_person(ctx: ServiceContext, first: str | None, what: str) -> None:
-    if first == ctx.actor.label:
-        raise Forbidden(
-            Problem(
-                "actor",
-                "four-eyes",
-                say("%(what)s must be done by a second person", what=Text(what)),
-            )
-        )
 
 
 def review_vulnerability(

@@ -48,7 +48,6 @@ from activation.sanctions import (  # noqa: F401
     restore_case,
     review_vulnerability,
     sanctions,
-    second_person,
     start_sanction,
 )
 from activation.sweep import (  # noqa: F401

@@ -458,13 +458,28 @@ class PaymentController(Controller):
     def read(self, ctx: Ctx, run_id: PathId) -> PaymentRunOut:
         return views.payment_run_out(payments.get_run(ctx.session, run_id))
 
+    @post(
+        "/runs/{run_id:int}/sign-off",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        status_code=200,
+        summary="Sign a finished run off as the second officer, releasing its bank file",
+        description="Four eyes on the money: the officer who started the run cannot sign it "
+        "(403, rule four-eyes); a run still going or signed already is 409; until a run is "
+        "signed off its bank file is 409.",
+        responses=problem_responses(403, 404, 409),
+    )
+    def sign_off(self, ctx: Ctx, run_id: PathId) -> PaymentRunOut:
+        return views.payment_run_out(payments.sign_off(ctx, run_id))
+
     @get(
         "/runs/{run_id:int}/bank-file",
         access=Access.COUNTY,
         guards=[OFFICER],
-        summary="The bank payment file of a finished run (CSV, UTF-8 with BOM)",
+        summary="The bank payment file of a finished, signed-off run (CSV, UTF-8 with BOM)",
         description="Columns account, name (household head), amount (yuan), reference "
-        "(WB-YYYY-MM-<case id>); lines of zero and lines without an account are left out.",
+        "(WB-YYYY-MM-<case id>); lines of zero and lines without an account are left out. "
+        "409 while the run is going or until a second officer has signed it off.",
         responses={
             200: ResponseSpec(data_container=str, media_type="text/csv", description="CSV"),
             **problem_responses(404, 409),
@@ -472,7 +487,7 @@ class PaymentController(Controller):
     )
     def bank_file(self, ctx: Ctx, run_id: PathId) -> Stream:
         run = payments.get_run(ctx.session, run_id)
-        payments.require_finished(run)
+        payments.require_released(run)
         return Stream(
             spooled_chunks(payments.bank_file_spooled(ctx.session, run.period)),
             media_type="text/csv; charset=utf-8",

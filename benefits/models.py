@@ -231,6 +231,9 @@ class PaymentRun(SQLModel, table=True):
     started_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Four eyes: the bank file is released once a second officer has signed the finished run.
+    signed_off_by: str | None = Field(default=None, max_length=160)
+    signed_off_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PaymentLine(SQLModel, table=True):

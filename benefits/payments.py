@@ -68,10 +68,12 @@ from kernel import audit
 from kernel.auth import Principal
 from kernel.claims import claim
 from kernel.clock import Clock, office_today
+from kernel.context import ServiceContext
 from kernel.db import insert_ignoring_conflicts, reader, session_scope
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
+from kernel.four_eyes import second_person
 from kernel.locks import HeldLock, try_lock
-from kernel.messages import say
+from kernel.messages import N_, say
 from kernel.money import from_fen, yuan_text
 from kernel.policy import PolicyBook, PolicyError
 
@@ -762,6 +764,57 @@ def bank_reference(period: str, case_id: int) -> str:
 
 def bank_file_name(period: str) -> str:
     return f"workbridge-payments-{period}.csv"
+
+
+def sign_off(ctx: ServiceContext, run_id: int) -> PaymentRun:
+    """A second benefit officer signs a finished run off, and only then may its bank file go to
+    the bank (POLICY.md "Safeguards": four eyes on every decision that moves money). The officer
+    who started the run cannot sign it; a run is signed once."""
+    run = ctx.session.get(PaymentRun, run_id, with_for_update=True)
+    if run is None:
+        raise NotFound(missing("run_id", run_id))
+    require_finished(run)
+    if run.signed_off_by is not None:
+        raise Conflict(
+            Problem(
+                "run_id",
+                "run-signed-off",
+                say("the run for %(period)s has been signed off already", period=run.period),
+            )
+        )
+    second_person(ctx, run.started_by, N_("signing off a payment run"))
+    run.signed_off_by, run.signed_off_at = ctx.actor.label, ctx.now
+    audit.note(
+        ctx,
+        entity="payment_run",
+        entity_id=run_id,
+        action="signed-off",
+        details={
+            "period": run.period,
+            "total": yuan_text(from_fen(run.total_fen)),
+            "paid_lines": run.paid_lines,
+            "without_account": run.without_account,
+        },
+    )
+    ctx.session.commit()
+    return run
+
+
+def require_released(run: PaymentRun) -> None:
+    """The bank file is made from a finished run that a second officer has signed off."""
+    require_finished(run)
+    if run.signed_off_by is None:
+        raise Conflict(
+            Problem(
+                "run_id",
+                "run-signed-off",
+                say(
+                    "the bank file for %(period)s is released once a second benefit officer "
+                    "has signed the run off",
+                    period=run.period,
+                ),
+            )
+        )
 
 
 def require_finished(run: PaymentRun) -> None:

@@ -435,8 +435,13 @@ class PaymentRunOut(SQLModel):
     started_at: datetime
     reconciled_at: datetime | None
     finished_at: datetime | None
+    signed_off_by: str | None = Field(
+        description="The second benefit officer who signed the finished run off (four eyes)"
+    )
+    signed_off_at: datetime | None
     bank_file: str | None = Field(
-        description="Where to download the bank file once the run has finished",
+        description="Where to download the bank file once the run has finished and a second "
+        "officer has signed it off (POST /runs/{id}/sign-off)",
         schema_extra={"examples": ["/api/v1/payments/runs/1/bank-file"]},
     )
 

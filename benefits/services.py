@@ -48,9 +48,10 @@ from benefits.schemas import (
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.dates import add_months
-from kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Problem, missing
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.events import bus
-from kernel.messages import Text, as_data, say
+from kernel.four_eyes import second_person
+from kernel.messages import N_, Text, as_data, say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -830,8 +831,7 @@ def second_approval(
         raise Conflict(
             Problem("state", "second-approval", "this application does not await a second approval")
         )
-    if application.first_approver == ctx.actor.label:
-        raise Forbidden(Problem("actor", "four-eyes", "the second approver must be another person"))
+    second_person(ctx, application.first_approver, N_("the second approval"))
     if not data.approve:
         return _reject(ctx, application, ctx.today, data.reason)
     household = get_household(ctx.session, application.household_id)

@@ -193,7 +193,7 @@ def case_out(session: Session, case: BenefitCase, *, with_history: bool = True) 
 
 def payment_run_out(run: PaymentRun) -> PaymentRunOut:
     assert run.id is not None
-    finished = run.state == payments.FINISHED
+    released = run.state == payments.FINISHED and run.signed_off_by is not None
     return PaymentRunOut(
         id=run.id,
         period=run.period,
@@ -217,7 +217,9 @@ def payment_run_out(run: PaymentRun) -> PaymentRunOut:
         started_at=run.started_at,
         reconciled_at=run.reconciled_at,
         finished_at=run.finished_at,
-        bank_file=f"/api/v1/payments/runs/{run.id}/bank-file" if finished else None,
+        signed_off_by=run.signed_off_by,
+        signed_off_at=run.signed_off_at,
+        bank_file=f"/api/v1/payments/runs/{run.id}/bank-file" if released else None,
     )
 
 

@@ -441,7 +441,7 @@ def cmd_bank_file(args: argparse.Namespace) -> int:
             if run is None:
                 console.print(f"[red]no payment run for {args.period}[/red]")
                 return 2
-            payments.require_finished(run)
+            payments.require_released(run)
         target = args.output or payments.bank_file_name(args.period)
         with open(target, "wb") as handle:
             for chunk in payments.bank_file_chunks(engine, args.period):

@@ -1,4 +1,5 @@
-"""Payment-run pages: start a monthly run, watch it by HTMX polling, download the bank file.
+"""Payment-run pages: start a monthly run, watch it by HTMX polling, have a second officer sign
+it off, download the bank file.
 
 The pages talk to a small port, ``PaymentRuns``; ``BenefitsPayments`` adapts it to the use
 cases of ``benefits.payments`` that the API uses too. Tests can put a stand-in on
@@ -21,6 +22,7 @@ from benefits import payments
 from benefits.models import PaymentRun
 from kernel.auth import Role, requires
 from kernel.context import ServiceContext
+from kernel.errors import Problem
 from kernel.money import from_fen
 from kernel.pages import N_, attempt, register_labels, render, see_other, value
 from kernel.visibility import Access
@@ -51,7 +53,15 @@ class RunView:
     amount: Decimal
     started_at: datetime | None
     finished_at: datetime | None
-    has_bank_file: bool
+    has_bank_file: bool  # finished and signed off by a second officer
+    started_by: str = ""
+    signed_off_by: str | None = None
+    signed_off_at: datetime | None = None
+    transfers: int = 0  # rows the bank file will hold
+
+    @property
+    def awaits_sign_off(self) -> bool:
+        return self.state == "completed" and self.signed_off_by is None
 
     @property
     def running(self) -> bool:
@@ -67,6 +77,7 @@ class PaymentRuns(Protocol):
     def runs(self, ctx: ServiceContext) -> list[RunView]: ...
     def run(self, ctx: ServiceContext, run_id: PathId) -> RunView: ...
     def bank_file(self, ctx: ServiceContext, run_id: PathId) -> tuple[str, bytes]: ...
+    def sign_off(self, ctx: ServiceContext, run_id: PathId) -> RunView: ...
 
 
 def _view(run: PaymentRun) -> RunView:
@@ -82,7 +93,11 @@ def _view(run: PaymentRun) -> RunView:
         amount=from_fen(run.total_fen),
         started_at=run.started_at,
         finished_at=run.finished_at,
-        has_bank_file=run.state == payments.FINISHED,
+        has_bank_file=run.state == payments.FINISHED and run.signed_off_by is not None,
+        started_by=run.started_by,
+        signed_off_by=run.signed_off_by,
+        signed_off_at=run.signed_off_at,
+        transfers=run.paid_lines - run.without_account,
     )
 
 
@@ -114,9 +129,12 @@ class BenefitsPayments:
     def run(self, ctx: ServiceContext, run_id: int) -> RunView:
         return _view(payments.get_run(ctx.session, run_id))
 
+    def sign_off(self, ctx: ServiceContext, run_id: int) -> RunView:
+        return _view(payments.sign_off(ctx, run_id))
+
     def bank_file(self, ctx: ServiceContext, run_id: int) -> tuple[str, bytes]:
         run = payments.get_run(ctx.session, run_id)
-        payments.require_finished(run)
+        payments.require_released(run)
         with payments.bank_file_spooled(ctx.session, run.period) as spool:
             content = spool.read()
         return payments.bank_file_name(run.period), content
@@ -161,15 +179,51 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     return see_other(f"/app/payments/runs/{run.id}")
 
 
+def _run_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    run_id: int,
+    template: str = "shell/payment_run.html",
+    problems: list[Problem] | None = None,
+) -> Template:
+    shown = _port(request).run(ctx, run_id)
+    return render(
+        request,
+        template,
+        status=422 if problems else 200,
+        run=shown,
+        # four eyes: whoever started the run sees that it waits for someone else
+        may_sign=shown.awaits_sign_off and shown.started_by != ctx.actor.label,
+        problems=problems or [],
+    )
+
+
 @get("/payments/runs/{run_id:int}", access=Access.COUNTY, guards=[OFFICER])
 def run(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Template:
-    return render(request, "shell/payment_run.html", run=_port(request).run(ctx, run_id))
+    return _run_page(request, ctx, run_id)
 
 
 @get("/payments/runs/{run_id:int}/progress", access=Access.COUNTY, guards=[OFFICER])
 def progress(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Template:
     """Polled by HTMX every two seconds while the run is going; stops polling when done."""
-    return render(request, "shell/_payment_progress.html", run=_port(request).run(ctx, run_id))
+    return _run_page(request, ctx, run_id, "shell/_payment_progress.html")
+
+
+@post("/payments/runs/{run_id:int}/sign-off", access=Access.COUNTY, guards=[OFFICER])
+def sign_off(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId, data: Form) -> Any:
+    """The second officer releases the bank file, having ticked that the totals were checked:
+    what goes to the bank cannot be called back from here."""
+    if value(data, "checked") != "yes":
+        problem = Problem(
+            "checked",
+            "totals-checked",
+            "tick that you have checked the totals before releasing the bank file",
+        )
+        return _run_page(request, ctx, run_id, problems=[problem])
+    _, problems = attempt(ctx.session, lambda: _port(request).sign_off(ctx, run_id))
+    if problems:
+        return _run_page(request, ctx, run_id, problems=problems)
+    return see_other(f"/app/payments/runs/{run_id}")
 
 
 @get("/payments/runs/{run_id:int}/bank-file", access=Access.COUNTY, guards=[OFFICER])
@@ -182,4 +236,4 @@ def bank_file(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Resp
     )
 
 
-HANDLERS = [runs, start, run, progress, bank_file]
+HANDLERS = [runs, start, run, progress, sign_off, bank_file]

@@ -73,7 +73,23 @@ def test_three_months_active_suspended_sanctioned_appealed_terminated_late(
     march = pay_month(desk.client, desk.officer, "2026-03")
     # Approved on 2 March: 30 of 31 days. 150 × 30/31 = 145.16; 200 × 30/31 = 193.55.
     assert (march["lines"], march["paid_lines"], march["total"]) == (4, 4, "629.03")
+    # Four eyes: the finished month waits for a second officer before its bank file goes out.
+    assert march["bank_file"] is None and march["signed_off_by"] is None
+    held = desk.client.get(f"/api/v1/payments/runs/{march['id']}/bank-file", headers=desk.officer)
+    assert held.status_code == 409 and held.json()["problems"][0]["rule"] == "run-signed-off"
+    sign = f"/api/v1/payments/runs/{march['id']}/sign-off"
+    own = desk.client.post(sign, headers=desk.officer)  # the officer who started it
+    assert own.status_code == 403 and own.json()["problems"][0]["rule"] == "four-eyes"
+    march = desk.call("POST", f"/payments/runs/{march['id']}/sign-off", desk.officer2, status=200)
+    assert march["signed_off_by"] and march["signed_off_by"] != march["started_by"]
     assert march["without_account"] == 1 and march["bank_file"].endswith("/bank-file")
+    twice = desk.client.post(sign, headers=desk.officer2)
+    assert twice.status_code == 409 and twice.json()["problems"][0]["rule"] == "run-signed-off"
+    assert desk.client.post(sign, headers=desk.counsellor).status_code == 403  # not an officer
+    assert (
+        desk.client.post("/api/v1/payments/runs/999999/sign-off", headers=desk.officer2).status_code
+        == 404
+    )
 
     desk.decline(woman, "2026-04-01", "2026-04-03")
     sanction = desk.call("GET", "/activation/sanctions?state=proposed", desk.officer)[0]["id"]
@@ -201,6 +217,7 @@ def test_three_months_active_suspended_sanctioned_appealed_terminated_late(
     kept = uncarry(adjustments[0].reason)  # kept as data, read in the reader's language
     assert "terminated from 2026-04-16" in str(kept) and "overpaid by 75.00" in str(kept)
 
+    may = desk.call("POST", f"/payments/runs/{may['id']}/sign-off", desk.officer2, status=200)
     response = desk.client.get(f"/api/v1/payments/runs/{may['id']}/bank-file", headers=desk.officer)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -302,6 +319,10 @@ def test_bad_periods_and_a_run_in_progress_get_problems_and_write_nothing(
     assert blocked.json()["problems"][0]["rule"] == "finish-earlier-run"
     unfinished = desk.client.get(f"/api/v1/payments/runs/{stopped.run.id}", headers=desk.officer)
     assert unfinished.json()["state"] == "running" and unfinished.json()["bank_file"] is None
+    early = desk.client.post(
+        f"/api/v1/payments/runs/{stopped.run.id}/sign-off", headers=desk.officer2
+    )
+    assert early.status_code == 409 and early.json()["problems"][0]["rule"] == "run-finished"
     early = desk.client.get(
         f"/api/v1/payments/runs/{stopped.run.id}/bank-file", headers=desk.officer
     )

@@ -37,7 +37,7 @@ def counts(engine) -> tuple[int, int, int]:
         )
 
 
-def test_run_rerun_and_bank_file(county, capsys, tmp_path) -> None:
+def test_run_rerun_and_bank_file(county, capsys, tmp_path, client, officer) -> None:
     assert main(["payments", "run", "--period", "2026-03", "--batch-size", "7"]) == 0
     out = capsys.readouterr().out
     assert "Payment run 2026-03 (finished)" in out
@@ -54,6 +54,13 @@ def test_run_rerun_and_bank_file(county, capsys, tmp_path) -> None:
     assert counts(county) == before
 
     target = tmp_path / "march.csv"
+    # four eyes: the file waits for a benefit officer other than whoever ran the month
+    assert main(["payments", "bank-file", "--period", "2026-03", "--output", str(target)]) == 3
+    assert "signed the run off" in capsys.readouterr().out and not target.exists()
+    with county.connect() as connection:
+        run_id = connection.execute(text("SELECT id FROM payment_run")).scalar_one()
+    signed = client.post(f"/api/v1/payments/runs/{run_id}/sign-off", headers=officer)
+    assert signed.status_code == 200, signed.text
     assert main(["payments", "bank-file", "--period", "2026-03", "--output", str(target)]) == 0
     content = target.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")

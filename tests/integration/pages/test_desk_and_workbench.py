@@ -236,7 +236,16 @@ class FakeRuns:
     def run(self, ctx, run_id):
         self.looks += 1
         if self.looks >= 2:
-            self.view = replace(self.view, state="completed", cases_done=10, has_bank_file=True)
+            self.view = replace(self.view, state="completed", cases_done=10)
+        return self.view
+
+    def sign_off(self, ctx, run_id):
+        self.view = replace(
+            self.view,
+            has_bank_file=True,
+            signed_off_by=ctx.actor.label,
+            signed_off_at=datetime(2026, 3, 25, 3, tzinfo=UTC),
+        )
         return self.view
 
     def bank_file(self, ctx, run_id):
@@ -254,8 +263,16 @@ def test_payment_run_pages_over_the_port(app, client, engine) -> None:
         assert 'hx-trigger="every 2s"' in first.text and "in progress" in first.text
         assert "Payment run for Mar 2026" in first.text  # the month as a reader writes it
         polled = pages.get("/app/payments/runs/7/progress", headers={"HX-Request": "true"})
-        assert "every 2s" not in polled.text and "Download the bank file" in polled.text
-        assert "<html" not in polled.text  # a fragment, not a page
+        assert "every 2s" not in polled.text and "<html" not in polled.text  # a fragment
+        # finished, but the file waits for a second officer who has checked the totals
+        assert "Download the bank file" not in polled.text
+        assert "Sign off and release the bank file" in polled.text
+        unticked = pages.post("/app/payments/runs/7/sign-off", {})
+        assert unticked.status_code == 422 and 'data-rule="totals-checked"' in unticked.text
+        assert "Download the bank file" not in unticked.text
+        signed = pages.post("/app/payments/runs/7/sign-off", {"checked": "yes"})
+        assert signed.headers["location"] == "/app/payments/runs/7"
+        assert "Download the bank file" in pages.get("/app/payments/runs/7").text
         download = pages.get("/app/payments/runs/7/bank-file")
         assert download.content.startswith(b"6228480010012345678")
         assert "dibao-2026-03.txt" in download.headers["content-disposition"]
@@ -357,9 +374,18 @@ def test_a_real_payment_run_from_the_pages_to_the_bank_file(client, engine, cloc
     assert started.status_code == 303, started.text
     run_path = started.headers["location"]
     deadline = time.monotonic() + 30
-    while "Download the bank file" not in (fragment := pages.get(f"{run_path}/progress").text):
+    while "signed the run off" not in (fragment := pages.get(f"{run_path}/progress").text):
         assert time.monotonic() < deadline, fragment
         time.sleep(0.05)
+    # the officer who started the run sees it wait for another, and cannot sign it
+    assert "another benefit officer signs it off" in fragment
+    assert pages.get(f"{run_path}/bank-file").status_code == 409
+    own = pages.post(f"{run_path}/sign-off", {"checked": "yes"})
+    assert own.status_code == 422 and 'data-rule="four-eyes"' in own.text
+    second = officer_pages(client, engine, "zhao.officer")
+    assert second.post(f"{run_path}/sign-off", {"checked": "yes"}).status_code == 303
+    assert "Signed off by" in second.get(run_path).text
+    pages.sign_in("li.officer")  # one browser, the first officer again
     download = pages.get(f"{run_path}/bank-file")
     assert download.status_code == 200
     text = download.content.decode("utf-8-sig")
