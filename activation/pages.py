@@ -243,6 +243,18 @@ def answer(request: Request[Any, Any, Any], ctx: Ctx, referral_id: PathId, data:
 def good_reason(request: Request[Any, Any, Any], ctx: Ctx, referral_id: PathId, data: Form) -> Any:
     member_id = _referral_member(ctx, referral_id)
     verdict = value(data, "verdict")
+    if verdict not in ("good_reason", "doubt", "none"):  # never a refusal by default
+        problem = Problem(
+            "verdict", "verdict-chosen", "choose whether the person had a good reason"
+        )
+        return _person_page(
+            request,
+            ctx,
+            member_id,
+            problems=[problem],
+            form_name=f"review-{referral_id}",
+            form=data,
+        )
     body = {
         "good_reason": verdict == "good_reason",
         "doubt": verdict == "doubt",
@@ -373,7 +385,11 @@ def review(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data:
 
 @post("/sanctions/{sanction_id:int}/decision", access=Access.PERSON, guards=[OFFICER])
 def decide(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data: Form) -> Any:
-    body = {"confirm": value(data, "confirm") == "yes", "reason": value(data, "reason") or ""}
+    body = {
+        "confirm": value(data, "confirm") == "yes",
+        "reason": value(data, "reason") or "",
+        "despite_vulnerability": value(data, "despite_vulnerability"),
+    }
     _, problems = attempt(
         ctx.session,
         lambda: services.decide_sanction(ctx, sanction_id, parse(SanctionDecisionIn, body)),

@@ -96,6 +96,11 @@ def review_vulnerability(
     return sanction
 
 
+# A sanction confirmed although the review found a vulnerability (children at risk, a
+# disability...) says why in a sentence, not a word (POLICY.md "Safeguards": vulnerability).
+MIN_DESPITE_LENGTH = 10
+
+
 def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisionIn) -> Sanction:
     """A second person with the benefit officer role confirms or rejects. On confirmation the
     notice is written and the cut is dated after the notice period; nothing is cut now."""
@@ -129,6 +134,23 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
                 "a vulnerability review must come before confirmation",
             )
         )
+    found = list(sanction.vulnerability_review.get("factors") or [])
+    despite = (data.despite_vulnerability or "").strip()
+    if found and len(despite) < MIN_DESPITE_LENGTH:
+        raise InvalidInput(
+            Problem(
+                "despite_vulnerability",
+                "vulnerability-reason",
+                say(
+                    "the review found %(factors)s: write why the sanction goes ahead all the "
+                    "same (at least %(n)s characters)",
+                    factors=[code_text(f) for f in found],
+                    n=MIN_DESPITE_LENGTH,
+                ),
+            )
+        )
+    if found:
+        sanction.vulnerability_review = {**sanction.vulnerability_review, "despite": despite}
     member = member_or_404(ctx, sanction.member_id)
     params = ctx.params()
     duty = rules.registration_duty(person_facts(member), ctx.today, params)

@@ -178,6 +178,13 @@ class SanctionDecisionIn(InputModel):
         max_length=2000,
         schema_extra={"examples": ["两次无正当理由拒绝适当岗位, 经复核确认"]},
     )
+    despite_vulnerability: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Required to confirm when the vulnerability review found a factor: why the "
+        "sanction goes ahead all the same",
+        schema_extra={"examples": ["子女由祖父母照料，停发期间已转介临时救助"]},
+    )
 
 
 class AppealIn(InputModel):

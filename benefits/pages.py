@@ -39,6 +39,7 @@ from kernel.pages import (
     see_other,
     value,
     words,
+    yes_or_no,
 )
 from kernel.visibility import Access, office_of
 from kernel.web import Ctx, PathId, get, post
@@ -151,7 +152,7 @@ def _step_body(step: str, data: dict[str, Any]) -> tuple[type[Any], dict[str, An
     if step == "appraisal":
         return AppraisalIn, {
             "held_on": value(data, "held_on"),
-            "passed": value(data, "passed") == "yes",
+            "passed": yes_or_no(data, "passed"),
             "votes_for": value(data, "votes_for"),
             "votes_against": value(data, "votes_against"),
             "notes": value(data, "notes") or "",
@@ -221,7 +222,7 @@ def resolve(
     data: Form,
 ) -> Any:
     body = {
-        "upheld": value(data, "upheld") == "yes",
+        "upheld": yes_or_no(data, "upheld"),
         "resolution": value(data, "resolution"),
         "resolved_on": value(data, "resolved_on"),
     }

@@ -99,6 +99,12 @@ FIELD_WORDS: dict[str, str] = {
     "public_notice": N_("Public notice"),
     "appraisal": N_("Democratic appraisal"),
     "findings": N_("Findings"),
+    "verdict": N_("Verdict"),
+    "reason_code": N_("Kind of good reason"),
+    "despite_vulnerability": N_("Why the sanction goes ahead despite what the review found"),
+    "checked": N_("Totals checked"),
+    "upheld": N_("Is the objection upheld?"),
+    "passed": N_("Did the panel pass it?"),
     "visitors": N_("Visitors (names)"),
     "place": N_("Where it is posted"),
     "objector": N_("From (optional)"),
@@ -243,6 +249,19 @@ def checked(form: Mapping[str, Any], name: str) -> bool:
     return value(form, name) in ("on", "true", "1", "yes")
 
 
+class Unanswered:
+    """A question on a form left unanswered: never taken for either answer (``parse``)."""
+
+
+UNANSWERED = Unanswered()
+
+
+def yes_or_no(form: Mapping[str, Any], name: str) -> bool | Unanswered:
+    """A yes/no question answered with radio buttons, neither chosen beforehand: no answer is
+    reported beside its field, not taken for a no (or for a schema's default)."""
+    return {"yes": True, "no": False}.get(value(form, name) or "", UNANSWERED)
+
+
 def decimal_or_none(text: str | None) -> Decimal | str | None:
     """Leave a bad amount as text so the schema reports it next to its field."""
     if text is None:
@@ -255,15 +274,23 @@ def decimal_or_none(text: str | None) -> Decimal | str | None:
 
 def parse(schema: type[M], data: Mapping[str, Any]) -> M:
     """Validate a form as the API's schema; every problem comes back at once as InvalidInput."""
+    problems = [
+        Problem(name, "answer-chosen", "choose an answer")
+        for name, given in data.items()
+        if given is UNANSWERED
+    ]
+    given = {k: v for k, v in data.items() if v is not None and v is not UNANSWERED}
     try:
-        return schema.model_validate({k: v for k, v in data.items() if v is not None})
+        parsed = schema.model_validate(given)
     except ValidationError as exc:
-        problems = []
         for error in exc.errors():
             field = ".".join(str(p) for p in error.get("loc", ())) or None
             message = schema_text(str(error.get("msg", "invalid value")))
             problems.append(Problem(field, "schema", message))
         raise InvalidInput(problems) from exc
+    if problems:
+        raise InvalidInput(problems)
+    return parsed
 
 
 def attempt(session: Session, action: Callable[[], Any]) -> tuple[Any, list[Problem]]:

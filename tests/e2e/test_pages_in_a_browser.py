@@ -54,6 +54,13 @@ class Person:
         self.language = language
         self.tag = tag
         self.shots = 0
+        # What cannot be taken back asks first; the person reads the question and says yes.
+        self.asked: list[str] = []
+        self.page.on("dialog", self._answer_yes)
+
+    def _answer_yes(self, dialog: Any) -> None:
+        self.asked.append(dialog.message)
+        dialog.accept()
 
     def shot(self, name: str, *, full: bool = True) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -115,6 +122,7 @@ T = {
         "Referred": "已推荐",
         "Written warning": "书面警告",
         "Approve": "批准",
+        "payment stops": "停发",
     },
     "en": {
         "Username": "Username",
@@ -144,6 +152,7 @@ T = {
         "Referred": "Referred",
         "Written warning": "Written warning",
         "Approve": "Approve",
+        "payment stops": "the payment stops",
     },
 }
 
@@ -250,6 +259,7 @@ def test_the_refusal_story_in_a_browser(
         second.page.get_by_role("button", name=words["Confirm the sanction"]).click()
         second.page.wait_for_load_state()
         assert words["confirmed"] in second.page.locator("h1").inner_text()
+        assert second.asked and words["payment stops"] in second.asked[-1]  # asked, with why
         second.page.get_by_role("link", name=words["Printable notice"]).click()
         second.page.wait_for_load_state()
         notice = second.page.locator("article.notice")

@@ -44,7 +44,9 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     app_id = response.json()["id"]
     pages = officer_pages(client, engine)
     base = f"/app/applications/{app_id}"
-    assert "Record the home investigation" in pages.get(base).text
+    first_look = pages.get(base).text
+    assert "Record the home investigation" in first_look
+    assert 'name="incomes_confirmed" checked' not in first_look  # the officer ticks it, or not
 
     bad = pages.post(f"{base}/investigation", {"visited_on": "2026-03-30", "visitors": ""})
     assert bad.status_code == 422
@@ -64,6 +66,12 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     )
     assert ok.status_code == 303
     on("2026-02-25")
+    appraisal = pages.get(base).text
+    assert 'name="passed" value="yes" required >' in appraisal  # neither outcome chosen
+    unanswered = pages.post(
+        f"{base}/appraisal", {"held_on": "2026-02-25", "votes_for": "7", "votes_against": "0"}
+    )
+    assert unanswered.status_code == 422  # no outcome is not a pass
     assert (
         pages.post(
             f"{base}/appraisal",
@@ -89,6 +97,7 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     assert "What stands in the way of approval today" in page.text
     # The timeline names the officer who recorded each step, not the account's label.
     assert "user:" not in page.text and page.text.count("li.officer") >= 3
+    assert 'data-confirm="Approve the application? A case opens' in page.text
     early = pages.post(f"{base}/decision", {"approve": "yes", "category": "C"})
     assert early.status_code == 422
     assert early.headers["content-type"].startswith("text/html")  # a page, not text

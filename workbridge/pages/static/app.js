@@ -5,3 +5,11 @@ document.addEventListener("click", (event) => {
     window.print();
   }
 });
+
+// An action that cannot be taken back asks first, saying what follows (data-confirm).
+document.addEventListener("click", (event) => {
+  const asking = event.target instanceof Element && event.target.closest("[data-confirm]");
+  if (asking && !window.confirm(asking.getAttribute("data-confirm"))) {
+    event.preventDefault();
+  }
+});
