@@ -32,7 +32,7 @@ from activation.models import (
     Task,
     Warning,
 )
-from activation.sanctions import comply
+from activation.sanctions import comply, withdraw_announcement
 from activation.schemas import (
     AnswerIn,
     DeliveryIn,
@@ -352,6 +352,7 @@ def add_evidence(ctx: ServiceContext, referral_id: int, data: EvidenceIn) -> Goo
             for sanction in sanctions_with(
                 ctx, referral.member_id, referral_id, ["proposed", "confirmed"]
             ):
+                withdraw_announcement(ctx, sanction)
                 sanction.state = "cancelled"
                 sanction.closed_reason = stored(
                     say("the refusal on referral %(id)s is being reviewed again", id=referral_id)

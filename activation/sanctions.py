@@ -31,6 +31,7 @@ from activation.schemas import (
     SanctionDecisionIn,
     VulnerabilityReviewIn,
 )
+from benefits import coming
 from benefits import services as benefit_services
 from benefits.models import (
     BenefitCase,
@@ -194,6 +195,8 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     sanction.confirmed_on = ctx.today
     sanction.terms = terms.as_dict()
     sanction.notice = _notice(ctx, sanction, member, terms, data.reason)
+    if case is not None:  # told with the status until it takes effect
+        coming.announce(case, terms.starts_on, _sanction_words(sanction, terms.as_dict()))
     activation_sms.send_sanction_notice(ctx, member, sanction)
     audit.note(
         ctx,
@@ -206,6 +209,23 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     )
     ctx.session.commit()
     return sanction
+
+
+def _sanction_words(sanction: Sanction, terms: dict[str, Any]) -> Text:
+    return say(
+        "refusal sanction %(id)s: %(amount)s yuan a month withheld from %(day)s",
+        id=sanction.id,
+        amount=terms["monthly_reduction"],
+        day=terms["starts_on"],
+    )
+
+
+def withdraw_announcement(ctx: ServiceContext, sanction: Sanction) -> None:
+    """A confirmed sanction overturned or cancelled before its day: its stop is not coming."""
+    case = ctx.session.get(BenefitCase, sanction.case_id) if sanction.case_id else None
+    starts = (sanction.terms or {}).get("starts_on")
+    if case is not None and starts and case.coming_on == date.fromisoformat(starts):
+        coming.withdraw(case)
 
 
 def _yuan(amount: Decimal) -> Text:
@@ -342,12 +362,7 @@ def start_sanction(ctx: ServiceContext, sanction: Sanction) -> None:
         status=status,
         effective_from=benefit_services.status_day(case, starts_on),
         monthly_amount_fen=amount,
-        reason=say(
-            "refusal sanction %(id)s: %(amount)s yuan a month withheld from %(day)s",
-            id=sanction.id,
-            amount=terms["monthly_reduction"],
-            day=terms["starts_on"],
-        ),
+        reason=_sanction_words(sanction, terms),
         rule=rule,
         parameter_version=terms["parameter_version"],
         details={"sanction_id": sanction.id},
@@ -471,6 +486,7 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
         )
     if was_started and sanction.case_id:
         appeal.back_pay_fen = _back_pay(ctx, sanction, appeal)
+    withdraw_announcement(ctx, sanction)
     sanction.state = "overturned"
     sanction.ended_on = sanction.ended_on or ctx.today
     sanction.closed_reason = stored(

@@ -32,6 +32,7 @@ from activation.schemas import (
     JobIncomeIn,
     JobStartIn,
 )
+from benefits import coming
 from benefits import services as benefit_services
 from benefits.models import (
     BenefitCase,
@@ -170,6 +171,14 @@ def _begin_continuation(
     )
     ctx.session.add(continuation)
     ctx.session.flush()
+    coming.announce(
+        case,
+        terms.ends_on + timedelta(days=1),
+        say(
+            "the continuation ends on %(day)s; the household is then reassessed on its incomes",
+            day=terms.ends_on.isoformat(),
+        ),
+    )
     activation_sms.send_continuation_start(
         ctx,
         member_or_404(ctx, job.member_id),
@@ -314,6 +323,7 @@ def end_job(ctx: ServiceContext, job_id: int, data: JobEndIn) -> tuple[Job, dict
             parameter_version=ctx.params(data.ended_on).version_id,
         )
         continuation.state, continuation.ended_on = "job_lost", data.ended_on
+        coming.withdraw(case)  # the continuation's end will not come: it has ended
         continuation.end_reason = stored(
             say("job ended: %(reason)s", reason=code_text(data.reason))
         )

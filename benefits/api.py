@@ -41,6 +41,7 @@ from benefits.schemas import (
     StatusOut,
 )
 from kernel.auth import Principal, Role, requires
+from kernel.clock import office_today
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -384,8 +385,9 @@ class StatusController(Controller):
     ) -> StatusOut:
         # The busiest route reads with the engine alone: no use-case context, no session.
         value = status_check.asked_for(national_id)
-        facts = status_check.status_for(request.app.state.engine, request.user, value)
-        return status_check.status_out(facts)
+        state = request.app.state
+        facts = status_check.status_for(state.engine, request.user, value)
+        return status_check.status_out(facts, office_today(state.clock, state.settings.zone))
 
 
 def provide_runner(request: Request[Any, Any, Any]) -> payments.Runner:

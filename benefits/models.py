@@ -145,6 +145,10 @@ class BenefitCase(SQLModel, table=True):
     opened_on: date
     next_review_on: date = Field(index=True)
     closed_on: date | None = None
+    # A change decided but not in effect yet (a sanction's stop from its date, a continuation's
+    # end): told with the status until the day it takes effect (benefits.coming).
+    coming_on: date | None = None
+    coming_said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class CaseStatusPeriod(SQLModel, table=True):

@@ -256,7 +256,7 @@ def status(request: Request[Any, Any, Any], ctx: Ctx, national_id: FromQuery[str
             facts, problems = attempt(
                 ctx.session, lambda: status_check.status_for(engine, ctx.actor, number)
             )
-            found = status_check.status_out(facts) if facts else None
+            found = status_check.status_out(facts, ctx.today) if facts else None
             code = 404 if problems else 200
     return render(
         request,

@@ -395,6 +395,20 @@ class StatusOut(msgspec.Struct, kw_only=True):
         str, msgspec.Meta(examples=["approved: per-capita income 100.00 below standard 150.00"])
     ]
     next_review_on: date | None
+    review_overdue: Annotated[
+        bool, msgspec.Meta(description="The case's re-review was due before today")
+    ] = False
+    coming_on: Annotated[
+        date | None,
+        msgspec.Meta(description="A change decided but not in effect yet takes effect on this day"),
+    ] = None
+    coming: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="What changes then, in the reader's language",
+            examples=["refusal sanction 4: 200.00 yuan a month withheld from 2026-12-12"],
+        ),
+    ] = None
     parameter_version: Annotated[str | None, msgspec.Meta(examples=["county-pilot@2020.1"])]
     currency: str = "CNY"
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from benefits import rules
+from benefits import coming, rules
 from benefits.events import ApplicationDecided, HouseholdChanged
 from benefits.models import (
     Application,
@@ -1084,6 +1084,7 @@ def set_case_status(
     said = as_data(reason) if isinstance(reason, Text) else None
     reason = str(reason)
     assert case.id is not None
+    coming.came(case, effective_from)
     new_amount_only = status == case.status and monthly_amount_fen != case.monthly_amount_fen
     if not new_amount_only and (problem := rules.case_transition_problem(case.status, status)):
         raise Conflict(problem)

@@ -66,6 +66,8 @@ STATUS_QUERY = (
         _c.c.status_reason,
         _c.c.status_said,
         _c.c.next_review_on,
+        _c.c.coming_on,
+        _c.c.coming_said,
         _c.c.parameter_version.label("case_version"),
         _a.c.id.label("application_id"),
         _a.c.state.label("application_state"),
@@ -171,14 +173,19 @@ def _day(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def status_out(facts: StatusFacts) -> StatusOut:
+def status_out(facts: StatusFacts, today: date | None = None) -> StatusOut:
+    """The answer; with ``today``, whether the case's review is overdue."""
     row = facts.row
     since: date | None
+    coming_on: date | None = None
+    coming: str | None = None
     if row.case_id is not None:
         status, category, amount = row.status, row.category, row.monthly_amount_fen
         since, review = row.status_since, row.next_review_on
         why: str | None = in_words(row.status_reason, row.status_said)
         version: str | None = row.case_version
+        if row.coming_on is not None:
+            coming_on, coming = _day(row.coming_on), in_words(None, row.coming_said)
     elif row.application_id is not None:
         state = row.application_state
         status, category, amount = f"application_{state}", None, 0
@@ -206,5 +213,8 @@ def status_out(facts: StatusFacts) -> StatusOut:
         since=_day(since),
         why=why,
         next_review_on=_day(review),
+        review_overdue=bool(today and review and _day(review) < today),  # type: ignore[operator]
+        coming_on=coming_on,
+        coming=coming,
         parameter_version=version,
     )

@@ -84,6 +84,10 @@ def test_a_35_year_old_woman_warned_then_sanctioned_then_back(desk: Desk, engine
 
     assert desk.sweep("2026-04-15")["sanctions_started"] == 0
     assert desk.case(case_id)["status"] == "active"
+    # still active, but whoever checks is told of the confirmed stop and its day
+    before = desk.call("GET", f"/status/{national_id(engine, woman)}", desk.officer)
+    assert before["status"] == "active" and before["coming_on"] == "2026-04-16"
+    assert before["coming"] == "拒绝停发 1：自2026-04-16起每月停发200.00元"
     assert desk.sweep("2026-04-16")["sanctions_started"] == 1
     assert desk.sweep("2026-04-16")["sanctions_started"] == 0  # the sweep is idempotent
     case = desk.case(case_id)
@@ -94,6 +98,7 @@ def test_a_35_year_old_woman_warned_then_sanctioned_then_back(desk: Desk, engine
     )
     status = desk.call("GET", f"/status/{national_id(engine, woman)}", desk.officer)
     assert status["status"] == "suspended" and "拒绝停发 1" in status["why"]
+    assert status["coming_on"] is None and status["coming"] is None  # it has come
 
     accepted = desk.refer(woman, "2026-05-04")
     desk.answer(accepted["id"], "2026-05-04", "accepted", reason="")
