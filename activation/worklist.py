@@ -82,8 +82,18 @@ def _people(session: Session, ids: set[int], office: str | None) -> dict[int, tu
     return {row[0]: (row[1], row[2]) for row in rows if row[0] is not None}
 
 
+# Tasks opened for something the list shows on its own line: one line per thing to do.
+TASK_LISTED_AS = {
+    "register": "unregistered",
+    "registration_reminder": "unregistered",
+    "good_reason_review": "answer_to_review",
+    "continuation_end": "continuation_end",
+    "reentry_decision": "reentry_request",
+}
+
+
 def due_today(session: Session, actor: Principal, today: date, horizon: int = 30) -> list[Due]:
-    """Everything a counsellor's office has to act on, oldest deadline first."""
+    """Everything a counsellor's office has to act on, oldest deadline first, once each."""
     office = office_of(actor)
     items: list[tuple[str, int, date | None, str, str]] = []
     unregistered = session.exec(
@@ -141,7 +151,10 @@ def due_today(session: Session, actor: Principal, today: date, horizon: int = 30
                     "jobs",
                 )
             )
+    listed = {(kind, member_id) for kind, member_id, *_ in items}
     for task in session.exec(select(Task).where(Task.state == "open")):
+        if (TASK_LISTED_AS.get(task.kind), task.member_id) in listed:
+            continue  # the same thing to do is on the list already, with its own line
         items.append(("task", task.member_id, task.due_on, task.kind, "tasks"))
     people = _people(session, {member_id for _, member_id, *_ in items}, office)
     found = [

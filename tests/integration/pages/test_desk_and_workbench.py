@@ -213,6 +213,13 @@ def test_today_lists_what_is_due_in_my_office_only(client, engine, clock, desk) 
     assert "Must register, not yet registered" in today.text
     member_id = east["members"][0]["id"]
     assert f'href="/app/people/{member_id}#registration"' in today.text
+    rows = [row for row in today.text.split("<tr") if "东街甲" in row]
+    assert len(rows) == 1, rows  # the duty's line, not again as its "register" task
+    assert "due today" in rows[0]
+    move_to(clock, "2026-02-25")
+    pages.sign_in("east.counsellor")
+    later = [row for row in pages.get("/app/today").text.split("<tr") if "东街甲" in row]
+    assert len(later) == 1 and "5 days overdue" in later[0]
 
 
 class FakeRuns:
