@@ -110,12 +110,17 @@ def _application_page(
     )
     out = views.application_out(ctx.session, application)
     checks: list[Problem] = []
+    entitlement = None
+    categories: list[str] = []
     if application.state in ("public_notice", "awaiting_second_approval") or (
         application.kind == "reentry" and application.state == "applied"
     ):
-        checks = services.check_approval(
+        # What approving today would pay, shown before the officer decides (issue 12).
+        result = services.check_approval(
             ctx, application, application.category_requested, ctx.today
-        ).problems
+        )
+        checks, entitlement = result.problems, result.entitlement
+        categories = services.categories_of(ctx, household.scheme, ctx.today)
     return render(
         request,
         "benefits/application.html",
@@ -129,6 +134,8 @@ def _application_page(
             else NEXT_STEP.get(application.state)
         ),
         checks=checks,
+        entitlement=entitlement,
+        categories=categories,
         problems=problems or [],
         form_name=form_name,
         form=form or {},

@@ -743,6 +743,11 @@ class ApprovalCheckResult:
     entitlement: rules.Entitlement
 
 
+def categories_of(ctx: ServiceContext, scheme: str, on: date) -> list[str]:
+    """The categories the scheme's policy defines on ``on`` (report 1: categorised assistance)."""
+    return sorted(EntitlementParams.from_policy(ctx.params(on), scheme).categories)
+
+
 def check_approval(
     ctx: ServiceContext, application: Application, category: str, on: date
 ) -> ApprovalCheckResult:

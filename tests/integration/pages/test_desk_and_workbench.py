@@ -98,6 +98,11 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     # The timeline names the officer who recorded each step, not the account's label.
     assert "user:" not in page.text and page.text.count("li.officer") >= 3
     assert 'data-confirm="Approve the application? A case opens' in page.text
+    # what approving today would pay is shown before the officer decides; 类别 is a choice
+    # (one member, 100.00 income against the 150.00 standard: category C pays the gap, 50.00)
+    assert "If approved today: CN¥50.00 a month" in page.text
+    assert '<select id="decision-category" name="category"' in page.text
+    assert '<option value="C" selected>' in page.text
     early = pages.post(f"{base}/decision", {"approve": "yes", "category": "C"})
     assert early.status_code == 422
     assert early.headers["content-type"].startswith("text/html")  # a page, not text
