@@ -15,7 +15,7 @@ from typing import Any
 
 from kernel.dates import add_months
 from kernel.errors import Problem
-from kernel.messages import code_text, say
+from kernel.messages import N_, Text, as_data, code_text, say
 from kernel.money import FEN, round_money, yuan_text
 from kernel.policy import ParameterSet, PolicyError
 
@@ -30,6 +30,9 @@ class Scheme(StrEnum):
 # --- entitlement -------------------------------------------------------------------------
 
 
+NOT_ELIGIBLE = N_("not eligible")  # an explanation line's value, read in the reader's words
+
+
 @dataclass(frozen=True)
 class CategoryRule:
     """How one category turns the household's situation into a per-person amount."""
@@ -41,12 +44,18 @@ class CategoryRule:
     amount: Decimal | None = None
     requires: str | None = None  # a member circumstance the category presupposes
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         if self.method == "standard":
-            return f"category {self.code}: the full standard per person"
+            return say("category %(code)s: the full standard per person", code=self.code)
         if self.method == "gap":
-            return f"category {self.code}: the gap × {self.factor}"
-        return f"category {self.code}: a fixed {yuan_text(self.amount or ZERO)} yuan per person"
+            return say(
+                "category %(code)s: the gap × %(factor)s", code=self.code, factor=str(self.factor)
+            )
+        return say(
+            "category %(code)s: a fixed %(amount)s yuan per person",
+            code=self.code,
+            amount=yuan_text(self.amount or ZERO),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,10 +100,15 @@ class EntitlementParams:
 class ExplanationLine:
     item: str
     value: str
-    text: str
+    text: str | Text
 
-    def as_dict(self) -> dict[str, str]:
-        return {"item": self.item, "value": self.value, "text": self.text}
+    def as_dict(self) -> dict[str, Any]:
+        """The English sentence as it has always been kept, and its data to be read in any
+        language (``benefits.views.explanation_out``)."""
+        line: dict[str, Any] = {"item": self.item, "value": self.value, "text": str(self.text)}
+        if isinstance(self.text, Text):
+            line["said"] = as_data(self.text)
+        return line
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ def assess_entitlement(
         ExplanationLine(
             "household_income",
             yuan_text(total),
-            f"total monthly income of the household's {member_count} member(s)",
+            say("total monthly income of the household's %(count)s member(s)", count=member_count),
         ),
         ExplanationLine(
             "per_capita_income",
@@ -175,17 +189,25 @@ def assess_entitlement(
         ExplanationLine(
             "standard",
             yuan_text(standard),
-            f"{scheme.value} standard per person per month (benefits.{scheme.value}.standard, "
-            f"{version})",
+            say(
+                "%(scheme)s standard per person per month (benefits.%(key)s.standard, %(version)s)",
+                scheme=code_text(scheme.value),
+                key=scheme.value,
+                version=version,
+            ),
         ),
     ]
     if not eligible:
         lines.append(
             ExplanationLine(
                 "eligibility",
-                "not eligible",
-                f"per-capita income {yuan_text(per_capita.quantize(FEN))} is not below the "
-                f"standard {yuan_text(standard)} (report 4: reaching the standard ends dibao)",
+                NOT_ELIGIBLE,
+                say(
+                    "per-capita income %(income)s is not below the standard %(standard)s "
+                    "(report 4: reaching the standard ends dibao)",
+                    income=yuan_text(per_capita.quantize(FEN)),
+                    standard=yuan_text(standard),
+                ),
             )
         )
     else:
@@ -193,29 +215,37 @@ def assess_entitlement(
             ExplanationLine(
                 "gap",
                 yuan_text((household_gap / member_count).quantize(FEN)),
-                "standard minus per-capita income (补差)",
+                say("standard minus per-capita income (补差)"),
             )
         )
         lines.append(
             ExplanationLine(
                 "category",
                 category,
-                f"{rule.describe()} ({rule.label}; report 1)" if rule.label else rule.describe(),
+                say("%(rule)s (%(label)s; report 1)", rule=rule.describe(), label=rule.label)
+                if rule.label
+                else rule.describe(),
             )
         )
         lines.append(
             ExplanationLine(
                 "per_person_amount",
                 yuan_text(per_person.quantize(FEN)),
-                "amount per covered person before rounding",
+                say("amount per covered person before rounding"),
             )
         )
         lines.append(
             ExplanationLine(
                 "monthly_amount",
                 yuan_text(amount),
-                f"per-person amount × {member_count}, rounded once to {params.quantum} yuan "
-                f"({params.rounding_mode}; benefits.rounding.*, {version})",
+                say(
+                    "per-person amount × %(count)s, rounded once to %(quantum)s yuan "
+                    "(%(mode)s; benefits.rounding.*, %(version)s)",
+                    count=member_count,
+                    quantum=str(params.quantum),
+                    mode=params.rounding_mode,
+                    version=version,
+                ),
             )
         )
     return Entitlement(

@@ -145,6 +145,21 @@ def application_out(session: Session, application: Application) -> ApplicationOu
     )
 
 
+def explanation_out(explanation: dict[str, Any]) -> dict[str, Any]:
+    """An entitlement's explanation with each line's words in the reader's language (lines
+    written before they kept their data read as written)."""
+    shown = dict(explanation)
+    shown["lines"] = [
+        {
+            "item": line.get("item"),
+            "value": words(str(line.get("value", ""))),
+            "text": in_words(line.get("text"), line.get("said")) or "",
+        }
+        for line in explanation.get("lines", [])
+    ]
+    return shown
+
+
 def in_words(written: str | None, said: Any) -> str | None:
     """A stored reason in the reader's language: its data when the service wrote it, else the
     words as an officer gave them (or as written before reasons were kept as data)."""
@@ -168,7 +183,7 @@ def case_out(session: Session, case: BenefitCase, *, with_history: bool = True) 
         status_since=case.status_since,
         status_reason=in_words(case.status_reason, case.status_said),
         monthly_amount=yuan_text(from_fen(case.monthly_amount_fen)),
-        explanation=case.explanation,
+        explanation=explanation_out(case.explanation),
         parameter_version=case.parameter_version,
         opened_on=case.opened_on,
         next_review_on=case.next_review_on,

@@ -60,6 +60,15 @@ def test_household_goes_from_application_to_active_case_and_status(
     assert case["parameter_version"] == "county-pilot@2020.1"
     assert case["next_review_on"] == "2026-09-02"  # urban: six months after approval
     assert [line["item"] for line in case["explanation"]["lines"]][-1] == "monthly_amount"
+    said = {line["item"]: line["text"] for line in case["explanation"]["lines"]}
+    assert said["gap"] == "保障标准减人均收入（补差）"  # the explanation in the reader's words
+    assert said["household_income"].startswith("家庭 ")
+    english = client.get(
+        f"/api/v1/cases/{case_id}", headers={**officer, "Accept-Language": "en"}
+    ).json()
+    lines = {line["item"]: line["text"] for line in english["explanation"]["lines"]}
+    assert lines["gap"] == "standard minus per-capita income (补差)"
+    assert lines["household_income"].startswith("total monthly income of the household's")
     assert case["history"][0]["rule"] == "application-approved"
 
     status = client.get(f"/api/v1/status/{head['national_id']}", headers=officer)
