@@ -6,16 +6,19 @@ then show the page again (with every problem listed) or move on to the next page
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
-from litestar.response import Template
+from litestar.params import Body
+from litestar.response import Response, Template
+from sqlmodel import col, select
 
 from activation import services, views, worklist
 from activation.employment_file import employment_file
-from activation.models import Referral
+from activation.models import Referral, Sanction
 from activation.schemas import (
     AnswerIn,
     GoodReasonDecisionIn,
@@ -27,8 +30,13 @@ from activation.schemas import (
     VulnerabilityReviewIn,
 )
 from benefits import services as benefit_services
+from benefits.models import Household, Member
+from benefits.offices import communities_in, households_in
 from kernel.auth import Role, requires
 from kernel.errors import NotFound, Problem, missing
+from kernel.listing import Column, Listing, one_of, query_of
+from kernel.messages import N_
+from kernel.national_id import mask
 from kernel.pages import (
     attempt,
     checked,
@@ -36,11 +44,12 @@ from kernel.pages import (
     parse,
     render,
     see_other,
+    translator,
     value,
     values,
     words,
 )
-from kernel.visibility import Access
+from kernel.visibility import Access, office_of
 from kernel.web import Ctx, PathId, get, post
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -88,10 +97,49 @@ def today(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     return render(request, "activation/today.html", due=due, today=ctx.today)
 
 
+PEOPLE: Listing[Any] = Listing(
+    "people",
+    N_("People"),
+    [
+        Column("name", N_("Name"), lambda r: r[0].name, col(Member.name)),
+        Column("national_id", N_("ID number"), lambda r: mask(r[0].national_id)),
+        Column("phone", N_("Phone"), lambda r: r[0].phone or ""),
+        Column("relation", N_("Relation"), lambda r: r[0].relation, col(Member.relation), True),
+        Column("community", N_("Community"), lambda r: r[1].community, col(Household.community)),
+        Column("township", N_("Township"), lambda r: r[1].township, col(Household.township)),
+    ],
+    sort="name",
+    filters=("q", "community"),
+    tiebreak=col(Member.id),
+)
+
+
 @get("/people", access=Access.OFFICE_LIST, guards=[STAFF])
-def search(request: Request[Any, Any, Any], ctx: Ctx, q: FromQuery[str] = "") -> Template:
-    found = worklist.search_people(ctx.session, ctx.actor, q) if q.strip() else []
-    return render(request, "activation/search.html", q=q, found=found, searched=bool(q.strip()))
+def search(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """The office's people, found by name, phone or ID, a page at a time and exportable
+    (issue 12: search stopped at 50 without a word)."""
+    asked = PEOPLE.ask(query_of(request))
+    q = asked.filters.get("q", "")
+    community = asked.filters.get("community")
+    communities = communities_in(ctx.session, office_of(ctx.actor))
+    one_of(community, [c for c, _ in communities], "community")
+    query = worklist.people_query(ctx.actor, q, community)
+    if asked.format:
+        rows = PEOPLE.all_of_query(ctx.session, query, asked)
+        return PEOPLE.export(rows, asked, translator(request).gettext)
+    page = PEOPLE.page_of_query(ctx.session, query, asked)
+    if worklist.is_national_id(q):
+        # One person: nothing to sort, and the table's links do not repeat the full ID.
+        page = replace(page, columns={})
+    return render(
+        request,
+        "activation/search.html",
+        q=q,
+        page=page,
+        community=community,
+        communities=communities,
+        searched=bool(q.strip() or community),
+    )
 
 
 # --- the person page ---------------------------------------------------------------------
@@ -319,15 +367,89 @@ def end_job(request: Request[Any, Any, Any], ctx: Ctx, job_id: PathId, data: For
 # --- the sanction desk -------------------------------------------------------------------
 
 
+DECIDED_STATES = ("confirmed", "active", "ended", "rejected", "cancelled", "overturned")
+DECIDED: Listing[Any] = Listing(
+    "sanctions",
+    N_("Decided sanctions"),
+    [
+        Column("id", N_("No."), lambda r: r[0].id, col(Sanction.id)),
+        Column(
+            "proposed_on",
+            N_("Proposed"),
+            lambda r: r[0].proposed_on,
+            col(Sanction.proposed_on),
+        ),
+        Column("person", N_("Person"), lambda r: r[1].name, col(Member.name)),
+        Column("national_id", N_("ID number"), lambda r: mask(r[1].national_id)),
+        Column("community", N_("Community"), lambda r: r[2].community, col(Household.community)),
+        Column("state", N_("State"), lambda r: r[0].state, col(Sanction.state), True),
+        Column("confirmed_by", N_("Confirmed by"), lambda r: r[0].confirmed_by or ""),
+        Column(
+            "starts_on",
+            N_("Starts"),
+            lambda r: r[0].started_on or _day((r[0].terms or {}).get("starts_on")),
+            col(Sanction.started_on),
+        ),
+        Column("ended_on", N_("Ended"), lambda r: r[0].ended_on, col(Sanction.ended_on)),
+    ],
+    sort="proposed_on",
+    descending=True,
+    filters=("state", "community"),
+    tiebreak=col(Sanction.id),
+)
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _sanctions_with_people(ctx: Ctx) -> Any:
+    query = (
+        select(Sanction, Member, Household)
+        .join(Member, col(Member.id) == Sanction.member_id)
+        .join(Household, col(Household.id) == Member.household_id)
+    )
+    if office := office_of(ctx.actor):
+        query = query.where(col(Household.id).in_(households_in(office)))
+    return query
+
+
 @get("/sanctions", access=Access.OFFICE_LIST, guards=[OFFICER])
-def sanction_queue(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-    rows = []
-    for sanction in services.sanctions(ctx, None):
-        member, household = worklist.visible_member(ctx.session, ctx.actor, sanction.member_id)
-        rows.append((sanction, member, household))
-    proposed = [r for r in rows if r[0].state == "proposed"]
-    others = [r for r in rows if r[0].state != "proposed"]
-    return render(request, "activation/sanctions.html", proposed=proposed, others=others)
+def sanction_queue(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """Proposals waiting for a decision (the day's work, shown whole), and the decided ones a
+    page at a time, filtered and exportable."""
+    asked = DECIDED.ask(query_of(request))
+    state = asked.filters.get("state")
+    community = asked.filters.get("community")
+    communities = communities_in(ctx.session, office_of(ctx.actor))
+    one_of(state, DECIDED_STATES, "state")
+    one_of(community, [c for c, _ in communities], "community")
+    decided = _sanctions_with_people(ctx).where(col(Sanction.state).in_(DECIDED_STATES))
+    if state:
+        decided = decided.where(Sanction.state == state)
+    if community:
+        decided = decided.where(Household.community == community)
+    if asked.format:
+        rows = DECIDED.all_of_query(ctx.session, decided, asked)
+        return DECIDED.export(rows, asked, translator(request).gettext)
+    proposed = ctx.session.exec(
+        _sanctions_with_people(ctx)
+        .where(Sanction.state == "proposed")
+        .order_by(col(Sanction.proposed_on), col(Sanction.id))
+    ).all()
+    return render(
+        request,
+        "activation/sanctions.html",
+        proposed=proposed,
+        page=DECIDED.page_of_query(ctx.session, decided, asked),
+        state=state,
+        states=DECIDED_STATES,
+        community=community,
+        communities=communities,
+    )
 
 
 def _sanction_page(

@@ -165,24 +165,24 @@ def due_today(session: Session, actor: Principal, today: date, horizon: int = 30
     return sorted(found, key=lambda d: (d.due_on or date.max, d.kind, d.member_id))
 
 
-@dataclass(frozen=True)
-class Found:
-    member_id: int
-    name: str
-    national_id: str
-    phone: str | None
-    community: str
-    township: str
-    relation: str
+def is_national_id(text: str) -> bool:
+    try:
+        parse_national_id(text.strip())
+    except InvalidNationalId:
+        return False
+    return True
 
 
-def search_people(session: Session, actor: Principal, text: str, limit: int = 50) -> list[Found]:
-    """By name (part of it), phone, or ID number: a full, valid ID finds exactly that person;
-    otherwise digits match the start or end of the ID (lists show it masked)."""
+def people_query(actor: Principal, text: str = "", community: str | None = None) -> Any:
+    """The people of the actor's office, as (member, household) rows, found by name (part of
+    it), phone, or ID number: a full, valid ID finds exactly that person; otherwise digits
+    match the end of the phone or the ID (lists show the ID masked). No text: everyone."""
     text = text.strip()
-    if not text:
-        return []
     query = select(Member, Household).join(Household, col(Household.id) == Member.household_id)
+    if community:
+        query = query.where(Household.community == community)
+    if not text:
+        return _in_office(query, office_of(actor))
     try:
         national_id = parse_national_id(text).value
     except InvalidNationalId:
@@ -202,19 +202,7 @@ def search_people(session: Session, actor: Principal, text: str, limit: int = 50
             conditions.append(col(Member.phone).endswith(compact))
             conditions.append(col(Member.national_id).endswith(compact))
         query = query.where(or_(*conditions))
-    query = _in_office(query, office_of(actor)).order_by(col(Member.name), col(Member.id))
-    return [
-        Found(
-            member_id=m.id or 0,
-            name=m.name,
-            national_id=m.national_id,
-            phone=m.phone,
-            community=h.community,
-            township=h.township,
-            relation=m.relation,
-        )
-        for m, h in session.exec(query.limit(limit))
-    ]
+    return _in_office(query, office_of(actor))
 
 
 def jobs_of(session: Session, member_id: int) -> list[Any]:

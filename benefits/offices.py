@@ -61,3 +61,12 @@ def households_in(office: str) -> Select[Any]:
 
 def members_in(office: str) -> Select[Any]:
     return select(Member.id).where(col(Member.household_id).in_(households_in(office)))
+
+
+def communities_in(session: Session, office: str | None) -> list[tuple[str, str]]:
+    """The (community, township) pairs of an office's households, for a list's filter; the
+    whole county's for an office of None."""
+    query = select(Household.community, Household.township).distinct()
+    if office:
+        query = query.where(col(Household.id).in_(households_in(office)))
+    return sorted(((c, t) for c, t in session.execute(query)), key=lambda p: (p[1], p[0]))

@@ -10,14 +10,15 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
-from litestar.response import Template
-from sqlalchemy import func
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Response, Template
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from benefits import services, status_check, views
 from benefits.models import Application, Household, Member
-from benefits.offices import households_in
+from benefits.offices import communities_in, households_in
 from benefits.schemas import (
     AppraisalIn,
     DecisionIn,
@@ -29,14 +30,16 @@ from benefits.schemas import (
 )
 from kernel.auth import Role, requires
 from kernel.errors import InvalidInput, Problem
-from kernel.messages import say
-from kernel.national_id import InvalidNationalId, parse_national_id
+from kernel.listing import Column, Listing, one_of, query_of
+from kernel.messages import N_, say
+from kernel.national_id import InvalidNationalId, mask, parse_national_id
 from kernel.pages import (
     attempt,
     checked,
     parse,
     render,
     see_other,
+    translator,
     value,
     words,
     yes_or_no,
@@ -56,42 +59,85 @@ NEXT_STEP = {
 }
 
 
+APPLICATION_STATES = (
+    "applied",
+    "investigated",
+    "appraised",
+    "public_notice",
+    "awaiting_second_approval",
+    "approved",
+    "rejected",
+)
+_HEAD = aliased(Member)
+APPLICATIONS: Listing[Any] = Listing(
+    "applications",
+    N_("Applications"),
+    [
+        Column("id", N_("No."), lambda r: r[0].id, order=col(Application.id)),
+        Column("applicant", N_("Applicant"), lambda r: r[2].name if r[2] else "", _HEAD.name),
+        Column(
+            "national_id",
+            N_("ID number"),
+            lambda r: mask(r[2].national_id) if r[2] else "",
+        ),
+        Column("township", N_("Township"), lambda r: r[1].township, col(Household.township)),
+        Column("community", N_("Community"), lambda r: r[1].community, col(Household.community)),
+        Column("kind", N_("Kind"), lambda r: r[0].kind, col(Application.kind), code=True),
+        Column("applied_on", N_("Applied"), lambda r: r[0].applied_on, col(Application.applied_on)),
+        Column("state", N_("State"), lambda r: r[0].state, col(Application.state), code=True),
+    ],
+    sort="applied_on",
+    filters=("state", "community", "kind"),
+    tiebreak=col(Application.id),
+)
+
+
 @get("/applications", access=Access.OFFICE_LIST, guards=[OFFICER])
-def applications(
-    request: Request[Any, Any, Any],
-    ctx: Ctx,
-    shown: Annotated[str, QueryParameter(name="state")] = "open",
-) -> Template:
-    state = shown
-    query = select(Application, Household).join(
-        Household, col(Household.id) == Application.household_id
+def applications(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """Every application of the office, a page at a time (issue 12: the list stopped at 200
+    without a word), filtered by state, community and kind, and exportable."""
+    asked = APPLICATIONS.ask(query_of(request))
+    state = asked.filters.get("state", "open")
+    community = asked.filters.get("community")
+    kind = asked.filters.get("kind")
+    office = office_of(ctx.actor)
+    communities = communities_in(ctx.session, office)
+    one_of(state, ("open", "all", *APPLICATION_STATES), "state")
+    one_of(kind, ("new", "reentry"), "kind")
+    one_of(community, [c for c, _ in communities], "community")
+    query = (
+        select(Application, Household, _HEAD)
+        .join(Household, col(Household.id) == Application.household_id)
+        .outerjoin(_HEAD, and_(_HEAD.household_id == Household.id, _HEAD.relation == "head"))
     )
     if state == "open":
         query = query.where(
             col(Application.state).in_([s.value for s in services.OPEN_APPLICATION_STATES])
         )
-    elif state:
+    elif state != "all":
         query = query.where(Application.state == state)
+    if community:
+        query = query.where(Household.community == community)
+    if kind:
+        query = query.where(Application.kind == kind)
     counting = select(Application.state, func.count()).group_by(Application.state)
-    if office := office_of(ctx.actor):  # an office's desk lists its own households only
+    if office:  # an office's desk lists its own households only
         query = query.where(col(Application.household_id).in_(households_in(office)))
         counting = counting.where(col(Application.household_id).in_(households_in(office)))
-    rows = list(ctx.session.exec(query.order_by(col(Application.applied_on)).limit(200)))
-    heads = {
-        m.household_id: m
-        for m in ctx.session.exec(
-            select(Member).where(
-                col(Member.household_id).in_([h.id for _, h in rows]), Member.relation == "head"
-            )
-        )
-    }
+    if asked.format:
+        rows = APPLICATIONS.all_of_query(ctx.session, query, asked)
+        return APPLICATIONS.export(rows, asked, translator(request).gettext)
+    page = APPLICATIONS.page_of_query(ctx.session, query, asked)
     counts = dict(ctx.session.exec(counting).all())  # type: ignore[arg-type]
     return render(
         request,
         "benefits/applications.html",
-        rows=rows,
-        heads=heads,
+        page=page,
         state=state,
+        states=APPLICATION_STATES,
+        community=community,
+        communities=communities,
+        kind=kind,
         counts=counts,
     )
 

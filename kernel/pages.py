@@ -136,6 +136,15 @@ FIELD_WORDS: dict[str, str] = {
     "member_id": N_("Person"),
     "referral_id": N_("Offer"),
     "sanction_id": N_("Sanction"),
+    # a list's page, order, format and filters (kernel.listing)
+    "page": N_("Page"),
+    "per": N_("Rows a page"),
+    "sort": N_("Order"),
+    "format": N_("Download"),
+    "state": N_("State"),
+    "kind": N_("Kind"),
+    "community": N_("Community"),
+    "township": N_("Township"),
 }
 
 

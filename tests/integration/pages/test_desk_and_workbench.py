@@ -107,7 +107,7 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     assert early.status_code == 422
     assert early.headers["content-type"].startswith("text/html")  # a page, not text
     # each problem carries its rule code for support and tools, not as words to read
-    problems = re.findall(r'<li data-rule="([^"]+)">', early.text)
+    problems = re.findall(r'<li data-rule="([^"]+)"', early.text)
     # every problem at once: documents, the notice still running, the open objection, and
     # activation's hook (the mother must register as a job seeker first)
     assert {"documents-complete", "job-seeker-registration"} <= set(problems)
