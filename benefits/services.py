@@ -51,7 +51,7 @@ from kernel.dates import add_months
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.events import bus
 from kernel.four_eyes import second_person
-from kernel.messages import N_, Text, as_data, say
+from kernel.messages import N_, Text, as_data, from_data, say
 from kernel.money import from_fen, to_fen, yuan_text
 from kernel.visibility import office_of
 
@@ -513,7 +513,12 @@ def apply(ctx: ServiceContext, data: ApplicationIn) -> Application:
 
 
 def _step(
-    ctx: ServiceContext, application: Application, step: str, on: date, details: dict
+    ctx: ServiceContext,
+    application: Application,
+    step: str,
+    on: date,
+    details: dict,
+    reason: str | Text | None = None,
 ) -> None:
     assert application.id is not None
     ctx.session.add(
@@ -531,7 +536,7 @@ def _step(
         entity="application",
         entity_id=application.id,
         action=step,
-        reason=str(details.get("reason", "")),
+        reason=reason if reason is not None else str(details.get("reason", "")),
         parameter_version=application.parameter_version,
         details=details,
     )
@@ -938,13 +943,14 @@ def _approve(
         "approved",
         on,
         {"reason": text, "case_id": case.id, "entitlement": entitlement.explanation()},
+        reason=written,
     )
     audit.note(
         ctx,
         entity="case",
         entity_id=case.id,
         action="opened",
-        reason=text,
+        reason=written,
         parameter_version=entitlement.parameter_version,
         details=entitlement.explanation(),
     )
@@ -1138,7 +1144,7 @@ def set_case_status(
         entity="case",
         entity_id=case.id,
         action=f"status:{status.value}",
-        reason=reason,
+        reason=from_data(said) if said else reason,
         parameter_version=parameter_version,
         details={
             "before": before,

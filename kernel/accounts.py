@@ -46,7 +46,7 @@ class AccountError(ValueError):
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
 
 
-def _password_problem(password: str) -> Problem | None:
+def password_problem(password: str) -> Problem | None:
     if len(password) >= MIN_PASSWORD_LENGTH:
         return None
     return Problem(
@@ -137,32 +137,9 @@ def create_account(
         problems.append(
             Problem("username", "username-form", "3 to 80 letters or digits, '.' or '_'")
         )
-    if wrong := _password_problem(password):
+    if wrong := password_problem(password):
         problems.append(wrong)
-    if role is Role.TRAINING_PROVIDER and provider_id is None:
-        problems.append(
-            Problem(
-                "provider_id",
-                "provider-bound",
-                "a training provider's account is bound to its provider: give its number",
-            )
-        )
-    if role is not Role.TRAINING_PROVIDER and provider_id is not None:
-        problems.append(
-            Problem(
-                "provider_id",
-                "provider-bound",
-                "only a training provider's account is bound to a provider",
-            )
-        )
-    if language not in LANGUAGES:
-        problems.append(
-            Problem(
-                "language",
-                "language",
-                say("must be one of %(options)s", options=", ".join(LANGUAGES)),
-            )
-        )
+    problems += binding_problems(role, provider_id, language)
     if find_account(session, username) is not None:
         problems.append(
             Problem("username", "username-free", say("%(name)s is taken", name=username))
@@ -185,11 +162,145 @@ def create_account(
 
 
 def set_password(session: Session, account: UserAccount, password: str) -> None:
-    if wrong := _password_problem(password):
+    if wrong := password_problem(password):
         raise AccountError([wrong])
     account.password_hash = hash_password(password)
     account.failed_attempts, account.locked_until = 0, None
     session.add(account)
+
+
+# --- maintenance (an administrator's page; each change is audited by the caller) ----------
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What an administrator may change about an account besides its password."""
+
+    display_name: str
+    role: Role
+    office: str | None
+    provider_id: int | None
+    language: str
+
+
+def binding_problems(role: Role | None, provider_id: int | None, language: str) -> list[Problem]:
+    """What is wrong with an account's provider binding and language (no role: the language
+    alone, so a form with a bad role still hears of its other problems)."""
+    problems: list[Problem] = []
+    if role is Role.TRAINING_PROVIDER and provider_id is None:
+        problems.append(
+            Problem(
+                "provider_id",
+                "provider-bound",
+                "a training provider's account is bound to its provider: give its number",
+            )
+        )
+    if role is not None and role is not Role.TRAINING_PROVIDER and provider_id is not None:
+        problems.append(
+            Problem(
+                "provider_id",
+                "provider-bound",
+                "only a training provider's account is bound to a provider",
+            )
+        )
+    if language not in LANGUAGES:
+        problems.append(
+            Problem(
+                "language",
+                "language",
+                say("choose Chinese (中文) or English"),
+            )
+        )
+    return problems
+
+
+def _not_oneself(account: UserAccount, by: Principal, what: str) -> list[Problem]:
+    """An administrator does not take away their own access: another administrator does
+    (nobody can lock the last door from the inside by mistake)."""
+    if by.kind == "user" and by.id == account.id:
+        return [Problem(what, "own-account", "another administrator changes this for you")]
+    return []
+
+
+def change_account(
+    session: Session, account: UserAccount, change: AccountChange, by: Principal
+) -> dict[str, tuple[object, object]]:
+    """Apply ``change``; returns each changed field with its value before and after, for the
+    audit record. Every problem at once (AccountError). Does not commit.
+
+    A new role or office applies from the account's next request: sessions read the account
+    each time, so nobody keeps the rights they had."""
+    problems = binding_problems(change.role, change.provider_id, change.language)
+    if change.role.value != account.role:
+        problems += _not_oneself(account, by, "role")
+    name = change.display_name.strip()
+    if not 1 <= len(name) <= 120:
+        problems.append(Problem("display_name", "name-length", "1 to 120 characters"))
+    if problems:
+        raise AccountError(problems)
+    after = {
+        "display_name": name,
+        "role": change.role.value,
+        "office": (change.office or "").strip() or None,
+        "provider_id": change.provider_id,
+        "language": change.language,
+    }
+    changed = {k: (getattr(account, k), v) for k, v in after.items() if getattr(account, k) != v}
+    for k, (_, v) in changed.items():
+        setattr(account, k, v)
+    session.add(account)
+    return changed
+
+
+def disable_account(session: Session, account: UserAccount, now: datetime, by: Principal) -> int:
+    """No more sign-ins, and every open session of the account ends now; returns how many.
+    The account and its history stay (audit records name it)."""
+    if problems := _not_oneself(account, by, "account"):
+        raise AccountError(problems)
+    account.disabled_at = account.disabled_at or now
+    session.add(account)
+    return end_sessions_of(session, account, now)
+
+
+def enable_account(session: Session, account: UserAccount) -> None:
+    account.disabled_at = None
+    account.failed_attempts, account.locked_until = 0, None
+    session.add(account)
+
+
+def unlock_account(session: Session, account: UserAccount) -> None:
+    """Lift a lock-out before its 15 minutes run out (a person at the desk, identified)."""
+    fresh = after_success()
+    account.failed_attempts, account.locked_until = fresh.failed_attempts, fresh.locked_until
+    session.add(account)
+
+
+def reset_password(session: Session, account: UserAccount, password: str, now: datetime) -> int:
+    """A new password set by an administrator; the account's open sessions end, since
+    whoever knew the old password may be signed in. Returns how many ended."""
+    set_password(session, account, password)
+    return end_sessions_of(session, account, now)
+
+
+def end_sessions_of(session: Session, account: UserAccount, now: datetime) -> int:
+    rows = session.exec(
+        select(WebSession).where(
+            WebSession.account_id == account.id, col(WebSession.ended_at).is_(None)
+        )
+    ).all()
+    for row in rows:
+        row.ended_at = now
+        session.add(row)
+    return len(rows)
+
+
+def account_state(account: UserAccount, now: datetime) -> str:
+    """active | locked | disabled: what the accounts list shows and filters by."""
+    if account.disabled_at is not None:
+        return "disabled"
+    if account.locked_until is not None and now < account.locked_until:
+        return "locked"
+    return "active"
 
 
 def find_account(session: Session, username: str) -> UserAccount | None:

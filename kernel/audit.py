@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from kernel.auth import Principal
 from kernel.context import ServiceContext
+from kernel.messages import Text, stored
 from kernel.models import AuditRecord
 
 
@@ -20,10 +21,14 @@ def record(
     entity: str,
     entity_id: int | str,
     action: str,
-    reason: str = "",
+    reason: str | Text = "",
     parameter_version: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:
+    """``reason`` is an officer's words, or the service's sentence as a ``Text`` (kept as data
+    and read in the reader's language by the audit viewer, ``kernel.messages.words``)."""
+    if isinstance(reason, Text):
+        reason = stored(reason)
     entry = AuditRecord(
         at=at,
         actor=actor.label,
@@ -45,7 +50,7 @@ def note(
     entity: str,
     entity_id: int | str,
     action: str,
-    reason: str = "",
+    reason: str | Text = "",
     parameter_version: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditRecord:

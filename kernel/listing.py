@@ -55,6 +55,8 @@ class Column(Generic[R]):
     value: Callable[[R], Any]
     order: Any = None
     code: bool = False
+    # codes a module reads in words itself (code, gettext) -> words, for an export
+    reader: Callable[[Any, Callable[[str], str]], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,8 @@ class Listing(Generic[R]):
     @staticmethod
     def _cell(column: Column[R], row: R, gettext: Callable[[str], str]) -> Any:
         found = column.value(row)
+        if column.reader is not None and found is not None:
+            return column.reader(found, gettext)
         if column.code and isinstance(found, str):
             message = code_message(found)
             return gettext(message) if message else found

@@ -22,7 +22,7 @@ from activation import pages as activation_pages
 from benefits import pages as benefit_pages
 from kernel.visibility import Access
 from training import pages as training_pages
-from workbridge.pages import account, dashboard, payments
+from workbridge.pages import account, admin, dashboard, payments
 from workbridge.pages.palette import palette_style
 from workbridge.pages.web import (
     PAGE_EXCEPTION_HANDLERS,
@@ -74,6 +74,7 @@ def page_router() -> Router:
         path="/app",
         route_handlers=[
             *account.HANDLERS,
+            *admin.HANDLERS,
             *activation_pages.HANDLERS,
             *benefit_pages.HANDLERS,
             *training_pages.HANDLERS,

@@ -1,4 +1,4 @@
-"""Signing in and out, choosing a language, and the admin's account page."""
+"""Signing in and out, and choosing a language (the administrator's pages: ``admin``)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,20 @@ from typing import Annotated, Any
 from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
-from kernel import audit
 from kernel.accounts import (
     SESSION_LIFETIME,
-    AccountError,
     authenticate,
-    create_account,
     end_session,
-    list_accounts,
     open_session,
 )
 from kernel.auth import Role, requires
 from kernel.db import new_session
-from kernel.errors import Problem, missing
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
-from kernel.types import ascii_digits
 from kernel.visibility import Access
 from kernel.web import Ctx, get, post
-from training.services import provider_exists
 from workbridge.pages.web import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -162,68 +155,4 @@ def language(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Redirect:
     return see_other(_safe_next(value(data, "back")) or "/app")
 
 
-@get("/admin/accounts", access=Access.ANYONE, guards=[ADMIN])
-def accounts(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-    return render(
-        request,
-        "shell/accounts.html",
-        accounts=list_accounts(ctx.session),
-        roles=[r.value for r in Role],
-        problems=[],
-        form={},
-        created=request.query_params.get("created"),
-    )
-
-
-@post("/admin/accounts", access=Access.ANYONE, guards=[ADMIN])
-def add_account(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
-    """Every problem with the form at once: unknown provider, bad role, short password..."""
-    role_text = value(data, "role") or ""
-    provider_text = value(data, "provider_id")
-    problems: list[Problem] = []
-    provider_id = int(provider_text) if provider_text and ascii_digits(provider_text) else None
-    if provider_text and (provider_id is None or not provider_exists(ctx.session, provider_id)):
-        problems.append(missing("provider_id", provider_text))
-    if role_text not in {r.value for r in Role}:
-        problems.append(Problem("role", "role-chosen", "choose a role"))
-    else:
-        try:
-            account = create_account(
-                ctx.session,
-                username=value(data, "username") or "",
-                password=str(data.get("password") or ""),
-                role=Role(role_text),
-                now=ctx.now,
-                display_name=value(data, "display_name"),
-                office=value(data, "office"),
-                provider_id=provider_id,
-                language=value(data, "language") or "zh_CN",
-            )
-        except AccountError as exc:
-            problems += exc.problems
-    if not problems:
-        audit.record(
-            ctx.session,
-            actor=ctx.actor,
-            at=ctx.now,
-            entity="user_account",
-            entity_id=account.id or 0,
-            action="created",
-            details={"role": account.role, "office": account.office},
-        )
-        ctx.session.commit()
-        return see_other(f"/app/admin/accounts?created={account.username}")
-    ctx.session.rollback()
-    return render(
-        request,
-        "shell/accounts.html",
-        status=422,
-        accounts=list_accounts(ctx.session),
-        roles=[r.value for r in Role],
-        problems=problems,
-        form={k: v for k, v in data.items() if k != "password"},
-        created=None,
-    )
-
-
-HANDLERS = [home, login_form, login, logout, language, accounts, add_account]
+HANDLERS = [home, login_form, login, logout, language]
