@@ -35,7 +35,7 @@ from benefits.offices import communities_in, households_in
 from kernel.auth import Role, requires
 from kernel.errors import NotFound, Problem, missing
 from kernel.listing import Column, Listing, one_of, query_of
-from kernel.messages import N_
+from kernel.messages import N_, code_text
 from kernel.national_id import mask
 from kernel.pages import (
     attempt,
@@ -91,10 +91,56 @@ FACTORS = [
 # --- today and search --------------------------------------------------------------------
 
 
+TODAY: Listing[worklist.Due] = Listing(
+    "today",
+    N_("Today"),
+    [
+        Column("due_on", N_("Due"), lambda d: d.due_on, order=lambda d: d.due_on),
+        Column("kind", N_("What"), lambda d: d.kind, order=lambda d: d.kind, code=True),
+        Column("detail", N_("Details"), lambda d: _detail_words(d)),
+        Column("name", N_("Person"), lambda d: d.name, order=lambda d: d.name),
+        Column("community", N_("Community"), lambda d: d.community, order=lambda d: d.community),
+    ],
+    sort="due_on",
+    filters=("kind", "community"),
+)
+
+
+def _detail_words(due: worklist.Due) -> Any:
+    if due.kind == "task" and due.detail:
+        return code_text(f"task:{due.detail}")
+    return due.detail
+
+
 @get("/today", access=Access.OFFICE_LIST, guards=[COUNSELLOR])
-def today(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+def today(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """Everything the office has to act on, oldest deadline first, a page at a time; by kind
+    and community, sortable, and exportable as the day's list."""
+    asked = TODAY.ask(query_of(request))
     due = worklist.due_today(ctx.session, ctx.actor, ctx.today)
-    return render(request, "activation/today.html", due=due, today=ctx.today)
+    kinds = sorted({d.kind for d in due})
+    communities = sorted({d.community for d in due})
+    kind, community = asked.filters.get("kind"), asked.filters.get("community")
+    one_of(kind, worklist.DUE_KINDS, "kind")
+    office_communities = [c for c, _ in communities_in(ctx.session, office_of(ctx.actor))]
+    one_of(community, [*communities, *office_communities], "community")
+    shown = [
+        d
+        for d in due
+        if (not kind or d.kind == kind) and (not community or d.community == community)
+    ]
+    if asked.format:
+        return TODAY.export(TODAY.all_of_rows(shown, asked), asked, translator(request).gettext)
+    return render(
+        request,
+        "activation/today.html",
+        page=TODAY.page_of_rows(shown, asked),
+        today=ctx.today,
+        kinds=kinds,
+        kind=kind,
+        communities=communities,
+        community=community,
+    )
 
 
 PEOPLE: Listing[Any] = Listing(

@@ -55,6 +55,16 @@ def visible_member(session: Session, actor: Principal, member_id: int) -> tuple[
     return row[0], row[1]
 
 
+DUE_KINDS = (
+    "unregistered",
+    "referral_deadline",
+    "answer_to_review",
+    "continuation_end",
+    "reentry_request",
+    "task",
+)
+
+
 @dataclass(frozen=True)
 class Due:
     """One line of the "Today" list: who, what is due, by when, and where to act."""

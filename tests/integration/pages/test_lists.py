@@ -241,3 +241,27 @@ def test_decided_sanctions_page_filter_and_export(client, county) -> None:
     )
     assert len(rows) - 1 == sum(1 for s in decided if s.state == state)
     assert pages.get("/app/sanctions?state=proposed").status_code == 422  # not a decided state
+
+
+def test_today_pages_filters_and_exports_the_offices_things_to_do(client, county) -> None:
+    pages = signed_in(client, county, "today.counsellor", "counsellor", language="en")
+    whole = pages.get("/app/today?per=200")
+    total = int(re.search(r"of (\d+)", whole.text).group(1))
+    assert total > 25
+    rows = list(
+        csv.reader(io.StringIO(pages.get("/app/today?format=csv").content.decode("utf-8-sig")))
+    )
+    assert len(rows) - 1 == total and rows[0][:2] == ["Due", "What"]
+    due = [date.fromisoformat(r[0]) for r in rows[1:] if r[0]]
+    assert due == sorted(due)  # oldest deadline first
+    kinds = {r[1] for r in rows[1:]}
+    assert len(kinds) > 1 and not any("_" in k for k in kinds)  # in words
+    first = pages.get("/app/today?per=25")
+    assert first.text.count('<a href="/app/people/') == 25 and 'rel="next"' in first.text
+    only = pages.get("/app/today?kind=unregistered&per=200")
+    count = int(re.search(r"of (\d+)", only.text).group(1))
+    assert 0 < count < total
+    body = only.text.split("<tbody>", 1)[1]
+    assert body.count("Must register, not yet registered</td>") == count  # that kind only
+    assert body.count("<tr") == count
+    assert pages.get("/app/today?kind=everything").status_code == 422
