@@ -1,14 +1,19 @@
-"""Payment-run pages: start a monthly run, watch it by HTMX polling, have a second officer sign
-it off, download the bank file.
+"""Payment-run pages: start a monthly run, watch it by HTMX polling, check how its figures come
+about, have a second officer sign it off, download the bank file.
+
+The officer who signs off reads, on the run's page, how the cases in the run's range became
+ledger lines and bank rows, each difference with its count and reason, and the month set beside
+the month before (``benefits.payment_review``); the lines themselves are a list that pages,
+sorts, filters and exports (``/app/payments/runs/{id}/lines``).
 
 The pages talk to a small port, ``PaymentRuns``; ``BenefitsPayments`` adapts it to the use
 cases of ``benefits.payments`` that the API uses too. Tests can put a stand-in on
-``app.state.payment_runs``.
+``app.state.payment_runs``; one without ``explain`` shows the run without its explanation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Protocol
@@ -17,14 +22,17 @@ from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
+from sqlalchemy import Select
 
-from benefits import payments
+from benefits import payment_review, payments
 from benefits.models import PaymentRun
+from benefits.payment_review import LedgerRow, RunExplanation
 from kernel.auth import Role, requires
 from kernel.context import ServiceContext
 from kernel.errors import Problem
+from kernel.listing import Column, Listing, one_of, query_of
 from kernel.money import from_fen
-from kernel.pages import N_, attempt, register_labels, render, see_other, value
+from kernel.pages import N_, attempt, register_labels, render, see_other, translator, value
 from kernel.visibility import Access
 from kernel.web import Ctx, PathId, get, post
 
@@ -37,6 +45,14 @@ register_labels(
         "in_progress": N_("in progress"),
         "completed": N_("completed"),
         "failed": N_("failed"),
+        # the ledger list's filters (payment_review.SHOWS)
+        "show:all": N_("all lines"),
+        "show:zero": N_("lines of zero"),
+        "show:no_account": N_("paid, without a bank account"),
+        "show:new": N_("new this month"),
+        "show:stopped": N_("stopped"),
+        "show:changed": N_("amount changed"),
+        "show:no_line": N_("cases with no line"),
     }
 )
 
@@ -58,10 +74,16 @@ class RunView:
     signed_off_by: str | None = None
     signed_off_at: datetime | None = None
     transfers: int = 0  # rows the bank file will hold
+    zero_lines: int = 0  # lines that pay nothing this month
+    without_account: int = 0  # paid lines held back: the household has no bank account
 
     @property
     def awaits_sign_off(self) -> bool:
         return self.state == "completed" and self.signed_off_by is None
+
+    @property
+    def paid_lines(self) -> int:
+        return self.transfers + self.without_account
 
     @property
     def running(self) -> bool:
@@ -78,6 +100,13 @@ class PaymentRuns(Protocol):
     def run(self, ctx: ServiceContext, run_id: PathId) -> RunView: ...
     def bank_file(self, ctx: ServiceContext, run_id: PathId) -> tuple[str, bytes]: ...
     def sign_off(self, ctx: ServiceContext, run_id: PathId) -> RunView: ...
+    def explain(self, ctx: ServiceContext, run_id: PathId) -> RunExplanation | None:
+        """How the finished run's figures come about; None while it is going."""
+        ...
+
+    def ledger(self, ctx: ServiceContext, run_id: PathId, show: str) -> Select[Any]:
+        """The query of the run's ledger list, filtered by ``show`` (``payment_review.SHOWS``)."""
+        ...
 
 
 def _view(run: PaymentRun) -> RunView:
@@ -98,6 +127,8 @@ def _view(run: PaymentRun) -> RunView:
         signed_off_by=run.signed_off_by,
         signed_off_at=run.signed_off_at,
         transfers=run.paid_lines - run.without_account,
+        zero_lines=run.zero_lines,
+        without_account=run.without_account,
     )
 
 
@@ -131,6 +162,15 @@ class BenefitsPayments:
 
     def sign_off(self, ctx: ServiceContext, run_id: int) -> RunView:
         return _view(payments.sign_off(ctx, run_id))
+
+    def explain(self, ctx: ServiceContext, run_id: int) -> RunExplanation | None:
+        run = payments.get_run(ctx.session, run_id)
+        if run.state != payments.FINISHED:
+            return None  # a run still going has only part of its ledger
+        return payment_review.explain(ctx.session, run)
+
+    def ledger(self, ctx: ServiceContext, run_id: int, show: str) -> Select[Any]:
+        return payment_review.ledger_query(payments.get_run(ctx.session, run_id), show)
 
     def bank_file(self, ctx: ServiceContext, run_id: int) -> tuple[str, bytes]:
         run = payments.get_run(ctx.session, run_id)
@@ -179,6 +219,15 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     return see_other(f"/app/payments/runs/{run.id}")
 
 
+def _explanation(port: PaymentRuns, ctx: Ctx, shown: RunView) -> RunExplanation | None:
+    """The finished run explained, where the port can tell (a stand-in may not)."""
+    explain = getattr(port, "explain", None)
+    if explain is None or shown.state != "completed":
+        return None
+    found: RunExplanation | None = explain(ctx, shown.id)
+    return found
+
+
 def _run_page(
     request: Request[Any, Any, Any],
     ctx: Ctx,
@@ -186,12 +235,14 @@ def _run_page(
     template: str = "shell/payment_run.html",
     problems: list[Problem] | None = None,
 ) -> Template:
-    shown = _port(request).run(ctx, run_id)
+    port = _port(request)
+    shown = port.run(ctx, run_id)
     return render(
         request,
         template,
         status=422 if problems else 200,
         run=shown,
+        explanation=_explanation(port, ctx, shown),
         # four eyes: whoever started the run sees that it waits for someone else
         may_sign=shown.awaits_sign_off and shown.started_by != ctx.actor.label,
         problems=problems or [],
@@ -236,4 +287,58 @@ def bank_file(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Resp
     )
 
 
-HANDLERS = [runs, start, run, progress, sign_off, bank_file]
+LEDGER: Listing[LedgerRow] = Listing(
+    "payment-lines",
+    N_("Payment lines"),
+    [
+        Column("case_id", N_("Case"), lambda r: r.case_id, payment_review.ORDER["case_id"]),
+        Column("payee", N_("Payee"), lambda r: r.payee_name, payment_review.ORDER["payee"]),
+        Column("account", N_("Bank account"), lambda r: r.account or ""),
+        Column(
+            "previous", N_("Last month"), lambda r: r.previous, payment_review.ORDER["previous"]
+        ),
+        Column("amount", N_("This month"), lambda r: r.amount, payment_review.ORDER["amount"]),
+        Column(
+            "difference",
+            N_("Difference"),
+            lambda r: r.difference,
+            payment_review.ORDER["difference"],
+        ),
+        Column("change", N_("Change"), lambda r: r.change, code=True),
+        Column("why", N_("Why"), lambda r: r.why or "", code=True),
+    ],
+    sort="case_id",
+    filters=("show",),
+    tiebreak=payment_review.ORDER["case_id"],
+)
+
+
+@get("/payments/runs/{run_id:int}/lines", access=Access.COUNTY, guards=[OFFICER])
+def lines(request: Request[Any, Any, Any], ctx: Ctx, run_id: PathId) -> Template | Response[bytes]:
+    """The run's ledger a page at a time, beside last month's: what the officer who signs off
+    opens from a figure of the summary to see the cases behind it, or downloads whole."""
+    asked = LEDGER.ask(query_of(request))
+    show = asked.filters.get("show", "all")
+    one_of(show, payment_review.SHOWS, "show")
+    port = _port(request)
+    shown = port.run(ctx, run_id)
+    query = port.ledger(ctx, run_id, show)
+    if asked.format:
+        rows = [
+            payment_review.ledger_row(r) for r in LEDGER.all_of_query(ctx.session, query, asked)
+        ]
+        stem = f"payment-lines-{shown.period}-{show}"
+        return LEDGER.export(rows, asked, translator(request).gettext, stem=stem)
+    page = LEDGER.page_of_query(ctx.session, query, asked)
+    return render(
+        request,
+        "shell/payment_lines.html",
+        run=shown,
+        explanation=_explanation(port, ctx, shown),
+        page=replace(page, rows=[payment_review.ledger_row(r) for r in page.rows]),
+        show=show,
+        shows=payment_review.SHOWS,
+    )
+
+
+HANDLERS = [runs, start, run, progress, sign_off, bank_file, lines]

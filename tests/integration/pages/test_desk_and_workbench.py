@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import text
 
+from benefits.payment_review import NO_LINE_CLOSED, ZERO_SANCTION, Reason, RunExplanation
 from support import Desk, PageClient, create_household, household, make_account, member, move_to
 from workbridge.pages.payments import RunView
 
@@ -273,6 +274,43 @@ class FakeRuns:
     def bank_file(self, ctx, run_id):
         return "dibao-2026-03.txt", b"6228480010012345678,50.00\n"
 
+    def explain(self, ctx, run_id):
+        """Ten cases: one closed, two lines of zero under a sanction, one paid without an
+        account, six to the bank."""
+        return RunExplanation(
+            period="2026-03",
+            previous_period="2026-02",
+            previous_run=True,
+            cases_total=10,
+            unused_ids=0,
+            lines=9,
+            no_line=1,
+            no_line_reasons=(Reason(NO_LINE_CLOSED, 1),),
+            zero_lines=2,
+            zero_reasons=(Reason(ZERO_SANCTION, 2),),
+            paid_lines=7,
+            amount=Decimal("1234.50"),
+            without_account=1,
+            without_account_amount=Decimal("100.00"),
+            bank_rows=6,
+            bank_amount=Decimal("1134.50"),
+            new=1,
+            new_amount=Decimal("150.00"),
+            stopped=2,
+            stopped_amount=Decimal("300.00"),
+            changed=1,
+            changed_by=Decimal("-25.50"),
+            unchanged=5,
+            paid_last_month=8,
+            agrees_with_run=True,
+        )
+
+
+class OlderRuns(FakeRuns):
+    """A port from before runs explained themselves."""
+
+    explain = None
+
 
 def test_payment_run_pages_over_the_port(app, client, engine) -> None:
     pages = officer_pages(client, engine)
@@ -289,6 +327,11 @@ def test_payment_run_pages_over_the_port(app, client, engine) -> None:
         # finished, but the file waits for a second officer who has checked the totals
         assert "Download the bank file" not in polled.text
         assert "Sign off and release the bank file" in polled.text
+        # the figures the second officer checks, from the port's explanation
+        assert (
+            'data-figure="cases">10<' in polled.text and 'data-figure="bank_rows">6<' in polled.text
+        )
+        assert "suspended by a sanction" in polled.text and 'data-check="adds-up"' in polled.text
         unticked = pages.post("/app/payments/runs/7/sign-off", {})
         assert unticked.status_code == 422 and 'data-rule="totals-checked"' in unticked.text
         assert "Download the bank file" not in unticked.text
@@ -298,6 +341,18 @@ def test_payment_run_pages_over_the_port(app, client, engine) -> None:
         download = pages.get("/app/payments/runs/7/bank-file")
         assert download.content.startswith(b"6228480010012345678")
         assert "dibao-2026-03.txt" in download.headers["content-disposition"]
+    finally:
+        del app.state.payment_runs
+
+
+def test_a_port_that_cannot_explain_still_shows_the_run(app, client, engine) -> None:
+    pages = officer_pages(client, engine)
+    app.state.payment_runs = OlderRuns()
+    try:
+        pages.get("/app/payments/runs/7")
+        finished = pages.get("/app/payments/runs/7")
+        assert finished.status_code == 200 and "Sign off and release the bank file" in finished.text
+        assert "From the cases to the bank file" not in finished.text
     finally:
         del app.state.payment_runs
 
