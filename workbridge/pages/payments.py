@@ -155,7 +155,8 @@ class BenefitsPayments:
         return _view(started.run)
 
     def runs(self, ctx: ServiceContext) -> list[RunView]:
-        return [_view(r) for r in payments.list_runs(ctx.session, 24, 0)]
+        # One run a month: a county's whole history is a few hundred rows at most.
+        return [_view(r) for r in payments.list_runs(ctx.session, 10_000, 0)]
 
     def run(self, ctx: ServiceContext, run_id: int) -> RunView:
         return _view(payments.get_run(ctx.session, run_id))
@@ -190,16 +191,48 @@ def _port(request: Request[Any, Any, Any]) -> PaymentRuns:
     return payment_runs(request)
 
 
-@get("/payments", access=Access.COUNTY, guards=[OFFICER])
-def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-    port = payment_runs(request)
+RUNS: Listing[RunView] = Listing(
+    "payment-runs",
+    N_("Payment runs"),
+    [
+        Column("period", N_("Month"), lambda r: r.period, order=lambda r: r.period),
+        Column("state", N_("State"), lambda r: r.state, order=lambda r: r.state, code=True),
+        Column("cases", N_("Cases"), lambda r: r.cases_total, order=lambda r: r.cases_total),
+        Column("amount", N_("Amount"), lambda r: r.amount, order=lambda r: r.amount),
+        Column("started_at", N_("Started"), lambda r: r.started_at, order=lambda r: r.started_at),
+        Column("signed_off_at", N_("Signed off"), lambda r: r.signed_off_at),
+    ],
+    sort="period",
+    descending=True,
+)
+
+
+def _runs_page(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    *,
+    status: int = 200,
+    period: str | None = None,
+    problems: list[Problem] | None = None,
+) -> Template | Response[bytes]:
+    asked = RUNS.ask(query_of(request))
+    every = payment_runs(request).runs(ctx)
+    if asked.format:
+        return RUNS.export(RUNS.all_of_rows(every, asked), asked, translator(request).gettext)
     return render(
         request,
         "shell/payments.html",
-        runs=port.runs(ctx),
-        period=ctx.today.strftime("%Y-%m"),
-        problems=[],
+        status=status,
+        page=RUNS.page_of_rows(every, asked),
+        period=period or ctx.today.strftime("%Y-%m"),
+        problems=problems or [],
     )
+
+
+@get("/payments", access=Access.COUNTY, guards=[OFFICER])
+def runs(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """Every month's run, newest first, a page at a time and exportable."""
+    return _runs_page(request, ctx)
 
 
 @post("/payments/runs", access=Access.COUNTY, guards=[OFFICER])
@@ -208,14 +241,7 @@ def start(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     period = value(data, "period") or ""
     run, problems = attempt(ctx.session, lambda: port.start(ctx, period))
     if problems:
-        return render(
-            request,
-            "shell/payments.html",
-            status=422,
-            runs=port.runs(ctx),
-            period=period,
-            problems=problems,
-        )
+        return _runs_page(request, ctx, status=422, period=period, problems=problems)
     return see_other(f"/app/payments/runs/{run.id}")
 
 
