@@ -252,3 +252,23 @@ class Continuation(SQLModel, table=True):
     decision_id: int = Field(foreign_key="activation_decision.id")
     ended_on: date | None = None
     end_reason: str | None = Field(default=None, max_length=2000)
+
+
+class ContactNote(SQLModel, table=True):
+    """A counsellor's note of a contact with the person: a call, a visit, a talk at the office,
+    or a note on the case. Kept as written (no edits or deletions): a note that was wrong is
+    followed by one that says so, as on a paper file.
+
+    ``on`` is the day the contact happened, which is often days before it is written down
+    (offices record their work late); ``written_at`` is when it was recorded.
+    """
+
+    __tablename__ = "contact_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    kind: str = Field(max_length=16)  # note | phone | visit | office | letter
+    on: date
+    text: str = Field(max_length=2000)
+    written_by: str = Field(max_length=160)
+    written_at: datetime = Field(sa_type=UTCDateTime)

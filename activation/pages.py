@@ -16,11 +16,12 @@ from litestar.params import Body
 from litestar.response import Response, Template
 from sqlmodel import col, select
 
-from activation import services, views, worklist
+from activation import contacts, services, views, worklist
 from activation.employment_file import employment_file
 from activation.models import Referral, Sanction
 from activation.schemas import (
     AnswerIn,
+    ContactNoteIn,
     GoodReasonDecisionIn,
     JobEndIn,
     JobStartIn,
@@ -29,6 +30,7 @@ from activation.schemas import (
     SanctionDecisionIn,
     VulnerabilityReviewIn,
 )
+from activation.sms_history import sms_history
 from benefits import services as benefit_services
 from benefits.models import Household, Member
 from benefits.offices import communities_in, households_in
@@ -202,9 +204,13 @@ def _person_page(
 ) -> Template:
     member, household = worklist.visible_member(ctx.session, ctx.actor, member_id)
     person = views.person_out(ctx, member)
+    jobs = [views.job_out(ctx, j) for j in worklist.jobs_of(ctx.session, member_id)]
+    # Someone in work is not matched or referred (issue 12: the buttons stayed for a person who
+    # had just started a job); the matches come back when the job's end is recorded.
+    in_work = next((j for j in jobs if j.ends_on is None), None)
     matches: list[Any] = []
     courses: list[Any] = []
-    if person.registration is not None:
+    if person.registration is not None and in_work is None:
         from matching import services as matching
         from matching import views as matching_views
 
@@ -223,7 +229,12 @@ def _person_page(
         matches=matches,
         courses=courses,
         referred=worklist.referred_vacancies(ctx.session, member_id),
-        jobs=[views.job_out(ctx, j) for j in worklist.jobs_of(ctx.session, member_id)],
+        jobs=jobs,
+        in_work=in_work,
+        members=benefit_services.members_of(ctx.session, household.id or 0),
+        notes=contacts.notes_of(ctx, member_id),
+        contact_kinds=contacts.KINDS,
+        sms=sms_history(ctx.session, member.phone, ctx.now),
         file=employment_file(ctx, member),
         problems=problems or [],
         form_name=form_name,
@@ -387,6 +398,22 @@ def start_job(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data
         data,
         lambda: services.start_job(ctx, parse(JobStartIn, body)),
         "jobs",
+    )
+
+
+@post("/people/{member_id:int}/notes", access=Access.PERSON, guards=[STAFF])
+def add_note(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form) -> Any:
+    """A contact or a case note, dated the day it happened (often days before it is typed)."""
+    worklist.visible_member(ctx.session, ctx.actor, member_id)
+    body = {"kind": value(data, "kind"), "on": value(data, "on"), "text": value(data, "text")}
+    return _after(
+        request,
+        ctx,
+        member_id,
+        "note",
+        data,
+        lambda: contacts.add_note(ctx, member_id, parse(ContactNoteIn, body)),
+        "contacts",
     )
 
 
@@ -597,6 +624,7 @@ HANDLERS = [
     answer,
     good_reason,
     start_job,
+    add_note,
     end_job,
     sanction_queue,
     sanction,

@@ -385,3 +385,16 @@ class EmploymentFileOut(SQLModel):
     name: str
     national_id_masked: str
     entries: list[TimelineEntry]
+
+
+ContactKind = Literal["note", "phone", "visit", "office", "letter"]
+
+
+class ContactNoteIn(InputModel):
+    """A contact with the person, or a note on the case, written down on or after its day."""
+
+    kind: ContactKind = Field(schema_extra={"examples": ["phone"]})
+    on: Day = Field(schema_extra={"examples": ["2026-03-02"]})
+    text: str = Field(
+        min_length=2, max_length=2000, schema_extra={"examples": ["电话联系，本人下周一来站"]}
+    )

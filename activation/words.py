@@ -123,5 +123,31 @@ WORDS = {
     "task:good_reason_review": N_("decide the good-reason review"),
     "task:continuation_end": N_("prepare the reassessment at the end of the continuation"),
     "task:reentry_decision": N_("fast re-entry awaits a decision"),
+    # the contact log
+    "contact:note": N_("case note"),
+    "contact:phone": N_("phone call"),
+    "contact:visit": N_("home visit"),
+    "contact:office": N_("talk at the office"),
+    "contact:letter": N_("letter"),
+    # an SMS's way to the handset
+    "sms:queued": N_("waiting to be sent"),
+    "sms:sending": N_("being sent"),
+    "sms:sent": N_("sent, no receipt yet"),
+    "sms:delivered": N_("delivered"),
+    "sms:undelivered": N_("not delivered"),
+    "sms:failed": N_("failed"),
+    "sms:cancelled": N_("not sent: the number opted out"),
+    # what an SMS was
+    "sms:job_offer": N_("job offer"),
+    "sms:training_offer": N_("course offer"),
+    "sms:warning_notice": N_("warning"),
+    "sms:sanction_notice": N_("sanction notice"),
+    "sms:continuation_start": N_("continuation begins"),
+    "sms:continuation_end": N_("continuation ends"),
+    "sms:reentry_decision": N_("benefit restored"),
+    "sms:status_reply": N_("status reply"),
+    "sms:help_text": N_("help reply"),
+    "sms:opt_out_confirmation": N_("offers stopped"),
+    "sms:opt_in_confirmation": N_("offers resumed"),
 }
 name_codes(WORDS)

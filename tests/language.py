@@ -32,9 +32,12 @@ def is_code(word: str) -> bool:
 
 
 RUN = re.compile(r"[A-Za-z][A-Za-z'’\-.]*(?:[ \t]+[A-Za-z][A-Za-z'’\-.]*)*")
-# Blocks no reader reads as words: scripts and styles, and records shown as they are stored
-# (``<code data-raw>``: the audit trail's details, keys and values as the service wrote them).
-BLOCKS = re.compile(r"<(script|style|template)\b.*?</\1>|<code data-raw>.*?</code>", re.S | re.I)
+# Blocks no reader reads as words: scripts and styles, and records shown as they were stored or
+# sent (``data-raw``: the audit trail's details as the service wrote them; a text message as it
+# read on the person's handset, in the person's language).
+BLOCKS = re.compile(
+    r"<(script|style|template)\b.*?</\1>|<(code|q)\b[^>]*\bdata-raw\b[^>]*>.*?</\2>", re.S | re.I
+)
 TAGS = re.compile(r"<[^>]+>")
 
 
