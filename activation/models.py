@@ -272,3 +272,25 @@ class ContactNote(SQLModel, table=True):
     text: str = Field(max_length=2000)
     written_by: str = Field(max_length=160)
     written_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Appointment(SQLModel, table=True):
+    """A time and place to see the person, with a text reminder the day before.
+
+    ``reminder_id`` is the outbox message of the reminder (none without a mobile number, or
+    when booked too late for one); calling the appointment off withdraws it if it has not left.
+    """
+
+    __tablename__ = "appointment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    place: str = Field(max_length=200)
+    purpose: str = Field(default="", max_length=500)
+    state: str = Field(default="booked", max_length=16)  # booked | attended | missed | cancelled
+    reminder_id: int | None = None
+    booked_by: str = Field(max_length=160)
+    booked_at: datetime = Field(sa_type=UTCDateTime)
+    closed_by: str | None = Field(default=None, max_length=160)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,5 +1,5 @@
 """Where activation's ids live: the office of the person behind a referral, job, sanction,
-appeal or stored decision, for the office rule (kernel.visibility)."""
+appeal, appointment or stored decision, for the office rule (kernel.visibility)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col
 
-from activation.models import ActivationDecision, Appeal, Job, Referral, Sanction
+from activation.models import ActivationDecision, Appeal, Appointment, Job, Referral, Sanction
 from benefits.models import Household, Member
 from benefits.offices import offices_through
 from kernel.visibility import Resolver
@@ -29,4 +29,5 @@ RESOLVERS: dict[str, Resolver] = {
     "sanction_id": _via_member(Sanction),
     "appeal_id": _via_member(Appeal, (Sanction, col(Sanction.id) == Appeal.sanction_id)),
     "decision_id": _via_member(ActivationDecision),
+    "appointment_id": _via_member(Appointment),
 }

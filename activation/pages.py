@@ -16,11 +16,12 @@ from litestar.params import Body
 from litestar.response import Response, Template
 from sqlmodel import col, select
 
-from activation import contacts, services, views, worklist
+from activation import appointments, contacts, services, views, worklist
 from activation.employment_file import employment_file
 from activation.models import Referral, Sanction
 from activation.schemas import (
     AnswerIn,
+    AppointmentIn,
     ContactNoteIn,
     GoodReasonDecisionIn,
     JobEndIn,
@@ -35,9 +36,9 @@ from benefits import services as benefit_services
 from benefits.models import Household, Member
 from benefits.offices import communities_in, households_in
 from kernel.auth import Role, requires
-from kernel.errors import NotFound, Problem, missing
+from kernel.errors import InvalidInput, NotFound, Problem, missing
 from kernel.listing import Column, Listing, one_of, query_of
-from kernel.messages import N_, code_text
+from kernel.messages import N_, code_text, say
 from kernel.national_id import mask
 from kernel.pages import (
     attempt,
@@ -208,6 +209,7 @@ def _person_page(
     # Someone in work is not matched or referred (issue 12: the buttons stayed for a person who
     # had just started a job); the matches come back when the job's end is recorded.
     in_work = next((j for j in jobs if j.ends_on is None), None)
+    texts = sms_history(ctx.session, member.phone, ctx.now)
     matches: list[Any] = []
     courses: list[Any] = []
     if person.registration is not None and in_work is None:
@@ -233,8 +235,11 @@ def _person_page(
         in_work=in_work,
         members=benefit_services.members_of(ctx.session, household.id or 0),
         notes=contacts.notes_of(ctx, member_id),
+        appointments=appointments.appointments_of(ctx, member_id),
         contact_kinds=contacts.KINDS,
-        sms=sms_history(ctx.session, member.phone, ctx.now),
+        sms=texts,
+        reminders={t.id: t for t in texts.sent},
+        now=ctx.now,
         file=employment_file(ctx, member),
         problems=problems or [],
         form_name=form_name,
@@ -414,6 +419,48 @@ def add_note(request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data:
         data,
         lambda: contacts.add_note(ctx, member_id, parse(ContactNoteIn, body)),
         "contacts",
+    )
+
+
+@post("/people/{member_id:int}/appointments", access=Access.PERSON, guards=[STAFF])
+def book_appointment(
+    request: Request[Any, Any, Any], ctx: Ctx, member_id: PathId, data: Form
+) -> Any:
+    worklist.visible_member(ctx.session, ctx.actor, member_id)
+    body = {
+        "on": value(data, "on"),
+        "time": value(data, "time"),
+        "place": value(data, "place"),
+        "purpose": value(data, "purpose") or "",
+        "remind": checked(data, "remind"),
+    }
+    return _after(
+        request,
+        ctx,
+        member_id,
+        "appointment",
+        data,
+        lambda: appointments.book(ctx, member_id, parse(AppointmentIn, body)),
+        "appointments",
+    )
+
+
+@post("/appointments/{appointment_id:int}/close", access=Access.PERSON, guards=[STAFF])
+def close_appointment(
+    request: Request[Any, Any, Any], ctx: Ctx, appointment_id: PathId, data: Form
+) -> Any:
+    appointment = appointments.get(ctx, appointment_id)
+    outcome = value(data, "outcome")
+    if outcome not in ("attended", "missed", "cancelled"):
+        raise InvalidInput(Problem("outcome", "outcome-chosen", say("choose what happened")))
+    return _after(
+        request,
+        ctx,
+        appointment.member_id,
+        f"appointment-{appointment_id}",
+        data,
+        lambda: appointments.close(ctx, appointment_id, outcome),
+        "appointments",
     )
 
 
@@ -625,6 +672,8 @@ HANDLERS = [
     good_reason,
     start_job,
     add_note,
+    book_appointment,
+    close_appointment,
     end_job,
     sanction_queue,
     sanction,

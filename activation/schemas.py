@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import model_validator
+from pydantic import AfterValidator, model_validator
 from sqlmodel import Field, SQLModel
 
 from kernel.messages import N_
@@ -398,3 +399,28 @@ class ContactNoteIn(InputModel):
     text: str = Field(
         min_length=2, max_length=2000, schema_extra={"examples": ["电话联系，本人下周一来站"]}
     )
+
+
+_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _clock_time(value: str) -> str:
+    if not _CLOCK.match(value):
+        raise ValueError(N_("a time of day as HH:MM, like 09:30"))
+    return value
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_time)]
+
+
+class AppointmentIn(InputModel):
+    """A time and place to see the person; a text reminder goes the day before by default."""
+
+    on: Day = Field(schema_extra={"examples": ["2026-03-09"]})
+    time: ClockTime = Field(schema_extra={"examples": ["09:30"]})
+    place: str = Field(min_length=2, max_length=200, schema_extra={"examples": ["东街社区服务站"]})
+    purpose: str = Field(default="", max_length=500)
+    remind: bool = True
+
+
+AppointmentOutcome = Literal["attended", "missed", "cancelled"]

@@ -129,6 +129,12 @@ WORDS = {
     "contact:visit": N_("home visit"),
     "contact:office": N_("talk at the office"),
     "contact:letter": N_("letter"),
+    # appointments
+    "appointment:booked": N_("booked"),
+    "appointment:attended": N_("came"),
+    "appointment:missed": N_("did not come"),
+    "appointment:cancelled": N_("called off"),
+    "sms:appointment_reminder": N_("appointment reminder"),
     # an SMS's way to the handset
     "sms:queued": N_("waiting to be sent"),
     "sms:sending": N_("being sent"),

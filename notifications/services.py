@@ -156,8 +156,12 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
     rules: SendingRules | None = None,
+    send_at: datetime | None = None,
 ) -> Enqueued:
     """Queue one templated SMS in the caller's transaction (no commit here).
+
+    ``send_at`` holds a message until a later time (an appointment's reminder the day before);
+    quiet hours still apply from then on.
 
     Raises InvalidInput listing every problem (bad number, unknown template or locale, missing
     or ill-typed parameters, an urgent offer, a text longer than the policy's part limit).
@@ -230,10 +234,11 @@ def enqueue(
     if not urgent and is_opted_out(session, e164):
         return Enqueued("opted_out", None, None, length)
 
+    earliest = max(now, send_at) if send_at is not None else now
     if urgent or template.kind is Kind.REPLY:
-        not_before = now
+        not_before = earliest
     else:
-        not_before = rules.quiet_hours(now).next_allowed(now, rules.zone)
+        not_before = rules.quiet_hours(earliest).next_allowed(earliest, rules.zone)
     message_id = insert_once(
         session,
         OutboxMessage,
@@ -263,6 +268,18 @@ def enqueue(
 
 def _by_dedupe_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+
+
+def cancel_queued(session: Session, message_id: int, now: datetime) -> bool:
+    """Withdraw a message that has not left yet (a reminder of an appointment called off);
+    False when it has gone or is being sent. One conditional UPDATE, so a worker claiming the
+    same row at the same moment either has it first or never sees it. No commit here."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, OutboxMessage.status == Status.QUEUED.value)
+        .values(status=Status.CANCELLED.value, finished_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def get_message(session: Session, message_id: int) -> OutboxMessage | None:

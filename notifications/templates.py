@@ -164,6 +164,18 @@ TEMPLATES: dict[str, Template] = {
             ("office_phone", Param.TEXT),
         ),
         _t(
+            "appointment_reminder",
+            Kind.NOTICE,
+            N_(
+                "Reminder: your appointment at {place} is on {day} at {time}. "
+                "If you cannot come, call {office_phone}."
+            ),
+            ("place", Param.TEXT),
+            ("day", Param.DATE),
+            ("time", Param.TEXT),
+            ("office_phone", Param.TEXT),
+        ),
+        _t(
             "status_reply",
             Kind.REPLY,
             N_("Your dibao: {status}, {amount}/month since {since}."),

@@ -13,6 +13,8 @@ from kernel.messages import N_, code_message
 
 ENTITIES = {
     "application": N_("application"),
+    "appointment": N_("appointment"),
+    "contact_note": N_("contact note"),
     "case": N_("benefit case"),
     "course": N_("course"),
     "enrolment": N_("enrolment"),
@@ -38,6 +40,11 @@ ACTIONS = {
     "applied": N_("application received"),
     "appraisal": N_("democratic appraisal recorded"),
     "approved": N_("approved"),
+    "attended": N_("came to the appointment"),
+    "booked": N_("booked"),
+    "cancelled": N_("called off"),
+    "missed": N_("missed the appointment"),
+    "written": N_("written down"),
     "changed": N_("changed"),
     "circumstances-changed": N_("circumstances changed"),
     "confirmed": N_("confirmed"),

@@ -159,3 +159,113 @@ def test_no_matching_or_referral_for_someone_in_work(client, engine, clock, desk
     matches = after.split('id="matches"', 1)[1].split("</section>", 1)[0]
     assert "In work at 定远食品厂" in matches
     assert "/referrals" not in matches and "Refer" not in matches
+
+
+def outbox(engine, reference: str):
+    from notifications.models import OutboxMessage
+
+    with Session(engine) as session:
+        return session.exec(
+            select(OutboxMessage).where(OutboxMessage.reference == reference)
+        ).one_or_none()
+
+
+def test_an_appointment_sends_its_reminder_at_nine_the_day_before(
+    client, engine, clock, family
+) -> None:
+    from activation.models import Appointment
+
+    mother = family["members"][0]
+    clock.set(datetime.combine(date(2026, 3, 3), time(15, 0), tzinfo=SHANGHAI))
+    pages = counsellor(client, engine)
+    person = f"/app/people/{mother['id']}"
+    pages.get(person)
+    booked = pages.post(
+        f"{person}/appointments",
+        {
+            "on": "2026-03-09",
+            "time": "09:30",
+            "place": "东街社区服务站",
+            "purpose": "面谈",
+            "remind": "yes",
+        },
+    )
+    assert booked.status_code == 303
+    with Session(engine) as session:
+        appointment = session.exec(select(Appointment)).one()
+    reminder = outbox(engine, f"appointment:{appointment.id}")
+    assert reminder is not None and reminder.template_key == "appointment_reminder"
+    day_before = datetime.combine(date(2026, 3, 8), time(9, 0), tzinfo=SHANGHAI)
+    assert reminder.not_before == day_before  # not now, and not at night
+    assert reminder.params["time"] == "09:30"
+    page = pages.get(person).text.split('id="appointments"', 1)[1].split("</section>", 1)[0]
+    assert "东街社区服务站" in page and "waiting to be sent" in page and "Did not come" not in page
+    # too early to say whether the person came
+    early = pages.post(f"/app/appointments/{appointment.id}/close", {"outcome": "attended"})
+    assert early.status_code == 422 and 'data-rule="appointment-held"' in early.text
+
+    called_off = pages.post(f"/app/appointments/{appointment.id}/close", {"outcome": "cancelled"})
+    assert called_off.status_code == 303
+    assert outbox(engine, f"appointment:{appointment.id}").status == "cancelled"  # withdrawn
+    again = pages.post(f"/app/appointments/{appointment.id}/close", {"outcome": "cancelled"})
+    assert again.status_code == 422 and 'data-rule="appointment-open"' in again.text
+
+
+@pytest.mark.parametrize(
+    ("form", "fields"),
+    [
+        ({"on": "2026-03-02", "time": "09:00", "place": "站里"}, {"on"}),  # yesterday
+        ({"on": "2027-03-09", "time": "09:00", "place": "站里"}, {"on"}),  # over a year ahead
+        ({"on": "2026-03-09", "time": "25:00", "place": "站里"}, {"time"}),
+        ({"on": "2026-03-09", "time": "9.30", "place": ""}, {"time", "place"}),
+        ({"on": "", "time": "", "place": ""}, {"on", "time", "place"}),
+    ],
+)
+def test_a_bad_appointment_lists_every_problem_and_books_nothing(
+    client, engine, clock, family, form, fields
+) -> None:
+    from activation.models import Appointment
+
+    mother = family["members"][0]
+    clock.set(datetime.combine(date(2026, 3, 3), time(15, 0), tzinfo=SHANGHAI))
+    pages = counsellor(client, engine)
+    person = f"/app/people/{mother['id']}"
+    pages.get(person)
+    answer = pages.post(f"{person}/appointments", {**form, "remind": "yes"})
+    assert answer.status_code == 422
+    assert {f for f in fields if f'data-field="{f}"' in answer.text} == fields
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Appointment)).one() == 0
+
+
+def test_a_reminder_boundary_tomorrow_today_and_no_phone(client, engine, clock, family) -> None:
+    """Booked the afternoon before: the reminder goes now (not at nine, which has passed);
+    booked for later today: none; a member without a mobile: none, and the page says so."""
+    from activation.models import Appointment
+
+    mother, child = family["members"]
+    now = datetime.combine(date(2026, 3, 3), time(15, 0), tzinfo=SHANGHAI)
+    clock.set(now)
+    pages = counsellor(client, engine)
+    pages.get(f"/app/people/{mother['id']}")
+    for day, hour in [("2026-03-04", "10:00"), ("2026-03-03", "17:00")]:
+        assert (
+            pages.post(
+                f"/app/people/{mother['id']}/appointments",
+                {"on": day, "time": hour, "place": "站里", "remind": "yes"},
+            ).status_code
+            == 303
+        )
+    assert (
+        pages.post(
+            f"/app/people/{child['id']}/appointments",
+            {"on": "2026-03-05", "time": "10:00", "place": "站里", "remind": "yes"},
+        ).status_code
+        == 303
+    )
+    with Session(engine) as session:
+        tomorrow, today, no_phone = session.exec(select(Appointment).order_by(Appointment.id)).all()
+    assert outbox(engine, f"appointment:{tomorrow.id}").not_before == now
+    assert today.reminder_id is None and no_phone.reminder_id is None
+    page = pages.get(f"/app/people/{child['id']}").text
+    assert "No SMS reminder" in page

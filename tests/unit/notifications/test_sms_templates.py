@@ -150,6 +150,8 @@ def test_every_template_renders_in_both_locales_within_three_parts() -> None:
         "status": "continuation",
         "since": "2026-04-01",
         "codes": ["K7Q2", "M3P9"],
+        "day": "2026-03-09",
+        "time": "09:30",
     }
     for key, template in TEMPLATES.items():
         params = {name: samples[name] for name in template.names}
