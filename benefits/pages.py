@@ -157,6 +157,7 @@ def _application_page(
     out = views.application_out(ctx.session, application)
     checks: list[Problem] = []
     entitlement = None
+    itemised = None
     categories: list[str] = []
     if application.state in ("public_notice", "awaiting_second_approval") or (
         application.kind == "reentry" and application.state == "applied"
@@ -166,11 +167,14 @@ def _application_page(
             ctx, application, application.category_requested, ctx.today
         )
         checks, entitlement = result.problems, result.entitlement
+        if entitlement is not None:
+            itemised = views.explanation_out(entitlement.explanation())
         categories = services.categories_of(ctx, household.scheme, ctx.today)
     return render(
         request,
         "benefits/application.html",
         status=422 if problems else 200,
+        itemised=itemised,
         application=out,
         kind=application.kind,
         household=household,

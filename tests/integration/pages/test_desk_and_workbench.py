@@ -102,6 +102,8 @@ def test_an_application_through_the_procedure_with_every_problem_listed(
     # what approving today would pay is shown before the officer decides; 类别 is a choice
     # (one member, 100.00 income against the 150.00 standard: category C pays the gap, 50.00)
     assert "If approved today: CN¥50.00 a month" in page.text
+    itemised = page.text.split("How the amount comes about", 1)[1].split("</table>", 1)[0]
+    assert itemised.count("<tr>") >= 3  # each line of the sum, not only its result
     assert '<select id="decision-category" name="category"' in page.text
     assert '<option value="C" selected>' in page.text
     early = pages.post(f"{base}/decision", {"approve": "yes", "category": "C"})
@@ -469,3 +471,46 @@ def test_a_real_payment_run_from_the_pages_to_the_bank_file(client, engine, cloc
     assert "6228480010012345678" in text and f"WB-2026-03-{home['case_id']}" in text
     again = pages.post("/app/payments/runs", {"period": "2026-03"})
     assert again.headers["location"] == run_path  # a paid month is not paid twice
+
+
+def test_decision_letters_for_approval_and_rejection(client, engine, clock, desk) -> None:
+    """The household is told in writing: an approval with its amount and each line of how it
+    comes about, a rejection with the officer's reason; both with the way to challenge it."""
+    home = desk.household_with_case(member("陈芳", incomes=[("wages", "100.00")]))
+    with engine.connect() as connection:
+        application_id = connection.execute(
+            text("SELECT application_id FROM benefit_case WHERE id = :id"), {"id": home["case_id"]}
+        ).scalar_one()
+    pages = officer_pages(client, engine)
+    assert (
+        f"/app/applications/{application_id}/letter"
+        in pages.get(f"/app/applications/{application_id}").text
+    )
+    letter = pages.get(f"/app/applications/{application_id}/letter").text
+    assert "Notice of approval" in letter and "陈芳" in letter and "CN¥50.00" in letter
+    assert "How the amount comes about" in letter and "per-capita" in letter.lower()
+    assert "administrative reconsideration within 60 days" in letter
+    with engine.connect() as connection:
+        number = connection.execute(
+            text("SELECT national_id FROM member WHERE id = :id"), {"id": home["members"][0]["id"]}
+        ).scalar_one()
+    assert number not in letter and number[-4:] in letter  # masked
+
+    refused = create_household(client, desk.officer, household(member("赵强")))
+    app_id = client.post(
+        "/api/v1/applications",
+        json={"household_id": refused["id"], "category_requested": "C", "documents": []},
+        headers=desk.officer,
+    ).json()["id"]
+    pages.sign_in("li.officer")
+    assert pages.get(f"/app/applications/{app_id}/letter").status_code == 404  # undecided
+    base = f"/app/applications/{app_id}"
+    pages.get(base)
+    done = pages.post(f"{base}/decision", {"approve": "no", "reason": "核实后收入高于标准"})
+    assert done.status_code == 303
+    letter = pages.get(f"{base}/letter").text
+    assert "Notice of refusal" in letter and "核实后收入高于标准" in letter
+    zh = PageClient(client)
+    make_account(engine, "zh.officer", "benefit_officer")
+    zh.sign_in("zh.officer")
+    assert "不予批准通知书" in zh.get(f"{base}/letter").text
