@@ -104,7 +104,7 @@ def documents_of(session: Session, application_id: int) -> list[ApplicationDocum
     return list(
         session.exec(
             select(ApplicationDocument)
-            .options(defer(ApplicationDocument.content))  # type: ignore[arg-type]
+            .options(defer(col(ApplicationDocument.content)))
             .where(ApplicationDocument.application_id == application_id)
             .order_by(col(ApplicationDocument.id))
         )
@@ -112,8 +112,13 @@ def documents_of(session: Session, application_id: int) -> list[ApplicationDocum
 
 
 def get_document(session: Session, application_id: int, document_id: int) -> ApplicationDocument:
-    """One of the application's files; another application's is as good as none (404)."""
-    document = session.get(ApplicationDocument, document_id)
+    """One of the application's files; another application's is as good as none (404). Its
+    content is read only when it is used (a download), not to check or to replace it."""
+    document = session.exec(
+        select(ApplicationDocument)
+        .options(defer(col(ApplicationDocument.content)))
+        .where(ApplicationDocument.id == document_id)
+    ).first()
     if document is None or document.application_id != application_id:
         raise NotFound(missing("document_id", document_id))
     return document

@@ -350,6 +350,11 @@ def _incoming(data: dict[str, Any]) -> documents.IncomingFile | None:
 NO_FILE = Problem("file", "file-upload", "choose the file to upload")
 
 
+def _text_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A multipart form's fields other than its files (to fill the form in again)."""
+    return {name: given for name, given in data.items() if isinstance(given, str)}
+
+
 def _refused(
     request: Request[Any, Any, Any],
     ctx: ServiceContext,
@@ -364,7 +369,7 @@ def _refused(
         application_id,
         problems,
         form_name,
-        {k: v for k, v in data.items() if isinstance(v, str)},
+        _text_fields(data),
         heading="document",
     )
     if any(p.rule == "file-size" for p in problems):
@@ -384,16 +389,16 @@ def document_add(
     """Upload a scanned paper: kept through ``documents.add_document``, which marks its kind
     present on the application."""
     incoming = _incoming(data)
-    kind = {"kind": value({k: v for k, v in data.items() if isinstance(v, str)}, "kind")}
+    kind = value(_text_fields(data), "kind")
 
     def add() -> Any:
-        problems = [] if incoming else [NO_FILE]
+        no_file = [] if incoming else [NO_FILE]
         try:
-            parsed = parse(DocumentIn, kind)
-        except InvalidInput as refused:
-            raise InvalidInput(refused.problems + problems) from refused
+            parsed = parse(DocumentIn, {"kind": kind})
+        except InvalidInput as refused:  # a missing kind and a missing file, said together
+            raise InvalidInput([*refused.problems, *no_file]) from refused
         if incoming is None:
-            raise InvalidInput(problems)
+            raise InvalidInput(no_file)
         return documents.add_document(ctx, application_id, parsed.kind, incoming)
 
     _, problems = attempt(ctx.session, add)
@@ -446,7 +451,6 @@ def document_download(ctx: Ctx, application_id: PathId, document_id: PathId) -> 
         headers={
             "Content-Disposition": attachment(document.file_name),
             "X-Content-Type-Options": "nosniff",
-            "Content-Length": str(document.size),
         },
     )
 
