@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from kernel.db import UTCDateTime
@@ -91,6 +99,33 @@ class Application(SQLModel, table=True):
     parameter_version: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApplicationDocument(SQLModel, table=True):
+    """One file an application brings (a scanned household register, an income statement...).
+
+    The file itself is kept in the row: a county's applications bring a few small scans each,
+    and keeping them with the record means a backup of the database is a backup of the files.
+    A file is never deleted or overwritten: a replacement is a new row, and the old one names
+    it (``replaced_by``) and says when, so what the office saw at each step stays on record.
+    """
+
+    __tablename__ = "application_document"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    household_id: int = Field(foreign_key="household.id", index=True)  # the office rule's way
+    kind: str = Field(max_length=32)  # a document kind the approval rule knows
+    file_name: str = Field(max_length=255)  # as it was on the officer's computer
+    content_type: str = Field(max_length=64)  # read from the content, not from the browser
+    size: int
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=160)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime)
+    replaced_by: int | None = Field(default=None, foreign_key="application_document.id")
+    replaced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ApplicationStep(SQLModel, table=True):

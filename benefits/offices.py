@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlmodel import Session, col
 
-from benefits.models import Application, BenefitCase, Household, Member
+from benefits.models import Application, ApplicationDocument, BenefitCase, Household, Member
 from kernel.visibility import Offices, Resolver
 
 
@@ -49,6 +49,7 @@ RESOLVERS: dict[str, Resolver] = {
     "member_id": _via_household(Member),
     "application_id": _via_household(Application),
     "case_id": _via_household(BenefitCase),
+    "document_id": _via_household(ApplicationDocument),
 }
 
 

@@ -6,7 +6,7 @@ every problem the service listed, at once.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
@@ -16,12 +16,13 @@ from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
-from benefits import services, status_check, views
+from benefits import documents, services, status_check, views
 from benefits.models import Application, Household, Member
 from benefits.offices import communities_in, households_in
 from benefits.schemas import (
     AppraisalIn,
     DecisionIn,
+    DocumentKind,
     InvestigationIn,
     ObjectionIn,
     ObjectionResolutionIn,
@@ -142,14 +143,18 @@ def applications(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Respon
     )
 
 
-def _application_page(
+def application_page(
     request: Request[Any, Any, Any],
     ctx: Ctx,
     application_id: int,
     problems: list[Problem] | None = None,
     form_name: str | None = None,
     form: dict[str, Any] | None = None,
+    heading: str = "step",
 ) -> Template:
+    """The application with its procedure so far, its documents and the next step's form;
+    ``problems`` of the form named ``form_name`` (a step's, or a document upload's when
+    ``heading`` is "document") are listed at the top and beside their fields."""
     application = services.get_application(ctx.session, application_id)
     household = views.household_out(
         ctx.session, services.get_household(ctx.session, application.household_id)
@@ -187,15 +192,21 @@ def _application_page(
         entitlement=entitlement,
         categories=categories,
         problems=problems or [],
+        problems_about=heading,
         form_name=form_name,
         form=form or {},
         today=ctx.today,
+        documents=documents.documents_of(ctx.session, application_id),
+        missing_documents=documents.missing_documents(ctx, application),
+        document_kinds=get_args(DocumentKind),
+        takes_documents=application.state in {s.value for s in services.OPEN_APPLICATION_STATES},
+        max_megabytes=documents.MAX_BYTES // (1024 * 1024),
     )
 
 
 @get("/applications/{application_id:int}", access=Access.PERSON, guards=[OFFICER])
 def application(request: Request[Any, Any, Any], ctx: Ctx, application_id: PathId) -> Template:
-    return _application_page(request, ctx, application_id)
+    return application_page(request, ctx, application_id)
 
 
 def _step_body(step: str, data: dict[str, Any]) -> tuple[type[Any], dict[str, Any]]:
@@ -262,7 +273,7 @@ def step(
     schema, body = _step_body(step, data)
     _, problems = attempt(ctx.session, lambda: use_case(ctx, application_id, parse(schema, body)))
     if problems:
-        return _application_page(request, ctx, application_id, problems, step, data)
+        return application_page(request, ctx, application_id, problems, step, data)
     return see_other(f"/app/applications/{application_id}")
 
 
@@ -290,7 +301,7 @@ def resolve(
         ),
     )
     if problems:
-        return _application_page(
+        return application_page(
             request, ctx, application_id, problems, f"resolve-{objection_id}", data
         )
     return see_other(f"/app/applications/{application_id}")

@@ -209,6 +209,12 @@ class ApplicationIn(InputModel):
     applied_on: Day | None = Field(default=None, description="Defaults to today")
 
 
+class DocumentIn(InputModel):
+    """What an uploaded file is (the file itself comes beside it, as multipart)."""
+
+    kind: DocumentKind = Field(schema_extra={"examples": ["income_statement"]})
+
+
 class InvestigationIn(InputModel):
     visited_on: Day = Field(schema_extra={"examples": ["2026-03-02"]})
     visitors: list[str] = Field(

@@ -216,10 +216,21 @@ def _new_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Membe
     return member
 
 
-def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
-    problems = rules.household_input_problems([_identity(m) for m in data.members], ctx.today)
+def household_problems(
+    ctx: ServiceContext,
+    members: Sequence[rules.MemberIdentity],
+    community: str | None,
+    township: str | None,
+) -> list[Problem]:
+    """What registering a household checks beyond its schema: the members against each other
+    and their IDs, the registrar's own office, and people already in a live household.
+
+    The registration page also asks it about the members whose IDs could be read while other
+    fields were still wrong, so an officer sees every problem of the form at once. The office
+    rule is left out while neither place is given (the schema reports that first)."""
+    problems = rules.household_input_problems(members, ctx.today)
     office = office_of(ctx.actor)
-    if office and office not in (data.community, data.township):
+    if office and (community or township) and office not in (community, township):
         problems.append(
             Problem(
                 "township",
@@ -230,8 +241,8 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
                 ),
             )
         )
-    taken = _ids_in_live_households(ctx.session, [m.national_id for m in data.members])
-    for index, member in enumerate(data.members):
+    taken = _ids_in_live_households(ctx.session, [m.national_id for m in members])
+    for index, member in enumerate(members):
         if member.national_id in taken:
             problems.append(
                 Problem(
@@ -243,7 +254,12 @@ def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
                     ),
                 )
             )
-    if problems:
+    return problems
+
+
+def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
+    identities = [_identity(m) for m in data.members]
+    if problems := household_problems(ctx, identities, data.community, data.township):
         raise InvalidInput(problems)
     household = Household(
         scheme=data.scheme,

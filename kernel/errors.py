@@ -92,6 +92,7 @@ RECORD_KINDS = {
     "enrolment_id": N_("enrolment"),
     "task_id": N_("task"),
     "message_id": N_("message"),
+    "document_id": N_("document"),
 }
 
 

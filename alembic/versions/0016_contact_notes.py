@@ -1,7 +1,7 @@
 """A counsellor's contact log and case notes
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 09:40:00
 
 Calls, visits and talks at the office were kept on paper beside the system; the person page now
@@ -16,7 +16,7 @@ import kernel.db
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

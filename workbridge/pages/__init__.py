@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from activation import pages as activation_pages
+from benefits import intake as benefit_intake
 from benefits import letters as benefit_letters
 from benefits import pages as benefit_pages
 from kernel.visibility import Access
@@ -79,6 +80,7 @@ def page_router() -> Router:
             *activation_pages.HANDLERS,
             *benefit_pages.HANDLERS,
             *benefit_letters.HANDLERS,
+            *benefit_intake.HANDLERS,
             *training_pages.HANDLERS,
             *dashboard.HANDLERS,
             *payments.HANDLERS,

@@ -50,6 +50,8 @@ ACTIONS = {
     "confirmed": N_("confirmed"),
     "created": N_("created"),
     "delivery-confirmed": N_("delivery confirmed"),
+    "document-added": N_("document added"),
+    "document-replaced": N_("document replaced"),
     "disabled": N_("disabled"),
     "enabled": N_("enabled again"),
     "ended": N_("ended"),

@@ -32,6 +32,7 @@ TEMPLATE_DIRS = [
 PAGE_MODULES = [
     ROOT / "activation" / "pages.py",
     ROOT / "benefits" / "pages.py",
+    ROOT / "benefits" / "intake.py",
     ROOT / "training" / "pages.py",
     *sorted((ROOT / "workbridge" / "pages").glob("*.py")),
 ]
