@@ -165,7 +165,7 @@ def employment_file(ctx: ServiceContext, member: Member) -> EmploymentFileOut:
             _entry(
                 enrolment.enrolled_on,
                 "training_enrolled",
-                f"{course.title} ({course.trade})",
+                course.title,  # names its trade in words; the trade's code is not for readers
                 f"enrolment:{enrolment.id}",
             )
         )

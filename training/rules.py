@@ -17,6 +17,7 @@ from kernel.errors import Problem
 from kernel.messages import say
 from kernel.money import FEN, yuan_text
 from kernel.policy import ParameterSet
+from training import words
 
 ZERO = Decimal(0)
 
@@ -123,7 +124,13 @@ def check_outcome(
     """
     problems = [
         Problem(
-            name, "required", say("a %(kind)s report needs %(name)s", kind=outcome.kind, name=name)
+            name,
+            "required",
+            say(
+                "a report of “%(kind)s” needs %(name)s",
+                kind=words.kind_text(outcome.kind),
+                name=words.field_text(name),
+            ),
         )
         for name in REQUIRED[outcome.kind]
         if getattr(outcome, name) is None
@@ -156,7 +163,10 @@ def check_outcome(
                 Problem(
                     "kind",
                     "sequence",
-                    say("the trainee is already %(status)s", status=progress.status),
+                    say(
+                        "the trainee's state is already: %(status)s",
+                        status=words.state_text(progress.status),
+                    ),
                 )
             )
     elif kind is Kind.ATTENDED:

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import column, func, select, table
+from sqlalchemy import Select, column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -36,7 +36,9 @@ from training.models import Course, Enrolment, OutcomeReport, TrainingProvider
 from training.rules import Counts, CourseWindow, Kind, Outcome, Progress
 from training.schemas import CourseIn, EnrolmentIn, OutcomeIn, ProviderIn
 
-_member = table("member", column("id"))  # benefits' table, read by id only (no import)
+# Benefits' table, read without importing benefits: by id, and for a provider's own trainees the
+# name and ID number it needs to tell them apart (masked where shown).
+_member = table("member", column("id"), column("name"), column("national_id"))
 LIVE_STATUSES = ("enrolled", "completed", "certified", "placed")  # holding a seat
 
 
@@ -258,6 +260,64 @@ def add_enrolment(ctx: ServiceContext, course_id: int, data: EnrolmentIn) -> Enr
         details={"course_id": course_id, "member_id": data.member_id, "on": str(enrolled_on)},
     )
     return enrolment
+
+
+TRAINEE_NAME = _member.c.name  # what a list of trainees sorts names by
+
+
+def trainees_query(course_id: int, status: str | None = None) -> Select[Any]:
+    """The course's enrolments with each trainee's name and ID number, as a query a list pages,
+    sorts and exports (``kernel.listing``); ``status`` keeps one state. Callers check the course
+    is the actor's first (``visible_course``)."""
+    query = (
+        select(Enrolment, _member.c.name, _member.c.national_id)
+        .join(_member, _member.c.id == Enrolment.member_id)
+        .where(Enrolment.course_id == course_id)
+    )
+    if status is not None:
+        query = query.where(Enrolment.status == status)
+    return query
+
+
+def status_counts(session: Session, course_id: int) -> dict[str, int]:
+    """How many of the course's trainees stand in each state (the list's filter shows them)."""
+    rows = session.execute(
+        select(Enrolment.status, func.count())
+        .where(Enrolment.course_id == course_id)
+        .group_by(Enrolment.status)
+    )
+    return {status: count for status, count in rows}
+
+
+@dataclass(frozen=True)
+class Trainee:
+    course: Course
+    enrolment: Enrolment
+    name: str
+    national_id: str
+
+
+def visible_trainee(ctx: ServiceContext, course_id: int, member_id: int) -> Trainee:
+    """A trainee on a course the actor may see; anyone else answers as nobody (404)."""
+    course = visible_course(ctx, course_id)
+    found = ctx.session.execute(
+        trainees_query(course_id).where(Enrolment.member_id == member_id)
+    ).first()
+    if found is None:
+        raise NotFound(missing("member_id", member_id))
+    enrolment, name, national_id = found
+    return Trainee(course, enrolment, name, national_id)
+
+
+def reports_about(session: Session, enrolment_id: int) -> list[OutcomeReport]:
+    """The reports received about one trainee, in the order they arrived."""
+    return list(
+        session.exec(
+            sm_select(OutcomeReport)
+            .where(OutcomeReport.enrolment_id == enrolment_id)
+            .order_by(col(OutcomeReport.received_at), col(OutcomeReport.id))
+        )
+    )
 
 
 def list_enrolments(session: Session, course_id: int) -> list[Enrolment]:

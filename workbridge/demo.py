@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -40,10 +41,11 @@ from kernel.context import ServiceContext
 from kernel.db import new_session
 from kernel.national_id import make_national_id
 from kernel.policy import PolicyBook
+from kernel.tabular import InputRow
 from matching import services as matching
 from matching.schemas import VacancyIn
 from training import services as training
-from training.schemas import CourseIn, ProviderIn
+from training.schemas import CourseIn, EnrolmentIn, ProviderIn
 
 REGION = "341125"  # 定远县, the county of report 1
 TOWNSHIPS = {
@@ -114,6 +116,9 @@ STREETS = [
 
 DEMO_OFFICER = Principal(kind="demo", id=1, name="demo-officer", role=Role.BENEFIT_OFFICER)
 DEMO_COUNSELLOR = Principal(kind="demo", id=2, name="demo-counsellor", role=Role.COUNSELLOR)
+DEMO_PROVIDER = Principal(
+    kind="demo", id=3, name="demo-provider", role=Role.TRAINING_PROVIDER, provider_id=1
+)
 OCCUPATIONS = [["4-09-08-01"], ["4-07-05-01"], ["6-05-01-03"], ["4-01-02-04"]]  # CSCO-2022
 
 
@@ -542,6 +547,77 @@ def _activation_stories(
             outcomes["story: two refusals, sanction proposed"] += 1
         else:
             outcomes["story: offer open"] += 1
+    _training_story(at, [member for member, _, _ in people], today, outcomes)
+
+
+def _training_story(
+    at: Callable[..., ServiceContext],
+    people: list[Member],
+    today: date,
+    outcomes: Counter[str],
+) -> None:
+    """A class the demo provider has already run, so its pages show trainees, outcomes and
+    rates: enrolled by the counsellor, then completions, certificates, a drop-out and one who
+    fell behind, as the provider reports them. Nobody is placed, so the course shows what a
+    placement rate below the review line looks like (and no job starts in the demo county)."""
+    starts = today - timedelta(days=90)
+    ends = today - timedelta(days=35)
+    course = training.create_course(
+        at(starts - timedelta(days=14), DEMO_COUNSELLOR),
+        CourseIn(
+            provider_id=1,
+            trade="property_management",
+            title="物业保洁员培训班（春季班）",
+            capacity=20,
+            starts_on=starts,
+            ends_on=ends,
+            sessions_total=30,
+            community="东街社区",
+            cost_per_trainee=Decimal("1200.00"),
+            subsidy_per_trainee=Decimal("800.00"),
+        ),
+    )
+    assert course.id is not None
+    trainees = [m.id for m in people[-8:] if m.id is not None]
+    for member_id in trainees:
+        training.enrol(
+            at(starts - timedelta(days=7), DEMO_COUNSELLOR),
+            course.id,
+            EnrolmentIn(member_id=member_id, enrolled_on=starts - timedelta(days=7)),
+        )
+
+    def report(number: int, member_id: int, kind: str, on: date, **extra: Any) -> InputRow:
+        """A row as a provider's file gives it: every cell text."""
+        cells = {"report_id": f"DEMO-{number}", "course_id": course.id, "member_id": member_id}
+        cells |= {"kind": kind, "on": on.isoformat(), **extra}
+        return InputRow(number, {name: str(cell) for name, cell in cells.items()})
+
+    rows = []
+    for index, member_id in enumerate(trainees):
+        if index == 0:
+            rows.append(
+                report(
+                    len(rows), member_id, "dropped", starts + timedelta(days=20), reason="外出务工"
+                )
+            )
+        elif index == 1:
+            rows.append(report(len(rows), member_id, "attended", ends, sessions_attended=18))
+        else:
+            rows.append(report(len(rows), member_id, "completed", ends))
+            if index % 2 == 0:
+                rows.append(
+                    report(
+                        len(rows),
+                        member_id,
+                        "certified",
+                        ends + timedelta(days=10),
+                        certificate_no=f"WY-2025-{index:03d}",
+                    )
+                )
+    training.report_outcomes(
+        at(ends + timedelta(days=12), DEMO_PROVIDER), rows, all_or_nothing=True, prefix="rows"
+    )
+    outcomes["story: training course run, outcomes reported"] += len(trainees)
 
 
 def _refusal(at: Callable[..., ServiceContext], referral_id: int, day: date) -> None:

@@ -204,7 +204,7 @@ MESSAGES = {
     404: N_("There is no such page or record."),
     405: N_("This page cannot be used that way."),
     409: N_("This cannot be done in the record's present state."),
-    413: N_("What was sent is too large (a file may be at most 5 MB). Nothing was changed."),
+    413: N_("What was sent is too large for this page. Nothing was changed."),
     415: N_("The form was sent in a way this page does not read. Nothing was changed."),
     422: N_("Something in the request is not valid."),
     500: N_("Something went wrong on our side. Nothing was changed."),

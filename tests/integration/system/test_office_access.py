@@ -25,7 +25,16 @@ from sqlalchemy import Engine, inspect, text
 from kernel.auth import Role, issue_token
 from kernel.db import session_scope
 from kernel.visibility import Access
-from support import Desk, approve, create_household, household, member, walk_to_notice
+from support import (
+    Desk,
+    PageClient,
+    approve,
+    create_household,
+    household,
+    make_account,
+    member,
+    walk_to_notice,
+)
 
 OWN, OTHER = "定城镇", "炉桥镇"
 OFFICES = {
@@ -244,6 +253,12 @@ def world(client, tokens, clock, engine: Engine) -> World:
             desk.counsellor,
             {"member_id": office.ids["man_id"]},
         )
+    desk.call(  # another provider's trainee
+        "POST",
+        f"/training/courses/{their_course['id']}/enrolments",
+        desk.counsellor,
+        {"member_id": offices[OTHER].ids["member_id"]},
+    )
     desk.sweep("2026-04-15")  # the open offers are overdue: follow-up tasks in both offices
     with engine.connect() as connection:
         for office in offices.values():
@@ -267,8 +282,16 @@ def world(client, tokens, clock, engine: Engine) -> World:
             "run_id": 1,
         },
         providers={
-            "own": {"provider_id": provider["id"], "course_id": course["id"]},
-            "other": {"provider_id": elsewhere["id"], "course_id": their_course["id"]},
+            "own": {
+                "provider_id": provider["id"],
+                "course_id": course["id"],
+                "member_id": offices[OWN].ids["man_id"],
+            },
+            "other": {
+                "provider_id": elsewhere["id"],
+                "course_id": their_course["id"],
+                "member_id": offices[OTHER].ids["member_id"],
+            },
         },
         bound=bound,
         county={role: tokens.headers(role) for role in STAFF_ROLES},
@@ -399,6 +422,13 @@ SAMPLE_BODIES: dict[tuple[str, str], Callable[[Ids], Any]] = {
     },
     ("POST", "/api/v1/training/courses/{course_id:int}/enrolments"): lambda ids: {
         "member_id": ids["member_id"]
+    },
+    # a provider's page form: one outcome about one trainee (sent as a form, not JSON)
+    ("POST", "/app/training/courses/{course_id:int}/trainees/{member_id:int}"): lambda ids: {
+        "report_id": "P-1",
+        "kind": "attended",
+        "on": "2026-04-09",
+        "sessions_attended": "1",
     },
 }
 SAMPLE_QUERIES: dict[tuple[str, str], Callable[[Ids], str]] = {
@@ -547,20 +577,40 @@ def test_the_status_check_does_not_tell_another_office_a_person_exists(
 
 
 def test_a_provider_sees_only_its_own_courses_and_trainees(
-    app: Litestar, client, tokens, world: World
+    app: Litestar, client, tokens, world: World, engine: Engine
 ) -> None:
+    """Through its token on the API and through its signed-in pages alike: another provider's
+    course or trainee is 404 (and a page form sent about one writes nothing), its own opens."""
     provider = tokens.headers("training_provider")
     assert world.providers["own"]["provider_id"] == 1  # the provider the token is bound to
+    make_account(engine, "own.school", "training_provider", provider_id=1)
+    pages = PageClient(client)
+    assert pages.sign_in("own.school").status_code == 303
     problems = []
     for method, path, handler in routes(app):
-        if method != "GET" or "training_provider" not in allowed_roles(handler):
+        if method not in ("GET", "POST") or "training_provider" not in allowed_roles(handler):
             continue
         if not re.search(r"\{(provider|course)_id", path):
             continue
-        theirs, _ = request_for(method, path, {**world.shared, **world.providers["other"]})
+        on_page = path.startswith("/app/")
+        if method == "POST" and not on_page:
+            continue  # the API's reports name their courses in the body: the training tests
+        theirs, body = request_for(method, path, {**world.shared, **world.providers["other"]})
         mine, _ = request_for(method, path, {**world.shared, **world.providers["own"]})
-        if (status := client.get(theirs, headers=provider).status_code) != 404:
+        if method == "POST":
+            before = table_counts(engine)
+            if (status := pages.post(theirs, body).status_code) != 404:
+                problems.append(f"{method} {path}: another provider's record gave {status}")
+            if table_counts(engine) != before:
+                problems.append(f"{method} {path}: another provider's record was changed")
+            continue
+
+        def read(url: str, on_page: bool = on_page) -> int:
+            answer = pages.get(url) if on_page else client.get(url, headers=provider)
+            return answer.status_code
+
+        if (status := read(theirs)) != 404:
             problems.append(f"{method} {path}: another provider's record gave {status}")
-        if (status := client.get(mine, headers=provider).status_code) != 200:
+        if (status := read(mine)) != 200:
             problems.append(f"{method} {path}: its own record gave {status}")
     assert not problems, "\n".join(problems)
