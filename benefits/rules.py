@@ -39,7 +39,8 @@ class CategoryRule:
 
     code: str
     method: str  # "standard" | "gap" | "fixed"
-    label: str = ""
+    label: str = ""  # the local name, as the county's rules write it
+    words: str = ""  # the same name as a catalog message, read in the reader's language
     factor: Decimal = Decimal(1)
     amount: Decimal | None = None
     requires: str | None = None  # a member circumstance the category presupposes
@@ -82,6 +83,7 @@ class EntitlementParams:
                 code=spec["code"],
                 method=method,
                 label=spec.get("label", ""),
+                words=spec.get("words", ""),
                 factor=Decimal(str(spec.get("factor", "1"))),
                 amount=Decimal(str(spec["amount"])) if "amount" in spec else None,
                 requires=spec.get("requires"),
@@ -222,8 +224,12 @@ def assess_entitlement(
             ExplanationLine(
                 "category",
                 category,
-                say("%(rule)s (%(label)s; report 1)", rule=rule.describe(), label=rule.label)
-                if rule.label
+                say(
+                    "%(rule)s (%(label)s; report 1)",
+                    rule=rule.describe(),
+                    label=say(rule.words) if rule.words else rule.label,
+                )
+                if rule.label or rule.words
                 else rule.describe(),
             )
         )

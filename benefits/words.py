@@ -57,3 +57,15 @@ WORDS = {
     "recovery": N_("recovery of an overpayment"),
 }
 name_codes(WORDS)
+
+
+# The categories' names as the policy profiles give them (``words`` beside each ``label`` in
+# kernel/policy_profiles/*.toml), so the catalogs carry them in both languages.
+CATEGORY_WORDS = (
+    N_("three-nos: no income, no ability to work, no one to support them"),
+    N_("serious illness, severe disability, single parent, child at university"),
+    N_("general hardship"),
+    N_("rural three-nos or five guarantees"),
+    N_("serious illness, severe disability, single-parent hardship"),
+    N_("special hardship from disaster or accident"),
+)
