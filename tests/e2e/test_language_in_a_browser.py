@@ -11,8 +11,10 @@ error states included (each sent empty with the browser's own checks off).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +28,7 @@ from workbridge.demo import demo_accounts, load_demo
 
 ZONE = ZoneInfo("Asia/Shanghai")
 ROLES = ("demo.counsellor", "demo.officer", "demo.provider", "demo.admin")
-PAGES_PER_ROLE = 15
+PAGES_PER_ROLE = 30
 SKIP = ("/logout", "/sign-out", ".csv", ".xlsx", "/download", "/bank-file")
 
 LINKS = """() => [...document.querySelectorAll('a[href^="/app"]')]
@@ -34,7 +36,11 @@ LINKS = """() => [...document.querySelectorAll('a[href^="/app"]')]
 
 
 def read(page: Any, language: str, data: str) -> list[str]:
-    text = page.evaluate("() => document.title + '\\n' + document.body.innerText")
+    # Records shown as stored or sent (``data-raw``, as in tests/language.py) are data.
+    text = page.evaluate(
+        """() => document.title + '\\n' + [...document.body.querySelectorAll('[data-raw]')]
+          .reduce((left, raw) => left.replace(raw.innerText, ' '), document.body.innerText)"""
+    )
     return english_runs(text) if language == "zh_CN" else untranslated(text, data)
 
 
@@ -58,7 +64,23 @@ SEND_EMPTY = """(index) => {
 }"""
 
 
-def error_states(page: Any, path: str, language: str, data: str) -> dict[str, list[str]]:
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots" / "crawl"
+
+
+def shoot(page: Any, name: str, taken: set[str]) -> None:
+    """One screenshot of each kind of page and of each form's answer, per role and language
+    (``/app/people/17`` and ``/app/people/23`` are one kind), for a reviewer to look through."""
+    kind = re.sub(r"[^a-z0-9]+", "-", re.sub(r"\d+", "n", name.lower())).strip("-")
+    if kind in taken:
+        return
+    taken.add(kind)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{page.context.tag}-{kind}.png"), full_page=True)
+
+
+def error_states(
+    page: Any, path: str, language: str, data: str, taken: set[str]
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for form in page.evaluate(FORMS)[:2]:
         page.goto(path)
@@ -66,11 +88,13 @@ def error_states(page: Any, path: str, language: str, data: str) -> dict[str, li
             page.evaluate(SEND_EMPTY, form["index"])
         shown = page.locator(".problems li").count()  # the service's answer, not the form
         found[f"POST {form['action']} ({shown} problems)"] = read(page, language, data)
+        shoot(page, f"post {form['action']}", taken)
     return found
 
 
 def crawl(page: Any, language: str, data: str) -> dict[str, list[str]]:
     seen: dict[str, list[str]] = {}
+    taken: set[str] = set()
     queue = ["/app"]
     while queue and sum(not p.startswith("POST ") for p in seen) < PAGES_PER_ROLE:
         path = queue.pop(0)
@@ -81,8 +105,9 @@ def crawl(page: Any, language: str, data: str) -> dict[str, list[str]]:
         if "text/html" not in (answer.headers.get("content-type") or ""):
             continue
         seen[path] = read(page, language, data)
+        shoot(page, path, taken)
         links = page.evaluate(LINKS)
-        seen.update(error_states(page, path, language, data))
+        seen.update(error_states(page, path, language, data, taken))
         for link in links:
             if link not in seen and link not in queue:
                 queue.append(link)
@@ -120,6 +145,7 @@ def test_every_role_reads_only_its_language_in_a_browser(
             context = browser.new_context(
                 base_url=server.url, locale="zh-CN" if language == "zh_CN" else "en-US"
             )
+            context.tag = f"{language}-{username.removeprefix('demo.')}"
             page = context.new_page()
             page.set_default_timeout(10_000)
             page.goto("/app/login")
