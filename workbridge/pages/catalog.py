@@ -72,7 +72,9 @@ def extract() -> dict[str | tuple[str, ...], list[str]]:
             for message, where in _messages(template, "jinja2.ext:babel_extract"):
                 found.setdefault(message, []).append(where)
     for module in PAGE_MODULES:
-        for message, where in _messages(module, "python", {**KEYWORDS, "Problem": (3,)}):
+        for message, where in _messages(
+            module, "python", {**KEYWORDS, "Problem": (3,), "say": None}
+        ):
             found.setdefault(message, []).append(where)
     for module in service_modules():
         for message, where in _messages(module, "python", SERVICE_KEYWORDS):
@@ -88,11 +90,19 @@ def read_catalog(language: str, locale_dir: Path = LOCALE_DIR) -> Catalog:
 
 
 def update(locale_dir: Path = LOCALE_DIR) -> dict[str, int]:
-    """Add missing messages to every catalog; returns how many were added per language."""
+    """Add missing messages to every catalog and drop those nothing uses any more (a reworded
+    message leaves its old wording behind otherwise); returns how many were added."""
     messages = extract()
+    keys = {m[0] if isinstance(m, tuple) else m for m in messages}
     added = {}
     for language in LANGUAGES:
         catalog = read_catalog(language, locale_dir)
+        for stale in [
+            m.id
+            for m in catalog
+            if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id) not in keys
+        ]:
+            del catalog[stale]
         count = 0
         for message, where in messages.items():
             key = message[0] if isinstance(message, tuple) else message

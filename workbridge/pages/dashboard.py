@@ -7,13 +7,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Template
 from markupsafe import Markup
 
+from benefits.offices import communities_in
 from kernel.auth import Role, requires
+from kernel.errors import InvalidInput, Problem
+from kernel.listing import FORMATS, attachment, csv_bytes, query_of, xlsx_bytes
+from kernel.messages import say
 from kernel.pages import N_, label_message, register_labels, render, translator
-from kernel.visibility import Access
+from kernel.visibility import Access, office_of
 from kernel.web import Ctx, get
 from workbridge.pages import stats
 from workbridge.pages.charts import BarChart, Line, Series
@@ -47,16 +51,54 @@ STAGE_LABEL = {
 }
 
 
+TABLES = ("funnel", "conversion", "offices", "providers", "money")
+SPANS = ("6", "12")
+
+
+def _asked(ctx: Ctx, query: dict[str, str]) -> tuple[str | None, list[str], str | None, str | None]:
+    """The office, the months, and a table to export (with its format), or every problem."""
+    problems: list[Problem] = []
+    bound = office_of(ctx.actor)
+    office = query.get("office") or bound
+    places = {c for pair in communities_in(ctx.session, bound) for c in pair}
+    if office and office not in places and office != bound:
+        problems.append(Problem("office", "filter-choice", say("not one of the choices")))
+    span = query.get("months") or "6"
+    if span not in SPANS:
+        problems.append(Problem("months", "filter-choice", say("not one of the choices")))
+    last = query.get("to") or ctx.today.strftime("%Y-%m")
+    try:
+        last_day: date | None = date.fromisoformat(f"{last}-01")
+    except ValueError:
+        last_day = None
+    if last_day is None or not 2000 <= last_day.year <= 2100:
+        last_day = None
+        problems.append(Problem("to", "month", say("a month as YYYY-MM")))
+    table, fmt = query.get("table"), query.get("format")
+    if table is not None and table not in TABLES:
+        problems.append(Problem("table", "filter-choice", say("not one of the choices")))
+    if fmt is not None and fmt not in FORMATS:
+        problems.append(
+            Problem("format", "export-format", say("exports are CSV or Excel (csv, xlsx)"))
+        )
+    if problems or last_day is None:
+        raise InvalidInput(problems)
+    months = stats.last_months(last_day, int(span))
+    return office, months, table, fmt
+
+
 @get("/dashboard", access=Access.ANYONE, guards=[STAFF_OR_ADMIN])
-def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """The office's figures for the months chosen; an office-bound counsellor or officer sees
+    their office's only. Every chart's table downloads as CSV or Excel."""
     t = translator(request)
-    months = stats.last_months(ctx.today)
+    office, months, table, fmt = _asked(ctx, query_of(request))
     month_names = [_month_label(m, t.locale) for m in months]
 
     def label(code: str) -> str:
         return t.gettext(label_message(code) or code)
 
-    funnel = stats.funnel(ctx.session, months)
+    funnel = stats.funnel(ctx.session, months, office)
     funnel_chart = BarChart(
         title=t.gettext("The way into work, month by month"),
         categories=month_names,
@@ -68,7 +110,7 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         integer=True,
         height=320,
     )
-    offices = stats.refusals_and_sanctions(ctx.session)
+    offices = stats.refusals_and_sanctions(ctx.session, office)
     office_chart = BarChart(
         title=t.gettext("Refusals and sanctions by office"),
         categories=[o.office for o in offices],
@@ -104,7 +146,24 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         fixed_top=100.0,
         fmt=lambda v: t.percent(Decimal(str(v))),
     )
-    money = stats.money_by_status(ctx, months)
+    money = stats.money_by_status(ctx, months, office)
+    paid = stats.paid_by_month(ctx.session, months, office)
+    conversion = stats.conversion(funnel)
+    if table and fmt:
+        return _export(
+            t,
+            table,
+            fmt,
+            month_names,
+            months,
+            funnel,
+            conversion,
+            offices,
+            providers,
+            money,
+            paid,
+            label,
+        )
     money_chart = BarChart(
         title=t.gettext("Money by case status (estimated)"),
         categories=month_names,
@@ -131,6 +190,67 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         reward_line=reward,
         money=money,
         money_svg=Markup(money_chart.svg()),
+        paid=paid,
+        conversion=conversion,
+        office=office,
+        bound=office_of(ctx.actor),
+        places=communities_in(ctx.session, office_of(ctx.actor)),
+        span=str(len(months)),
+        to=months[-1],
+    )
+
+
+def _export(
+    t: Any,
+    table: str,
+    fmt: str,
+    month_names: list[str],
+    months: list[str],
+    funnel: dict[str, list[int]],
+    conversion: list[tuple[str, int, Decimal | None]],
+    offices: list[stats.OfficeCounts],
+    providers: list[stats.ProviderRate],
+    money: dict[str, list[Decimal]],
+    paid: dict[str, Decimal],
+    label: Any,
+) -> Response[bytes]:
+    """A chart's table as a spreadsheet, headed in the reader's language."""
+    g = t.gettext
+    if table == "funnel":
+        head = [g(N_("Step")), *month_names]
+        rows: list[list[Any]] = [
+            [label(STAGE_LABEL[stage]), *values] for stage, values in funnel.items()
+        ]
+    elif table == "conversion":
+        head = [
+            g(N_("Step")),
+            g(N_("People in these months")),
+            g(N_("Share of the step before (%)")),
+        ]
+        rows = [[label(STAGE_LABEL[stage]), total, share] for stage, total, share in conversion]
+    elif table == "offices":
+        head = [g(N_("Office")), label("refusals"), label("sanctions")]
+        rows = [[o.office, o.refusals, o.sanctions] for o in offices]
+    elif table == "providers":
+        head = [
+            g(N_("Training provider")),
+            g(N_("Completed")),
+            g(N_("Placed")),
+            g(N_("Placement rate")),
+        ]
+        rows = [[p.name, p.completed, p.placed, p.rate_percent] for p in providers]
+    else:
+        head = [g(N_("Status")), *month_names]
+        rows = [[label(status), *values] for status, values in money.items()]
+        rows.append([g(N_("paid by payment runs")), *(paid.get(m) for m in months)])
+    name = f"dashboard-{table}.{fmt}"
+    if fmt == "xlsx":
+        content = xlsx_bytes(g(N_("Dashboard")), head, rows)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content, media = csv_bytes(head, rows), "text/csv; charset=utf-8"
+    return Response(
+        content=content, media_type=media, headers={"Content-Disposition": attachment(name)}
     )
 
 

@@ -25,7 +25,15 @@ from activation.models import (
     RegistrationDuty,
     Sanction,
 )
-from benefits.models import Application, CaseStatusPeriod, Household, Member
+from benefits.models import (
+    Application,
+    BenefitCase,
+    CaseStatusPeriod,
+    Household,
+    Member,
+    PaymentLine,
+)
+from benefits.offices import households_in, members_in
 from benefits.rules import AmountPeriod, amount_between
 from kernel.context import ServiceContext
 from kernel.dates import add_months, month_bounds
@@ -55,31 +63,95 @@ def _by_month(days: list[date | None], months: list[str]) -> list[int]:
     return [counts.get(m, 0) for m in months]
 
 
-def funnel(session: Session, months: list[str]) -> dict[str, list[int]]:
+def funnel(session: Session, months: list[str], office: str | None = None) -> dict[str, list[int]]:
     """Obligated → registered → referred → accepted → in work → continuation → exit or
-    re-entry: how many people reached each step in each month."""
+    re-entry: how many people reached each step in each month (of one office, or all)."""
     first, _ = month_bounds(months[0])
     _, last = month_bounds(months[-1])
+    people = members_in(office) if office else None
+    homes = households_in(office) if office else None
 
-    def days(column: Any, *where: Any) -> list[date | None]:
+    def days(column: Any, *where: Any, member: Any = None, household: Any = None) -> list[Any]:
         query = select(column).where(column >= first, column <= last, *where)
+        if people is not None and member is not None:
+            query = query.where(col(member).in_(people))
+        if homes is not None and household is not None:
+            query = query.where(col(household).in_(homes))
         return list(session.exec(query))
 
+    exit_days = days(
+        CaseStatusPeriod.effective_from,
+        CaseStatusPeriod.rule == "continuation-ended-exit",
+        col(CaseStatusPeriod.case_id).in_(
+            select(BenefitCase.id).where(col(BenefitCase.household_id).in_(homes))
+            if homes is not None
+            else select(BenefitCase.id)
+        ),
+    )
     return {
-        "obligated": _by_month(days(RegistrationDuty.obligated_since), months),
-        "registered": _by_month(days(Registration.registered_on), months),
-        "referred": _by_month(days(Referral.referred_on), months),
-        "accepted": _by_month(days(Referral.answered_on, Referral.state == "accepted"), months),
-        "in_work": _by_month(days(Job.starts_on), months),
-        "continuation": _by_month(days(Continuation.starts_on), months),
-        "exit": _by_month(
+        "obligated": _by_month(
+            days(RegistrationDuty.obligated_since, member=RegistrationDuty.member_id), months
+        ),
+        "registered": _by_month(
+            days(Registration.registered_on, member=Registration.member_id), months
+        ),
+        "referred": _by_month(days(Referral.referred_on, member=Referral.member_id), months),
+        "accepted": _by_month(
+            days(Referral.answered_on, Referral.state == "accepted", member=Referral.member_id),
+            months,
+        ),
+        "in_work": _by_month(days(Job.starts_on, member=Job.member_id), months),
+        "continuation": _by_month(
+            days(Continuation.starts_on, member=Continuation.member_id), months
+        ),
+        "exit": _by_month(exit_days, months),
+        "reentry": _by_month(
             days(
-                CaseStatusPeriod.effective_from, CaseStatusPeriod.rule == "continuation-ended-exit"
+                Application.applied_on,
+                Application.kind == "reentry",
+                household=Application.household_id,
             ),
             months,
         ),
-        "reentry": _by_month(days(Application.applied_on, Application.kind == "reentry"), months),
     }
+
+
+def conversion(funnel_counts: dict[str, list[int]]) -> list[tuple[str, int, Decimal | None]]:
+    """Each step's total over the months and its share of the step before, in percent.
+
+    These are flows in the same months, not one cohort followed through: a person registered
+    in March may have been obligated in January, so a share can pass 100%."""
+    out: list[tuple[str, int, Decimal | None]] = []
+    before: int | None = None
+    for stage in FUNNEL:
+        if stage not in funnel_counts:
+            continue
+        total = sum(funnel_counts[stage])
+        share = None
+        if before:
+            share = (Decimal(total) * 100 / before).quantize(Decimal("0.1"))
+        if stage not in ("exit", "reentry"):
+            out.append((stage, total, share))
+            before = total
+        else:
+            out.append((stage, total, None))
+    return out
+
+
+def paid_by_month(
+    session: Session, months: list[str], office: str | None = None
+) -> dict[str, Decimal]:
+    """What the payment runs paid in each month that has one (yuan), from the ledger."""
+    query = (
+        select(PaymentLine.period, func.sum(PaymentLine.amount_fen))
+        .where(col(PaymentLine.period).in_(months))
+        .group_by(PaymentLine.period)
+    )
+    if office:
+        query = query.join(BenefitCase, col(BenefitCase.id) == PaymentLine.case_id).where(
+            col(BenefitCase.household_id).in_(households_in(office))
+        )
+    return {period: Decimal(total or 0) / 100 for period, total in session.exec(query)}
 
 
 @dataclass(frozen=True)
@@ -89,11 +161,11 @@ class OfficeCounts:
     sanctions: int
 
 
-def refusals_and_sanctions(session: Session) -> list[OfficeCounts]:
+def refusals_and_sanctions(session: Session, office: str | None = None) -> list[OfficeCounts]:
     """Counted refusals and confirmed sanctions per community (the labour office's area)."""
 
     def per_office(model: Any, *where: Any) -> dict[str, int]:
-        rows = session.exec(
+        query = (
             select(Household.community, func.count())
             .select_from(model)
             .join(Member, col(Member.id) == model.member_id)
@@ -101,6 +173,9 @@ def refusals_and_sanctions(session: Session) -> list[OfficeCounts]:
             .where(*where)
             .group_by(Household.community)
         )
+        if office:
+            query = query.where((Household.community == office) | (Household.township == office))
+        rows = session.exec(query)
         return {office: count for office, count in rows}
 
     refusals = per_office(Refusal, col(Refusal.voided_on).is_(None))
@@ -146,7 +221,9 @@ def placement_rates(ctx: ServiceContext) -> list[ProviderRate]:
     return out
 
 
-def money_by_status(ctx: ServiceContext, months: list[str]) -> dict[str, list[Decimal]]:
+def money_by_status(
+    ctx: ServiceContext, months: list[str], office: str | None = None
+) -> dict[str, list[Decimal]]:
     """Yuan a month by case status, from the status periods overlapping each month."""
     first, _ = month_bounds(months[0])
     _, last = month_bounds(months[-1])
@@ -160,6 +237,13 @@ def money_by_status(ctx: ServiceContext, months: list[str]) -> dict[str, list[De
             | (col(CaseStatusPeriod.effective_to) >= first),
             col(CaseStatusPeriod.status).in_(PAID_STATUSES),
             CaseStatusPeriod.monthly_amount_fen > 0,
+            col(CaseStatusPeriod.case_id).in_(
+                select(BenefitCase.id).where(
+                    col(BenefitCase.household_id).in_(households_in(office))
+                )
+                if office
+                else select(BenefitCase.id)
+            ),
         )
     )
     grouped: dict[str, list[AmountPeriod]] = defaultdict(list)
