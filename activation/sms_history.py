@@ -46,6 +46,11 @@ class SmsHistory:
     phone: str | None
     sent: list[Sent]
     received: list[Received]
+    limit: int = 50  # the most shown each way; the page says when there are more
+
+    @property
+    def cut(self) -> bool:
+        return len(self.sent) >= self.limit or len(self.received) >= self.limit
 
 
 def sms_history(session: Session, phone: str | None, now: datetime, limit: int = 50) -> SmsHistory:
@@ -97,7 +102,7 @@ def sms_history(session: Session, phone: str | None, now: datetime, limit: int =
             .limit(limit)
         )
     ]
-    return SmsHistory(e164, sent, received)
+    return SmsHistory(e164, sent, received, limit)
 
 
 def _text(message: OutboxMessage) -> str:
