@@ -19,6 +19,7 @@ from kernel.errors import InvalidInput, NotFound, Problem, missing
 from kernel.messages import say
 
 KINDS = ("note", "phone", "visit", "office", "letter")
+SHOWN = 200  # the person page shows the latest this many, and says so when there are more
 
 
 def add_note(ctx: ServiceContext, member_id: int, data: ContactNoteIn) -> ContactNote:
@@ -55,7 +56,7 @@ def add_note(ctx: ServiceContext, member_id: int, data: ContactNoteIn) -> Contac
     return note
 
 
-def notes_of(ctx: ServiceContext, member_id: int, limit: int = 200) -> list[ContactNote]:
+def notes_of(ctx: ServiceContext, member_id: int, limit: int = SHOWN) -> list[ContactNote]:
     """Newest contact first; the day it happened orders them, the writing breaks ties."""
     return list(
         ctx.session.exec(

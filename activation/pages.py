@@ -237,6 +237,7 @@ def _person_page(
         notes=contacts.notes_of(ctx, member_id),
         appointments=appointments.appointments_of(ctx, member_id),
         contact_kinds=contacts.KINDS,
+        notes_shown=contacts.SHOWN,
         sms=texts,
         reminders={t.id: t for t in texts.sent},
         now=ctx.now,

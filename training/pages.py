@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -71,19 +72,63 @@ def _lines(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+COURSES: Listing[Any] = Listing(
+    "courses",
+    N_("Courses and their outcomes"),
+    [
+        Column("title", N_("Course"), lambda r: r.course.title, order=lambda r: r.course.title),
+        Column(
+            "starts_on",
+            N_("Starts"),
+            lambda r: r.course.starts_on,
+            order=lambda r: r.course.starts_on,
+        ),
+        Column("ends_on", N_("Ends"), lambda r: r.course.ends_on),
+        Column(
+            "enrolled",
+            N_("Enrolled"),
+            lambda r: r.rates.counts.enrolled,
+            order=lambda r: r.rates.counts.enrolled,
+        ),
+        Column("completed", N_("Completed"), lambda r: r.rates.counts.completed),
+        Column("placed", N_("Placed"), lambda r: r.rates.counts.placed),
+        Column(
+            "placement_rate",
+            N_("Placement rate (%)"),
+            lambda r: _rate(r),
+            order=lambda r: _rate(r),
+        ),
+        Column("subsidy", N_("Subsidy payable"), lambda r: r.subsidy.payable),
+    ],
+    sort="starts_on",
+    descending=True,
+)
+
+
+def _rate(report: Any) -> Decimal | None:
+    """The placement rate in percent as a number (sorted as one, not as text)."""
+    rate = report.rates.as_dict()["placement_rate_percent"]
+    return None if rate is None else Decimal(str(rate))
+
+
 @get("/training", access=Access.PROVIDER, guards=[PROVIDER])
-def my_courses(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-    """Every course of the provider with its outcomes, and the placement rate of them all,
-    which is what the review and reward lines judge."""
+def my_courses(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
+    """Every course of the provider with its outcomes, a page at a time and exportable, and
+    the placement rate of them all, which is what the review and reward lines judge."""
+    asked = COURSES.ask(query_of(request))
     provider_id = _provider_id(ctx)
     provider = services.get_provider(ctx.session, provider_id)
     reports = services.course_reports(ctx, services.provider_courses(ctx.session, provider_id))
+    if asked.format:
+        return COURSES.export(
+            COURSES.all_of_rows(reports, asked), asked, translator(request).gettext
+        )
     total = rules.rates(sum((r.rates.counts for r in reports), rules.Counts()), ctx.params())
     return render(
         request,
         "training/courses.html",
         provider=provider,
-        reports=reports,
+        page=COURSES.page_of_rows(reports, asked),
         total=total.as_dict(),
         **_lines(ctx),
     )

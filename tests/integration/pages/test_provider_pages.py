@@ -349,3 +349,40 @@ def test_the_pages_read_in_chinese(client, engine, world) -> None:
     assert "就业" in early.text and "用人单位" in early.text
     for word in ("placed", "employer"):
         assert not re.search(rf">[^<]*\b{word}\b[^<]*<", early.text.split("<main", 1)[1]), word
+
+
+def test_the_providers_courses_page_through_and_export(client, tokens, school, world) -> None:
+    """The course list grows year on year: paged, sorted by dates, exported whole."""
+    import csv
+    import io
+
+    staff = tokens.headers("counsellor")
+    for n in range(26):
+        made = client.post(
+            "/api/v1/training/courses",
+            json=course_body(
+                1,
+                title=f"电工班 {n:02d}",
+                starts_on=f"2025-{n % 12 + 1:02d}-01",
+                ends_on=f"2025-{n % 12 + 1:02d}-25",
+            ),
+            headers=staff,
+        )
+        assert made.status_code == 201, made.text
+    first = school.get("/app/training?per=25")
+    assert first.status_code == 200 and 'rel="next"' in first.text and "of 27" in first.text
+    second = school.get("/app/training?per=25&page=2")
+    shown = re.findall(r'href="/app/training/courses/(\d+)"', first.text + second.text)
+    assert len(set(shown)) == 27  # every course of the provider, none of the other's
+    assert str(world.other_course) not in shown
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                school.get("/app/training?format=csv&sort=starts_on").content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert len(rows) == 28 and rows[0][:2] == ["Course", "Starts"]
+    starts = [r[1] for r in rows[1:]]
+    assert starts == sorted(starts)
+    assert school.get("/app/training?sort=subsidy").status_code == 422  # not a sortable column
