@@ -136,7 +136,7 @@ class PeopleController(Controller):
         content = as_csv(employment_file(ctx, services.member_or_404(ctx, member_id)))
         return Response(
             content,
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="employment-file-{member_id}.csv"'
             },

@@ -492,7 +492,7 @@ class PaymentController(Controller):
         payments.require_released(run)
         return Stream(
             spooled_chunks(payments.bank_file_spooled(ctx.session, run.period)),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={
                 "Content-Disposition": (
                     f'attachment; filename="{payments.bank_file_name(run.period)}"'

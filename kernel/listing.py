@@ -258,7 +258,7 @@ class Listing(Generic[R]):
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
             content = csv_bytes(headings, table)
-            media = "text/csv; charset=utf-8"
+            media = "text/csv"
         return Response(
             content=content,
             media_type=media,

@@ -384,7 +384,7 @@ def outcome_template(ctx: Ctx) -> Response[bytes]:
     """The header the file must have (the API's columns, in its order), ready to fill in."""
     return Response(
         content=csv_bytes(OUTCOME_CSV_COLUMNS, []),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": attachment("outcomes-template.csv")},
     )
 

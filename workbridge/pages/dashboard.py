@@ -248,7 +248,7 @@ def _export(
         content = xlsx_bytes(g(N_("Dashboard")), head, rows)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        content, media = csv_bytes(head, rows), "text/csv; charset=utf-8"
+        content, media = csv_bytes(head, rows), "text/csv"
     return Response(
         content=content, media_type=media, headers={"Content-Disposition": attachment(name)}
     )
