@@ -19,19 +19,18 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Dialect, Engine, bindparam, func, select
-from sqlmodel import Session
 
 from benefits.models import Application, BenefitCase, Household, Member
 from benefits.rules import CaseStatus
 from benefits.schemas import StatusOut
 from benefits.views import in_words
 from kernel.auth import Principal
-from kernel.db import reader
 from kernel.errors import InvalidInput, NotFound, Problem
+from kernel.loop_reads import LoopReads, thread_rows
 from kernel.messages import answer_gettext, render, say
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import InvalidNationalId, mask, parse_national_id
-from kernel.visibility import office_of, visible_values
+from kernel.visibility import in_office, office_of
 
 UNKNOWN_PERSON = Problem("national_id", "known-person", "no household has this person")
 
@@ -112,6 +111,25 @@ def _compiled(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     return str(compiled), compiled.positiontup
 
 
+def _params(dialect: Dialect, national_id: str) -> Any:
+    positions = _compiled(dialect)[1]
+    params = {"national_id": national_id}
+    return tuple(params[p] for p in positions) if positions else params
+
+
+def _chosen(rows: list[Any], actor: Principal | None = None) -> StatusFacts:
+    """The live household's row (or the most recent one's), if the actor may see it: a person
+    whose household another office holds is as unknown as nobody (kernel.visibility). The row
+    carries the household's community and township, so that takes no second look-up."""
+    if not rows:
+        raise NotFound(UNKNOWN_PERSON)
+    row = max((StatusRow(*values) for values in rows), key=_rank)
+    office = office_of(actor) if actor is not None else None
+    if office is not None and not in_office([(row.community, row.township)], office):
+        raise NotFound(UNKNOWN_PERSON)
+    return StatusFacts(row)
+
+
 def status_of(engine: Engine, national_id: str) -> StatusFacts:
     """The person's live household (or most recent one) with its case or application.
 
@@ -120,27 +138,7 @@ def status_of(engine: Engine, national_id: str) -> StatusFacts:
     most of its time otherwise in SQLAlchemy's bookkeeping, not in the database. Dates come back
     as the driver gives them (ISO text from SQLite); ``status_out`` makes them dates.
     """
-    sql, positions = _compiled(engine.dialect)
-    connection = engine.raw_connection()
-    try:
-        if engine.dialect.name == "postgresql":
-            connection.driver_connection.autocommit = True  # no BEGIN and ROLLBACK round trips
-        cursor = connection.cursor()
-        try:
-            params: Any = {"national_id": national_id}
-            cursor.execute(sql, tuple(params[p] for p in positions) if positions else params)
-            rows = [StatusRow(*row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-    finally:
-        try:
-            if engine.dialect.name == "postgresql":
-                connection.driver_connection.autocommit = False
-        finally:
-            connection.close()
-    if not rows:
-        raise NotFound(UNKNOWN_PERSON)
-    return StatusFacts(max(rows, key=_rank))
+    return status_for(engine, None, national_id)
 
 
 def asked_for(national_id: str) -> str:
@@ -154,19 +152,18 @@ def asked_for(national_id: str) -> str:
         ) from exc
 
 
-def status_for(engine: Engine, actor: Principal, national_id: str) -> StatusFacts:
-    """The status check as an actor may see it: a person whose household another office holds
-    is as unknown as nobody (kernel.visibility). Only an account bound to an office needs the
-    second look-up, in a read-only session of its own."""
-    facts = status_of(engine, national_id)
-    if office_of(actor) is None:
-        return facts
-    household = facts.household_id
-    with Session(reader(engine)) as session:
-        visible = visible_values(session, actor, "household_id", [household])
-    if household not in visible:
-        raise NotFound(UNKNOWN_PERSON)
-    return facts
+def status_for(engine: Engine, actor: Principal | None, national_id: str) -> StatusFacts:
+    """The status check as an actor may see it, on a request thread (pages, scripts)."""
+    sql = _compiled(engine.dialect)[0]
+    return _chosen(thread_rows(engine, sql, _params(engine.dialect, national_id)), actor)
+
+
+async def status_on_loop(reads: LoopReads, actor: Principal, national_id: str) -> StatusFacts:
+    """The status check as an actor may see it, read on the event loop (kernel.loop_reads):
+    the API's busiest route, where a hand-over to a request thread costs more than the query."""
+    dialect = reads.dialect
+    rows = await reads.rows(_compiled(dialect)[0], _params(dialect, national_id))
+    return _chosen(rows, actor)
 
 
 def _day(value: date | str | None) -> date | None:

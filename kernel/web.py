@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -389,6 +390,8 @@ def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
         kwargs["opt"] = opt
 
         def register(fn: Callable[..., Any]) -> Any:
+            if inspect.iscoroutinefunction(fn):  # awaits its own I/O (kernel.loop_reads)
+                return decorator(path, **kwargs)(fn)
             if on_loop:  # no database, no blocking: answered on the event loop
                 return decorator(path, sync_to_thread=False, **kwargs)(fn)
             return decorator(path, **kwargs)(in_unit_of_work(fn))
@@ -400,7 +403,8 @@ def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
 
 # Litestar's route decorators with two things every route needs: what it touches (``access``,
 # kernel.visibility), and, unless it says ``sync_to_thread=False`` (it never touches the
-# database), its call run as one unit of work on a request thread.
+# database) or is a coroutine (it awaits its one read itself, kernel.loop_reads), its call run
+# as one unit of work on a request thread.
 get = _route(litestar.get)
 post = _route(litestar.post)
 put = _route(litestar.put)

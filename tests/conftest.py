@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from kernel.auth import Role, TokenCache, issue_token
 from kernel.clock import FixedClock
 from kernel.db import make_engine, session_scope
+from kernel.loop_reads import LoopReads
 from kernel.policy import load_profile
 from kernel.settings import Settings, normalise_database_url
 from workbridge import migrations
@@ -90,6 +91,7 @@ def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator
     state.settings = settings
     state.engine = service_engine(settings)
     state.capacity = capacity_of(settings)
+    state.loop_reads = LoopReads(state.engine, settings.db_wait_seconds)
     state.token_cache = TokenCache(settings.token_cache_seconds)
     state.clock = clock
     state.policy = load_profile(settings.policy_profile)

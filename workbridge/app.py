@@ -31,6 +31,7 @@ from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
 from kernel.db import make_engine
 from kernel.errors import EXCEPTION_HANDLERS, PROBLEM_JSON
+from kernel.loop_reads import LoopReads
 from kernel.masking import MaskPersonalDataFilter, install_masking
 from kernel.policy import load_profile
 from kernel.settings import Settings
@@ -172,6 +173,13 @@ def create_app(
         state.scheduler = ServiceScheduler(env, state.settings)
         state.scheduler.start()
 
+    async def open_loop_reads(app: Litestar) -> None:
+        """The event loop's own connection for the status check (kernel.loop_reads)."""
+        await app.state.loop_reads.open()
+
+    async def close_loop_reads(app: Litestar) -> None:
+        await app.state.loop_reads.close()
+
     def dispose(app: Litestar) -> None:
         payments.background_runs.pause_all()
         app.state.capacity.close()
@@ -214,6 +222,7 @@ def create_app(
                 "settings": settings,
                 "engine": engine,
                 "capacity": capacity,
+                "loop_reads": LoopReads(engine, settings.db_wait_seconds),
                 "token_cache": TokenCache(settings.token_cache_seconds),
                 "clock": clock or SystemClock(),
                 "policy": policy,
@@ -224,8 +233,8 @@ def create_app(
             }
         ),
         lifespan=[sms_lifespan],
-        on_startup=[start_capacity, start_scheduler],
-        on_shutdown=[dispose],
+        on_startup=[start_capacity, open_loop_reads, start_scheduler],
+        on_shutdown=[close_loop_reads, dispose],
         template_config=template_config(),
         openapi_config=OpenAPIConfig(
             title="Workbridge",
