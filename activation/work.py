@@ -34,6 +34,7 @@ from activation.schemas import (
 )
 from benefits import coming
 from benefits import services as benefit_services
+from benefits.incomes import incomes_on
 from benefits.models import (
     BenefitCase,
     Household,
@@ -440,8 +441,7 @@ def _end_continuation(ctx: ServiceContext, continuation: Continuation) -> None:
     entitlement = benefit_services.assess_household(ctx, household, case.category, day)
     members = benefit_services.members_of(ctx.session, household.id or 0)
     incomes = [
-        str(from_fen(i.monthly_amount_fen))
-        for i in benefit_services.incomes_on(ctx.session, household.id or 0, day)
+        str(from_fen(i.monthly_amount_fen)) for i in incomes_on(ctx.session, household.id or 0, day)
     ]
     record_decision(
         ctx,

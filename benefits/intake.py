@@ -113,6 +113,7 @@ def _members(data: dict[str, Any], count: int) -> MemberForm:
                                 "monthly_amount": decimal_or_none(
                                     value(data, f"{at}incomes.{row}.monthly_amount")
                                 ),
+                                "effective_from": value(data, f"{at}incomes.{row}.effective_from"),
                             }
                         )
                         for row in rows

@@ -68,10 +68,16 @@ class IncomeIn(InputModel):
         description="Yuan per month, a decimal string",
         schema_extra={"examples": ["300.00"]},
     )
+    effective_from: Day | None = Field(
+        default=None,
+        description="The first day this income was earned (not after today); default: the day "
+        "the member is registered. An assessment dated earlier needs the income of its day.",
+        schema_extra={"examples": ["2026-01-01"]},
+    )
 
 
 class IncomeChangeIn(IncomeIn):
-    effective_from: Day = Field(schema_extra={"examples": ["2026-03-01"]})
+    effective_from: Day = Field(schema_extra={"examples": ["2026-03-01"]})  # type: ignore[assignment]
 
 
 class MemberIn(InputModel):

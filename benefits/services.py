@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from benefits import coming, rules
 from benefits.events import ApplicationDecided, HouseholdChanged
+from benefits.incomes import declared_income_problems, incomes_on, unrecorded_incomes
 from benefits.models import (
     Application,
     ApplicationStep,
@@ -122,22 +123,6 @@ def members_of(session: Session, household_id: int) -> list[Member]:
     )
 
 
-def incomes_on(session: Session, household_id: int, day: date) -> list[MemberIncome]:
-    """Income rows of the household's members in force on ``day``."""
-    return list(
-        session.exec(
-            select(MemberIncome)
-            .join(Member, col(Member.id) == MemberIncome.member_id)
-            .where(
-                Member.household_id == household_id,
-                MemberIncome.effective_from <= day,
-                or_(col(MemberIncome.effective_to).is_(None), MemberIncome.effective_to >= day),
-            )
-            .order_by(col(MemberIncome.member_id), col(MemberIncome.source))
-        )
-    )
-
-
 def current_case(session: Session, household_id: int) -> BenefitCase | None:
     return session.exec(
         select(BenefitCase)
@@ -209,7 +194,7 @@ def _new_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Membe
                 member_id=member.id,
                 source=income.source,
                 monthly_amount_fen=to_fen(income.monthly_amount),
-                effective_from=ctx.today,
+                effective_from=income.effective_from or ctx.today,
                 recorded_at=ctx.now,
             )
         )
@@ -259,7 +244,10 @@ def household_problems(
 
 def create_household(ctx: ServiceContext, data: HouseholdIn) -> Household:
     identities = [_identity(m) for m in data.members]
-    if problems := household_problems(ctx, identities, data.community, data.township):
+    problems = household_problems(ctx, identities, data.community, data.township)
+    for index, member in enumerate(data.members):
+        problems += declared_income_problems(member.incomes, ctx.today, f"members.{index}.incomes")
+    if problems:
         raise InvalidInput(problems)
     household = Household(
         scheme=data.scheme,
@@ -312,6 +300,7 @@ def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member
                 ),
             )
         )
+    problems += declared_income_problems(data.incomes, ctx.today, "incomes")
     if problems:
         raise InvalidInput(problems)
     member = _new_member(ctx, household_id, data)
@@ -799,7 +788,8 @@ def check_approval(
         member_circumstances=circumstances,
         category_rule=ent_params.categories.get(category),
     )
-    problems = rules.approval_problems(facts)
+    problems = unrecorded_incomes(ctx.session, application.household_id, on)
+    problems += rules.approval_problems(facts)
     for check in _approval_checks:
         problems.extend(check(ctx, application, household, members))
     return ApprovalCheckResult(problems, entitlement)
@@ -1045,7 +1035,7 @@ def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -
     if problem := _category_problem(ctx, household.scheme, category, decided_on):
         raise InvalidInput(problem)
     entitlement = assess_household(ctx, household, category, application.applied_on)
-    problems: list[Problem] = []
+    problems = unrecorded_incomes(ctx.session, household.id or 0, application.applied_on)
     if not entitlement.eligible:
         problems.append(
             Problem(
@@ -1212,6 +1202,8 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
             )
         )
     if problems := _not_future(ctx, "reviewed_on", data.reviewed_on):
+        raise InvalidInput(problems)
+    if problems := unrecorded_incomes(ctx.session, case.household_id, data.reviewed_on):
         raise InvalidInput(problems)
     household = get_household(ctx.session, case.household_id)
     entitlement = assess_household(ctx, household, case.category, data.reviewed_on)
