@@ -14,10 +14,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from kernel.dates import add_months, age_on
+from kernel.dates import add_months, age_on, last_day_of_months
 from kernel.messages import N_, Text, as_data, say
 from kernel.money import round_money, yuan_text
-from kernel.policy import ParameterSet
+from kernel.policy import ParameterSet, PolicyError
 
 # --- the registration duty (report 4 §五4; POLICY.md rule 2) ---------------------------
 
@@ -497,13 +497,28 @@ def continuation_fraction(
     return below - (below - above) * share, ("income-at-or-above-threshold", "taper")
 
 
+def continuation_ends_on(job_start: date, params: ParameterSet) -> date:
+    """The continuation's last day. Report 4 §五4 grants six months; by default
+    (``continuation.month_basis = "calendar"``) they are calendar months from the job's start,
+    ending the day before the same date six months later; a profile may count months of
+    ``continuation.month_days`` days instead (``"days"``)."""
+    months = params.int("continuation.months")
+    basis = params.text("continuation.month_basis")
+    if basis == "calendar":
+        return last_day_of_months(job_start, months)
+    if basis == "days":
+        return job_start + timedelta(days=months * params.int("continuation.month_days") - 1)
+    raise PolicyError(
+        f"continuation.month_basis must be calendar or days in {params.version_id}, not {basis!r}"
+    )
+
+
 def continuation_terms(
     *, job_start: date, monthly_income: Decimal, previous_amount: Decimal, params: ParameterSet
 ) -> ContinuationTerms:
     """The automatic right on taking a job: the case's previous amount continues for the
     continuation period, in full or in part by the job's monthly income."""
     fraction, path = continuation_fraction(monthly_income, params)
-    days = params.int("continuation.months") * params.int("continuation.month_days")
     amount = round_money(
         previous_amount * fraction,
         params.decimal("benefits.rounding.quantum"),
@@ -511,7 +526,7 @@ def continuation_terms(
     )
     full = fraction == params.decimal("continuation.fraction_below_threshold")
     threshold = yuan_text(params.decimal("continuation.income_threshold"))
-    ends_on = job_start + timedelta(days=days - 1)
+    ends_on = continuation_ends_on(job_start, params)
     facts = {
         "income": yuan_text(monthly_income),
         "threshold": threshold,

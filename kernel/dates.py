@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 
 def add_months(day: date, months: int) -> date:
@@ -11,6 +11,20 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def last_day_of_months(start: date, months: int) -> date:
+    """The last day of a period of ``months`` calendar months that begins on ``start``: the day
+    before the same date ``months`` later, or, when that month has no such date, its last day
+    (the month's end, as the Civil Code's art. 202 takes it when a period's month has no
+    corresponding day). 1 Nov + 6 months ends on 30 Apr;
+    31 Aug + 6 months on 28 Feb (29 in a leap year); 1 Jan + 1 month on 31 Jan."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    length = calendar.monthrange(year, month)[1]
+    if start.day > length:
+        return date(year, month, length)
+    return date(year, month, start.day) - timedelta(days=1)
 
 
 def age_on(birth: date, day: date) -> int:

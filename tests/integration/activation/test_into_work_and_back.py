@@ -45,22 +45,23 @@ def test_a_woman_takes_a_650_yuan_job_six_months_full_then_reassessed(desk: Desk
     assert desk.case(case_id)["monthly_amount"] == "300.00"  # no income: (150 × 2) × 1
     job = start_job(desk, woman, "2026-03-10", "650.00")
     continuation = job["continuation"]
-    assert (continuation["status"], continuation["ends_on"]) == ("continuation_full", "2026-09-05")
+    # six calendar months from 10 March: to 9 September
+    assert (continuation["status"], continuation["ends_on"]) == ("continuation_full", "2026-09-09")
     case = desk.case(case_id)
     assert (case["status"], case["monthly_amount"]) == ("continuation_full", "300.00")
     assert "650.00" in case["status_reason"] and "报告四" in case["status_reason"]
 
-    assert desk.sweep("2026-08-21")["continuation_tasks"] == 0
-    assert desk.sweep("2026-08-22")["continuation_tasks"] == 1  # 14 days before the end
-    assert desk.sweep("2026-09-05")["continuations_ended"] == 0  # day 180: still in continuation
-    assert desk.sweep("2026-09-06")["continuations_ended"] == 1  # day 181: reassessed
+    assert desk.sweep("2026-08-25")["continuation_tasks"] == 0
+    assert desk.sweep("2026-08-26")["continuation_tasks"] == 1  # 14 days before the end
+    assert desk.sweep("2026-09-09")["continuations_ended"] == 0  # the last day: still in it
+    assert desk.sweep("2026-09-10")["continuations_ended"] == 1  # the same date: reassessed
     case = desk.case(case_id)
     # 650 over 2 people is 325 per head, above the standard: the household exits, in writing.
-    assert (case["status"], case["status_since"]) == ("terminated", "2026-09-06")
+    assert (case["status"], case["status_since"]) == ("terminated", "2026-09-10")
     assert "不低于保障标准150.00元" in case["status_reason"] and "快速再入" in case["status_reason"]
     assert history(desk, case_id)[-2:] == [
-        ("continuation_full", "2026-03-10", "2026-09-05", "300.00"),
-        ("terminated", "2026-09-06", None, "0.00"),
+        ("continuation_full", "2026-03-10", "2026-09-09", "300.00"),
+        ("terminated", "2026-09-10", None, "0.00"),
     ]
 
 
@@ -113,7 +114,7 @@ def test_an_exited_person_who_loses_a_job_gets_fast_re_entry_paid_from_the_repor
     home = desk.household_with_case(member("刘丽", birth=date(1990, 8, 1), sex="female"))
     woman, case_id = home["members"][0]["id"], home["case_id"]
     job = start_job(desk, woman, "2026-03-10", "1600.00")
-    desk.sweep("2026-09-06")
+    desk.sweep("2026-09-10")
     assert desk.case(case_id)["status"] == "terminated"  # exit after the continuation
     desk.on("2026-11-02")
     ended = desk.call(
@@ -167,7 +168,7 @@ def test_re_entry_window_closed_and_misconduct_flag(desk: Desk) -> None:
     home = desk.household_with_case(member("刘丽", birth=date(1990, 8, 1), sex="female"))
     woman = home["members"][0]["id"]
     job = start_job(desk, woman, "2026-03-10", "1600.00")
-    desk.sweep("2026-09-06")
+    desk.sweep("2026-09-10")
     desk.on("2026-10-02")
     ended = desk.call(
         "POST",

@@ -40,13 +40,13 @@ def test_a_continuation_tells_its_end_until_the_job_is_lost(desk: Desk, engine) 
     man = home["members"][0]["id"]
     job = start_job(desk, man, "2026-03-10", "1200.00")
     status = desk.call("GET", f"/status/{number_of(engine, man)}", desk.officer)
-    assert status["status"] == "continuation_half" and status["coming_on"] == "2026-09-06"
-    assert status["coming"] == "渐退期于2026-09-05结束，届时按家庭收入重新核定"
+    assert status["status"] == "continuation_half" and status["coming_on"] == "2026-09-10"
+    assert status["coming"] == "渐退期于2026-09-09结束，届时按家庭收入重新核定"
     english = desk.client.get(
         f"/api/v1/status/{number_of(engine, man)}",
         headers={**desk.officer, "Accept-Language": "en"},
     ).json()
-    assert english["coming"].startswith("the continuation ends on 2026-09-05")
+    assert english["coming"].startswith("the continuation ends on 2026-09-09")
     desk.on("2026-05-20")
     desk.call(
         "POST",

@@ -13,7 +13,7 @@ from activation.rules import (
     reentry_right,
     replay,
 )
-from kernel.policy import load_profile, parse_profile
+from kernel.policy import PolicyError, load_profile, parse_profile
 
 COUNTY = load_profile("county-pilot").at(date(2026, 1, 1))
 START = date(2026, 3, 10)
@@ -50,17 +50,82 @@ def test_half_of_an_odd_amount_is_rounded_once_by_the_policy() -> None:
     assert terms.monthly_amount == Decimal("48.63")  # 48.625 half up
 
 
-@pytest.mark.parametrize(("day_number", "inside"), [(1, True), (180, True), (181, False)])
-def test_six_months_are_days_1_to_180(day_number: int, inside: bool) -> None:
+@pytest.mark.parametrize(
+    ("day", "inside"),
+    [("2026-03-09", False), ("2026-03-10", True), ("2026-09-09", True), ("2026-09-10", False)],
+)
+def test_six_calendar_months_end_the_day_before_the_same_date(day: str, inside: bool) -> None:
     terms = continuation_terms(
         job_start=START,
         monthly_income=Decimal("650"),
         previous_amount=Decimal("200"),
         params=COUNTY,
     )
+    assert in_continuation(date.fromisoformat(day), terms.starts_on, terms.ends_on) is inside
+    assert terms.ends_on == date(2026, 9, 9)
+
+
+@pytest.mark.parametrize(
+    ("start", "last_day"),
+    [
+        ("2026-11-01", "2027-04-30"),  # the example: not 29 April (180 days)
+        ("2026-03-10", "2026-09-09"),
+        ("2026-08-31", "2027-02-28"),  # no 31 February: the month's last day
+        ("2027-08-31", "2028-02-29"),  # a leap February
+        ("2026-08-29", "2027-02-28"),  # 29 Feb 2027 does not exist either
+        ("2026-08-28", "2027-02-27"),
+        ("2026-07-31", "2027-01-30"),
+        ("2026-12-31", "2027-06-30"),  # the year turns; June has no 31st
+    ],
+)
+def test_where_six_calendar_months_end(start: str, last_day: str) -> None:
+    terms = continuation_terms(
+        job_start=date.fromisoformat(start),
+        monthly_income=Decimal("650"),
+        previous_amount=Decimal("200"),
+        params=COUNTY,
+    )
+    assert terms.ends_on == date.fromisoformat(last_day)
+
+
+def _with(**params: object):
+    doc = {
+        "profile": "variant",
+        "version": [
+            {
+                "id": "1",
+                "effective_from": date(2026, 1, 1),
+                "params": {
+                    **{k: {"value": p.value, "basis": p.basis} for k, p in COUNTY.params.items()},
+                    **{k: {"value": v, "basis": "test"} for k, v in params.items()},
+                },
+            }
+        ],
+    }
+    return parse_profile(doc).at(date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(("day_number", "inside"), [(1, True), (180, True), (181, False)])
+def test_a_profile_may_count_months_of_30_days(day_number: int, inside: bool) -> None:
+    terms = continuation_terms(
+        job_start=START,
+        monthly_income=Decimal("650"),
+        previous_amount=Decimal("200"),
+        params=_with(**{"continuation.month_basis": "days"}),
+    )
     day = START + timedelta(days=day_number - 1)
     assert in_continuation(day, terms.starts_on, terms.ends_on) is inside
     assert terms.ends_on == date(2026, 9, 5)
+
+
+def test_an_unknown_month_basis_is_a_policy_error() -> None:
+    with pytest.raises(PolicyError, match="month_basis"):
+        continuation_terms(
+            job_start=START,
+            monthly_income=Decimal("650"),
+            previous_amount=Decimal("200"),
+            params=_with(**{"continuation.month_basis": "lunar"}),
+        )
 
 
 def taper_profile(end: str):
