@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -150,18 +151,43 @@ def approval_check(
     application: Application,
     household: Household,
     members: Sequence[Member],
+    on: date,
 ) -> list[Problem]:
-    """The benefits approval hook: an obligated but unregistered member blocks approval, and so
-    does a confirmed refusal sanction against an applicant (report 4 §五4: 不受理其申请)."""
-    params = ctx.params()
+    """The benefits approval hook: an obligated member not registered by the decision day
+    ``on`` blocks approval, and so does a confirmed refusal sanction against an applicant
+    (report 4 §五4: 不受理其申请). The duty is the one of that day: an approval recorded late
+    is judged as it stood when it was decided."""
+    params = ctx.params(on)
     ids = [m.id for m in members]
-    registered = set(
-        ctx.session.exec(select(Registration.member_id).where(col(Registration.member_id).in_(ids)))
+    registered = dict(
+        ctx.session.exec(
+            select(Registration.member_id, Registration.registered_on).where(
+                col(Registration.member_id).in_(ids)
+            )
+        ).all()
     )
     problems: list[Problem] = []
     for member in members:
-        duty = rules.registration_duty(person_facts(member), ctx.today, params)
-        if duty.obligated and member.id not in registered:
+        duty = rules.registration_duty(person_facts(member), on, params)
+        if not duty.obligated:
+            continue
+        since = registered.get(member.id)
+        if since is not None and since > on:
+            problems.append(
+                Problem(
+                    f"members.{member.id}",
+                    "job-seeker-registration",
+                    say(
+                        "%(name)s registered as a job seeker on %(since)s, after the decision "
+                        "day %(day)s: date the registration when it happened, or the decision "
+                        "after it",
+                        name=member.name,
+                        since=since.isoformat(),
+                        day=on.isoformat(),
+                    ),
+                )
+            )
+        elif since is None:
             problems.append(
                 Problem(
                     f"members.{member.id}",

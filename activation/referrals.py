@@ -390,6 +390,19 @@ def decide_good_reason(
         raise Conflict(
             Problem("referral_id", "review-pending", "the good-reason review is already decided")
         )
+    decided_on = data.decided_on or ctx.today
+    not_future(ctx, "decided_on", decided_on)
+    if referral.answered_on is not None and decided_on < referral.answered_on:
+        raise InvalidInput(
+            Problem(
+                "decided_on",
+                "date-order",
+                say(
+                    "the review cannot be decided before the answer of %(day)s",
+                    day=referral.answered_on.isoformat(),
+                ),
+            )
+        )
     good_reason = data.good_reason or data.doubt
     if not good_reason and data.reason_code != "none":
         raise InvalidInput(
@@ -406,8 +419,8 @@ def decide_good_reason(
         " (benefit of the doubt)" if data.doubt and not data.good_reason else ""
     )
     review.decided_by = ctx.actor.label
-    review.decided_on = ctx.today
-    params = ctx.params()
+    review.decided_on = decided_on
+    params = ctx.params(decided_on)
     test = rules.RefusalTest(
         declined=True,
         suitable=referral.suitable,
@@ -437,6 +450,10 @@ def decide_good_reason(
     ):
         task.state, task.closed_at = "done", ctx.now
     if verdict.counts:
+        # A refusal takes its place in the person's history on the day they declined, as an
+        # acceptance does on the day they accepted: the count's order and window follow what
+        # happened, not when an officer got round to the review.
+        refused_on = referral.answered_on or decided_on
         refusal = ctx.session.exec(
             select(Refusal).where(Refusal.referral_id == referral_id)
         ).first()
@@ -445,15 +462,15 @@ def decide_good_reason(
                 Refusal(
                     referral_id=referral_id,
                     member_id=referral.member_id,
-                    counted_on=ctx.today,
+                    counted_on=refused_on,
                     decision_id=decision.id or 0,
                 )
             )
         else:
             refusal.voided_on, refusal.void_reason = None, None
-            refusal.counted_on, refusal.decision_id = ctx.today, decision.id or 0
+            refusal.counted_on, refusal.decision_id = refused_on, decision.id or 0
         ctx.session.flush()
-        _consequence(ctx, registration, referral)
+        _consequence(ctx, registration, referral, decided_on)
     audit.note(
         ctx,
         entity="referral",
@@ -486,18 +503,22 @@ def outcomes_of(session: Session, member_id: int) -> list[rules.Outcome]:
     return outcomes
 
 
-def _consequence(ctx: ServiceContext, registration: Registration, referral: Referral) -> None:
+def _consequence(
+    ctx: ServiceContext, registration: Registration, referral: Referral, on: date
+) -> None:
+    """What the count of refusals on ``on`` (the review's day) leads to: a warning or a
+    sanction proposal, dated that day."""
     member_id = registration.member_id
-    params = ctx.params()
+    params = ctx.params(on)
     outcomes = outcomes_of(ctx.session, member_id)
-    count = rules.count_refusals(outcomes, ctx.today, params)
+    count = rules.count_refusals(outcomes, on, params)
     decision = record_decision(
         ctx,
         member_id=member_id,
         kind="refusal-count",
         ref=f"referral:{referral.id}",
         inputs={
-            "on": ctx.today.isoformat(),
+            "on": on.isoformat(),
             "outcomes": [
                 {"on": o.on.isoformat(), "kind": o.kind, "referral_id": o.referral_id}
                 for o in outcomes
@@ -516,7 +537,7 @@ def _consequence(ctx: ServiceContext, registration: Registration, referral: Refe
         warning = Warning(
             member_id=member_id,
             kind="refusal",
-            issued_on=ctx.today,
+            issued_on=on,
             text=str(written),
             said=as_data(written),
             refusal_count=count.count,
@@ -544,7 +565,7 @@ def _consequence(ctx: ServiceContext, registration: Registration, referral: Refe
                     case_id=case.id if case else None,
                     application_id=application.id if application and case is None else None,
                     state="proposed",
-                    proposed_on=ctx.today,
+                    proposed_on=on,
                     proposed_by=ctx.actor.label,
                     referral_ids=list(count.counted_referrals),
                     count_decision_id=decision.id or 0,

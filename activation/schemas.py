@@ -139,6 +139,12 @@ class DeliveryIn(InputModel):
 
 class GoodReasonDecisionIn(InputModel):
     good_reason: Flag = Field(schema_extra={"examples": [False]})
+    decided_on: Day | None = Field(
+        default=None,
+        description="The day the review was decided, when it is recorded later (not before the "
+        "answer, not after today); defaults to today",
+        schema_extra={"examples": ["2026-03-06"]},
+    )
     doubt: Flag = Field(
         default=False, description="Unsure: the benefit of the doubt makes it a good reason"
     )

@@ -67,7 +67,10 @@ LIVE_CASE_STATUSES = tuple(s for s in CaseStatus if s is not CaseStatus.TERMINAT
 
 # --- the approval hook --------------------------------------------------------------------
 
-ApprovalCheck = Callable[[ServiceContext, Application, Household, Sequence[Member]], list[Problem]]
+# (context, application, household, its members, the decision day) → problems
+ApprovalCheck = Callable[
+    [ServiceContext, Application, Household, Sequence[Member], date], list[Problem]
+]
 _approval_checks: list[ApprovalCheck] = []
 
 
@@ -791,7 +794,7 @@ def check_approval(
     problems = unrecorded_incomes(ctx.session, application.household_id, on)
     problems += rules.approval_problems(facts)
     for check in _approval_checks:
-        problems.extend(check(ctx, application, household, members))
+        problems.extend(check(ctx, application, household, members, on))
     return ApprovalCheckResult(problems, entitlement)
 
 
@@ -1052,7 +1055,7 @@ def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -
         )
     members = members_of(ctx.session, household.id or 0)
     for check in _approval_checks:
-        problems.extend(check(ctx, application, household, members))
+        problems.extend(check(ctx, application, household, members, decided_on))
     if problems:
         raise InvalidInput(problems, title="The re-entry cannot be approved yet")
     application.category_requested = category

@@ -15,6 +15,7 @@ from tests.support import (
     household,
     member,
     move_to,
+    register_obligated,
     walk_to_notice,
 )
 
@@ -48,6 +49,20 @@ def _registered(client, tokens, clock, since: str | None) -> tuple[str, int]:
     return family["members"][0]["national_id"], walk_to_notice(client, officer, household_id)
 
 
+def _approve(client, tokens, app_id: int, decided_on: str) -> dict:
+    """Register the obligated members as of the day they came (before the decision), then
+    approve on ``decided_on``, all keyed in on the same late day."""
+    officer = tokens.headers("benefit_officer")
+    application = client.get(f"/api/v1/applications/{app_id}", headers=officer).json()
+    register_obligated(
+        client,
+        tokens.headers("counsellor"),
+        application["household_id"],
+        registered_on="2026-02-21",
+    )
+    return approve(client, officer, app_id, decided_on=decided_on)
+
+
 def test_a_backdated_approval_is_refused_while_the_income_of_its_day_is_unknown(
     client, tokens, clock, engine
 ) -> None:
@@ -76,13 +91,7 @@ def test_an_income_given_its_own_day_pays_the_right_amount(client, tokens, clock
     """The issue's example: an urban household of four, category C, earning 200 a month:
     400.00, not the 600.00 an income counted as zero would pay."""
     head, app_id = _registered(client, tokens, clock, since="2026-01-01")
-    decided = approve(
-        client,
-        tokens.headers("benefit_officer"),
-        app_id,
-        counsellor=tokens.headers("counsellor"),
-        decided_on=DECIDED.isoformat(),
-    )
+    decided = _approve(client, tokens, app_id, DECIDED.isoformat())
     assert decided["state"] == "approved", decided
     status = client.get(f"/api/v1/status/{head}", headers=tokens.headers("benefit_officer"))
     assert status.json()["monthly_amount"] == "400.00", status.text
@@ -102,9 +111,7 @@ def test_the_income_in_force_on_the_decision_day(
     _, app_id = _registered(client, tokens, clock, since=since)
     officer = tokens.headers("benefit_officer")
     if not refused:
-        approve(
-            client, officer, app_id, counsellor=tokens.headers("counsellor"), decided_on=decided
-        )
+        _approve(client, tokens, app_id, decided)
         state = client.get(f"/api/v1/applications/{app_id}", headers=officer).json()["state"]
         assert state == "approved"
         return
@@ -136,3 +143,35 @@ def test_a_declared_income_cannot_begin_after_today(
     else:
         head = answer.json()["members"][0]
         assert head["incomes"][0]["effective_from"] == since
+
+
+@pytest.mark.parametrize(
+    ("registered_on", "refused"),
+    [("2026-03-01", False), ("2026-03-02", False), ("2026-03-03", True)],
+)
+def test_an_obligated_member_registered_after_the_decision_day_blocks_it(
+    client, tokens, clock, registered_on, refused
+) -> None:
+    """The duty and the registration are judged on the decision day, not the day it is keyed
+    in."""
+    _, app_id = _registered(client, tokens, clock, since="2026-01-01")
+    officer = tokens.headers("benefit_officer")
+    application = client.get(f"/api/v1/applications/{app_id}", headers=officer).json()
+    register_obligated(
+        client,
+        tokens.headers("counsellor"),
+        application["household_id"],
+        registered_on=registered_on,
+    )
+    answer = client.post(
+        f"/api/v1/applications/{app_id}/decision",
+        json={"approve": True, "decided_on": DECIDED.isoformat()},
+        headers=officer,
+    )
+    if refused:
+        assert answer.status_code == 422, answer.text
+        problems = answer.json()["problems"]
+        assert {p["rule"] for p in problems} == {"job-seeker-registration"}
+        assert all("2026-03-03" in p["message"] for p in problems)
+    else:
+        assert answer.status_code == 201, answer.text
