@@ -18,6 +18,7 @@ from kernel.dates import add_months, age_on, last_day_of_months
 from kernel.messages import N_, Text, as_data, say
 from kernel.money import round_money, yuan_text
 from kernel.policy import ParameterSet, PolicyError
+from kernel.working_days import WorkingCalendar, working_calendar
 
 # --- the registration duty (report 4 §五4; POLICY.md rule 2) ---------------------------
 
@@ -588,25 +589,22 @@ class ReentryRight:
         }
 
 
-def add_working_days(day: date, count: int) -> date:
-    """Count Monday-Friday only (public holidays are not modelled; documented limitation)."""
-    current = day
-    while count > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            count -= 1
-    return current
-
-
 def reentry_right(
-    *, exited_on: date, job_ended_on: date, reported_on: date, end_reason: str, params: ParameterSet
+    *,
+    exited_on: date,
+    job_ended_on: date,
+    reported_on: date,
+    end_reason: str,
+    params: ParameterSet,
+    calendar: WorkingCalendar,
 ) -> ReentryRight:
     """A job that ends within the window after the case's exit opens the simplified path:
     a short re-application, no appraisal or public notice, a decision within a few working
     days, payment from the day it was reported. A job lost through misconduct is flagged for
     review, not barred (POLICY.md safeguards: re-entry is an automatic right, not a favour)."""
     window_ends = add_months(exited_on, params.int("reentry.window_months"))
-    due = add_working_days(reported_on, params.int("reentry.decision_working_days"))
+    # Working days as the offices keep them: holidays off, adjusted weekends on.
+    due = calendar.add_working_days(reported_on, params.int("reentry.decision_working_days"))
     misconduct = end_reason == "dismissed_misconduct"
     eligible = exited_on <= job_ended_on <= window_ends
     facts = {
@@ -694,6 +692,7 @@ def _replay_reentry(inputs: dict[str, Any], params: ParameterSet) -> dict[str, A
         reported_on=date.fromisoformat(inputs["reported_on"]),
         end_reason=inputs["end_reason"],
         params=params,
+        calendar=working_calendar(),
     ).as_dict()
 
 

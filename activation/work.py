@@ -45,6 +45,7 @@ from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.messages import code_text, say, stored
 from kernel.money import from_fen, to_fen, yuan_text
+from kernel.working_days import working_calendar
 
 
 def get_job(ctx: ServiceContext, job_id: int) -> Job:
@@ -353,6 +354,7 @@ def _offer_reentry(
         reported_on=reported_on,
         end_reason=data.reason,
         params=params,
+        calendar=working_calendar(),
     )
     record_decision(
         ctx,

@@ -51,6 +51,9 @@ class Settings:
     graceful_seconds: int = 30
     # Whether the session cookie is sent over HTTPS only (on behind a TLS proxy).
     secure_cookies: bool = False
+    # A TOML file of the county's own days off and official dates the calendar package does
+    # not have yet (kernel.working_days).
+    holidays_file: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +93,7 @@ class Settings:
             secure_cookies=_switch(
                 "WORKBRIDGE_SECURE_COOKIES", env.get("WORKBRIDGE_SECURE_COOKIES", "off")
             ),
+            holidays_file=env.get("WORKBRIDGE_HOLIDAYS_FILE", "").strip() or None,
         )
 
     @property

@@ -42,6 +42,7 @@ from kernel.web import (
     provide_context,
     request_frame_middleware,
 )
+from kernel.working_days import calendar_for, configure_working_days
 from matching.api import CONTROLLERS as MATCHING_CONTROLLERS
 from notifications.api import CONTROLLERS as SMS_WEBHOOKS
 from notifications.runtime import sms_lifespan
@@ -156,6 +157,7 @@ def create_app(
     wire()
     sms_rules = SendingRules.from_settings(settings, sms_settings)
     configure(sms_rules)
+    configure_working_days(calendar_for(settings.holidays_file))
 
     def start_capacity(app: Litestar) -> None:
         """Request threads belong to the event loop that serves (uvicorn's, a test client's)."""

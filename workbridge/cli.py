@@ -21,13 +21,18 @@ from kernel.errors import Conflict, DomainError
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings, SettingsError
+from kernel.working_days import calendar_for, configure_working_days
 from training.services import provider_exists
 
 console = Console()
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    """The settings of a command, and what they configure for the whole process (the working
+    days a re-entry decision is due in)."""
+    settings = Settings.from_env()
+    configure_working_days(calendar_for(settings.holidays_file))
+    return settings
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

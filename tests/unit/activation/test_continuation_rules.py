@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from activation.rules import (
-    add_working_days,
     continuation_fraction,
     continuation_terms,
     in_continuation,
@@ -14,6 +13,7 @@ from activation.rules import (
     replay,
 )
 from kernel.policy import PolicyError, load_profile, parse_profile
+from kernel.working_days import WorkingCalendar
 
 COUNTY = load_profile("county-pilot").at(date(2026, 1, 1))
 START = date(2026, 3, 10)
@@ -169,6 +169,7 @@ def test_re_entry_window_edges(job_ended: str, eligible: bool) -> None:
         reported_on=date(2027, 5, 3),
         end_reason="contract_ended",
         params=COUNTY,
+        calendar=WorkingCalendar(),
     )
     assert right.eligible is eligible
     assert right.window_ends_on == date(2027, 5, 1)
@@ -181,6 +182,7 @@ def test_misconduct_is_flagged_not_barred() -> None:
         reported_on=date(2026, 8, 3),
         end_reason="dismissed_misconduct",
         params=COUNTY,
+        calendar=WorkingCalendar(),
     )
     assert (right.eligible, right.flagged_for_review) == (True, True)
 
@@ -190,7 +192,15 @@ def test_misconduct_is_flagged_not_barred() -> None:
     [("2026-11-23", "2026-11-30"), ("2026-11-27", "2026-12-04"), ("2026-11-28", "2026-12-04")],
 )
 def test_decision_due_in_five_working_days(reported: str, due: str) -> None:
-    assert add_working_days(date.fromisoformat(reported), 5) == date.fromisoformat(due)
+    right = reentry_right(
+        exited_on=EXIT,
+        job_ended_on=date(2026, 11, 20),
+        reported_on=date.fromisoformat(reported),
+        end_reason="contract_ended",
+        params=COUNTY,
+        calendar=WorkingCalendar(),
+    )
+    assert right.decision_due_on == date.fromisoformat(due)
 
 
 def test_replay_continuation_and_reentry() -> None:
@@ -208,6 +218,7 @@ def test_replay_continuation_and_reentry() -> None:
         reported_on=date(2026, 8, 3),
         end_reason="laid_off",
         params=COUNTY,
+        calendar=WorkingCalendar(),
     )
     stored = {
         "exited_on": "2026-05-01",
