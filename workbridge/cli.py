@@ -460,6 +460,44 @@ def cmd_bank_file(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_export_roll(args: argparse.Namespace) -> int:
+    """The roll as a sheet (benefits.roll): xlsx, or CSV when the file name says so."""
+    from pathlib import Path
+
+    from benefits import roll
+    from kernel import audit
+    from kernel.auth import SYSTEM
+
+    target = Path(args.output)
+    kind = target.suffix.lower()
+    if kind not in (".xlsx", ".csv"):
+        console.print(f"[red]{target}: the roll is written as .xlsx or .csv[/red]")
+        return 2
+    if not target.parent.is_dir():
+        console.print(f"[red]{target.parent}: no such folder[/red]")
+        return 2
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        write = roll.write_xlsx if kind == ".xlsx" else roll.write_csv
+        count = write(str(target), roll.rows(engine))
+        # A roll carries full ID numbers and bank accounts: who took one, and when, is kept.
+        with session_scope(engine) as session:
+            audit.record(
+                session,
+                actor=SYSTEM,
+                at=SystemClock().now(),
+                entity="roll",
+                entity_id=target.name,
+                action="exported",
+                details={"rows": count, "format": kind.lstrip(".")},
+            )
+        console.print(f"{target}: {count:,} members")
+        return 0
+    finally:
+        engine.dispose()
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run one scheduled job now, for operators (a missed day, a month paid by hand)."""
     from workbridge import jobs
@@ -769,6 +807,14 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--period", required=True, help="YYYY-MM")
     bank.add_argument("--output", help="file to write (default workbridge-payments-YYYY-MM.csv)")
     bank.set_defaults(func=cmd_bank_file)
+
+    export = sub.add_parser("export", help="registers out, in the layout offices keep")
+    export_sub = export.add_subparsers(dest="what", required=True)
+    export_roll = export_sub.add_parser(
+        "roll", help="the roll: every member of every household on the scheme, one row each"
+    )
+    export_roll.add_argument("--output", required=True, help="a .xlsx or .csv file to write")
+    export_roll.set_defaults(func=cmd_export_roll)
 
     scheduler = sub.add_parser("scheduler", help="scheduled jobs")
     scheduler_sub = scheduler.add_subparsers(dest="action", required=True)

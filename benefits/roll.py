@@ -1,0 +1,294 @@
+"""The roll (低保花名册): every member of every household on the scheme, one row each.
+
+Offices keep their registers in Excel and report them upward (report 1: 分类造册); a county that
+adopts Workbridge brings its roll in from such a sheet and must be able to give the same sheet
+back. This module fixes the layout — the columns, their Chinese headings, and the words each
+coded column is written in — so that what ``export`` writes is what an import reads: a roll
+given out and brought back in changes nothing.
+
+The rows are read set-based (one statement for the members with their household and its latest
+case, one for the incomes in force, both streamed in member order and merged), so a county of a
+million members is written with memory that does not grow with it. A roll carries full ID
+numbers and bank accounts: it is given to benefit officers and administrators only, and each
+export is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from benefits.models import BenefitCase, Household, Member, MemberIncome
+from benefits.rules import CaseStatus
+from kernel.db import reader
+from kernel.money import from_fen
+
+
+@dataclass(frozen=True)
+class RollColumn:
+    key: str  # a stable name (an import accepts it as a heading too)
+    heading: str  # the heading offices write
+
+
+INCOME_SOURCES: tuple[tuple[str, str], ...] = (
+    ("wages", "工资性收入"),
+    ("business", "经营性收入"),
+    ("agriculture", "农业收入"),
+    ("pension", "养老金"),
+    ("support", "赡养抚养费"),
+    ("rent", "租金收入"),
+    ("transfer", "转移性收入"),
+    ("other", "其他收入"),
+)
+
+COLUMNS: tuple[RollColumn, ...] = (
+    RollColumn("household_key", "户编号"),
+    RollColumn("name", "姓名"),
+    RollColumn("national_id", "公民身份号码"),
+    RollColumn("relation", "与户主关系"),
+    RollColumn("sex", "性别"),
+    RollColumn("birth_date", "出生日期"),
+    RollColumn("work_capacity", "劳动能力"),
+    RollColumn("disability", "残疾情况"),
+    *(RollColumn(f"income_{source}", heading) for source, heading in INCOME_SOURCES),
+    RollColumn("phone", "手机号码"),
+    RollColumn("bank_account", "银行账号"),
+    RollColumn("scheme", "城乡类别"),
+    RollColumn("address", "家庭住址"),
+    RollColumn("community", "社区（村）"),
+    RollColumn("township", "乡镇（街道）"),
+    RollColumn("category", "保障类别"),
+    RollColumn("monthly_amount", "月保障金额（元）"),
+    RollColumn("status", "保障状态"),
+    RollColumn("status_since", "状态起始日期"),
+    RollColumn("approved_on", "批准日期"),
+    RollColumn("next_review_on", "下次复核日期"),
+)
+
+# The words a coded column is written in, and read back from.
+WORDS: dict[str, dict[str, str]] = {
+    "relation": {
+        "head": "户主",
+        "spouse": "配偶",
+        "child": "子女",
+        "parent": "父母",
+        "sibling": "兄弟姐妹",
+        "grandchild": "孙子女",
+        "other": "其他",
+    },
+    "sex": {"male": "男", "female": "女"},
+    "work_capacity": {"full": "有劳动能力", "partial": "部分劳动能力", "none": "无劳动能力"},
+    "disability": {"none": "无", "mild": "轻度残疾", "severe": "重度残疾"},
+    "scheme": {"urban": "城市", "rural": "农村"},
+    "status": {
+        CaseStatus.ACTIVE.value: "正常享受",
+        CaseStatus.SUSPENDED.value: "暂停",
+        CaseStatus.CONTINUATION_FULL.value: "就业渐退（全额）",
+        CaseStatus.CONTINUATION_HALF.value: "就业渐退（减半）",
+        CaseStatus.PENDING.value: "待发放",
+    },
+}
+
+SHEET_TITLE = "低保花名册"
+
+
+def headings() -> list[str]:
+    return [column.heading for column in COLUMNS]
+
+
+def _latest_case_ids() -> Any:
+    return (
+        select(func.max(BenefitCase.id).label("case_id"))  # type: ignore[arg-type]
+        .group_by(BenefitCase.household_id)
+        .subquery()
+    )
+
+
+def _member_rows() -> Any:
+    """Members of households whose latest case is not terminated, in member order."""
+    latest = _latest_case_ids()
+    m, h, c = Member.__table__, Household.__table__, BenefitCase.__table__  # type: ignore[attr-defined]
+    return (
+        select(
+            m.c.id,
+            h.c.id.label("household_id"),
+            m.c.name,
+            m.c.national_id,
+            m.c.relation,
+            m.c.sex,
+            m.c.birth_date,
+            m.c.work_capacity,
+            m.c.disability,
+            m.c.phone,
+            h.c.bank_account,
+            h.c.scheme,
+            h.c.address,
+            h.c.community,
+            h.c.township,
+            c.c.category,
+            c.c.monthly_amount_fen,
+            c.c.status,
+            c.c.status_since,
+            c.c.opened_on,
+            c.c.next_review_on,
+        )
+        .select_from(
+            m.join(h, h.c.id == m.c.household_id)
+            .join(c, c.c.household_id == h.c.id)
+            .join(latest, latest.c.case_id == c.c.id)
+        )
+        .where(c.c.status != CaseStatus.TERMINATED.value)
+        .order_by(m.c.id)
+    )
+
+
+def _income_rows() -> Any:
+    """Incomes in force now of the same members, in member order."""
+    latest = _latest_case_ids()
+    m, i, c = Member.__table__, MemberIncome.__table__, BenefitCase.__table__  # type: ignore[attr-defined]
+    return (
+        select(i.c.member_id, i.c.source, i.c.monthly_amount_fen)
+        .select_from(
+            i.join(m, m.c.id == i.c.member_id)
+            .join(c, c.c.household_id == m.c.household_id)
+            .join(latest, latest.c.case_id == c.c.id)
+        )
+        .where(i.c.effective_to.is_(None), c.c.status != CaseStatus.TERMINATED.value)
+        .order_by(i.c.member_id)
+    )
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _word(column: str, code: str | None) -> str | None:
+    return None if code is None else WORDS[column].get(code, code)
+
+
+def rows(engine: Engine, batch: int = 5_000) -> Iterator[list[Any]]:
+    """The roll's rows, in the order of ``COLUMNS``: money as ``Decimal``, days as dates."""
+    # One read transaction, so both statements see the same moment of the database; on SQLite
+    # it begins DEFERRED and never takes the write lock.
+    with reader(engine).connect() as connection:
+        streamed = connection.execution_options(stream_results=True, yield_per=batch)
+        members = streamed.execute(_member_rows())
+        incomes = iter(streamed.execute(_income_rows()))
+        pending = next(incomes, None)
+        for member in members:
+            earned: dict[str, Decimal] = {}
+            while pending is not None and pending.member_id < member.id:
+                pending = next(incomes, None)
+            while pending is not None and pending.member_id == member.id:
+                earned[pending.source] = from_fen(pending.monthly_amount_fen)
+                pending = next(incomes, None)
+            yield _row(member, earned)
+
+
+def _row(member: Any, earned: dict[str, Decimal]) -> list[Any]:
+    return [
+        str(member.household_id),
+        member.name,
+        member.national_id,
+        _word("relation", member.relation),
+        _word("sex", member.sex),
+        _day(member.birth_date),
+        _word("work_capacity", member.work_capacity),
+        _word("disability", member.disability),
+        *(earned.get(source) for source, _ in INCOME_SOURCES),
+        _national_phone(member.phone),
+        member.bank_account,
+        _word("scheme", member.scheme),
+        member.address,
+        member.community,
+        member.township,
+        member.category,
+        from_fen(member.monthly_amount_fen),
+        _word("status", member.status),
+        _day(member.status_since),
+        _day(member.opened_on),
+        _day(member.next_review_on),
+    ]
+
+
+def _national_phone(phone: str | None) -> str | None:
+    """A mainland mobile as offices write it (11 digits), not in its stored E.164 form: a cell
+    starting with "+" is a formula to Excel."""
+    if phone and phone.startswith("+86") and len(phone) == 14:
+        return phone[3:]
+    return phone
+
+
+def write_xlsx(path: str, table: Iterator[Sequence[Any]]) -> int:
+    """Write the roll as an Excel workbook, row by row (openpyxl's write-only mode keeps
+    memory flat); returns the number of member rows."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=SHEET_TITLE)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    head = []
+    for text in headings():
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        head.append(cell)
+    sheet.append(head)
+    count = 0
+    for row in table:
+        sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
+        count += 1
+    book.save(path)
+    return count
+
+
+def _cell(sheet: Any, value: Any, make: Any) -> Any:
+    """A value as openpyxl writes it: text stays text (a string is never a number, and one
+    starting with "=" is never a formula), money and days get their formats. A plain value
+    costs a fraction of a styled cell, so only what needs it is wrapped."""
+    if isinstance(value, str):
+        if value.startswith("="):
+            cell = make(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+    if isinstance(value, Decimal):
+        cell = make(sheet, value=value)
+        cell.number_format = "0.00"
+        return cell
+    if isinstance(value, date):
+        cell = make(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value
+
+
+def write_csv(path: str, table: Iterator[Sequence[Any]]) -> int:
+    """Write the roll as CSV in UTF-8 with a byte-order mark (as Chinese Excel opens it)."""
+    import csv
+
+    count = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headings())
+        for row in table:
+            writer.writerow(["" if v is None else _text(v) for v in row])
+            count += 1
+    return count
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    text = str(value)
+    # a cell that starts like a formula is written as text (CSV injection)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
