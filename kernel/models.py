@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from kernel.db import UTCDateTime
@@ -104,3 +104,17 @@ class JobClaim(SQLModel, table=True):
     period: str = Field(max_length=16)  # 2026-03-01 for a daily job, 2026-03 for a monthly one
     claimed_at: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str = Field(max_length=160)
+
+
+class TrainingClockRow(SQLModel, table=True):
+    """How far a training copy's clock stands from the real one (kernel.training_clock).
+
+    One row, shared by every process of the copy, so that moving the date forward moves it for
+    the service, its workers, the scheduler and the command line alike."""
+
+    __tablename__ = "training_clock"
+
+    id: int = Field(default=1, primary_key=True)
+    offset_seconds: int = Field(sa_type=BigInteger)
+    moved_at: datetime = Field(sa_type=UTCDateTime)
+    moved_by: str = Field(max_length=160)

@@ -231,9 +231,19 @@ def render(
             else request.scope.get("state", {}).get("login_csrf", ""),
             "path": request.url.path,
             "htmx": bool(request.headers.get("hx-request")),
+            "training_day": _training_day(request),
             **context,
         },
     )
+
+
+def _training_day(request: Request[Any, Any, Any]) -> date | None:
+    """The date a training copy lives at (kernel.training_clock), for the banner every page
+    carries; None on the real service."""
+    from kernel.training_clock import TrainingClock
+
+    clock = request.app.state.get("clock")
+    return clock.today() if isinstance(clock, TrainingClock) else None
 
 
 def see_other(path: str) -> Redirect:

@@ -54,6 +54,10 @@ class Settings:
     # A TOML file of the county's own days off and official dates the calendar package does
     # not have yet (kernel.working_days).
     holidays_file: str | None = None
+    # A training or acceptance copy's date (kernel.training_clock): a day, or +/- days.
+    clock: str | None = None
+    # Marks the real service: a training clock is then refused.
+    production: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +98,8 @@ class Settings:
                 "WORKBRIDGE_SECURE_COOKIES", env.get("WORKBRIDGE_SECURE_COOKIES", "off")
             ),
             holidays_file=env.get("WORKBRIDGE_HOLIDAYS_FILE", "").strip() or None,
+            clock=_training_clock(env.get("WORKBRIDGE_CLOCK", "")),
+            production=_switch("WORKBRIDGE_PRODUCTION", env.get("WORKBRIDGE_PRODUCTION", "off")),
         )
 
     @property
@@ -103,6 +109,13 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _training_clock(value: str) -> str | None:
+    from kernel.training_clock import parse_clock_setting
+
+    parse_clock_setting(value)  # a mistyped date is refused at start, not on first use
+    return value.strip() or None
 
 
 def _switch(name: str, value: str) -> bool:

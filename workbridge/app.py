@@ -35,6 +35,7 @@ from kernel.loop_reads import LoopReads
 from kernel.masking import MaskPersonalDataFilter, install_masking
 from kernel.policy import load_profile
 from kernel.settings import Settings
+from kernel.training_clock import TrainingClock, parse_clock_setting, refuse_unsafe
 from kernel.web import (
     WorkbridgeRequest,
     admit,
@@ -153,11 +154,20 @@ def create_app(
     configure_logging(settings.log_level)
     capacity = capacity_of(settings)
     engine = service_engine(settings)
+    training = parse_clock_setting(settings.clock)
+    refuse_unsafe(training, sms_settings.gateway, settings.production)
+    if clock is None and training is not None:
+        clock = TrainingClock(engine, training, settings.zone)
     policy = load_profile(settings.policy_profile)
     wire()
     sms_rules = SendingRules.from_settings(settings, sms_settings)
     configure(sms_rules)
     configure_working_days(calendar_for(settings.holidays_file))
+
+    def start_training_clock(app: Litestar) -> None:
+        """A training copy's date: read (or set) once, then followed on a thread of its own."""
+        if isinstance(app.state.clock, TrainingClock):
+            app.state.clock.load().follow()
 
     def start_capacity(app: Litestar) -> None:
         """Request threads belong to the event loop that serves (uvicorn's, a test client's)."""
@@ -183,6 +193,8 @@ def create_app(
         await app.state.loop_reads.close()
 
     def dispose(app: Litestar) -> None:
+        if isinstance(app.state.clock, TrainingClock):
+            app.state.clock.stop()
         payments.background_runs.pause_all()
         app.state.capacity.close()
         scheduler = app.state.get("scheduler")
@@ -235,7 +247,7 @@ def create_app(
             }
         ),
         lifespan=[sms_lifespan],
-        on_startup=[start_capacity, open_loop_reads, start_scheduler],
+        on_startup=[start_training_clock, start_capacity, open_loop_reads, start_scheduler],
         on_shutdown=[close_loop_reads, dispose],
         template_config=template_config(),
         openapi_config=OpenAPIConfig(

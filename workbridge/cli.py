@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
@@ -15,12 +16,13 @@ from sqlalchemy import select
 
 from benefits.models import PaymentRun
 from kernel.auth import Principal, Role, issue_token
-from kernel.clock import SystemClock, office_today
+from kernel.clock import Clock, SystemClock, office_today
 from kernel.db import make_engine, session_scope
 from kernel.errors import Conflict, DomainError
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings, SettingsError
+from kernel.training_clock import MAX_ADVANCE_DAYS, TrainingClock, parse_clock_setting
 from kernel.working_days import calendar_for, configure_working_days
 from training.services import provider_exists
 
@@ -33,6 +35,50 @@ def _settings() -> Settings:
     settings = Settings.from_env()
     configure_working_days(calendar_for(settings.holidays_file))
     return settings
+
+
+def _clock(settings: Settings, engine: Any) -> Clock:
+    """The real clock, or a training copy's (kernel.training_clock), for jobs run by hand."""
+    start = parse_clock_setting(settings.clock)
+    if start is None:
+        return SystemClock()
+    return TrainingClock(engine, start, settings.zone).load()
+
+
+def cmd_clock(args: argparse.Namespace) -> int:
+    """Show or move a training copy's date."""
+    from kernel import audit
+
+    settings = _settings()
+    start = parse_clock_setting(settings.clock)
+    if start is None:
+        console.print("[red]this is not a training copy: WORKBRIDGE_CLOCK is not set[/red]")
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        clock = TrainingClock(engine, start, settings.zone).load()
+        if args.action == "show":
+            console.print(f"training copy at {clock.today().isoformat()}")
+            return 0
+        if not 1 <= args.days <= MAX_ADVANCE_DAYS:
+            console.print(f"[red]--days must be between 1 and {MAX_ADVANCE_DAYS}[/red]")
+            return 2
+        before = clock.today()
+        with session_scope(engine) as session:
+            after = clock.advance(session, args.days, _operator().label)
+            audit.record(
+                session,
+                actor=_operator(),
+                at=SystemClock().now(),
+                entity="training_clock",
+                entity_id=1,
+                action="advanced",
+                details={"from": before.isoformat(), "to": after.isoformat(), "days": args.days},
+            )
+        console.print(f"training copy moved from {before.isoformat()} to {after.isoformat()}")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -52,6 +98,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         console.print("[red]--workers needs a fixed --port: each worker listens on it[/red]")
         return 2
     settings = _settings()
+    from kernel.training_clock import refuse_unsafe
+    from notifications.settings import SmsSettings, SmsSettingsError
+
+    try:
+        gateway = SmsSettings.from_env().gateway
+    except SmsSettingsError as exc:
+        print(f"workbridge: {exc}", file=sys.stderr)
+        return 2
+    refuse_unsafe(parse_clock_setting(settings.clock), gateway, settings.production)
     console.print(
         f"Workbridge on http://{args.host}:{args.port}  (API docs: /schema, database: "
         f"{settings.database_url.split('@')[-1]}, {args.workers} worker process"
@@ -402,7 +457,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
     runner = payments.Runner(
         engine=engine,
         policy=load_profile(settings.policy_profile),
-        clock=SystemClock(),
+        clock=_clock(settings, engine),
         zone=settings.zone,
         actor=_operator(),
         batch_size=args.batch_size,
@@ -504,7 +559,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     settings = _settings()
     engine = make_engine(settings.database_url)
-    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), SystemClock(), settings.zone)
+    clock = _clock(settings, engine)
+    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), clock, settings.zone)
     try:
         if args.job == jobs.DAILY_SWEEP:
             if args.period:
@@ -807,6 +863,13 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--period", required=True, help="YYYY-MM")
     bank.add_argument("--output", help="file to write (default workbridge-payments-YYYY-MM.csv)")
     bank.set_defaults(func=cmd_bank_file)
+
+    clock = sub.add_parser("clock", help="a training copy's date (WORKBRIDGE_CLOCK)")
+    clock_sub = clock.add_subparsers(dest="action", required=True)
+    clock_sub.add_parser("show", help="the date the copy lives at").set_defaults(func=cmd_clock)
+    advance = clock_sub.add_parser("advance", help="move the copy's date forward")
+    advance.add_argument("--days", type=int, required=True, help="days forward (1-3660)")
+    advance.set_defaults(func=cmd_clock)
 
     export = sub.add_parser("export", help="registers out, in the layout offices keep")
     export_sub = export.add_subparsers(dest="what", required=True)

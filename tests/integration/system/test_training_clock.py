@@ -1,0 +1,124 @@
+"""A training copy lives at a date of its own, shared by its processes and moved forward only by
+an administrator; it never starts beside real SMS or on the real service (kernel.training_clock)."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from litestar.testing import TestClient
+from sqlmodel import Session, select
+
+from kernel.models import AuditRecord
+from kernel.settings import Settings, SettingsError
+from kernel.training_clock import (
+    MAX_ADVANCE_DAYS,
+    TrainingClock,
+    TrainingStart,
+    parse_clock_setting,
+    refuse_unsafe,
+)
+from notifications.settings import SmsSettings
+from workbridge.app import create_app
+from workbridge.cli import main
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("", None),
+        ("  ", None),
+        ("2026-03-01", TrainingStart(day=date(2026, 3, 1))),
+        ("+30", TrainingStart(offset_days=30)),
+        ("-7", TrainingStart(offset_days=-7)),
+        (f"+{MAX_ADVANCE_DAYS}", TrainingStart(offset_days=MAX_ADVANCE_DAYS)),
+    ],
+)
+def test_the_setting(text: str, start: TrainingStart | None) -> None:
+    assert parse_clock_setting(text) == start
+
+
+@pytest.mark.parametrize(
+    "text", [f"+{MAX_ADVANCE_DAYS + 1}", "tomorrow", "2026-02-30", "30", "+3.5", "2026/03/01"]
+)
+def test_a_mistyped_setting_stops_the_start(text: str) -> None:
+    with pytest.raises(SettingsError, match="WORKBRIDGE_CLOCK"):
+        Settings.from_env({"WORKBRIDGE_CLOCK": text})
+
+
+@pytest.mark.parametrize(
+    ("start", "gateway", "production", "refused"),
+    [
+        (None, "kannel", True, False),  # the real clock: nothing to guard
+        (TrainingStart(offset_days=1), "console", False, False),
+        (TrainingStart(offset_days=1), "kannel", False, True),
+        (TrainingStart(offset_days=1), "twilio", False, True),
+        (TrainingStart(offset_days=1), "console", True, True),
+    ],
+)
+def test_a_training_copy_never_reaches_real_people(
+    start: TrainingStart | None, gateway: str, production: bool, refused: bool
+) -> None:
+    if refused:
+        with pytest.raises(SettingsError):
+            refuse_unsafe(start, gateway, production)
+    else:
+        refuse_unsafe(start, gateway, production)
+
+
+def test_the_service_refuses_to_start_with_a_real_gateway(database_url: str) -> None:
+    with pytest.raises(SettingsError, match="SMS"):
+        create_app(
+            Settings(database_url=database_url, clock="2026-03-01"),
+            sms_settings=SmsSettings(gateway="kannel"),
+        )
+
+
+def test_the_copy_keeps_its_date_across_restarts_and_moves_forward(engine) -> None:
+    first = TrainingClock(engine, TrainingStart(day=date(2026, 3, 1)), ZONE).load()
+    assert first.today() == date(2026, 3, 1)
+    # Started again with another setting: the copy's own date stands.
+    again = TrainingClock(engine, TrainingStart(offset_days=400), ZONE).load()
+    assert again.today() == date(2026, 3, 1)
+    with Session(engine) as session:
+        assert again.advance(session, 30, "trainer") == date(2026, 3, 31)
+        session.commit()
+    assert first.load().today() == date(2026, 3, 31)  # another process reads the move
+    with Session(engine) as session, pytest.raises(ValueError):
+        again.advance(session, 0, "trainer")  # time only moves forward
+
+
+def test_the_command_line_shows_and_moves_the_copy(
+    engine, database_url: str, monkeypatch, capsys
+) -> None:
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("WORKBRIDGE_CLOCK", raising=False)
+    assert main(["clock", "show"]) == 2  # not a training copy
+    monkeypatch.setenv("WORKBRIDGE_CLOCK", "2026-03-01")
+    assert main(["clock", "show"]) == 0
+    assert "2026-03-01" in capsys.readouterr().out
+    assert main(["clock", "advance", "--days", "0"]) == 2
+    assert main(["clock", "advance", "--days", "45"]) == 0
+    assert "2026-04-15" in capsys.readouterr().out
+    with Session(engine) as session:
+        (moved,) = session.exec(
+            select(AuditRecord).where(AuditRecord.entity == "training_clock")
+        ).all()
+    assert moved.details == {"from": "2026-03-01", "to": "2026-04-15", "days": 45}
+
+
+def test_every_page_of_a_training_copy_says_so(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, clock="2026-03-01"))
+    with TestClient(app) as client:
+        page = client.get("/app/login", headers={"Accept-Language": "zh-CN"})
+        english = client.get("/app/login?lang=en")
+    assert app.state.clock.today() == date(2026, 3, 1)
+    assert "培训副本" in page.text and "training-banner" in page.text
+    assert "Training copy" in english.text and "2026" in english.text
+    real = create_app(Settings(database_url=database_url))
+    with TestClient(real) as client:
+        assert "training-banner" not in client.get("/app/login").text
