@@ -119,7 +119,9 @@ class MemberIn(InputModel):
         return normalise_phone(value)
 
 
-class HouseholdIn(InputModel):
+class HouseholdPlaceIn(InputModel):
+    """Where a household lives and is paid: what a household's members share."""
+
     scheme: Literal["urban", "rural"] = Field(schema_extra={"examples": ["urban"]})
     address: str = Field(
         min_length=1, max_length=300, schema_extra={"examples": ["城关镇东街12号"]}
@@ -131,7 +133,6 @@ class HouseholdIn(InputModel):
         description="Bank card or account number, 10-30 digits",
         schema_extra={"examples": ["6228480010012345678"]},
     )
-    members: list[MemberIn] = Field(min_length=1, max_length=20)
 
     @field_validator("bank_account")
     @classmethod
@@ -139,6 +140,10 @@ class HouseholdIn(InputModel):
         if value is not None and not re.fullmatch(r"[0-9]{10,30}", value):
             raise ValueError(N_("bank account must be 10-30 digits"))
         return value
+
+
+class HouseholdIn(HouseholdPlaceIn):
+    members: list[MemberIn] = Field(min_length=1, max_length=20)
 
 
 class MemberUpdateIn(PatchModel):

@@ -553,6 +553,53 @@ def cmd_export_roll(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_check_roll(args: argparse.Namespace) -> int:
+    """Read a roll and list every problem of every row; nothing is written to the database."""
+    import csv
+    from pathlib import Path
+
+    from benefits.roll_check import RollCheck, RollFileError, check_roll
+    from benefits.rules import EntitlementParams
+    from kernel.messages import render
+    from workbridge.pages.i18n import load_translators
+
+    settings = _settings()
+    source = Path(args.file)
+    if not source.is_file():
+        console.print(f"[red]{source}: no such file[/red]")
+        return 2
+    today = office_today(SystemClock(), settings.zone)
+    params = load_profile(settings.policy_profile).at(today)
+    categories = {
+        scheme: set(EntitlementParams.from_policy(params, scheme).categories)
+        for scheme in ("urban", "rural")
+    }
+    gettext = load_translators(settings.zone)[settings.default_locale].gettext
+    try:
+        *_, summary = check_roll(source, categories, today)
+    except RollFileError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{render(problem.message, gettext)}[/red]  ({problem.rule})")
+        return 2
+    assert isinstance(summary, RollCheck)
+    console.print(
+        f"{source.name}: {summary.households:,} households, {summary.members:,} members, "
+        f"{len(summary.problems):,} problems"
+    )
+    if not summary.problems:
+        return 0
+    target = Path(args.problems or f"{source.with_suffix('')}.problems.csv")
+    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["行", "列", "规则", "问题"])
+        for p in summary.problems:
+            writer.writerow([p.row, p.field or "", p.rule, render(p.message, gettext)])
+    for p in summary.problems[:20]:
+        console.print(f"  line {p.row}, {p.field or '-'}: {render(p.message, gettext)} ({p.rule})")
+    console.print(f"every problem, row by row: {target}")
+    return 1
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     """Run one scheduled job now, for operators (a missed day, a month paid by hand)."""
     from workbridge import jobs
@@ -863,6 +910,15 @@ def build_parser() -> argparse.ArgumentParser:
     bank.add_argument("--period", required=True, help="YYYY-MM")
     bank.add_argument("--output", help="file to write (default workbridge-payments-YYYY-MM.csv)")
     bank.set_defaults(func=cmd_bank_file)
+
+    check = sub.add_parser("check", help="check a file before bringing it in (writes nothing)")
+    check_sub = check.add_subparsers(dest="what", required=True)
+    check_roll = check_sub.add_parser(
+        "roll", help="a roll (.xlsx or .csv, UTF-8 or GB 18030): every problem of every row"
+    )
+    check_roll.add_argument("file")
+    check_roll.add_argument("--problems", help="CSV to write the problems to")
+    check_roll.set_defaults(func=cmd_check_roll)
 
     clock = sub.add_parser("clock", help="a training copy's date (WORKBRIDGE_CLOCK)")
     clock_sub = clock.add_subparsers(dest="action", required=True)
