@@ -49,17 +49,23 @@ def _registered(client, tokens, clock, since: str | None) -> tuple[str, int]:
     return family["members"][0]["national_id"], walk_to_notice(client, officer, household_id)
 
 
-def _approve(client, tokens, app_id: int, decided_on: str) -> dict:
-    """Register the obligated members as of the day they came (before the decision), then
-    approve on ``decided_on``, all keyed in on the same late day."""
+def _register(client, tokens, app_id: int, registered_on: str) -> None:
+    """Register the application's obligated members as job seekers on ``registered_on``."""
     officer = tokens.headers("benefit_officer")
     application = client.get(f"/api/v1/applications/{app_id}", headers=officer).json()
     register_obligated(
         client,
         tokens.headers("counsellor"),
         application["household_id"],
-        registered_on="2026-02-21",
+        registered_on=registered_on,
     )
+
+
+def _approve(client, tokens, app_id: int, decided_on: str) -> dict:
+    """Register the obligated members as of the day they came (before the decision), then
+    approve on ``decided_on``, all keyed in on the same late day."""
+    officer = tokens.headers("benefit_officer")
+    _register(client, tokens, app_id, "2026-02-21")
     return approve(client, officer, app_id, decided_on=decided_on)
 
 
@@ -156,13 +162,7 @@ def test_an_obligated_member_registered_after_the_decision_day_blocks_it(
     in."""
     _, app_id = _registered(client, tokens, clock, since="2026-01-01")
     officer = tokens.headers("benefit_officer")
-    application = client.get(f"/api/v1/applications/{app_id}", headers=officer).json()
-    register_obligated(
-        client,
-        tokens.headers("counsellor"),
-        application["household_id"],
-        registered_on=registered_on,
-    )
+    _register(client, tokens, app_id, registered_on)
     answer = client.post(
         f"/api/v1/applications/{app_id}/decision",
         json={"approve": True, "decided_on": DECIDED.isoformat()},

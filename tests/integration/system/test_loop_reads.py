@@ -56,17 +56,19 @@ async def _ticks_while(reads: LoopReads, sql: str) -> tuple[int, BaseException |
     return ticks, raised
 
 
+async def _opened(reads: LoopReads) -> bool:
+    """Whether the reads were answered on the loop while the application served."""
+    await reads.open()
+    try:
+        return reads.on_loop
+    finally:
+        await reads.close()
+
+
 def test_the_loop_reads_on_its_own_connection_and_not_on_a_thread(engine: Engine) -> None:
     reads = LoopReads(engine, 1.0)
 
-    async def opened() -> bool:
-        await reads.open()
-        try:
-            return reads.on_loop
-        finally:
-            await reads.close()
-
-    assert asyncio.run(opened()) is True
+    assert asyncio.run(_opened(reads)) is True
     assert asyncio.run(_read(reads, COUNT)) == [(0,)]
     assert reads.on_loop is False  # closed with the application
 
@@ -75,14 +77,7 @@ def test_an_in_memory_database_is_read_on_a_request_thread() -> None:
     # Another connection to "sqlite://" would open an empty database of its own.
     reads = LoopReads(make_engine("sqlite://", wait_seconds=1.0), 1.0)
 
-    async def opened() -> bool:
-        await reads.open()
-        try:
-            return reads.on_loop
-        finally:
-            await reads.close()
-
-    assert asyncio.run(opened()) is False
+    assert asyncio.run(_opened(reads)) is False
 
 
 @contextmanager
