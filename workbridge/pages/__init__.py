@@ -24,7 +24,7 @@ from benefits import letters as benefit_letters
 from benefits import pages as benefit_pages
 from kernel.visibility import Access
 from training import pages as training_pages
-from workbridge.pages import account, admin, dashboard, payments
+from workbridge.pages import account, admin, clock, dashboard, payments
 from workbridge.pages.palette import palette_style
 from workbridge.pages.web import (
     PAGE_EXCEPTION_HANDLERS,
@@ -77,6 +77,7 @@ def page_router() -> Router:
         route_handlers=[
             *account.HANDLERS,
             *admin.HANDLERS,
+            *clock.HANDLERS,
             *activation_pages.HANDLERS,
             *benefit_pages.HANDLERS,
             *benefit_letters.HANDLERS,

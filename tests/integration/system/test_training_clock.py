@@ -20,6 +20,7 @@ from kernel.training_clock import (
     refuse_unsafe,
 )
 from notifications.settings import SmsSettings
+from tests.support import PageClient, make_account
 from workbridge.app import create_app
 from workbridge.cli import main
 
@@ -122,3 +123,35 @@ def test_every_page_of_a_training_copy_says_so(database_url: str) -> None:
     real = create_app(Settings(database_url=database_url))
     with TestClient(real) as client:
         assert "training-banner" not in client.get("/app/login").text
+
+
+def test_an_administrator_moves_the_copy_forward_from_its_page(database_url: str, engine) -> None:
+    app = create_app(Settings(database_url=database_url, clock="2026-03-01"))
+    make_account(engine, "trainer", "admin")
+    make_account(engine, "learner", "counsellor")
+    with TestClient(app) as client:
+        trainer = PageClient(client)
+        assert trainer.sign_in("trainer").status_code == 303
+        page = trainer.get("/app/admin/clock")
+        assert page.status_code == 200 and "/app/admin/clock" in page.text
+        refused = trainer.post("/app/admin/clock", {"days": "0"})
+        assert refused.status_code == 422
+        assert app.state.clock.today() == date(2026, 3, 1)  # nothing moved
+        moved = trainer.post("/app/admin/clock", {"days": "10"})
+        assert moved.status_code == 303
+        assert moved.headers["location"] == "/app/admin/clock?moved=2026-03-11"
+        assert app.state.clock.today() == date(2026, 3, 11)
+        client.cookies.clear()
+        learner = PageClient(client)
+        assert learner.sign_in("learner").status_code == 303
+        assert learner.get("/app/admin/clock").status_code == 403
+    with Session(engine) as session:
+        (audited,) = session.exec(
+            select(AuditRecord).where(AuditRecord.entity == "training_clock")
+        ).all()
+    assert "trainer" in audited.actor
+    real = create_app(Settings(database_url=database_url))
+    with TestClient(real) as client:
+        admin = PageClient(client)
+        assert admin.sign_in("trainer").status_code == 303
+        assert admin.get("/app/admin/clock").status_code == 404  # the real service has none
