@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO, Literal, cast
 
 from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
@@ -12,7 +13,7 @@ from litestar.openapi.spec import Example
 from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
-from benefits import payments, services, status_check, views
+from benefits import payments, roll, services, status_check, views
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -40,8 +41,11 @@ from benefits.schemas import (
     SecondApprovalIn,
     StatusOut,
 )
+from kernel import audit
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
+from kernel.db import session_scope
+from kernel.listing import attachment
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -58,6 +62,7 @@ from kernel.web import (
 )
 
 OFFICER = requires(Role.BENEFIT_OFFICER)
+ROLL_SPOOL_BYTES = 8 * 1024 * 1024  # a roll made in memory up to this, on disk beyond
 OFFICER_OR_COUNSELLOR = requires(Role.BENEFIT_OFFICER, Role.COUNSELLOR)
 
 
@@ -517,6 +522,58 @@ class PaymentController(Controller):
         return [views.payment_line_out(line) for line in rows]
 
 
+class RollController(Controller):
+    path = "/api/v1/roll"
+    tags = ["Registers"]
+
+    @get(
+        "/",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        summary="The roll: every member of every household on the scheme, one row each",
+        description="In the layout offices keep (Chinese headings, coded columns in words, "
+        "one column per income source) and that `workbridge check roll` reads back. Full ID "
+        "numbers and bank accounts, so county-wide officers only, and each export is audited.",
+        responses={
+            200: ResponseSpec(
+                data_container=bytes,
+                media_type=roll.XLSX,
+                description="xlsx (default) or CSV (UTF-8 with BOM)",
+            ),
+            **problem_responses(403, 422),
+        },
+    )
+    def roll(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: Ctx,
+        format: FromQuery[Literal["xlsx", "csv"]] = "xlsx",
+    ) -> Stream:
+        spool = tempfile.SpooledTemporaryFile(max_size=ROLL_SPOOL_BYTES)  # noqa: SIM115
+        write = roll.write_xlsx if format == "xlsx" else roll.write_csv
+        # Read in the request's read-only transaction, which never takes SQLite's write lock;
+        # the audit record is written after it, in a short transaction of its own.
+        count = write(spool, roll.rows_on(ctx.session.connection()))
+        ctx.session.rollback()
+        with session_scope(request.app.state.engine) as session:
+            audit.record(
+                session,
+                actor=ctx.actor,
+                at=ctx.now,
+                entity="roll",
+                entity_id=f"api-{ctx.today.isoformat()}",
+                action="exported",
+                details={"rows": count, "format": format},
+            )
+        spool.seek(0)
+        name = f"低保花名册-{ctx.today.isoformat()}.{format}"
+        return Stream(
+            spooled_chunks(cast(BinaryIO, spool)),
+            media_type=roll.XLSX if format == "xlsx" else "text/csv; charset=utf-8",
+            headers={"Content-Disposition": attachment(name)},
+        )
+
+
 CONTROLLERS = [
     HouseholdController,
     MemberController,
@@ -524,4 +581,5 @@ CONTROLLERS = [
     CaseController,
     StatusController,
     PaymentController,
+    RollController,
 ]

@@ -15,13 +15,14 @@ export is audited.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from benefits.models import BenefitCase, Household, Member, MemberIncome
 from benefits.rules import CaseStatus
@@ -95,6 +96,7 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 SHEET_TITLE = "低保花名册"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def headings() -> list[str]:
@@ -176,18 +178,23 @@ def rows(engine: Engine, batch: int = 5_000) -> Iterator[list[Any]]:
     # One read transaction, so both statements see the same moment of the database; on SQLite
     # it begins DEFERRED and never takes the write lock.
     with reader(engine).connect() as connection:
-        streamed = connection.execution_options(stream_results=True, yield_per=batch)
-        members = streamed.execute(_member_rows())
-        incomes = iter(streamed.execute(_income_rows()))
-        pending = next(incomes, None)
-        for member in members:
-            earned: dict[str, Decimal] = {}
-            while pending is not None and pending.member_id < member.id:
-                pending = next(incomes, None)
-            while pending is not None and pending.member_id == member.id:
-                earned[pending.source] = from_fen(pending.monthly_amount_fen)
-                pending = next(incomes, None)
-            yield _row(member, earned)
+        yield from rows_on(connection, batch)
+
+
+def rows_on(connection: Connection, batch: int = 5_000) -> Iterator[list[Any]]:
+    """The roll's rows read on ``connection`` (a request's own, or a script's)."""
+    streamed = connection.execution_options(stream_results=True, yield_per=batch)
+    members = streamed.execute(_member_rows())
+    incomes = iter(streamed.execute(_income_rows()))
+    pending = next(incomes, None)
+    for member in members:
+        earned: dict[str, Decimal] = {}
+        while pending is not None and pending.member_id < member.id:
+            pending = next(incomes, None)
+        while pending is not None and pending.member_id == member.id:
+            earned[pending.source] = from_fen(pending.monthly_amount_fen)
+            pending = next(incomes, None)
+        yield _row(member, earned)
 
 
 def _row(member: Any, earned: dict[str, Decimal]) -> list[Any]:
@@ -224,7 +231,7 @@ def _national_phone(phone: str | None) -> str | None:
     return phone
 
 
-def write_xlsx(path: str, table: Iterator[Sequence[Any]]) -> int:
+def write_xlsx(path: str | BinaryIO, table: Iterator[Sequence[Any]]) -> int:
     """Write the roll as an Excel workbook, row by row (openpyxl's write-only mode keeps
     memory flat); returns the number of member rows."""
     from openpyxl import Workbook
@@ -270,17 +277,23 @@ def _cell(sheet: Any, value: Any, make: Any) -> Any:
     return value
 
 
-def write_csv(path: str, table: Iterator[Sequence[Any]]) -> int:
+def write_csv(path: str | BinaryIO, table: Iterator[Sequence[Any]]) -> int:
     """Write the roll as CSV in UTF-8 with a byte-order mark (as Chinese Excel opens it)."""
     import csv
 
+    if isinstance(path, str):
+        with open(path, "wb") as handle:
+            return write_csv(handle, table)
     count = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+    text = io.TextIOWrapper(path, encoding="utf-8-sig", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
         writer.writerow(headings())
         for row in table:
             writer.writerow(["" if v is None else _text(v) for v in row])
             count += 1
+    finally:
+        text.detach()  # the caller's file stays open
     return count
 
 

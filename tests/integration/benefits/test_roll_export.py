@@ -123,3 +123,56 @@ def test_a_cell_typed_like_a_formula_stays_text(tmp_path) -> None:
     assert (cells[1].value, cells[1].data_type) == ("-1", "s")
     assert (cells[2].value, cells[2].number_format) == (12.3, "0.00")
     assert cells[3].value.date() == date(2026, 3, 2) and cells[3].number_format == "yyyy-mm-dd"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_the_roll_from_the_api_is_the_roll_of_the_command(
+    desk: Desk, engine, tmp_path, tokens, kind: str
+) -> None:
+    _county(desk)
+    answer = desk.client.get(f"/api/v1/roll?format={kind}", headers=desk.officer)
+    assert answer.status_code == 200, answer.text[:300]
+    assert "attachment" in answer.headers["content-disposition"]
+    assert answer.headers["cache-control"].startswith("no-store")
+    from_api = tmp_path / f"api.{kind}"
+    from_api.write_bytes(answer.content)
+    from_cli = tmp_path / f"cli.{kind}"
+    assert main(["export", "roll", "--output", str(from_cli)]) == 0
+    if kind == "csv":
+        assert from_api.read_bytes() == from_cli.read_bytes()
+    else:
+        api_rows = list(load_workbook(from_api, read_only=True).active.iter_rows(values_only=True))
+        cli_rows = list(load_workbook(from_cli, read_only=True).active.iter_rows(values_only=True))
+        assert api_rows == cli_rows and len(api_rows) == 4
+    with Session(engine) as session:
+        audited = session.exec(select(AuditRecord).where(AuditRecord.entity == "roll")).all()
+    assert [a.details["format"] for a in audited] == [kind, kind]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("counsellor", 403), ("training_provider", 403), ("admin", 403), ("benefit_officer", 200)],
+)
+def test_who_may_take_the_roll(desk: Desk, tokens, who: str, status: int) -> None:
+    answer = desk.client.get("/api/v1/roll", headers=tokens.headers(who))
+    assert answer.status_code == status
+
+
+def test_an_office_bound_officer_gets_no_county_roll(desk: Desk, engine) -> None:
+    from datetime import UTC, datetime
+
+    from kernel.auth import Role, issue_token
+    from kernel.db import session_scope
+
+    with session_scope(engine) as session:
+        _, raw = issue_token(
+            session,
+            role=Role.BENEFIT_OFFICER,
+            name="township officer",
+            now=datetime.now(UTC),
+            office="定城镇",
+        )
+    answer = desk.client.get("/api/v1/roll", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.status_code == 403
+    bad = desk.client.get("/api/v1/roll?format=pdf", headers=desk.officer)
+    assert bad.status_code in (400, 422)
