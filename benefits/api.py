@@ -13,7 +13,8 @@ from litestar.openapi.spec import Example
 from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
-from benefits import payments, roll, services, status_check, views
+from benefits import payments, roll, roll_check, services, status_check, views
+from benefits.rules import EntitlementParams
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -38,6 +39,8 @@ from benefits.schemas import (
     ProblemOut,
     PublicNoticeIn,
     ReviewIn,
+    RollCheckOut,
+    RollProblemOut,
     SecondApprovalIn,
     StatusOut,
 )
@@ -45,14 +48,17 @@ from kernel import audit
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
 from kernel.db import session_scope
+from kernel.errors import InvalidInput
 from kernel.listing import attachment
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
+    FileUpload,
     Limit,
     Offset,
     PathId,
     QueryId,
+    Upload,
     checked_day,
     get,
     patch,
@@ -574,6 +580,53 @@ class RollController(Controller):
         )
 
 
+ROLL_PROBLEMS_SHOWN = 1_000
+
+
+def _check_upload(ctx: Ctx, data: FileUpload) -> RollCheckOut:
+    """The uploaded roll, checked from a temporary file (a workbook is read from a file)."""
+    content = data.file.file.read()
+    suffix = ".xlsx" if content[:2] == b"PK" else ".csv"  # a workbook is a zip archive
+    params = ctx.params()
+    categories = {
+        scheme: set(EntitlementParams.from_policy(params, scheme).categories)
+        for scheme in ("urban", "rural")
+    }
+    with tempfile.NamedTemporaryFile(suffix=suffix) as spool:
+        spool.write(content)
+        spool.flush()
+        try:
+            *_, summary = roll_check.check_roll(spool.name, categories, ctx.today)
+        except roll_check.RollFileError as exc:
+            raise InvalidInput(exc.problems) from None
+    assert isinstance(summary, roll_check.RollCheck)
+    return RollCheckOut(
+        households=summary.households,
+        members=summary.members,
+        problems_total=len(summary.problems),
+        problems=[RollProblemOut(**p.as_dict()) for p in summary.problems[:ROLL_PROBLEMS_SHOWN]],
+    )
+
+
+class RollCheckController(Controller):
+    path = "/api/v1/roll/checks"
+    tags = ["Registers"]
+
+    @post(
+        "/",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        status_code=200,
+        summary="Check a roll file: every problem of every row; nothing is written",
+        description="A multipart form with the file in the field file: xlsx, or CSV in UTF-8 or "
+        "GB 18030, in the layout GET /api/v1/roll gives. 422 when the file is not a roll at all "
+        "(its kind, its headings).",
+        responses=problem_responses(403, 415, 422),
+    )
+    def check(self, ctx: Ctx, data: Upload) -> RollCheckOut:
+        return _check_upload(ctx, data)
+
+
 CONTROLLERS = [
     HouseholdController,
     MemberController,
@@ -582,4 +635,5 @@ CONTROLLERS = [
     StatusController,
     PaymentController,
     RollController,
+    RollCheckController,
 ]

@@ -273,6 +273,8 @@ def _member(line: _Line) -> MemberIn | None:
                 key = income_columns[int(parts[1])][1]
             else:
                 key = next((k for k, f in MEMBER_FIELDS.items() if f == parts[0]), parts[0])
+            if any(p.field == KEY_HEADINGS.get(key, key) for p in line.problems):
+                continue  # its value was refused already: "required" would say it twice
             line.problem(key, problem.rule, problem.message)
         return None
 

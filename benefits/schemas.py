@@ -495,3 +495,22 @@ class PaymentLineOut(SQLModel):
     why: list[str] = Field(description="How the amount came about, one step a line")
     inputs: dict[str, Any] = Field(description="The periods, adjustments and rounding used")
     created_at: datetime
+
+
+class RollProblemOut(SQLModel):
+    row: int = Field(description="The sheet's line (the headings are line 1)")
+    field: str | None = Field(
+        description="The column's heading", schema_extra={"examples": ["姓名"]}
+    )
+    rule: str = Field(schema_extra={"examples": ["required"]})
+    message: str
+
+
+class RollCheckOut(SQLModel):
+    households: int = Field(schema_extra={"examples": [1248]})
+    members: int = Field(schema_extra={"examples": [3102]})
+    problems_total: int = Field(schema_extra={"examples": [3]})
+    problems: list[RollProblemOut] = Field(
+        description="Every problem of every row, in file order (the first 1,000; the command "
+        "line writes them all)"
+    )

@@ -158,3 +158,44 @@ def test_the_command_writes_the_problems_and_nothing_else(
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Household)).one() == before
     assert main(["check", "roll", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_the_api_checks_an_uploaded_roll_and_writes_nothing(
+    client, tokens, engine, tmp_path
+) -> None:
+    officer = tokens.headers("benefit_officer")
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    _write(good, [_line()], encoding="gb18030")
+    _write(bad, [_line(), _line(name="朱宇", national_id=SPOUSE, relation="老公", sex="男")])
+    answer = client.post(
+        "/api/v1/roll/checks", files={"file": ("good.csv", good.read_bytes())}, headers=officer
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"households": 1, "members": 1, "problems_total": 0, "problems": []}
+    answer = client.post(
+        "/api/v1/roll/checks",
+        files={"file": ("bad.csv", bad.read_bytes())},
+        headers={**officer, "Accept-Language": "zh-CN"},
+    )
+    body = answer.json()
+    assert body["problems_total"] == 1
+    (problem,) = body["problems"]
+    assert (problem["row"], problem["field"], problem["rule"]) == (3, "与户主关系", "roll-value")
+    assert "老公" in problem["message"] and "户主" in problem["message"]
+    book = Workbook()
+    book.active.append(["姓名"])
+    sheet = tmp_path / "wrong.xlsx"
+    book.save(sheet)
+    answer = client.post(
+        "/api/v1/roll/checks", files={"file": ("x.xlsx", sheet.read_bytes())}, headers=officer
+    )
+    assert answer.status_code == 422
+    assert {p["rule"] for p in answer.json()["problems"]} == {"roll-heading"}
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Household)).one() == 0
+    counsellor = client.post(
+        "/api/v1/roll/checks",
+        files={"file": ("good.csv", good.read_bytes())},
+        headers=tokens.headers("counsellor"),
+    )
+    assert counsellor.status_code == 403

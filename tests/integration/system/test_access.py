@@ -66,6 +66,7 @@ ENDPOINTS = [
     ("POST", "/api/v1/payments/runs/1/sign-off", {"benefit_officer"}),
     ("GET", "/api/v1/payments/lines?case_id=1", {"benefit_officer"}),
     ("GET", "/api/v1/roll", {"benefit_officer"}),
+    ("POST", "/api/v1/roll/checks", {"benefit_officer"}),
 ]
 ROLES = ["counsellor", "benefit_officer", "training_provider", "admin"]
 

@@ -307,6 +307,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Callable[[Ids], Any]] = {
     ("POST", "/api/v1/payments/runs"): lambda ids: {"period": "2026-03"},
     ("POST", "/api/v1/payments/runs/{run_id:int}/sign-off"): lambda ids: None,
     ("POST", "/api/v1/activation/sweeps/daily"): lambda ids: None,
+    ("POST", "/api/v1/roll/checks"): lambda ids: None,
     ("PATCH", "/api/v1/members/{member_id:int}"): lambda ids: {"phone": "13900001111"},
     ("POST", "/api/v1/members/{member_id:int}/incomes"): lambda ids: {
         "source": "wages",
