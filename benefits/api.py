@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from typing import Annotated, Any, BinaryIO, Literal, cast
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response
 from litestar.di import NamedDependency, Provide
@@ -14,7 +13,6 @@ from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
 from benefits import payments, roll, roll_check, services, status_check, views
-from benefits.rules import EntitlementParams
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -44,10 +42,8 @@ from benefits.schemas import (
     SecondApprovalIn,
     StatusOut,
 )
-from kernel import audit
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
-from kernel.db import session_scope
 from kernel.errors import InvalidInput
 from kernel.listing import attachment
 from kernel.visibility import Access, office_of
@@ -68,7 +64,6 @@ from kernel.web import (
 )
 
 OFFICER = requires(Role.BENEFIT_OFFICER)
-ROLL_SPOOL_BYTES = 8 * 1024 * 1024  # a roll made in memory up to this, on disk beyond
 OFFICER_OR_COUNSELLOR = requires(Role.BENEFIT_OFFICER, Role.COUNSELLOR)
 
 
@@ -555,26 +550,16 @@ class RollController(Controller):
         ctx: Ctx,
         format: FromQuery[Literal["xlsx", "csv"]] = "xlsx",
     ) -> Stream:
-        spool = tempfile.SpooledTemporaryFile(max_size=ROLL_SPOOL_BYTES)  # noqa: SIM115
-        write = roll.write_xlsx if format == "xlsx" else roll.write_csv
-        # Read in the request's read-only transaction, which never takes SQLite's write lock;
-        # the audit record is written after it, in a short transaction of its own.
-        count = write(spool, roll.rows_on(ctx.session.connection()))
-        ctx.session.rollback()
-        with session_scope(request.app.state.engine) as session:
-            audit.record(
-                session,
-                actor=ctx.actor,
-                at=ctx.now,
-                entity="roll",
-                entity_id=f"api-{ctx.today.isoformat()}",
-                action="exported",
-                details={"rows": count, "format": format},
-            )
-        spool.seek(0)
-        name = f"低保花名册-{ctx.today.isoformat()}.{format}"
+        spool, name = roll.spooled_roll(
+            ctx.session,
+            request.app.state.engine,
+            ctx.actor,
+            ctx.now,
+            format,
+            ctx.today,
+        )
         return Stream(
-            spooled_chunks(cast(BinaryIO, spool)),
+            spooled_chunks(spool),
             media_type=roll.XLSX if format == "xlsx" else "text/csv; charset=utf-8",
             headers={"Content-Disposition": attachment(name)},
         )
@@ -584,22 +569,12 @@ ROLL_PROBLEMS_SHOWN = 1_000
 
 
 def _check_upload(ctx: Ctx, data: FileUpload) -> RollCheckOut:
-    """The uploaded roll, checked from a temporary file (a workbook is read from a file)."""
-    content = data.file.file.read()
-    suffix = ".xlsx" if content[:2] == b"PK" else ".csv"  # a workbook is a zip archive
-    params = ctx.params()
-    categories = {
-        scheme: set(EntitlementParams.from_policy(params, scheme).categories)
-        for scheme in ("urban", "rural")
-    }
-    with tempfile.NamedTemporaryFile(suffix=suffix) as spool:
-        spool.write(content)
-        spool.flush()
-        try:
-            *_, summary = roll_check.check_roll(spool.name, categories, ctx.today)
-        except roll_check.RollFileError as exc:
-            raise InvalidInput(exc.problems) from None
-    assert isinstance(summary, roll_check.RollCheck)
+    try:
+        summary = roll_check.check_content(
+            data.file.file.read(), roll_check.categories_on(ctx.params()), ctx.today
+        )
+    except roll_check.RollFileError as exc:
+        raise InvalidInput(exc.problems) from None
     return RollCheckOut(
         households=summary.households,
         members=summary.members,

@@ -20,9 +20,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlmodel import Session
 
 from benefits.models import BenefitCase, Household, Member, MemberIncome
 from benefits.rules import CaseStatus
@@ -97,6 +98,7 @@ WORDS: dict[str, dict[str, str]] = {
 
 SHEET_TITLE = "低保花名册"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPOOL_BYTES = 8 * 1024 * 1024  # a roll made in memory up to this, on disk beyond
 
 
 def headings() -> list[str]:
@@ -305,3 +307,32 @@ def _text(value: Any) -> str:
     text = str(value)
     # a cell that starts like a formula is written as text (CSV injection)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def spooled_roll(
+    session: Session, engine: Engine, actor: Any, at: Any, kind: str, day: date
+) -> tuple[BinaryIO, str]:
+    """The roll written into a spool (memory, then disk) in a request's read-only
+    ``session``, and its file name; the export is audited afterwards in a short write
+    transaction of its own on ``engine``, so reading never holds SQLite's write lock."""
+    import tempfile
+
+    from kernel import audit
+    from kernel.db import session_scope
+
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+    write = write_xlsx if kind == "xlsx" else write_csv
+    count = write(cast(BinaryIO, spool), rows_on(session.connection()))
+    session.rollback()
+    with session_scope(engine) as session:
+        audit.record(
+            session,
+            actor=actor,
+            at=at,
+            entity="roll",
+            entity_id=day.isoformat(),
+            action="exported",
+            details={"rows": count, "format": kind},
+        )
+    spool.seek(0)
+    return cast(BinaryIO, spool), f"低保花名册-{day.isoformat()}.{kind}"

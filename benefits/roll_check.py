@@ -398,3 +398,26 @@ def check_roll(
         summary.problems.extend(line.problems)
     yield from close()
     yield summary
+
+
+def categories_on(params: Any) -> dict[str, set[str]]:
+    """The policy's category codes by scheme, from a parameter set."""
+    from benefits.rules import EntitlementParams
+
+    return {
+        scheme: set(EntitlementParams.from_policy(params, scheme).categories)
+        for scheme in ("urban", "rural")
+    }
+
+
+def check_content(content: bytes, categories: dict[str, set[str]], today: date) -> RollCheck:
+    """An uploaded roll checked whole: a workbook (a zip archive, "PK") or CSV text."""
+    import tempfile
+
+    suffix = ".xlsx" if content[:2] == b"PK" else ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as spool:
+        spool.write(content)
+        spool.flush()
+        *_, summary = check_roll(spool.name, categories, today)
+    assert isinstance(summary, RollCheck)
+    return summary

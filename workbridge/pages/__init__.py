@@ -22,6 +22,7 @@ from activation import pages as activation_pages
 from benefits import intake as benefit_intake
 from benefits import letters as benefit_letters
 from benefits import pages as benefit_pages
+from benefits import roll_pages as benefit_roll
 from kernel.visibility import Access
 from training import pages as training_pages
 from workbridge.pages import account, admin, clock, dashboard, payments
@@ -82,6 +83,7 @@ def page_router() -> Router:
             *benefit_pages.HANDLERS,
             *benefit_letters.HANDLERS,
             *benefit_intake.HANDLERS,
+            *benefit_roll.HANDLERS,
             *training_pages.HANDLERS,
             *dashboard.HANDLERS,
             *payments.HANDLERS,

@@ -29,6 +29,8 @@ ENTITIES = {
     "seeker_profile": N_("job-seeker profile"),
     "training_provider": N_("training provider"),
     "user_account": N_("account"),
+    "roll": N_("roll"),
+    "training_clock": N_("training clock"),
     "vacancy": N_("job vacancy"),
 }
 
@@ -53,6 +55,8 @@ ACTIONS = {
     "document-added": N_("document added"),
     "document-replaced": N_("document replaced"),
     "disabled": N_("disabled"),
+    "exported": N_("exported"),
+    "advanced": N_("moved forward"),
     "enabled": N_("enabled again"),
     "ended": N_("ended"),
     "enrolled": N_("enrolled"),

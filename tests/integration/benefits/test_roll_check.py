@@ -199,3 +199,41 @@ def test_the_api_checks_an_uploaded_roll_and_writes_nothing(
         headers=tokens.headers("counsellor"),
     )
     assert counsellor.status_code == 403
+
+
+def test_the_roll_page_gives_the_sheet_and_checks_one(
+    client, tokens, clock, engine, tmp_path
+) -> None:
+    from tests.support import PageClient, make_account
+
+    Desk(client, tokens, clock).household_with_case(member("陈建国", birth=date(1981, 4, 2)))
+    make_account(engine, "county", "benefit_officer")
+    make_account(engine, "township", "benefit_officer", office="定城镇")
+    pages = PageClient(client)
+    assert pages.sign_in("county").status_code == 303
+    page = pages.get("/app/roll")
+    assert page.status_code == 200 and 'href="/app/roll"' in page.text
+    sheet = pages.get("/app/roll/file?format=xlsx")
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    bad = tmp_path / "bad.csv"
+    _write(bad, [_line(relation="老公")])
+    checked = client.post(
+        "/app/roll/check",
+        data={"csrf_token": pages.csrf},
+        files={"file": ("bad.csv", bad.read_bytes())},
+    )
+    assert checked.status_code == 200
+    assert "老公" in checked.text and "与户主关系" in checked.text
+    empty = client.post("/app/roll/check", data={"csrf_token": pages.csrf}, files={})
+    assert empty.status_code == 422
+    wrong = client.post(
+        "/app/roll/check",
+        data={"csrf_token": pages.csrf},
+        files={"file": ("wrong.csv", "姓名,备注\n张三,x\n".encode())},
+    )
+    assert wrong.status_code == 422 and "备注" in wrong.text
+    client.cookies.clear()
+    township = PageClient(client)
+    assert township.sign_in("township").status_code == 303
+    assert 'href="/app/roll"' not in township.get("/app/applications").text
+    assert township.get("/app/roll").status_code == 403
