@@ -13,6 +13,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
 from benefits import payments, roll, roll_check, services, status_check, views
+from benefits.roll_pages import roll_download
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -45,7 +46,6 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
 from kernel.errors import InvalidInput
-from kernel.listing import attachment
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -550,19 +550,7 @@ class RollController(Controller):
         ctx: Ctx,
         format: FromQuery[Literal["xlsx", "csv"]] = "xlsx",
     ) -> Stream:
-        spool, name = roll.spooled_roll(
-            ctx.session,
-            request.app.state.engine,
-            ctx.actor,
-            ctx.now,
-            format,
-            ctx.today,
-        )
-        return Stream(
-            spooled_chunks(spool),
-            media_type=roll.XLSX if format == "xlsx" else "text/csv; charset=utf-8",
-            headers={"Content-Disposition": attachment(name)},
-        )
+        return roll_download(request, ctx, format)
 
 
 ROLL_PROBLEMS_SHOWN = 1_000

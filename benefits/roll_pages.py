@@ -52,18 +52,23 @@ def roll_page(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     return _page(request)
 
 
+def roll_download(request: Request[Any, Any, Any], ctx: Ctx, kind: str) -> Stream:
+    """The roll as an attachment, for the page and the API alike (``roll.spooled_roll``)."""
+    spool, name = roll.spooled_roll(
+        ctx.session, request.app.state.engine, ctx.actor, ctx.now, kind, ctx.today
+    )
+    return Stream(
+        spooled_chunks(spool),
+        media_type=roll.XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
+        headers={"Content-Disposition": attachment(name)},
+    )
+
+
 @get("/roll/file", access=Access.COUNTY, guards=[OFFICER])
 def roll_file(
     request: Request[Any, Any, Any], ctx: Ctx, format: FromQuery[Literal["xlsx", "csv"]] = "xlsx"
 ) -> Stream:
-    spool, name = roll.spooled_roll(
-        ctx.session, request.app.state.engine, ctx.actor, ctx.now, format, ctx.today
-    )
-    return Stream(
-        spooled_chunks(spool),
-        media_type=roll.XLSX if format == "xlsx" else "text/csv; charset=utf-8",
-        headers={"Content-Disposition": attachment(name)},
-    )
+    return roll_download(request, ctx, format)
 
 
 @post(
