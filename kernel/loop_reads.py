@@ -23,6 +23,7 @@ and keep the promises the threads keep:
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -69,23 +70,27 @@ def _must_wait(error: sqlite3.OperationalError) -> bool:
 
 
 class LoopReads:
-    """The loop's own way to the database; opened when the application starts serving."""
+    """The loop's own way to the database, opened when the application starts serving.
+
+    Kept per event loop: the same application may serve on two loops at once (a test client
+    and a live server), and an asynchronous pool belongs to the loop that made it."""
 
     def __init__(self, engine: Engine, wait_seconds: float) -> None:
         self.engine = engine
         self.wait_seconds = wait_seconds
-        self._sqlite: sqlite3.Connection | None = None
-        self._pool: Any = None  # psycopg_pool.AsyncConnectionPool
+        self._sqlite: dict[int, sqlite3.Connection] = {}
+        self._pools: dict[int, Any] = {}  # psycopg_pool.AsyncConnectionPool, by loop
         # How statements for ``rows`` are compiled (the engine's own parameter style).
         self.dialect: Dialect = engine.dialect
 
     @property
     def on_loop(self) -> bool:
-        """Whether reads are answered on the loop (False: every read goes to a thread)."""
-        return self._sqlite is not None or self._pool is not None
+        """Whether reads are answered on a loop (False: every read goes to a thread)."""
+        return bool(self._sqlite or self._pools)
 
     async def open(self) -> None:
         await self.close()
+        loop = _loop()
         url = self.engine.url
         if url.get_backend_name() == "sqlite":
             path = url.database
@@ -94,13 +99,13 @@ class LoopReads:
                     path, timeout=0, isolation_level=None, check_same_thread=False
                 )
                 connection.execute("PRAGMA query_only=ON")
-                self._sqlite = connection
+                self._sqlite[loop] = connection
         elif url.get_backend_name() == "postgresql":
             from psycopg_pool import AsyncConnectionPool
 
             conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
             wait_ms = max(1, int(self.wait_seconds * 1000))
-            self._pool = AsyncConnectionPool(
+            pool = AsyncConnectionPool(
                 conninfo,
                 min_size=1,
                 max_size=LOOP_CONNECTIONS,
@@ -109,21 +114,27 @@ class LoopReads:
                 name="loop-reads",
                 open=False,
             )
-            await self._pool.open(wait=False)
+            await pool.open(wait=False)
+            self._pools[loop] = pool
 
     async def close(self) -> None:
-        if self._sqlite is not None:
-            self._sqlite.close()
-            self._sqlite = None
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
+        """Close what this loop opened (another loop's stays with it)."""
+        loop = _loop()
+        connection = self._sqlite.pop(loop, None)
+        if connection is not None:
+            connection.close()
+        pool = self._pools.pop(loop, None)
+        if pool is not None:
             await pool.close()
 
     async def rows(self, sql: str, params: Params) -> list[Row]:
         """Every row ``sql`` gives for ``params`` (in the driver's parameter style)."""
-        if self._sqlite is not None:
+        loop = _loop()
+        connection = self._sqlite.get(loop)
+        pool = self._pools.get(loop)
+        if connection is not None:
             try:
-                cursor = self._sqlite.execute(sql, params)
+                cursor = connection.execute(sql, params)
                 try:
                     return cursor.fetchall()
                 finally:
@@ -132,19 +143,23 @@ class LoopReads:
             except sqlite3.OperationalError as error:
                 if not _must_wait(error):
                     raise
-        elif self._pool is not None:
-            return await self._postgres_rows(sql, params)
+        elif pool is not None:
+            return await self._postgres_rows(pool, sql, params)
         return await current_capacity().run(thread_rows, self.engine, sql, params)
 
-    async def _postgres_rows(self, sql: str, params: Params) -> list[Row]:
+    async def _postgres_rows(self, pool: Any, sql: str, params: Params) -> list[Row]:
         from psycopg import errors
         from psycopg_pool import PoolTimeout
 
         try:
-            async with self._pool.connection() as connection:
+            async with pool.connection() as connection:
                 cursor = await connection.execute(sql, params)
                 return await cursor.fetchall()
         except PoolTimeout:
             raise ServiceBusy("no database connection came in time") from None
         except errors.QueryCanceled:
             raise ServiceBusy("the database did not answer in time") from None
+
+
+def _loop() -> int:
+    return id(asyncio.get_running_loop())
