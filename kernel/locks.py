@@ -5,7 +5,9 @@ holder killed half-way (``kill -9``, a power cut) must not leave the work locked
 the lock is one the operating system or the database drops when its holder disappears:
 
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) taken on a connection of
-  its own; the server releases it when that connection ends, which a dead process's does.
+  its own, opened outside the engine's pool; the server releases it when that connection ends,
+  which a dead process's does. Outside the pool because a pooled connection given back (or
+  dropped unreleased and collected) would go on holding the lock inside an idle pooled session.
 - SQLite file: an exclusive ``flock`` on a file beside the database (``<db>.<name>.lock``); the
   kernel releases it when the process dies. SQLite serves one host, so a file lock reaches
   every process that can open the database.
@@ -22,7 +24,8 @@ import os
 import threading
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 
 class HeldLock(Protocol):
@@ -90,6 +93,11 @@ class _FileLock:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
+    def __del__(self) -> None:
+        # A holder dropped without release must not keep the work locked while this process
+        # lives on (the kernel only frees the lock when the descriptor closes).
+        self.release()
+
 
 class _ThreadLock:
     def __init__(self, name: str, lock: threading.Lock) -> None:
@@ -103,6 +111,9 @@ class _ThreadLock:
         lock, self._lock = self._lock, None
         if lock is not None:
             lock.release()
+
+    def __del__(self) -> None:
+        self.release()
 
 
 _process_locks: dict[tuple[str, str], threading.Lock] = {}
@@ -122,10 +133,29 @@ def lock_file_path(engine: Engine, name: str) -> str | None:
     return f"{database}.{name}.lock" if database else None
 
 
+_unpooled: dict[str, Engine] = {}
+_unpooled_guard = threading.Lock()
+
+
+def _unpooled_engine(engine: Engine) -> Engine:
+    """An engine for the same database whose connections really close when closed (or
+    collected), so a lock never outlives the ``HeldLock`` that holds it."""
+    key = engine.url.render_as_string(hide_password=False)
+    with _unpooled_guard:
+        unpooled = _unpooled.get(key)
+        if unpooled is None:
+            unpooled = _unpooled[key] = create_engine(
+                engine.url, poolclass=NullPool, hide_parameters=True
+            )
+        return unpooled
+
+
 def try_lock(engine: Engine, name: str) -> HeldLock | None:
     """Take the named lock for this database now, or return None if another holder has it."""
     if engine.dialect.name == "postgresql":
-        connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        connection = (
+            _unpooled_engine(engine).connect().execution_options(isolation_level="AUTOCOMMIT")
+        )
         try:
             got = connection.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": advisory_key(name)}

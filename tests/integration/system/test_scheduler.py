@@ -7,6 +7,7 @@ holders in one process, and a holder in another process killed with SIGKILL).
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -124,12 +125,31 @@ def test_one_leader_per_database(database_url, engine) -> None:
         assert leader is not None and leader.alive()
         assert try_lock(other, LEADER_LOCK) is None
         assert try_lock(engine, LEADER_LOCK) is None  # not even from the same pool
-        assert try_lock(other, "payment-run") is not None  # other names are other locks
+        unrelated = try_lock(other, "payment-run")
+        assert unrelated is not None  # other names are other locks
+        unrelated.release()
         leader.release()
         assert not leader.alive()
         successor = try_lock(other, LEADER_LOCK)
         assert successor is not None
         successor.release()
+    finally:
+        other.dispose()
+
+
+def test_a_lock_dropped_without_release_is_freed(database_url, engine) -> None:
+    """A holder that forgets to release (an error path, a test) must not leave the lock held
+    by an idle pooled connection for the rest of the process's life."""
+    other = make_engine(database_url)
+    try:
+        held = try_lock(engine, "payment-run")
+        assert held is not None
+        assert try_lock(other, "payment-run") is None
+        del held
+        gc.collect()
+        taken = try_lock(other, "payment-run")
+        assert taken is not None
+        taken.release()
     finally:
         other.dispose()
 
