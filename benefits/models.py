@@ -304,3 +304,48 @@ class PaymentLine(SQLModel, table=True):
     parameter_version: str = Field(max_length=64)
     inputs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RollImport(SQLModel, table=True):
+    """One bringing-in of a county's roll (``benefits.roll_import``): which file, how far its
+    commit has come, and what it did. A commit stopped half-way resumes from
+    ``done_through_line`` when the same file (by its SHA-256) is imported again."""
+
+    __tablename__ = "roll_import"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, index=True)
+    file_name: str = Field(max_length=255)
+    state: str = Field(max_length=16)  # committing | finished
+    done_through_line: int = 0  # every household ending on or before this line is done
+    households: int = 0
+    created: int = 0
+    unchanged: int = 0
+    differs: int = 0
+    refused: int = 0
+    parameter_version: str = Field(max_length=64)  # the rules the roll's amounts were compared with
+    started_by: str = Field(max_length=160)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RollImportHousehold(SQLModel, table=True):
+    """What an import did with one household of the roll, for the result file: its lines, the
+    action, the household it became or matched, and the amounts compared."""
+
+    __tablename__ = "roll_import_household"
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="roll_import.id", index=True)
+    household_key: str = Field(max_length=64)
+    lines: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    action: str = Field(max_length=16)  # created | unchanged | differs | refused
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    roll_amount_fen: int
+    computed_amount_fen: int | None = None
+    # Catalog messages with their facts (kernel.messages.as_data): the differences found, or
+    # why the household was refused, read in the reader's language.
+    notes: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )

@@ -73,6 +73,7 @@ MEMBER_FIELDS = {
     "disability": "disability",
     "phone": "phone",
 }
+MAX_KEY = 64  # as the import keeps it (benefits.models.RollImportHousehold)
 CODES = {column: {word: code for code, word in words.items()} for column, words in WORDS.items()}
 
 
@@ -93,6 +94,7 @@ class RollHousehold:
     members: list[MemberIn] = field(default_factory=list)
     place: HouseholdPlaceIn | None = None
     case: dict[str, Any] = field(default_factory=dict)
+    values: list[dict[str, Any]] = field(default_factory=list)  # each line's converted values
 
 
 @dataclass
@@ -345,6 +347,12 @@ def check_roll(
                     ),
                 )
             seen_keys.add(key)
+            if len(key) > MAX_KEY:
+                line.problem(
+                    "household_key",
+                    "key-length",
+                    say("a household key of at most %(most)s characters", most=MAX_KEY),
+                )
             current, first, heads = RollHousehold(key), line, 0
             current.place = _place(line)
             current.case = {k: line.values.get(k) for k in HOUSEHOLD_FIELDS}
@@ -381,6 +389,7 @@ def check_roll(
             summary.problems.extend(line.problems)
             continue
         current.lines.append(number)
+        current.values.append(line.values)
         member = _member(line)
         if member is not None:
             current.members.append(member)

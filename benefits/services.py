@@ -141,7 +141,7 @@ def _identity(data: MemberIn) -> rules.MemberIdentity:
     return rules.MemberIdentity(data.national_id, data.sex, data.birth_date, data.relation)
 
 
-def _ids_in_live_households(
+def ids_in_live_households(
     session: Session, national_ids: Sequence[str], exclude_household: int | None = None
 ) -> dict[str, int]:
     """national_id → household id, for IDs already in a household with an open application or
@@ -229,7 +229,7 @@ def household_problems(
                 ),
             )
         )
-    taken = _ids_in_live_households(ctx.session, [m.national_id for m in members])
+    taken = ids_in_live_households(ctx.session, [m.national_id for m in members])
     for index, member in enumerate(members):
         if member.national_id in taken:
             problems.append(
@@ -291,7 +291,7 @@ def add_member(ctx: ServiceContext, household_id: int, data: MemberIn) -> Member
         )
         for p in rules.household_input_problems(identities, ctx.today)
     ]
-    taken = _ids_in_live_households(ctx.session, [data.national_id], exclude_household=household_id)
+    taken = ids_in_live_households(ctx.session, [data.national_id], exclude_household=household_id)
     if data.national_id in taken:
         problems.append(
             Problem(

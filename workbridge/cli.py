@@ -555,7 +555,6 @@ def cmd_export_roll(args: argparse.Namespace) -> int:
 
 def cmd_check_roll(args: argparse.Namespace) -> int:
     """Read a roll and list every problem of every row; nothing is written to the database."""
-    import csv
     from pathlib import Path
 
     from benefits.roll_check import RollCheck, RollFileError, check_roll
@@ -588,16 +587,96 @@ def cmd_check_roll(args: argparse.Namespace) -> int:
     )
     if not summary.problems:
         return 0
-    target = Path(args.problems or f"{source.with_suffix('')}.problems.csv")
-    with open(target, "w", encoding="utf-8-sig", newline="") as handle:
+    _write_roll_problems(source, summary.problems, args.problems, gettext)
+    return 1
+
+
+def _write_roll_problems(
+    source: Any, problems: list[Any], target: str | None, gettext: Any
+) -> None:
+    """Every problem of a roll into a CSV beside it (or ``target``), the first ones shown."""
+    import csv
+    from pathlib import Path
+
+    from kernel.messages import render
+
+    path = Path(target or f"{source.with_suffix('')}.problems.csv")
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["行", "列", "规则", "问题"])
-        for p in summary.problems:
+        for p in problems:
             writer.writerow([p.row, p.field or "", p.rule, render(p.message, gettext)])
-    for p in summary.problems[:20]:
+    for p in problems[:20]:
         console.print(f"  line {p.row}, {p.field or '-'}: {render(p.message, gettext)} ({p.rule})")
-    console.print(f"every problem, row by row: {target}")
-    return 1
+    console.print(f"every problem, row by row: {path}")
+
+
+def cmd_import_roll(args: argparse.Namespace) -> int:
+    """Bring a county's roll in (benefits.roll_import): a preview by default, ``--commit`` to
+    write; either way a result file with a status per row."""
+    from pathlib import Path
+
+    from benefits import roll_import
+    from benefits.roll_check import RollFileError
+    from kernel.auth import SYSTEM
+    from kernel.messages import render
+    from workbridge.pages.i18n import load_translators
+
+    settings = _settings()
+    source = Path(args.file)
+    if not source.is_file():
+        console.print(f"[red]{source}: no such file[/red]")
+        return 2
+    if args.batch < 1:
+        console.print("[red]--batch must be at least 1[/red]")
+        return 2
+    result = Path(args.result or f"{source.with_suffix('')}.result.xlsx")
+    if result.suffix.lower() != ".xlsx" or not result.parent.is_dir():
+        console.print(f"[red]{result}: the result is an .xlsx file in an existing folder[/red]")
+        return 2
+    gettext = load_translators(settings.zone)[settings.default_locale].gettext
+    engine = make_engine(settings.database_url)
+    try:
+        clock = _clock(settings, engine)
+        writer = roll_import.Writer(
+            actor=SYSTEM,
+            now=clock.now(),
+            today=office_today(clock, settings.zone),
+            policy=load_profile(settings.policy_profile),
+        )
+        if args.commit:
+            report = roll_import.commit(engine, source, writer, batch=args.batch)
+            outcomes = (
+                roll_import.outcomes_of_import(engine, report.import_id)
+                if report.import_id is not None
+                else iter(())
+            )
+        else:
+            report, plans = roll_import.preview(engine, source, writer, batch=args.batch)
+            outcomes = roll_import.outcomes_of_plans(plans)
+        if report.refused_whole:
+            console.print(
+                f"{source.name}: {report.households:,} households, {report.members:,} members, "
+                f"{len(report.problems):,} problems: nothing was written"
+            )
+            _write_roll_problems(source, report.problems, None, gettext)
+            return 1
+        rows = roll_import.write_result(result, outcomes, gettext)
+    except RollFileError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]{render(problem.message, gettext)}[/red]  ({problem.rule})")
+        return 2
+    finally:
+        engine.dispose()
+    verb = "imported" if args.commit else "preview (nothing written; --commit to write)"
+    console.print(f"{source.name}: {report.households:,} households, {verb}")
+    if report.resumed_from_line:
+        console.print(f"  resumed after line {report.resumed_from_line:,}")
+    for action, words in roll_import.ACTION_WORDS.items():
+        console.print(f"  {render(words, gettext)}: {report.counts[action]:,}")
+    console.print(f"  parameters compared with: {report.parameter_version}")
+    console.print(f"a status per row ({rows:,} rows): {result}")
+    return 0
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -919,6 +998,18 @@ def build_parser() -> argparse.ArgumentParser:
     check_roll.add_argument("file")
     check_roll.add_argument("--problems", help="CSV to write the problems to")
     check_roll.set_defaults(func=cmd_check_roll)
+
+    import_ = sub.add_parser("import", help="bring a county's records in")
+    import_sub = import_.add_subparsers(dest="what", required=True)
+    import_roll = import_sub.add_parser(
+        "roll",
+        help="the roll (.xlsx or .csv): a preview of every household, --commit to write",
+    )
+    import_roll.add_argument("file")
+    import_roll.add_argument("--commit", action="store_true", help="write (resumable)")
+    import_roll.add_argument("--result", help="the result file (.xlsx), a status per row")
+    import_roll.add_argument("--batch", type=int, default=500, help="households per transaction")
+    import_roll.set_defaults(func=cmd_import_roll)
 
     clock = sub.add_parser("clock", help="a training copy's date (WORKBRIDGE_CLOCK)")
     clock_sub = clock.add_subparsers(dest="action", required=True)

@@ -1,0 +1,400 @@
+"""``workbridge import roll``: a county's roll brought in — checked whole, planned household by
+household against what Workbridge holds, written in resumable batches, a status per row given
+back (benefits.roll_import)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, text
+from sqlmodel import Session, select
+
+from benefits import roll, roll_import
+from benefits.models import (
+    BenefitCase,
+    CaseStatusPeriod,
+    Member,
+    MemberIncome,
+    RollImport,
+    RollImportHousehold,
+)
+from benefits.roll_check import RollHousehold, check_roll
+from benefits.rules import EntitlementParams
+from kernel.auth import SYSTEM
+from kernel.messages import render
+from kernel.models import AuditRecord
+from tests.support import person_id
+from workbridge.cli import main
+
+TODAY = date(2026, 2, 20)  # the clock fixture's day
+
+
+def _line(key: str, name: str, nid: str, relation: str = "户主", **values: object) -> dict:
+    base: dict[str, object] = {
+        "household_key": key,
+        "name": name,
+        "national_id": nid,
+        "relation": relation,
+        "work_capacity": "有劳动能力",
+        "disability": "无",
+        "phone": "13879523069",
+        "bank_account": "6228480010012345678",
+        "scheme": "城市",
+        "address": "藕塘镇曲阳路103号",
+        "community": "新街社区",
+        "township": "藕塘镇",
+        "category": "C",
+        "monthly_amount": "0.00",
+        "status": "正常享受",
+        "status_since": "2025-05-04",
+        "approved_on": "2025-05-04",
+        "next_review_on": "2026-05-04",
+    }
+    base.update(values)
+    return base
+
+
+def _write(path, lines: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(roll.headings())
+        for line in lines:
+            writer.writerow(["" if line.get(c.key) is None else line[c.key] for c in roll.COLUMNS])
+
+
+def _entitled(app, scheme: str, category: str, members: int, income: str) -> Decimal:
+    from benefits.rules import assess_entitlement
+
+    params = EntitlementParams.from_policy(app.state.policy.at(TODAY), scheme)
+    return assess_entitlement(
+        scheme=scheme,
+        category=category,
+        member_count=members,
+        incomes=[Decimal(income)],
+        params=params,
+    ).monthly_amount
+
+
+def _county(app, count: int = 3) -> list[dict]:
+    """``count`` households of two people, the head earning 200.00, paid what the rules give."""
+    amount = _entitled(app, "urban", "C", 2, "200.00")
+    lines = []
+    for index in range(count):
+        key = f"H{index + 1}"
+        head = person_id(date(1970 + index, 3, 1), "female")
+        child = person_id(date(2010 + index, 6, 1), "male")
+        common = {"monthly_amount": f"{amount:.2f}", "address": f"曲阳路{index + 1}号"}
+        lines.append(
+            _line(
+                key,
+                f"户主{index}",
+                head,
+                sex="女",
+                birth_date=f"{1970 + index}-03-01",
+                income_wages="200.00",
+                **common,
+            )
+        )
+        lines.append(
+            _line(
+                key,
+                f"子女{index}",
+                child,
+                "子女",
+                sex="男",
+                birth_date=f"{2010 + index}-06-01",
+                phone="",
+                **common,
+            )
+        )
+    return lines
+
+
+def _writer(app, clock) -> roll_import.Writer:
+    return roll_import.Writer(SYSTEM, clock.now(), TODAY, app.state.policy)
+
+
+def _rows(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in (
+                "household",
+                "member",
+                "member_income",
+                "application",
+                "benefit_case",
+                "case_status_period",
+            )
+        }
+
+
+def test_a_roll_is_brought_in_as_it_is_and_a_second_import_changes_nothing(
+    app, engine, clock, tmp_path
+) -> None:
+    path = tmp_path / "roll.csv"
+    lines = _county(app)
+    _write(path, lines)
+    writer = _writer(app, clock)
+
+    report, plans = roll_import.preview(engine, path, writer)
+    assert [p.action for p in plans] == ["created"] * 3
+    assert report.counts["created"] == 3
+    assert _rows(engine)["household"] == 0  # a preview writes nothing
+
+    report = roll_import.commit(engine, path, writer, batch=2)
+    assert report.counts == {"created": 3, "unchanged": 0, "differs": 0, "refused": 0}
+    assert _rows(engine) == {
+        "household": 3,
+        "member": 6,
+        "member_income": 3,
+        "application": 3,
+        "benefit_case": 3,
+        "case_status_period": 3,
+    }
+    with Session(engine) as session:
+        case = session.exec(select(BenefitCase).order_by(BenefitCase.id)).first()
+        assert case is not None
+        assert case.monthly_amount_fen == int(Decimal(lines[0]["monthly_amount"]) * 100)
+        assert case.status_since == date(2025, 5, 4) and case.opened_on == date(2025, 5, 4)
+        assert case.next_review_on == date(2026, 5, 4)
+        assert case.explanation["imported"]["notes"] == []
+        period = session.exec(select(CaseStatusPeriod)).first()
+        assert period is not None and period.rule == "roll-imported"
+        assert period.effective_from == date(2025, 5, 4)
+        assert period.parameter_version == report.parameter_version
+        income = session.exec(select(MemberIncome)).first()
+        assert income is not None and income.effective_from == date(2025, 5, 4)
+        head = session.exec(select(Member).where(Member.relation == "head")).first()
+        assert head is not None and head.phone == "+8613879523069"
+        audited = session.exec(
+            select(func.count()).where(AuditRecord.action == "imported")  # type: ignore[arg-type]
+        ).one()
+        assert audited == 4  # each case, and the import
+
+    before = _rows(engine)
+    again = roll_import.commit(engine, path, writer)
+    assert again.counts == {"created": 0, "unchanged": 3, "differs": 0, "refused": 0}
+    assert _rows(engine) == before
+
+
+def test_what_workbridge_gives_out_comes_back_unchanged(app, engine, clock, tmp_path) -> None:
+    """Roll → Workbridge → roll: the sheet given out is the sheet brought in."""
+    source = tmp_path / "roll.csv"
+    _write(source, _county(app, 4))
+    roll_import.commit(engine, source, _writer(app, clock))
+    exported = tmp_path / "out.xlsx"
+    roll.write_xlsx(str(exported), roll.rows(engine))
+    _, plans = roll_import.preview(engine, exported, _writer(app, clock))
+    assert [p.action for p in plans] == ["unchanged"] * 4
+
+    def values(path) -> list[dict]:
+        *households, _ = check_roll(path, {"urban": {"C"}, "rural": {"C"}}, TODAY)
+        read = [dict(v) for h in households for v in h.values]
+        for line in read:
+            del line["household_key"]  # Workbridge's own number on the way out
+        return sorted(read, key=lambda line: line["national_id"])
+
+    assert values(exported) == values(source)
+
+
+def test_a_file_with_any_bad_row_is_refused_whole(app, engine, clock, tmp_path) -> None:
+    path = tmp_path / "roll.csv"
+    lines = _county(app, 3)
+    nid = str(lines[3]["national_id"])
+    lines[3]["national_id"] = nid[:-1] + ("0" if nid[-1] != "0" else "1")  # wrong check character
+    lines[5]["monthly_amount"] = "1.234"
+    _write(path, lines)
+    report = roll_import.commit(engine, path, _writer(app, clock))
+    assert report.refused_whole
+    assert {(p.row, p.rule) for p in report.problems} >= {(5, "schema"), (7, "roll-value")}
+    assert _rows(engine)["household"] == 0
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM roll_import")).scalar_one() == 0
+
+
+def test_a_person_in_another_live_household_is_refused_not_moved(
+    app, engine, clock, tmp_path
+) -> None:
+    first = tmp_path / "first.csv"
+    lines = _county(app, 2)
+    _write(first, lines)
+    roll_import.commit(engine, first, _writer(app, clock))
+    with Session(engine) as session:
+        home = session.exec(select(Member.household_id).where(Member.name == "子女0")).one()
+
+    moved = dict(lines[1], household_key="N1", relation="户主")  # 子女0 heads a new household
+    newcomer = _line("N2", "新户", person_id(date(1990, 1, 1), "male"), monthly_amount="0.00")
+    second = tmp_path / "second.csv"
+    _write(second, [moved, newcomer])
+    report = roll_import.commit(engine, second, _writer(app, clock))
+    assert report.counts == {"created": 1, "unchanged": 0, "differs": 0, "refused": 1}
+    with Session(engine) as session:
+        assert session.exec(select(Member.household_id).where(Member.name == "子女0")).all() == [
+            home
+        ]
+        refused = session.exec(
+            select(RollImportHousehold).where(RollImportHousehold.action == "refused")
+        ).one()
+    assert refused.household_key == "N1" and refused.household_id is None
+    assert refused.notes[0]["m"].startswith("line %(line)s: this person already belongs")
+    assert refused.notes[0]["v"]["value"] == home
+
+
+def test_differences_are_listed_and_not_applied(app, engine, clock, tmp_path) -> None:
+    path = tmp_path / "roll.csv"
+    lines = _county(app, 1)
+    _write(path, lines)
+    roll_import.commit(engine, path, _writer(app, clock))
+    lines[0]["phone"] = "13900001111"
+    lines[1]["work_capacity"] = "无劳动能力"
+    _write(path, lines)
+    report, plans = roll_import.preview(engine, path, _writer(app, clock))
+    (plan,) = list(plans)
+    assert plan.action == "differs"
+    said = [render(note, lambda s: s) for note in plan.notes]
+    assert said == [
+        "line 2, 手机号码: 13879523069 in Workbridge, 13900001111 on the roll",
+        "line 3, 劳动能力: 有劳动能力 in Workbridge, 无劳动能力 on the roll",
+    ]
+    report = roll_import.commit(engine, path, _writer(app, clock))
+    assert report.counts["differs"] == 1
+    with Session(engine) as session:
+        assert session.exec(select(Member.phone).where(Member.relation == "head")).one() == (
+            "+8613879523069"
+        )
+
+
+def test_an_amount_the_rules_would_not_give_is_kept_and_flagged(
+    app, engine, clock, tmp_path
+) -> None:
+    path = tmp_path / "roll.csv"
+    lines = _county(app, 1)
+    rules_give = Decimal(lines[0]["monthly_amount"])
+    for line in lines:
+        line["monthly_amount"] = f"{rules_give + Decimal('0.01'):.2f}"
+    _write(path, lines)
+    roll_import.commit(engine, path, _writer(app, clock))
+    with Session(engine) as session:
+        case = session.exec(select(BenefitCase)).one()
+    assert case.monthly_amount_fen == int((rules_give + Decimal("0.01")) * 100)
+    imported = case.explanation["imported"]
+    assert imported["computed_amount"] == f"{rules_give:.2f}"
+    assert imported["notes"][0]["v"]["difference"] == "0.01"
+
+
+def test_a_killed_import_resumes_where_it_stopped(app, engine, clock, tmp_path) -> None:
+    path = tmp_path / "roll.csv"
+    _write(path, _county(app, 5))
+    writer = _writer(app, clock)
+    stopped = roll_import.commit(engine, path, writer, batch=2, stop_after_batches=1)
+    assert stopped.counts["created"] == 2
+    assert _rows(engine)["household"] == 2
+    resumed = roll_import.commit(engine, path, writer, batch=2)
+    assert resumed.import_id == stopped.import_id
+    assert resumed.resumed_from_line == 5  # the second household's last line
+    assert resumed.counts == {"created": 5, "unchanged": 0, "differs": 0, "refused": 0}
+    assert _rows(engine)["household"] == 5
+    with Session(engine) as session:
+        run = session.exec(select(RollImport)).one()
+        assert run.state == "finished"
+        outcomes = list(roll_import.outcomes_of_import(engine, run.id or 0))
+    assert [o.key for o in outcomes] == ["H1", "H2", "H3", "H4", "H5"]
+
+
+@pytest.mark.parametrize(
+    ("status", "roll_amount", "flagged"),
+    [
+        ("正常享受", "entitled", False),
+        ("正常享受", "entitled+0.01", True),
+        ("正常享受", "entitled-0.01", True),
+        ("暂停", "0.00", False),
+        ("暂停", "0.01", True),
+        ("就业渐退（全额）", "999.00", False),  # paid on the entitlement from before the job
+        ("就业渐退（减半）", "1.00", False),
+        ("待发放", "5.00", False),
+    ],
+)
+def test_which_amounts_are_compared(app, status: str, roll_amount: str, flagged: bool) -> None:
+    entitled = _entitled(app, "urban", "C", 1, "200.00")
+    if roll_amount.startswith("entitled"):
+        amount = entitled + Decimal(roll_amount.removeprefix("entitled") or "0")
+    else:
+        amount = Decimal(roll_amount)
+    household = RollHousehold("H1", lines=[2])
+    household.case = {
+        "scheme": "urban",
+        "category": "C",
+        "monthly_amount": amount,
+        "status": {w: c for c, w in roll.WORDS["status"].items()}[status],
+    }
+    household.values = [{"income_wages": Decimal("200.00")}]
+    household.members = [object()]  # type: ignore[list-item]
+    params = EntitlementParams.from_policy(app.state.policy.at(TODAY), "urban")
+    computed, notes = roll_import.compare_amount(household, params)
+    assert computed == entitled
+    assert bool(notes) is flagged
+
+
+def test_the_command_previews_commits_and_gives_a_status_per_row(
+    app, engine, clock, tmp_path, database_url, monkeypatch
+) -> None:
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    path = tmp_path / "roll.csv"
+    _write(path, _county(app, 2))
+    result = tmp_path / "result.xlsx"
+    assert main(["import", "roll", str(path), "--result", str(result)]) == 0
+    assert _rows(engine)["household"] == 0
+    assert main(["import", "roll", str(path), "--commit", "--result", str(result)]) == 0
+    assert _rows(engine)["household"] == 2
+    table = list(load_workbook(result, read_only=True).active.iter_rows(values_only=True))
+    assert table[0][:3] == ("行", "户编号", "结果")
+    assert [(row[0], row[1], row[2]) for row in table[1:]] == [
+        (2, "H1", "已创建"),
+        (3, "H1", "已创建"),
+        (4, "H2", "已创建"),
+        (5, "H2", "已创建"),
+    ]
+
+    bad = tmp_path / "bad.csv"
+    _write(bad, [_line("H9", "", person_id(date(1990, 1, 1), "male"))])
+    assert main(["import", "roll", str(bad)]) == 1
+    assert (tmp_path / "bad.problems.csv").exists()
+    assert main(["import", "roll", str(tmp_path / "missing.csv")]) == 2
+    assert main(["import", "roll", str(path), "--batch", "0"]) == 2
+    assert main(["import", "roll", str(path), "--result", str(tmp_path / "r.csv")]) == 2
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main(["import", "roll", str(tmp_path / "notes.txt")]) == 2
+    assert _rows(engine)["household"] == 2
+
+
+def test_the_check_keeps_each_lines_values(tmp_path) -> None:
+    path = tmp_path / "roll.csv"
+    _write(path, [_line("K" * 65, "甲", person_id(date(1980, 1, 1), "male"))])
+    *_, summary = check_roll(path, {"urban": {"C"}, "rural": {"C"}}, TODAY)
+    assert any(p.rule == "key-length" for p in summary.problems)
+
+
+def test_imported_households_are_paid_the_roll_amount(
+    app, engine, clock, tmp_path, database_url, monkeypatch
+) -> None:
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    path = tmp_path / "roll.csv"
+    lines = _county(app, 2)
+    suspended = [
+        dict(line, household_key="S1", status="暂停", status_since="2026-01-15", monthly_amount="0")
+        for line in _county(app, 3)[4:]
+    ]
+    _write(path, lines + suspended)
+    roll_import.commit(engine, path, _writer(app, clock))
+    assert main(["payments", "run", "--period", "2026-02"]) == 0
+    with engine.connect() as connection:
+        paid = connection.execute(
+            text("SELECT amount_fen, rule FROM payment_line ORDER BY case_id")
+        ).all()
+    roll_fen = int(Decimal(str(lines[0]["monthly_amount"])) * 100)
+    assert [amount for amount, _ in paid] == [roll_fen, roll_fen, 0]
