@@ -105,17 +105,18 @@ def headings() -> list[str]:
     return [column.heading for column in COLUMNS]
 
 
-def _latest_case_ids() -> Any:
-    return (
-        select(func.max(BenefitCase.id).label("case_id"))  # type: ignore[arg-type]
-        .group_by(BenefitCase.household_id)
-        .subquery()
-    )
+def _latest_case_ids(households: Sequence[int] | None = None) -> Any:
+    query = select(func.max(BenefitCase.id).label("case_id"))  # type: ignore[arg-type]
+    if households is not None:
+        query = query.where(BenefitCase.household_id.in_(households))  # type: ignore[attr-defined]
+    return query.group_by(BenefitCase.household_id).subquery()
 
 
-def _member_rows() -> Any:
-    """Members of households whose latest case is not terminated, in member order."""
-    latest = _latest_case_ids()
+def _member_rows(households: Sequence[int] | None = None) -> Any:
+    """Members of households whose latest case is not terminated, in member order (of the
+    given ``households`` only: an import compares a batch with what is held, and must not
+    group every case of the county to do it)."""
+    latest = _latest_case_ids(households)
     m, h, c = Member.__table__, Household.__table__, BenefitCase.__table__  # type: ignore[attr-defined]
     return (
         select(
@@ -151,9 +152,9 @@ def _member_rows() -> Any:
     )
 
 
-def _income_rows() -> Any:
+def _income_rows(households: Sequence[int] | None = None) -> Any:
     """Incomes in force now of the same members, in member order."""
-    latest = _latest_case_ids()
+    latest = _latest_case_ids(households)
     m, i, c = Member.__table__, MemberIncome.__table__, BenefitCase.__table__  # type: ignore[attr-defined]
     return (
         select(i.c.member_id, i.c.source, i.c.monthly_amount_fen)

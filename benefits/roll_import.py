@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlmodel import Session, col
 
 from benefits.models import (
@@ -55,6 +55,7 @@ from benefits.roll_check import (
     _Line,
     categories_on,
     check_roll,
+    check_whole,
 )
 from benefits.rules import CaseStatus, EntitlementParams, assess_entitlement, next_review_on
 from benefits.services import ids_in_live_households
@@ -191,13 +192,8 @@ def _held_values(session: Session, household_ids: Iterable[int]) -> dict[int, di
     ids = sorted(set(household_ids))
     if not ids:
         return {}
-    member_table = Member.__table__  # type: ignore[attr-defined]
-    members = session.connection().execute(
-        _member_rows().where(member_table.c.household_id.in_(ids))
-    )
-    incomes = session.connection().execute(
-        _income_rows().where(member_table.c.household_id.in_(ids))
-    )
+    members = session.connection().execute(_member_rows(ids))
+    incomes = session.connection().execute(_income_rows(ids))
     earned: dict[int, dict[str, Decimal]] = {}
     for income in incomes:
         earned.setdefault(income.member_id, {})[income.source] = from_fen(income.monthly_amount_fen)
@@ -306,161 +302,196 @@ def _opened(household: RollHousehold) -> date:
     return case.get("approved_on") or case["status_since"]
 
 
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``model``'s table in one batched statement; their new IDs in the
+    order given (SQLAlchemy's insertmanyvalues, on SQLite and PostgreSQL alike)."""
+    if not rows:
+        return []
+    table = model.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, rows).scalars())
+
+
 def write_created(session: Session, plans: Sequence[Plan], writer: Writer, version: str) -> None:
-    """Write the batch's new households with their members, incomes, case and status period,
-    a few statements for the whole batch (the ORM sends each kind of row as one batch)."""
+    """Write the batch's new households with their members, incomes, application, case, status
+    period and audit record: one batched INSERT per table for the whole batch, none per row."""
     if not plans:
         return
     now = writer.now
-    homes = []
-    for plan in plans:
-        place = plan.household.place
-        assert place is not None
-        homes.append(
-            Household(
-                scheme=place.scheme,
-                address=place.address,
-                community=place.community,
-                township=place.township,
-                bank_account=place.bank_account,
-                created_at=now,
-            )
-        )
-    session.add_all(homes)
-    session.flush()
-    members: list[tuple[Member, Any]] = []
-    applications = []
+    rules_now = writer.policy.at(writer.today)
+    imported = as_data(IMPORTED)
+    places = [plan.household.place for plan in plans]
+    homes = _insert(
+        session,
+        Household,
+        [
+            {
+                "scheme": place.scheme,
+                "address": place.address,
+                "community": place.community,
+                "township": place.township,
+                "bank_account": place.bank_account,
+                "created_at": now,
+            }
+            for place in places
+            if place is not None
+        ],
+    )
+    member_rows: list[dict[str, Any]] = []
+    member_incomes: list[tuple[Any, date]] = []
     for plan, home in zip(plans, homes, strict=True):
-        plan.household_id = home.id
-        case = plan.household.case
-        opened = _opened(plan.household)
+        plan.household_id = home
         for given in plan.household.members:
             decoded = parse_national_id(given.national_id)
-            member = Member(
-                household_id=home.id or 0,
-                name=given.name,
-                national_id=decoded.value,
-                sex=decoded.sex,
-                birth_date=decoded.birth_date,
-                relation=given.relation,
-                phone=given.phone,
-                work_capacity=given.work_capacity,
-                disability=given.disability,
-                created_at=now,
-                updated_at=now,
+            member_rows.append(
+                {
+                    "household_id": home,
+                    "name": given.name,
+                    "national_id": decoded.value,
+                    "sex": decoded.sex,
+                    "birth_date": decoded.birth_date,
+                    "relation": given.relation,
+                    "phone": given.phone,
+                    "language": "zh_CN",
+                    "work_capacity": given.work_capacity,
+                    "disability": given.disability,
+                    "serious_illness": False,
+                    "student": False,
+                    "carer": False,
+                    "pregnant": False,
+                    "three_nos": False,
+                    "official_relative": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
             )
-            members.append((member, given))
-        applications.append(
-            Application(
-                household_id=home.id or 0,
-                kind="new",
-                state="approved",
-                category_requested=case["category"],
-                documents=[],
-                applied_on=opened,
-                appraisal_passed=True,
-                decided_on=opened,
-                decision_reason=str(IMPORTED),
-                decision_said=as_data(IMPORTED),
-                parameter_version=version,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    session.add_all([member for member, _ in members])
-    session.add_all(applications)
-    session.flush()
-    opened_by_home = {plan.household_id: _opened(plan.household) for plan in plans}
-    incomes = [
-        MemberIncome(
-            member_id=member.id or 0,
-            source=income.source,
-            monthly_amount_fen=to_fen(income.monthly_amount),
-            # In force from the household's start, so that an assessment on any later day
-            # finds them (benefits.incomes: no silent zero income).
-            effective_from=opened_by_home[member.household_id],
-            recorded_at=now,
-        )
-        for member, given in members
-        for income in given.incomes
-    ]
-    cases = []
-    rules_now = writer.policy.at(writer.today)
+            member_incomes.append((given.incomes, _opened(plan.household)))
+    member_ids = _insert(session, Member, member_rows)
+    # In force from the household's start, so that an assessment on any later day finds them
+    # (benefits.incomes: no silent zero income).
+    _insert(
+        session,
+        MemberIncome,
+        [
+            {
+                "member_id": member_id,
+                "source": income.source,
+                "monthly_amount_fen": to_fen(income.monthly_amount),
+                "effective_from": opened,
+                "effective_to": None,
+                "recorded_at": now,
+            }
+            for member_id, (incomes, opened) in zip(member_ids, member_incomes, strict=True)
+            for income in incomes
+        ],
+    )
+    applications = _insert(
+        session,
+        Application,
+        [
+            {
+                "household_id": plan.household_id,
+                "kind": "new",
+                "state": "approved",
+                "category_requested": plan.household.case["category"],
+                "documents": [],
+                "applied_on": _opened(plan.household),
+                "appraisal_passed": True,
+                "second_approval_required": False,
+                "decided_on": _opened(plan.household),
+                "decision_reason": str(IMPORTED),
+                "decision_said": imported,
+                "parameter_version": version,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for plan in plans
+        ],
+    )
+    case_rows = []
     for plan, application in zip(plans, applications, strict=True):
         case = plan.household.case
-        scheme = case["scheme"]
         roll_fen = to_fen(case["monthly_amount"])
         opened = _opened(plan.household)
-        review = case.get("next_review_on") or next_review_on(opened, scheme, rules_now)
-        explanation = {
-            "imported": {
-                "roll_amount": yuan_text(case["monthly_amount"]),
-                "computed_amount": yuan_text(plan.computed) if plan.computed is not None else None,
-                "parameter_version": version,
-                "lines": plan.household.lines,
-                "household_key": plan.household.key,
-                "notes": [as_data(note) for note in plan.notes],
-            }
-        }
-        cases.append(
-            BenefitCase(
-                household_id=application.household_id,
-                application_id=application.id or 0,
-                scheme=scheme,
-                category=case["category"],
-                status=case["status"],
-                status_since=case["status_since"],
-                status_reason=str(IMPORTED),
-                status_said=as_data(IMPORTED),
-                monthly_amount_fen=roll_fen,
-                entitled_amount_fen=roll_fen
-                if case["status"] != CaseStatus.CONTINUATION_HALF.value
-                else to_fen(plan.computed or case["monthly_amount"]),
-                explanation=explanation,
-                parameter_version=version,
-                opened_on=opened,
-                next_review_on=review,
-            )
-        )
-    session.add_all(incomes)
-    session.add_all(cases)
-    session.flush()
-    session.add_all(
-        [
-            CaseStatusPeriod(
-                case_id=case.id or 0,
-                status=case.status,
-                effective_from=case.status_since,
-                monthly_amount_fen=case.monthly_amount_fen,
-                reason=str(IMPORTED),
-                said=as_data(IMPORTED),
-                rule="roll-imported",
-                parameter_version=version,
-                actor=writer.actor.label,
-                recorded_at=now,
-            )
-            for case in cases
-        ]
-    )
-    for plan, case in zip(plans, cases, strict=True):
-        audit.record(
-            session,
-            actor=writer.actor,
-            at=now,
-            entity="benefit_case",
-            entity_id=case.id or 0,
-            action="imported",
-            reason=IMPORTED,
-            parameter_version=version,
-            details={
+        half = case["status"] == CaseStatus.CONTINUATION_HALF.value
+        case_rows.append(
+            {
                 "household_id": plan.household_id,
-                "lines": plan.household.lines,
-                "roll_amount": yuan_text(plan.roll_amount),
-                "computed_amount": yuan_text(plan.computed) if plan.computed is not None else None,
-                "status": case.status,
-                "status_since": case.status_since.isoformat(),
-            },
+                "application_id": application,
+                "scheme": case["scheme"],
+                "category": case["category"],
+                "status": case["status"],
+                "status_since": case["status_since"],
+                "status_reason": str(IMPORTED),
+                "status_said": imported,
+                "monthly_amount_fen": roll_fen,
+                # A half continuation pays half of what the case is entitled to; the roll
+                # gives only the half, so the entitlement is the rules' on the roll's facts.
+                "entitled_amount_fen": to_fen(plan.computed or case["monthly_amount"])
+                if half
+                else roll_fen,
+                "explanation": {
+                    "imported": {
+                        "roll_amount": yuan_text(case["monthly_amount"]),
+                        "computed_amount": None
+                        if plan.computed is None
+                        else yuan_text(plan.computed),
+                        "parameter_version": version,
+                        "lines": plan.household.lines,
+                        "household_key": plan.household.key,
+                        "notes": [as_data(note) for note in plan.notes],
+                    }
+                },
+                "parameter_version": version,
+                "opened_on": opened,
+                "next_review_on": case.get("next_review_on")
+                or next_review_on(opened, case["scheme"], rules_now),
+            }
         )
+    cases = _insert(session, BenefitCase, case_rows)
+    _insert(
+        session,
+        CaseStatusPeriod,
+        [
+            {
+                "case_id": case_id,
+                "status": row["status"],
+                "effective_from": row["status_since"],
+                "effective_to": None,
+                "monthly_amount_fen": row["monthly_amount_fen"],
+                "reason": str(IMPORTED),
+                "said": imported,
+                "rule": "roll-imported",
+                "parameter_version": version,
+                "actor": writer.actor.label,
+                "recorded_at": now,
+            }
+            for case_id, row in zip(cases, case_rows, strict=True)
+        ],
+    )
+    audit.record_many(
+        session,
+        actor=writer.actor,
+        at=now,
+        entity="benefit_case",
+        action="imported",
+        reason=IMPORTED,
+        parameter_version=version,
+        entries=[
+            (
+                case_id,
+                {
+                    "household_id": plan.household_id,
+                    "lines": plan.household.lines,
+                    "roll_amount": yuan_text(plan.roll_amount),
+                    "computed_amount": None if plan.computed is None else yuan_text(plan.computed),
+                    "status": row["status"],
+                    "status_since": row["status_since"].isoformat(),
+                },
+            )
+            for case_id, plan, row in zip(cases, plans, case_rows, strict=True)
+        ],
+    )
 
 
 # --- the whole import -------------------------------------------------------------------------
@@ -492,8 +523,7 @@ def _batches(
 def check_file(path: Path, today: date, policy: PolicyBook) -> ImportReport:
     """Stage 1: every problem of every row (raises ``RollFileError`` for an unreadable file)."""
     params = policy.at(today)
-    *_, summary = check_roll(path, categories_on(params), today)
-    assert isinstance(summary, RollCheck)
+    summary = check_whole(path, categories_on(params), today)
     report = ImportReport(path.name, summary.households, summary.members)
     report.problems = summary.problems
     report.parameter_version = params.version_id
@@ -580,7 +610,7 @@ def commit(
         try:
             plans = plan_batch(session, todo, params)
             write_created(session, [p for p in plans if p.action == CREATED], writer, version)
-            session.add_all([_outcome(import_id, plan) for plan in plans])
+            _insert(session, RollImportHousehold, [_outcome(import_id, plan) for plan in plans])
             run = session.get(RollImport, import_id, with_for_update=True)
             assert run is not None
             for plan in plans:
@@ -615,17 +645,17 @@ def commit(
     return _counted(engine, report)
 
 
-def _outcome(import_id: int, plan: Plan) -> RollImportHousehold:
-    return RollImportHousehold(
-        import_id=import_id,
-        household_key=plan.household.key,
-        lines=plan.household.lines,
-        action=plan.action,
-        household_id=plan.household_id,
-        roll_amount_fen=to_fen(plan.roll_amount),
-        computed_amount_fen=to_fen(plan.computed) if plan.computed is not None else None,
-        notes=[as_data(note) for note in plan.notes],
-    )
+def _outcome(import_id: int, plan: Plan) -> dict[str, Any]:
+    return {
+        "import_id": import_id,
+        "household_key": plan.household.key,
+        "lines": plan.household.lines,
+        "action": plan.action,
+        "household_id": plan.household_id,
+        "roll_amount_fen": to_fen(plan.roll_amount),
+        "computed_amount_fen": None if plan.computed is None else to_fen(plan.computed),
+        "notes": [as_data(note) for note in plan.notes],
+    }
 
 
 def _counted(engine: Engine, report: ImportReport) -> ImportReport:

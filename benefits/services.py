@@ -148,15 +148,26 @@ def ids_in_live_households(
     a case that is not terminated (a person can belong to one live household at a time)."""
     if not national_ids:
         return {}
-    open_app = select(Application.household_id).where(
-        col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES])
+    # Correlated on the member's household (both tables are indexed by it), so the check reads
+    # only the households of the people asked about, however many cases the county holds.
+    open_app = (
+        select(Application.id)
+        .where(
+            Application.household_id == Member.household_id,
+            col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES]),
+        )
+        .exists()
     )
-    live_case = select(BenefitCase.household_id).where(
-        col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES])
+    live_case = (
+        select(BenefitCase.id)
+        .where(
+            BenefitCase.household_id == Member.household_id,
+            col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES]),
+        )
+        .exists()
     )
     query = select(Member.national_id, Member.household_id).where(
-        col(Member.national_id).in_(list(national_ids)),
-        or_(col(Member.household_id).in_(open_app), col(Member.household_id).in_(live_case)),
+        col(Member.national_id).in_(list(national_ids)), or_(open_app, live_case)
     )
     if exclude_household is not None:
         query = query.where(Member.household_id != exclude_household)

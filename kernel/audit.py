@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from kernel.auth import Principal
@@ -42,6 +44,39 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Principal,
+    at: datetime,
+    entity: str,
+    action: str,
+    entries: Iterable[tuple[int | str, dict[str, Any]]],
+    reason: str | Text = "",
+    parameter_version: str | None = None,
+) -> None:
+    """``record`` for a batch of the same action on many records (``entries``: each one's ID
+    and details), in one batched INSERT: batch work writes no statement per record."""
+    if isinstance(reason, Text):
+        reason = stored(reason)
+    rows = [
+        {
+            "at": at,
+            "actor": actor.label,
+            "actor_role": actor.role.value,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "action": action,
+            "reason": reason,
+            "parameter_version": parameter_version,
+            "details": details,
+        }
+        for entity_id, details in entries
+    ]
+    if rows:
+        session.connection().execute(insert(AuditRecord.__table__), rows)  # type: ignore[attr-defined]
 
 
 def note(

@@ -557,7 +557,7 @@ def cmd_check_roll(args: argparse.Namespace) -> int:
     """Read a roll and list every problem of every row; nothing is written to the database."""
     from pathlib import Path
 
-    from benefits.roll_check import RollCheck, RollFileError, check_roll
+    from benefits.roll_check import RollFileError, check_whole
     from benefits.rules import EntitlementParams
     from kernel.messages import render
     from workbridge.pages.i18n import load_translators
@@ -575,12 +575,11 @@ def cmd_check_roll(args: argparse.Namespace) -> int:
     }
     gettext = load_translators(settings.zone)[settings.default_locale].gettext
     try:
-        *_, summary = check_roll(source, categories, today)
+        summary = check_whole(source, categories, today)
     except RollFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]{render(problem.message, gettext)}[/red]  ({problem.rule})")
         return 2
-    assert isinstance(summary, RollCheck)
     console.print(
         f"{source.name}: {summary.households:,} households, {summary.members:,} members, "
         f"{len(summary.problems):,} problems"
@@ -824,6 +823,92 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_import(args: argparse.Namespace) -> int:
+    """Bring a synthetic roll of ``--rows`` member lines in, then again; print rows/s, peak
+    memory and the floor (benefits.roll_bench)."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from benefits import roll_import
+    from benefits.bench import household_count
+    from benefits.roll_bench import run_import_bench
+    from kernel.auth import SYSTEM
+    from kernel.settings import normalise_database_url
+    from workbridge import migrations
+
+    if args.rows < 1 or args.batch < 1:
+        console.print("[red]--rows and --batch must be at least 1[/red]")
+        return 2
+    settings = _settings()
+    folder = Path(tempfile.mkdtemp(prefix="workbridge-bench-import-"))
+    if os.environ.get("WORKBRIDGE_DATABASE_URL"):
+        url = normalise_database_url(os.environ["WORKBRIDGE_DATABASE_URL"])
+    else:
+        url = f"sqlite:///{folder}/bench.db"
+    try:
+        migrations.upgrade(url, quiet=True)
+        engine = make_engine(url)
+        if household_count(engine):
+            console.print(
+                "[red]the benchmark writes synthetic households: point WORKBRIDGE_DATABASE_URL "
+                "at an empty database (or unset it for a temporary SQLite file)[/red]"
+            )
+            return 2
+        console.print(
+            f"Importing a synthetic roll of {args.rows:,} member rows on {engine.dialect.name} "
+            f"({url.split('@')[-1]}); {_machine()}"
+        )
+        clock = SystemClock()
+        writer = roll_import.Writer(
+            actor=SYSTEM,
+            now=clock.now(),
+            today=office_today(clock, settings.zone),
+            policy=load_profile(settings.policy_profile),
+        )
+        report = run_import_bench(engine, folder, writer, args.rows, batch=args.batch)
+        database = engine.dialect.name
+        engine.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    table = Table(title=f"workbridge bench import ({database})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for label, value in (
+        ("member rows / households", f"{report.rows:,} / {report.households:,}"),
+        (
+            "synthetic roll written (CSV)",
+            f"{report.file_mib:,.1f} MiB in {report.generate_seconds:.1f} s",
+        ),
+        ("check alone (every row, nothing written)", f"{report.check_seconds:.1f} s"),
+        (
+            f"import: check, plan, commit in batches of {args.batch:,}",
+            f"{report.import_seconds:.1f} s",
+        ),
+        ("throughput", f"{report.rows_per_second:,.0f} rows/s"),
+        ("households created", f"{report.created:,}"),
+        (
+            "peak memory during the import (resident before it)",
+            f"{report.peak_memory_mib:,.0f} MiB ({report.memory_before_mib:,.0f} MiB)",
+        ),
+        ("  measured as", report.peak_memory_method),
+        (
+            "re-import of the same file",
+            f"{report.reimport_seconds:.1f} s, {report.unchanged_on_reimport:,} unchanged",
+        ),
+        (
+            "floor: the CSV read and bulk-inserted, no rules",
+            f"{report.floor_rows:,} rows in {report.floor_seconds:.1f} s "
+            f"({report.floor_rows_per_second:,.0f} rows/s)",
+        ),
+        ("import / floor", f"{report.ratio:.1f}×"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
+    return 0
+
+
 def cmd_bench_load(args: argparse.Namespace) -> int:
     """Serve a synthetic county with real worker processes and drive it from another process
     (``workbridge.bench_load`` says what is measured and beside what)."""
@@ -950,6 +1035,12 @@ def build_parser() -> argparse.ArgumentParser:
     pay_bench.add_argument("--batch-size", type=int, default=5_000)
     pay_bench.add_argument("--seed", type=int, default=2026)
     pay_bench.set_defaults(func=cmd_bench_payments)
+    import_bench = bench_sub.add_parser(
+        "import", help="a synthetic roll brought in and again: rows/s, peak memory, the floor"
+    )
+    import_bench.add_argument("--rows", type=int, default=100_000, help="member rows")
+    import_bench.add_argument("--batch", type=int, default=500, help="households per batch")
+    import_bench.set_defaults(func=cmd_bench_import)
     load_bench = bench_sub.add_parser(
         "load",
         help="requests/s and latency of served worker processes under 1-256 connections, "
