@@ -15,9 +15,10 @@ as offices list them, so memory does not grow with the file.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -30,7 +31,7 @@ from benefits.roll import COLUMNS, INCOME_SOURCES, WORDS
 from benefits.schemas import MAX_MONTHLY_INCOME, HouseholdPlaceIn, MemberIn
 from kernel.errors import Problem
 from kernel.messages import Text, say
-from kernel.tabular import RowProblem, decode_text, validation_problems
+from kernel.tabular import RowProblem, validation_problems
 
 HEADING_KEYS = {column.heading: column.key for column in COLUMNS} | {
     column.key: column.key for column in COLUMNS
@@ -121,12 +122,30 @@ def _sheet_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
         finally:
             book.close()
     elif suffix == ".csv":
-        text = decode_text(path.read_bytes())
-        reader = csv.reader(io.StringIO(text, newline=""))
-        for row in reader:
-            yield reader.line_num, list(row)
+        with open(path, encoding=_encoding(path), newline="") as handle:
+            reader = csv.reader(handle)
+            for row in reader:
+                yield reader.line_num, list(row)
     else:
         raise RollFileError([Problem("file", "roll-kind", "a roll is an .xlsx or .csv file")])
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without the mark Excel writes) or GB 18030, found by decoding the whole
+    file a megabyte at a time, so that the rows can then be read as they stream."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise RollFileError(
+        [Problem("file", "encoding", "the file is neither UTF-8 nor GB 18030 text")]
+    )
 
 
 def _headings(cells: list[Any]) -> list[str | None]:
@@ -291,6 +310,74 @@ def _place(line: _Line) -> HouseholdPlaceIn | None:
         return None
 
 
+class Seen:
+    """The values met so far in a roll (ID numbers, household keys), to find one met again.
+
+    A county's roll has a million ID numbers: held in a dict they would make the check's
+    memory grow with the file, so they are kept in a private temporary SQLite file and only
+    the latest few thousand in memory; each batch is looked up and added in one go.
+    ``problem(line, earlier_line, value)`` says what meeting a value again means."""
+
+    def __init__(self, problem: Callable[[int, int, str], RowProblem], batch: int = 5_000) -> None:
+        self._problem = problem
+        self._batch = batch
+        self._pending: dict[str, int] = {}
+        self._db = sqlite3.connect("")  # "": a temporary file of its own, removed on close
+        self._db.execute("CREATE TABLE seen (national_id TEXT PRIMARY KEY, line INTEGER)")
+
+    def add(self, national_id: str, line: int) -> list[RowProblem]:
+        """Problems found now: against the pending batch at once, against earlier batches when
+        the batch is full."""
+        earlier = self._pending.get(national_id)
+        if earlier is not None:
+            return [self._problem(line, earlier, national_id)]
+        self._pending[national_id] = line
+        return self._flush() if len(self._pending) >= self._batch else []
+
+    def close(self) -> list[RowProblem]:
+        found = self._flush()
+        self._db.close()
+        return found
+
+    def _flush(self) -> list[RowProblem]:
+        pending, self._pending = self._pending, {}
+        if not pending:
+            return []
+        found: list[RowProblem] = []
+        ids = list(pending)
+        for start in range(0, len(ids), 500):  # within SQLite's limit of bound values
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT national_id, line FROM seen WHERE national_id IN ({marks})", chunk
+            )
+            found.extend(self._problem(pending[nid], earlier, nid) for nid, earlier in rows)
+        self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", pending.items())
+        return found
+
+
+def _twice(line: int, earlier: int, _: str) -> RowProblem:
+    return RowProblem(
+        line,
+        KEY_HEADINGS["national_id"],
+        "once-in-roll",
+        say("the same ID number stands on line %(line)s", line=earlier),
+    )
+
+
+def _apart(line: int, _: int, key: str) -> RowProblem:
+    return RowProblem(
+        line,
+        KEY_HEADINGS["household_key"],
+        "household-together",
+        say(
+            "the members of household %(key)s stand apart in the file: keep each "
+            "household's members together",
+            key=key,
+        ),
+    )
+
+
 def check_roll(
     path: str | Path, categories: dict[str, set[str]], today: date
 ) -> Iterator[RollHousehold | RollCheck]:
@@ -303,8 +390,8 @@ def check_roll(
         raise RollFileError([Problem("file", "roll-empty", "the file is empty")])
     keys = _headings(heading[1])
     summary = RollCheck()
-    seen_keys: set[str] = set()
-    seen_ids: dict[str, int] = {}
+    seen_keys = Seen(_apart)
+    seen_ids = Seen(_twice)
     current: RollHousehold | None = None
     first: _Line | None = None
     heads = 0
@@ -336,17 +423,7 @@ def check_roll(
         key = line.values.get("household_key")
         if key is not None and (current is None or key != current.key):
             yield from close()
-            if key in seen_keys:
-                line.problem(
-                    "household_key",
-                    "household-together",
-                    say(
-                        "the members of household %(key)s stand apart in the file: keep each "
-                        "household's members together",
-                        key=key,
-                    ),
-                )
-            seen_keys.add(key)
+            summary.problems.extend(seen_keys.add(key, number))
             if len(key) > MAX_KEY:
                 line.problem(
                     "household_key",
@@ -395,17 +472,11 @@ def check_roll(
             current.members.append(member)
             if member.relation == "head":
                 heads += 1
-            earlier = seen_ids.get(member.national_id)
-            if earlier is not None:
-                line.problem(
-                    "national_id",
-                    "once-in-roll",
-                    say("the same ID number stands on line %(line)s", line=earlier),
-                )
-            else:
-                seen_ids[member.national_id] = number
+            summary.problems.extend(seen_ids.add(member.national_id, number))
         summary.problems.extend(line.problems)
     yield from close()
+    summary.problems.extend(seen_ids.close())
+    summary.problems.extend(seen_keys.close())
     yield summary
 
 

@@ -237,3 +237,35 @@ def test_the_roll_page_gives_the_sheet_and_checks_one(
     assert township.sign_in("township").status_code == 303
     assert 'href="/app/roll"' not in township.get("/app/applications").text
     assert township.get("/app/roll").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("ids", "twice"),
+    [
+        (["a", "b", "c", "d"], []),
+        (["a", "a"], [(3, 2)]),  # in the batch in hand
+        (["a", "b", "a"], [(4, 2)]),  # against a batch already put away
+        (["a", "b", "c", "b"], [(5, 3)]),  # found when the last batch is put away
+        (["a", "b", "a", "a"], [(4, 2), (5, 4)]),  # each named with a line it repeats
+    ],
+)
+def test_an_id_number_standing_twice_is_found_across_batches(ids, twice) -> None:
+    from benefits.roll_check import Seen, _twice
+
+    seen = Seen(_twice, batch=2)
+    found = []
+    for line, nid in enumerate(ids, start=2):
+        found += seen.add(nid, line)
+    found += seen.close()
+    assert sorted((p.row, int(p.message.values["line"])) for p in found) == twice
+    assert all(p.rule == "once-in-roll" and p.field == "公民身份号码" for p in found)
+
+
+def test_a_file_in_neither_encoding_is_refused_whole(tmp_path) -> None:
+    path = tmp_path / "roll.csv"
+    _write(path, [_line()], encoding="utf-8")
+    # A byte no UTF-8 or GB 18030 text has, far into the file (past the first megabyte).
+    path.write_bytes(path.read_bytes() + b"," * (1 << 20) + b"\xff\xff\n")
+    with pytest.raises(RollFileError) as refused:
+        _summary(path)
+    assert [p.rule for p in refused.value.problems] == ["encoding"]
