@@ -316,8 +316,17 @@ class RollImport(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sha256: str = Field(max_length=64, index=True)
     file_name: str = Field(max_length=255)
-    state: str = Field(max_length=16)  # committing | finished
+    mode: str = Field(default="commit", max_length=16)  # preview | commit
+    state: str = Field(
+        max_length=16
+    )  # checking | refused | planning | committing | stopped | finished | failed
+    lines: int = 0  # the file's last line, once checked
     done_through_line: int = 0  # every household ending on or before this line is done
+    problem_count: int = 0  # the file's problems (any refuses it whole)
+    # The first of them, kept to be shown (catalog messages with their facts).
+    problems: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     households: int = 0
     created: int = 0
     unchanged: int = 0

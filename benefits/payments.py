@@ -66,6 +66,7 @@ from benefits.payment_rules import (
 )
 from kernel import audit
 from kernel.auth import Principal
+from kernel.background import background_work
 from kernel.claims import claim
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
@@ -266,48 +267,8 @@ def execute(
         lock.release()
 
 
-class _BackgroundRuns:
-    """The runs this process carries on in threads, so that shutting down can pause them.
-
-    A service stopping (SIGTERM, a test client closing) must not leave a run writing to a
-    database being disposed, nor keep holding the run lock while another process waits for
-    it: ``pause_all`` asks each run to stop after its batch in hand and waits for it.
-    """
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._threads: set[threading.Thread] = set()
-        self.stop = threading.Event()
-
-    def start(self, target: Callable[[], None], name: str) -> threading.Thread:
-        def tracked() -> None:
-            try:
-                target()
-            finally:
-                with self._guard:
-                    self._threads.discard(threading.current_thread())
-
-        thread = threading.Thread(target=tracked, name=name, daemon=True)
-        with self._guard:
-            self.stop.clear()
-            self._threads.add(thread)
-        thread.start()
-        return thread
-
-    def pause_all(self, timeout: float = 30.0) -> bool:
-        """Ask every run to pause and wait up to ``timeout`` seconds; True if all stopped."""
-        with self._guard:
-            threads = list(self._threads)
-        if not threads:
-            return True
-        self.stop.set()
-        deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(deadline - time.monotonic(), 0.0))
-        return not any(thread.is_alive() for thread in threads)
-
-
-background_runs = _BackgroundRuns()
+# Runs share the service's background work with roll imports: stopping pauses them all.
+background_runs = background_work
 
 
 def run_in_background(runner: Runner, started: Started) -> threading.Thread:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from benefits import roll, roll_import
+from benefits import roll, roll_import, roll_write
 from benefits.bench import peak_memory_mib, reset_peak_memory, resident_memory_mib
 from benefits.rules import EntitlementParams, assess_entitlement
 from kernel.national_id import make_national_id
@@ -181,7 +181,7 @@ class ImportBench:
 def run_import_bench(
     engine: Engine,
     folder: Path,
-    writer: roll_import.Writer,
+    writer: roll_write.Writer,
     rows: int,
     *,
     batch: int = roll_import.BATCH,

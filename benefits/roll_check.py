@@ -102,6 +102,7 @@ class RollHousehold:
 class RollCheck:
     households: int = 0
     members: int = 0
+    last_line: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
 
@@ -416,6 +417,7 @@ def check_roll(
         yield current
 
     for number, cells in rows:
+        summary.last_line = number
         line = _Line(number, keys, cells)
         if line.blank:
             continue

@@ -23,10 +23,10 @@ from litestar.openapi.spec import (
 from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
-from benefits import payments
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
 from kernel.actors import ActorNames
 from kernel.auth import TokenAuthenticationMiddleware, TokenCache
+from kernel.background import background_work
 from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
 from kernel.db import make_engine
@@ -195,7 +195,7 @@ def create_app(
     def dispose(app: Litestar) -> None:
         if isinstance(app.state.clock, TrainingClock):
             app.state.clock.stop()
-        payments.background_runs.pause_all()
+        background_work.pause_all()
         app.state.capacity.close()
         scheduler = app.state.get("scheduler")
         if scheduler is not None:

@@ -615,7 +615,7 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
     write; either way a result file with a status per row."""
     from pathlib import Path
 
-    from benefits import roll_import
+    from benefits import roll_import, roll_plan, roll_result, roll_write
     from benefits.roll_check import RollFileError
     from kernel.auth import SYSTEM
     from kernel.messages import render
@@ -637,7 +637,7 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         clock = _clock(settings, engine)
-        writer = roll_import.Writer(
+        writer = roll_write.Writer(
             actor=SYSTEM,
             now=clock.now(),
             today=office_today(clock, settings.zone),
@@ -646,13 +646,13 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
         if args.commit:
             report = roll_import.commit(engine, source, writer, batch=args.batch)
             outcomes = (
-                roll_import.outcomes_of_import(engine, report.import_id)
+                roll_result.outcomes_of_import(engine, report.import_id)
                 if report.import_id is not None
                 else iter(())
             )
         else:
             report, plans = roll_import.preview(engine, source, writer, batch=args.batch)
-            outcomes = roll_import.outcomes_of_plans(plans)
+            outcomes = roll_result.outcomes_of_plans(plans)
         if report.refused_whole:
             console.print(
                 f"{source.name}: {report.households:,} households, {report.members:,} members, "
@@ -660,7 +660,7 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
             )
             _write_roll_problems(source, report.problems, None, gettext)
             return 1
-        rows = roll_import.write_result(result, outcomes, gettext)
+        rows = roll_result.write_result(result, outcomes, gettext)
     except RollFileError as exc:
         for problem in exc.problems:
             console.print(f"[red]{render(problem.message, gettext)}[/red]  ({problem.rule})")
@@ -671,7 +671,7 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
     console.print(f"{source.name}: {report.households:,} households, {verb}")
     if report.resumed_from_line:
         console.print(f"  resumed after line {report.resumed_from_line:,}")
-    for action, words in roll_import.ACTION_WORDS.items():
+    for action, words in roll_plan.ACTION_WORDS.items():
         console.print(f"  {render(words, gettext)}: {report.counts[action]:,}")
     console.print(f"  parameters compared with: {report.parameter_version}")
     console.print(f"a status per row ({rows:,} rows): {result}")
@@ -831,7 +831,7 @@ def cmd_bench_import(args: argparse.Namespace) -> int:
     import tempfile
     from pathlib import Path
 
-    from benefits import roll_import
+    from benefits import roll_write
     from benefits.bench import household_count
     from benefits.roll_bench import run_import_bench
     from kernel.auth import SYSTEM
@@ -861,7 +861,7 @@ def cmd_bench_import(args: argparse.Namespace) -> int:
             f"({url.split('@')[-1]}); {_machine()}"
         )
         clock = SystemClock()
-        writer = roll_import.Writer(
+        writer = roll_write.Writer(
             actor=SYSTEM,
             now=clock.now(),
             today=office_today(clock, settings.zone),

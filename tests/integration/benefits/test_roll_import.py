@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from benefits import roll, roll_import
+from benefits import roll, roll_import, roll_plan, roll_result, roll_write
 from benefits.models import (
     BenefitCase,
     CaseStatusPeriod,
@@ -114,8 +114,8 @@ def _county(app, count: int = 3) -> list[dict]:
     return lines
 
 
-def _writer(app, clock) -> roll_import.Writer:
-    return roll_import.Writer(SYSTEM, clock.now(), TODAY, app.state.policy)
+def _writer(app, clock) -> roll_write.Writer:
+    return roll_write.Writer(SYSTEM, clock.now(), TODAY, app.state.policy)
 
 
 def _rows(engine) -> dict[str, int]:
@@ -212,9 +212,13 @@ def test_a_file_with_any_bad_row_is_refused_whole(app, engine, clock, tmp_path) 
     report = roll_import.commit(engine, path, _writer(app, clock))
     assert report.refused_whole
     assert {(p.row, p.rule) for p in report.problems} >= {(5, "schema"), (7, "roll-value")}
-    assert _rows(engine)["household"] == 0
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM roll_import")).scalar_one() == 0
+    assert _rows(engine) == dict.fromkeys(_rows(engine), 0)
+    with Session(engine) as session:
+        refused = session.exec(select(RollImport)).one()
+        outcomes = session.exec(select(func.count()).select_from(RollImportHousehold)).one()
+    assert (refused.state, refused.problem_count) == ("refused", len(report.problems))
+    assert {(p["row"], p["rule"]) for p in refused.problems} >= {(5, "schema"), (7, "roll-value")}
+    assert outcomes == 0
 
 
 def test_a_person_in_another_live_household_is_refused_not_moved(
@@ -302,7 +306,7 @@ def test_a_killed_import_resumes_where_it_stopped(app, engine, clock, tmp_path) 
     with Session(engine) as session:
         run = session.exec(select(RollImport)).one()
         assert run.state == "finished"
-        outcomes = list(roll_import.outcomes_of_import(engine, run.id or 0))
+        outcomes = list(roll_result.outcomes_of_import(engine, run.id or 0))
     assert [o.key for o in outcomes] == ["H1", "H2", "H3", "H4", "H5"]
 
 
@@ -335,7 +339,7 @@ def test_which_amounts_are_compared(app, status: str, roll_amount: str, flagged:
     household.values = [{"income_wages": Decimal("200.00")}]
     household.members = [object()]  # type: ignore[list-item]
     params = EntitlementParams.from_policy(app.state.policy.at(TODAY), "urban")
-    computed, notes = roll_import.compare_amount(household, params)
+    computed, notes = roll_plan.compare_amount(household, params)
     assert computed == entitled
     assert bool(notes) is flagged
 
@@ -398,3 +402,21 @@ def test_imported_households_are_paid_the_roll_amount(
         ).all()
     roll_fen = int(Decimal(str(lines[0]["monthly_amount"])) * 100)
     assert [amount for amount, _ in paid] == [roll_fen, roll_fen, 0]
+
+
+def test_one_import_writes_at_a_time(app, engine, clock, tmp_path) -> None:
+    from kernel.errors import Conflict
+    from kernel.locks import try_lock
+
+    path = tmp_path / "roll.csv"
+    _write(path, _county(app, 1))
+    held = try_lock(engine, roll_import.IMPORT_LOCK)  # another process is importing
+    assert held is not None
+    try:
+        with pytest.raises(Conflict) as refused:
+            roll_import.commit(engine, path, _writer(app, clock))
+        assert refused.value.problems[0].rule == "one-import-at-a-time"
+    finally:
+        held.release()
+    assert _rows(engine)["household"] == 0
+    assert roll_import.commit(engine, path, _writer(app, clock)).counts["created"] == 1
