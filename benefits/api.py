@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
-from litestar.params import FromQuery, JSONBody, PathParameter
+from litestar.params import Body, FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
-from benefits import payments, roll, roll_check, services, status_check, views
+from benefits import (
+    payments,
+    roll,
+    roll_check,
+    roll_import,
+    roll_result,
+    roll_write,
+    services,
+    status_check,
+    views,
+)
+from benefits.models import RollImport
 from benefits.roll_pages import roll_download
 from benefits.schemas import (
     EXAMPLE_ID,
@@ -39,6 +56,7 @@ from benefits.schemas import (
     PublicNoticeIn,
     ReviewIn,
     RollCheckOut,
+    RollImportOut,
     RollProblemOut,
     SecondApprovalIn,
     StatusOut,
@@ -46,6 +64,8 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
 from kernel.errors import InvalidInput
+from kernel.listing import attachment
+from kernel.messages import answer_gettext
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -590,6 +610,126 @@ class RollCheckController(Controller):
         return _check_upload(ctx, data)
 
 
+ROLL_UPLOAD_LIMIT = 128 * 1024 * 1024  # a province's roll in Excel: some ten bytes a cell
+
+
+@dataclass
+class RollImportUpload:
+    """The roll in the field ``file``; ``mode`` preview (the default: nothing written) or
+    commit."""
+
+    file: UploadFile
+    mode: Literal["preview", "commit"] = "preview"
+
+
+RollImportForm = Annotated[RollImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def start_roll_import(request: Request[Any, Any, Any], upload: UploadFile, mode: str) -> RollImport:
+    """Put the upload where the import can read it after the request, and start it (for the
+    API and the page alike)."""
+    state = request.app.state
+    user = request.user
+    assert isinstance(user, Principal)
+    folder = Path(tempfile.mkdtemp(prefix="workbridge-import-"))
+    upload.file.seek(0)
+    head = upload.file.read(2)
+    upload.file.seek(0)
+    path = folder / ("roll.xlsx" if head == b"PK" else "roll.csv")  # a workbook is a zip archive
+    with open(path, "wb") as spool:
+        shutil.copyfileobj(upload.file, spool)
+    writer = roll_write.Writer(
+        actor=user,
+        now=state.clock.now(),
+        today=office_today(state.clock, state.settings.zone),
+        policy=state.policy,
+    )
+    return roll_import.start_in_background(
+        state.engine, folder, path, upload.filename or path.name, writer, mode
+    )
+
+
+class RollImportController(Controller):
+    path = "/api/v1/roll/imports"
+    tags = ["Registers"]
+
+    @post(
+        "/",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        status_code=202,
+        request_max_body_size=ROLL_UPLOAD_LIMIT,
+        summary="Bring a roll in: check, then preview or commit, in the service",
+        description="A multipart form with the roll in the field file (xlsx, or CSV in UTF-8 or "
+        "GB 18030, in the layout GET /api/v1/roll gives) and mode preview (the default: each "
+        "household's plan kept, nothing written) or commit. 202: the import goes on in the "
+        "service; follow it with GET /imports/{id}. A file with any problem is refused whole "
+        "(state refused, its problems listed). A commit of a file whose commit stopped resumes "
+        "it. 409: another commit is in progress.",
+        responses={
+            202: ResponseSpec(data_container=RollImportOut, description="Started"),
+            **problem_responses(403, 409, 415, 422),
+        },
+    )
+    def start(
+        self, request: Request[Any, Any, Any], data: RollImportForm
+    ) -> Response[RollImportOut]:
+        started = start_roll_import(request, data.file, data.mode)
+        return Response(views.roll_import_out(started), status_code=202)
+
+    @get(
+        "/",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        summary="Roll imports, latest first",
+        responses=problem_responses(),
+    )
+    def index(
+        self,
+        ctx: Ctx,
+        limit: Annotated[int, Limit] = 50,
+        offset: Annotated[int, Offset] = 0,
+    ) -> list[RollImportOut]:
+        runs = roll_import.list_imports(ctx.session, limit, offset)
+        return [views.roll_import_out(run) for run in runs]
+
+    @get(
+        "/{import_id:int}",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        summary="A roll import's progress, counts and the file's problems",
+        responses=problem_responses(404),
+    )
+    def read(self, ctx: Ctx, import_id: PathId) -> RollImportOut:
+        return views.roll_import_out(roll_import.get_import(ctx.session, import_id))
+
+    @get(
+        "/{import_id:int}/result",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        summary="The import's result: a status per row of the file (xlsx)",
+        responses={
+            200: ResponseSpec(data_container=bytes, media_type=roll.XLSX, description="xlsx"),
+            **problem_responses(404, 409),
+        },
+    )
+    def result(self, request: Request[Any, Any, Any], ctx: Ctx, import_id: PathId) -> Stream:
+        return roll_result_download(request, ctx, import_id)
+
+
+def roll_result_download(request: Request[Any, Any, Any], ctx: Ctx, import_id: int) -> Stream:
+    """The result file as an attachment (the API and the page)."""
+    run = roll_import.get_import(ctx.session, import_id)
+    roll_import.require_result(run)
+    ctx.session.rollback()  # the file is read on a connection of its own
+    spool, name = roll_result.spooled_result(request.app.state.engine, run, answer_gettext())
+    return Stream(
+        spooled_chunks(spool),
+        media_type=roll.XLSX,
+        headers={"Content-Disposition": attachment(name)},
+    )
+
+
 CONTROLLERS = [
     HouseholdController,
     MemberController,
@@ -599,4 +739,5 @@ CONTROLLERS = [
     PaymentController,
     RollController,
     RollCheckController,
+    RollImportController,
 ]

@@ -63,7 +63,7 @@ from kernel.background import background_work
 from kernel.db import new_session, reader, session_scope
 from kernel.errors import Conflict, NotFound, Problem, missing
 from kernel.locks import try_lock
-from kernel.messages import Text, as_data, say
+from kernel.messages import N_, Text, as_data, say
 from kernel.money import to_fen
 from kernel.policy import PolicyBook
 from kernel.tabular import RowProblem
@@ -159,6 +159,15 @@ def _entitlement_params(writer: Writer) -> dict[str, EntitlementParams]:
 
 IMPORT_LOCK = "roll-import"
 UNFINISHED = ("checking", "planning", "committing", "stopped", "failed")
+STATE_WORDS = {
+    "checking": N_("being checked"),
+    "refused": N_("refused: the file has problems"),
+    "planning": N_("being planned"),
+    "committing": N_("being written"),
+    "stopped": N_("stopped: import the same file again to resume"),
+    "finished": N_("finished"),
+    "failed": N_("failed: import the same file again to resume"),
+}
 KEPT_PROBLEMS = 1_000  # shown with the import; the command's CSV has every one
 
 
@@ -412,7 +421,7 @@ def _counted(engine: Engine, report: ImportReport) -> ImportReport:
 
 def start_in_background(
     engine: Engine, folder: Path, path: Path, name: str, writer: Writer, mode: str
-) -> int:
+) -> RollImport:
     """Open the import of an uploaded file and carry it on in a thread of this process (the
     API answers 202 at once); ``folder``, where the upload was put, is removed when it ends.
 
@@ -443,8 +452,11 @@ def start_in_background(
                 lock.release()
             shutil.rmtree(folder, ignore_errors=True)
 
+    with Session(reader(engine)) as session:
+        opened = get_import(session, import_id)
+        session.expunge(opened)
     background_work.start(work, name=f"roll-import-{import_id}")
-    return import_id
+    return opened
 
 
 def get_import(session: Session, import_id: int) -> RollImport:
@@ -469,7 +481,7 @@ def require_result(run: RollImport) -> None:
                 "import-not-done",
                 say(
                     "the import is %(state)s: its result is given once it has finished",
-                    state=run.state,
+                    state=say(STATE_WORDS[run.state]),
                 ),
             )
         )

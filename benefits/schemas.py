@@ -498,7 +498,9 @@ class PaymentLineOut(SQLModel):
 
 
 class RollProblemOut(SQLModel):
-    row: int = Field(description="The sheet's line (the headings are line 1)")
+    row: int | None = Field(
+        description="The sheet's line (the headings are line 1); none for the whole file"
+    )
     field: str | None = Field(
         description="The column's heading", schema_extra={"examples": ["姓名"]}
     )
@@ -514,3 +516,29 @@ class RollCheckOut(SQLModel):
         description="Every problem of every row, in file order (the first 1,000; the command "
         "line writes them all)"
     )
+
+
+class RollImportOut(SQLModel):
+    id: int
+    file_name: str = Field(schema_extra={"examples": ["低保花名册.xlsx"]})
+    mode: str = Field(description="preview (nothing written) or commit")
+    state: str = Field(
+        description="checking, refused (the file has problems; nothing written), planning, "
+        "committing, stopped (import the same file again to resume), finished or failed",
+        schema_extra={"examples": ["finished"]},
+    )
+    lines: int = Field(description="The file's last line (known once checked)")
+    done_through_line: int = Field(description="Every household ending by this line is done")
+    progress: float = Field(description="Share of the file's lines done, 0 to 1")
+    households: int
+    created: int
+    unchanged: int
+    differs: int = Field(description="Held already with other values: listed, not changed")
+    refused: int = Field(description="For a person to resolve (someone in another household)")
+    parameter_version: str = Field(description="The rules the roll's amounts were compared with")
+    problems_total: int
+    problems: list[RollProblemOut] = Field(description="The first 1,000 of the file's problems")
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+    result: str | None = Field(description="Where the result file (a status per row) is")

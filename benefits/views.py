@@ -19,6 +19,7 @@ from benefits.models import (
     Objection,
     PaymentLine,
     PaymentRun,
+    RollImport,
 )
 from benefits.schemas import (
     ApplicationOut,
@@ -30,6 +31,8 @@ from benefits.schemas import (
     PaymentLineOut,
     PaymentRunOut,
     PeriodOut,
+    RollImportOut,
+    RollProblemOut,
     StepOut,
 )
 from benefits.services import case_history, members_of
@@ -321,4 +324,38 @@ def payment_line_out(line: PaymentLine) -> PaymentLineOut:
         why=[words(step) for step in payment_why(line)],
         inputs=line.inputs,
         created_at=line.created_at,
+    )
+
+
+def roll_import_out(run: RollImport) -> RollImportOut:
+    gettext = answer_gettext()
+    done = run.state in ("finished", "stopped")
+    return RollImportOut(
+        id=run.id or 0,
+        file_name=run.file_name,
+        mode=run.mode,
+        state=run.state,
+        lines=run.lines,
+        done_through_line=run.done_through_line,
+        progress=round(run.done_through_line / run.lines, 4) if run.lines else 0.0,
+        households=run.households,
+        created=run.created,
+        unchanged=run.unchanged,
+        differs=run.differs,
+        refused=run.refused,
+        parameter_version=run.parameter_version,
+        problems_total=run.problem_count,
+        problems=[
+            RollProblemOut(
+                row=p["row"],
+                field=p["field"],
+                rule=p["rule"],
+                message=render(from_data(p["said"]), gettext),
+            )
+            for p in run.problems
+        ],
+        started_by=run.started_by,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        result=f"/api/v1/roll/imports/{run.id}/result" if done else None,
     )

@@ -420,3 +420,131 @@ def test_one_import_writes_at_a_time(app, engine, clock, tmp_path) -> None:
         held.release()
     assert _rows(engine)["household"] == 0
     assert roll_import.commit(engine, path, _writer(app, clock)).counts["created"] == 1
+
+
+def _follow(client, headers, started) -> dict:
+    """Poll an import until it leaves its working states."""
+    import time
+
+    assert started.status_code == 202, started.text
+    url = f"/api/v1/roll/imports/{started.json()['id']}"
+    deadline = time.monotonic() + 30
+    while True:
+        body = client.get(url, headers=headers).json()
+        if body["state"] not in ("checking", "planning", "committing"):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.05)
+
+
+def test_the_api_previews_commits_and_gives_the_result(
+    app, client, tokens, engine, tmp_path
+) -> None:
+    officer = tokens.headers("benefit_officer")
+    path = tmp_path / "roll.csv"
+    _write(path, _county(app, 3))
+    upload = {"file": ("花名册.csv", path.read_bytes())}
+
+    previewed = _follow(
+        client, officer, client.post("/api/v1/roll/imports", files=upload, headers=officer)
+    )
+    assert (previewed["mode"], previewed["state"], previewed["created"]) == (
+        "preview",
+        "finished",
+        3,
+    )
+    assert previewed["progress"] == 1.0 and previewed["file_name"] == "花名册.csv"
+    assert _rows(engine)["household"] == 0  # a preview writes no household
+
+    committed = _follow(
+        client,
+        officer,
+        client.post("/api/v1/roll/imports", files=upload, data={"mode": "commit"}, headers=officer),
+    )
+    assert (committed["state"], committed["created"], committed["households"]) == (
+        "finished",
+        3,
+        3,
+    )
+    assert _rows(engine)["household"] == 3
+    result = client.get(committed["result"], headers={**officer, "Accept-Language": "zh-CN"})
+    assert result.status_code == 200
+    assert "attachment" in result.headers["content-disposition"]
+    spool = tmp_path / "result.xlsx"
+    spool.write_bytes(result.content)
+    table = list(load_workbook(spool, read_only=True).active.iter_rows(values_only=True))
+    assert [row[2] for row in table[1:]] == ["已创建"] * 6
+
+    listed = client.get("/api/v1/roll/imports", headers=officer).json()
+    assert [run["id"] for run in listed] == [committed["id"], previewed["id"]]
+    audited = client.get("/api/v1/roll/imports/999", headers=officer)
+    assert audited.status_code == 404
+
+
+def test_the_api_keeps_a_refused_files_problems_in_the_readers_language(
+    app, client, tokens, engine, tmp_path
+) -> None:
+    officer = {**tokens.headers("benefit_officer"), "Accept-Language": "zh-CN"}
+    lines = _county(app, 1)
+    lines[1]["relation"] = "老公"
+    path = tmp_path / "bad.csv"
+    _write(path, lines)
+    refused = _follow(
+        client,
+        officer,
+        client.post(
+            "/api/v1/roll/imports",
+            files={"file": ("bad.csv", path.read_bytes())},
+            data={"mode": "commit"},
+            headers=officer,
+        ),
+    )
+    assert (refused["state"], refused["problems_total"]) == ("refused", 1)
+    (problem,) = refused["problems"]
+    assert (problem["row"], problem["field"], problem["rule"]) == (3, "与户主关系", "roll-value")
+    assert "老公" in problem["message"] and "不是" in problem["message"]
+    assert refused["result"] is None
+    no_result = client.get(f"/api/v1/roll/imports/{refused['id']}/result", headers=officer)
+    assert no_result.status_code == 409
+    assert no_result.json()["problems"][0]["rule"] == "import-not-done"
+    assert _rows(engine) == dict.fromkeys(_rows(engine), 0)
+
+
+def test_the_api_refuses_what_is_not_an_import(app, client, tokens, engine, tmp_path) -> None:
+    from kernel.locks import try_lock
+
+    officer = tokens.headers("benefit_officer")
+    path = tmp_path / "roll.csv"
+    _write(path, _county(app, 1))
+    upload = {"file": ("roll.csv", path.read_bytes())}
+    counsellor = client.post(
+        "/api/v1/roll/imports", files=upload, headers=tokens.headers("counsellor")
+    )
+    assert counsellor.status_code == 403
+    wrong_mode = client.post(
+        "/api/v1/roll/imports", files=upload, data={"mode": "apply"}, headers=officer
+    )
+    assert wrong_mode.status_code in (400, 422), wrong_mode.text
+    no_file = client.post(
+        "/api/v1/roll/imports",
+        files={"other": ("x.csv", b"1")},
+        data={"mode": "commit"},
+        headers=officer,
+    )
+    assert no_file.status_code == 422, no_file.text
+    assert no_file.json()["problems"][0]["rule"] == "file-upload"
+    as_json = client.post("/api/v1/roll/imports", json={"mode": "commit"}, headers=officer)
+    assert as_json.status_code == 415
+    held = try_lock(engine, roll_import.IMPORT_LOCK)
+    assert held is not None
+    try:
+        busy = client.post(
+            "/api/v1/roll/imports", files=upload, data={"mode": "commit"}, headers=officer
+        )
+        assert busy.status_code == 409
+        assert busy.json()["problems"][0]["rule"] == "one-import-at-a-time"
+    finally:
+        held.release()
+    assert _rows(engine)["household"] == 0
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM roll_import")).scalar_one() == 0

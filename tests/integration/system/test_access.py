@@ -67,6 +67,10 @@ ENDPOINTS = [
     ("GET", "/api/v1/payments/lines?case_id=1", {"benefit_officer"}),
     ("GET", "/api/v1/roll", {"benefit_officer"}),
     ("POST", "/api/v1/roll/checks", {"benefit_officer"}),
+    ("POST", "/api/v1/roll/imports", {"benefit_officer"}),
+    ("GET", "/api/v1/roll/imports", {"benefit_officer"}),
+    ("GET", "/api/v1/roll/imports/1", {"benefit_officer"}),
+    ("GET", "/api/v1/roll/imports/1/result", {"benefit_officer"}),
 ]
 ROLES = ["counsellor", "benefit_officer", "training_provider", "admin"]
 

@@ -280,6 +280,7 @@ def world(client, tokens, clock, engine: Engine) -> World:
             "course_id": course["id"],
             "provider_id": provider["id"],
             "run_id": 1,
+            "import_id": 1,
         },
         providers={
             "own": {
@@ -308,6 +309,7 @@ SAMPLE_BODIES: dict[tuple[str, str], Callable[[Ids], Any]] = {
     ("POST", "/api/v1/payments/runs/{run_id:int}/sign-off"): lambda ids: None,
     ("POST", "/api/v1/activation/sweeps/daily"): lambda ids: None,
     ("POST", "/api/v1/roll/checks"): lambda ids: None,
+    ("POST", "/api/v1/roll/imports"): lambda ids: None,
     ("PATCH", "/api/v1/members/{member_id:int}"): lambda ids: {"phone": "13900001111"},
     ("POST", "/api/v1/members/{member_id:int}/incomes"): lambda ids: {
         "source": "wages",
