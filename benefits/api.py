@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response
@@ -23,14 +20,11 @@ from benefits import (
     roll,
     roll_check,
     roll_import,
-    roll_result,
-    roll_write,
     services,
     status_check,
     views,
 )
-from benefits.models import RollImport
-from benefits.roll_pages import roll_download
+from benefits.roll_pages import roll_download, roll_result_download, start_roll_import
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -64,8 +58,6 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
 from kernel.errors import InvalidInput
-from kernel.listing import attachment
-from kernel.messages import answer_gettext
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -625,30 +617,6 @@ class RollImportUpload:
 RollImportForm = Annotated[RollImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-def start_roll_import(request: Request[Any, Any, Any], upload: UploadFile, mode: str) -> RollImport:
-    """Put the upload where the import can read it after the request, and start it (for the
-    API and the page alike)."""
-    state = request.app.state
-    user = request.user
-    assert isinstance(user, Principal)
-    folder = Path(tempfile.mkdtemp(prefix="workbridge-import-"))
-    upload.file.seek(0)
-    head = upload.file.read(2)
-    upload.file.seek(0)
-    path = folder / ("roll.xlsx" if head == b"PK" else "roll.csv")  # a workbook is a zip archive
-    with open(path, "wb") as spool:
-        shutil.copyfileobj(upload.file, spool)
-    writer = roll_write.Writer(
-        actor=user,
-        now=state.clock.now(),
-        today=office_today(state.clock, state.settings.zone),
-        policy=state.policy,
-    )
-    return roll_import.start_in_background(
-        state.engine, folder, path, upload.filename or path.name, writer, mode
-    )
-
-
 class RollImportController(Controller):
     path = "/api/v1/roll/imports"
     tags = ["Registers"]
@@ -715,19 +683,6 @@ class RollImportController(Controller):
     )
     def result(self, request: Request[Any, Any, Any], ctx: Ctx, import_id: PathId) -> Stream:
         return roll_result_download(request, ctx, import_id)
-
-
-def roll_result_download(request: Request[Any, Any, Any], ctx: Ctx, import_id: int) -> Stream:
-    """The result file as an attachment (the API and the page)."""
-    run = roll_import.get_import(ctx.session, import_id)
-    roll_import.require_result(run)
-    ctx.session.rollback()  # the file is read on a connection of its own
-    spool, name = roll_result.spooled_result(request.app.state.engine, run, answer_gettext())
-    return Stream(
-        spooled_chunks(spool),
-        media_type=roll.XLSX,
-        headers={"Content-Disposition": attachment(name)},
-    )
 
 
 CONTROLLERS = [

@@ -548,3 +548,65 @@ def test_the_api_refuses_what_is_not_an_import(app, client, tokens, engine, tmp_
     assert _rows(engine)["household"] == 0
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM roll_import")).scalar_one() == 0
+
+
+def test_the_roll_page_brings_a_roll_in_and_shows_how_far_it_came(
+    app, client, engine, tmp_path
+) -> None:
+    import time
+
+    from tests.support import PageClient, make_account
+
+    make_account(engine, "county", "benefit_officer")
+    pages = PageClient(client)
+    assert pages.sign_in("county").status_code == 303
+    page = pages.get("/app/roll")
+    assert 'action="/app/roll/imports"' in page.text and 'name="mode"' in page.text
+    path = tmp_path / "roll.csv"
+    _write(path, _county(app, 2))
+    started = client.post(
+        "/app/roll/imports",
+        data={"csrf_token": pages.csrf, "mode": "commit"},
+        files={"file": ("花名册.csv", path.read_bytes())},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303, started.text
+    where = started.headers["location"]
+    deadline = time.monotonic() + 30
+    while 'data-state="finished"' not in (shown := pages.get(where)).text:
+        assert time.monotonic() < deadline, shown.text
+        time.sleep(0.05)
+    assert "花名册.csv" in shown.text and "已创建: 2" in shown.text
+    assert "hx-trigger" not in shown.text  # done: the page stops asking
+    result = pages.get(f"{where}/result")
+    assert result.status_code == 200 and result.content[:2] == b"PK"
+    assert _rows(engine)["household"] == 2
+    assert "花名册.csv" in pages.get("/app/roll").text  # among the recent imports
+
+    no_mode = client.post(
+        "/app/roll/imports",
+        data={"csrf_token": pages.csrf},
+        files={"file": ("roll.csv", path.read_bytes())},
+    )
+    assert no_mode.status_code == 422 and 'data-rule="one-of"' in no_mode.text
+    no_file = client.post(
+        "/app/roll/imports", data={"csrf_token": pages.csrf, "mode": "preview"}, files={}
+    )
+    assert no_file.status_code == 422 and 'data-rule="file-upload"' in no_file.text
+    bad = tmp_path / "bad.csv"
+    lines = _county(app, 1)
+    lines[0]["relation"] = "老公"
+    _write(bad, lines)
+    refused = client.post(
+        "/app/roll/imports",
+        data={"csrf_token": pages.csrf, "mode": "preview"},
+        files={"file": ("bad.csv", bad.read_bytes())},
+        follow_redirects=True,
+    )
+    deadline = time.monotonic() + 30
+    while 'data-state="refused"' not in refused.text:
+        assert time.monotonic() < deadline, refused.text
+        time.sleep(0.05)
+        refused = pages.get(str(refused.url.path))
+    assert "老公" in refused.text and "与户主关系" in refused.text
+    assert "/result" not in refused.text
