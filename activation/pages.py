@@ -632,6 +632,7 @@ def decide(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId, data:
         "confirm": value(data, "confirm") == "yes",
         "reason": value(data, "reason") or "",
         "despite_vulnerability": value(data, "despite_vulnerability"),
+        "decided_on": value(data, "decided_on") or None,
     }
     _, problems = attempt(
         ctx.session,

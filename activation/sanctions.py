@@ -115,6 +115,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
             )
         )
     second_person(ctx, sanction.proposed_by, N_("confirming a sanction"))
+    on = _decision_day(ctx, sanction, data.decided_on)
     if not data.confirm:
         sanction.state = "rejected"
         sanction.closed_reason = data.reason
@@ -124,6 +125,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
             entity_id=sanction_id,
             action="rejected",
             reason=data.reason,
+            details={"decided_on": on.isoformat()},
         )
         ctx.session.commit()
         return sanction
@@ -153,8 +155,8 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     if found:
         sanction.vulnerability_review = {**sanction.vulnerability_review, "despite": despite}
     member = member_or_404(ctx, sanction.member_id)
-    params = ctx.params()
-    duty = rules.registration_duty(person_facts(member), ctx.today, params)
+    params = ctx.params(on)
+    duty = rules.registration_duty(person_facts(member), on, params)
     if not duty.obligated:
         raise Conflict(
             Problem(
@@ -170,7 +172,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     household_amount = from_fen(case.entitled_amount_fen) if case else Decimal(0)
     member_count = len(benefit_services.members_of(ctx.session, sanction.household_id))
     terms = rules.sanction_terms(
-        confirmed_on=ctx.today,
+        confirmed_on=on,
         household_amount=household_amount,
         member_count=member_count,
         params=params,
@@ -181,7 +183,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
         kind="sanction-terms",
         ref=f"sanction:{sanction_id}",
         inputs={
-            "confirmed_on": ctx.today.isoformat(),
+            "confirmed_on": on.isoformat(),
             "household_amount": str(household_amount),
             "member_count": member_count,
         },
@@ -192,7 +194,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     sanction.case_id = case.id if case else None
     sanction.state = "confirmed"
     sanction.confirmed_by = ctx.actor.label
-    sanction.confirmed_on = ctx.today
+    sanction.confirmed_on = on
     sanction.terms = terms.as_dict()
     sanction.notice = _notice(ctx, sanction, member, terms, data.reason)
     if case is not None:  # told with the status until it takes effect
@@ -205,10 +207,31 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
         action="confirmed",
         reason=data.reason,
         parameter_version=params.version_id,
-        details=terms.as_dict(),
+        details={**terms.as_dict(), "decided_on": on.isoformat()},
     )
     ctx.session.commit()
     return sanction
+
+
+def _decision_day(ctx: ServiceContext, sanction: Sanction, given: date | None) -> date:
+    """The day a sanction was decided: given when the decision is recorded later, never after
+    today nor before the proposal and the vulnerability review it rests on."""
+    on = given or ctx.today
+    not_future(ctx, "decided_on", on)
+    review = (sanction.vulnerability_review or {}).get("on")
+    earliest = max(sanction.proposed_on, date.fromisoformat(review) if review else date.min)
+    if on < earliest:
+        raise InvalidInput(
+            Problem(
+                "decided_on",
+                "date-order",
+                say(
+                    "the decision cannot come before the proposal and its review (%(day)s)",
+                    day=earliest.isoformat(),
+                ),
+            )
+        )
+    return on
 
 
 def _sanction_words(sanction: Sanction, terms: dict[str, Any]) -> Text:
@@ -456,7 +479,20 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
     second_person(
         ctx, sanction.confirmed_by, N_("deciding an appeal against a sanction one confirmed")
     )
-    appeal.decided_by, appeal.decided_on, appeal.reasons = ctx.actor.label, ctx.today, data.reasons
+    on = data.decided_on or ctx.today
+    not_future(ctx, "decided_on", on)
+    if on < appeal.lodged_on:
+        raise InvalidInput(
+            Problem(
+                "decided_on",
+                "date-order",
+                say(
+                    "the appeal cannot be decided before it was lodged (%(day)s)",
+                    day=appeal.lodged_on.isoformat(),
+                ),
+            )
+        )
+    appeal.decided_by, appeal.decided_on, appeal.reasons = ctx.actor.label, on, data.reasons
     if not data.upheld:
         appeal.state = "dismissed"
         audit.note(
@@ -465,6 +501,7 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
             entity_id=sanction.id or 0,
             action="appeal-dismissed",
             reason=data.reasons,
+            details={"decided_on": on.isoformat()},
         )
         ctx.session.commit()
         return appeal
@@ -473,22 +510,22 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
         select(Refusal).where(col(Refusal.referral_id).in_(sanction.referral_ids))
     ):
         if refusal.voided_on is None:
-            refusal.voided_on = ctx.today
+            refusal.voided_on = on
             refusal.void_reason = stored(say("appeal %(id)s upheld", id=appeal_id))
     was_started = sanction.started_on is not None and sanction.state in ("active", "ended")
     if was_started and sanction.state == "active":
         restore_case(
             ctx,
             sanction,
-            ctx.today,
+            on,
             say("appeal %(id)s upheld: %(reasons)s", id=appeal_id, reasons=data.reasons),
             "appeal-upheld",
         )
     if was_started and sanction.case_id:
-        appeal.back_pay_fen = _back_pay(ctx, sanction, appeal)
+        appeal.back_pay_fen = _back_pay(ctx, sanction, appeal, on)
     withdraw_announcement(ctx, sanction)
     sanction.state = "overturned"
-    sanction.ended_on = sanction.ended_on or ctx.today
+    sanction.ended_on = sanction.ended_on or on
     sanction.closed_reason = stored(
         say("appeal %(id)s upheld: %(reasons)s", id=appeal_id, reasons=data.reasons)
     )
@@ -498,18 +535,26 @@ def decide_appeal(ctx: ServiceContext, appeal_id: int, data: AppealDecisionIn) -
         entity_id=sanction.id or 0,
         action="appeal-upheld",
         reason=data.reasons,
-        details={"back_pay": yuan_text(from_fen(appeal.back_pay_fen or 0))},
+        details={
+            "back_pay": yuan_text(from_fen(appeal.back_pay_fen or 0)),
+            "decided_on": on.isoformat(),
+        },
     )
     ctx.session.commit()
     return appeal
 
 
-def _back_pay(ctx: ServiceContext, sanction: Sanction, appeal: Appeal) -> int:
+def _back_pay(ctx: ServiceContext, sanction: Sanction, appeal: Appeal, on: date) -> int:
     """What the sanction withheld: its monthly reduction, pro rata, from its start to the day
-    before payment was restored (or resumed), rounded once per month by the policy's rule."""
+    before payment was restored (or resumed), rounded once per month by the policy's rule.
+
+    Restored from ``on``, the appeal's day: when that lies in a month already paid (an appeal
+    recorded late), the restored status period is dated back and the next payment run finds
+    those months underpaid and pays the rest (``benefits.payments`` look-back), so each day is
+    repaid once — here before ``on``, there from it."""
     terms = sanction.terms or {}
     assert sanction.started_on is not None and sanction.case_id is not None
-    last = (sanction.ended_on or ctx.today) - timedelta(days=1)
+    last = (sanction.ended_on or on) - timedelta(days=1)
     if last < sanction.started_on:
         return 0
     params = ctx.policy.version(terms["parameter_version"])

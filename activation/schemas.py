@@ -192,6 +192,13 @@ class SanctionDecisionIn(InputModel):
         "sanction goes ahead all the same",
         schema_extra={"examples": ["子女由祖父母照料，停发期间已转介临时救助"]},
     )
+    decided_on: Day | None = Field(
+        default=None,
+        description="The day the decision was taken, when it is recorded later (not before the "
+        "proposal or the vulnerability review, not after today); defaults to today. The duty, "
+        "the parameters and the notice period are those of that day.",
+        schema_extra={"examples": ["2026-04-06"]},
+    )
 
 
 class AppealIn(InputModel):
@@ -209,6 +216,13 @@ class AppealDecisionIn(InputModel):
         min_length=2,
         max_length=4000,
         schema_extra={"examples": ["岗位要求夜班, 与照护义务冲突, 不属适当岗位"]},
+    )
+    decided_on: Day | None = Field(
+        default=None,
+        description="The day the appeal was decided, when it is recorded later (not before it "
+        "was lodged, not after today); defaults to today. An upheld appeal restores payment "
+        "from that day; months already paid since are settled by the next payment run.",
+        schema_extra={"examples": ["2026-05-01"]},
     )
 
 

@@ -24,7 +24,12 @@ from benefits import (
     status_check,
     views,
 )
-from benefits.roll_pages import roll_download, roll_result_download, start_roll_import
+from benefits.roll_pages import (
+    register_download,
+    roll_download,
+    roll_result_download,
+    start_roll_import,
+)
 from benefits.schemas import (
     EXAMPLE_ID,
     ApplicationIn,
@@ -583,6 +588,35 @@ def _check_upload(ctx: Ctx, data: FileUpload) -> RollCheckOut:
     )
 
 
+class RegisterController(Controller):
+    path = "/api/v1/registers"
+    tags = ["Registers"]
+
+    @get(
+        "/{kind:str}",
+        access=Access.COUNTY,
+        guards=[OFFICER],
+        summary="A register reported upward, as Excel: quarterly, relatives or payments",
+        description="quarterly: by township, scheme and category, households and persons on "
+        "the scheme at the quarter's end, their monthly amount then and what was paid in the "
+        "quarter (on=YYYY-Qn). relatives: members filed as officials' close relatives in live "
+        "households, with full ID numbers (report 3). payments: the month's ledger by township "
+        "and community with subtotals (on=YYYY-MM). Each export is audited.",
+        responses={
+            200: ResponseSpec(data_container=bytes, media_type=roll.XLSX, description="xlsx"),
+            **problem_responses(422),
+        },
+    )
+    def register(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: Ctx,
+        kind: Annotated[Literal["quarterly", "relatives", "payments"], PathParameter()],
+        on: FromQuery[str | None] = None,
+    ) -> Stream:
+        return register_download(request, ctx, kind, on)
+
+
 class RollCheckController(Controller):
     path = "/api/v1/roll/checks"
     tags = ["Registers"]
@@ -695,4 +729,5 @@ CONTROLLERS = [
     RollController,
     RollCheckController,
     RollImportController,
+    RegisterController,
 ]

@@ -16,10 +16,10 @@ from typing import Annotated, Any, Literal
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import Body, FromQuery, PathParameter
 from litestar.response import Redirect, Stream, Template
 
-from benefits import roll, roll_check, roll_import, roll_result, roll_write
+from benefits import registers, roll, roll_check, roll_import, roll_result, roll_write
 from benefits.models import RollImport
 from benefits.pages import OFFICER
 from benefits.roll_plan import ACTION_WORDS
@@ -82,6 +82,30 @@ def roll_download(request: Request[Any, Any, Any], ctx: Ctx, kind: str) -> Strea
         media_type=roll.XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
         headers={"Content-Disposition": attachment(name)},
     )
+
+
+def register_download(
+    request: Request[Any, Any, Any], ctx: Ctx, kind: str, on: str | None
+) -> Stream:
+    """A register as an attachment, for the page and the API alike."""
+    spool, name = registers.spooled_register(
+        ctx.session, request.app.state.engine, ctx.actor, ctx.now, kind, on, ctx.today
+    )
+    return Stream(
+        spooled_chunks(spool),
+        media_type=roll.XLSX,
+        headers={"Content-Disposition": attachment(name)},
+    )
+
+
+@get("/roll/registers/{kind:str}", access=Access.COUNTY, guards=[OFFICER])
+def register_file(
+    request: Request[Any, Any, Any],
+    ctx: Ctx,
+    kind: Annotated[Literal["quarterly", "relatives", "payments"], PathParameter()],
+    on: FromQuery[str | None] = None,
+) -> Stream:
+    return register_download(request, ctx, kind, on)
 
 
 @get("/roll/file", access=Access.COUNTY, guards=[OFFICER])
@@ -251,6 +275,7 @@ def roll_import_result(request: Request[Any, Any, Any], ctx: Ctx, import_id: Pat
 HANDLERS = [
     roll_page,
     roll_file,
+    register_file,
     roll_check_page,
     roll_import_start,
     roll_import_page,

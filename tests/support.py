@@ -51,6 +51,19 @@ def member(
     }
 
 
+MOTHER_BORN = date(1990, 8, 1)  # 35 in 2026
+
+
+def mother_and_child() -> tuple[dict, dict]:
+    """A mother of 35 subject to the duty, earning 100.00, and her son at school."""
+    return (
+        member("刘丽", birth=MOTHER_BORN, sex="female", incomes=[("wages", "100.00")]),
+        member(
+            "刘小宝", birth=date(2016, 4, 1), sex="male", relation="child", student=True, phone=None
+        ),
+    )
+
+
 def household(*members: dict[str, Any], scheme: str = "urban", **extra: Any) -> dict[str, Any]:
     return {
         "scheme": scheme,

@@ -553,6 +553,51 @@ def cmd_export_roll(args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+def cmd_export_register(args: argparse.Namespace) -> int:
+    """A register offices report upward (benefits.registers), as an Excel workbook."""
+    from pathlib import Path
+
+    from benefits import registers
+    from kernel import audit
+    from kernel.auth import SYSTEM
+    from kernel.db import reader
+
+    target = Path(args.output)
+    if target.suffix.lower() != ".xlsx" or not target.parent.is_dir():
+        console.print(f"[red]{target}: a register is an .xlsx file in an existing folder[/red]")
+        return 2
+    on = args.quarter if args.kind == "quarterly" else args.period
+    needs = {"quarterly": "--quarter", "payments": "--period"}.get(args.kind)
+    if needs and not on:
+        console.print(f"[red]the {args.kind} register needs {needs}[/red]")
+        return 2
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        clock = _clock(settings, engine)
+        today = office_today(clock, settings.zone)
+        with reader(engine).connect() as connection:
+            register = registers.register_of(connection, args.kind, on=on, today=today)
+            count = registers.write_register(str(target), register)
+        with session_scope(engine) as session:
+            audit.record(
+                session,
+                actor=SYSTEM,
+                at=clock.now(),
+                entity="register",
+                entity_id=args.kind,
+                action="exported",
+                details={"rows": count, "on": on, "file": target.name},
+            )
+    except DomainError as exc:
+        _print_problems(exc)
+        return 2
+    finally:
+        engine.dispose()
+    console.print(f"{target}: {register.title}, {count:,} rows")
+    return 0
+
+
 def cmd_check_roll(args: argparse.Namespace) -> int:
     """Read a roll and list every problem of every row; nothing is written to the database."""
     from pathlib import Path
@@ -665,6 +710,9 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             console.print(f"[red]{render(problem.message, gettext)}[/red]  ({problem.rule})")
         return 2
+    except DomainError as exc:  # another import is writing
+        _print_problems(exc)
+        return 3
     finally:
         engine.dispose()
     verb = "imported" if args.commit else "preview (nothing written; --commit to write)"
@@ -1116,6 +1164,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_roll.add_argument("--output", required=True, help="a .xlsx or .csv file to write")
     export_roll.set_defaults(func=cmd_export_roll)
+    export_register = export_sub.add_parser(
+        "register",
+        help="a register reported upward: quarterly (by category), relatives, payments",
+    )
+    export_register.add_argument("kind", choices=["quarterly", "relatives", "payments"])
+    export_register.add_argument("--quarter", help="YYYY-Qn, for the quarterly register")
+    export_register.add_argument("--period", help="YYYY-MM, for the payment register")
+    export_register.add_argument("--output", required=True, help="an .xlsx file to write")
+    export_register.set_defaults(func=cmd_export_register)
 
     scheduler = sub.add_parser("scheduler", help="scheduled jobs")
     scheduler_sub = scheduler.add_subparsers(dest="action", required=True)

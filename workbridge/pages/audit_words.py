@@ -30,6 +30,7 @@ ENTITIES = {
     "training_provider": N_("training provider"),
     "user_account": N_("account"),
     "roll": N_("roll"),
+    "register": N_("register"),
     "training_clock": N_("training clock"),
     "vacancy": N_("job vacancy"),
 }

@@ -5,23 +5,12 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from support import Desk, member
-
-MOTHER_BORN = date(1990, 8, 1)  # 35 in 2026
+from support import Desk, member, mother_and_child
 
 
 @pytest.fixture
 def desk(client, tokens, clock) -> Desk:
     return Desk(client, tokens, clock)
-
-
-def mother_and_child() -> tuple[dict, dict]:
-    return (
-        member("刘丽", birth=MOTHER_BORN, sex="female", incomes=[("wages", "100.00")]),
-        member(
-            "刘小宝", birth=date(2016, 4, 1), sex="male", relation="child", student=True, phone=None
-        ),
-    )
 
 
 def test_a_35_year_old_woman_warned_then_sanctioned_then_back(desk: Desk, engine) -> None:

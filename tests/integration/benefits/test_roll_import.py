@@ -371,6 +371,14 @@ def test_the_command_previews_commits_and_gives_a_status_per_row(
     assert main(["import", "roll", str(tmp_path / "missing.csv")]) == 2
     assert main(["import", "roll", str(path), "--batch", "0"]) == 2
     assert main(["import", "roll", str(path), "--result", str(tmp_path / "r.csv")]) == 2
+    from kernel.locks import try_lock
+
+    held = try_lock(engine, roll_import.IMPORT_LOCK)
+    assert held is not None
+    try:
+        assert main(["import", "roll", str(path), "--commit"]) == 3
+    finally:
+        held.release()
     (tmp_path / "notes.txt").write_text("hello")
     assert main(["import", "roll", str(tmp_path / "notes.txt")]) == 2
     assert _rows(engine)["household"] == 2

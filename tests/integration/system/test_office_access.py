@@ -281,6 +281,7 @@ def world(client, tokens, clock, engine: Engine) -> World:
             "provider_id": provider["id"],
             "run_id": 1,
             "import_id": 1,
+            "kind": "relatives",
         },
         providers={
             "own": {
