@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select
@@ -23,6 +22,7 @@ from sqlmodel import Session
 from benefits.models import BenefitCase, CaseStatusPeriod, Household, Member, PaymentLine
 from benefits.roll import WORDS, _latest_case_ids
 from benefits.rules import CaseStatus
+from kernel import sheets
 from kernel.dates import add_months
 from kernel.errors import InvalidInput, Problem
 from kernel.messages import say
@@ -309,40 +309,8 @@ def _subtotal(township: str, figures: list[int]) -> list[Any]:
 
 
 def write_register(target: str | BinaryIO, register: Register) -> int:
-    """The register as an Excel workbook, row by row; returns the rows written (totals
-    included)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=register.title[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = []
-    for text in register.headings:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    count = 0
-    for row in register.rows:
-        cells: list[Any] = []
-        for value in row:
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.00"
-                cells.append(cell)
-            elif isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-        count += 1
-    book.save(target)
-    return count
+    """The register as an Excel workbook; returns the rows written (totals included)."""
+    return sheets.write_xlsx(target, register.title, register.headings, register.rows)
 
 
 def register_of(connection: Connection, kind: str, *, on: str | None, today: date) -> Register:

@@ -27,6 +27,7 @@ from sqlmodel import Session
 
 from benefits.models import BenefitCase, Household, Member, MemberIncome
 from benefits.rules import CaseStatus
+from kernel import sheets
 from kernel.db import reader
 from kernel.money import from_fen
 
@@ -235,49 +236,9 @@ def _national_phone(phone: str | None) -> str | None:
 
 
 def write_xlsx(path: str | BinaryIO, table: Iterator[Sequence[Any]]) -> int:
-    """Write the roll as an Excel workbook, row by row (openpyxl's write-only mode keeps
-    memory flat); returns the number of member rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = []
-    for text in headings():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    count = 0
-    for row in table:
-        sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
-        count += 1
-    book.save(path)
-    return count
-
-
-def _cell(sheet: Any, value: Any, make: Any) -> Any:
-    """A value as openpyxl writes it: text stays text (a string is never a number, and one
-    starting with "=" is never a formula), money and days get their formats. A plain value
-    costs a fraction of a styled cell, so only what needs it is wrapped."""
-    if isinstance(value, str):
-        if value.startswith("="):
-            cell = make(sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-    if isinstance(value, Decimal):
-        cell = make(sheet, value=value)
-        cell.number_format = "0.00"
-        return cell
-    if isinstance(value, date):
-        cell = make(sheet, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+    """Write the roll as an Excel workbook, row by row (memory stays flat); returns the number
+    of member rows."""
+    return sheets.write_xlsx(path, SHEET_TITLE, headings(), table)
 
 
 def write_csv(path: str | BinaryIO, table: Iterator[Sequence[Any]]) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from benefits.models import RollImport, RollImportHousehold
 from benefits.roll_plan import ACTION_WORDS, Plan
+from kernel import sheets
 from kernel.db import reader
 from kernel.messages import N_, Text, from_data, render
 from kernel.money import from_fen
@@ -98,38 +99,12 @@ def result_rows(outcomes: Iterable[Outcome], gettext: Any) -> Iterator[list[Any]
 
 def write_result(target: str | Path | BinaryIO, outcomes: Iterable[Outcome], gettext: Any) -> int:
     """The result file (xlsx): a status per row of the roll; returns the rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=render(N_("import result"), gettext)[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    head = []
-    for heading in RESULT_HEADINGS:
-        cell = WriteOnlyCell(sheet, value=render(heading, gettext))
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    count = 0
-    for row in result_rows(outcomes, gettext):
-        cells: list[Any] = []
-        for value in row:
-            if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "0.00"
-                cells.append(cell)
-            elif isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-        count += 1
-    book.save(target if not isinstance(target, Path) else str(target))
-    return count
+    return sheets.write_xlsx(
+        str(target) if isinstance(target, Path) else target,
+        render(N_("import result"), gettext),
+        [render(heading, gettext) for heading in RESULT_HEADINGS],
+        result_rows(outcomes, gettext),
+    )
 
 
 def spooled_result(engine: Engine, run: RollImport, gettext: Any) -> tuple[BinaryIO, str]:

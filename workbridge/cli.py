@@ -785,34 +785,45 @@ def _machine() -> str:
     )
 
 
-def cmd_bench_payments(args: argparse.Namespace) -> int:
+def _bench_engine(folder: str) -> tuple[Any, str] | None:
+    """The database a benchmark writes its synthetic county into: WORKBRIDGE_DATABASE_URL, or a
+    SQLite file in ``folder``; migrated, and refused (None) unless it holds no household."""
     import os
+
+    from benefits.bench import household_count
+    from kernel.settings import normalise_database_url
+    from workbridge import migrations
+
+    url = os.environ.get("WORKBRIDGE_DATABASE_URL")
+    url = normalise_database_url(url) if url else f"sqlite:///{folder}/bench.db"
+    migrations.upgrade(url, quiet=True)
+    engine = make_engine(url)
+    if household_count(engine):
+        engine.dispose()
+        console.print(
+            "[red]the benchmark writes synthetic households: point WORKBRIDGE_DATABASE_URL "
+            "at an empty database (or unset it for a temporary SQLite file)[/red]"
+        )
+        return None
+    return engine, url
+
+
+def cmd_bench_payments(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
-    from benefits.bench import household_count, run_bench
-    from kernel.settings import normalise_database_url
-    from workbridge import migrations
+    from benefits.bench import run_bench
 
     if args.households < 1 or args.batch_size < 1:
         console.print("[red]--households and --batch-size must be at least 1[/red]")
         return 2
     settings = _settings()
-    folder = None
-    if os.environ.get("WORKBRIDGE_DATABASE_URL"):
-        url = normalise_database_url(os.environ["WORKBRIDGE_DATABASE_URL"])
-    else:
-        folder = tempfile.mkdtemp(prefix="workbridge-bench-")
-        url = f"sqlite:///{folder}/bench.db"
+    folder = tempfile.mkdtemp(prefix="workbridge-bench-")
     try:
-        migrations.upgrade(url, quiet=True)
-        engine = make_engine(url)
-        if household_count(engine):
-            console.print(
-                "[red]the benchmark writes synthetic households: point WORKBRIDGE_DATABASE_URL "
-                "at an empty database (or unset it for a temporary SQLite file)[/red]"
-            )
+        opened = _bench_engine(folder)
+        if opened is None:
             return 2
+        engine, url = opened
         console.print(
             f"Paying {args.households:,} synthetic households on {engine.dialect.name} "
             f"({url.split('@')[-1]}); {_machine()}"
@@ -874,36 +885,24 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
 def cmd_bench_import(args: argparse.Namespace) -> int:
     """Bring a synthetic roll of ``--rows`` member lines in, then again; print rows/s, peak
     memory and the floor (benefits.roll_bench)."""
-    import os
     import shutil
     import tempfile
     from pathlib import Path
 
     from benefits import roll_write
-    from benefits.bench import household_count
     from benefits.roll_bench import run_import_bench
     from kernel.auth import SYSTEM
-    from kernel.settings import normalise_database_url
-    from workbridge import migrations
 
     if args.rows < 1 or args.batch < 1:
         console.print("[red]--rows and --batch must be at least 1[/red]")
         return 2
     settings = _settings()
     folder = Path(tempfile.mkdtemp(prefix="workbridge-bench-import-"))
-    if os.environ.get("WORKBRIDGE_DATABASE_URL"):
-        url = normalise_database_url(os.environ["WORKBRIDGE_DATABASE_URL"])
-    else:
-        url = f"sqlite:///{folder}/bench.db"
     try:
-        migrations.upgrade(url, quiet=True)
-        engine = make_engine(url)
-        if household_count(engine):
-            console.print(
-                "[red]the benchmark writes synthetic households: point WORKBRIDGE_DATABASE_URL "
-                "at an empty database (or unset it for a temporary SQLite file)[/red]"
-            )
+        opened = _bench_engine(str(folder))
+        if opened is None:
             return 2
+        engine, url = opened
         console.print(
             f"Importing a synthetic roll of {args.rows:,} member rows on {engine.dialect.name} "
             f"({url.split('@')[-1]}); {_machine()}"
