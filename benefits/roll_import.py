@@ -207,10 +207,11 @@ def open_import(
         return run.id or 0
 
 
-def _problem_data(problem: RowProblem) -> dict[str, Any]:
+def _problem_data(problem: RowProblem | Problem) -> dict[str, Any]:
+    """A problem of the file kept with its import: a row's, or the whole file's (no row)."""
     message = problem.message
     return {
-        "row": problem.row,
+        "row": getattr(problem, "row", None),
         "field": problem.field,
         "rule": problem.rule,
         "said": as_data(message) if isinstance(message, Text) else str(message),
@@ -255,10 +256,7 @@ def process(
             writer.now,
             state="refused",
             problem_count=len(exc.problems),
-            problems=[
-                {"row": None, "field": p.field, "rule": p.rule, "said": _said(p.message)}
-                for p in exc.problems
-            ],
+            problems=[_problem_data(p) for p in exc.problems],
         )
         raise
     report.import_id = import_id
@@ -283,10 +281,6 @@ def process(
         raise
 
 
-def _said(message: Any) -> Any:
-    return as_data(message) if isinstance(message, Text) else str(message)
-
-
 def _carry_on(
     engine: Engine,
     import_id: int,
@@ -298,9 +292,16 @@ def _carry_on(
     stop: threading.Event | None,
     stop_after_batches: int | None,
 ) -> ImportReport:
-    run = _set(engine, import_id, writer.now, lines=report.lines, households=report.households)
-    committing = run.mode == "commit"
-    run = _set(engine, import_id, writer.now, state="committing" if committing else "planning")
+    with Session(reader(engine)) as session:
+        committing = get_import(session, import_id).mode == "commit"
+    run = _set(
+        engine,
+        import_id,
+        writer.now,
+        lines=report.lines,
+        households=report.households,
+        state="committing" if committing else "planning",
+    )
     done_through = report.resumed_from_line = run.done_through_line
     version = run.parameter_version
     params = _entitlement_params(writer)

@@ -845,8 +845,7 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
             )
         engine.dispose()
     finally:
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
     table = Table(title=f"workbridge bench payments ({report.database})")
     table.add_column("measure")
     table.add_column("value", justify="right")
