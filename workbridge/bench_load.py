@@ -111,6 +111,10 @@ class LoadOptions:
     workloads: tuple[str, ...] = (STATUS, MIXED)
     seed: int = 2026
     keep: bool = False
+    # Status checks are measured in interleaved rounds (service, floor, floor, service, …): the
+    # speed of this virtual machine drifts by tens of per cent within minutes, and a ratio taken
+    # from one run of each, one after the other, measured the drift as much as the service.
+    rounds: int = 3
 
 
 @dataclass(frozen=True)
@@ -152,6 +156,7 @@ class Measured:
     # the database server), so a row measured while others were busy shows it.
     machine_cpu: float = 0.0
     bench_cpu: float = 0.0
+    round: int = 0
 
     @property
     def per_second(self) -> float:
@@ -170,7 +175,9 @@ class Measured:
         return int(self.result["server_errors"])
 
 
-def measured(workload: str, app: str, connections: int, driven: Driven) -> Measured:
+def measured(
+    workload: str, app: str, connections: int, driven: Driven, round_: int = 0
+) -> Measured:
     return Measured(
         workload,
         app,
@@ -179,6 +186,7 @@ def measured(workload: str, app: str, connections: int, driven: Driven) -> Measu
         driven.spread,
         driven.machine_cpu,
         driven.bench_cpu,
+        round_,
     )
 
 
@@ -191,21 +199,41 @@ class LoadReport:
     threads: int
     seconds: float
     load_before: tuple[float, float, float]
+    rounds: int = 1
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     setup_seconds: float = 0.0
     runs: list[Measured] = field(default_factory=list)
 
+    def rounds_of(self, workload: str, app: str, connections: int) -> list[Measured]:
+        return [
+            run
+            for run in self.runs
+            if (run.workload, run.app, run.connections) == (workload, app, connections)
+        ]
+
     def find(self, workload: str, app: str, connections: int) -> Measured | None:
-        for run in self.runs:
-            if (run.workload, run.app, run.connections) == (workload, app, connections):
-                return run
-        return None
+        """The app's median round (by requests/s) at that concurrency: the row printed."""
+        runs = sorted(self.rounds_of(workload, app, connections), key=lambda r: r.per_second)
+        return runs[(len(runs) - 1) // 2] if runs else None
+
+    def round_ratios(self, app: str, connections: int) -> list[float]:
+        """Service/floor for each round, the two runs of a round taken back to back."""
+        floors = {r.round: r for r in self.rounds_of(STATUS, FLOOR, connections)}
+        return [
+            run.per_second / floors[run.round].per_second
+            for run in self.rounds_of(STATUS, app, connections)
+            if run.round in floors and floors[run.round].per_second
+        ]
 
     def versus_floor(self, run: Measured) -> float | None:
-        floor = self.find(STATUS, FLOOR, run.connections)
-        if floor is None or not floor.per_second or run.workload != STATUS:
+        """The median of the rounds' ratios (a round's pair shares the machine's mood)."""
+        if run.workload != STATUS:
             return None
-        return run.per_second / floor.per_second
+        ratios = sorted(self.round_ratios(run.app, run.connections))
+        if not ratios:
+            return None
+        middle = len(ratios) // 2
+        return ratios[middle] if len(ratios) % 2 else (ratios[middle - 1] + ratios[middle]) / 2
 
 
 # --- the county -------------------------------------------------------------------------------
@@ -806,6 +834,7 @@ def run_load(
                 threads=settings.threads,
                 seconds=options.seconds,
                 load_before=_load(),
+                rounds=options.rounds,
             )
         finally:
             engine.dispose()
@@ -877,19 +906,25 @@ def _measure(
             server.wait_ready(options.workers)
         if STATUS in options.workloads:
             for connections in options.connections:
-                for name, server in served.items():
-                    progress(f"status checks, {connections} connections: {name}")
-                    driven = drive(
-                        folder,
-                        server.port,
-                        status_kinds(office),
-                        connections,
-                        options,
-                        f"status-{name}-{connections}",
-                        serving=server.processes,
-                        watch=server,
-                    )
-                    report.runs.append(measured(STATUS, name, connections, driven))
+                for round_ in range(options.rounds):
+                    # alternate who goes first, so neither always follows the other's warm-up
+                    order = list(served.items())
+                    for name, server in order if round_ % 2 == 0 else reversed(order):
+                        progress(
+                            f"status checks, {connections} connections: {name} "
+                            f"(round {round_ + 1} of {options.rounds})"
+                        )
+                        driven = drive(
+                            folder,
+                            server.port,
+                            status_kinds(office),
+                            connections,
+                            options,
+                            f"status-{name}-{connections}-{round_}",
+                            serving=server.processes,
+                            watch=server,
+                        )
+                        report.runs.append(measured(STATUS, name, connections, driven, round_))
         if MIXED in options.workloads:
             server = served[SERVICE]
             for part, connections in enumerate(options.connections):
@@ -991,12 +1026,25 @@ def render(report: LoadReport) -> str:
         (MIXED, "mixed office day: " + ", ".join(f"{k} {w}%" for k, w in MIX)),
     )
     for workload, title in sections:
-        runs = [r for r in report.runs if r.workload == workload]
+        runs = [r for r in report.runs if r.workload == workload and r.round == 0]
         if not runs:
             continue
         out.append(f"{title}:")
-        rows = [[str(r.connections), r.app, *_cells(report, r)] for r in runs]
+        shown = [report.find(workload, r.app, r.connections) or r for r in runs]
+        rows = [[str(r.connections), r.app, *_cells(report, r)] for r in shown]
         out.extend(_table(HEADER, rows))
+        if workload == STATUS and report.rounds > 1:
+            out.append(
+                f"each row is the app's median of {report.rounds} interleaved rounds; vs floor is "
+                "the median of the rounds' ratios:"
+            )
+            for run in runs:
+                if run.app != FLOOR:
+                    each = report.round_ratios(run.app, run.connections)
+                    out.append(
+                        f"  {run.app}, {run.connections} connections: "
+                        + " ".join(f"{ratio:.2f}" for ratio in each)
+                    )
         out.append("")
     mixed = [r for r in report.runs if r.workload == MIXED]
     if mixed:

@@ -973,12 +973,13 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
         or args.workers < 1
         or args.seconds <= 0
         or args.warmup < 0
+        or args.rounds < 1
         or not connections
         or min(connections) < 1
     ):
         console.print(
-            "[red]--households, --workers and each of --connections must be at least 1, "
-            "--seconds above 0[/red]"
+            "[red]--households, --workers, --rounds and each of --connections must be at "
+            "least 1, --seconds above 0[/red]"
         )
         return 2
     compare = tuple(args.compare or ())
@@ -998,6 +999,7 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
         workloads={"status": (STATUS,), "mixed": (MIXED,), "both": (STATUS, MIXED)}[args.workload],
         seed=args.seed,
         keep=args.keep,
+        rounds=args.rounds,
     )
     try:
         report = run_load(
@@ -1099,6 +1101,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load_bench.add_argument("--seconds", type=float, default=10.0, help="measured per run")
     load_bench.add_argument("--warmup", type=float, default=2.0, help="unmeasured, per run")
+    load_bench.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of service and floor per concurrency (status checks)",
+    )
     load_bench.add_argument("--workload", choices=["status", "mixed", "both"], default="both")
     load_bench.add_argument(
         "--compare",

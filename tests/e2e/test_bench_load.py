@@ -58,6 +58,8 @@ def test_bench_load_prints_every_row_and_no_server_errors(
             ",".join(CONNECTIONS),
             "--compare",
             "advanced-alchemy",
+            "--rounds",
+            "2",
         ],
         env={**os.environ, "WORKBRIDGE_DATABASE_URL": database_url},
         cwd=tmp_path,
@@ -88,4 +90,13 @@ def test_bench_load_prints_every_row_and_no_server_errors(
             assert row["4xx other"] == "0", printed
     for connections in CONNECTIONS:  # 10% of the status checks ask for unknown people
         assert int(rows[("status checks:", connections, "workbridge")]["4xx expected"]) > 0
+    # each status row is a median of interleaved rounds, and every round's ratio is shown
+    for app in ("workbridge", "advanced-alchemy"):
+        for connections in CONNECTIONS:
+            line = next(
+                line
+                for line in printed.splitlines()
+                if line.startswith(f"  {app}, {connections} connections: ")
+            )
+            assert len(line.split(": ", 1)[1].split()) == 2, printed
     assert "5xx and transport errors: none" in printed, printed + done.stderr
