@@ -91,7 +91,7 @@ def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator
     state.settings = settings
     state.engine = service_engine(settings)
     state.capacity = capacity_of(settings)
-    state.loop_reads = LoopReads(state.engine, settings.db_wait_seconds)
+    state.loop_reads = LoopReads(state.engine, settings.db_wait_seconds, settings.queue_seconds)
     state.token_cache = TokenCache(settings.token_cache_seconds)
     state.clock = clock
     state.policy = load_profile(settings.policy_profile)

@@ -236,7 +236,7 @@ def create_app(
                 "settings": settings,
                 "engine": engine,
                 "capacity": capacity,
-                "loop_reads": LoopReads(engine, settings.db_wait_seconds),
+                "loop_reads": LoopReads(engine, settings.db_wait_seconds, settings.queue_seconds),
                 "token_cache": TokenCache(settings.token_cache_seconds),
                 "clock": clock or SystemClock(),
                 "policy": policy,

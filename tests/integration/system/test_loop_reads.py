@@ -8,6 +8,7 @@ way only that kind can be held.
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -169,3 +170,28 @@ def test_the_status_check_is_read_on_the_loop_when_served(app, client, tokens) -
     answer = client.get(f"/api/v1/status/{EXAMPLE_ID}", headers=tokens.headers("benefit_officer"))
     assert answer.status_code == 404  # nobody has the number in an empty county
     assert app.state.loop_reads.on_loop is True
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nobody listens there once the probe is closed
+
+
+def test_a_postgresql_server_that_cannot_be_reached_is_busy_not_an_error() -> None:
+    # No server needed: the point is what happens when there is none. The loop's pool opens
+    # without a connection (the service starts while the database is away) and a read is 503.
+    url = f"postgresql+psycopg://workbridge@127.0.0.1:{_closed_port()}/workbridge"
+    engine = make_engine(url, wait_seconds=0.5)
+    try:
+        reads = LoopReads(engine, 0.5)
+        assert asyncio.run(_opened(reads)) is True
+        raised: BaseException | None = None
+        try:
+            asyncio.run(_read(reads, "SELECT 1"))
+        except Exception as exc:
+            raised = exc
+    finally:
+        engine.dispose()
+    busy = busy_reason(raised) if raised is not None else None
+    assert busy is not None and str(busy) == "the database cannot be reached", raised
