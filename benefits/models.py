@@ -330,6 +330,7 @@ class RollImport(SQLModel, table=True):
     households: int = 0
     created: int = 0
     unchanged: int = 0
+    updated: int = 0
     differs: int = 0
     refused: int = 0
     parameter_version: str = Field(max_length=64)  # the rules the roll's amounts were compared with
@@ -349,7 +350,7 @@ class RollImportHousehold(SQLModel, table=True):
     import_id: int = Field(foreign_key="roll_import.id", index=True)
     household_key: str = Field(max_length=64)
     lines: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    action: str = Field(max_length=16)  # created | unchanged | differs | refused
+    action: str = Field(max_length=16)  # created | unchanged | updated | differs | refused
     household_id: int | None = Field(default=None, foreign_key="household.id")
     roll_amount_fen: int
     computed_amount_fen: int | None = None

@@ -15,7 +15,8 @@ Stages (issue 13):
 2. **plan**, household by household in batches: people are matched by ID number only (the
    check has refused empty and invalid ones). A household none of whose people is in a live
    household is *created*; one that is already in Workbridge with exactly the same people is
-   *unchanged* or *differs* (each difference listed, nothing applied); a person found in
+   *unchanged*, *updated* (only phone numbers or the address differ: taken from the roll) or
+   *differs* (anything else differs: each difference listed, nothing applied); a person found in
    another live household, or a household whose people are split or different, is *refused*
    — who belongs where is for a person to decide, not a silent move.
 3. **commit**: each batch of planned households is written in one transaction with the
@@ -55,8 +56,8 @@ from benefits.roll_check import (
     check_roll,
     check_whole,
 )
-from benefits.roll_plan import ACTION_WORDS, CREATED, Plan, plan_batch
-from benefits.roll_write import Writer, insert_rows, write_created
+from benefits.roll_plan import ACTION_WORDS, CREATED, UPDATED, Plan, plan_batch
+from benefits.roll_write import Writer, insert_rows, write_created, write_updated
 from benefits.rules import EntitlementParams
 from kernel import audit
 from kernel.background import background_work
@@ -322,6 +323,8 @@ def _carry_on(
             if committing:
                 created = [p for p in plans if p.action == CREATED]
                 write_created(session, created, writer, version)
+                updated = [p for p in plans if p.action == UPDATED]
+                write_updated(session, updated, writer, version)
             insert_rows(session, RollImportHousehold, [_outcome(import_id, plan) for plan in plans])
             held = session.get(RollImport, import_id, with_for_update=True)
             assert held is not None

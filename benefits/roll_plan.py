@@ -2,7 +2,8 @@
 
 People are matched by ID number only (``benefits.roll_check`` has refused empty and invalid
 ones). A household none of whose people is in a live household is created; one already in
-Workbridge with exactly the same people is unchanged, or differs (each difference listed,
+Workbridge with exactly the same people is unchanged, updated (only contact details differ:
+they are taken from the roll), or differs (anything else differs: each difference listed,
 nothing applied); a person found in another live household, or a household whose people are
 split or different, is refused — who belongs where is for a person to decide, not a silent
 move. Where the roll pays another amount than the rules give on its own facts, the difference
@@ -28,9 +29,11 @@ from kernel.messages import N_, Text, say
 from kernel.money import from_fen, yuan_text
 
 CREATED, UNCHANGED, DIFFERS, REFUSED = "created", "unchanged", "differs", "refused"
+UPDATED = "updated"
 ACTION_WORDS = {
     CREATED: N_("created"),
     UNCHANGED: N_("unchanged: as Workbridge holds it"),
+    UPDATED: N_("updated: phone or address taken from the roll"),
     DIFFERS: N_("differs from Workbridge: not changed"),
     REFUSED: N_("refused: for a person to resolve"),
 }
@@ -39,11 +42,28 @@ ACTION_WORDS = {
 OPTIONAL_WHEN_EMPTY = frozenset(
     {"sex", "birth_date", "work_capacity", "disability", "approved_on", "next_review_on"}
 )
+# What the roll may change in a household Workbridge holds: how to reach people, which an office
+# corrects on its register as people tell it. Nothing else is taken — incomes, category, amount
+# and status decide money (a person's decision, with its inputs kept: POLICY.md), community and
+# township decide which office serves the household, and the bank account decides where the
+# money goes — and a household with any such difference keeps every value it has.
+APPLIED = frozenset({"phone", "address"})
 COMPARED = tuple(column.key for column in COLUMNS if column.key != "household_key")
 KEYS = [column.key for column in COLUMNS]
 HEADINGS = {column.key: column.heading for column in COLUMNS}
 RUNNING = (CaseStatus.ACTIVE.value,)
 NOT_PAID = (CaseStatus.SUSPENDED.value,)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One value the roll corrects: a member's phone or a household's address."""
+
+    entity: str  # "member" | "household"
+    entity_id: int
+    key: str  # "phone" | "address"
+    before: Any
+    after: Any
 
 
 @dataclass
@@ -55,6 +75,7 @@ class Plan:
     household_id: int | None = None
     computed: Decimal | None = None
     notes: list[Text] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)  # what UPDATED writes
 
     @property
     def roll_amount(self) -> Decimal:
@@ -137,8 +158,15 @@ def _held_values(session: Session, household_ids: Iterable[int]) -> dict[int, di
     held: dict[int, dict[str, dict]] = {}
     for member in members:
         line = _Line(0, KEYS, _row(member, earned.get(member.id, {})))
+        line.values[MEMBER_ID] = member.id
+        line.values[STORED_PHONE] = member.phone
         held.setdefault(member.household_id, {})[line.values["national_id"]] = line.values
     return held
+
+
+# Kept beside a held member's values (not roll columns, so never compared): what a correction
+# needs to say which row it changes and what it held.
+MEMBER_ID, STORED_PHONE = "_member_id", "_stored_phone"
 
 
 def _shown(key: str, value: Any) -> str:
@@ -153,9 +181,10 @@ def _shown(key: str, value: Any) -> str:
     return str(value)
 
 
-def differences(household: RollHousehold, held: dict[str, dict]) -> list[Text]:
-    """Every value of the roll that is not what Workbridge holds, line by line."""
-    notes: list[Text] = []
+def differences(household: RollHousehold, held: dict[str, dict]) -> list[tuple[str, Text]]:
+    """Every value of the roll that is not what Workbridge holds, line by line, with its
+    column's key."""
+    notes: list[tuple[str, Text]] = []
     for line, values in zip(household.lines, household.values, strict=True):
         ours = held[values["national_id"]]
         for key in COMPARED:
@@ -163,16 +192,42 @@ def differences(household: RollHousehold, held: dict[str, dict]) -> list[Text]:
             if theirs is None and (key in OPTIONAL_WHEN_EMPTY or key not in values):
                 continue
             if ours.get(key) != theirs:
-                notes.append(
-                    say(
-                        "line %(line)s, %(column)s: %(ours)s in Workbridge, %(theirs)s on the roll",
-                        line=line,
-                        column=HEADINGS[key],
-                        ours=_shown(key, ours.get(key)),
-                        theirs=_shown(key, theirs),
+                note = say(
+                    "line %(line)s, %(column)s: %(ours)s in Workbridge, %(theirs)s on the roll",
+                    line=line,
+                    column=HEADINGS[key],
+                    ours=_shown(key, ours.get(key)),
+                    theirs=_shown(key, theirs),
+                )
+                notes.append((key, note))
+    return notes
+
+
+def _empties(household: RollHousehold, keys: set[str]) -> bool:
+    """Whether the roll leaves one of ``keys`` empty where it differs: a blank cell never
+    erases what Workbridge holds (a cleared column in Excel is not a person's decision)."""
+    return any(values.get(key) is None for values in household.values for key in keys)
+
+
+def corrections(
+    household: RollHousehold, home: int, held: dict[str, dict], keys: set[str]
+) -> list[Correction]:
+    """What taking the roll's phone numbers and address means, row by row: each member whose
+    phone differs (stored as the check normalised it) and the household if its address does."""
+    found: list[Correction] = []
+    if "phone" in keys:
+        for given, values in zip(household.members, household.values, strict=True):
+            ours = held[values["national_id"]]
+            if ours.get("phone") != values.get("phone"):
+                found.append(
+                    Correction(
+                        "member", ours[MEMBER_ID], "phone", ours[STORED_PHONE], given.phone
                     )
                 )
-    return notes
+    if "address" in keys and household.place is not None:
+        before = next(iter(held.values())).get("address")
+        found.append(Correction("household", home, "address", before, household.place.address))
+    return found
 
 
 def plan_batch(
@@ -196,9 +251,16 @@ def plan_batch(
         home = next(iter(homes))
         people = {m.national_id for m in household.members}
         if len(homes) == 1 and len(found) == len(people) and set(held.get(home, {})) == people:
-            notes = differences(household, held[home])
-            action = DIFFERS if notes else UNCHANGED
-            plans.append(Plan(household, action, home, computed, notes))
+            found_differences = differences(household, held[home])
+            keys = {key for key, _ in found_differences}
+            notes = [note for _, note in found_differences]
+            if not keys:
+                plans.append(Plan(household, UNCHANGED, home, computed))
+            elif keys <= APPLIED and not _empties(household, keys):
+                fixes = corrections(household, home, held[home], keys)
+                plans.append(Plan(household, UPDATED, home, computed, notes, fixes))
+            else:
+                plans.append(Plan(household, DIFFERS, home, computed, notes))
             continue
         notes = [
             say(

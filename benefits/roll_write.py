@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
 from benefits.models import (
@@ -242,3 +242,54 @@ def write_created(session: Session, plans: Sequence[Plan], writer: Writer, versi
             for case_id, plan, row in zip(cases, plans, case_rows, strict=True)
         ],
     )
+
+
+CORRECTED = say("phone or address corrected from the county's roll")
+
+
+def write_updated(session: Session, plans: Sequence[Plan], writer: Writer, version: str) -> None:
+    """Take the roll's phone numbers and addresses for the batch's households that differ in
+    nothing else (``benefits.roll_plan.APPLIED``): one UPDATE per table, run for the batch's
+    rows, and one audit entry per changed row with what it held before."""
+    fixes = [fix for plan in plans for fix in plan.corrections]
+    if not fixes:
+        return
+    m, h = Member.__table__, Household.__table__  # type: ignore[attr-defined]
+    phones = [
+        {"row_id": fix.entity_id, "phone": fix.after, "at": writer.now}
+        for fix in fixes
+        if fix.entity == "member"
+    ]
+    addresses = [
+        {"row_id": fix.entity_id, "address": fix.after}
+        for fix in fixes
+        if fix.entity == "household"
+    ]
+    connection = session.connection()
+    if phones:
+        connection.execute(
+            update(m)
+            .where(m.c.id == bindparam("row_id"))
+            .values(phone=bindparam("phone"), updated_at=bindparam("at")),
+            phones,
+        )
+    if addresses:
+        connection.execute(
+            update(h).where(h.c.id == bindparam("row_id")).values(address=bindparam("address")),
+            addresses,
+        )
+    for entity in ("member", "household"):
+        audit.record_many(
+            session,
+            actor=writer.actor,
+            at=writer.now,
+            entity=entity,
+            action="roll-corrected",
+            reason=CORRECTED,
+            parameter_version=version,
+            entries=[
+                (fix.entity_id, {"before": {fix.key: fix.before}, "after": {fix.key: fix.after}})
+                for fix in fixes
+                if fix.entity == entity
+            ],
+        )

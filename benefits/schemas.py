@@ -533,7 +533,13 @@ class RollImportOut(SQLModel):
     households: int
     created: int
     unchanged: int
-    differs: int = Field(description="Held already with other values: listed, not changed")
+    updated: int = Field(
+        description="Held already; only phone numbers or the address differed, taken from the roll"
+    )
+    differs: int = Field(
+        description="Held already with other values (money, people, office, bank account): "
+        "listed, not changed"
+    )
     refused: int = Field(description="For a person to resolve (someone in another household)")
     parameter_version: str = Field(description="The rules the roll's amounts were compared with")
     problems_total: int

@@ -341,6 +341,7 @@ def roll_import_out(run: RollImport) -> RollImportOut:
         households=run.households,
         created=run.created,
         unchanged=run.unchanged,
+        updated=run.updated,
         differs=run.differs,
         refused=run.refused,
         parameter_version=run.parameter_version,

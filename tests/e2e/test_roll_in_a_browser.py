@@ -35,7 +35,10 @@ def test_a_roll_brought_in_from_the_page(
         form = page.locator("#import")
         form.get_by_label(_("Roll file")).set_input_files(str(sheet))
         form.get_by_label(
-            _("Bring it in: write the new households (a stopped import resumes)")
+            _(
+                "Bring it in: write the new households and the corrected phone numbers and "
+                "addresses (a stopped import resumes)"
+            )
         ).check()
         officer.check_accessibility()
         officer.shot("01-roll-page")

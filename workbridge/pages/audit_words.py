@@ -73,6 +73,7 @@ ACTIONS = {
     "opened": N_("opened"),
     "password_reset": N_("password reset"),
     "public_notice": N_("public notice posted"),
+    "roll-corrected": N_("corrected from the roll"),
     "re-reviewed": N_("reviewed again"),
     "reentry_applied": N_("fast re-entry applied for"),
     "received": N_("received"),

@@ -17,6 +17,7 @@ from benefits import roll, roll_import, roll_plan, roll_result, roll_write
 from benefits.models import (
     BenefitCase,
     CaseStatusPeriod,
+    Household,
     Member,
     MemberIncome,
     RollImport,
@@ -147,7 +148,7 @@ def test_a_roll_is_brought_in_as_it_is_and_a_second_import_changes_nothing(
     assert _rows(engine)["household"] == 0  # a preview writes nothing
 
     report = roll_import.commit(engine, path, writer, batch=2)
-    assert report.counts == {"created": 3, "unchanged": 0, "differs": 0, "refused": 0}
+    assert report.counts == {"created": 3, "unchanged": 0, "updated": 0, "differs": 0, "refused": 0}
     assert _rows(engine) == {
         "household": 3,
         "member": 6,
@@ -178,7 +179,7 @@ def test_a_roll_is_brought_in_as_it_is_and_a_second_import_changes_nothing(
 
     before = _rows(engine)
     again = roll_import.commit(engine, path, writer)
-    assert again.counts == {"created": 0, "unchanged": 3, "differs": 0, "refused": 0}
+    assert again.counts == {"created": 0, "unchanged": 3, "updated": 0, "differs": 0, "refused": 0}
     assert _rows(engine) == before
 
 
@@ -236,7 +237,7 @@ def test_a_person_in_another_live_household_is_refused_not_moved(
     second = tmp_path / "second.csv"
     _write(second, [moved, newcomer])
     report = roll_import.commit(engine, second, _writer(app, clock))
-    assert report.counts == {"created": 1, "unchanged": 0, "differs": 0, "refused": 1}
+    assert report.counts == {"created": 1, "unchanged": 0, "updated": 0, "differs": 0, "refused": 1}
     with Session(engine) as session:
         assert session.exec(select(Member.household_id).where(Member.name == "子女0")).all() == [
             home
@@ -273,6 +274,75 @@ def test_differences_are_listed_and_not_applied(app, engine, clock, tmp_path) ->
         )
 
 
+def _phones_and_addresses(engine) -> dict[str, tuple[str | None, str]]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Member.national_id, Member.phone, Household.address).join(
+                Household, Household.id == Member.household_id
+            )
+        ).all()
+    return {nid: (phone, address) for nid, phone, address in rows}
+
+
+def test_phones_and_an_address_are_taken_from_the_roll_when_nothing_else_differs(
+    app, engine, clock, tmp_path
+) -> None:
+    path = tmp_path / "roll.csv"
+    lines = _county(app, 3)
+    _write(path, lines)
+    roll_import.commit(engine, path, _writer(app, clock))
+    held = _phones_and_addresses(engine)
+    h1_head, h1_child = lines[0]["national_id"], lines[1]["national_id"]
+    h2_head, h3_head = lines[2]["national_id"], lines[4]["national_id"]
+    lines[0]["phone"] = "13900001111"  # H1: a new phone and a new address: taken
+    lines[1]["phone"] = "13900002222"  # (the child had none)
+    for line in lines[:2]:
+        line["address"] = "曲阳路1号之二"
+    lines[2]["phone"] = ""  # H2: a phone left blank on the roll is not erased
+    lines[4]["phone"] = "13900003333"  # H3: a new phone beside a new income: nothing taken
+    lines[4]["income_wages"] = "300.00"
+    _write(path, lines)
+
+    report, plans = roll_import.preview(engine, path, _writer(app, clock))
+    actions = {plan.household.key: plan.action for plan in plans}
+    assert actions == {"H1": "updated", "H2": "differs", "H3": "differs"}
+    assert report.counts["updated"] == 1
+    assert _phones_and_addresses(engine) == held  # a preview writes nothing
+
+    report = roll_import.commit(engine, path, _writer(app, clock))
+    assert (report.counts["updated"], report.counts["differs"]) == (1, 2)
+    now = _phones_and_addresses(engine)
+    assert now[h1_head] == ("+8613900001111", "曲阳路1号之二")
+    assert now[h1_child] == ("+8613900002222", "曲阳路1号之二")
+    assert now[h2_head] == held[h2_head] and held[h2_head][0] == "+8613879523069"
+    assert now[h3_head] == held[h3_head]
+    with Session(engine) as session:
+        entries = session.exec(
+            select(AuditRecord).where(AuditRecord.action == "roll-corrected")
+        ).all()
+        phone_rows = session.exec(
+            select(Member.id, Member.national_id).where(Member.national_id.in_([h1_head, h1_child]))  # type: ignore[attr-defined]
+        ).all()
+    by_member = {int(e.entity_id): e.details for e in entries if e.entity == "member"}
+    ids = {nid: member_id for member_id, nid in phone_rows}
+    assert by_member == {
+        ids[h1_head]: {"before": {"phone": "+8613879523069"}, "after": {"phone": "+8613900001111"}},
+        ids[h1_child]: {"before": {"phone": None}, "after": {"phone": "+8613900002222"}},
+    }
+    (household_entry,) = [e for e in entries if e.entity == "household"]
+    assert household_entry.details == {
+        "before": {"address": "曲阳路1号"},
+        "after": {"address": "曲阳路1号之二"},
+    }
+
+    again = roll_import.commit(engine, path, _writer(app, clock))
+    assert (again.counts["unchanged"], again.counts["updated"], again.counts["differs"]) == (
+        1,
+        0,
+        2,
+    )
+
+
 def test_an_amount_the_rules_would_not_give_is_kept_and_flagged(
     app, engine, clock, tmp_path
 ) -> None:
@@ -301,7 +371,13 @@ def test_a_killed_import_resumes_where_it_stopped(app, engine, clock, tmp_path) 
     resumed = roll_import.commit(engine, path, writer, batch=2)
     assert resumed.import_id == stopped.import_id
     assert resumed.resumed_from_line == 5  # the second household's last line
-    assert resumed.counts == {"created": 5, "unchanged": 0, "differs": 0, "refused": 0}
+    assert resumed.counts == {
+        "created": 5,
+        "unchanged": 0,
+        "updated": 0,
+        "differs": 0,
+        "refused": 0,
+    }
     assert _rows(engine)["household"] == 5
     with Session(engine) as session:
         run = session.exec(select(RollImport)).one()
