@@ -1,13 +1,15 @@
 """Catalogs and formats: every visible string comes from Babel catalogs (``workbridge/locale``),
 and dates, money and numbers are formatted by Babel for the reader's locale.
 
-The ``.po`` files are committed; they are compiled to ``.mo`` when the app starts (into the
-locale folder, or a temporary folder when the package is installed read-only).
+The ``.po`` files are committed; each process compiles them in memory when the app starts.
+They were once compiled into ``.mo`` files beside them, and two workers of ``workbridge serve
+--workers 2`` starting together read each other's half-written file (a worker exited with
+``struct.error`` in the load bench); nothing is written now, so nothing can be read half-done.
 """
 
 from __future__ import annotations
 
-import tempfile
+import io
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -31,23 +33,14 @@ def po_path(language: str, locale_dir: Path = LOCALE_DIR) -> Path:
     return locale_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def compile_catalogs(locale_dir: Path = LOCALE_DIR) -> Path:
-    """Compile every ``.po`` to ``.mo``; returns the folder holding the compiled catalogs."""
-    try:
-        return _compile_into(locale_dir, locale_dir)
-    except OSError:
-        return _compile_into(locale_dir, Path(tempfile.mkdtemp(prefix="workbridge-locale-")))
-
-
-def _compile_into(locale_dir: Path, target: Path) -> Path:
-    for language in LANGUAGES:
-        with po_path(language, locale_dir).open("rb") as handle:
-            catalog = read_po(handle, locale=language)
-        out = target / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with out.open("wb") as handle:
-            write_mo(handle, catalog)
-    return target
+def compiled_catalog(language: str, locale_dir: Path = LOCALE_DIR) -> Translations:
+    """One language's ``.po`` compiled in memory."""
+    with po_path(language, locale_dir).open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
 
 
 class BabelTranslator:
@@ -119,12 +112,7 @@ class BabelTranslator:
 
 
 def load_translators(zone: ZoneInfo, locale_dir: Path = LOCALE_DIR) -> dict[str, BabelTranslator]:
-    compiled = compile_catalogs(locale_dir)
     return {
-        language: BabelTranslator(
-            language,
-            Translations.load(str(compiled), [language], domain=DOMAIN),
-            zone,
-        )
+        language: BabelTranslator(language, compiled_catalog(language, locale_dir), zone)
         for language in LANGUAGES
     }
