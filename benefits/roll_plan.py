@@ -220,9 +220,7 @@ def corrections(
             ours = held[values["national_id"]]
             if ours.get("phone") != values.get("phone"):
                 found.append(
-                    Correction(
-                        "member", ours[MEMBER_ID], "phone", ours[STORED_PHONE], given.phone
-                    )
+                    Correction("member", ours[MEMBER_ID], "phone", ours[STORED_PHONE], given.phone)
                 )
     if "address" in keys and household.place is not None:
         before = next(iter(held.values())).get("address")
