@@ -536,7 +536,7 @@ class PaymentController(Controller):
         case_id: Annotated[int, QueryId],
         period: FromQuery[str | None] = None,
     ) -> list[PaymentLineOut]:
-        rows = payments.lines_of_case(ctx.session, case_id, period)
+        rows = payments.lines_of_case(ctx.session, ctx.policy, case_id, period)
         return [views.payment_line_out(line) for line in rows]
 
 

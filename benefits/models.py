@@ -280,7 +280,8 @@ class PaymentLine(SQLModel, table=True):
 
     Exactly one line per case and period (UNIQUE), whatever happens to the run, so nobody is
     paid twice. ``inputs`` holds the status periods, adjustments, rounding rule and parameter
-    version the amount came from, so a person can recompute it by hand. Lines of zero are kept
+    version the amount came from, so a person can recompute it by hand (stored on the line, or
+    for a plain line derived from the one period it was paid from). Lines of zero are kept
     (a suspended month shows as paid nothing, with the reason) but left out of the bank file.
     """
 
@@ -302,7 +303,10 @@ class PaymentLine(SQLModel, table=True):
     carried_fen: int  # recovery still owed after this month
     rule: str = Field(max_length=64)
     parameter_version: str = Field(max_length=64)
-    inputs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # None on a plain line (one status period all month, nothing owed): its explanation is
+    # derived from ``paid_from_period_id`` when read (benefits.payment_explain).
+    inputs: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    paid_from_period_id: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

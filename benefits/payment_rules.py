@@ -147,6 +147,12 @@ class Rounding:
             parameter_version=params.version_id,
         )
 
+    @property
+    def quantum_fen(self) -> int | None:
+        """The rounding step in whole fen, or None when it is not a whole number of fen."""
+        fen = self.quantum * 100
+        return int(fen) if fen >= 1 and fen == fen.to_integral_value() else None
+
     def as_dict(self) -> dict[str, str]:
         return {
             "quantum": str(self.quantum),
@@ -257,6 +263,52 @@ def settle(regular: int, owed: Sequence[Owed]) -> Settlement:
         applied=tuple(applied),
         carry_rest_of=partial,
     )
+
+
+def plain_fen(
+    slices: Sequence[StatusSlice], owed: Sequence[Owed], month: Month, rounding: Rounding
+) -> int | None:
+    """The month's amount of a *plain* case, or None if the case is not plain.
+
+    Plain: one status period covers every day of the month, pays a positive amount that is a
+    whole number of rounding steps, and nothing is owed either way. Rules 1 to 3 then reduce to
+    "pay the period's monthly amount": d = n days pro rata is the whole amount, rounding leaves
+    it as it is, and there is nothing to add or deduct. Most cases of a month are plain, so a
+    run pays them with one statement per batch (``benefits.payment_sql``) — this function is
+    that statement's rule, and the tests hold the two to each other and to rules 1 to 3.
+    """
+    if owed or len(slices) != 1:
+        return None
+    only = slices[0]
+    step = rounding.quantum_fen
+    if (
+        only.status == TERMINATED
+        or only.monthly_amount_fen <= 0
+        or step is None
+        or only.monthly_amount_fen % step
+        or only.starts_on > month.first
+        or (only.ends_on is not None and only.ends_on < month.last)
+    ):
+        return None
+    return only.monthly_amount_fen
+
+
+def plain_inputs(month: Month, period: StatusSlice, rounding: Rounding) -> dict[str, Any]:
+    """The explanation of a plain line, derived when it is read from the period it was paid
+    from: the same as ``line_inputs`` would have stored. The period counts as covering the whole
+    month whatever its dates say now (a period is closed in place when a later status begins;
+    a change reaching back into a paid month is corrected by rule 4, not by rewriting the
+    line)."""
+    whole = StatusSlice(
+        period_id=period.period_id,
+        status=period.status,
+        starts_on=month.first,
+        ends_on=month.last,
+        monthly_amount_fen=period.monthly_amount_fen,
+        rule=period.rule,
+        parameter_version=period.parameter_version,
+    )
+    return line_inputs(month, [whole], [], settle(period.monthly_amount_fen, []), rounding)
 
 
 def line_inputs(

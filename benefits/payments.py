@@ -1,11 +1,14 @@
 """Monthly payment runs: the ledger of what each case is paid, once, and the bank file.
 
 A run for a period (``YYYY-MM``) walks the cases in ID ranges (``batch_size`` cases, 5,000 by
-default). Each batch is one transaction: one query for the status periods overlapping the
-month, one for the unsettled adjustments, one for the payees, one for lines the range already
-has; the amounts are computed in Python with Decimal by ``benefits.payment_rules``; the lines
-go in with one bulk (executemany) ``INSERT … ON CONFLICT (period, case_id) DO NOTHING``, and the
-run's progress and totals are updated in the same transaction. So:
+default). Each batch is one transaction. First the plain cases — one status period all month,
+nothing owed, most of a month's cases — are paid by one ``INSERT … SELECT``
+(``benefits.payment_sql``; their explanation is derived from the period when read). Then the
+rest: one query for their status periods overlapping the month, one for the unsettled
+adjustments, one for the payees; the amounts are computed in Python with Decimal by
+``benefits.payment_rules``; the lines go in with one bulk (executemany) ``INSERT … ON CONFLICT
+(period, case_id) DO NOTHING``, and the run's progress and totals (one aggregate over the
+range's lines) are updated in the same transaction. So:
 
 - nobody is paid twice: the database holds one line per case and period, and a batch tried
   again inserts nothing it already has (adjustments are settled only for lines it inserted);
@@ -60,10 +63,12 @@ from benefits.payment_rules import (
     line_inputs,
     overlaps,
     period_problems,
+    plain_inputs,
     recompute_source,
     regular_fen,
     settle,
 )
+from benefits.payment_sql import has_line, insert_plain_lines, payee_name, range_totals
 from kernel import audit
 from kernel.auth import Principal
 from kernel.background import background_work
@@ -117,6 +122,7 @@ class Runner:
     actor: Principal
     batch_size: int = DEFAULT_BATCH_SIZE
     pause_after_batch: float = 0.0
+    set_based: bool = True  # False: every case through the Python rules (the tests compare)
 
 
 @dataclass
@@ -323,12 +329,15 @@ PERIOD_COLUMNS = (
 
 
 def _month_periods(conn: Connection, low: int, high: int, month: Month) -> Any:
+    """The periods overlapping the month of the range's cases that have no line for it yet
+    (the plain cases' lines are written first, by one statement)."""
     return conn.execute(
         select(*PERIOD_COLUMNS)
         .where(
             PERIOD.c.case_id.between(low, high),
             PERIOD.c.effective_from <= month.last,
             or_(PERIOD.c.effective_to.is_(None), PERIOD.c.effective_to >= month.first),
+            ~has_line(month, PERIOD.c.case_id),
         )
         .order_by(PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
     ).all()
@@ -356,20 +365,14 @@ def _unsettled(conn: Connection, low: int, high: int) -> dict[int, list[Owed]]:
     return owed
 
 
-def _payees(conn: Connection, low: int, high: int) -> dict[int, tuple[str, str | None]]:
-    """Case → (household head's name, bank account): the head, or the first member if the
-    household has no head on record."""
-    name = (
-        select(MEMBER.c.name)
-        .where(MEMBER.c.household_id == HOUSEHOLD.c.id)
-        .order_by(MEMBER.c.relation != "head", MEMBER.c.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+def _payees(
+    conn: Connection, low: int, high: int, month: Month
+) -> dict[int, tuple[str, str | None]]:
+    """Case → (household head's name, bank account), for the range's cases without a line."""
     rows = conn.execute(
-        select(CASE.c.id, name.label("name"), HOUSEHOLD.c.bank_account)
+        select(CASE.c.id, payee_name(HOUSEHOLD.c.id).label("name"), HOUSEHOLD.c.bank_account)
         .select_from(CASE.join(HOUSEHOLD, CASE.c.household_id == HOUSEHOLD.c.id))
-        .where(CASE.c.id.between(low, high))
+        .where(CASE.c.id.between(low, high), ~has_line(month, CASE.c.id))
     ).all()
     return {row.id: (row.name or "", row.bank_account) for row in rows}
 
@@ -377,21 +380,33 @@ def _payees(conn: Connection, low: int, high: int) -> dict[int, tuple[str, str |
 def _pay_batch(
     runner: Runner, run_id: int, month: Month, rounding: Rounding, low: int, high: int
 ) -> None:
+    """Pay cases ``low``..``high`` in one transaction: the plain ones by one statement
+    (``benefits.payment_sql``), the rest by the Python rules, then the run's counters from one
+    aggregate over the range's lines."""
     now = runner.clock.now()
     dialect = runner.engine.dialect.name
     with runner.engine.begin() as conn:
+        # A batch tried again after a crash finds its lines either all committed (then its
+        # progress was committed too and it is not tried again) or none; the run lock keeps
+        # other writers out. Lines already there are counted before, so the counters take
+        # only what this batch wrote, and the unique rule (period, case_id) stands behind it.
+        before = range_totals(conn, month, low, high)
+        if runner.set_based and before.lines == 0:
+            insert_plain_lines(conn, run_id, month, rounding, low, high, now)
         slices = _slices(_month_periods(conn, low, high, month))
         owed = _unsettled(conn, low, high)
-        payees = _payees(conn, low, high)
+        payees = _payees(conn, low, high, month) if slices or owed else {}
         rows: list[dict[str, Any]] = []
         settlements: dict[int, Settlement] = {}
         for case_id in sorted(slices.keys() | owed.keys()):
+            if case_id not in payees:
+                continue  # a line for the month is there already (owed, but paid this month)
             case_slices, case_owed = slices.get(case_id, []), owed.get(case_id, [])
             if not in_ledger(case_slices, case_owed):
                 continue
             settlement = settle(regular_fen(case_slices, month, rounding), case_owed)
             settlements[case_id] = settlement
-            name, account = payees.get(case_id, ("", None))
+            name, account = payees[case_id]
             rows.append(
                 {
                     "run_id": run_id,
@@ -406,42 +421,30 @@ def _pay_batch(
                     "rule": PAYMENT_RULE,
                     "parameter_version": rounding.parameter_version,
                     "inputs": line_inputs(month, case_slices, case_owed, settlement, rounding),
+                    "paid_from_period_id": None,
                     "created_at": now,
                 }
             )
-        # A batch tried again after a crash finds its lines either all committed (then its
-        # progress was committed too and it is not tried again) or none; the run lock keeps
-        # other writers out. So the lines already there are known before inserting, and the
-        # database's conflict handling is the guarantee behind that reasoning.
-        existing = set(
-            conn.execute(
-                select(LINE.c.case_id).where(
-                    LINE.c.period == month.label, LINE.c.case_id.between(low, high)
-                )
-            ).scalars()
-        )
-        new = [row for row in rows if row["case_id"] not in existing]
-        if new:
-            conn.execute(insert_ignoring_conflicts(dialect, LINE, ["period", "case_id"]), new)
+        if rows:
+            conn.execute(insert_ignoring_conflicts(dialect, LINE, ["period", "case_id"]), rows)
         _settle_adjustments(
-            conn, month, now, [(row["case_id"], settlements[row["case_id"]], owed) for row in new]
+            conn, month, now, [(row["case_id"], settlements[row["case_id"]], owed) for row in rows]
         )
-        paid = [row for row in new if row["amount_fen"] > 0]
+        added = range_totals(conn, month, low, high) - before
         conn.execute(
             update(RUN)
             .where(RUN.c.id == run_id)
             .values(
                 done_through_case_id=high,
                 batches_done=RUN.c.batches_done + 1,
-                lines=RUN.c.lines + len(new),
-                paid_lines=RUN.c.paid_lines + len(paid),
-                zero_lines=RUN.c.zero_lines + len(new) - len(paid),
-                without_account=RUN.c.without_account
-                + sum(1 for row in paid if not row["bank_account"]),
-                regular_fen=RUN.c.regular_fen + sum(row["regular_fen"] for row in new),
-                adjustments_fen=RUN.c.adjustments_fen + sum(row["adjustments_fen"] for row in new),
-                total_fen=RUN.c.total_fen + sum(row["amount_fen"] for row in new),
-                carried_fen=RUN.c.carried_fen + sum(row["carried_fen"] for row in new),
+                lines=RUN.c.lines + added.lines,
+                paid_lines=RUN.c.paid_lines + added.paid_lines,
+                zero_lines=RUN.c.zero_lines + added.lines - added.paid_lines,
+                without_account=RUN.c.without_account + added.without_account,
+                regular_fen=RUN.c.regular_fen + added.regular_fen,
+                adjustments_fen=RUN.c.adjustments_fen + added.adjustments_fen,
+                total_fen=RUN.c.total_fen + added.total_fen,
+                carried_fen=RUN.c.carried_fen + added.carried_fen,
                 updated_at=now,
             )
         )
@@ -693,13 +696,44 @@ def list_runs(session: Session, limit: int, offset: int) -> list[PaymentRun]:
     )
 
 
-def lines_of_case(session: Session, case_id: int, period: str | None = None) -> list[PaymentLine]:
+def lines_of_case(
+    session: Session, policy: PolicyBook, case_id: int, period: str | None = None
+) -> list[PaymentLine]:
+    """A case's lines, each with its explanation (derived for plain lines, see ``explained``)."""
     if session.get(BenefitCase, case_id) is None:
         raise NotFound(missing("case_id", case_id))
     query = select(PaymentLine).where(PaymentLine.case_id == case_id)
     if period:
         query = query.where(PaymentLine.period == period)
-    return list(session.scalars(query.order_by(col(PaymentLine.period))))
+    lines = list(session.scalars(query.order_by(col(PaymentLine.period))))
+    return explained(session.connection(), policy, lines)
+
+
+def explained(conn: Connection, policy: PolicyBook, lines: list[PaymentLine]) -> list[PaymentLine]:
+    """Fill in the explanation of plain lines from the periods they were paid from (one query),
+    so every line read carries the same ``inputs`` whichever way the run wrote it. The lines are
+    detached from the session first: the derived explanation is never written back."""
+    plain = [line for line in lines if line.inputs is None and line.paid_from_period_id]
+    if not plain:
+        return lines
+    periods = _slices(
+        conn.execute(
+            select(*PERIOD_COLUMNS).where(
+                PERIOD.c.id.in_({line.paid_from_period_id for line in plain})
+            )
+        ).all()
+    )
+    by_id = {s.period_id: s for found in periods.values() for s in found}
+    for line in plain:
+        source = by_id.get(line.paid_from_period_id or 0)
+        if source is None:
+            continue
+        rounding = Rounding.from_policy(policy.version(line.parameter_version))
+        session = Session.object_session(line)
+        if session is not None:
+            session.expunge(line)
+        line.inputs = plain_inputs(Month.parse(line.period), source, rounding)
+    return lines
 
 
 def run_progress(run: PaymentRun) -> float:

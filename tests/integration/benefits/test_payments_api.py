@@ -55,7 +55,7 @@ def lines_of(desk: Desk, case_id: int) -> dict[str, dict[str, Any]]:
 def test_three_months_active_suspended_sanctioned_appealed_terminated_late(
     desk: Desk, engine
 ) -> None:
-    case_for(desk, member("周建国", **ELDER), bank_account=None)  # A
+    _, a = case_for(desk, member("周建国", **ELDER), bank_account=None)  # A
     _, b = case_for(desk, member("吴国强", **ELDER))
     c_members, c = case_for(
         desk,
@@ -160,6 +160,24 @@ def test_three_months_active_suspended_sanctioned_appealed_terminated_late(
     # A 150; B 0 (suspended); C 27/31 × 200 = 174.19 + back pay 125.81; D 150 + 208.06; E 0.
     assert (may["lines"], may["paid_lines"], may["zero_lines"]) == (5, 3, 2)
     assert (may["total"], may["carried"], may["without_account"]) == ("808.06", "75.00", 1)
+
+    # A is plain in April (active all month, nothing owed): paid by the set-based statement,
+    # explained from its period when read, in the same words as any other line.
+    a_april = lines_of(desk, a)["2026-04"]
+    assert a_april["amount"] == "150.00"
+    assert [(p["status"], p["from"], p["to"], p["days"]) for p in a_april["inputs"]["periods"]] == [
+        ("active", "2026-04-01", "2026-04-30", 30)
+    ]
+    assert a_april["inputs"]["adjustments"] == [] and a_april["inputs"]["carried"] == "0.00"
+    assert a_april["why"][0].startswith(
+        "生效中 2026-04-01 至 2026-04-30：本月30天中的30天，按每月150.00元"
+    )
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT inputs, paid_from_period_id FROM payment_line WHERE case_id = :a"),
+            {"a": a},
+        ).all()
+    assert any(row.inputs is None and row.paid_from_period_id for row in stored)
 
     c_may = lines_of(desk, c)["2026-05"]
     assert (c_may["regular"], c_may["adjustments"], c_may["amount"]) == (
