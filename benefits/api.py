@@ -16,6 +16,7 @@ from litestar.params import Body, FromQuery, JSONBody, PathParameter
 from litestar.response import Stream
 
 from benefits import (
+    bank_file,
     payments,
     roll,
     roll_check,
@@ -514,12 +515,10 @@ class PaymentController(Controller):
         run = payments.get_run(ctx.session, run_id)
         payments.require_released(run)
         return Stream(
-            spooled_chunks(payments.bank_file_spooled(ctx.session, run.period)),
+            spooled_chunks(bank_file.spooled(ctx.session, run.period)),
             media_type="text/csv",
             headers={
-                "Content-Disposition": (
-                    f'attachment; filename="{payments.bank_file_name(run.period)}"'
-                )
+                "Content-Disposition": (f'attachment; filename="{bank_file.file_name(run.period)}"')
             },
         )
 

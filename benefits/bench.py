@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, Connection, Engine, case, delete, func, literal, or_, select, text
 
-from benefits import payments
+from benefits import bank_file, payments
 from benefits.models import CaseStatusPeriod, Household, PaymentLine, PaymentRun
 from benefits.payment_rules import Month
 from kernel.auth import Principal, Role
@@ -696,7 +696,7 @@ def run_bench(
     peak = peak_memory_mib(measured)
 
     started = time.perf_counter()
-    size = sum(len(chunk) for chunk in payments.bank_file_chunks(engine, month.label))
+    size = sum(len(chunk) for chunk in bank_file.chunks(engine, month.label))
     bank_seconds = time.perf_counter() - started
     floor_rows, floor_seconds = floor_insert(engine, month, clock.now())
     return BenchReport(

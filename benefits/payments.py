@@ -23,17 +23,14 @@ difference is recorded as a ``recovery`` or ``back_pay`` adjustment that this ru
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, BinaryIO, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
@@ -75,7 +72,7 @@ from kernel.background import background_work
 from kernel.claims import claim
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
-from kernel.db import insert_ignoring_conflicts, reader, session_scope
+from kernel.db import insert_ignoring_conflicts, session_scope
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.four_eyes import second_person
 from kernel.locks import HeldLock, try_lock
@@ -746,19 +743,7 @@ def run_progress(run: PaymentRun) -> float:
     return round((run.done_through_case_id - run.first_case_id + 1) / span, 4)
 
 
-# --- the bank file ----------------------------------------------------------------------------
-
-BANK_FILE_COLUMNS = ("account", "name", "amount", "reference")
-BANK_FILE_CHUNK = 5_000
-BANK_FILE_SPOOL_BYTES = 8 * 1024 * 1024
-
-
-def bank_reference(period: str, case_id: int) -> str:
-    return f"WB-{period}-{case_id}"
-
-
-def bank_file_name(period: str) -> str:
-    return f"workbridge-payments-{period}.csv"
+# --- releasing a run -------------------------------------------------------------------------
 
 
 def sign_off(ctx: ServiceContext, run_id: int) -> PaymentRun:
@@ -826,64 +811,3 @@ def require_finished(run: PaymentRun) -> None:
                 ),
             )
         )
-
-
-def bank_file_chunks(engine: Engine, period: str) -> Iterator[bytes]:
-    """The bank payment file, streamed from its own connection (the command line, the bench)."""
-    with reader(engine).connect() as conn:
-        yield from bank_file_from(conn, period)
-
-
-def bank_file_spooled(session: Session, period: str) -> BinaryIO:
-    """The bank payment file written out on the request's own connection, ready to send.
-
-    A request gives its connection back before its answer goes out (``kernel.web``), so the
-    file is made first — in memory up to a few megabytes, on disk beyond — and then streamed
-    to the browser without holding the database while a slow line downloads it.
-    """
-    spool = tempfile.SpooledTemporaryFile(max_size=BANK_FILE_SPOOL_BYTES)  # noqa: SIM115
-    for chunk in bank_file_from(session.connection(), period):
-        spool.write(chunk)
-    spool.seek(0)
-    return cast(BinaryIO, spool)
-
-
-def bank_file_from(conn: Connection, period: str) -> Iterator[bytes]:
-    """The bank payment file: CSV, UTF-8 with a byte-order mark, CRLF line ends.
-
-    UTF-8 because payee names are Chinese and the file must carry any of them; the BOM because
-    the people who check the file at the bank open it in Excel, which reads a CSV without a BOM
-    in the system's code page (GBK on Chinese Windows) and garbles every name. Lines of zero
-    and lines without a bank account are left out (they are in the ledger, not at the bank).
-    Amounts are decimal yuan with two places; the reference ties a transfer to its line.
-    """
-    query = (
-        select(LINE.c.case_id, LINE.c.bank_account, LINE.c.payee_name, LINE.c.amount_fen)
-        .where(
-            LINE.c.period == period,
-            LINE.c.amount_fen > 0,
-            LINE.c.bank_account.is_not(None),
-            LINE.c.bank_account != "",
-        )
-        .order_by(LINE.c.case_id)
-    )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(BANK_FILE_COLUMNS)
-    rows = conn.execution_options(yield_per=BANK_FILE_CHUNK).execute(query)
-    for partition in rows.partitions():
-        for row in partition:
-            writer.writerow(
-                (
-                    row.bank_account,
-                    row.payee_name,
-                    yuan_text(from_fen(row.amount_fen)),
-                    bank_reference(period, row.case_id),
-                )
-            )
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from benefits import payments
+from benefits import bank_file, payments
 from benefits.models import (
     Application,
     ApplicationStep,
@@ -318,7 +318,7 @@ def payment_line_out(line: PaymentLine) -> PaymentLineOut:
         amount=yuan_text(from_fen(line.amount_fen)),
         carried=yuan_text(from_fen(line.carried_fen)),
         in_bank_file=line.amount_fen > 0 and bool(line.bank_account),
-        reference=payments.bank_reference(line.period, line.case_id),
+        reference=bank_file.reference(line.period, line.case_id),
         rule=line.rule,
         parameter_version=line.parameter_version,
         why=[words(step) for step in payment_why(line)],

@@ -491,7 +491,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
 
 
 def cmd_bank_file(args: argparse.Namespace) -> int:
-    from benefits import payments
+    from benefits import bank_file, payments
 
     engine = make_engine(_settings().database_url)
     try:
@@ -502,9 +502,9 @@ def cmd_bank_file(args: argparse.Namespace) -> int:
                 console.print(f"[red]no payment run for {args.period}[/red]")
                 return 2
             payments.require_released(run)
-        target = args.output or payments.bank_file_name(args.period)
+        target = args.output or bank_file.file_name(args.period)
         with open(target, "wb") as handle:
-            for chunk in payments.bank_file_chunks(engine, args.period):
+            for chunk in bank_file.chunks(engine, args.period):
                 handle.write(chunk)
         console.print(f"{target}: {run.paid_lines - run.without_account:,} transfers")
         return 0

@@ -24,6 +24,7 @@ from litestar.params import Body
 from litestar.response import Template
 from sqlalchemy import Select
 
+from benefits import bank_file as bank_csv
 from benefits import payment_review, payments
 from benefits.models import PaymentRun
 from benefits.payment_review import LedgerRow, RunExplanation
@@ -176,9 +177,9 @@ class BenefitsPayments:
     def bank_file(self, ctx: ServiceContext, run_id: int) -> tuple[str, bytes]:
         run = payments.get_run(ctx.session, run_id)
         payments.require_released(run)
-        with payments.bank_file_spooled(ctx.session, run.period) as spool:
+        with bank_csv.spooled(ctx.session, run.period) as spool:
             content = spool.read()
-        return payments.bank_file_name(run.period), content
+        return bank_csv.file_name(run.period), content
 
 
 def payment_runs(request: Request[Any, Any, Any]) -> PaymentRuns:
