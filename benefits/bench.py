@@ -10,10 +10,10 @@ month, so it is carried forward). Deterministic for a given seed.
 
 The households are generated in a child process, so the payment run's peak memory is measured
 in a process that holds only the service's code and the run. One payment run is timed, and so
-is a floor: a single ``INSERT … SELECT`` that writes the same
-number of ledger rows on the same database with none of the rules. The ratio run/floor says
-what the rules, the explanation stored on every line and the batching cost on top of the
-database's own write speed.
+are the floors (``benefits.payment_floor``): single ``INSERT … SELECT`` statements that write
+the same number of rows on the same database with none of the rules, into the ledger itself and
+into tables with fewer of its guarantees. The ratio run/floor says what the rules and the
+batching cost on top of the database's own write speed.
 """
 
 from __future__ import annotations
@@ -29,21 +29,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Connection, Engine, case, delete, func, literal, or_, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
-from benefits import bank_file, payments
-from benefits.models import CaseStatusPeriod, Household, PaymentLine, PaymentRun
+from benefits import bank_file, payment_floor, payments
+from benefits.models import Household
 from benefits.payment_rules import Month
 from kernel.auth import Principal, Role
 from kernel.clock import SystemClock, office_today
-from kernel.db import UTCDateTime, make_engine
+from kernel.db import make_engine
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import check_character
 from kernel.policy import PolicyBook
 
 BENCH_ACTOR = Principal(kind="bench", id=0, name="workbridge bench", role=Role.ADMIN)
 CHUNK = 20_000  # households generated and inserted per transaction
-FLOOR_PERIOD = "9999-12"  # the floor's scratch rows, deleted afterwards
 
 # (scenario, share of households in %)
 MIX: tuple[tuple[str, int], ...] = (
@@ -494,84 +493,6 @@ def peak_memory_mib(since_reset: bool) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def floor_insert(engine: Engine, month: Month, now: datetime) -> tuple[int, float]:
-    """Time one INSERT … SELECT writing a ledger row per case the run pays (same table, same
-    indexes and constraints), then remove the rows. Returns (rows, seconds)."""
-    period = CaseStatusPeriod.__table__  # type: ignore[attr-defined]
-    line = PaymentLine.__table__  # type: ignore[attr-defined]
-    with engine.begin() as conn:
-        scratch = conn.execute(
-            PaymentRun.__table__.insert()  # type: ignore[attr-defined]
-            .values(
-                period=FLOOR_PERIOD,
-                state="finished",
-                month_first=month.first,
-                month_last=month.last,
-                parameter_version="floor",
-                batch_size=0,
-                first_case_id=0,
-                last_case_id=0,
-                done_through_case_id=0,
-                started_by="bench floor",
-                started_at=now,
-                updated_at=now,
-            )
-            .returning(PaymentRun.__table__.c.id)  # type: ignore[attr-defined]
-        ).scalar_one()
-    live = func.sum(case((period.c.status != "terminated", 1), else_=0))
-    per_case = (
-        select(period.c.case_id, func.sum(period.c.monthly_amount_fen).label("amount"))
-        .where(
-            period.c.effective_from <= month.last,
-            or_(period.c.effective_to.is_(None), period.c.effective_to >= month.first),
-        )
-        .group_by(period.c.case_id)
-        .having(live > 0)
-        .subquery()
-    )
-    source = select(
-        literal(scratch),
-        literal(FLOOR_PERIOD),
-        per_case.c.case_id,
-        literal(""),
-        per_case.c.amount,
-        literal(0),
-        per_case.c.amount,
-        literal(0),
-        literal("floor"),
-        literal(""),
-        literal({}, JSON()),
-        literal(now, UTCDateTime()),
-    )
-    columns = [
-        "run_id",
-        "period",
-        "case_id",
-        "payee_name",
-        "regular_fen",
-        "adjustments_fen",
-        "amount_fen",
-        "carried_fen",
-        "rule",
-        "parameter_version",
-        "inputs",
-        "created_at",
-    ]
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(line.insert().from_select(columns, source))
-    seconds = time.perf_counter() - started
-    with engine.begin() as conn:
-        # psycopg reports no row count for INSERT … SELECT through Core, so count them
-        rows = conn.execute(
-            select(func.count()).select_from(line).where(line.c.period == FLOOR_PERIOD)
-        ).scalar_one()
-        conn.execute(delete(line).where(line.c.period == FLOOR_PERIOD))
-        runs = PaymentRun.__table__  # type: ignore[attr-defined]
-        conn.execute(delete(runs).where(runs.c.id == scratch))
-    return rows, seconds
-
-
 @dataclass(frozen=True)
 class BenchReport:
     database: str
@@ -589,16 +510,21 @@ class BenchReport:
     peak_memory_method: str
     bank_file_seconds: float
     bank_file_bytes: int
-    floor_rows: int
-    floor_seconds: float
+    bank_file_floor_seconds: float  # reading the same rows on the same cursor, formatting none
+    plain_lines: int  # lines the set-based statement wrote
+    floors: tuple[payment_floor.Floor, ...]
+    database_settings: str
 
     @property
     def households_per_second(self) -> float:
         return self.households / self.run_seconds if self.run_seconds else 0.0
 
-    @property
-    def ratio(self) -> float:
-        return self.run_seconds / self.floor_seconds if self.floor_seconds else 0.0
+    def floor(self, variant: str) -> payment_floor.Floor:
+        return next(f for f in self.floors if f.variant == variant)
+
+    def ratio(self, variant: str = "ledger") -> float:
+        seconds = self.floor(variant).seconds
+        return self.run_seconds / seconds if seconds else 0.0
 
 
 def _generate_child(
@@ -698,7 +624,8 @@ def run_bench(
     started = time.perf_counter()
     size = sum(len(chunk) for chunk in bank_file.chunks(engine, month.label))
     bank_seconds = time.perf_counter() - started
-    floor_rows, floor_seconds = floor_insert(engine, month, clock.now())
+    bank_floor = payment_floor.read_floor(engine, month.label)
+    floors = payment_floor.measure(engine, month, clock.now())
     return BenchReport(
         database=engine.dialect.name,
         households=households,
@@ -720,6 +647,8 @@ def run_bench(
         ),
         bank_file_seconds=bank_seconds,
         bank_file_bytes=size,
-        floor_rows=floor_rows,
-        floor_seconds=floor_seconds,
+        bank_file_floor_seconds=bank_floor,
+        plain_lines=payment_floor.plain_lines(engine, month.label),
+        floors=tuple(floors),
+        database_settings=payment_floor.database_settings(engine),
     )

@@ -1,0 +1,31 @@
+"""``workbridge bench payments`` on a small county: every floor measured on the same rows, the
+scratch tables and rows gone afterwards, and the set-based share reported."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from benefits import payment_floor
+from benefits.bench import run_bench
+
+
+def test_the_payment_bench_reports_its_floors_and_leaves_nothing_behind(engine, app) -> None:
+    report = run_bench(engine, app.state.policy, app.state.settings.zone, 400, batch_size=64)
+
+    assert [f.variant for f in report.floors] == list(payment_floor.VARIANTS)
+    assert len({f.rows for f in report.floors}) == 1 and report.floors[0].rows > 300
+    assert all(f.seconds > 0 for f in report.floors)
+    assert report.ratio("ledger") == report.run_seconds / report.floor("ledger").seconds
+    assert 0 < report.plain_lines < report.lines
+    assert report.bank_file_bytes > 0 and report.bank_file_floor_seconds > 0
+    assert report.database_settings.startswith(("SQLite 3.", "PostgreSQL 1"))
+    assert not [t for t in inspect(engine).get_table_names() if t.startswith("bench_floor_")]
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM payment_line WHERE period = :p"),
+                {"p": payment_floor.SCRATCH_PERIOD},
+            ).scalar_one()
+            == 0
+        )
+        assert conn.execute(text("SELECT count(*) FROM payment_run")).scalar_one() == 1
