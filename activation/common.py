@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ from benefits.offices import members_in
 from benefits.rules import CaseStatus
 from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel.context import ServiceContext
+from kernel.db import insert_ignoring_conflicts
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.messages import Text, say, stored
 from kernel.visibility import office_of
@@ -65,6 +67,41 @@ def open_task(
         )
 
 
+@dataclass(frozen=True)
+class NewTask:
+    member_id: int
+    kind: str
+    ref: str
+    due_on: date
+    note: Text | None = None
+
+
+def open_tasks_once(ctx: ServiceContext, tasks: Sequence[NewTask]) -> None:
+    """``open_task`` for many at once, as one statement: the unique rule on (kind, ref) skips
+    the ones that exist. For the daily sweep, which may open a task for every member of a
+    county on its first day."""
+    if not tasks:
+        return
+    ctx.session.flush()  # tasks added one by one earlier in the transaction count as existing
+    table = Task.__table__  # type: ignore[attr-defined]
+    dialect = ctx.session.get_bind().dialect.name
+    ctx.session.execute(
+        insert_ignoring_conflicts(dialect, table, ["kind", "ref"]),
+        [
+            {
+                "member_id": task.member_id,
+                "kind": task.kind,
+                "ref": task.ref,
+                "due_on": task.due_on,
+                "state": "open",
+                "note": stored(task.note) if task.note else "",
+                "created_at": ctx.now,
+            }
+            for task in tasks
+        ],
+    )
+
+
 def close_tasks(ctx: ServiceContext, ref: str, kinds: Sequence[str] | None = None) -> None:
     query = select(Task).where(Task.ref == ref, Task.state == "open")
     if kinds:
@@ -87,20 +124,55 @@ def record_decision(
     on: date | None = None,
 ) -> ActivationDecision:
     decision = ActivationDecision(
-        member_id=member_id,
-        kind=kind,
-        ref=ref,
-        decided_on=on or ctx.today,
-        decided_at=ctx.now,
-        actor=ctx.actor.label,
-        inputs=inputs,
-        rule_path=list(rule_path),
-        outcome=outcome,
-        parameter_version=parameter_version,
+        **decision_values(
+            ctx,
+            member_id=member_id,
+            kind=kind,
+            ref=ref,
+            inputs=inputs,
+            rule_path=rule_path,
+            outcome=outcome,
+            parameter_version=parameter_version,
+            on=on,
+        )
     )
     ctx.session.add(decision)
     ctx.session.flush()
     return decision
+
+
+def decision_values(
+    ctx: ServiceContext,
+    *,
+    member_id: int,
+    kind: str,
+    ref: str,
+    inputs: dict[str, Any],
+    rule_path: Sequence[str],
+    outcome: dict[str, Any],
+    parameter_version: str,
+    on: date | None = None,
+) -> dict[str, Any]:
+    """A decision's row: what ``record_decision`` stores, for writing many in one statement."""
+    return {
+        "member_id": member_id,
+        "kind": kind,
+        "ref": ref,
+        "decided_on": on or ctx.today,
+        "decided_at": ctx.now,
+        "actor": ctx.actor.label,
+        "inputs": inputs,
+        "rule_path": list(rule_path),
+        "outcome": outcome,
+        "parameter_version": parameter_version,
+    }
+
+
+def insert_rows(ctx: ServiceContext, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """Write many rows of one table in one statement (executemany), in the session's
+    transaction: the daily sweep's decisions and duties, which need no ids back."""
+    if rows:
+        ctx.session.execute(model.__table__.insert(), list(rows))
 
 
 def person_facts(member: Member) -> rules.PersonFacts:

@@ -10,15 +10,18 @@ from sqlmodel import Session, col, select
 
 from activation import rules
 from activation.common import (
+    NewTask,
     close_tasks,
+    decision_values,
     household_of,
+    insert_rows,
     member_or_404,
     not_future,
-    open_task,
+    open_tasks_once,
     person_facts,
-    record_decision,
 )
 from activation.models import (
+    ActivationDecision,
     Registration,
     RegistrationDuty,
     Sanction,
@@ -62,31 +65,28 @@ def refresh_duties(
     ctx: ServiceContext, household_ids: Sequence[int] | None = None
 ) -> dict[str, int]:
     """Recompute the duty of every member of the given (or all) households, set-based: one
-    query for members, one for open duty rows; rows open when a duty arises and end when it
-    ends (age, exemption, household no longer live). Changes are stored as decisions."""
+    query for members, one for open duty rows, one for registrations; rows open when a duty
+    arises and end when it ends (age, exemption, household no longer live). Changes are stored
+    as decisions, written together at the end with the tasks they open, so a sweep's
+    statements do not grow with the number of people (``workbridge bench sweep``)."""
     live = set(live_household_ids(ctx.session, household_ids))
     member_query = select(Member)
+    duty_query = select(RegistrationDuty).where(col(RegistrationDuty.ended_on).is_(None))
+    registered_query = select(Registration.member_id)
     if household_ids is not None:
+        of_households = select(Member.id).where(col(Member.household_id).in_(list(household_ids)))
         member_query = member_query.where(col(Member.household_id).in_(list(household_ids)))
+        duty_query = duty_query.where(col(RegistrationDuty.member_id).in_(of_households))
+        registered_query = registered_query.where(col(Registration.member_id).in_(of_households))
     members = list(ctx.session.exec(member_query))
-    open_duties = {
-        d.member_id: d
-        for d in ctx.session.exec(
-            select(RegistrationDuty).where(
-                col(RegistrationDuty.ended_on).is_(None),
-                col(RegistrationDuty.member_id).in_([m.id for m in members]),
-            )
-        )
-    }
-    registered = set(
-        ctx.session.exec(
-            select(Registration.member_id).where(
-                col(Registration.member_id).in_([m.id for m in members])
-            )
-        )
-    )
+    open_duties = {d.member_id: d for d in ctx.session.exec(duty_query)}
+    registered = set(ctx.session.exec(registered_query))
     params = ctx.params()
     counts = {"opened": 0, "ended": 0}
+    tasks: list[NewTask] = []
+    new_duties: list[dict[str, Any]] = []
+    decisions: list[dict[str, Any]] = []
+    deadline = rules.registration_deadline(ctx.today, params)
     for member in members:
         assert member.id is not None
         facts = person_facts(member)
@@ -94,13 +94,13 @@ def refresh_duties(
         obligated = duty.obligated and member.household_id in live
         current = open_duties.get(member.id)
         if obligated and current is None:
-            ctx.session.add(
-                RegistrationDuty(
-                    member_id=member.id,
-                    obligated_since=ctx.today,
-                    assessment=duty.as_dict(),
-                    parameter_version=duty.parameter_version,
-                )
+            new_duties.append(
+                {
+                    "member_id": member.id,
+                    "obligated_since": ctx.today,
+                    "assessment": duty.as_dict(),
+                    "parameter_version": duty.parameter_version,
+                }
             )
             counts["opened"] += 1
         elif not obligated and current is not None:
@@ -113,29 +113,35 @@ def refresh_duties(
             counts["ended"] += 1
         else:
             continue
-        record_decision(
-            ctx,
-            member_id=member.id,
-            kind="registration-duty",
-            ref=f"member:{member.id}",
-            inputs={"person": facts.as_dict(), "on": ctx.today.isoformat()},
-            rule_path=[
-                duty.rule,
-                "household-live" if member.household_id in live else "household-not-live",
-            ],
-            outcome=duty.as_dict(),
-            parameter_version=duty.parameter_version,
+        decisions.append(
+            decision_values(
+                ctx,
+                member_id=member.id,
+                kind="registration-duty",
+                ref=f"member:{member.id}",
+                inputs={"person": facts.as_dict(), "on": ctx.today.isoformat()},
+                rule_path=[
+                    duty.rule,
+                    "household-live" if member.household_id in live else "household-not-live",
+                ],
+                outcome=duty.as_dict(),
+                parameter_version=duty.parameter_version,
+            )
         )
         if obligated and member.id not in registered:
-            deadline = rules.registration_deadline(ctx.today, params)
-            open_task(
-                ctx,
-                member.id,
-                "register",
-                f"member:{member.id}",
-                deadline,
-                say("job-seeker registration due"),
+            tasks.append(
+                NewTask(
+                    member.id,
+                    "register",
+                    f"member:{member.id}",
+                    deadline,
+                    say("job-seeker registration due"),
+                )
             )
+    ctx.session.flush()  # the duties ended above, before the rows written in bulk
+    insert_rows(ctx, RegistrationDuty, new_duties)
+    insert_rows(ctx, ActivationDecision, decisions)
+    open_tasks_once(ctx, tasks)
     return counts
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import String, cast, exists, literal
 from sqlmodel import col, select
 
 from activation import rules
-from activation.common import open_task
+from activation.common import NewTask, open_tasks_once
 from activation.duties import refresh_duties
 from activation.models import (
     Referral,
@@ -47,6 +48,7 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
     results["duties_opened"], results["duties_ended"] = changed["opened"], changed["ended"]
     params = ctx.params()
     registered = select(Registration.member_id)
+    tasks: list[NewTask] = []
     for duty in ctx.session.exec(
         select(RegistrationDuty).where(
             col(RegistrationDuty.ended_on).is_(None),
@@ -57,13 +59,14 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
             duty.obligated_since, params
         ):
             duty.reminded_on = ctx.today
-            open_task(
-                ctx,
-                duty.member_id,
-                "registration_reminder",
-                f"duty:{duty.id}",
-                ctx.today,
-                say("registration deadline passed: remind the person"),
+            tasks.append(
+                NewTask(
+                    duty.member_id,
+                    "registration_reminder",
+                    f"duty:{duty.id}",
+                    ctx.today,
+                    say("registration deadline passed: remind the person"),
+                )
             )
             results["reminders"] += 1
         if duty.warned_on is None and ctx.today >= rules.registration_warning_day(
@@ -93,15 +96,17 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
         )
     ):
         referral.state = rules.ReferralState.NO_ANSWER
-        open_task(
-            ctx,
-            referral.member_id,
-            "no_answer_follow_up",
-            f"referral:{referral.id}",
-            ctx.today,
-            say("no answer by the deadline: contact the person (not a refusal)"),
+        tasks.append(
+            NewTask(
+                referral.member_id,
+                "no_answer_follow_up",
+                f"referral:{referral.id}",
+                ctx.today,
+                say("no answer by the deadline: contact the person (not a refusal)"),
+            )
         )
         results["no_answer"] += 1
+    open_tasks_once(ctx, tasks)
     for sanction in ctx.session.exec(select(Sanction).where(Sanction.state == "confirmed")):
         if date.fromisoformat((sanction.terms or {})["starts_on"]) <= ctx.today:
             start_sanction(ctx, sanction)
@@ -130,36 +135,39 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
 
 def _re_review_tasks(ctx: ServiceContext) -> int:
     """Dynamic management (report 1): a task for each live case whose re-review is due, once
-    per due date (one query for the cases with their heads)."""
+    per due date. One query finds the cases due with their heads and no task for that date yet;
+    one statement opens the tasks."""
+    task_ref = (
+        literal("case:")
+        + cast(BenefitCase.id, String)
+        + literal(":review:")
+        + cast(BenefitCase.next_review_on, String)
+    )
     rows = ctx.session.exec(
-        select(BenefitCase, Member)
+        select(BenefitCase.id, BenefitCase.next_review_on, BenefitCase.scheme, Member.id)
         .join(Member, col(Member.household_id) == BenefitCase.household_id)
         .where(
             col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES]),
             BenefitCase.next_review_on <= ctx.today,
             Member.relation == "head",
+            ~exists().where(Task.kind == "re_review", Task.ref == task_ref),
         )
-    )
-    opened = 0
-    for case, head in rows:
-        ref = f"case:{case.id}:review:{case.next_review_on.isoformat()}"
-        if (
-            ctx.session.exec(
-                select(Task.id).where(Task.kind == "re_review", Task.ref == ref)
-            ).first()
-            is None
-        ):
-            open_task(
-                ctx,
-                head.id or 0,
+    ).all()
+    open_tasks_once(
+        ctx,
+        [
+            NewTask(
+                head_id or 0,
                 "re_review",
-                ref,
-                case.next_review_on,
+                f"case:{case_id}:review:{due.isoformat()}",
+                due,
                 say(
                     "re-review of case %(case)s is due (%(scheme)s; report 1)",
-                    case=case.id,
-                    scheme=code_text(case.scheme),
+                    case=case_id,
+                    scheme=code_text(scheme),
                 ),
             )
-            opened += 1
-    return opened
+            for case_id, due, scheme, head_id in rows
+        ],
+    )
+    return len(rows)

@@ -890,6 +890,66 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_sweep(args: argparse.Namespace) -> int:
+    """Sweep a synthetic county of ``--cases`` households on two days; print cases/s, the
+    statements sent and the floor (workbridge.bench_sweep)."""
+    import shutil
+    import tempfile
+
+    from benefits.payment_floor import database_settings
+    from workbridge.bench_sweep import run_sweep_bench
+
+    if args.cases < 1:
+        console.print("[red]--cases must be at least 1[/red]")
+        return 2
+    settings = _settings()
+    folder = tempfile.mkdtemp(prefix="workbridge-bench-sweep-")
+    try:
+        opened = _bench_engine(folder)
+        if opened is None:
+            return 2
+        engine, url = opened
+        console.print(
+            f"Sweeping {args.cases:,} synthetic households on {engine.dialect.name} "
+            f"({url.split('@')[-1]}); {_machine()}"
+        )
+        report = run_sweep_bench(
+            engine,
+            load_profile(settings.policy_profile),
+            settings.zone,
+            args.cases,
+            today=office_today(SystemClock(), settings.zone),
+        )
+        about = database_settings(engine)
+        engine.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    table = Table(title=f"workbridge bench sweep ({report.database})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "households (rows generated)",
+        f"{report.cases:,} ({report.rows_generated:,} in {report.generate_seconds:.1f} s)",
+    )
+    for sweep, name in zip(report.sweeps, ("first sweep", "next day"), strict=True):
+        opened = sweep.counts.get("duties_opened", 0)
+        table.add_row(
+            f"{name} {sweep.day.isoformat()}",
+            f"{sweep.seconds:.1f} s, {report.cases_per_second(sweep):,.0f} cases/s; "
+            f"{sweep.statements:,} statements ({report.statements_per_thousand(sweep):.2f} "
+            f"per 1,000 cases); {opened:,} duties opened",
+        )
+    table.add_row(
+        "floor: one INSERT … SELECT of a row per member",
+        f"{report.floor_rows:,} rows in {report.floor_seconds:.2f} s; first sweep / floor "
+        f"{report.sweeps[0].seconds / max(report.floor_seconds, 1e-9):.0f}×",
+    )
+    table.add_row("peak memory during the sweeps", f"{report.peak_memory_mib:,.0f} MiB")
+    table.add_row("database", about)
+    console.print(table)
+    return 0
+
+
 def cmd_bench_import(args: argparse.Namespace) -> int:
     """Bring a synthetic roll of ``--rows`` member lines in, then again; print rows/s, peak
     memory and the floor (benefits.roll_bench)."""
@@ -1092,6 +1152,11 @@ def build_parser() -> argparse.ArgumentParser:
     pay_bench.add_argument("--batch-size", type=int, default=5_000)
     pay_bench.add_argument("--seed", type=int, default=2026)
     pay_bench.set_defaults(func=cmd_bench_payments)
+    sweep_bench = bench_sub.add_parser(
+        "sweep", help="the daily sweep over N synthetic households: cases/s, statements, floor"
+    )
+    sweep_bench.add_argument("--cases", type=int, default=100_000, help="households")
+    sweep_bench.set_defaults(func=cmd_bench_sweep)
     import_bench = bench_sub.add_parser(
         "import", help="a synthetic roll brought in and again: rows/s, peak memory, the floor"
     )

@@ -1,0 +1,53 @@
+"""The daily sweep is set-based: the statements it sends do not grow with the county.
+
+A county brought in opens a registration duty, a decision and a task for every working-age
+member of a live household on its first sweep. Here 40 households and then 160 more are each
+swept for the first time: both sweeps must send the same number of statements, and the next
+day's sweep (nothing new) no more. Counted with the benchmark's own counter
+(``workbridge bench sweep``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+
+from benefits.bench import generate
+from benefits.payment_rules import Month
+from workbridge.bench_sweep import sweep_day
+
+DAY = date(2026, 3, 10)
+
+
+def _count(engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
+
+
+def test_statements_stay_flat_as_the_county_grows(engine, app) -> None:
+    policy, zone = app.state.policy, app.state.settings.zone
+    version = policy.at(DAY).version_id
+    generate(engine, 40, Month.of(DAY), version, seed=11)
+    small = sweep_day(engine, policy, zone, DAY)
+    generate(engine, 160, Month.of(DAY), version, seed=12)
+    large = sweep_day(engine, policy, zone, date(2026, 3, 11))
+    quiet = sweep_day(engine, policy, zone, date(2026, 3, 12))
+
+    assert 0 < small.counts["duties_opened"] < large.counts["duties_opened"]
+    assert large.statements == small.statements
+    assert quiet.counts["duties_opened"] == 0 and quiet.statements <= small.statements
+    # What the statements wrote: a duty, a decision and a register task per duty opened.
+    opened = small.counts["duties_opened"] + large.counts["duties_opened"]
+    assert _count(engine, "SELECT count(*) FROM registration_duty") == opened
+    assert (
+        _count(engine, "SELECT count(*) FROM activation_decision WHERE kind = 'registration-duty'")
+        == opened
+    )
+    assert _count(engine, "SELECT count(*) FROM activation_task WHERE kind = 'register'") == opened
+    re_reviews = small.counts["re_reviews_due"] + large.counts["re_reviews_due"]
+    re_reviews += quiet.counts["re_reviews_due"]
+    assert re_reviews > 0
+    assert _count(engine, "SELECT count(*) FROM activation_task WHERE kind = 're_review'") == (
+        re_reviews
+    )
