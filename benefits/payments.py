@@ -334,7 +334,7 @@ def _month_periods(conn: Connection, low: int, high: int, month: Month) -> Any:
             PERIOD.c.case_id.between(low, high),
             PERIOD.c.effective_from <= month.last,
             or_(PERIOD.c.effective_to.is_(None), PERIOD.c.effective_to >= month.first),
-            ~has_line(month, PERIOD.c.case_id),
+            ~has_line(month, PERIOD.c.case_id, low, high),
         )
         .order_by(PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
     ).all()
@@ -362,14 +362,15 @@ def _unsettled(conn: Connection, low: int, high: int) -> dict[int, list[Owed]]:
     return owed
 
 
-def _payees(
-    conn: Connection, low: int, high: int, month: Month
-) -> dict[int, tuple[str, str | None]]:
-    """Case → (household head's name, bank account), for the range's cases without a line."""
+def _payees(conn: Connection, case_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    """Case → (household head's name, bank account), for the cases the rules pay. By their
+    IDs (at most a batch), so each household is found through its index."""
+    if not case_ids:
+        return {}
     rows = conn.execute(
         select(CASE.c.id, payee_name(HOUSEHOLD.c.id).label("name"), HOUSEHOLD.c.bank_account)
         .select_from(CASE.join(HOUSEHOLD, CASE.c.household_id == HOUSEHOLD.c.id))
-        .where(CASE.c.id.between(low, high), ~has_line(month, CASE.c.id))
+        .where(CASE.c.id.in_(list(case_ids)))
     ).all()
     return {row.id: (row.name or "", row.bank_account) for row in rows}
 
@@ -392,15 +393,25 @@ def _pay_batch(
             insert_plain_lines(conn, run_id, month, rounding, low, high, now)
         slices = _slices(_month_periods(conn, low, high, month))
         owed = _unsettled(conn, low, high)
-        payees = _payees(conn, low, high, month) if slices or owed else {}
+        due = [
+            case_id
+            for case_id in sorted(slices.keys() | owed.keys())
+            if in_ledger(slices.get(case_id, []), owed.get(case_id, []))
+        ]
+        if before.lines:  # a batch tried again: the cases it paid already are left alone
+            lined = set(
+                conn.execute(
+                    select(LINE.c.case_id).where(
+                        LINE.c.period == month.label, LINE.c.case_id.between(low, high)
+                    )
+                ).scalars()
+            )
+            due = [case_id for case_id in due if case_id not in lined]
+        payees = _payees(conn, due)
         rows: list[dict[str, Any]] = []
         settlements: dict[int, Settlement] = {}
-        for case_id in sorted(slices.keys() | owed.keys()):
-            if case_id not in payees:
-                continue  # a line for the month is there already (owed, but paid this month)
+        for case_id in due:
             case_slices, case_owed = slices.get(case_id, []), owed.get(case_id, [])
-            if not in_ledger(case_slices, case_owed):
-                continue
             settlement = settle(regular_fen(case_slices, month, rounding), case_owed)
             settlements[case_id] = settlement
             name, account = payees[case_id]

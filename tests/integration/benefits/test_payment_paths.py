@@ -183,3 +183,66 @@ def test_both_paths_pay_a_mixed_county_identically(engine, app, clock, profile, 
     if profile == "national-2014":
         assert all(actual[case]["amount_fen"] % 100 == 0 for case in plain)
         assert any(line["amount_fen"] % 100 for line in expected.values() if line["amount_fen"])
+
+
+def test_a_batch_that_finds_lines_already_leaves_those_cases_alone(engine, app, clock) -> None:
+    """The unique rule stands behind the run: lines there before a batch (a case paid by hand,
+    a batch tried again) are neither paid again nor counted, on either path."""
+    policy = app.state.policy
+    generate(engine, 60, MONTH, policy.at(MONTH.first).version_id, seed=9)
+    with engine.connect() as conn:
+        owing = conn.execute(
+            text("SELECT min(case_id) FROM payment_adjustment WHERE settled_period IS NULL")
+        ).scalar_one()
+        plain = conn.execute(
+            text(
+                "SELECT min(case_id) FROM case_status_period WHERE status = 'active' AND"
+                " effective_to IS NULL AND effective_from <= :first AND case_id NOT IN"
+                " (SELECT case_id FROM payment_adjustment)"
+            ),
+            {"first": MONTH.first},
+        ).scalar_one()
+    runner = payments.Runner(
+        engine=engine,
+        policy=policy,
+        clock=clock,
+        zone=app.state.settings.zone,
+        actor=SYSTEM,
+        batch_size=1000,
+    )
+    started = payments.begin(runner, MONTH.label)
+    assert started.lock is not None and started.run.id is not None
+    with engine.begin() as conn:
+        for case_id in (owing, plain):
+            conn.execute(
+                PaymentLine.__table__.insert().values(  # type: ignore[attr-defined]
+                    run_id=started.run.id,
+                    period=MONTH.label,
+                    case_id=case_id,
+                    payee_name="by hand",
+                    regular_fen=1,
+                    adjustments_fen=0,
+                    amount_fen=1,
+                    carried_fen=0,
+                    rule="by-hand",
+                    parameter_version="v",
+                    inputs={},
+                    created_at=RECORDED,
+                )
+            )
+    run = payments.execute(runner, started.run.id, started.lock)
+    with engine.connect() as conn:
+        lines = conn.execute(text("SELECT count(*), sum(amount_fen) FROM payment_line")).one()
+        by_hand = conn.execute(
+            text("SELECT case_id, amount_fen FROM payment_line WHERE rule = 'by-hand'")
+        ).all()
+        unsettled = conn.execute(
+            text(
+                "SELECT count(*) FROM payment_adjustment WHERE case_id = :c"
+                " AND settled_period IS NULL"
+            ),
+            {"c": owing},
+        ).scalar_one()
+    assert sorted(by_hand) == sorted([(owing, 1), (plain, 1)])
+    assert (run.lines, run.total_fen) == (lines[0] - 2, lines[1] - 2)
+    assert unsettled > 0  # its adjustments wait: this month's line was there already
