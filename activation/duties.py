@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from activation import rules
@@ -44,6 +45,8 @@ from kernel.visibility import office_of
 from matching import services as matching
 from matching.schemas import SeekerProfileIn
 
+MEMBER = Member.__table__  # type: ignore[attr-defined]
+
 
 def live_household_ids(session: Session, household_ids: Sequence[int] | None = None) -> list[int]:
     """Households applying (open application) or receiving (case not terminated)."""
@@ -61,34 +64,75 @@ def live_household_ids(session: Session, household_ids: Sequence[int] | None = N
     return [row for row in session.exec(query) if row is not None]
 
 
+DUTY_CHUNK = 20_000  # members recomputed, and their changes written, at a time
+
+
 def refresh_duties(
     ctx: ServiceContext, household_ids: Sequence[int] | None = None
 ) -> dict[str, int]:
-    """Recompute the duty of every member of the given (or all) households, set-based: one
-    query for members, one for open duty rows, one for registrations; rows open when a duty
-    arises and end when it ends (age, exemption, household no longer live). Changes are stored
-    as decisions, written together at the end with the tasks they open, so a sweep's
-    statements do not grow with the number of people (``workbridge bench sweep``)."""
+    """Recompute the duty of every member of the given (or all) households, set-based; rows
+    open when a duty arises and end when it ends (age, exemption, household no longer live).
+    Changes are stored as decisions.
+
+    All households (the daily sweep) are taken ``DUTY_CHUNK`` members at a time, so a county of
+    millions is never held at once; each chunk is read in three queries (members, open duties,
+    registrations) and written in four statements (duties ended, duties opened, decisions,
+    tasks), so the statements grow with the chunks, never with the people
+    (``workbridge bench sweep``)."""
     live = set(live_household_ids(ctx.session, household_ids))
-    member_query = select(Member)
-    duty_query = select(RegistrationDuty).where(col(RegistrationDuty.ended_on).is_(None))
-    registered_query = select(Registration.member_id)
+    counts = {"opened": 0, "ended": 0}
     if household_ids is not None:
         of_households = select(Member.id).where(col(Member.household_id).in_(list(household_ids)))
-        member_query = member_query.where(col(Member.household_id).in_(list(household_ids)))
-        duty_query = duty_query.where(col(RegistrationDuty.member_id).in_(of_households))
-        registered_query = registered_query.where(col(Registration.member_id).in_(of_households))
-    members = list(ctx.session.exec(member_query))
-    open_duties = {d.member_id: d for d in ctx.session.exec(duty_query)}
-    registered = set(ctx.session.exec(registered_query))
+        _refresh_chunk(
+            ctx,
+            live,
+            counts,
+            col(Member.household_id).in_(list(household_ids)),
+            lambda member_id: member_id.in_(of_households),
+        )
+        return counts
+    low, high = ctx.session.exec(select(func.min(Member.id), func.max(Member.id))).one()
+    for start in range(low or 1, (high or 0) + 1, DUTY_CHUNK):
+        end = start + DUTY_CHUNK - 1
+        _refresh_chunk(
+            ctx,
+            live,
+            counts,
+            col(Member.id).between(start, end),
+            lambda member_id, start=start, end=end: member_id.between(start, end),
+        )
+    return counts
+
+
+def _refresh_chunk(
+    ctx: ServiceContext,
+    live: set[int],
+    counts: dict[str, int],
+    members_wanted: Any,
+    of_members: Callable[[Any], Any],
+) -> None:
     params = ctx.params()
-    counts = {"opened": 0, "ended": 0}
+    members = ctx.session.execute(select(*MEMBER.c).where(members_wanted)).all()
+    open_duties = {
+        row.member_id: row.id
+        for row in ctx.session.execute(
+            select(RegistrationDuty.id, RegistrationDuty.member_id).where(
+                col(RegistrationDuty.ended_on).is_(None),
+                of_members(col(RegistrationDuty.member_id)),
+            )
+        )
+    }
+    registered = set(
+        ctx.session.exec(
+            select(Registration.member_id).where(of_members(col(Registration.member_id)))
+        )
+    )
     tasks: list[NewTask] = []
     new_duties: list[dict[str, Any]] = []
+    ended: list[dict[str, Any]] = []
     decisions: list[dict[str, Any]] = []
     deadline = rules.registration_deadline(ctx.today, params)
     for member in members:
-        assert member.id is not None
         facts = person_facts(member)
         duty = rules.registration_duty(facts, ctx.today, params)
         obligated = duty.obligated and member.household_id in live
@@ -104,12 +148,12 @@ def refresh_duties(
             )
             counts["opened"] += 1
         elif not obligated and current is not None:
-            current.ended_on = ctx.today
-            current.end_reason = stored(
+            reason = (
                 duty.explained
                 if member.household_id in live
                 else say("household no longer applying or receiving")
             )
+            ended.append({"id": current, "ended_on": ctx.today, "end_reason": stored(reason)})
             counts["ended"] += 1
         else:
             continue
@@ -138,11 +182,27 @@ def refresh_duties(
                     say("job-seeker registration due"),
                 )
             )
-    ctx.session.flush()  # the duties ended above, before the rows written in bulk
+    _end_duties(ctx, ended)
     insert_rows(ctx, RegistrationDuty, new_duties)
     insert_rows(ctx, ActivationDecision, decisions)
     open_tasks_once(ctx, tasks)
-    return counts
+
+
+def _end_duties(ctx: ServiceContext, ended: list[dict[str, Any]]) -> None:
+    """End duties in one statement; a duty already loaded in the session is read again."""
+    if not ended:
+        return
+    duty = RegistrationDuty.__table__  # type: ignore[attr-defined]
+    ctx.session.execute(
+        duty.update()
+        .where(duty.c.id == bindparam("duty_id"))
+        .values(ended_on=bindparam("on"), end_reason=bindparam("reason")),
+        [{"duty_id": e["id"], "on": e["ended_on"], "reason": e["end_reason"]} for e in ended],
+    )
+    ids = {e["id"] for e in ended}
+    for loaded in list(ctx.session.identity_map.values()):
+        if isinstance(loaded, RegistrationDuty) and loaded.id in ids:
+            ctx.session.expire(loaded)
 
 
 def on_household_changed(session: Session, event: Any) -> None:

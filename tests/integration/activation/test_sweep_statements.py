@@ -51,3 +51,35 @@ def test_statements_stay_flat_as_the_county_grows(engine, app) -> None:
     assert _count(engine, "SELECT count(*) FROM activation_task WHERE kind = 're_review'") == (
         re_reviews
     )
+
+
+def test_a_sweep_in_small_chunks_opens_a_duty_for_exactly_the_obligated(
+    engine, app, monkeypatch
+) -> None:
+    """Chunks of 7 members (the sweep's chunk is 20,000): every working-age member of a live
+    household gets one duty, whichever chunk they fall in, and nobody else does."""
+    from sqlmodel import Session, select
+
+    from activation import duties, rules
+    from activation.common import person_facts
+    from activation.duties import live_household_ids
+    from benefits.models import Member
+
+    monkeypatch.setattr(duties, "DUTY_CHUNK", 7)
+    policy, zone = app.state.policy, app.state.settings.zone
+    generate(engine, 40, Month.of(DAY), policy.at(DAY).version_id, seed=13)
+    swept = sweep_day(engine, policy, zone, DAY)
+    with Session(engine) as session:
+        live = set(live_household_ids(session))
+        members = list(session.exec(select(Member)))
+    params = policy.at(DAY)
+    expected = {
+        m.id
+        for m in members
+        if m.household_id in live
+        and rules.registration_duty(person_facts(m), DAY, params).obligated
+    }
+    with engine.connect() as conn:
+        got = [row[0] for row in conn.execute(text("SELECT member_id FROM registration_duty"))]
+    assert sorted(got) == sorted(expected) and swept.counts["duties_opened"] == len(expected)
+    assert len(members) > 7 * 5 and 0 < len(expected) < len(members)
