@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import String, cast, exists, literal
+from sqlalchemy import String, and_, cast, exists, literal, or_
 from sqlmodel import col, select
 
 from activation import rules
@@ -49,10 +49,25 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
     params = ctx.params()
     registered = select(Registration.member_id)
     tasks: list[NewTask] = []
+    # Only duties whose reminder or warning day has come are loaded: both days are calendar
+    # offsets from obligated_since (activation.rules), so "the day has come" is a date bound.
+    # The rules below still decide; the bound only spares reading every open duty each day.
+    remind_from = ctx.today - (rules.registration_deadline(ctx.today, params) - ctx.today)
+    warn_from = ctx.today - (rules.registration_warning_day(ctx.today, params) - ctx.today)
     for duty in ctx.session.exec(
         select(RegistrationDuty).where(
             col(RegistrationDuty.ended_on).is_(None),
             col(RegistrationDuty.member_id).not_in(registered),
+            or_(
+                and_(
+                    col(RegistrationDuty.reminded_on).is_(None),
+                    RegistrationDuty.obligated_since <= remind_from,
+                ),
+                and_(
+                    col(RegistrationDuty.warned_on).is_(None),
+                    RegistrationDuty.obligated_since <= warn_from,
+                ),
+            ),
         )
     ):
         if duty.reminded_on is None and ctx.today >= rules.registration_deadline(

@@ -83,3 +83,33 @@ def test_a_sweep_in_small_chunks_opens_a_duty_for_exactly_the_obligated(
         got = [row[0] for row in conn.execute(text("SELECT member_id FROM registration_duty"))]
     assert sorted(got) == sorted(expected) and swept.counts["duties_opened"] == len(expected)
     assert len(members) > 7 * 5 and 0 < len(expected) < len(members)
+
+
+def test_reminders_and_warnings_fall_on_their_days_and_only_then(engine, app) -> None:
+    """Boundary table of the registration reminder (at the deadline) and the written warning
+    (a grace period later), for duties opened by one sweep; the sweep loads only duties whose
+    day has come, so a day early must find none and the day itself all of them."""
+    from datetime import timedelta
+
+    policy, zone = app.state.policy, app.state.settings.zone
+    params = policy.at(DAY)
+    deadline = params.int("activation.registration.deadline_days")
+    grace = params.int("activation.registration.warning_after_days")
+    generate(engine, 30, Month.of(DAY), params.version_id, seed=14)
+    opened = sweep_day(engine, policy, zone, DAY).counts["duties_opened"]
+    assert opened > 0
+    table = [
+        (deadline - 1, 0, 0),
+        (deadline, opened, 0),
+        (deadline + 1, 0, 0),  # reminded once
+        (deadline + grace - 1, 0, 0),
+        (deadline + grace, 0, opened),
+        (deadline + grace + 1, 0, 0),  # warned once
+    ]
+    for days, reminders, warnings in table:
+        counts = sweep_day(engine, policy, zone, DAY + timedelta(days=days)).counts
+        assert (days, counts["reminders"], counts["registration_warnings"]) == (
+            days,
+            reminders,
+            warnings,
+        )
