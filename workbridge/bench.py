@@ -257,11 +257,49 @@ def bench_sms(
             f"max deliveries per dedupe key {final['max_deliveries_per_key']}"
         )
         say(f"exactly once: {'yes' if report['exactly_once'] else 'NO'}")
+        floor = _floor_run(sms, messages)
+        report["floor_seconds"] = round(floor, 2)
+        report["floor_messages_per_second"] = round(messages / floor) if floor else 0
+        say(
+            f"floor: {messages} requests straight to the gateway, same client and concurrency, "
+            f"no database: {floor:.2f} s ({report['floor_messages_per_second']:,} messages/s)"
+        )
     finally:
         gateway_process.terminate()
         gateway_process.wait(timeout=10)
         engine.dispose()
     return report
+
+
+def _floor_run(sms: SmsSettings, messages: int) -> float:
+    """What the gateway and the HTTP client do alone: the same number of send requests, the
+    same concurrency, no outbox, no database. Seconds."""
+
+    async def go() -> float:
+        async with new_http_client(sms) as client:
+            gate = asyncio.Semaphore(max(sms.concurrency, 1))
+
+            async def one(number: int) -> None:
+                async with gate:
+                    response = await client.get(
+                        sms.kannel_sendsms_url,
+                        params={
+                            "username": sms.kannel_username,
+                            "password": sms.kannel_password,
+                            "from": sms.kannel_from,
+                            "to": f"+8613900{number % 1_000_000:06d}",
+                            "text": "floor",
+                            "charset": "UTF-8",
+                            "coding": "0",
+                        },
+                    )
+                    response.raise_for_status()
+
+            started = time.perf_counter()
+            await asyncio.gather(*(one(n) for n in range(messages)))
+            return time.perf_counter() - started
+
+    return asyncio.run(go())
 
 
 def _timed_run(

@@ -337,6 +337,10 @@ def cmd_bench_matching(args: argparse.Namespace) -> int:
         ("index build (both sides)", f"{report.build_seconds:.1f} s"),
         ("batch top-10 for every seeker", f"{report.batch_seconds:.1f} s"),
         ("batch throughput", f"{report.seekers_per_second:,.0f} seekers/s"),
+        (
+            "floor: every pair scored by one product, top-10 kept",
+            f"{report.floor_seconds:.2f} s; batch / floor {report.ratio:.0f}×",
+        ),
         ("seekers with at least one suitable job", f"{report.with_any_match:,}"),
         (f"single-person query, p50 ({report.queries} queries)", f"{report.query_p50_ms:.1f} ms"),
         ("single-person query, p95", f"{report.query_p95_ms:.1f} ms"),
@@ -950,6 +954,44 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_all(args: argparse.Namespace) -> int:
+    """Every batch benchmark in sequence at one scale; one table, as Markdown and JSON
+    (workbridge.bench_all)."""
+    import os
+    from pathlib import Path
+
+    from workbridge.bench_all import run_all
+
+    settings = _settings()
+    try:
+        results = run_all(
+            settings,
+            load_profile(settings.policy_profile),
+            args.scale,
+            os.environ.get("WORKBRIDGE_DATABASE_URL"),
+            lambda line: console.print(f"[dim]{line}[/dim]"),
+        )
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    kind = results.database.split(" ", 1)[0].lower()
+    stem = out / f"bench-all-{args.scale}-{kind}"
+    stem.with_suffix(".md").write_text(results.markdown(), encoding="utf-8")
+    stem.with_suffix(".json").write_text(results.as_json(), encoding="utf-8")
+    table = Table(title=f"workbridge bench all --scale {args.scale}")
+    for column in ("work", "figure", "floor, same run", "ratio", "target"):
+        table.add_column(column)
+    for row in results.rows:
+        ratio = f"{row.ratio:.1f}×" if row.ratio is not None else "—"
+        table.add_row(row.work, row.figure, row.floor, ratio, row.target)
+    console.print(table)
+    console.print(f"{results.database}; {results.machine}")
+    console.print(f"written: {stem}.md, {stem}.json")
+    return 0
+
+
 def cmd_bench_import(args: argparse.Namespace) -> int:
     """Bring a synthetic roll of ``--rows`` member lines in, then again; print rows/s, peak
     memory and the floor (benefits.roll_bench)."""
@@ -1152,6 +1194,12 @@ def build_parser() -> argparse.ArgumentParser:
     pay_bench.add_argument("--batch-size", type=int, default=5_000)
     pay_bench.add_argument("--seed", type=int, default=2026)
     pay_bench.set_defaults(func=cmd_bench_payments)
+    all_bench = bench_sub.add_parser(
+        "all", help="every batch benchmark in sequence; one table as Markdown and JSON"
+    )
+    all_bench.add_argument("--scale", choices=["small", "large"], default="small")
+    all_bench.add_argument("--out", default="bench-results", help="folder for the table")
+    all_bench.set_defaults(func=cmd_bench_all)
     sweep_bench = bench_sub.add_parser(
         "sweep", help="the daily sweep over N synthetic households: cases/s, statements, floor"
     )
