@@ -39,7 +39,7 @@ from benefits.rules import AmountPeriod, amount_between
 from kernel.dates import add_months
 from kernel.errors import Problem
 from kernel.messages import Text, carry, code_text, say, stored, uncarry
-from kernel.money import from_fen, to_fen, yuan_text
+from kernel.money import fen_text, from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 
 PAYMENT_RULE = "monthly-pro-rata-v1"
@@ -331,7 +331,7 @@ def line_inputs(
                 "from": max(s.starts_on, month.first).isoformat(),
                 "to": min(s.ends_on or month.last, month.last).isoformat(),
                 "days": days_in(s, month),
-                "monthly_amount": yuan_text(from_fen(s.monthly_amount_fen)),
+                "monthly_amount": fen_text(s.monthly_amount_fen),
                 "rule": s.rule,
                 "parameter_version": s.parameter_version,
             }
@@ -341,14 +341,14 @@ def line_inputs(
             {
                 "id": o.adjustment_id,
                 "kind": o.kind,
-                "owed": yuan_text(from_fen(o.amount_fen)),
-                "applied": yuan_text(from_fen(applied.get(o.adjustment_id, 0))),
+                "owed": fen_text(o.amount_fen),
+                "applied": fen_text(applied.get(o.adjustment_id, 0)),
                 "source": o.source,
                 "reason": o.reason,
             }
             for o in owed
         ],
-        "carried": yuan_text(from_fen(settlement.carried_fen)),
+        "carried": fen_text(settlement.carried_fen),
     }
 
 

@@ -83,6 +83,7 @@ from kernel.policy import PolicyBook, PolicyError
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5_000
+PAYEE_IDS = 10_000  # case ids per payee query
 RUN_LOCK = "payment-run"  # one payment run at a time per database
 CLAIM_JOB = "payment-run"  # the scheduler's claim, written when a run finishes
 RUNNING, FINISHED = "running", "finished"
@@ -365,14 +366,15 @@ def _unsettled(conn: Connection, low: int, high: int) -> dict[int, list[Owed]]:
 def _payees(conn: Connection, case_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
     """Case → (household head's name, bank account), for the cases the rules pay. By their
     IDs (at most a batch), so each household is found through its index."""
-    if not case_ids:
-        return {}
-    rows = conn.execute(
-        select(CASE.c.id, payee_name(HOUSEHOLD.c.id).label("name"), HOUSEHOLD.c.bank_account)
-        .select_from(CASE.join(HOUSEHOLD, CASE.c.household_id == HOUSEHOLD.c.id))
-        .where(CASE.c.id.in_(list(case_ids)))
-    ).all()
-    return {row.id: (row.name or "", row.bank_account) for row in rows}
+    payees: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(case_ids), PAYEE_IDS):  # a large --batch-size stays under
+        rows = conn.execute(  # SQLite's limit of bound parameters per statement
+            select(CASE.c.id, payee_name(HOUSEHOLD.c.id).label("name"), HOUSEHOLD.c.bank_account)
+            .select_from(CASE.join(HOUSEHOLD, CASE.c.household_id == HOUSEHOLD.c.id))
+            .where(CASE.c.id.in_(list(case_ids[start : start + PAYEE_IDS])))
+        ).all()
+        payees.update({row.id: (row.name or "", row.bank_account) for row in rows})
+    return payees
 
 
 def _pay_batch(

@@ -6,11 +6,13 @@ that carry their own explanation and the parameter version they used.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from kernel.dates import add_months
@@ -571,6 +573,13 @@ def household_input_problems(members: Sequence[MemberIdentity], today: date) -> 
 # --- part months (payment runs, back pay) -------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def month_days(year: int, month: int) -> int:
+    """Days in the month (``calendar.monthrange``, asked once per month: a payment run asks
+    for every line it computes)."""
+    return calendar.monthrange(year, month)[1]
+
+
 @dataclass(frozen=True)
 class AmountPeriod:
     starts_on: date
@@ -592,12 +601,10 @@ def amount_between(
     month by the policy's rule (documented choice; the seeds pay by the month and are silent on
     part months).
     """
-    import calendar
-
     total = ZERO
     cursor = first.replace(day=1)
     while cursor <= last:
-        days_in_month = calendar.monthrange(cursor.year, cursor.month)[1]
+        days_in_month = month_days(cursor.year, cursor.month)
         month_start = max(cursor, first)
         month_end = min(cursor.replace(day=days_in_month), last)
         month_total = ZERO

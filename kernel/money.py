@@ -48,6 +48,14 @@ def round_money(amount: Decimal, quantum: Decimal = FEN, mode: str = ROUND_HALF_
     return amount.quantize(quantum, rounding=mode).quantize(FEN)
 
 
+def fen_text(fen: int) -> str:
+    """``yuan_text(from_fen(fen))`` by integer arithmetic: the same text for every whole number
+    of fen, without two Decimal operations — a payment run writes it for every line it
+    explains."""
+    whole, part = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{whole}.{part:02d}"
+
+
 def yuan_text(amount: Decimal) -> str:
     """The API's money form: a decimal string with two places, e.g. ``"300.00"``."""
     return str(amount.quantize(FEN))

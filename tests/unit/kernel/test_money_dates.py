@@ -4,7 +4,16 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from kernel.dates import add_months, age_on, month_bounds
-from kernel.money import MoneyError, format_cny, from_fen, round_money, to_decimal, to_fen
+from kernel.money import (
+    MoneyError,
+    fen_text,
+    format_cny,
+    from_fen,
+    round_money,
+    to_decimal,
+    to_fen,
+    yuan_text,
+)
 
 
 def test_fen_round_trip_is_exact() -> None:
@@ -71,3 +80,15 @@ def test_leap_day_birthday() -> None:
 
 def test_month_bounds() -> None:
     assert month_bounds("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+@pytest.mark.parametrize(
+    "fen", [0, 1, -1, 5, -5, 9, 10, 99, -99, 100, -100, 101, 12_345, -12_345, 2**31 - 1, 10**20]
+)
+def test_fen_text_is_yuan_text_of_from_fen(fen: int) -> None:
+    assert fen_text(fen) == yuan_text(from_fen(fen))
+
+
+def test_fen_text_agrees_over_a_sweep_of_values() -> None:
+    for fen in range(-250_000, 250_000, 37):
+        assert fen_text(fen) == yuan_text(from_fen(fen))
