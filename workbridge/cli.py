@@ -774,19 +774,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def _machine() -> str:
-    import os
-    import platform
+    from workbridge.bench_all import machine
 
-    memory = ""
-    try:
-        with open("/proc/meminfo") as handle:
-            kib = int(handle.readline().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB"
-    except (OSError, ValueError, IndexError):
-        pass
-    return (
-        f"{platform.machine()}, {os.cpu_count()} CPUs{memory}, Python {platform.python_version()}"
-    )
+    return machine()
 
 
 def _bench_engine(folder: str) -> tuple[Any, str] | None:
