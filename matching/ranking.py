@@ -11,7 +11,9 @@ then produced by the pure rules themselves, so what a counsellor reads is exactl
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +22,7 @@ import numpy as np
 from scipy import sparse
 
 from kernel.money import to_fen
+from matching.candidates import candidate_blocks
 from matching.occupations import medium_group, minor_group
 from matching.rules import (
     DEMAND_LEVEL,
@@ -122,6 +125,9 @@ class VacancyIndex:
     medium_vocab: _Vocabulary
     community_vocab: _Vocabulary
     trade_occupations: Mapping[str, Sequence[str]]
+    code_minor: np.ndarray  # occupation code id -> its minor group's id
+    code_medium: np.ndarray  # occupation code id -> its medium group's id
+    grams_by_column: sparse.csc_matrix  # ``grams`` transposed, for picking vacancy columns
 
     def open_columns(self, today: date, minimum_wage: Decimal) -> np.ndarray:
         """Vacancies that pass the checks that depend on the vacancy alone: valid, with
@@ -147,6 +153,17 @@ def build_vacancy_index(
     )
     xyz, has_xyz = _xyz([v.lat for v in vacancies], [v.lon for v in vacancies])
     gram_matrix = _gram_matrix([grams((v.title, *v.skills)) for v in vacancies], gram_vocab, True)
+    code = np.array([code_vocab.add(v.occupation_code) for v in vacancies], dtype=np.int32)
+    minor = np.array(
+        [minor_vocab.add(minor_group(v.occupation_code)) for v in vacancies], dtype=np.int32
+    )
+    medium = np.array(
+        [medium_vocab.add(medium_group(v.occupation_code)) for v in vacancies], dtype=np.int32
+    )
+    code_minor = np.zeros(max(len(code_vocab), 1), dtype=np.int32)
+    code_minor[code] = minor
+    code_medium = np.zeros(max(len(code_vocab), 1), dtype=np.int32)
+    code_medium[code] = medium
     return VacancyIndex(
         facts=list(vacancies),
         ids=np.array([v.vacancy_id for v in vacancies], dtype=np.int64),
@@ -164,13 +181,9 @@ def build_vacancy_index(
             [communities.add(v.community) if v.community else -1 for v in vacancies],
             dtype=np.int32,
         ),
-        code=np.array([code_vocab.add(v.occupation_code) for v in vacancies], dtype=np.int32),
-        minor=np.array(
-            [minor_vocab.add(minor_group(v.occupation_code)) for v in vacancies], dtype=np.int32
-        ),
-        medium=np.array(
-            [medium_vocab.add(medium_group(v.occupation_code)) for v in vacancies], dtype=np.int32
-        ),
+        code=code,
+        minor=minor,
+        medium=medium,
         grams=gram_matrix,
         gram_vocab=gram_vocab,
         code_vocab=code_vocab,
@@ -178,6 +191,9 @@ def build_vacancy_index(
         medium_vocab=medium_vocab,
         community_vocab=communities,
         trade_occupations=dict(trade_occupations or {}),
+        code_minor=code_minor,
+        code_medium=code_medium,
+        grams_by_column=gram_matrix.T.tocsc(),
     )
 
 
@@ -273,47 +289,85 @@ def pair_scores(
 
     The same checks and weights as ``rules.check_suitability`` and ``rules.score_vacancy``
     (the vacancy-only checks are applied by choosing ``columns`` from ``open_columns``).
+    The checks that need no arithmetic run over the whole block; everything else runs only on
+    the pairs still standing (about one in five), element by element, so a pair's score never
+    depends on which other pairs shared its block.
     """
-    s_demand = batch.max_demand[rows][:, None]
-    ok = index.demand[columns][None, :] <= s_demand
+    rows = np.arange(len(batch))[rows] if isinstance(rows, slice) else np.asarray(rows)
+    out = np.full((len(rows), len(columns)), -np.inf)
+    if not len(rows) or not len(columns):
+        return out
+    outside_c = index.outside[columns]
+    ok = index.demand[columns][None, :] <= batch.max_demand[rows][:, None]
     ok &= index.hours[columns][None, :] <= batch.hours[rows][:, None]
     ok &= (index.shift_bit[columns][None, :] & batch.shift_bits[rows][:, None]) != 0
 
+    # Location, first as a superset: a cosine below the commute's by more than rounding
+    # cannot pass. In the order ``rules.distance_km`` adds them.
+    s_xyz, v_xyz = batch.xyz[rows], index.xyz[columns]
+    cosine = s_xyz[:, 0:1] * v_xyz[:, 0]
+    cosine += s_xyz[:, 1:2] * v_xyz[:, 1]
+    cosine += s_xyz[:, 2:3] * v_xyz[:, 2]
+    limit_rows = batch.max_km[rows]
+    reach = np.cos(np.minimum(limit_rows / EARTH_RADIUS_KM, np.pi)) - 1e-9
     both = batch.has_xyz[rows][:, None] & index.has_xyz[columns][None, :]
-    cosine = np.clip(batch.xyz[rows] @ index.xyz[columns].T, -1.0, 1.0)
-    km = EARTH_RADIUS_KM * np.arccos(cosine)
-    limit = batch.max_km[rows][:, None]
     same = batch.community[rows][:, None] == index.community[columns][None, :]
-    outside = index.outside[columns][None, :]
-    local_ok = np.where(both, km <= limit, same)
-    ok &= np.where(outside, batch.accepts_outside[rows][:, None], local_ok)
+    ok &= np.where(
+        outside_c[None, :],
+        batch.accepts_outside[rows][:, None],
+        np.where(both, cosine >= reach[:, None], same),
+    )
+    flat = np.flatnonzero(ok)
+    r = flat // len(columns)
+    c = flat - r * len(columns)
 
-    code = index.code[columns]
-    exact = batch.desired[rows].toarray()[:, code]
-    minor = batch.desired_minor[rows].toarray()[:, index.minor[columns]]
-    medium = batch.desired_medium[rows].toarray()[:, index.medium[columns]]
-    occupation = np.where(exact, 1.0, np.where(minor, 0.6, np.where(medium, 0.3, 0.0)))
-    wished = batch.wished[rows].toarray()[:, code].astype(np.float64)
-    skills = (batch.grams[rows] @ index.grams[columns].T).toarray()
+    # Then exactly, on the pairs left.
+    outside, both, same = outside_c[c], both.ravel()[flat], same.ravel()[flat]
+    km = EARTH_RADIUS_KM * np.arccos(np.clip(cosine.ravel()[flat], -1.0, 1.0))
+    limit = limit_rows[r]
+    # Nearly every pair the superset let through passes; mark the few that do not at the end
+    # rather than compress every array again.
+    passed = outside | np.where(both, km <= limit, same)
+
+    occupation_by_code, wished_by_code = _occupation_tables(batch, rows, index)
+    by_code = r * occupation_by_code.shape[1] + index.code[columns][c]
+    occupation = occupation_by_code.ravel()[by_code]
+    wished = wished_by_code.ravel()[by_code]
+    skills = (batch.grams[rows] @ index.grams_by_column[:, columns]).toarray().ravel()[flat]
 
     with np.errstate(divide="ignore", invalid="ignore"):
         by_km = np.where(limit > 0, np.maximum(0.0, 1.0 - km / limit), (km == 0).astype(float))
     distance = np.where(outside, 0.5, np.where(both, by_km, np.where(same, 1.0, 0.5)))
 
-    reservation = batch.reservation_fen[rows][:, None].astype(np.float64)
-    wage = index.wage_fen[columns][None, :].astype(np.float64)
+    reservation = batch.reservation_fen[rows].astype(np.float64)[r]
+    wage = index.wage_fen[columns].astype(np.float64)[c]
     with np.errstate(divide="ignore", invalid="ignore"):
         short = np.maximum(0.0, 1.0 - 2.0 * (reservation - wage) / reservation)
     wage_fit = np.where((reservation <= 0) | (wage >= reservation), 1.0, short)
 
-    total = (
+    out.ravel()[flat] = np.where(
+        passed,
         WEIGHTS["occupation"] * occupation
         + WEIGHTS["skills"] * skills
         + WEIGHTS["distance"] * distance
         + WEIGHTS["wage"] * wage_fit
-        + WEIGHTS["wished"] * wished
+        + WEIGHTS["wished"] * wished,
+        -np.inf,
     )
-    return np.where(ok, total, -np.inf)
+    return out
+
+
+def _occupation_tables(
+    batch: SeekerBatch, rows: np.ndarray, index: VacancyIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and occupation code: the occupation component (1 the code asked for, 0.6 its
+    minor group, 0.3 its medium group) and whether it is in a trade the person wishes to train
+    for — small tables, looked up once per pair."""
+    exact = batch.desired[rows].toarray()
+    minor = batch.desired_minor[rows].toarray()[:, index.code_minor]
+    medium = batch.desired_medium[rows].toarray()[:, index.code_medium]
+    occupation = np.where(exact, 1.0, np.where(minor, 0.6, np.where(medium, 0.3, 0.0)))
+    return occupation, batch.wished[rows].toarray().astype(np.float64)
 
 
 def _top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -324,17 +378,33 @@ def _top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.
     out_scores = np.full((scores.shape[0], k), -np.inf)
     if k_eff == 0:
         return out_ids, out_scores
-    part = np.argpartition(-scores, k_eff - 1, axis=1)[:, :k_eff] if k_eff < n else None
+    part = np.argpartition(scores, n - k_eff, axis=1)[:, n - k_eff :] if k_eff < n else None
     candidates = part if part is not None else np.broadcast_to(np.arange(n), scores.shape)
     cand_scores = np.take_along_axis(scores, candidates, axis=1)
     cand_ids = ids[candidates]
     order = np.lexsort((cand_ids, -cand_scores), axis=1)
-    top = np.take_along_axis(candidates, order, axis=1)[:, :k_eff]
+    top = np.take_along_axis(candidates, order, axis=1)[:, :k_eff].copy()
+    if part is not None:
+        _settle_ties(scores, ids, top, cand_scores.min(axis=1))
     top_scores = np.take_along_axis(scores, top, axis=1)
     top_ids = np.where(np.isfinite(top_scores), ids[top], -1)
     out_ids[:, :k_eff] = top_ids
     out_scores[:, :k_eff] = top_scores
     return out_ids, out_scores
+
+
+def _settle_ties(scores: np.ndarray, ids: np.ndarray, top: np.ndarray, kth: np.ndarray) -> None:
+    """Where several columns tie with the k-th score, keep the lowest ids, as the order says.
+
+    ``argpartition`` cuts a tie at the k-th place arbitrarily, so without this the same
+    person could get a different last vacancy depending on which other columns were scored.
+    """
+    k_eff = top.shape[1]
+    crowded = (scores >= kth[:, None]).sum(axis=1) > k_eff
+    for row in np.flatnonzero(crowded & np.isfinite(kth)):
+        tied = np.flatnonzero(scores[row] >= kth[row])
+        order = np.lexsort((ids[tied], -scores[row, tied]))
+        top[row] = tied[order[:k_eff]]
 
 
 def iter_top_vacancies(
@@ -345,16 +415,48 @@ def iter_top_vacancies(
     minimum_wage: Decimal,
     k: int = 10,
     block: int = DEFAULT_BLOCK,
-) -> Iterator[tuple[slice, np.ndarray, np.ndarray]]:
+    exhaustive: bool = False,
+    workers: int = 1,
+) -> Iterator[tuple[slice | np.ndarray, np.ndarray, np.ndarray]]:
     """Blocks of (seeker rows, vacancy ids k per row, scores): the batch top-k for everyone,
-    in memory bounded by the block size."""
+    in memory bounded by the block size.
+
+    By default each block is scored only against the vacancies its location check can pass
+    (``matching.candidates``); ``exhaustive`` scores every open vacancy, the reference the
+    pruned path is tested against. Rows come in the pruned path's order, not the batch's.
+    ``workers`` > 1 scores that many blocks at once on threads (numpy and scipy release the
+    interpreter lock inside array work); only batch work asks for it, never a request.
+    """
     columns = index.open_columns(today, minimum_wage)
-    ids = index.ids[columns]
-    for start in range(0, len(batch), block):
-        rows = slice(start, min(start + block, len(batch)))
-        scores = pair_scores(batch, rows, index, columns)
-        top_ids, top_scores = _top_k(scores, ids, k)
-        yield rows, top_ids, top_scores
+    parts: Iterator[tuple[slice | np.ndarray, np.ndarray]]
+    if exhaustive:
+        parts = (
+            (slice(start, min(start + block, len(batch))), columns)
+            for start in range(0, len(batch), block)
+        )
+    else:
+        parts = (
+            (part.rows, part.columns) for part in candidate_blocks(batch, index, columns, block)
+        )
+
+    def ranked(
+        part: tuple[slice | np.ndarray, np.ndarray],
+    ) -> tuple[slice | np.ndarray, np.ndarray, np.ndarray]:
+        rows, cols = part
+        top_ids, top_scores = _top_k(pair_scores(batch, rows, index, cols), index.ids[cols], k)
+        return rows, top_ids, top_scores
+
+    if workers <= 1:
+        yield from map(ranked, parts)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ranking") as pool:
+        pending: deque[Future[tuple[slice | np.ndarray, np.ndarray, np.ndarray]]] = deque()
+        for part in parts:
+            pending.append(pool.submit(ranked, part))
+            if len(pending) >= 2 * workers:  # a few blocks ahead, not the whole batch
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def top_vacancies(
@@ -365,12 +467,21 @@ def top_vacancies(
     minimum_wage: Decimal,
     k: int = 10,
     block: int = DEFAULT_BLOCK,
+    exhaustive: bool = False,
+    workers: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k best suitable vacancy ids (and scores) for every seeker of the batch."""
     all_ids = np.full((len(batch), k), -1, dtype=np.int64)
     all_scores = np.full((len(batch), k), -np.inf)
     for rows, ids, scores in iter_top_vacancies(
-        batch, index, today=today, minimum_wage=minimum_wage, k=k, block=block
+        batch,
+        index,
+        today=today,
+        minimum_wage=minimum_wage,
+        k=k,
+        block=block,
+        exhaustive=exhaustive,
+        workers=workers,
     ):
         all_ids[rows], all_scores[rows] = ids, scores
     return all_ids, all_scores

@@ -339,9 +339,13 @@ def cmd_bench_matching(args: argparse.Namespace) -> int:
         ("batch throughput", f"{report.seekers_per_second:,.0f} seekers/s"),
         (
             "floor: every pair scored by one product, top-10 kept",
-            f"{report.floor_seconds:.2f} s; batch / floor {report.ratio:.0f}×",
+            f"{report.floor_seconds:.2f} s; batch / floor {report.ratio:.1f}×",
         ),
         ("seekers with at least one suitable job", f"{report.with_any_match:,}"),
+        (
+            "top-10 compared with scoring every vacancy",
+            f"{report.checked:,} seekers, {report.differing:,} differ",
+        ),
         (f"single-person query, p50 ({report.queries} queries)", f"{report.query_p50_ms:.1f} ms"),
         ("single-person query, p95", f"{report.query_p95_ms:.1f} ms"),
         ("peak memory (max RSS)", f"{report.peak_rss_mib:,.0f} MiB"),
