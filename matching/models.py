@@ -76,3 +76,18 @@ class Vacancy(SQLModel, table=True):
     created_by: str = Field(max_length=160)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class VacancyRevision(SQLModel, table=True):
+    """One row that changes whenever any vacancy does: database triggers (migration 0022) bump
+    ``revision`` on every insert, update or delete, and recreate the row with a new ``token`` if
+    it was ever emptied. A serve process keeps its ranking index of vacancies while this pair is
+    unchanged (``matching.kept_index``), so a person's matches are not rebuilt from every
+    vacancy per request, and no write path can forget to say that vacancies changed."""
+
+    __tablename__ = "vacancy_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int
+    token: str = Field(max_length=32)

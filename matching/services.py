@@ -25,8 +25,15 @@ from kernel.money import from_fen, to_fen, yuan_text
 from kernel.policy import ParameterSet
 from kernel.tabular import RowProblem, csv_rows, validation_problems
 from kernel.visibility import visible_values
+from matching import kept_index
 from matching.models import SeekerProfile, Vacancy
-from matching.ranking import Match, build_vacancy_index, rank_seekers_for, rank_vacancies_for
+from matching.ranking import (
+    Match,
+    VacancyIndex,
+    build_vacancy_index,
+    rank_seekers_for,
+    rank_vacancies_for,
+)
 from matching.rules import SeekerFacts, Suitability, VacancyFacts, check_suitability
 from matching.schemas import (
     VACANCY_CSV_COLUMNS,
@@ -341,13 +348,23 @@ def active_profiles(session: Session) -> list[SeekerProfile]:
 
 
 def matches_for_seeker(ctx: ServiceContext, member_id: int, k: int) -> tuple[list[Match], dict]:
-    """The person's k best suitable vacancies today, explained (and the vacancies by id)."""
+    """The person's k best suitable vacancies today, explained (and those vacancies by id).
+
+    The index of open vacancies is the one this process keeps while no vacancy changed
+    (``matching.kept_index``); only the matched vacancies are read per request."""
     params = ctx.params()
     profile = get_seeker_profile(ctx.session, member_id)
-    vacancies = open_vacancies(ctx.session, ctx.today)
-    if not vacancies:  # an empty index has no typed columns to rank over
+    trades = trade_occupations(params)
+
+    def build() -> VacancyIndex | None:
+        vacancies = open_vacancies(ctx.session, ctx.today)
+        if not vacancies:  # an empty index has no typed columns to rank over
+            return None
+        return build_vacancy_index([vacancy_facts(v) for v in vacancies], trades)
+
+    index = kept_index.vacancy_index(ctx.session, ctx.today, trades, build)
+    if index is None:
         return [], {}
-    index = build_vacancy_index([vacancy_facts(v) for v in vacancies], trade_occupations(params))
     matches = rank_vacancies_for(
         seeker_facts(profile),
         index,
@@ -356,7 +373,7 @@ def matches_for_seeker(ctx: ServiceContext, member_id: int, k: int) -> tuple[lis
         k=k,
         parameter_version=params.version_id,
     )
-    return matches, {v.id: v for v in vacancies}
+    return matches, vacancies_by_id(ctx.session, [m.vacancy_id for m in matches])
 
 
 def matches_for_vacancy(ctx: ServiceContext, vacancy_id: int, k: int) -> list[Match]:
