@@ -50,6 +50,7 @@ async def sms_lifespan(app: Any) -> AsyncIterator[None]:
         if task is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, timeout=30)
+        await state.sms_gateway.aclose()
         await client.aclose()
 
 
@@ -101,5 +102,9 @@ async def run_worker_process(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with new_http_client(sms_settings) as client:
-        worker = OutboxWorker(engine, build_gateway(sms_settings, client), sms_settings, rules)
-        return await worker.run(once=once, wait_for_retries=wait_for_retries, stop=stop)
+        gateway = build_gateway(sms_settings, client)
+        worker = OutboxWorker(engine, gateway, sms_settings, rules)
+        try:
+            return await worker.run(once=once, wait_for_retries=wait_for_retries, stop=stop)
+        finally:
+            await gateway.aclose()

@@ -40,7 +40,8 @@ from kernel.clock import SystemClock
 from kernel.db import make_engine
 from kernel.policy import load_profile
 from kernel.settings import Settings
-from notifications.gateways import KannelGateway, new_http_client
+from notifications.gateways import KannelGateway
+from notifications.gateways.kannel import new_session
 from notifications.models import OutboxMessage
 from notifications.services import SendingRules, enqueue
 from notifications.settings import SmsSettings
@@ -276,12 +277,13 @@ def _floor_run(sms: SmsSettings, messages: int) -> float:
     same concurrency, no outbox, no database. Seconds."""
 
     async def go() -> float:
-        async with new_http_client(sms) as client:
+        async with new_session(sms) as client:
             gate = asyncio.Semaphore(max(sms.concurrency, 1))
 
             async def one(number: int) -> None:
-                async with gate:
-                    response = await client.get(
+                async with (
+                    gate,
+                    client.get(
                         sms.kannel_sendsms_url,
                         params={
                             "username": sms.kannel_username,
@@ -292,7 +294,9 @@ def _floor_run(sms: SmsSettings, messages: int) -> float:
                             "charset": "UTF-8",
                             "coding": "0",
                         },
-                    )
+                    ) as response,
+                ):
+                    await response.read()
                     response.raise_for_status()
 
             started = time.perf_counter()
@@ -306,8 +310,8 @@ def _timed_run(
     engine: Any, sms: SmsSettings, rules: SendingRules, url: str, messages: int, say: Any
 ) -> dict[str, Any]:
     async def go() -> Any:
-        async with new_http_client(sms) as client:
-            worker = OutboxWorker(engine, KannelGateway(client, sms), sms, rules)
+        async with new_session(sms) as session:
+            worker = OutboxWorker(engine, KannelGateway(sms, session), sms, rules)
             started = time.perf_counter()
             stats = await worker.run(once=True)
             return stats, time.perf_counter() - started

@@ -56,5 +56,5 @@ def build_gateway(settings: SmsSettings, client: httpx.AsyncClient) -> SmsGatewa
     if settings.gateway == "tencent":
         return TencentGateway(client, settings)
     if settings.gateway == "kannel":
-        return KannelGateway(client, settings)
+        return KannelGateway(settings)  # its own keep-alive connections (gateways/kannel.py)
     return ConsoleGateway()

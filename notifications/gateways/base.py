@@ -76,14 +76,9 @@ class SmsGateway(ABC):
     async def send(self, sms: OutgoingSms) -> Accepted:
         """Send one message; raise GatewayError when it was not accepted."""
 
-
-def retry_after(response: httpx.Response) -> float | None:
-    raw = response.headers.get("retry-after")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
+    async def aclose(self) -> None:
+        """Close what the adapter opened itself (the process's shared client is closed by
+        whoever made it)."""
         return None
 
 
@@ -91,14 +86,28 @@ def http_error(
     response: httpx.Response, message: str, *details: str, code: str = ""
 ) -> GatewayError:
     """5xx and 429 are worth another try; any other refusal is final."""
-    status = response.status_code
+    return status_error(
+        response.status_code, response.headers.get("retry-after"), message, *details, code=code
+    )
+
+
+def status_error(
+    status: int, retry_after_header: str | None, message: str, *details: str, code: str = ""
+) -> GatewayError:
+    """``http_error`` for any client: the status and the Retry-After header decide."""
     transient = status >= 500 or status == 429
+    wait = None
+    if transient and retry_after_header is not None:
+        try:
+            wait = max(0.0, float(retry_after_header))
+        except ValueError:
+            wait = None
     return GatewayError(
         message=message,
         transient=transient,
         code=code,
         status_code=status,
-        retry_after=retry_after(response) if transient else None,
+        retry_after=wait,
         details=[d for d in details if d],
     )
 

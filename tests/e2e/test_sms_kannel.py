@@ -17,7 +17,8 @@ from sms_peers import KANNEL_PASSWORD, KANNEL_USER, SHORT_CODE
 from kernel.clock import SystemClock
 from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived
 from notifications.fake_gateway import ServerThread
-from notifications.gateways import KannelGateway, new_http_client
+from notifications.gateways import KannelGateway
+from notifications.gateways.kannel import new_session
 from notifications.settings import SmsSettings
 from notifications.worker import OutboxWorker
 from sms_support import JOB, PHONE, RunningClock, of_type, outbox, queue
@@ -61,8 +62,8 @@ def wait_for(condition, what: str, timeout: float = 20.0):
 
 def send_queue(engine, sms, rules, clock) -> None:
     async def go():
-        async with new_http_client(sms) as client:
-            worker = OutboxWorker(engine, KannelGateway(client, sms), sms, rules, clock=clock)
+        async with new_session(sms) as session:
+            worker = OutboxWorker(engine, KannelGateway(sms, session), sms, rules, clock=clock)
             return await worker.run(once=True)
 
     stats = asyncio.run(go())

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from kernel.events import SmsDeliveryChanged
 from notifications.fake_gateway import FakeKannel, ServerThread
-from notifications.gateways import KannelGateway, new_http_client
+from notifications.gateways import KannelGateway
+from notifications.gateways.kannel import new_session
 from notifications.receipts import Status
 from notifications.services import Receipt, record_receipt, set_opt_out
 from notifications.settings import SmsSettings
@@ -53,9 +54,9 @@ def worker_settings(fake: FakeKannel, **overrides) -> SmsSettings:
 
 def run_worker(engine, settings, rules, clock, *, wait=0.0):
     async def go():
-        async with new_http_client(settings) as client:
+        async with new_session(settings) as session:
             worker = OutboxWorker(
-                engine, KannelGateway(client, settings), settings, rules, clock=clock
+                engine, KannelGateway(settings, session), settings, rules, clock=clock
             )
             return await worker.run(once=True, wait_for_retries=wait)
 
@@ -166,9 +167,9 @@ def claim_and_send_without_recording(engine, settings, rules, clock, limit=10):
     """What a worker killed between the gateway's answer and its commit leaves behind."""
 
     async def go():
-        async with new_http_client(settings) as client:
+        async with new_session(settings) as session:
             worker = OutboxWorker(
-                engine, KannelGateway(client, settings), settings, rules, clock=clock
+                engine, KannelGateway(settings, session), settings, rules, clock=clock
             )
             claimed = await asyncio.to_thread(worker.claim, limit)
             outcome = await worker._send(claimed[0])
@@ -252,9 +253,9 @@ def test_workers_never_share_a_message(engine, rules, fake) -> None:
     settings = worker_settings(fake, batch_size=5, concurrency=2)
 
     async def two_workers():
-        async with new_http_client(settings) as client:
+        async with new_session(settings) as session:
             workers = [
-                OutboxWorker(engine, KannelGateway(client, settings), settings, rules, clock=clock)
+                OutboxWorker(engine, KannelGateway(settings, session), settings, rules, clock=clock)
                 for _ in range(2)
             ]
             if engine.dialect.name == "sqlite":
@@ -356,9 +357,9 @@ def test_a_database_failure_while_recording_stops_the_worker_loudly(engine, rule
     settings = worker_settings(fake)
 
     async def go():
-        async with new_http_client(settings) as client:
+        async with new_session(settings) as session:
             worker = OutboxWorker(
-                engine, KannelGateway(client, settings), settings, rules, clock=clock
+                engine, KannelGateway(settings, session), settings, rules, clock=clock
             )
 
             def broken(outcomes):

@@ -1,11 +1,13 @@
-"""Each adapter's request and its reading of the answer, against httpx.MockTransport."""
+"""Each adapter's request and its reading of the answer: httpx.MockTransport for the adapters on
+the shared httpx client, a real server on loopback for Kannel's aiohttp connections."""
 
 import asyncio
 import base64
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -272,46 +274,116 @@ def test_tencent_errors(answer, transient, code) -> None:
     assert (caught.value.transient, caught.value.code) == (transient, code)
 
 
-# --- Kannel -----------------------------------------------------------------------------------
+# --- Kannel: a real HTTP server on loopback (the adapter speaks aiohttp, not httpx) ---------
+
+
+async def _kannel_exchange(answers, messages, *, session=None):
+    """Serve ``answers`` (status, text, headers) in turn as Kannel's sendsms would, send
+    ``messages`` through the adapter, and return its results (or errors) with each request's
+    query and the client's address, which shows whether a connection was kept."""
+    from aiohttp import web
+
+    seen: list[tuple[dict[str, str], tuple]] = []
+    pending = list(answers)
+
+    async def sendsms(request: web.Request) -> web.Response:
+        seen.append((dict(request.query), request.transport.get_extra_info("peername")))
+        status, text, headers = pending.pop(0)
+        return web.Response(status=status, text=text, headers=headers)
+
+    app = web.Application()
+    app.router.add_get("/cgi-bin/sendsms", sendsms)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settings = replace(SETTINGS, kannel_sendsms_url=f"http://127.0.0.1:{port}/cgi-bin/sendsms")
+    gateway = KannelGateway(settings)
+    results = []
+    try:
+        for message in messages:
+            try:
+                results.append(await gateway.send(message))
+            except GatewayError as exc:
+                results.append(exc)
+    finally:
+        await gateway.aclose()
+        await runner.cleanup()
+    return results, seen
+
+
+def kannel(answers, messages=None):
+    return asyncio.run(_kannel_exchange(answers, messages or [sms()]))
 
 
 def test_kannel_sends_chinese_as_ucs2_with_a_dlr_url_carrying_the_key() -> None:
-    rec = Recorder(httpx.Response(202, text="0: Accepted for delivery"))
-    accepted = run(KannelGateway(client(rec), SETTINGS))
+    (accepted,), ((query, _),) = kannel([(202, "0: Accepted for delivery", {})])
     assert accepted.provider_message_id == "referral:42"
-    query = {k: v[0] for k, v in parse_qs(urlsplit(str(rec.requests[0].url)).query).items()}
     assert query["coding"] == "2" and query["charset"] == "UTF-8"
     assert query["dlr-mask"] == "31"
     assert query["text"].startswith("【定远就业】岗位K7Q2")
     assert query["to"] == "+8613912345678" and query["from"] == "10690000"
+    assert (query["username"], query["password"]) == ("wb", "pw")
     assert query["dlr-url"] == (
         "https://jobs.example.cn/webhooks/sms/kannel/cb-secret/dlr?key=referral%3A42&type=%d&at=%T"
     )
 
 
 def test_kannel_sends_plain_latin_text_as_gsm7() -> None:
-    rec = Recorder(httpx.Response(202, text="3: Queued for later delivery"))
     message = OutgoingSms(
         message_id=1, key="k1", phone="+14155552345", signature="[Jobs] ",
         rendered=render("opt_in_confirmation", {}, "en"),
     )  # fmt: skip
-    run(KannelGateway(client(rec), SETTINGS), message)
-    assert parse_qs(urlsplit(str(rec.requests[0].url)).query)["coding"] == ["0"]
+    (accepted,), ((query, _),) = kannel([(202, "3: Queued for later delivery", {})], [message])
+    assert accepted.status == "sent" and query["coding"] == "0"
+    assert query["to"] == "+14155552345"  # the plus survives the query string
+
+
+def test_kannel_keeps_the_connection_for_the_next_message() -> None:
+    results, seen = kannel([(202, "0: Accepted for delivery", {})] * 3, [sms(), sms(), sms()])
+    assert all(r.status == "sent" for r in results)
+    assert len({peer for _, peer in seen}) == 1  # one client port: one kept-alive connection
 
 
 @pytest.mark.parametrize(
-    ("response", "transient"),
+    ("answer", "transient", "retry_after"),
     [
-        (httpx.Response(403, text="Authorization failed for sendsms"), False),
-        (httpx.Response(400, text="Missing receiver number"), False),
-        (httpx.Response(503, text="busy"), True),
-        (httpx.Response(202, text="4: something else"), False),
+        ((403, "Authorization failed for sendsms", {}), False, None),
+        ((400, "Missing receiver number", {}), False, None),
+        ((503, "busy", {"Retry-After": "7"}), True, 7.0),
+        ((429, "slow down", {"Retry-After": "soon"}), True, None),
+        ((500, "boom", {}), True, None),
+        ((202, "4: something else", {}), False, None),
+        ((200, "", {}), False, None),
     ],
 )
-def test_kannel_errors(response, transient) -> None:
+def test_kannel_errors(answer, transient, retry_after) -> None:
+    (error,), _ = kannel([answer])
+    assert isinstance(error, GatewayError)
+    assert (error.transient, error.retry_after) == (transient, retry_after)
+
+
+def test_kannel_unreachable_is_transient_and_says_nothing_of_the_request() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = replace(SETTINGS, kannel_sendsms_url=f"http://127.0.0.1:{port}/cgi-bin/sendsms")
+
+    async def go():
+        gateway = KannelGateway(settings)
+        try:
+            await gateway.send(sms())
+        finally:
+            await gateway.aclose()
+
     with pytest.raises(GatewayError) as caught:
-        run(KannelGateway(client(Recorder(response)), SETTINGS))
-    assert caught.value.transient is transient
+        asyncio.run(go())
+    assert caught.value.transient
+    said = f"{caught.value} {caught.value.__cause__} {caught.value.__context__}"
+    assert "pw" not in said and "13912345678" not in said and caught.value.__cause__ is None
 
 
 # --- console and the factory ------------------------------------------------------------------
