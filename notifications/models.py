@@ -93,3 +93,17 @@ class OptOut(SQLModel, table=True):
     changed_at: datetime = Field(sa_type=UTCDateTime)
     gateway: str = Field(max_length=16)
     keyword: str = Field(max_length=16)
+
+
+class SendRate(SQLModel, table=True):
+    """A gateway's token bucket, kept in the database so that every worker process sending
+    through that gateway draws on the one rate the provider allows (``ratelimit.py``).
+
+    ``refilled_at`` is seconds since the epoch by the worker's clock: a plain number keeps the
+    refill arithmetic the same on both databases."""
+
+    __tablename__ = "sms_send_rate"
+
+    gateway: str = Field(primary_key=True, max_length=16)
+    tokens: float
+    refilled_at: float

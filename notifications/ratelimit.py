@@ -1,56 +1,88 @@
-"""A token bucket per gateway: the worker never sends faster than the provider allows.
+"""A token bucket per gateway, shared by every worker process: the outbox never sends faster
+than the provider allows, however many workers run.
 
-SMS.md gives the ceilings (Alibaba 5,000 QPS per account, Tencent 3,000 requests/s, about
-900 sends/s through Kannel on loopback); the configured rate should sit below them, divided
-among workers when several run against one PostgreSQL database.
+SMS.md gives the ceilings (Alibaba 5,000 QPS per account, Tencent 3,000 requests/s, about 900
+sends/s through one Kannel on loopback); ``WORKBRIDGE_SMS_RATE_PER_SECOND`` is the gateway's
+whole rate. The bucket is a row per gateway (``SendRate``): a worker takes a permit for each
+message it claims, in the claim's own transaction (the row is locked on PostgreSQL; SQLite
+writes one at a time), and gives back the permits of messages it did not find. A burst of up to
+``burst`` permits may be taken at once, as a bucket allows.
+
+The arithmetic is pure (``refill``, ``grant``, ``seconds_to_next``); only ``take`` and
+``give_back`` touch the database.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import case, select, update
+from sqlmodel import Session, col
+
+from kernel.db import insert_ignoring_conflicts
+from notifications.models import SendRate
+
+DUST = 1e-9  # float dust: 2.9999999 saved-up tokens are three permits
 
 
-class TokenBucket:
-    """``rate`` tokens a second, at most ``burst`` saved up; rate 0 means no limit."""
+def refill(tokens: float, since: float, now: float, rate: float, burst: int) -> float:
+    """Tokens after ``now - since`` seconds at ``rate`` a second, at most ``burst``; a clock
+    that went back refills nothing."""
+    return min(float(burst), tokens + max(0.0, now - since) * rate)
 
-    def __init__(
-        self,
-        rate: float,
-        burst: int,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        if rate < 0 or burst < 1:
-            raise ValueError("rate must be >= 0 and burst >= 1")
-        self.rate = rate
-        self.burst = burst
-        self.clock = clock
-        self.sleep = sleep
-        self.tokens = float(burst)
-        self.updated = clock()
-        self._lock = asyncio.Lock()
 
-    def _refill(self) -> None:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+def grant(available: float, want: int) -> int:
+    """Whole permits for up to ``want`` messages out of ``available`` tokens."""
+    return max(0, min(want, int(available + DUST)))
 
-    def try_take(self) -> float:
-        """Take a token if one is there (returns 0), else return the seconds to wait."""
-        if self.rate == 0:
-            return 0.0
-        self._refill()
-        if self.tokens >= 1 - 1e-9:  # tolerate float dust, or a wait could round to nothing
-            self.tokens = max(0.0, self.tokens - 1)
-            return 0.0
-        return (1 - self.tokens) / self.rate
 
-    async def acquire(self) -> None:
-        if self.rate == 0:
-            return
-        async with self._lock:  # first come, first served
-            while (wait := self.try_take()) > 0:
-                await self.sleep(wait)
+def seconds_to_next(left: float, rate: float) -> float:
+    """How long until one more permit is there."""
+    return 0.0 if left + DUST >= 1 else (1 - left) / rate
+
+
+@dataclass(frozen=True)
+class Permits:
+    granted: int
+    wait: float  # seconds until the next permit, when fewer than wanted were granted
+
+
+def take(
+    session: Session, gateway: str, want: int, *, rate: float, burst: int, now: float
+) -> Permits:
+    """Take up to ``want`` permits from the gateway's bucket in ``session``'s transaction."""
+    if rate <= 0:
+        return Permits(want, 0.0)
+    table = SendRate.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    session.execute(
+        insert_ignoring_conflicts(dialect, table, ["gateway"]).values(
+            gateway=gateway, tokens=float(burst), refilled_at=now
+        )
+    )
+    row = session.execute(
+        select(SendRate.tokens, SendRate.refilled_at)
+        .where(col(SendRate.gateway) == gateway)
+        .with_for_update()
+    ).one()
+    available = refill(row.tokens, row.refilled_at, now, rate, burst)
+    granted = grant(available, want)
+    left = available - granted
+    session.execute(
+        update(SendRate)
+        .where(col(SendRate.gateway) == gateway)
+        .values(tokens=left, refilled_at=max(now, row.refilled_at))
+    )
+    return Permits(granted, seconds_to_next(left, rate) if granted < want else 0.0)
+
+
+def give_back(session: Session, gateway: str, count: int, *, rate: float, burst: int) -> None:
+    """Return permits taken for messages that were not there to claim."""
+    if rate <= 0 or count <= 0:
+        return
+    tokens = col(SendRate.tokens) + count
+    session.execute(
+        update(SendRate)
+        .where(col(SendRate.gateway) == gateway)
+        .values(tokens=case((tokens > burst, float(burst)), else_=tokens))
+    )

@@ -75,7 +75,8 @@ class SmsSettings:
     kannel_password: str = ""
     kannel_from: str = ""
 
-    # Sending: bounded concurrency, a token bucket per gateway, retries with backoff.
+    # Sending: bounded concurrency, a token bucket per gateway shared in the database
+    # (ratelimit.py), retries with backoff.
     rate_per_second: float = 20.0
     burst: int = 20
     concurrency: int = 8

@@ -27,7 +27,9 @@ import contextlib
 import fcntl
 import logging
 import random
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,10 +41,10 @@ from sqlmodel import Session, col
 from kernel.clock import Clock, SystemClock
 from kernel.db import UTCDateTime
 from kernel.events import SmsDeliveryChanged, bus
+from notifications import ratelimit
 from notifications.gateways.base import GatewayError, OutgoingSms, SmsGateway
 from notifications.models import OptOut, OutboxMessage
 from notifications.phones import mask_phone
-from notifications.ratelimit import TokenBucket
 from notifications.receipts import Status
 from notifications.services import SendingRules
 from notifications.settings import SmsSettings
@@ -102,14 +104,18 @@ class OutboxWorker:
         rules: SendingRules,
         *,
         clock: Clock | None = None,
-        bucket: TokenBucket | None = None,
+        rate_clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
         self.gateway = gateway
         self.settings = settings
         self.rules = rules
         self.clock = clock or SystemClock()
-        self.bucket = bucket or TokenBucket(settings.rate_per_second, max(1, settings.burst))
+        # The gateway's rate is shared with other processes through the database, so it is
+        # counted in wall-clock seconds, not by the business clock (which tests and replays
+        # hold still).
+        self.rate_clock = rate_clock
+        self.rate_wait = 0.0  # seconds until the gateway's next permit, after a short grant
         self.stats = WorkerStats()
         self.is_postgres = engine.dialect.name == "postgresql"
 
@@ -126,9 +132,58 @@ class OutboxWorker:
         return and_(due, self._may_send_now(now))
 
     def claim(self, limit: int) -> list[Claimed]:
-        """Move up to ``limit`` due messages to ``sending`` under a fresh lease; one statement."""
-        now = self.clock.now()
-        token = uuid.uuid4().hex
+        """Move up to ``limit`` due messages to ``sending`` under a fresh lease, with as many
+        permits from the gateway's shared rate (``ratelimit``), in one transaction. Permits
+        for messages that were not there, or that go to opted-out numbers, are given back."""
+        rate, burst = self.settings.rate_per_second, max(1, self.settings.burst)
+        with Session(self.engine) as session:
+            permits = ratelimit.take(
+                session, self.gateway.name, limit, rate=rate, burst=burst, now=self.rate_clock()
+            )
+            self.rate_wait = permits.wait
+            if permits.granted == 0:
+                session.commit()
+                return []
+            now = self.clock.now()
+            token = uuid.uuid4().hex
+            rows = session.execute(self._claim_statement(now, token, permits.granted)).all()
+            if len(rows) < permits.granted:
+                self.rate_wait = 0.0  # the outbox ran short, not the permits
+            phones = {r.phone for r in rows if not r.urgent}
+            opted_out: set[str] = set()
+            if phones:
+                opted_out = set(
+                    session.execute(
+                        select(OptOut.phone).where(
+                            col(OptOut.phone).in_(phones), col(OptOut.opted_out).is_(True)
+                        )
+                    ).scalars()
+                )
+            sending = sum(1 for r in rows if r.urgent or r.phone not in opted_out)
+            ratelimit.give_back(
+                session, self.gateway.name, permits.granted - sending, rate=rate, burst=burst
+            )
+            session.commit()
+        return [
+            Claimed(
+                id=r.id,
+                dedupe_key=r.dedupe_key,
+                claim_token=token,
+                phone=r.phone,
+                locale=r.locale,
+                template_key=r.template_key,
+                params=dict(r.params or {}),
+                urgent=r.urgent,
+                attempts=r.attempts,
+                reference=r.reference,
+                opted_out=(not r.urgent and r.phone in opted_out),
+            )
+            for r in sorted(rows, key=lambda r: r.id)
+        ]
+
+    def _claim_statement(self, now: datetime, token: str, limit: int) -> Any:
+        """One UPDATE … RETURNING over the first ``limit`` due rows (skipping rows another
+        worker holds, on PostgreSQL)."""
         candidates = (
             select(OutboxMessage.id)
             .where(self._due(now))
@@ -159,35 +214,7 @@ class OutboxWorker:
                 OutboxMessage.reference,
             )
         )
-        with Session(self.engine) as session:
-            rows = session.execute(statement).all()
-            phones = {r.phone for r in rows if not r.urgent}
-            opted_out: set[str] = set()
-            if phones:
-                opted_out = set(
-                    session.execute(
-                        select(OptOut.phone).where(
-                            col(OptOut.phone).in_(phones), col(OptOut.opted_out).is_(True)
-                        )
-                    ).scalars()
-                )
-            session.commit()
-        return [
-            Claimed(
-                id=r.id,
-                dedupe_key=r.dedupe_key,
-                claim_token=token,
-                phone=r.phone,
-                locale=r.locale,
-                template_key=r.template_key,
-                params=dict(r.params or {}),
-                urgent=r.urgent,
-                attempts=r.attempts,
-                reference=r.reference,
-                opted_out=(not r.urgent and r.phone in opted_out),
-            )
-            for r in sorted(rows, key=lambda r: r.id)
-        ]
+        return statement
 
     def record(self, outcomes: list[Outcome]) -> None:
         """Write a batch of outcomes in one transaction, publishing final failures.
@@ -287,7 +314,6 @@ class OutboxWorker:
             signature=self.settings.signature,
             rendered=rendered,
         )
-        await self.bucket.acquire()
         try:
             accepted = await self.gateway.send(sms)
         except GatewayError as exc:
@@ -411,8 +437,10 @@ class OutboxWorker:
                     claimed: list[Claimed] = []
                     free = room - len(in_flight)
                     limit = min(self.settings.batch_size, free)
+                    held_by_rate = False
                     if free >= step or not in_flight:
                         claimed = await asyncio.to_thread(self.claim, limit)
+                        held_by_rate = self.rate_wait > 0
                     self.stats.claimed += len(claimed)
                     for message in claimed:
                         task = asyncio.create_task(send_one(message))
@@ -420,6 +448,10 @@ class OutboxWorker:
                         task.add_done_callback(in_flight.discard)
                     if claimed and len(claimed) == limit:
                         continue  # more may be due: claim again while there is room
+                    if held_by_rate:  # the gateway's rate, not an empty outbox, held it back
+                        wait = min(self.rate_wait, self.settings.poll_seconds)
+                        await _sleep_or_stop(stop, wait)
+                        continue
                     if in_flight:
                         freed.clear()
                         await _wait_event(freed, stop, self.settings.poll_seconds)

@@ -1,56 +1,46 @@
-import asyncio
+"""The shared token bucket's arithmetic: refill, whole permits, the wait for the next one."""
 
 import pytest
 
-from notifications.ratelimit import TokenBucket
+from notifications.ratelimit import grant, refill, seconds_to_next
+
+# (tokens, since, now, rate, burst, expected tokens)
+REFILL = [
+    (0.0, 100.0, 100.0, 10.0, 5, 0.0),  # no time passed
+    (0.0, 100.0, 100.1, 10.0, 5, 1.0),  # one tenth of a second at ten a second
+    (2.0, 100.0, 100.25, 10.0, 5, 4.5),
+    (4.5, 100.0, 100.05, 10.0, 5, 5.0),  # exactly full
+    (4.5, 100.0, 101.0, 10.0, 5, 5.0),  # never above the burst
+    (0.0, 100.0, 10_000.0, 10.0, 5, 5.0),  # a long idle spell saves up only the burst
+    (3.0, 100.0, 99.0, 10.0, 5, 3.0),  # a clock that went back refills nothing
+]
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+@pytest.mark.parametrize(("tokens", "since", "now", "rate", "burst", "expected"), REFILL)
+def test_refill(tokens, since, now, rate, burst, expected) -> None:
+    assert refill(tokens, since, now, rate, burst) == pytest.approx(expected)
 
 
-def test_burst_then_the_steady_rate() -> None:
-    fake = FakeTime()
-    bucket = TokenBucket(10, 5, clock=fake.clock, sleep=fake.sleep)
-
-    async def take(n: int) -> None:
-        for _ in range(n):
-            await bucket.acquire()
-
-    asyncio.run(take(25))
-    # five from the burst at once, then one every 0.1 s: twenty more take two seconds
-    assert fake.now == pytest.approx(2.0)
-    assert len(fake.slept) == 20
+# (available tokens, wanted, permits)
+GRANT = [
+    (0.0, 10, 0),
+    (0.99, 10, 0),
+    (1.0, 10, 1),
+    (2.9999999999, 10, 3),  # float dust is not a missing permit
+    (5.0, 3, 3),  # never more than wanted
+    (5.0, 5, 5),
+    (5.0, 0, 0),
+]
 
 
-def test_rate_zero_never_waits_and_tokens_refill_up_to_the_burst() -> None:
-    fake = FakeTime()
-    unlimited = TokenBucket(0, 1, clock=fake.clock, sleep=fake.sleep)
-
-    async def many() -> None:
-        await asyncio.gather(*(unlimited.acquire() for _ in range(1000)))
-
-    asyncio.run(many())
-    assert fake.slept == []
-    bucket = TokenBucket(2, 3, clock=fake.clock, sleep=fake.sleep)
-    for _ in range(3):
-        assert bucket.try_take() == 0
-    assert bucket.try_take() == pytest.approx(0.5)
-    fake.now += 100  # a long idle spell saves up only `burst` tokens
-    assert [bucket.try_take() == 0 for _ in range(4)] == [True, True, True, False]
+@pytest.mark.parametrize(("available", "want", "permits"), GRANT)
+def test_grant(available, want, permits) -> None:
+    assert grant(available, want) == permits
 
 
-def test_invalid_buckets() -> None:
-    with pytest.raises(ValueError):
-        TokenBucket(-1, 1)
-    with pytest.raises(ValueError):
-        TokenBucket(1, 0)
+@pytest.mark.parametrize(
+    ("left", "rate", "wait"),
+    [(0.0, 10.0, 0.1), (0.5, 10.0, 0.05), (0.9999999999, 10.0, 0.0), (1.0, 2.0, 0.0)],
+)
+def test_seconds_to_next(left, rate, wait) -> None:
+    assert seconds_to_next(left, rate) == pytest.approx(wait)
