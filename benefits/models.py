@@ -303,11 +303,31 @@ class PaymentLine(SQLModel, table=True):
     carried_fen: int  # recovery still owed after this month
     rule: str = Field(max_length=64)
     parameter_version: str = Field(max_length=64)
-    # None on a plain line (one status period all month, nothing owed): its explanation is
-    # derived from ``paid_from_period_id`` when read (benefits.payment_explain).
+    # None on a line the run wrote by statement: a plain line (one status period all month,
+    # nothing owed) is explained from ``paid_from_period_id``, a part month with nothing owed
+    # from its ``PaymentLinePeriod`` rows, when read (``benefits.payments.explained``).
     inputs: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     paid_from_period_id: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PaymentLinePeriod(SQLModel, table=True):
+    """A status period a line counted, and the days of the month it counted (both inclusive).
+
+    Written by the run's second statement (``benefits.payment_sql.insert_part_month_lines``) for
+    lines with nothing owed and more than one period or part of a month: the line's amount is
+    the rounded Σ(monthly amount × days) / days in the month over these rows, and its
+    explanation is rebuilt from them when read. The days are kept because a period's end is
+    closed in place when a later status begins; its status, amount and rule never change.
+    """
+
+    __tablename__ = "payment_line_period"
+
+    period: str = Field(max_length=7, primary_key=True)
+    case_id: int = Field(primary_key=True)
+    status_period_id: int = Field(primary_key=True)
+    starts_on: date
+    ends_on: date
 
 
 class RollImport(SQLModel, table=True):

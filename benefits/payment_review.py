@@ -33,7 +33,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlmodel import Session
 
-from benefits.models import BenefitCase, CaseStatusPeriod, Member, PaymentLine, PaymentRun
+from benefits.models import (
+    BenefitCase,
+    CaseStatusPeriod,
+    Member,
+    PaymentLine,
+    PaymentLinePeriod,
+    PaymentRun,
+)
 from benefits.payment_rules import TERMINATED, Month
 from benefits.views import mask_account
 from kernel.errors import InvalidInput, Problem
@@ -43,6 +50,7 @@ from kernel.money import from_fen
 CASES = BenefitCase.__table__  # type: ignore[attr-defined]
 LINES = PaymentLine.__table__  # type: ignore[attr-defined]
 PERIODS = CaseStatusPeriod.__table__  # type: ignore[attr-defined]
+LINE_PERIODS = PaymentLinePeriod.__table__  # type: ignore[attr-defined]
 MEMBERS = Member.__table__  # type: ignore[attr-defined]
 RUNS = PaymentRun.__table__  # type: ignore[attr-defined]
 THIS = LINES.alias("this_line")  # the run's month
@@ -186,20 +194,27 @@ _SANCTIONS = {
 }
 
 
-def zero_reason(inputs: Mapping[str, Any] | None, regular_fen: int) -> str:
+def zero_reason(
+    inputs: Mapping[str, Any] | None,
+    regular_fen: int,
+    last_counted: tuple[str | None, str | None] | None = None,
+) -> str:
     """Why a line of zero paid nothing, from what it recorded.
 
     A month with a regular amount that paid nothing had it all taken by recoveries (rule 3).
     Otherwise the status in force at the month's end says why (the last period the line
     counted days of): a sanction, an officer's suspension, a closure, or nothing assessed.
+    A line the run wrote by statement has no stored inputs; ``last_counted`` is then that
+    period's (rule, status), read from ``payment_line_period`` (``last_counted_period``).
     """
     if regular_fen > 0:
         return ZERO_RECOVERY
-    periods = [p for p in (inputs or {}).get("periods", []) if int(p.get("days") or 0) > 0]
-    if not periods:
+    if inputs is not None:
+        periods = [p for p in inputs.get("periods", []) if int(p.get("days") or 0) > 0]
+        last_counted = (periods[-1].get("rule"), periods[-1].get("status")) if periods else None
+    if last_counted is None:
         return ZERO_OTHER
-    last = periods[-1]
-    rule, status = str(last.get("rule") or ""), str(last.get("status") or "")
+    rule, status = str(last_counted[0] or ""), str(last_counted[1] or "")
     if rule in _SANCTIONS:
         return _SANCTIONS[rule]
     if rule.startswith("continuation-ended") and status == TERMINATED:
@@ -209,6 +224,19 @@ def zero_reason(inputs: Mapping[str, Any] | None, regular_fen: int) -> str:
     if status == TERMINATED:
         return ZERO_CLOSED
     return ZERO_NOTHING_ASSESSED
+
+
+def last_counted_period(line: Any, column: Any) -> ColumnElement[Any]:
+    """``column`` of the last status period a statement-written line counted days of (the
+    status in force at the month's end), as a scalar subquery over the line row."""
+    return (
+        select(column)
+        .select_from(LINE_PERIODS.join(PERIODS, PERIODS.c.id == LINE_PERIODS.c.status_period_id))
+        .where(LINE_PERIODS.c.period == line.c.period, LINE_PERIODS.c.case_id == line.c.case_id)
+        .order_by(PERIODS.c.effective_from.desc(), PERIODS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _no_line_reason(month: Month) -> ColumnElement[Any]:
@@ -313,11 +341,18 @@ def explain(session: Session, run: PaymentRun) -> RunExplanation:
     no_line = _reasons(conn.execute(select(why.c.why, func.count()).group_by(why.c.why)).all())
 
     zero = Counter(
-        zero_reason(row.inputs, row.regular_fen)
+        zero_reason(
+            row.inputs,
+            row.regular_fen,
+            None if row.last_rule is None else (row.last_rule, row.last_status),
+        )
         for row in conn.execute(
-            select(LINES.c.regular_fen, LINES.c.inputs).where(
-                LINES.c.period == run.period, LINES.c.amount_fen == 0
-            )
+            select(
+                LINES.c.regular_fen,
+                LINES.c.inputs,
+                last_counted_period(LINES, PERIODS.c.rule).label("last_rule"),
+                last_counted_period(LINES, PERIODS.c.status).label("last_status"),
+            ).where(LINES.c.period == run.period, LINES.c.amount_fen == 0)
         )
     )
 
@@ -414,6 +449,18 @@ def ledger_query(run: PaymentRun, show: str) -> Select[Any]:
             CHANGE.label("change"),
             # only a line of zero needs its inputs read back (to say why it paid nothing)
             case((THIS.c.amount_fen == 0, THIS.c.inputs)).label("zero_inputs"),
+            case(
+                (
+                    and_(THIS.c.amount_fen == 0, THIS.c.inputs.is_(None)),
+                    last_counted_period(THIS, PERIODS.c.rule),
+                )
+            ).label("zero_rule"),
+            case(
+                (
+                    and_(THIS.c.amount_fen == 0, THIS.c.inputs.is_(None)),
+                    last_counted_period(THIS, PERIODS.c.status),
+                )
+            ).label("zero_status"),
             case((THIS.c.id.is_(None), _no_line_reason(month))).label("no_line_reason"),
         )
         .select_from(_cases_with_lines(run, month))
@@ -426,7 +473,8 @@ def ledger_row(row: Any) -> LedgerRow:
     if row.line_id is None:
         why: str | None = row.no_line_reason
     elif row.amount_fen == 0:
-        why = zero_reason(row.zero_inputs, row.regular_fen)
+        last = None if row.zero_rule is None else (row.zero_rule, row.zero_status)
+        why = zero_reason(row.zero_inputs, row.regular_fen, last)
     else:
         why = None
     return LedgerRow(

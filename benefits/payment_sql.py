@@ -1,11 +1,15 @@
-"""The payment run's set-based part: plain cases paid with one statement per batch.
+"""The payment run's set-based part: cases with nothing owed paid by statements, per batch.
 
-``benefits.payment_rules.plain_fen`` says which cases are plain and what they are paid; this
-module is the same rule written as SQL, so that the database writes those lines itself (no row
-travels to Python and back). Everything else in a batch — part months, several periods, back
-pay, recovery, carried amounts — is left to the Python rules, which then read only the cases
-that have no line yet. The tests run a mixed county through both paths and compare every line
-to the fen.
+``benefits.payment_rules.plain_fen`` says which cases are plain and what they are paid; the
+first statement here is that rule written as SQL, so that the database writes those lines itself
+(no row travels to Python and back). The next two pay the other cases with nothing owed — part
+months and several periods — by rule 1 in whole fen: the periods each line counts go into
+``payment_line_period`` with their days, and each line is Σ(monthly amount × days) / days in the
+month, rounded once by the policy's mode in integer arithmetic (``rounded_fen``), which is the
+exact fraction ``benefits.rules.amount_between`` rounds. Cases with back pay or recovery owed
+(rules 2 and 3: settled oldest first, a rest carried forward) are left to the Python rules,
+which then read only the cases that have no line yet. The tests run a mixed county through
+both paths and compare every line to the fen.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
+    Integer,
     and_,
     case,
+    cast,
     exists,
+    extract,
     func,
     literal,
     or_,
@@ -33,6 +41,7 @@ from benefits.models import (
     Member,
     PaymentAdjustment,
     PaymentLine,
+    PaymentLinePeriod,
 )
 from benefits.payment_rules import PAYMENT_RULE, TERMINATED, Month, Rounding
 from kernel.db import UTCDateTime
@@ -43,6 +52,22 @@ LINE = PaymentLine.__table__  # type: ignore[attr-defined]
 CASE = BenefitCase.__table__  # type: ignore[attr-defined]
 HOUSEHOLD = Household.__table__  # type: ignore[attr-defined]
 MEMBER = Member.__table__  # type: ignore[attr-defined]
+LINE_PERIOD = PaymentLinePeriod.__table__  # type: ignore[attr-defined]
+LINE_COLUMNS = [
+    "run_id",
+    "period",
+    "case_id",
+    "payee_name",
+    "bank_account",
+    "regular_fen",
+    "adjustments_fen",
+    "amount_fen",
+    "carried_fen",
+    "rule",
+    "parameter_version",
+    "paid_from_period_id",
+    "created_at",
+]
 
 
 def payee_name(household_id: Any) -> ColumnElement[Any]:
@@ -125,26 +150,145 @@ def insert_plain_lines(
             ),
         )
     )
-    conn.execute(
-        LINE.insert().from_select(
-            [
-                "run_id",
-                "period",
-                "case_id",
-                "payee_name",
-                "bank_account",
-                "regular_fen",
-                "adjustments_fen",
-                "amount_fen",
-                "carried_fen",
-                "rule",
-                "parameter_version",
-                "paid_from_period_id",
-                "created_at",
-            ],
-            source,
+    conn.execute(LINE.insert().from_select(LINE_COLUMNS, source))
+
+
+# Whether the integer quotient q = S div D moves up one step, given the remainder r = S mod D
+# (S ≥ 0, D > 0), for each of Decimal's rounding modes: what ``Decimal.quantize`` does to S / D.
+def _round_up(mode: str, q: Any, r: Any, d: int) -> ColumnElement[Any] | None:
+    if mode in ("ROUND_DOWN", "ROUND_FLOOR"):
+        return literal(False)
+    if mode in ("ROUND_UP", "ROUND_CEILING"):
+        return r > 0
+    if mode == "ROUND_HALF_UP":
+        return 2 * r >= d
+    if mode == "ROUND_HALF_DOWN":
+        return 2 * r > d
+    if mode == "ROUND_HALF_EVEN":
+        return or_(2 * r > d, and_(2 * r == d, q % 2 == 1))
+    if mode == "ROUND_05UP":
+        return and_(r > 0, or_(q % 10 == 0, q % 10 == 5))
+    return None
+
+
+def rounded_fen(day_fen: Any, days_in_month: int, rounding: Rounding) -> ColumnElement[Any] | None:
+    """Rule 1's rounding in SQL: ``day_fen`` (Σ monthly amount in fen × days, ≥ 0) divided by
+    the month's days and rounded to the policy's step by its mode, in whole fen — or None when
+    the step is not whole fen or the mode is unknown (the Python rules pay those)."""
+    step = rounding.quantum_fen
+    if step is None:
+        return None
+    divisor = days_in_month * step
+    quotient, remainder = day_fen // divisor, day_fen % divisor
+    up = _round_up(rounding.mode, quotient, remainder, divisor)
+    if up is None:
+        return None
+    return (quotient + case((up, 1), else_=0)) * step
+
+
+def _days(starts_on: Any, ends_on: Any) -> ColumnElement[Any]:
+    """Days from ``starts_on`` to ``ends_on`` inclusive, both in the same month."""
+    return cast(extract("day", ends_on), Integer) - cast(extract("day", starts_on), Integer) + 1
+
+
+def insert_part_month_lines(
+    conn: Connection,
+    run_id: int,
+    month: Month,
+    rounding: Rounding,
+    low: int,
+    high: int,
+    now: datetime,
+) -> None:
+    """Write the lines of cases ``low``..``high`` that have none yet and owe and are owed
+    nothing (rule 1 alone), with the periods each counted: two statements.
+
+    A case is paid here when some period overlapping the month is not a termination
+    (``payment_rules.in_ledger``) and no period's amount is negative; run after
+    ``insert_plain_lines``, these are the part months and months of several periods.
+    """
+    if rounded_fen(literal(0), month.days, rounding) is None:
+        return  # a step finer than a fen or a mode SQL does not know: the Python rules pay
+    overlapping = and_(
+        PERIOD.c.case_id.between(low, high),
+        PERIOD.c.effective_from <= month.last,
+        or_(PERIOD.c.effective_to.is_(None), PERIOD.c.effective_to >= month.first),
+    )
+    counted = (
+        select(PERIOD.c.case_id)
+        .where(overlapping)
+        .group_by(PERIOD.c.case_id)
+        .having(
+            func.sum(case((PERIOD.c.status != TERMINATED, 1), else_=0)) > 0,
+            func.min(PERIOD.c.monthly_amount_fen) >= 0,
         )
     )
+    first, last = literal(month.first), literal(month.last)
+    conn.execute(
+        LINE_PERIOD.insert().from_select(
+            ["period", "case_id", "status_period_id", "starts_on", "ends_on"],
+            select(
+                literal(month.label),
+                PERIOD.c.case_id,
+                PERIOD.c.id,
+                case((PERIOD.c.effective_from < first, first), else_=PERIOD.c.effective_from),
+                case(
+                    (
+                        or_(PERIOD.c.effective_to.is_(None), PERIOD.c.effective_to > last),
+                        last,
+                    ),
+                    else_=PERIOD.c.effective_to,
+                ),
+            ).where(
+                overlapping,
+                PERIOD.c.case_id.in_(counted),
+                ~has_line(month, PERIOD.c.case_id, low, high),
+                ~exists().where(
+                    ADJUSTMENT.c.case_id == PERIOD.c.case_id,
+                    ADJUSTMENT.c.settled_period.is_(None),
+                ),
+            ),
+        )
+    )
+    sums = (
+        select(
+            LINE_PERIOD.c.case_id,
+            func.sum(
+                cast(PERIOD.c.monthly_amount_fen, BigInteger)
+                * _days(LINE_PERIOD.c.starts_on, LINE_PERIOD.c.ends_on)
+            ).label("day_fen"),
+        )
+        .select_from(LINE_PERIOD.join(PERIOD, PERIOD.c.id == LINE_PERIOD.c.status_period_id))
+        .where(
+            LINE_PERIOD.c.period == month.label,
+            LINE_PERIOD.c.case_id.between(low, high),
+            ~has_line(month, LINE_PERIOD.c.case_id, low, high),
+        )
+        .group_by(LINE_PERIOD.c.case_id)
+        .subquery()
+    )
+    regular = rounded_fen(cast(sums.c.day_fen, BigInteger), month.days, rounding)
+    assert regular is not None
+    source = select(
+        literal(run_id),
+        literal(month.label),
+        sums.c.case_id,
+        func.coalesce(payee_name(HOUSEHOLD.c.id), ""),
+        HOUSEHOLD.c.bank_account,
+        regular,
+        literal(0),
+        regular,
+        literal(0),
+        literal(PAYMENT_RULE),
+        literal(rounding.parameter_version),
+        literal(None, Integer),
+        literal(now, UTCDateTime()),
+    ).select_from(
+        sums.join(CASE, CASE.c.id == sums.c.case_id).join(
+            HOUSEHOLD, HOUSEHOLD.c.id == CASE.c.household_id
+        )
+    )
+    conn.execute(LINE.insert().from_select(LINE_COLUMNS, source))
 
 
 @dataclass(frozen=True)

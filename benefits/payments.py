@@ -65,7 +65,14 @@ from benefits.payment_rules import (
     regular_fen,
     settle,
 )
-from benefits.payment_sql import has_line, insert_plain_lines, payee_name, range_totals
+from benefits.payment_sql import (
+    LINE_PERIOD,
+    has_line,
+    insert_part_month_lines,
+    insert_plain_lines,
+    payee_name,
+    range_totals,
+)
 from kernel import audit
 from kernel.auth import Principal
 from kernel.background import background_work
@@ -380,9 +387,9 @@ def _payees(conn: Connection, case_ids: Sequence[int]) -> dict[int, tuple[str, s
 def _pay_batch(
     runner: Runner, run_id: int, month: Month, rounding: Rounding, low: int, high: int
 ) -> None:
-    """Pay cases ``low``..``high`` in one transaction: the plain ones by one statement
-    (``benefits.payment_sql``), the rest by the Python rules, then the run's counters from one
-    aggregate over the range's lines."""
+    """Pay cases ``low``..``high`` in one transaction: the plain ones by one statement, the
+    others with nothing owed by two (``benefits.payment_sql``), the rest by the Python rules,
+    then the run's counters from one aggregate over the range's lines."""
     now = runner.clock.now()
     dialect = runner.engine.dialect.name
     with runner.engine.begin() as conn:
@@ -393,6 +400,7 @@ def _pay_batch(
         before = range_totals(conn, month, low, high)
         if runner.set_based and before.lines == 0:
             insert_plain_lines(conn, run_id, month, rounding, low, high, now)
+            insert_part_month_lines(conn, run_id, month, rounding, low, high, now)
         slices = _slices(_month_periods(conn, low, high, month))
         owed = _unsettled(conn, low, high)
         due = [
@@ -720,30 +728,92 @@ def lines_of_case(
 
 
 def explained(conn: Connection, policy: PolicyBook, lines: list[PaymentLine]) -> list[PaymentLine]:
-    """Fill in the explanation of plain lines from the periods they were paid from (one query),
-    so every line read carries the same ``inputs`` whichever way the run wrote it. The lines are
-    detached from the session first: the derived explanation is never written back."""
+    """Fill in the explanation of the lines the run wrote by statement (two queries at most),
+    so every line read carries the same ``inputs`` whichever way the run wrote it: a plain line
+    from the period it was paid from, a part month from the periods and days it counted
+    (``payment_line_period``). The lines are detached from the session first: the derived
+    explanation is never written back."""
     plain = [line for line in lines if line.inputs is None and line.paid_from_period_id]
-    if not plain:
-        return lines
-    periods = _slices(
-        conn.execute(
-            select(*PERIOD_COLUMNS).where(
-                PERIOD.c.id.in_({line.paid_from_period_id for line in plain})
-            )
-        ).all()
-    )
-    by_id = {s.period_id: s for found in periods.values() for s in found}
-    for line in plain:
-        source = by_id.get(line.paid_from_period_id or 0)
-        if source is None:
-            continue
-        rounding = Rounding.from_policy(policy.version(line.parameter_version))
-        session = Session.object_session(line)
-        if session is not None:
-            session.expunge(line)
-        line.inputs = plain_inputs(Month.parse(line.period), source, rounding)
+    part = [line for line in lines if line.inputs is None and not line.paid_from_period_id]
+    if plain:
+        periods = _slices(
+            conn.execute(
+                select(*PERIOD_COLUMNS).where(
+                    PERIOD.c.id.in_({line.paid_from_period_id for line in plain})
+                )
+            ).all()
+        )
+        by_id = {s.period_id: s for found in periods.values() for s in found}
+        for line in plain:
+            source = by_id.get(line.paid_from_period_id or 0)
+            if source is not None:
+                month = Month.parse(line.period)
+                _explain(line, plain_inputs(month, source, _rounding(policy, line)))
+    if part:
+        counted = _counted_periods(conn, part)
+        for line in part:
+            slices = counted.get((line.period, line.case_id))
+            if slices:
+                month = Month.parse(line.period)
+                settlement = settle(line.regular_fen, [])
+                rounding = _rounding(policy, line)
+                _explain(line, line_inputs(month, slices, [], settlement, rounding))
     return lines
+
+
+def _rounding(policy: PolicyBook, line: PaymentLine) -> Rounding:
+    return Rounding.from_policy(policy.version(line.parameter_version))
+
+
+def _explain(line: PaymentLine, inputs: dict[str, Any]) -> None:
+    session = Session.object_session(line)
+    if session is not None:
+        session.expunge(line)
+    line.inputs = inputs
+
+
+def _counted_periods(
+    conn: Connection, lines: Sequence[PaymentLine]
+) -> dict[tuple[str, int], list[StatusSlice]]:
+    """(period, case) → the status periods the line counted, cut to the days it counted, in
+    the order the Python rules list them (by start, then id)."""
+    counted: dict[tuple[str, int], list[StatusSlice]] = defaultdict(list)
+    for label in sorted({line.period for line in lines}):
+        cases = sorted({line.case_id for line in lines if line.period == label})
+        for start in range(0, len(cases), PAYEE_IDS):
+            rows = conn.execute(
+                select(
+                    LINE_PERIOD.c.case_id,
+                    LINE_PERIOD.c.starts_on,
+                    LINE_PERIOD.c.ends_on,
+                    PERIOD.c.id,
+                    PERIOD.c.status,
+                    PERIOD.c.monthly_amount_fen,
+                    PERIOD.c.rule,
+                    PERIOD.c.parameter_version,
+                )
+                .select_from(
+                    LINE_PERIOD.join(PERIOD, PERIOD.c.id == LINE_PERIOD.c.status_period_id)
+                )
+                .where(
+                    LINE_PERIOD.c.period == label,
+                    LINE_PERIOD.c.case_id.in_(cases[start : start + PAYEE_IDS]),
+                )
+                .order_by(LINE_PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
+            ).all()
+            for row in rows:
+                counted[(label, row.case_id)].append(
+                    StatusSlice(
+                        period_id=row.id,
+                        status=row.status,
+                        starts_on=row.starts_on,
+                        ends_on=row.ends_on,
+                        monthly_amount_fen=row.monthly_amount_fen,
+                        rule=row.rule,
+                        parameter_version=row.parameter_version,
+                    )
+                )
+    return counted
 
 
 def run_progress(run: PaymentRun) -> float:

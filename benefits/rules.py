@@ -600,6 +600,12 @@ def amount_between(
     of n days pays monthly amount × d / n, summed over the month's periods and rounded once per
     month by the policy's rule (documented choice; the seeds pay by the month and are silent on
     part months).
+
+    The products are summed before the one division by n, so the month's total is the exact
+    fraction Σ(amount × d) / n and only the rounding rule decides it: dividing each share first
+    rounds it at Decimal's 28 digits, and a total lying exactly on a rounding boundary (half a
+    fen) could then fall either side. The payment run's SQL computes the same exact total in
+    whole fen (``benefits.payment_sql``).
     """
     total = ZERO
     cursor = first.replace(day=1)
@@ -607,13 +613,12 @@ def amount_between(
         days_in_month = month_days(cursor.year, cursor.month)
         month_start = max(cursor, first)
         month_end = min(cursor.replace(day=days_in_month), last)
-        month_total = ZERO
+        day_amounts = ZERO  # Σ amount × d, exact: the one division below is all that rounds
         for period in periods:
             start = max(period.starts_on, month_start)
             end = min(period.ends_on or month_end, month_end)
             if start <= end:
-                days = (end - start).days + 1
-                month_total += period.monthly_amount * days / days_in_month
-        total += round_money(month_total, quantum, mode)
+                day_amounts += period.monthly_amount * ((end - start).days + 1)
+        total += round_money(day_amounts / days_in_month, quantum, mode)
         cursor = add_months(cursor, 1)
     return total
