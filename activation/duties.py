@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import and_, bindparam, exists, func, or_, true
 from sqlmodel import Session, col, select
 
-from activation import rules
+from activation import duty_sql, rules
 from activation.common import (
     NewTask,
     close_tasks,
@@ -41,24 +41,29 @@ from kernel import audit
 from kernel.context import ServiceContext, context_of
 from kernel.errors import Conflict, Problem
 from kernel.messages import say, stored
+from kernel.policy import ParameterSet
 from kernel.visibility import office_of
 from matching import services as matching
 from matching.schemas import SeekerProfileIn
 
 MEMBER = Member.__table__  # type: ignore[attr-defined]
+DUTY = RegistrationDuty.__table__  # type: ignore[attr-defined]
 
 
-def live_household_ids(session: Session, household_ids: Sequence[int] | None = None) -> list[int]:
-    """Households applying (open application) or receiving (case not terminated)."""
+def is_live(household_id: Any) -> Any:
+    """The household is applying (open application) or receiving (case not terminated)."""
     applying = select(Application.household_id).where(
         col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES])
     )
     receiving = select(BenefitCase.household_id).where(
         col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES])
     )
-    query = select(Household.id).where(
-        col(Household.id).in_(applying) | col(Household.id).in_(receiving)
-    )
+    return household_id.in_(applying) | household_id.in_(receiving)
+
+
+def live_household_ids(session: Session, household_ids: Sequence[int] | None = None) -> list[int]:
+    """Households applying (open application) or receiving (case not terminated)."""
+    query = select(Household.id).where(is_live(col(Household.id)))
     if household_ids is not None:
         query = query.where(col(Household.id).in_(list(household_ids)))
     return [row for row in session.exec(query) if row is not None]
@@ -75,10 +80,12 @@ def refresh_duties(
     Changes are stored as decisions.
 
     All households (the daily sweep) are taken ``DUTY_CHUNK`` members at a time, so a county of
-    millions is never held at once; each chunk is read in three queries (members, open duties,
-    registrations) and written in four statements (duties ended, duties opened, decisions,
-    tasks), so the statements grow with the chunks, never with the people
-    (``workbridge bench sweep``)."""
+    millions is never held at once. Of each chunk only the members whose open duty disagrees
+    with the rule's outcome as SQL (``activation.duty_sql``) are read — on most days a few
+    birthdays — and the rule decides and explains each of them; a chunk with none costs one
+    query. A chunk with some is read in three queries (members, open duties, registrations)
+    and written in four statements (duties ended, duties opened, decisions, tasks), so the
+    statements grow with the chunks, never with the people (``workbridge bench sweep``)."""
     live = set(live_household_ids(ctx.session, household_ids))
     counts = {"opened": 0, "ended": 0}
     if household_ids is not None:
@@ -92,16 +99,29 @@ def refresh_duties(
         )
         return counts
     low, high = ctx.session.exec(select(func.min(Member.id), func.max(Member.id))).one()
+    disagreeing = _disagreeing(ctx.params(), ctx.today)
     for start in range(low or 1, (high or 0) + 1, DUTY_CHUNK):
         end = start + DUTY_CHUNK - 1
         _refresh_chunk(
             ctx,
             live,
             counts,
-            col(Member.id).between(start, end),
+            and_(col(Member.id).between(start, end), disagreeing),
             lambda member_id, start=start, end=end: member_id.between(start, end),
         )
     return counts
+
+
+def _disagreeing(params: ParameterSet, on: date) -> Any:
+    """Members whose open duty (or its absence) the rule would change on ``on``: obliged and
+    live without an open duty, or an open duty and not both. ``true()`` (every member) when
+    the outcome cannot be said in SQL."""
+    obliged = duty_sql.obliged(params, on)
+    if obliged is None:
+        return true()
+    has_open_duty = exists().where(DUTY.c.member_id == MEMBER.c.id, DUTY.c.ended_on.is_(None))
+    should = and_(obliged, is_live(MEMBER.c.household_id))
+    return or_(and_(should, ~has_open_duty), and_(~should, has_open_duty))
 
 
 def _refresh_chunk(
@@ -113,6 +133,8 @@ def _refresh_chunk(
 ) -> None:
     params = ctx.params()
     members = ctx.session.execute(select(*MEMBER.c).where(members_wanted)).all()
+    if not members:
+        return
     open_duties = {
         row.member_id: row.id
         for row in ctx.session.execute(

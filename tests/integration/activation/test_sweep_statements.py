@@ -113,3 +113,93 @@ def test_reminders_and_warnings_fall_on_their_days_and_only_then(engine, app) ->
             reminders,
             warnings,
         )
+
+
+def _open_duties(engine) -> set[int]:
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                text("SELECT member_id FROM registration_duty WHERE ended_on IS NULL")
+            ).scalars()
+        )
+
+
+def _due(engine, policy, day: date) -> set[int]:
+    """Every member the rule obliges on ``day`` in a live household, by the rule itself."""
+    from sqlmodel import Session, select
+
+    from activation import rules
+    from activation.common import person_facts
+    from activation.duties import live_household_ids
+    from benefits.models import Member
+
+    with Session(engine) as session:
+        live = set(live_household_ids(session))
+        members = list(session.exec(select(Member)))
+    params = policy.at(day)
+    return {
+        m.id
+        for m in members
+        if m.household_id in live
+        and rules.registration_duty(person_facts(m), day, params).obligated
+    }
+
+
+def test_the_next_day_finds_each_change_though_it_reads_only_the_disagreeing(engine, app) -> None:
+    """The sweep reads only members whose open duty disagrees with the rule in SQL
+    (``activation.duty_sql``): a birthday that crosses the age limit or 16 on the day, an
+    exemption or lost work capacity recorded since, a household whose case closed — each is
+    found the next day, and afterwards the open duties are exactly those the rule gives."""
+    from activation.duty_sql import born_by
+
+    policy, zone = app.state.policy, app.state.settings.zone
+    generate(engine, 60, Month.of(DAY), policy.at(DAY).version_id, seed=21)
+    sweep_day(engine, policy, zone, DAY)
+    assert _open_duties(engine) == _due(engine, policy, DAY)
+    nxt = DAY.replace(day=DAY.day + 1)
+    limit = policy.at(nxt).int("activation.registration.male_age_limit")
+    obliged = sorted(_open_duties(engine))
+    with engine.begin() as conn:
+        live_men = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT id FROM member WHERE sex = 'male' AND id IN "
+                    "(SELECT member_id FROM registration_duty) ORDER BY id"
+                )
+            )
+        ]
+        ages_out, turns_sixteen = live_men[0], live_men[1]
+        set_birth = text("UPDATE member SET birth_date = :b WHERE id = :m")
+        conn.execute(set_birth, {"b": born_by(limit, nxt), "m": ages_out})  # limit reached
+        conn.execute(
+            text("DELETE FROM registration_duty WHERE member_id = :m"), {"m": turns_sixteen}
+        )
+        conn.execute(set_birth, {"b": born_by(16, nxt), "m": turns_sixteen})  # 16 on the day
+        conn.execute(
+            text("UPDATE member SET student = :t WHERE id = :m"), {"t": True, "m": obliged[2]}
+        )
+        conn.execute(
+            text("UPDATE member SET work_capacity = 'none' WHERE id = :m"), {"m": obliged[3]}
+        )
+        closed = conn.execute(
+            text("SELECT household_id FROM member WHERE id = :m"), {"m": obliged[4]}
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE benefit_case SET status = 'terminated' WHERE household_id = :h"),
+            {"h": closed},
+        )
+        conn.execute(
+            text("UPDATE application SET state = 'rejected' WHERE household_id = :h"),
+            {"h": closed},
+        )
+    # The day before, the one turning 16 was not yet obliged; on the day, he is.
+    assert turns_sixteen not in _due(engine, policy, DAY)
+    swept = sweep_day(engine, policy, zone, nxt)
+    assert _open_duties(engine) == _due(engine, policy, nxt)
+    assert turns_sixteen in _open_duties(engine)
+    assert {ages_out, obliged[2], obliged[3], obliged[4]}.isdisjoint(_open_duties(engine))
+    assert swept.counts["duties_opened"] >= 1 and swept.counts["duties_ended"] >= 4
+    after = nxt.replace(day=nxt.day + 1)
+    sweep_day(engine, policy, zone, after)
+    assert _open_duties(engine) == _due(engine, policy, after)
