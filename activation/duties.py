@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, true
+from sqlalchemy import and_, bindparam, case, exists, func, true
 from sqlmodel import Session, col, select
 
 from activation import duty_sql, rules
@@ -50,15 +50,17 @@ MEMBER = Member.__table__  # type: ignore[attr-defined]
 DUTY = RegistrationDuty.__table__  # type: ignore[attr-defined]
 
 
+APPLYING = col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES])
+RECEIVING = col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES])
+
+
 def is_live(household_id: Any) -> Any:
-    """The household is applying (open application) or receiving (case not terminated)."""
-    applying = select(Application.household_id).where(
-        col(Application.state).in_([s.value for s in OPEN_APPLICATION_STATES])
+    """The household is applying (open application) or receiving (case not terminated), asked
+    row by row through the household indexes: for a chunk of members this reads their own
+    households, where ``IN (…)`` would list every live household of the county per chunk."""
+    return exists().where(Application.household_id == household_id, APPLYING) | exists().where(
+        BenefitCase.household_id == household_id, RECEIVING
     )
-    receiving = select(BenefitCase.household_id).where(
-        col(BenefitCase.status).in_([s.value for s in LIVE_CASE_STATUSES])
-    )
-    return household_id.in_(applying) | household_id.in_(receiving)
 
 
 def live_household_ids(session: Session, household_ids: Sequence[int] | None = None) -> list[int]:
@@ -86,29 +88,15 @@ def refresh_duties(
     query. A chunk with some is read in three queries (members, open duties, registrations)
     and written in four statements (duties ended, duties opened, decisions, tasks), so the
     statements grow with the chunks, never with the people (``workbridge bench sweep``)."""
-    live = set(live_household_ids(ctx.session, household_ids))
     counts = {"opened": 0, "ended": 0}
     if household_ids is not None:
-        of_households = select(Member.id).where(col(Member.household_id).in_(list(household_ids)))
-        _refresh_chunk(
-            ctx,
-            live,
-            counts,
-            col(Member.household_id).in_(list(household_ids)),
-            lambda member_id: member_id.in_(of_households),
-        )
+        _refresh_chunk(ctx, counts, col(Member.household_id).in_(list(household_ids)))
         return counts
     low, high = ctx.session.exec(select(func.min(Member.id), func.max(Member.id))).one()
     disagreeing = _disagreeing(ctx.params(), ctx.today)
     for start in range(low or 1, (high or 0) + 1, DUTY_CHUNK):
-        end = start + DUTY_CHUNK - 1
-        _refresh_chunk(
-            ctx,
-            live,
-            counts,
-            and_(col(Member.id).between(start, end), disagreeing),
-            lambda member_id, start=start, end=end: member_id.between(start, end),
-        )
+        wanted = and_(col(Member.id).between(start, start + DUTY_CHUNK - 1), disagreeing)
+        _refresh_chunk(ctx, counts, wanted)
     return counts
 
 
@@ -121,33 +109,29 @@ def _disagreeing(params: ParameterSet, on: date) -> Any:
         return true()
     has_open_duty = exists().where(DUTY.c.member_id == MEMBER.c.id, DUTY.c.ended_on.is_(None))
     should = and_(obliged, is_live(MEMBER.c.household_id))
-    return or_(and_(should, ~has_open_duty), and_(~should, has_open_duty))
+    return case((should, ~has_open_duty), else_=has_open_duty)  # `should` evaluated once
 
 
-def _refresh_chunk(
-    ctx: ServiceContext,
-    live: set[int],
-    counts: dict[str, int],
-    members_wanted: Any,
-    of_members: Callable[[Any], Any],
-) -> None:
+def _refresh_chunk(ctx: ServiceContext, counts: dict[str, int], members_wanted: Any) -> None:
+    """Decide the duty of the members ``members_wanted`` selects (at most ``DUTY_CHUNK``), and
+    write what changed; their households, open duties and registrations are read by their ids."""
     params = ctx.params()
     members = ctx.session.execute(select(*MEMBER.c).where(members_wanted)).all()
     if not members:
         return
+    ids = [m.id for m in members]
+    live = set(live_household_ids(ctx.session, sorted({m.household_id for m in members})))
     open_duties = {
         row.member_id: row.id
         for row in ctx.session.execute(
             select(RegistrationDuty.id, RegistrationDuty.member_id).where(
                 col(RegistrationDuty.ended_on).is_(None),
-                of_members(col(RegistrationDuty.member_id)),
+                col(RegistrationDuty.member_id).in_(ids),
             )
         )
     }
     registered = set(
-        ctx.session.exec(
-            select(Registration.member_id).where(of_members(col(Registration.member_id)))
-        )
+        ctx.session.exec(select(Registration.member_id).where(col(Registration.member_id).in_(ids)))
     )
     tasks: list[NewTask] = []
     new_duties: list[dict[str, Any]] = []

@@ -511,7 +511,8 @@ class BenchReport:
     bank_file_seconds: float
     bank_file_bytes: int
     bank_file_floor_seconds: float  # reading the same rows on the same cursor, formatting none
-    plain_lines: int  # lines the set-based statement wrote
+    plain_lines: int  # lines the plain statement wrote
+    part_month_lines: int  # lines the part-month statements wrote
     floors: tuple[payment_floor.Floor, ...]
     database_settings: str
 
@@ -625,6 +626,7 @@ def run_bench(
     size = sum(len(chunk) for chunk in bank_file.chunks(engine, month.label))
     bank_seconds = time.perf_counter() - started
     bank_floor = payment_floor.read_floor(engine, month.label)
+    plain_lines, part_month_lines = payment_floor.set_based_lines(engine, month.label)
     floors = payment_floor.measure(engine, month, clock.now())
     return BenchReport(
         database=engine.dialect.name,
@@ -648,7 +650,8 @@ def run_bench(
         bank_file_seconds=bank_seconds,
         bank_file_bytes=size,
         bank_file_floor_seconds=bank_floor,
-        plain_lines=payment_floor.plain_lines(engine, month.label),
+        plain_lines=plain_lines,
+        part_month_lines=part_month_lines,
         floors=tuple(floors),
         database_settings=payment_floor.database_settings(engine),
     )

@@ -198,15 +198,18 @@ def read_floor(engine: Engine, period: str) -> float:
     return time.perf_counter() - started
 
 
-def plain_lines(engine: Engine, period: str) -> int:
+def set_based_lines(engine: Engine, period: str) -> tuple[int, int]:
+    """(plain, part-month): the month's lines written by statement rather than by the Python
+    rules — the ones whose explanation is derived when read (no ``inputs`` stored)."""
+    plain = LINE.c.paid_from_period_id.is_not(None)
     with engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(LINE)
-                .where(LINE.c.period == period, LINE.c.paid_from_period_id.is_not(None))
-            ).scalar_one()
-        )
+        row = conn.execute(
+            select(
+                func.coalesce(func.sum(case((plain, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((plain, 0), else_=1)), 0),
+            ).where(LINE.c.period == period, LINE.c.inputs.is_(None))
+        ).one()
+    return int(row[0]), int(row[1])
 
 
 SETTINGS = ("shared_buffers", "work_mem", "synchronous_commit", "fsync", "wal_level")

@@ -218,7 +218,8 @@ def _payments(engine: Engine, policy: Any, settings: Settings, scale: Scale) -> 
         Row(
             f"payment run, {report.households:,} households",
             f"{report.run_seconds:.1f} s ({report.households_per_second:,.0f} households/s; "
-            f"{report.plain_lines / max(report.lines, 1):.0%} of lines set-based)",
+            f"{(report.plain_lines + report.part_month_lines) / max(report.lines, 1):.0%} "
+            "of lines set-based)",
             report.run_seconds,
             f"{ledger.seconds:.1f} s into the ledger ({plain.seconds:.1f} s into a plain table)",
             ledger.seconds,

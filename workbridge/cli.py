@@ -869,6 +869,11 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
             f"{report.plain_lines:,} lines ({report.plain_lines / max(report.lines, 1):.0%})",
         ),
         (
+            "  of which part months, nothing owed (two statements per batch)",
+            f"{report.part_month_lines:,} lines "
+            f"({report.part_month_lines / max(report.lines, 1):.0%})",
+        ),
+        (
             "bank file export (floor: the same rows read, not formatted)",
             f"{report.bank_file_bytes / 1e6:,.1f} MB in {report.bank_file_seconds:.1f} s "
             f"({report.bank_file_floor_seconds:.1f} s)",

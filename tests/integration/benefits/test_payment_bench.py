@@ -17,6 +17,7 @@ def test_the_payment_bench_reports_its_floors_and_leaves_nothing_behind(engine, 
     assert all(f.seconds > 0 for f in report.floors)
     assert report.ratio("ledger") == report.run_seconds / report.floor("ledger").seconds
     assert 0 < report.plain_lines < report.lines
+    assert 0 < report.part_month_lines < report.lines - report.plain_lines
     assert report.bank_file_bytes > 0 and report.bank_file_floor_seconds > 0
     assert report.database_settings.startswith(("SQLite 3.", "PostgreSQL 1"))
     assert not [t for t in inspect(engine).get_table_names() if t.startswith("bench_floor_")]
