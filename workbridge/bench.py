@@ -205,14 +205,22 @@ def bench_sms(
     rate: float = 0.0,
     crash: bool = False,
     database_url: str | None = None,
+    workers: int = 1,
     echo: bool = True,
 ) -> dict[str, Any]:
+    """Queue ``messages`` job offers and send them through the worker to a local fake Kannel
+    gateway, then count deliveries per dedupe key. ``workers`` > 1 runs that many worker
+    processes side by side (PostgreSQL: they claim with ``FOR UPDATE SKIP LOCKED`` and share
+    one rate per gateway; SQLite allows one worker and refuses more)."""
+
     def say(line: str) -> None:
         if echo:
             print(line, flush=True)
 
     folder = Path(tempfile.mkdtemp(prefix="workbridge-bench-"))
     database_url = database_url or f"sqlite:///{folder / 'bench.db'}"
+    if workers > 1 and database_url.startswith("sqlite"):
+        raise ValueError("several SMS workers need PostgreSQL: SQLite allows one at a time")
     migrations.upgrade(database_url, quiet=True)
     profile = _bench_profile(folder)
     settings = Settings(database_url=database_url, policy_profile=str(profile))
@@ -228,6 +236,7 @@ def bench_sms(
         "messages": messages,
         "database": engine.dialect.name,
         "concurrency": concurrency,
+        "workers": workers,
         "rate_limit": rate or None,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}",
@@ -241,6 +250,8 @@ def bench_sms(
         )
         if crash:
             report.update(_crash_run(database_url, profile, sms, url, messages, engine, run, say))
+        elif workers > 1:
+            report.update(_processes_run(database_url, profile, sms, messages, workers, say))
         else:
             report.update(_timed_run(engine, sms, rules, url, messages, say))
         final = _stats(url)
@@ -323,6 +334,35 @@ def _timed_run(
         f"(concurrency {sms.concurrency}, rate limit {sms.rate_per_second or 'none'})"
     )
     return {"seconds": round(seconds, 2), "messages_per_second": round(rate), "sent": stats.sent}
+
+
+def _processes_run(
+    database_url: str,
+    profile: Path,
+    sms: SmsSettings,
+    messages: int,
+    workers: int,
+    say: Any,
+) -> dict[str, Any]:
+    """``workers`` processes of ``workbridge sms worker --once`` started together; seconds
+    until the last has sent what was due and exited."""
+    env = _worker_env(database_url, profile, sms)
+    command = [sys.executable, "-m", "workbridge.cli", "sms", "worker", "--once", "--wait", "1"]
+    started = time.perf_counter()
+    running = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(workers)
+    ]
+    codes = [process.wait(timeout=1800) for process in running]
+    seconds = time.perf_counter() - started
+    rate = messages / seconds if seconds else 0.0
+    say(
+        f"{workers} worker processes sent {messages} in {seconds:.2f} s: {rate:,.0f} messages/s "
+        f"(concurrency {sms.concurrency} each, rate limit {sms.rate_per_second or 'none'}; "
+        f"the time includes starting the processes); exit codes {codes}"
+    )
+    if any(codes):
+        raise RuntimeError(f"a worker process failed: exit codes {codes}")
+    return {"seconds": round(seconds, 2), "messages_per_second": round(rate)}
 
 
 def _crash_run(

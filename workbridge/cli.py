@@ -406,12 +406,22 @@ def cmd_sms(args: argparse.Namespace) -> int:
 def cmd_bench_sms(args: argparse.Namespace) -> int:
     from workbridge.bench import bench_sms
 
+    if args.workers < 1 or (args.workers > 1 and args.crash):
+        console.print("[red]--workers must be at least 1, and 1 with --crash[/red]")
+        return 2
+    if args.workers > 1 and not (args.database_url or "").startswith("postgresql"):
+        console.print(
+            "[red]several SMS workers need PostgreSQL (SQLite allows one at a time): "
+            "give --database-url postgresql://…[/red]"
+        )
+        return 2
     report = bench_sms(
         args.messages,
         concurrency=args.concurrency,
         rate=args.rate,
         crash=args.crash,
         database_url=args.database_url,
+        workers=args.workers,
     )
     return 0 if report["exactly_once"] else 1
 
@@ -1335,6 +1345,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_sms.add_argument("--messages", type=int, default=10_000)
     bench_sms.add_argument("--concurrency", type=int, default=8)
     bench_sms.add_argument("--rate", type=float, default=0.0, help="messages/s cap (0: none)")
+    bench_sms.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes side by side (more than one needs PostgreSQL)",
+    )
     bench_sms.add_argument(
         "--crash",
         action="store_true",

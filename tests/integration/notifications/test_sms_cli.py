@@ -50,3 +50,23 @@ def test_the_benchmark_measures_throughput(database_url) -> None:
     report = bench_sms(200, database_url=database_url, echo=False)
     assert report["exactly_once"] is True and report["sent"] == 200
     assert report["messages_per_second"] > 0
+
+
+def test_several_worker_processes_deliver_each_message_once(database_url, capsys) -> None:
+    """Three worker processes on one outbox: on PostgreSQL they claim side by side (SKIP
+    LOCKED) and every message reaches the gateway once; SQLite allows one worker, and the
+    command says so rather than starting three."""
+    if database_url.startswith("sqlite"):
+        assert main(["bench", "sms", "--messages", "10", "--workers", "3"]) == 2
+        assert "PostgreSQL" in capsys.readouterr().out
+        return
+    report = bench_sms(600, database_url=database_url, workers=3, echo=False)
+    assert report["exactly_once"] is True and report["workers"] == 3
+    assert report["outbox"] == {"sent": 600}
+    assert report["gateway"]["max_deliveries_per_key"] == 1
+
+
+def test_the_benchmark_refuses_workers_it_cannot_run(capsys) -> None:
+    assert main(["bench", "sms", "--workers", "0"]) == 2
+    assert main(["bench", "sms", "--workers", "2", "--crash"]) == 2
+    assert "--workers" in capsys.readouterr().out
