@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from activation import services as activation
 from benefits import payments
@@ -26,6 +26,12 @@ from kernel.db import new_session
 from kernel.policy import PolicyBook
 
 DAILY_SWEEP = "daily-sweep"
+# A sweep that opened or ended at least this many duties (the first after a roll is brought in)
+# has grown the tables below by as many rows, and analyses them itself: the database's planner
+# would otherwise choose plans for the next queries (the next sweep, the office's lists) from
+# counts taken before, until PostgreSQL's autovacuum or nobody (SQLite) refreshes them.
+ANALYZE_AFTER = 20_000
+SWEPT_TABLES = ("registration_duty", "activation_decision", "activation_task")
 PAYMENT_RUN = payments.CLAIM_JOB
 
 
@@ -58,12 +64,22 @@ def daily_sweep(env: JobEnv, day: date | None = None) -> dict[str, int] | None:
         if not claim(session, DAILY_SWEEP, day.isoformat(), at=ctx.now, by=SYSTEM.label):
             session.rollback()
             return None
-        return activation.daily_sweep(ctx)  # commits the claim together with the sweep
+        counts = activation.daily_sweep(ctx)  # commits the claim together with the sweep
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+    if counts.get("duties_opened", 0) + counts.get("duties_ended", 0) >= ANALYZE_AFTER:
+        analyse(env.engine, SWEPT_TABLES)
+    return counts
+
+
+def analyse(engine: Engine, tables: tuple[str, ...]) -> None:
+    """Refresh the planner's statistics of ``tables`` (``ANALYZE``, outside a transaction)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.execute(text(f"ANALYZE {table}"))
 
 
 def payment_run(env: JobEnv, period: str | None = None) -> PaymentRun | None:

@@ -203,3 +203,35 @@ def test_the_next_day_finds_each_change_though_it_reads_only_the_disagreeing(eng
     after = nxt.replace(day=nxt.day + 1)
     sweep_day(engine, policy, zone, after)
     assert _open_duties(engine) == _due(engine, policy, after)
+
+
+def test_a_sweep_that_opened_many_duties_refreshes_the_planners_counts(
+    engine, app, monkeypatch
+) -> None:
+    """A first sweep grows the duty, decision and task tables by a row per person; it analyses
+    them itself (``jobs.ANALYZE_AFTER`` duties opened or ended), and a day that changed fewer
+    leaves that to the database."""
+    from sqlalchemy import event
+
+    from workbridge import jobs
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.upper().startswith("ANALYZE"):
+            seen.append(statement)
+
+    policy, zone = app.state.policy, app.state.settings.zone
+    generate(engine, 40, Month.of(DAY), policy.at(DAY).version_id, seed=31)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        monkeypatch.setattr(jobs, "ANALYZE_AFTER", 15)
+        first = sweep_day(engine, policy, zone, DAY)
+        assert first.counts["duties_opened"] >= 15
+        assert seen == [f"ANALYZE {table}" for table in jobs.SWEPT_TABLES]
+        seen.clear()
+        quiet = sweep_day(engine, policy, zone, DAY.replace(day=DAY.day + 1))
+        assert quiet.counts["duties_opened"] + quiet.counts["duties_ended"] < 15
+        assert seen == []
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
