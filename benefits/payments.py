@@ -777,17 +777,17 @@ def _counted_periods(
 ) -> dict[tuple[str, int], list[StatusSlice]]:
     """(period, case) → the status periods the line counted, cut to the days it counted, in
     the order the Python rules list them (by start, then id)."""
-    counted: dict[tuple[str, int], list[StatusSlice]] = defaultdict(list)
+    counted: dict[tuple[str, int], list[StatusSlice]] = {}
     for label in sorted({line.period for line in lines}):
         cases = sorted({line.case_id for line in lines if line.period == label})
         for start in range(0, len(cases), PAYEE_IDS):
             rows = conn.execute(
                 select(
                     LINE_PERIOD.c.case_id,
-                    LINE_PERIOD.c.starts_on,
-                    LINE_PERIOD.c.ends_on,
                     PERIOD.c.id,
                     PERIOD.c.status,
+                    LINE_PERIOD.c.starts_on.label("effective_from"),  # the days it counted
+                    LINE_PERIOD.c.ends_on.label("effective_to"),
                     PERIOD.c.monthly_amount_fen,
                     PERIOD.c.rule,
                     PERIOD.c.parameter_version,
@@ -801,18 +801,8 @@ def _counted_periods(
                 )
                 .order_by(LINE_PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
             ).all()
-            for row in rows:
-                counted[(label, row.case_id)].append(
-                    StatusSlice(
-                        period_id=row.id,
-                        status=row.status,
-                        starts_on=row.starts_on,
-                        ends_on=row.ends_on,
-                        monthly_amount_fen=row.monthly_amount_fen,
-                        rule=row.rule,
-                        parameter_version=row.parameter_version,
-                    )
-                )
+            for case_id, slices in _slices(rows).items():
+                counted[(label, case_id)] = slices
     return counted
 
 
