@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, select, text
 
-from benefits import bank_file, payment_floor, payments
+from benefits import bank_file, payment_floor, payment_profile, payments
 from benefits.models import Household
 from benefits.payment_rules import Month
 from kernel.auth import Principal, Role
@@ -527,6 +527,7 @@ class BenchReport:
     bank_file_floor_seconds: float  # reading the same rows on the same cursor, formatting none
     plain_lines: int  # lines the plain statement wrote
     part_month_lines: int  # lines the part-month statements wrote
+    time_spent: tuple[tuple[str, float], ...]  # the run's seconds by part (payment_profile)
     floors: tuple[payment_floor.Floor, ...]
     database_settings: str
 
@@ -629,11 +630,12 @@ def run_bench(
     )
     before = resident_memory_mib()
     measured = reset_peak_memory()
-    started = time.perf_counter()
-    begun = payments.begin(runner, month.label)
-    assert begun.lock is not None and begun.run.id is not None, "the bench month was paid already"
-    run = payments.execute(runner, begun.run.id, begun.lock, progress=on_paid)
-    run_seconds = time.perf_counter() - started
+    with payment_profile.timed(engine) as spent:
+        started = time.perf_counter()
+        begun = payments.begin(runner, month.label)
+        assert begun.lock is not None and begun.run.id is not None, "the month was paid already"
+        run = payments.execute(runner, begun.run.id, begun.lock, progress=on_paid)
+        run_seconds = time.perf_counter() - started
     peak = peak_memory_mib(measured)
 
     started = time.perf_counter()
@@ -666,6 +668,7 @@ def run_bench(
         bank_file_floor_seconds=bank_floor,
         plain_lines=plain_lines,
         part_month_lines=part_month_lines,
+        time_spent=tuple(spent.parts(run_seconds)),
         floors=tuple(floors),
         database_settings=payment_floor.database_settings(engine),
     )

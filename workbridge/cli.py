@@ -883,6 +883,10 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
             f"{report.part_month_lines:,} lines "
             f"({report.part_month_lines / max(report.lines, 1):.0%})",
         ),
+        *(
+            (f"  time in {part}", f"{seconds:.2f} s ({seconds / report.run_seconds:.0%})")
+            for part, seconds in report.time_spent
+        ),
         (
             "bank file export (floor: the same rows read, not formatted)",
             f"{report.bank_file_bytes / 1e6:,.1f} MB in {report.bank_file_seconds:.1f} s "
