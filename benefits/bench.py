@@ -526,7 +526,7 @@ class BenchReport:
     bank_file_bytes: int
     bank_file_floor_seconds: float  # reading the same rows on the same cursor, formatting none
     plain_lines: int  # lines the plain statement wrote
-    part_month_lines: int  # lines the part-month statements wrote
+    period_lines: int  # lines the part-month statements wrote
     time_spent: tuple[tuple[str, float], ...]  # the run's seconds by part (payment_profile)
     floors: tuple[payment_floor.Floor, ...]
     database_settings: str
@@ -642,7 +642,7 @@ def run_bench(
     size = sum(len(chunk) for chunk in bank_file.chunks(engine, month.label))
     bank_seconds = time.perf_counter() - started
     bank_floor = payment_floor.read_floor(engine, month.label)
-    plain_lines, part_month_lines = payment_floor.set_based_lines(engine, month.label)
+    plain_lines, period_lines = payment_floor.set_based_lines(engine, month.label)
     floors = payment_floor.measure(engine, month, clock.now())
     return BenchReport(
         database=engine.dialect.name,
@@ -667,7 +667,7 @@ def run_bench(
         bank_file_bytes=size,
         bank_file_floor_seconds=bank_floor,
         plain_lines=plain_lines,
-        part_month_lines=part_month_lines,
+        period_lines=period_lines,
         time_spent=tuple(spent.parts(run_seconds)),
         floors=tuple(floors),
         database_settings=payment_floor.database_settings(engine),

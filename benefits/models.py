@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -215,9 +216,22 @@ class PaymentAdjustment(SQLModel, table=True):
     payment run that includes it (``settled_period``); a recovery larger than the month's
     payment is settled in part and the rest carried forward as a new recovery row
     (``source = "carried:<id>"``), see ``benefits.payment_rules.settle``.
+
+    What a payment run asks of this table is "the unsettled adjustments of these cases": the
+    partial index over unsettled rows answers exactly that, where the planner would otherwise
+    walk every unsettled row of the county through the ``settled_period`` index, batch by
+    batch.
     """
 
     __tablename__ = "payment_adjustment"
+    __table_args__ = (
+        Index(
+            "ix_payment_adjustment_unsettled",
+            "case_id",
+            sqlite_where=text("settled_period IS NULL"),
+            postgresql_where=text("settled_period IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="benefit_case.id", index=True)
@@ -314,10 +328,11 @@ class PaymentLine(SQLModel, table=True):
 class PaymentLinePeriod(SQLModel, table=True):
     """A status period a line counted, and the days of the month it counted (both inclusive).
 
-    Written by the run's second statement (``benefits.payment_sql.insert_part_month_lines``) for
-    lines with nothing owed and more than one period or part of a month: the line's amount is
-    the rounded Σ(monthly amount × days) / days in the month over these rows, and its
-    explanation is rebuilt from them when read. The days are kept because a period's end is
+    Written by the run's second statement (``benefits.payment_sql.insert_period_lines``) for
+    lines with nothing to recover and more than one period, part of a month or back pay: the
+    line's regular amount is the rounded Σ(monthly amount × days) / days in the month over these
+    rows, and its explanation is rebuilt from them (and the back pay settled in the line's
+    month) when read. The days are kept because a period's end is
     closed in place when a later status begins; its status, amount and rule never change.
     """
 

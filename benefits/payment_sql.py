@@ -1,15 +1,16 @@
-"""The payment run's set-based part: cases with nothing owed paid by statements, per batch.
+"""The payment run's set-based part: every case with nothing to recover paid by statements.
 
 ``benefits.payment_rules.plain_fen`` says which cases are plain and what they are paid; the
 first statement here is that rule written as SQL, so that the database writes those lines itself
-(no row travels to Python and back). The next two pay the other cases with nothing owed — part
-months and several periods — by rule 1 in whole fen: the periods each line counts go into
-``payment_line_period`` with their days, and each line is Σ(monthly amount × days) / days in the
-month, rounded once by the policy's mode in integer arithmetic (``rounded_fen``), which is the
-exact fraction ``benefits.rules.amount_between`` rounds. Cases with back pay or recovery owed
-(rules 2 and 3: settled oldest first, a rest carried forward) are left to the Python rules,
-which then read only the cases that have no line yet. The tests run a mixed county through
-both paths and compare every line to the fen.
+(no row travels to Python and back). The next three pay the other cases with nothing to recover
+— part months, several periods, back pay — by rules 1 and 2 in whole fen: the periods each line
+counts go into ``payment_line_period`` with their days; each line is Σ(monthly amount × days) /
+days in the month, rounded once by the policy's mode in integer arithmetic (``rounded_fen``),
+which is the exact fraction ``benefits.rules.amount_between`` rounds, plus every unsettled back
+pay, which the last statement marks settled. Cases with a recovery owed (rule 3: deducted oldest
+first down to zero, a rest carried forward) are left to the Python rules, which then read only
+the cases that have no line yet. The tests run a mixed county through both paths and compare
+every line, every settlement and every explanation.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.sql import ColumnElement
 
@@ -191,7 +193,7 @@ def _days(starts_on: Any, ends_on: Any) -> ColumnElement[Any]:
     return cast(extract("day", ends_on), Integer) - cast(extract("day", starts_on), Integer) + 1
 
 
-def insert_part_month_lines(
+def insert_period_lines(
     conn: Connection,
     run_id: int,
     month: Month,
@@ -200,12 +202,16 @@ def insert_part_month_lines(
     high: int,
     now: datetime,
 ) -> None:
-    """Write the lines of cases ``low``..``high`` that have none yet and owe and are owed
-    nothing (rule 1 alone), with the periods each counted: two statements.
+    """Write the lines of cases ``low``..``high`` that have none yet and owe nothing back
+    (rules 1 and 2), with the periods each counted, and settle the back pay they add: three
+    statements.
 
     A case is paid here when some period overlapping the month is not a termination
-    (``payment_rules.in_ledger``) and no period's amount is negative; run after
-    ``insert_plain_lines``, these are the part months and months of several periods.
+    (``payment_rules.in_ledger``), no period's amount is negative, and every adjustment it has
+    unsettled is back pay (a positive amount): rule 2 then adds them all and rule 3 has nothing
+    to deduct, so nothing is carried. Run after ``insert_plain_lines``, these are the part
+    months, the months of several periods and the months with back pay. A recovery (or an
+    adjustment of nothing) leaves the case to the Python rules, which settle oldest first.
     """
     if rounded_fen(literal(0), month.days, rounding) is None:
         return  # a step finer than a fen or a mode SQL does not know: the Python rules pay
@@ -246,6 +252,7 @@ def insert_part_month_lines(
                 ~exists().where(
                     ADJUSTMENT.c.case_id == PERIOD.c.case_id,
                     ADJUSTMENT.c.settled_period.is_(None),
+                    ADJUSTMENT.c.amount_fen <= 0,
                 ),
             ),
         )
@@ -267,8 +274,18 @@ def insert_part_month_lines(
         .group_by(LINE_PERIOD.c.case_id)
         .subquery()
     )
+    owed = (
+        select(
+            ADJUSTMENT.c.case_id,
+            func.sum(cast(ADJUSTMENT.c.amount_fen, BigInteger)).label("back_pay_fen"),
+        )
+        .where(ADJUSTMENT.c.case_id.between(low, high), ADJUSTMENT.c.settled_period.is_(None))
+        .group_by(ADJUSTMENT.c.case_id)
+        .subquery()
+    )
     regular = rounded_fen(cast(sums.c.day_fen, BigInteger), month.days, rounding)
     assert regular is not None
+    back_pay = func.coalesce(owed.c.back_pay_fen, 0)
     source = select(
         literal(run_id),
         literal(month.label),
@@ -276,19 +293,30 @@ def insert_part_month_lines(
         func.coalesce(payee_name(HOUSEHOLD.c.id), ""),
         HOUSEHOLD.c.bank_account,
         regular,
-        literal(0),
-        regular,
+        back_pay,
+        regular + back_pay,
         literal(0),
         literal(PAYMENT_RULE),
         literal(rounding.parameter_version),
         literal(None, Integer),
         literal(now, UTCDateTime()),
     ).select_from(
-        sums.join(CASE, CASE.c.id == sums.c.case_id).join(
-            HOUSEHOLD, HOUSEHOLD.c.id == CASE.c.household_id
-        )
+        sums.join(CASE, CASE.c.id == sums.c.case_id)
+        .join(HOUSEHOLD, HOUSEHOLD.c.id == CASE.c.household_id)
+        .outerjoin(owed, owed.c.case_id == sums.c.case_id)
     )
     conn.execute(LINE.insert().from_select(LINE_COLUMNS, source))
+    # Every line of the range is this batch's statements' (the caller found none before), and
+    # no case with a recovery has one yet: what is unsettled under a line is back pay it added.
+    conn.execute(
+        update(ADJUSTMENT)
+        .where(
+            ADJUSTMENT.c.case_id.between(low, high),
+            ADJUSTMENT.c.settled_period.is_(None),
+            has_line(month, ADJUSTMENT.c.case_id, low, high),
+        )
+        .values(settled_period=month.label)
+    )
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ from benefits.payment_rules import (
 from benefits.payment_sql import (
     LINE_PERIOD,
     has_line,
-    insert_part_month_lines,
+    insert_period_lines,
     insert_plain_lines,
     payee_name,
     range_totals,
@@ -348,25 +348,30 @@ def _month_periods(conn: Connection, low: int, high: int, month: Month) -> Any:
     ).all()
 
 
+OWED_COLUMNS = (
+    ADJUSTMENT.c.id,
+    ADJUSTMENT.c.case_id,
+    ADJUSTMENT.c.kind,
+    ADJUSTMENT.c.amount_fen,
+    ADJUSTMENT.c.source,
+    ADJUSTMENT.c.reason,
+    ADJUSTMENT.c.parameter_version,
+)
+
+
+def _owed(row: Any) -> Owed:
+    return Owed(row.id, row.kind, row.amount_fen, row.source, row.reason, row.parameter_version)
+
+
 def _unsettled(conn: Connection, low: int, high: int) -> dict[int, list[Owed]]:
     rows = conn.execute(
-        select(
-            ADJUSTMENT.c.id,
-            ADJUSTMENT.c.case_id,
-            ADJUSTMENT.c.kind,
-            ADJUSTMENT.c.amount_fen,
-            ADJUSTMENT.c.source,
-            ADJUSTMENT.c.reason,
-            ADJUSTMENT.c.parameter_version,
-        )
+        select(*OWED_COLUMNS)
         .where(ADJUSTMENT.c.case_id.between(low, high), ADJUSTMENT.c.settled_period.is_(None))
         .order_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.created_at, ADJUSTMENT.c.id)
     ).all()
     owed: dict[int, list[Owed]] = defaultdict(list)
     for row in rows:
-        owed[row.case_id].append(
-            Owed(row.id, row.kind, row.amount_fen, row.source, row.reason, row.parameter_version)
-        )
+        owed[row.case_id].append(_owed(row))
     return owed
 
 
@@ -388,7 +393,8 @@ def _pay_batch(
     runner: Runner, run_id: int, month: Month, rounding: Rounding, low: int, high: int
 ) -> None:
     """Pay cases ``low``..``high`` in one transaction: the plain ones by one statement, the
-    others with nothing owed by two (``benefits.payment_sql``), the rest by the Python rules,
+    others with nothing to recover by three (``benefits.payment_sql``), the rest by the Python
+    rules,
     then the run's counters from one aggregate over the range's lines."""
     now = runner.clock.now()
     dialect = runner.engine.dialect.name
@@ -400,7 +406,7 @@ def _pay_batch(
         before = range_totals(conn, month, low, high)
         if runner.set_based and before.lines == 0:
             insert_plain_lines(conn, run_id, month, rounding, low, high, now)
-            insert_part_month_lines(conn, run_id, month, rounding, low, high, now)
+            insert_period_lines(conn, run_id, month, rounding, low, high, now)
         slices = _slices(_month_periods(conn, low, high, month))
         owed = _unsettled(conn, low, high)
         due = [
@@ -728,11 +734,11 @@ def lines_of_case(
 
 
 def explained(conn: Connection, policy: PolicyBook, lines: list[PaymentLine]) -> list[PaymentLine]:
-    """Fill in the explanation of the lines the run wrote by statement (two queries at most),
+    """Fill in the explanation of the lines the run wrote by statement (three queries at most),
     so every line read carries the same ``inputs`` whichever way the run wrote it: a plain line
-    from the period it was paid from, a part month from the periods and days it counted
-    (``payment_line_period``). The lines are detached from the session first: the derived
-    explanation is never written back."""
+    from the period it was paid from, any other from the periods and days it counted
+    (``payment_line_period``) and the back pay it settled. The lines are detached from the
+    session first: the derived explanation is never written back."""
     plain = [line for line in lines if line.inputs is None and line.paid_from_period_id]
     part = [line for line in lines if line.inputs is None and not line.paid_from_period_id]
     if plain:
@@ -751,14 +757,40 @@ def explained(conn: Connection, policy: PolicyBook, lines: list[PaymentLine]) ->
                 _explain(line, plain_inputs(month, source, _rounding(policy, line)))
     if part:
         counted = _counted_periods(conn, part)
+        added = _back_pay_settled(conn, [line for line in part if line.adjustments_fen])
         for line in part:
             slices = counted.get((line.period, line.case_id))
             if slices:
                 month = Month.parse(line.period)
-                settlement = settle(line.regular_fen, [])
+                owed = added.get((line.period, line.case_id), [])
+                settlement = settle(line.regular_fen, owed)
                 rounding = _rounding(policy, line)
-                _explain(line, line_inputs(month, slices, [], settlement, rounding))
+                _explain(line, line_inputs(month, slices, owed, settlement, rounding))
     return lines
+
+
+def _back_pay_settled(
+    conn: Connection, lines: Sequence[PaymentLine]
+) -> dict[tuple[str, int], list[Owed]]:
+    """(period, case) → the back pay a line written by statement added: the adjustments the
+    line's month settled for its case, oldest first (the order the rules settle them in). Only
+    back pay is ever settled by statement, and a month's line is the only thing that settles
+    adjustments in that month's name."""
+    added: dict[tuple[str, int], list[Owed]] = defaultdict(list)
+    for label in sorted({line.period for line in lines}):
+        cases = sorted({line.case_id for line in lines if line.period == label})
+        for start in range(0, len(cases), PAYEE_IDS):
+            rows = conn.execute(
+                select(*OWED_COLUMNS)
+                .where(
+                    ADJUSTMENT.c.settled_period == label,
+                    ADJUSTMENT.c.case_id.in_(cases[start : start + PAYEE_IDS]),
+                )
+                .order_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.created_at, ADJUSTMENT.c.id)
+            ).all()
+            for row in rows:
+                added[(label, row.case_id)].append(_owed(row))
+    return added
 
 
 def _rounding(policy: PolicyBook, line: PaymentLine) -> Rounding:

@@ -218,7 +218,7 @@ def _payments(engine: Engine, policy: Any, settings: Settings, scale: Scale) -> 
         Row(
             f"payment run, {report.households:,} households",
             f"{report.run_seconds:.1f} s ({report.households_per_second:,.0f} households/s; "
-            f"{(report.plain_lines + report.part_month_lines) / max(report.lines, 1):.0%} "
+            f"{(report.plain_lines + report.period_lines) / max(report.lines, 1):.0%} "
             "of lines set-based); " + _time_spent(report.time_spent, report.run_seconds),
             report.run_seconds,
             f"{ledger.seconds:.1f} s into the ledger ({plain.seconds:.1f} s into a plain table)",

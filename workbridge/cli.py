@@ -879,9 +879,8 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
             f"{report.plain_lines:,} lines ({report.plain_lines / max(report.lines, 1):.0%})",
         ),
         (
-            "  of which part months, nothing owed (two statements per batch)",
-            f"{report.part_month_lines:,} lines "
-            f"({report.part_month_lines / max(report.lines, 1):.0%})",
+            "  of which by the periods counted: part months, back pay (three statements)",
+            f"{report.period_lines:,} lines ({report.period_lines / max(report.lines, 1):.0%})",
         ),
         *(
             (f"  time in {part}", f"{seconds:.2f} s ({seconds / report.run_seconds:.0%})")

@@ -18,7 +18,7 @@ def test_the_payment_bench_reports_its_floors_and_leaves_nothing_behind(engine, 
     assert all(f.seconds > 0 for f in report.floors)
     assert report.ratio("ledger") == report.run_seconds / report.floor("ledger").seconds
     assert 0 < report.plain_lines < report.lines
-    assert 0 < report.part_month_lines < report.lines - report.plain_lines
+    assert 0 < report.period_lines < report.lines - report.plain_lines
     spent = dict(report.time_spent)
     for part in (
         payment_profile.PLAIN,

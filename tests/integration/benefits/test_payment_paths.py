@@ -134,8 +134,9 @@ def _ledger(engine: Engine, policy: PolicyBook) -> tuple[dict[int, dict[str, Any
 
 
 def _path(line: PaymentLine) -> str:
-    """Which way the run wrote a line: by the plain statement, by the part-month statements
-    (its periods in payment_line_period), or through the Python rules (inputs stored)."""
+    """Which way the run wrote a line: by the plain statement, by the statements of the periods
+    counted (part months, back pay: its periods in payment_line_period), or through the Python
+    rules (inputs stored)."""
     if line.inputs is not None:
         return "rules"
     return "plain" if line.paid_from_period_id is not None else "part-month"
@@ -166,7 +167,16 @@ def test_both_paths_pay_a_mixed_county_identically(
     by_rules = _pay(engine, policy, app, clock, set_based=False)
     expected, expected_adjustments = _ledger(engine, policy)
     _forget_the_run(engine)
+    decided_by_rules: list[int] = []
+    settle = payments.settle
+
+    def counted_settle(regular: int, owed: Any) -> Any:
+        decided_by_rules.append(regular)
+        return settle(regular, owed)
+
+    monkeypatch.setattr(payments, "settle", counted_settle)
     as_run = _pay(engine, policy, app, clock, set_based=True)
+    monkeypatch.setattr(payments, "settle", settle)
     actual, actual_adjustments = _ledger(engine, policy)
 
     paths = {case: line.pop("path") for case, line in actual.items()}
@@ -174,10 +184,24 @@ def test_both_paths_pay_a_mixed_county_identically(
     assert actual == expected
     plain = {case for case, path in paths.items() if path == "plain"}
     part = {case for case, path in paths.items() if path == "part-month"}
-    # What is left to the Python rules owed or was owed something (back pay, a recovery).
+    # What is left to the Python rules owed or was owed something; back pay alone is paid by
+    # statement (with its adjustments in the explanation, compared above), a recovery is not.
     with engine.connect() as conn:
         owing = set(conn.execute(text("SELECT case_id FROM payment_adjustment")).scalars())
-    assert {case for case, path in paths.items() if path == "rules"} <= owing
+        recovering = set(
+            conn.execute(
+                text("SELECT case_id FROM payment_adjustment WHERE amount_fen <= 0")
+            ).scalars()
+        )
+    by_rules_only = {case for case, path in paths.items() if path == "rules"}
+    # The rules decided those cases and no others: a case a statement paid is not decided again.
+    assert len(decided_by_rules) == len(by_rules_only)
+    assert by_rules_only <= owing
+    back_pay_by_statement = {
+        case for case in part if actual[case]["adjustments_fen"] > 0 and case not in recovering
+    }
+    assert len(back_pay_by_statement) > 5
+    assert not {case for case in part | plain if case in recovering}
     assert actual_adjustments == expected_adjustments
     # A period closed later (a new status recorded after the run) does not change what a
     # plain line says it was paid from: the month is corrected by rule 4, not by rewriting.
