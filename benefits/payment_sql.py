@@ -84,13 +84,20 @@ def payee_name(household_id: Any) -> ColumnElement[Any]:
 
 
 def has_line(month: Month, case_id: Any, low: int, high: int) -> ColumnElement[bool]:
-    """The case has a line for the month. The range of the batch is repeated inside, so the
-    database reads the ledger's unique index for the batch's cases only, not every line the run
-    has written so far (a scan that grew with each batch on PostgreSQL)."""
-    return exists().where(
-        LINE.c.period == month.label,
-        LINE.c.case_id.between(low, high),
-        LINE.c.case_id == case_id,
+    """The case has a line for the month, as membership of the batch's lines: one read of the
+    ledger's unique index over the batch's range, kept as a hash (PostgreSQL's hashed subplan,
+    SQLite's ephemeral index) and probed per row, however stale the planner's statistics are.
+
+    Written as a correlated EXISTS, PostgreSQL chose by its statistics: with the ledger counted
+    as large, a hash join over every line the run had written so far (a scan that grew with
+    each batch); with the range repeated inside and the ledger counted as empty (a first run,
+    before autovacuum's analyse), the batch's range scanned again for every case — 3.6 s a
+    batch, 114.6 s for a million households instead of about 60. Negated it reads ``NOT IN``;
+    ``case_id`` is never NULL, so that means what NOT EXISTS would."""
+    return case_id.in_(
+        select(LINE.c.case_id).where(
+            LINE.c.period == month.label, LINE.c.case_id.between(low, high)
+        )
     )
 
 
