@@ -21,7 +21,6 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import random
-import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from benefits.payment_rules import Month
 from kernel.auth import Principal, Role
 from kernel.clock import SystemClock, office_today
 from kernel.db import make_engine
+from kernel.memory import peak_memory_mib, reset_peak_memory, resident_memory_mib
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import check_character
 from kernel.policy import PolicyBook
@@ -471,40 +471,6 @@ def generate(
 
 
 # --- measuring --------------------------------------------------------------------------------
-
-
-def reset_peak_memory() -> bool:
-    """Start measuring peak memory from now: Linux resets VmHWM when 5 is written to
-    /proc/self/clear_refs. False where that is not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def resident_memory_mib() -> float:
-    """Resident memory now (VmRSS), 0 where /proc is not available."""
-    try:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def peak_memory_mib(since_reset: bool) -> float:
-    """Peak resident memory: VmHWM since the reset, or else the process's lifetime maximum
-    from getrusage (ru_maxrss, KiB on Linux)."""
-    if since_reset:
-        with open("/proc/self/status") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from benefits import roll, roll_import, roll_write
-from benefits.bench import peak_memory_mib, reset_peak_memory, resident_memory_mib
 from benefits.rules import EntitlementParams, assess_entitlement
+from kernel.memory import peak_memory_mib, reset_peak_memory, resident_memory_mib
 from kernel.national_id import make_national_id
 from kernel.policy import PolicyBook
 

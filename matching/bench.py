@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from kernel.memory import peak_memory_mib, reset_peak_memory
 from matching.ranking import (
     build_seeker_batch,
     build_vacancy_index,
@@ -294,6 +294,7 @@ def run_bench(
     ``check`` seekers drawn at random are ranked again against every open vacancy, and the
     report says how many of them got a different top-10 (the answer must be none)."""
     workers = workers or os.cpu_count() or 1
+    measured = reset_peak_memory()
     vacancy_facts = synthetic_vacancies(vacancies, seed)
     seeker_facts = synthetic_seekers(seekers, seed + 1)
     started = time.perf_counter()
@@ -348,7 +349,7 @@ def run_bench(
         query_p50_ms=statistics.median(latencies) if latencies else 0.0,
         query_p95_ms=cuts[18] if latencies else 0.0,
         queries=len(latencies),
-        peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_rss_mib=peak_memory_mib(measured),
         floor_seconds=floor,
         checked=len(sample),
         differing=differing,

@@ -259,7 +259,7 @@ def _sweep(engine: Engine, policy: Any, settings: Settings, scale: Scale) -> lis
                 f"{report.floor_seconds:.2f} s: a row per member, one INSERT … SELECT",
                 report.floor_seconds,
                 "≤ 60 s for 1,000,000 cases; statements not growing with N",
-                report.peak_memory_mib,
+                sweep.peak_memory_mib,
             )
         )
     return rows

@@ -37,14 +37,11 @@ from sqlalchemy import (
     select,
 )
 
-from benefits.bench import (
-    generate_elsewhere,
-    peak_memory_mib,
-    reset_peak_memory,
-)
+from benefits.bench import generate_elsewhere
 from benefits.models import BenefitCase, Member
 from benefits.payment_rules import Month
 from kernel.clock import FixedClock
+from kernel.memory import peak_memory_mib, reset_peak_memory
 from kernel.policy import PolicyBook
 from workbridge import jobs
 
@@ -55,6 +52,7 @@ class SweepFigure:
     seconds: float
     statements: int
     counts: dict[str, int]
+    peak_memory_mib: float  # this sweep's own peak (the high-water mark reset before it)
 
 
 @dataclass(frozen=True)
@@ -100,11 +98,12 @@ def sweep_day(engine: Engine, policy: PolicyBook, zone: ZoneInfo, day: date) -> 
     noon = datetime.combine(day, clock_time(12), tzinfo=zone).astimezone(UTC)
     env = jobs.JobEnv(engine=engine, policy=policy, clock=FixedClock(noon), zone=zone)
     counter = StatementCounter(engine)
+    measured = reset_peak_memory()
     with counter.counting():
         started = time.perf_counter()
         counts = jobs.daily_sweep(env, day) or {}
         seconds = time.perf_counter() - started
-    return SweepFigure(day, seconds, counter.count, dict(counts))
+    return SweepFigure(day, seconds, counter.count, dict(counts), peak_memory_mib(measured))
 
 
 def floor_insert(engine: Engine, day: date) -> tuple[int, float]:
@@ -154,11 +153,9 @@ def run_sweep_bench(
         seed=seed,
     )
     generate_seconds = time.perf_counter() - started
-    measured = reset_peak_memory()
     sweeps = tuple(
         sweep_day(engine, policy, zone, day) for day in (today - timedelta(days=1), today)
     )
-    peak = peak_memory_mib(measured)
     floor_rows, floor_seconds = floor_insert(engine, today)
     return SweepReport(
         database=engine.dialect.name,
@@ -168,5 +165,5 @@ def run_sweep_bench(
         sweeps=sweeps,
         floor_rows=floor_rows,
         floor_seconds=floor_seconds,
-        peak_memory_mib=peak,
+        peak_memory_mib=max(sweep.peak_memory_mib for sweep in sweeps),
     )
