@@ -45,6 +45,20 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
 
 
+def advisory_lock_held(connection: Connection, name: str) -> bool:
+    """Whether any session holds the advisory lock ``name`` (PostgreSQL only). A 64-bit key
+    shows in ``pg_locks`` as its high and low 32 bits (``classid``, ``objid``, ``objsubid`` 1)."""
+    key = advisory_key(name) & 0xFFFF_FFFF_FFFF_FFFF
+    held = connection.execute(
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND objsubid = 1 AND classid::bigint = :high AND objid::bigint = :low"
+        ),
+        {"high": key >> 32, "low": key & 0xFFFF_FFFF},
+    ).scalar_one()
+    return bool(held)
+
+
 class _AdvisoryLock:
     def __init__(self, name: str, connection: Connection) -> None:
         self.name = name

@@ -58,6 +58,9 @@ class Settings:
     clock: str | None = None
     # Marks the real service: a training clock is then refused.
     production: bool = False
+    # The bearer token a Prometheus scrape of /metrics sends; unset, only this machine may
+    # read the figures (workbridge.metrics).
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +103,7 @@ class Settings:
             holidays_file=env.get("WORKBRIDGE_HOLIDAYS_FILE", "").strip() or None,
             clock=_training_clock(env.get("WORKBRIDGE_CLOCK", "")),
             production=_switch("WORKBRIDGE_PRODUCTION", env.get("WORKBRIDGE_PRODUCTION", "off")),
+            metrics_token=env.get("WORKBRIDGE_METRICS_TOKEN", "").strip() or None,
         )
 
     @property

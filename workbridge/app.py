@@ -50,6 +50,7 @@ from notifications.runtime import sms_lifespan
 from notifications.services import SendingRules, configure
 from notifications.settings import SmsSettings
 from training.api import CONTROLLERS as TRAINING_CONTROLLERS
+from workbridge.metrics import metrics, metrics_middleware, time_answer
 from workbridge.pages import page_router, root, static_router, template_config
 from workbridge.pages.i18n import load_translators
 from workbridge.pages.web import answer_pages_as_pages, page_answer_headers
@@ -206,6 +207,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             health,
+            metrics,
             PolicyController,
             *BENEFIT_CONTROLLERS,
             *MATCHING_CONTROLLERS,
@@ -218,17 +220,25 @@ def create_app(
         ],
         dependencies={"ctx": Provide(provide_context, sync_to_thread=False)},
         middleware=[
+            metrics_middleware,  # outermost: a request's time includes every layer below it
             request_frame_middleware,
             # Gateways have no token (each webhook checks its gateway's own credential); pages
             # sign people in with a session (workbridge.pages.web).
             DefineMiddleware(
                 TokenAuthenticationMiddleware,
-                exclude=["^/schema", "^/health$", "^/webhooks/", "^/app", "^/static/"],
+                exclude=[
+                    "^/schema",
+                    "^/health$",
+                    "^/metrics$",  # its own bearer token, or this machine only
+                    "^/webhooks/",
+                    "^/app",
+                    "^/static/",
+                ],
             ),
         ],
         exception_handlers=answer_pages_as_pages(EXCEPTION_HANDLERS),
         request_class=WorkbridgeRequest,
-        before_send=[private_answer_headers, page_answer_headers],
+        before_send=[private_answer_headers, page_answer_headers, time_answer],
         # Pages override this with their CSRF check (their bodies are forms).
         before_request=admit,
         state=State(

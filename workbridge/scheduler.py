@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import Gauge
 
 from kernel.locks import HeldLock, try_lock
 from kernel.settings import Settings
@@ -30,6 +31,11 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = "scheduler-leader"
 LEADERSHIP_CHECK_SECONDS = 60
 PAYMENT_RUN_AT = (2, 0)  # office time on the payment day
+LEADING = Gauge(  # on /metrics (workbridge.metrics): 1 if any live process of the service leads
+    "workbridge_scheduler_leading",
+    "1 while a process of this service leads the scheduler",
+    multiprocess_mode="livemax",
+)
 
 
 class ServiceScheduler:
@@ -72,6 +78,7 @@ class ServiceScheduler:
         if lock is None:
             return False
         self.lock = lock
+        LEADING.set(1)
         self._schedule_work()
         log.info("this process leads the scheduler")
         return True
@@ -81,6 +88,7 @@ class ServiceScheduler:
             if self.scheduler.get_job(job_id) is not None:
                 self.scheduler.remove_job(job_id)
         lock, self.lock = self.lock, None
+        LEADING.set(0)
         if lock is not None:
             lock.release()
 

@@ -8,7 +8,10 @@ worker binds the port itself with ``SO_REUSEPORT``, so the kernel spreads new co
 the workers' sockets by their address and port.
 
 The parent only supervises: it starts the workers, starts a new one when a worker dies, and on
-SIGTERM or SIGINT passes SIGTERM to each and waits. A worker stops accepting, lets the requests
+SIGTERM or SIGINT passes SIGTERM to each and waits. It also gives the workers one folder for
+their ``/metrics`` figures (``PROMETHEUS_MULTIPROC_DIR``: the one set, emptied, or a temporary
+one), so a scrape answered by any worker counts the requests of all of them, and drops a dead
+worker's gauges (``workbridge.metrics``). A worker stops accepting, lets the requests
 in flight finish for up to ``WORKBRIDGE_GRACEFUL_SECONDS``, shuts the application down (the
 scheduler, the in-app SMS worker, the pool) and exits. A worker that cannot start (the port is
 taken, a setting is wrong) stops the whole service rather than being restarted for ever.
@@ -21,10 +24,13 @@ import copy
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -36,6 +42,32 @@ log = logging.getLogger("uvicorn.error")
 APP = "workbridge.app:create_app"
 QUICK_DEATH_SECONDS = 10  # a worker that dies this soon after starting did not get going
 QUICK_DEATHS_ALLOWED = 3
+METRICS_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def shared_metrics_folder() -> tuple[Path, bool]:
+    """The folder the workers write their figures to, emptied of an earlier run's (whose
+    processes are gone): ``PROMETHEUS_MULTIPROC_DIR`` if set, else a new temporary folder.
+    Set in this process's environment before any worker starts, so each inherits it. Returns
+    the folder and whether it is a temporary one to remove at the end."""
+    given = os.environ.get(METRICS_FOLDER, "").strip()
+    if given:
+        folder, temporary = Path(given), False
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    else:
+        folder, temporary = Path(tempfile.mkdtemp(prefix="workbridge-metrics-")), True
+    os.environ[METRICS_FOLDER] = str(folder)
+    return folder, temporary
+
+
+def forget_worker_figures(pid: int) -> None:
+    """A worker has exited: its live gauges (requests in flight, pool use, leadership) no
+    longer count; its counters and histograms stay in the totals."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 def log_config(level: str) -> dict[str, Any]:
@@ -144,6 +176,14 @@ class Supervisor:
 
     def run(self) -> int:
         log.info("started parent process [%s]", os.getpid())
+        folder, temporary = shared_metrics_folder()
+        try:
+            return self._supervise()
+        finally:
+            if temporary:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _supervise(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
         self.processes = [self._start() for _ in range(self.count)]
@@ -155,6 +195,7 @@ class Supervisor:
                     continue
                 lived = time.monotonic() - self.started.pop(process.pid or 0, 0.0)
                 log.warning("worker process [%s] exited with %s", process.pid, process.exitcode)
+                forget_worker_figures(process.pid or 0)
                 if lived < QUICK_DEATH_SECONDS:
                     self.quick_deaths += 1
                     if self.quick_deaths >= QUICK_DEATHS_ALLOWED:

@@ -48,7 +48,7 @@ def service_modules() -> list[Path]:
     # SMS texts have catalogs of their own (notifications/locale).
     skip = {*PAGE_MODULES, ROOT / "notifications" / "templates.py"}
     found = [p for c in CONTEXTS for p in sorted((ROOT / c).rglob("*.py")) if p not in skip]
-    return [*found, ROOT / "workbridge" / "app.py"]
+    return [*found, ROOT / "workbridge" / "app.py", ROOT / "workbridge" / "metrics.py"]
 
 
 def _messages(
