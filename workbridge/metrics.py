@@ -17,8 +17,9 @@ figure are exposed:
   answers.
 
 Who may read them: with ``WORKBRIDGE_METRICS_TOKEN`` set, a request bearing that token; without
-it, only the machine itself (the nginx site in ``deploy/`` does not pass ``/metrics`` on). The
-figures name no person, but they describe the service's load and are not for the public.
+it, only the machine itself — and not a request a proxy passed on (one with ``Forwarded`` or
+``X-Forwarded-For``), since behind a proxy on the same machine everyone arrives from loopback.
+The figures name no person, but they describe the service's load and are not for the public.
 """
 
 from __future__ import annotations
@@ -246,8 +247,10 @@ def _may_read(request: Request[Any, Any, Any]) -> bool:
     if token:
         offered = request.headers.get("authorization", "")
         return hmac.compare_digest(offered.encode(), f"Bearer {token}".encode())
+    if "forwarded" in request.headers or "x-forwarded-for" in request.headers:
+        return False  # a proxy's loopback connection carrying someone else's request
     client = request.client.host if request.client else ""
-    return client in ("127.0.0.1", "::1", "localhost")
+    return client in ("127.0.0.1", "::1")
 
 
 @get(

@@ -73,3 +73,18 @@ def test_every_scrape_counts_both_workers_and_a_killed_worker_loses_nothing(
     finally:
         code = server.terminate()
     assert code == 0, server.log()
+
+
+def test_without_a_token_only_this_machine_reads_and_not_through_a_proxy(
+    database_url: str, tmp_path: Path
+) -> None:
+    server = Served(database_url, tmp_path, env={"WORKBRIDGE_METRICS_TOKEN": ""})
+    try:
+        direct = httpx.get(f"{server.url}/metrics")
+        assert direct.status_code == 200 and "workbridge_database_up 1.0" in direct.text
+        for header in ({"X-Forwarded-For": "203.0.113.7"}, {"Forwarded": "for=203.0.113.7"}):
+            relayed = httpx.get(f"{server.url}/metrics", headers=header)
+            assert relayed.status_code == 403, header
+            assert relayed.json()["problems"][0]["rule"] == "metrics-token"
+    finally:
+        assert server.terminate() == 0, server.log()
