@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -394,8 +394,7 @@ def _pay_batch(
 ) -> None:
     """Pay cases ``low``..``high`` in one transaction: the plain ones by one statement, the
     others with nothing to recover by three (``benefits.payment_sql``), the rest by the Python
-    rules,
-    then the run's counters from one aggregate over the range's lines."""
+    rules, then the run's counters from one aggregate over the range's lines."""
     now = runner.clock.now()
     dialect = runner.engine.dialect.name
     with runner.engine.begin() as conn:
@@ -777,20 +776,23 @@ def _back_pay_settled(
     back pay is ever settled by statement, and a month's line is the only thing that settles
     adjustments in that month's name."""
     added: dict[tuple[str, int], list[Owed]] = defaultdict(list)
+    for label, cases in _cases_by_period(lines):
+        rows = conn.execute(
+            select(*OWED_COLUMNS)
+            .where(ADJUSTMENT.c.settled_period == label, ADJUSTMENT.c.case_id.in_(cases))
+            .order_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.created_at, ADJUSTMENT.c.id)
+        ).all()
+        for row in rows:
+            added[(label, row.case_id)].append(_owed(row))
+    return added
+
+
+def _cases_by_period(lines: Sequence[PaymentLine]) -> Iterator[tuple[str, list[int]]]:
+    """The lines' cases, month by month, in lists short enough for one ``IN (…)`` on SQLite."""
     for label in sorted({line.period for line in lines}):
         cases = sorted({line.case_id for line in lines if line.period == label})
         for start in range(0, len(cases), PAYEE_IDS):
-            rows = conn.execute(
-                select(*OWED_COLUMNS)
-                .where(
-                    ADJUSTMENT.c.settled_period == label,
-                    ADJUSTMENT.c.case_id.in_(cases[start : start + PAYEE_IDS]),
-                )
-                .order_by(ADJUSTMENT.c.case_id, ADJUSTMENT.c.created_at, ADJUSTMENT.c.id)
-            ).all()
-            for row in rows:
-                added[(label, row.case_id)].append(_owed(row))
-    return added
+            yield label, cases[start : start + PAYEE_IDS]
 
 
 def _rounding(policy: PolicyBook, line: PaymentLine) -> Rounding:
@@ -810,31 +812,24 @@ def _counted_periods(
     """(period, case) → the status periods the line counted, cut to the days it counted, in
     the order the Python rules list them (by start, then id)."""
     counted: dict[tuple[str, int], list[StatusSlice]] = {}
-    for label in sorted({line.period for line in lines}):
-        cases = sorted({line.case_id for line in lines if line.period == label})
-        for start in range(0, len(cases), PAYEE_IDS):
-            rows = conn.execute(
-                select(
-                    LINE_PERIOD.c.case_id,
-                    PERIOD.c.id,
-                    PERIOD.c.status,
-                    LINE_PERIOD.c.starts_on.label("effective_from"),  # the days it counted
-                    LINE_PERIOD.c.ends_on.label("effective_to"),
-                    PERIOD.c.monthly_amount_fen,
-                    PERIOD.c.rule,
-                    PERIOD.c.parameter_version,
-                )
-                .select_from(
-                    LINE_PERIOD.join(PERIOD, PERIOD.c.id == LINE_PERIOD.c.status_period_id)
-                )
-                .where(
-                    LINE_PERIOD.c.period == label,
-                    LINE_PERIOD.c.case_id.in_(cases[start : start + PAYEE_IDS]),
-                )
-                .order_by(LINE_PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
-            ).all()
-            for case_id, slices in _slices(rows).items():
-                counted[(label, case_id)] = slices
+    for label, cases in _cases_by_period(lines):
+        rows = conn.execute(
+            select(
+                LINE_PERIOD.c.case_id,
+                PERIOD.c.id,
+                PERIOD.c.status,
+                LINE_PERIOD.c.starts_on.label("effective_from"),  # the days it counted
+                LINE_PERIOD.c.ends_on.label("effective_to"),
+                PERIOD.c.monthly_amount_fen,
+                PERIOD.c.rule,
+                PERIOD.c.parameter_version,
+            )
+            .select_from(LINE_PERIOD.join(PERIOD, PERIOD.c.id == LINE_PERIOD.c.status_period_id))
+            .where(LINE_PERIOD.c.period == label, LINE_PERIOD.c.case_id.in_(cases))
+            .order_by(LINE_PERIOD.c.case_id, PERIOD.c.effective_from, PERIOD.c.id)
+        ).all()
+        for case_id, slices in _slices(rows).items():
+            counted[(label, case_id)] = slices
     return counted
 
 
