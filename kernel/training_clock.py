@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from kernel.clock import SystemClock
@@ -98,6 +98,7 @@ class TrainingClock:
         self.real = SystemClock()
         self._offset = timedelta(0)
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def now(self) -> datetime:
@@ -132,8 +133,18 @@ class TrainingClock:
             raise LookupError("the training clock has not started")
         row.offset_seconds += days * 86_400
         row.moved_at, row.moved_by = datetime.now(UTC), by
-        self._offset = timedelta(seconds=row.offset_seconds)
-        return self.today()
+        moved = timedelta(seconds=row.offset_seconds)
+        # The process lives at the new date once the move is committed, not before: a move
+        # rolled back leaves the copy where it was.
+        event.listen(session, "after_commit", lambda _session: self._adopt(moved), once=True)
+        return (self.real.now() + moved).astimezone(self.zone).date()
+
+    def _adopt(self, offset: timedelta) -> None:
+        """Take an offset read or committed, never going back: offsets only grow, so a read
+        begun before a move and finished after it must not undo the move for a second."""
+        with self._lock:
+            if offset > self._offset:
+                self._offset = offset
 
     def follow(self) -> None:
         """Keep the offset current on a thread of its own (a served process)."""
@@ -147,7 +158,7 @@ class TrainingClock:
                     with Session(reader(self.engine)) as session:
                         row = session.get(TrainingClockRow, 1)
                         if row is not None:
-                            self._offset = timedelta(seconds=row.offset_seconds)
+                            self._adopt(timedelta(seconds=row.offset_seconds))
                 except Exception:
                     continue
 

@@ -92,6 +92,22 @@ def test_the_copy_keeps_its_date_across_restarts_and_moves_forward(engine) -> No
         again.advance(session, 0, "trainer")  # time only moves forward
 
 
+def test_a_move_counts_once_committed_and_a_late_read_never_undoes_it(engine) -> None:
+    clock = TrainingClock(engine, TrainingStart(day=date(2026, 3, 1)), ZONE).load()
+    before = clock.now() - clock.real.now()
+    with Session(engine) as session:
+        assert clock.advance(session, 5, "trainer") == date(2026, 3, 6)
+        session.rollback()
+    assert clock.today() == date(2026, 3, 1)  # the move was rolled back: the copy stays
+    with Session(engine) as session:
+        clock.advance(session, 5, "trainer")
+        assert clock.today() == date(2026, 3, 1)  # not yet committed
+        session.commit()
+    assert clock.today() == date(2026, 3, 6)
+    clock._adopt(before)  # the follower's read begun before the move, finished after it
+    assert clock.today() == date(2026, 3, 6)
+
+
 def test_the_command_line_shows_and_moves_the_copy(
     engine, database_url: str, monkeypatch, capsys
 ) -> None:
