@@ -12,7 +12,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -293,13 +293,26 @@ class RequestSession(Session):
     queue behind a read. After the commit the session therefore reads through ``reader``.
     """
 
-    def __init__(self, engine: Engine, *, writing: bool) -> None:
-        super().__init__(engine if writing else reader(engine), expire_on_commit=False)
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        writing: bool,
+        read_from: Engine | None = None,
+        after_write: Callable[[], None] | None = None,
+    ) -> None:
+        """``read_from`` is where a request that only reads reads (a replica, see
+        ``kernel.replica``); ``after_write`` runs once a write has been committed."""
+        bind = engine if writing else (read_from or reader(engine))
+        super().__init__(bind, expire_on_commit=False)
         self._reader = reader(engine)
+        self._after_write = after_write
 
     def commit(self) -> None:
         super().commit()
-        self.bind = self._reader
+        self.bind = self._reader  # the reads after a write see it: the primary's
+        if self._after_write is not None:
+            self._after_write()
 
 
 @contextmanager

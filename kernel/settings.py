@@ -61,6 +61,10 @@ class Settings:
     # The bearer token a Prometheus scrape of /metrics sends; unset, only this machine may
     # read the figures (workbridge.metrics).
     metrics_token: str | None = None
+    # A PostgreSQL streaming replica for requests that only read, and how far behind the
+    # primary it may be and still be read from (kernel.replica).
+    read_database_url: str | None = None
+    replica_max_lag_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +108,16 @@ class Settings:
             clock=_training_clock(env.get("WORKBRIDGE_CLOCK", "")),
             production=_switch("WORKBRIDGE_PRODUCTION", env.get("WORKBRIDGE_PRODUCTION", "off")),
             metrics_token=env.get("WORKBRIDGE_METRICS_TOKEN", "").strip() or None,
+            read_database_url=_replica_url(
+                env.get("WORKBRIDGE_DATABASE_URL", DEFAULT_DATABASE_URL),
+                env.get("WORKBRIDGE_READ_DATABASE_URL", ""),
+            ),
+            replica_max_lag_seconds=_bounded(
+                "WORKBRIDGE_REPLICA_MAX_LAG_SECONDS",
+                env.get("WORKBRIDGE_REPLICA_MAX_LAG_SECONDS", "5"),
+                0,
+                3600,
+            ),
         )
 
     @property
@@ -113,6 +127,21 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _replica_url(primary: str, value: str) -> str | None:
+    """A replica is a PostgreSQL hot standby of a PostgreSQL primary; SQLite has none."""
+    url = normalise_database_url(value.strip())
+    if not url:
+        return None
+    if not url.startswith("postgresql") or not normalise_database_url(primary).startswith(
+        "postgresql"
+    ):
+        raise SettingsError(
+            "WORKBRIDGE_READ_DATABASE_URL names a PostgreSQL streaming replica of a PostgreSQL "
+            "WORKBRIDGE_DATABASE_URL; SQLite has no replicas"
+        )
+    return url
 
 
 def _training_clock(value: str) -> str | None:

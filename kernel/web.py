@@ -28,7 +28,6 @@ from kernel.auth import Principal, RoleRule
 from kernel.capacity import current_capacity, use_capacity
 from kernel.clock import Clock, office_today
 from kernel.context import ServiceContext
-from kernel.db import RequestSession
 from kernel.errors import InvalidInput, Problem
 from kernel.messages import (
     DEFAULT_LANGUAGE,
@@ -39,6 +38,7 @@ from kernel.messages import (
     answering_in,
     choose_language,
 )
+from kernel.read_routing import request_session
 from kernel.settings import Settings
 from kernel.types import MAX_ID, MAX_OFFSET, DayBounds, bounded_days, day_bounds
 from kernel.visibility import Access, check_request, require_county
@@ -183,7 +183,7 @@ def provide_context(request: Request[Any, Any, Any]) -> ServiceContext:
     user = request.user
     assert isinstance(user, Principal)
     return ServiceContext(
-        session=RequestSession(state.engine, writing=request.method not in ("GET", "HEAD")),
+        session=request_session(request, user),
         actor=user,
         now=clock.now(),
         today=office_today(clock, settings.zone),

@@ -34,6 +34,8 @@ from kernel.errors import EXCEPTION_HANDLERS, PROBLEM_JSON
 from kernel.loop_reads import LoopReads
 from kernel.masking import MaskPersonalDataFilter, install_masking
 from kernel.policy import load_profile
+from kernel.read_routing import hand_back_position
+from kernel.replica import RecentWrites, Replica, keep_seconds
 from kernel.settings import Settings
 from kernel.training_clock import TrainingClock, parse_clock_setting, refuse_unsafe
 from kernel.web import (
@@ -145,6 +147,19 @@ def service_engine(settings: Settings) -> Engine:
     )
 
 
+def read_replica(settings: Settings, primary: Engine) -> Replica | None:
+    """The streaming replica reads may go to (``kernel.replica``), if one is named."""
+    if settings.read_database_url is None:
+        return None
+    return Replica(
+        primary,
+        settings.read_database_url,
+        max_lag_seconds=settings.replica_max_lag_seconds,
+        pool_size=capacity_of(settings).pool_size,
+        wait_seconds=settings.db_wait_seconds,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -169,6 +184,12 @@ def create_app(
         """A training copy's date: read (or set) once, then followed on a thread of its own."""
         if isinstance(app.state.clock, TrainingClock):
             app.state.clock.load().follow()
+
+    def start_replica(app: Litestar) -> None:
+        """Where reads may go: the replica's lag, checked on a thread of its own."""
+        replica = app.state.get("replica")
+        if replica is not None:
+            replica.follow()
 
     def start_capacity(app: Litestar) -> None:
         """Request threads belong to the event loop that serves (uvicorn's, a test client's)."""
@@ -202,6 +223,9 @@ def create_app(
         if scheduler is not None:
             scheduler.shutdown()
             app.state.scheduler = None
+        replica = app.state.get("replica")
+        if replica is not None:
+            replica.close()
         app.state.engine.dispose()
 
     app = Litestar(
@@ -238,13 +262,20 @@ def create_app(
         ],
         exception_handlers=answer_pages_as_pages(EXCEPTION_HANDLERS),
         request_class=WorkbridgeRequest,
-        before_send=[private_answer_headers, page_answer_headers, time_answer],
+        before_send=[
+            private_answer_headers,
+            page_answer_headers,
+            hand_back_position,
+            time_answer,
+        ],
         # Pages override this with their CSRF check (their bodies are forms).
         before_request=admit,
         state=State(
             {
                 "settings": settings,
                 "engine": engine,
+                "replica": read_replica(settings, engine),
+                "recent_writes": RecentWrites(keep_seconds(settings.replica_max_lag_seconds)),
                 "capacity": capacity,
                 "loop_reads": LoopReads(engine, settings.db_wait_seconds, settings.queue_seconds),
                 "token_cache": TokenCache(settings.token_cache_seconds),
@@ -257,7 +288,13 @@ def create_app(
             }
         ),
         lifespan=[sms_lifespan],
-        on_startup=[start_training_clock, start_capacity, open_loop_reads, start_scheduler],
+        on_startup=[
+            start_training_clock,
+            start_replica,
+            start_capacity,
+            open_loop_reads,
+            start_scheduler,
+        ],
         on_shutdown=[close_loop_reads, dispose],
         template_config=template_config(),
         openapi_config=OpenAPIConfig(

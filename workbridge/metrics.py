@@ -51,6 +51,7 @@ from kernel.db import reader
 from kernel.errors import Forbidden, Problem
 from kernel.locks import advisory_lock_held
 from kernel.messages import say
+from kernel.replica import Replica
 from kernel.visibility import Access
 from kernel.web import get
 from notifications.models import OutboxMessage
@@ -229,9 +230,33 @@ class DatabaseFigures(Collector):
             yield leader
 
 
-def exposition(engine: Engine, now: datetime) -> bytes:
+class ReplicaFigures(Collector):
+    """The read replica as this process last found it (``kernel.replica``): whether reads go
+    there, and how far behind the primary it is."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        state = self.replica.state
+        used = GaugeMetricFamily(
+            "workbridge_replica_in_use",
+            "1 when reads go to the replica; 0 when it lags, is away or is not a replica",
+        )
+        used.add_metric([], 1 if state.usable else 0)
+        yield used
+        if state.lag_seconds is not None:
+            lag = GaugeMetricFamily(
+                "workbridge_replica_lag_seconds",
+                "How far the replica's replay is behind the primary (0 when caught up)",
+            )
+            lag.add_metric([], state.lag_seconds)
+            yield lag
+
+
+def exposition(engine: Engine, now: datetime, replica: Replica | None = None) -> bytes:
     """Every figure in the text format: the processes' own (summed over the live workers when
-    there are several) and the database's."""
+    there are several), the database's and the replica's."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         processes = CollectorRegistry()
         multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
@@ -239,6 +264,8 @@ def exposition(engine: Engine, now: datetime) -> bytes:
         processes = REGISTRY
     database = CollectorRegistry()
     database.register(DatabaseFigures(engine, now))
+    if replica is not None:
+        database.register(ReplicaFigures(replica))
     return generate_latest(processes) + generate_latest(database)
 
 
@@ -277,5 +304,5 @@ def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
         )
     state = request.app.state
     note_pool(state.engine)
-    body = exposition(state.engine, datetime.now(UTC))
+    body = exposition(state.engine, datetime.now(UTC), state.get("replica"))
     return Response(body, media_type=TEXT_FORMAT)

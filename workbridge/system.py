@@ -22,6 +22,13 @@ class Health(SQLModel):
     status: str = Field(schema_extra={"examples": ["ok"]})
     database: str = Field(schema_extra={"examples": ["ok"]})
     version: str = Field(schema_extra={"examples": ["0.1.0"]})
+    replica: str | None = Field(
+        default=None,
+        description="The read replica, when one is named: ok, lagging, not-a-replica or "
+        "unreachable. Reads go to the primary while it is not ok; the service stays up.",
+        schema_extra={"examples": ["ok"]},
+    )
+    replica_lag_seconds: float | None = Field(default=None, schema_extra={"examples": [0.0]})
 
 
 @get(
@@ -36,10 +43,14 @@ def health(request: Request[Any, Any, Any]) -> Response[Health]:
     from importlib.metadata import version
 
     ok = database_reachable(request.app.state.engine)
+    replica = request.app.state.get("replica")
+    state = replica.check() if replica is not None else None
     body = Health(
         status="ok" if ok else "unavailable",
         database="ok" if ok else "unreachable",
         version=version("workbridge"),
+        replica=state.condition if state else None,
+        replica_lag_seconds=state.lag_seconds if state else None,
     )
     return Response(
         body, status_code=200 if ok else 503, media_type="application/json" if ok else PROBLEM_JSON

@@ -1,0 +1,200 @@
+"""Reads sent to a streaming replica while it keeps up, never at the cost of a stale answer.
+
+A province's offices mostly read: lists, dashboards, person pages, exports. With
+``WORKBRIDGE_READ_DATABASE_URL`` naming a PostgreSQL hot standby of the primary, a request that
+only reads (GET, HEAD) takes its session there, and the primary keeps the writes (docs/
+DEPLOYMENT.md). Three rules keep that honest:
+
+- **A replica that lags is skipped.** A thread of each served process asks the replica, once a
+  second, how far it has replayed the primary's WAL, and the primary how far it has written.
+  Caught up, the lag is nil; behind, it is the time since the last transaction it replayed. A
+  replica that does not answer, is not in recovery (promoted, or a primary named by mistake),
+  or lags more than ``WORKBRIDGE_REPLICA_MAX_LAG_SECONDS`` is not used until it is back within
+  it. Reads then go to the primary: slower, never wrong.
+- **Whoever has just written reads their own writes.** After a write the primary's WAL position
+  is handed back: in the ``Workbridge-Read-After`` header (an API client sends it with its next
+  requests) and in a short-lived cookie (pages), and kept for the account in this process. A
+  read that carries a position goes to the replica only once the replica has replayed that far.
+- **Reads only.** A replica's transactions are read-only by nature, so a request that would
+  write there fails loudly rather than writing somewhere it should not.
+
+Positions (LSNs) are compared as numbers: ``16/B374D848`` is ``0x16 << 32 | 0xB374D848``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from kernel.db import make_engine
+
+REFRESH_SECONDS = 1.0
+READ_AFTER_HEADER = "Workbridge-Read-After"
+READ_AFTER_COOKIE = "wb_read_after"
+
+
+def parse_position(value: str | None) -> int | None:
+    """A WAL position (``16/B374D848``) as a number; anything else as nothing."""
+    if not value or value.count("/") != 1 or len(value) > 17:
+        return None
+    high, low = value.split("/")
+    try:
+        return int(high, 16) << 32 | int(low, 16)
+    except ValueError:
+        return None
+
+
+def format_position(position: int) -> str:
+    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
+
+
+@dataclass(frozen=True)
+class ReplicaState:
+    """What the last check of the replica found."""
+
+    reachable: bool = False
+    in_recovery: bool = False
+    replayed: int | None = None  # the WAL position it has replayed
+    lag_seconds: float | None = None
+    usable: bool = False
+    checked_at: float = 0.0  # time.monotonic()
+
+    @property
+    def condition(self) -> str:
+        """For /health: ``ok``, ``lagging``, ``not-a-replica`` or ``unreachable``."""
+        if not self.reachable:
+            return "unreachable"
+        if not self.in_recovery:
+            return "not-a-replica"
+        return "ok" if self.usable else "lagging"
+
+
+# On the replica: is it one, how far has it replayed, and when did it last replay a commit.
+_REPLICA_QUERY = text(
+    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+    "EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp()))"
+)
+# On the primary: how far it has written.
+_PRIMARY_QUERY = text("SELECT pg_current_wal_insert_lsn()::text")
+
+
+class Replica:
+    """The replica's engine and the last word on whether to read from it."""
+
+    def __init__(
+        self,
+        primary: Engine,
+        url: str,
+        *,
+        max_lag_seconds: float,
+        pool_size: int,
+        wait_seconds: float,
+    ) -> None:
+        self.primary = primary
+        self.max_lag_seconds = max_lag_seconds
+        self.engine = make_engine(
+            url, pool_size=pool_size, wait_seconds=wait_seconds, bound_lock_waits=True
+        )
+        self.state = ReplicaState()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def primary_position(self) -> int:
+        """How far the primary has written: a reader who has just committed waits for this."""
+        with self.primary.connect() as connection:
+            position = parse_position(connection.execute(_PRIMARY_QUERY).scalar())
+        assert position is not None
+        return position
+
+    def check(self) -> ReplicaState:
+        """Ask both servers and keep the answer (the follower thread does this every second)."""
+        try:
+            with self.engine.connect() as connection:
+                in_recovery, replayed_text, since_replay = connection.execute(_REPLICA_QUERY).one()
+        except Exception:
+            self.state = ReplicaState(checked_at=time.monotonic())
+            return self.state
+        replayed = parse_position(replayed_text)
+        lag: float | None = None
+        if in_recovery and replayed is not None:
+            try:
+                written = self.primary_position()
+            except Exception:
+                written = None  # the primary is away: its reads fail on their own
+            if written is not None and replayed >= written:
+                lag = 0.0
+            elif since_replay is not None:
+                lag = max(float(since_replay), 0.0)
+        usable = bool(in_recovery) and lag is not None and lag <= self.max_lag_seconds
+        self.state = ReplicaState(
+            reachable=True,
+            in_recovery=bool(in_recovery),
+            replayed=replayed,
+            lag_seconds=lag,
+            usable=usable,
+            checked_at=time.monotonic(),
+        )
+        return self.state
+
+    def engine_for(self, read_after: int | None) -> Engine | None:
+        """The replica's engine for a read that must see ``read_after``, or None (primary)."""
+        state = self.state
+        if not state.usable or state.replayed is None:
+            return None
+        if read_after is not None and state.replayed < read_after:
+            return None
+        return self.engine
+
+    def follow(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self.check()
+
+        def keep_checking() -> None:
+            while not self._stop.wait(REFRESH_SECONDS):
+                self.check()
+
+        self._thread = threading.Thread(target=keep_checking, name="replica-lag", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.engine.dispose()
+
+
+class RecentWrites:
+    """The WAL position of each account's last write in this process, for as long as a replica
+    could take to replay it (beyond that the lag rule has skipped a slower replica anyway)."""
+
+    def __init__(self, keep_seconds: float) -> None:
+        self.keep_seconds = keep_seconds
+        self._positions: dict[Any, tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def wrote(self, who: Any, position: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._positions) > 10_000:  # forget those long gone
+                self._positions = {
+                    key: kept for key, kept in self._positions.items() if kept[1] > now
+                }
+            self._positions[who] = (position, now + self.keep_seconds)
+
+    def position(self, who: Any) -> int | None:
+        kept = self._positions.get(who)
+        if kept is None or kept[1] < time.monotonic():
+            return None
+        return kept[0]
+
+
+def keep_seconds(max_lag_seconds: float) -> float:
+    """How long a position is carried: past the lag any used replica can have, and a check."""
+    return max(30.0, 2 * max_lag_seconds + 2 * REFRESH_SECONDS)

@@ -1,0 +1,238 @@
+"""Reads on a real streaming replica (kernel.replica): a primary and a hot standby started on
+loopback from Debian's PostgreSQL, the replica's replay paused and resumed to make it lag."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from litestar.testing import TestClient
+
+from kernel.clock import FixedClock
+from kernel.replica import (
+    READ_AFTER_COOKIE,
+    READ_AFTER_HEADER,
+    RecentWrites,
+    format_position,
+    parse_position,
+)
+from kernel.settings import Settings, SettingsError
+from tests.conftest import SHANGHAI, Tokens
+from tests.support import create_household, household, mother_and_child
+from workbridge import migrations
+from workbridge.app import create_app
+from workbridge.loopback_cluster import Cluster, free_port, start_primary, start_replica
+
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+SCRAPE = {"Authorization": "Bearer scrape"}
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[tuple[Cluster, Cluster, str, str]]:
+    primary = start_primary()
+    replica = None
+    try:
+        url = primary.create_database("workbridge")
+        migrations.upgrade(url, quiet=True)
+        replica = start_replica(primary)
+        # A commit replayed since the replica started: until then it cannot tell its lag (no
+        # replay time) and, once behind, is rightly not read from.
+        primary.scalar("CREATE TABLE replayed_once ()", "workbridge")
+        _caught_up(primary, replica)
+        yield primary, replica, url, replica.url("workbridge")
+    finally:
+        if replica is not None:
+            replica.remove()
+        primary.remove()
+
+
+def _caught_up(primary: Cluster, replica: Cluster) -> None:
+    target = parse_position(str(primary.scalar("SELECT pg_current_wal_insert_lsn()::text")))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = parse_position(str(replica.scalar("SELECT pg_last_wal_replay_lsn()::text")))
+        if done is not None and target is not None and done >= target:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the replica did not catch up")
+
+
+@pytest.fixture
+def paused(pair: tuple[Cluster, Cluster, str, str]) -> Iterator[Cluster]:
+    """The replica with its replay paused: it receives the primary's WAL but applies none."""
+    primary, replica, _, _ = pair
+    _caught_up(primary, replica)
+    replica.scalar("SELECT pg_wal_replay_pause()")
+    try:
+        yield replica
+    finally:
+        replica.scalar("SELECT pg_wal_replay_resume()")
+        _caught_up(primary, replica)
+
+
+def _app(primary_url: str, replica_url: str, max_lag: float = 60.0):
+    settings = Settings(
+        database_url=primary_url,
+        read_database_url=replica_url,
+        replica_max_lag_seconds=max_lag,
+        metrics_token="scrape",
+    )
+    return create_app(settings, clock=FixedClock(NOW))
+
+
+def test_reads_go_to_the_replica_and_a_writer_reads_its_own_writes(pair, paused) -> None:
+    primary, replica, primary_url, replica_url = pair
+    app = _app(primary_url, replica_url)
+    with TestClient(app) as client:
+        tokens = Tokens(app.state.engine, NOW)
+        officer, counsellor = tokens.headers("benefit_officer"), tokens.headers("counsellor")
+        app.state.replica.check()
+        assert app.state.replica.state.usable  # paused, but within a minute of the primary
+
+        created = client.post(
+            "/api/v1/households", json=household(*mother_and_child()), headers=officer
+        )
+        assert created.status_code == 201, created.text
+        position = created.headers[READ_AFTER_HEADER]
+        assert parse_position(position) is not None
+        assert created.cookies.get(READ_AFTER_COOKIE) == position
+        client.cookies.clear()
+        path = f"/api/v1/households/{created.json()['id']}"
+        app.state.replica.check()
+
+        # Another reader, carrying no position, reads the replica: the household is not there.
+        assert client.get(path, headers=counsellor).status_code == 404
+        # The writer reads its own write: by this process's memory of the account,
+        assert client.get(path, headers=officer).status_code == 200
+        # and, from any process, by the position it was handed (header or cookie).
+        fresh = {**counsellor, READ_AFTER_HEADER: position}
+        assert client.get(path, headers=fresh).status_code == 200
+        client.cookies.set(READ_AFTER_COOKIE, position)
+        assert client.get(path, headers=counsellor).status_code == 200
+        client.cookies.clear()
+
+        replica.scalar("SELECT pg_wal_replay_resume()")
+        _caught_up(primary, replica)
+        app.state.replica.check()
+        assert app.state.replica.state.lag_seconds == 0.0
+        assert client.get(path, headers=counsellor).status_code == 200  # replayed
+        health = client.get("/health").json()
+        assert (health["replica"], health["replica_lag_seconds"]) == ("ok", 0.0)
+        figures = client.get("/metrics", headers=SCRAPE).text
+        assert "workbridge_replica_in_use 1.0" in figures
+        assert "workbridge_replica_lag_seconds 0.0" in figures
+
+
+def test_a_replica_lagging_past_the_setting_is_skipped(pair, paused) -> None:
+    primary, replica, primary_url, replica_url = pair
+    app = _app(primary_url, replica_url, max_lag=0.5)
+    with TestClient(app) as client:
+        tokens = Tokens(app.state.engine, NOW)
+        created = create_household(
+            client, tokens.headers("benefit_officer"), household(*mother_and_child())
+        )
+        time.sleep(1.0)  # the replica has replayed nothing since: over half a second behind
+        health = client.get("/health")
+        assert health.status_code == 200  # the service is up; only the replica is not used
+        assert health.json()["replica"] == "lagging"
+        assert health.json()["replica_lag_seconds"] > 0.5
+        assert not app.state.replica.state.usable
+        client.cookies.clear()
+        read = client.get(
+            f"/api/v1/households/{created['id']}", headers=tokens.headers("counsellor")
+        )
+        assert read.status_code == 200  # from the primary
+        assert "workbridge_replica_in_use 0.0" in client.get("/metrics", headers=SCRAPE).text
+
+
+def test_a_replica_that_is_away_leaves_reads_to_the_primary(pair) -> None:
+    _, _, primary_url, _ = pair
+    nowhere = f"postgresql+psycopg://workbridge@127.0.0.1:{free_port()}/workbridge"
+    app = _app(primary_url, nowhere)
+    with TestClient(app) as client:
+        tokens = Tokens(app.state.engine, NOW)
+        created = create_household(
+            client, tokens.headers("benefit_officer"), household(*mother_and_child())
+        )
+        health = client.get("/health")
+        assert (health.status_code, health.json()["status"]) == (200, "ok")
+        assert (health.json()["replica"], health.json()["replica_lag_seconds"]) == (
+            "unreachable",
+            None,
+        )
+        read = client.get(
+            f"/api/v1/households/{created['id']}", headers=tokens.headers("counsellor")
+        )
+        assert read.status_code == 200
+
+
+def test_a_primary_named_as_the_replica_is_not_read_as_one(pair) -> None:
+    _, _, primary_url, _ = pair
+    app = _app(primary_url, primary_url)
+    with TestClient(app) as client:
+        assert client.get("/health").json()["replica"] == "not-a-replica"
+        assert app.state.replica.engine_for(None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("0/0", 0),
+        ("0/1", 1),
+        ("16/B374D848", 0x16 << 32 | 0xB374D848),
+        ("FFFFFFFF/FFFFFFFF", (1 << 64) - 1),
+        ("", None),
+        (None, None),
+        ("16", None),
+        ("1/2/3", None),
+        ("G/0", None),
+        ("1/" + "0" * 20, None),  # longer than any position
+    ],
+)
+def test_positions_are_read_as_numbers(text: str | None, number: int | None) -> None:
+    assert parse_position(text) == number
+    if number is not None:
+        assert parse_position(format_position(number)) == number
+
+
+@pytest.mark.parametrize(
+    ("primary", "replica"),
+    [
+        ("sqlite:///workbridge.db", "postgresql://workbridge@127.0.0.1:5433/workbridge"),
+        ("postgresql://workbridge@127.0.0.1:5432/wb", "sqlite:///copy.db"),
+    ],
+)
+def test_a_replica_is_postgresql_beside_postgresql(primary: str, replica: str) -> None:
+    env = {"WORKBRIDGE_DATABASE_URL": primary, "WORKBRIDGE_READ_DATABASE_URL": replica}
+    with pytest.raises(SettingsError, match="WORKBRIDGE_READ_DATABASE_URL"):
+        Settings.from_env(env)
+
+
+def test_settings_name_the_replica_and_its_lag() -> None:
+    settings = Settings.from_env(
+        {
+            "WORKBRIDGE_DATABASE_URL": "postgres://workbridge@db1/wb",
+            "WORKBRIDGE_READ_DATABASE_URL": "postgres://workbridge@db2/wb",
+            "WORKBRIDGE_REPLICA_MAX_LAG_SECONDS": "2.5",
+        }
+    )
+    assert settings.read_database_url == "postgresql+psycopg://workbridge@db2/wb"
+    assert settings.replica_max_lag_seconds == 2.5
+    assert Settings.from_env({}).read_database_url is None
+    with pytest.raises(SettingsError):
+        Settings.from_env({"WORKBRIDGE_REPLICA_MAX_LAG_SECONDS": "-1"})
+
+
+def test_a_write_is_remembered_only_as_long_as_a_replica_may_lag(monkeypatch) -> None:
+    recent = RecentWrites(keep_seconds=30)
+    now = [1000.0]
+    monkeypatch.setattr("kernel.replica.time.monotonic", lambda: now[0])
+    recent.wrote(("token", 7), 42)
+    assert recent.position(("token", 7)) == 42
+    assert recent.position(("token", 8)) is None
+    now[0] += 30
+    assert recent.position(("token", 7)) == 42  # the last moment
+    now[0] += 0.001
+    assert recent.position(("token", 7)) is None
