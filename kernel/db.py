@@ -23,6 +23,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 from kernel.capacity import ServiceBusy
+from kernel.settings import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -160,12 +161,41 @@ def _info(connection: Any) -> dict[str, Any]:
         return {}
 
 
+POOLERS = ("none", "transaction")
+
+# Engines whose connections go through a transaction pooler, and the URL that reaches the same
+# database directly (for the session-level locks, ``kernel.locks``).
+_direct_urls: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def settings_engine(settings: Settings, **kwargs: Any) -> Engine:
+    """The engine for the configured database, through its pooler if one is named."""
+    return make_engine(
+        settings.database_url,
+        pooler=settings.database_pooler,
+        direct=settings.direct_database_url,
+        **kwargs,
+    )
+
+
+def through_pooler(engine: Engine) -> bool:
+    """Whether ``engine`` reaches PostgreSQL through a transaction pooler (PgBouncer)."""
+    return engine in _direct_urls
+
+
+def direct_url(engine: Engine) -> str | None:
+    """The URL that reaches ``engine``'s database without its pooler, if it has one."""
+    return _direct_urls.get(engine)
+
+
 def make_engine(
     url: str,
     *,
     pool_size: int = 10,
     wait_seconds: float = 30.0,
     bound_lock_waits: bool = False,
+    pooler: str = "none",
+    direct: str | None = None,
     **kwargs: Any,
 ) -> Engine:
     """An engine for ``url`` whose pool holds ``pool_size`` connections.
@@ -253,13 +283,31 @@ def make_engine(
     kwargs.setdefault("pool_size", pool_size)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_timeout", wait_seconds)
-    if bound_lock_waits:
+    lock_ms = int(wait_seconds * 1000)
+    if pooler == "transaction":
+        # Behind PgBouncer in transaction pooling (docs/DEPLOYMENT.md): consecutive
+        # transactions may run on different server connections, so nothing may live in the
+        # session. psycopg prepares a statement on its connection after a few uses; the next
+        # transaction's server connection would not know it (PgBouncer carries prepared
+        # statements only from 1.21; Debian 12 has 1.18). PgBouncer also refuses startup
+        # parameters it does not track, so the lock wait is set in each transaction instead.
+        kwargs.setdefault("connect_args", {})["prepare_threshold"] = None
+    elif bound_lock_waits:
         # A row or table lock held elsewhere makes the statement fail (SQLSTATE 55P03, answered
         # 503) after the wait, instead of holding the request, its thread and its connection.
-        options = f"-c lock_timeout={int(wait_seconds * 1000)}"
+        options = f"-c lock_timeout={lock_ms}"
         kwargs.setdefault("connect_args", {}).setdefault("options", options)
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if pooler == "transaction":
+        _direct_urls[engine] = direct or url
+        if bound_lock_waits:
+
+            @event.listens_for(engine, "begin")
+            def _bound_lock_wait(connection: Any) -> None:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
+
+    return engine
 
 
 _readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()

@@ -24,8 +24,10 @@ import os
 import threading
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
+
+from kernel.db import direct_url
 
 
 class HeldLock(Protocol):
@@ -154,13 +156,14 @@ _unpooled_guard = threading.Lock()
 def _unpooled_engine(engine: Engine) -> Engine:
     """An engine for the same database whose connections really close when closed (or
     collected), so a lock never outlives the ``HeldLock`` that holds it."""
-    key = engine.url.render_as_string(hide_password=False)
+    # Behind a transaction pooler a session lock would be held by a server connection other
+    # clients share: the lock's connection goes to the database directly.
+    url = direct_url(engine) or engine.url
+    key = make_url(url).render_as_string(hide_password=False)
     with _unpooled_guard:
         unpooled = _unpooled.get(key)
         if unpooled is None:
-            unpooled = _unpooled[key] = create_engine(
-                engine.url, poolclass=NullPool, hide_parameters=True
-            )
+            unpooled = _unpooled[key] = create_engine(url, poolclass=NullPool, hide_parameters=True)
         return unpooled
 
 

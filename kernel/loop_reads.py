@@ -38,6 +38,7 @@ from typing import Any
 from sqlalchemy import Dialect, Engine
 
 from kernel.capacity import ServiceBusy, current_capacity
+from kernel.db import through_pooler
 
 # Asynchronous PostgreSQL connections per serving process, beside its threads' pool (README
 # *Many people at once* counts them against max_connections).
@@ -93,6 +94,7 @@ class LoopReads:
         # on PostgreSQL answered a status check 503 while the threads' requests still waited.
         self.queue_seconds = wait_seconds if queue_seconds is None else queue_seconds
         self._sqlite: dict[int, sqlite3.Connection] = {}
+        self._client_timeout: float | None = None
         self._pools: dict[int, Any] = {}  # asyncpg.Pool, by loop
         # The line in front of each pool (``_postgres_rows`` says why), by loop.
         self._lines: dict[int, asyncio.Semaphore] = {}
@@ -129,11 +131,17 @@ class LoopReads:
             wait_ms = max(1, int(self.wait_seconds * 1000))
             # min_size 0: the service starts (and answers 503) while the database is away.
             self._lines[loop] = asyncio.Semaphore(LOOP_CONNECTIONS)
+            pooled = through_pooler(self.engine)
+            # Behind a transaction pooler: no named prepared statements (asyncpg's cache) and
+            # no startup parameters (PgBouncer refuses them); the statement's time is bounded
+            # by the client instead, which cancels it on the server when it runs out.
+            self._client_timeout = self.wait_seconds if pooled else None
             self._pools[loop] = await asyncpg.create_pool(
                 dsn,
                 min_size=0,
                 max_size=LOOP_CONNECTIONS,
-                server_settings={"statement_timeout": str(wait_ms)},
+                server_settings={} if pooled else {"statement_timeout": str(wait_ms)},
+                statement_cache_size=0 if pooled else 100,
                 reset=_nothing_to_reset,
             )
 
@@ -187,7 +195,7 @@ class LoopReads:
             raise ServiceBusy("no database connection came in time") from None
         try:
             async with pool.acquire(timeout=self.wait_seconds) as connection:
-                return await connection.fetch(sql, *params)
+                return await connection.fetch(sql, *params, timeout=self._client_timeout)
         except TimeoutError:
             raise ServiceBusy("no database connection came in time") from None
         except asyncpg.QueryCanceledError:

@@ -93,11 +93,16 @@ class Replica:
         max_lag_seconds: float,
         pool_size: int,
         wait_seconds: float,
+        pooler: str = "none",
     ) -> None:
         self.primary = primary
         self.max_lag_seconds = max_lag_seconds
         self.engine = make_engine(
-            url, pool_size=pool_size, wait_seconds=wait_seconds, bound_lock_waits=True
+            url,
+            pool_size=pool_size,
+            wait_seconds=wait_seconds,
+            bound_lock_waits=True,
+            pooler=pooler,
         )
         self.state = ReplicaState()
         self._stop = threading.Event()

@@ -32,12 +32,15 @@ class Settings:
     policy_profile: str = "county-pilot"
     default_locale: str = "zh_CN"
     log_level: str = "INFO"
+    log_format: str = "text"  # or json: one object per line (kernel.log_format)
     office_phone: str = "0550-4021234"  # the labour office number SMS notices give people
     # In-service scheduler (workbridge.scheduler). Off unless asked for, so tests and one-off
     # commands never start background jobs; one process per database leads (a database lock).
     scheduler: bool = False
     sweep_at: str = "01:30"  # office time of the daily sweep, HH:MM
     payment_run_day: int | None = None  # day of month (1-28) for the month's payment run
+    # How often a standing-by scheduler tries to take the lead (and a leader checks it holds it).
+    scheduler_check_seconds: int = 60
     # Many people at once (kernel.capacity): request threads per process (the pool holds one
     # connection per thread and a few more), how long a request may wait for a thread, and how
     # long for the database (a connection, SQLite's write lock) before it is answered 503.
@@ -65,6 +68,10 @@ class Settings:
     # primary it may be and still be read from (kernel.replica).
     read_database_url: str | None = None
     replica_max_lag_seconds: float = 5.0
+    # ``transaction`` when WORKBRIDGE_DATABASE_URL reaches PostgreSQL through PgBouncer in
+    # transaction pooling; the session-level locks then go to WORKBRIDGE_DIRECT_DATABASE_URL.
+    database_pooler: str = "none"
+    direct_database_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,11 +86,20 @@ class Settings:
             log_level=parse_log_level(
                 "WORKBRIDGE_LOG_LEVEL", env.get("WORKBRIDGE_LOG_LEVEL", "INFO")
             ),
+            log_format=_one_of(
+                "WORKBRIDGE_LOG_FORMAT", env.get("WORKBRIDGE_LOG_FORMAT", "text"), ("text", "json")
+            ),
             office_phone=env.get("WORKBRIDGE_OFFICE_PHONE", "0550-4021234"),
             scheduler=_switch("WORKBRIDGE_SCHEDULER", env.get("WORKBRIDGE_SCHEDULER", "off")),
             sweep_at=_clock_time("WORKBRIDGE_SWEEP_AT", env.get("WORKBRIDGE_SWEEP_AT", "01:30")),
             payment_run_day=_day_of_month(
                 "WORKBRIDGE_PAYMENT_RUN_DAY", env.get("WORKBRIDGE_PAYMENT_RUN_DAY", "")
+            ),
+            scheduler_check_seconds=_whole(
+                "WORKBRIDGE_SCHEDULER_CHECK_SECONDS",
+                env.get("WORKBRIDGE_SCHEDULER_CHECK_SECONDS", "60"),
+                1,
+                3600,
             ),
             threads=_whole("WORKBRIDGE_THREADS", env.get("WORKBRIDGE_THREADS", "8"), 1, 256),
             queue_seconds=_bounded(
@@ -112,6 +128,8 @@ class Settings:
                 env.get("WORKBRIDGE_DATABASE_URL", DEFAULT_DATABASE_URL),
                 env.get("WORKBRIDGE_READ_DATABASE_URL", ""),
             ),
+            database_pooler=_pooler(env),
+            direct_database_url=_direct_url(env),
             replica_max_lag_seconds=_bounded(
                 "WORKBRIDGE_REPLICA_MAX_LAG_SECONDS",
                 env.get("WORKBRIDGE_REPLICA_MAX_LAG_SECONDS", "5"),
@@ -125,8 +143,50 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     @property
+    def session_database_url(self) -> str:
+        """Where work that needs a database session of its own connects: migrations, backups
+        and restores (``pg_dump``'s exported snapshot), past any transaction pooler."""
+        return self.direct_database_url or self.database_url
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    text = value.strip().lower()
+    if text not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return text
+
+
+def _pooler(env: Mapping[str, str]) -> str:
+    value = env.get("WORKBRIDGE_DATABASE_POOLER", "none").strip().lower() or "none"
+    if value not in ("none", "transaction"):
+        raise SettingsError(
+            f"WORKBRIDGE_DATABASE_POOLER must be none or transaction, not {value!r}"
+        )
+    primary = normalise_database_url(env.get("WORKBRIDGE_DATABASE_URL", DEFAULT_DATABASE_URL))
+    if value == "transaction" and not primary.startswith("postgresql"):
+        raise SettingsError(
+            "WORKBRIDGE_DATABASE_POOLER=transaction is for PostgreSQL behind PgBouncer"
+        )
+    return value
+
+
+def _direct_url(env: Mapping[str, str]) -> str | None:
+    """Where the session-level locks (payment run, scheduler, roll import) reach PostgreSQL: not
+    through a transaction pooler, whose server connections other clients share."""
+    url = normalise_database_url(env.get("WORKBRIDGE_DIRECT_DATABASE_URL", "").strip())
+    pooled = env.get("WORKBRIDGE_DATABASE_POOLER", "none").strip().lower() == "transaction"
+    if pooled and not url:
+        raise SettingsError(
+            "WORKBRIDGE_DATABASE_POOLER=transaction needs WORKBRIDGE_DIRECT_DATABASE_URL: the "
+            "payment run's and the scheduler's locks live in a session of their own"
+        )
+    if url and not url.startswith("postgresql"):
+        raise SettingsError("WORKBRIDGE_DIRECT_DATABASE_URL names the PostgreSQL database directly")
+    return url or None
 
 
 def _replica_url(primary: str, value: str) -> str | None:

@@ -29,7 +29,7 @@ from kernel.auth import TokenAuthenticationMiddleware, TokenCache
 from kernel.background import background_work
 from kernel.capacity import Capacity
 from kernel.clock import Clock, SystemClock
-from kernel.db import make_engine
+from kernel.db import settings_engine
 from kernel.errors import EXCEPTION_HANDLERS, PROBLEM_JSON
 from kernel.loop_reads import LoopReads
 from kernel.masking import MaskPersonalDataFilter, install_masking
@@ -139,8 +139,8 @@ def capacity_of(settings: Settings) -> Capacity:
 def service_engine(settings: Settings) -> Engine:
     """The served process's engine: a pooled connection for every request thread, and every
     wait for the database bounded (``kernel.capacity``)."""
-    return make_engine(
-        settings.database_url,
+    return settings_engine(
+        settings,
         pool_size=capacity_of(settings).pool_size,
         wait_seconds=settings.db_wait_seconds,
         bound_lock_waits=True,
@@ -157,6 +157,7 @@ def read_replica(settings: Settings, primary: Engine) -> Replica | None:
         max_lag_seconds=settings.replica_max_lag_seconds,
         pool_size=capacity_of(settings).pool_size,
         wait_seconds=settings.db_wait_seconds,
+        pooler=settings.database_pooler,
     )
 
 

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from benefits.models import PaymentRun
 from kernel.auth import Principal, Role, issue_token
 from kernel.clock import Clock, SystemClock, office_today
-from kernel.db import make_engine, session_scope
+from kernel.db import make_engine, session_scope, settings_engine
 from kernel.errors import Conflict, DomainError
+from kernel.log_format import log_to_stderr
 from kernel.models import ApiToken
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.settings import Settings, SettingsError
@@ -54,7 +55,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     if start is None:
         console.print("[red]this is not a training copy: WORKBRIDGE_CLOCK is not set[/red]")
         return 2
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         clock = TrainingClock(engine, start, settings.zone).load()
         if args.action == "show":
@@ -116,7 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         args.host,
         args.port,
         args.workers,
-        log_config(settings.log_level),
+        log_config(settings.log_level, settings.log_format),
         settings.graceful_seconds,
     )
 
@@ -124,7 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from workbridge import migrations
 
-    url = _settings().database_url
+    url = _settings().session_database_url
     if args.action == "upgrade":
         migrations.upgrade(url, args.revision or "head")
     elif args.action == "downgrade":
@@ -151,7 +152,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     settings = _settings()
     migrations.upgrade(settings.database_url, quiet=True)
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     policy = load_profile(settings.policy_profile)
     today = office_today(SystemClock(), settings.zone)
     existing = household_count(engine)
@@ -195,7 +196,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_tokens(args: argparse.Namespace) -> int:
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         if args.action == "create":
             role = Role(args.role)
@@ -257,7 +258,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     from kernel.accounts import AccountError, create_account
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         if args.password_stdin:
             password = sys.stdin.readline().rstrip("\n")
@@ -357,7 +358,6 @@ def cmd_bench_matching(args: argparse.Namespace) -> int:
 
 def cmd_sms(args: argparse.Namespace) -> int:
     import asyncio
-    import logging
 
     from notifications.runtime import run_worker_process
     from notifications.services import SendingRules, configure
@@ -380,11 +380,10 @@ def cmd_sms(args: argparse.Namespace) -> int:
                 print(f"  {locale:<6} tencent: {provider_text(key, locale, 'tencent')}")
         return 0
     configure_logging(settings.log_level)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    log_to_stderr(settings.log_format)
     rules = SendingRules.from_settings(settings, sms_settings)
     configure(rules)
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         stats = asyncio.run(
             run_worker_process(
@@ -471,7 +470,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
     from benefits import payments
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     runner = payments.Runner(
         engine=engine,
         policy=load_profile(settings.policy_profile),
@@ -511,7 +510,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
 def cmd_bank_file(args: argparse.Namespace) -> int:
     from benefits import bank_file, payments
 
-    engine = make_engine(_settings().database_url)
+    engine = settings_engine(_settings())
     try:
         with session_scope(engine) as session:
             query = select(PaymentRun).where(PaymentRun.period == args.period)
@@ -550,7 +549,7 @@ def cmd_export_roll(args: argparse.Namespace) -> int:
         console.print(f"[red]{target.parent}: no such folder[/red]")
         return 2
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         write = roll.write_xlsx if kind == ".xlsx" else roll.write_csv
         count = write(str(target), roll.rows(engine))
@@ -590,7 +589,7 @@ def cmd_export_register(args: argparse.Namespace) -> int:
         console.print(f"[red]the {args.kind} register needs {needs}[/red]")
         return 2
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         clock = _clock(settings, engine)
         today = office_today(clock, settings.zone)
@@ -697,7 +696,7 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
         console.print(f"[red]{result}: the result is an .xlsx file in an existing folder[/red]")
         return 2
     gettext = load_translators(settings.zone)[settings.default_locale].gettext
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         clock = _clock(settings, engine)
         writer = roll_write.Writer(
@@ -749,7 +748,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     from workbridge import jobs
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     clock = _clock(settings, engine)
     env = jobs.JobEnv(engine, load_profile(settings.policy_profile), clock, settings.zone)
     try:
@@ -785,6 +784,48 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         return 3 if isinstance(exc, Conflict) else 2
     finally:
         engine.dispose()
+
+
+def cmd_scheduler_run(args: argparse.Namespace) -> int:
+    """The scheduler as a process of its own (deploy/systemd): it leads while it holds the
+    database's scheduler lock and stands by otherwise, trying again every
+    WORKBRIDGE_SCHEDULER_CHECK_SECONDS, so a leader that dies is replaced; SIGTERM stops it."""
+    import signal
+    import threading
+
+    from kernel.background import background_work
+    from kernel.training_clock import TrainingClock
+    from workbridge import jobs
+    from workbridge.app import configure_logging
+    from workbridge.scheduler import ServiceScheduler
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    log_to_stderr(settings.log_format)
+    engine = settings_engine(settings)
+    clock = _clock(settings, engine)
+    if isinstance(clock, TrainingClock):
+        clock.follow()
+    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), clock, settings.zone)
+    scheduler = ServiceScheduler(env, settings)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    scheduler.start()
+    console.print(
+        f"scheduler: daily sweep at {settings.sweep_at}, payment run on day "
+        f"{settings.payment_run_day or '-'}; leading while it holds the lock, checked every "
+        f"{settings.scheduler_check_seconds} s"
+    )
+    try:
+        stop.wait()
+    finally:
+        background_work.pause_all()  # a payment run pauses at its next batch, resumable
+        scheduler.shutdown(wait=True)
+        if isinstance(clock, TrainingClock):
+            clock.stop()
+        engine.dispose()
+    return 0
 
 
 def _machine() -> str:
@@ -1141,7 +1182,7 @@ def _audit_copy(settings: Settings, action: str, manifest: Any, path: str) -> No
     """A copy of every person's record taken or put back is itself on the record."""
     from kernel import audit
 
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     try:
         with session_scope(engine) as session:
             audit.record(
@@ -1175,7 +1216,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        manifest = backup.take(settings.database_url, Path(args.file))
+        manifest = backup.take(settings.session_database_url, Path(args.file))
     except backup.BackupError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
@@ -1193,7 +1234,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        manifest = backup.restore(Path(args.file), settings.database_url, replace=args.replace)
+        manifest = backup.restore(
+            Path(args.file), settings.session_database_url, replace=args.replace
+        )
     except backup.BackupError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
@@ -1399,6 +1442,10 @@ def build_parser() -> argparse.ArgumentParser:
     once.add_argument("--day", help="daily-sweep: YYYY-MM-DD (default today at the office)")
     once.add_argument("--period", help="payment-run: YYYY-MM (default this month)")
     once.set_defaults(func=cmd_scheduler)
+    standing = scheduler_sub.add_parser(
+        "run", help="run the scheduler until stopped: one leads per database, others stand by"
+    )
+    standing.set_defaults(func=cmd_scheduler_run)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")

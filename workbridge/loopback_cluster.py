@@ -65,20 +65,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _as_server(command: list[str]) -> list[str]:
+def as_server(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
 def _run(command: list[str], timeout: float = 120) -> str:
     done = subprocess.run(
-        _as_server(command), capture_output=True, text=True, timeout=timeout, check=False
+        as_server(command), capture_output=True, text=True, timeout=timeout, check=False
     )
     if done.returncode != 0:
         raise ClusterError(f"{' '.join(command[:2])} failed: {done.stderr.strip() or done.stdout}")
     return done.stdout
 
 
-def _own_folder(prefix: str) -> Path:
+def own_folder(prefix: str) -> Path:
     """A folder under the temporary folder the server account may write."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     if os.geteuid() == 0:
@@ -138,7 +138,7 @@ class Cluster:
         """Stop the server (``immediate`` is a crash); its folder stays until ``remove``."""
         data = str(self.data / "data")
         subprocess.run(
-            _as_server([str(self.bin / "pg_ctl"), "-D", data, "-m", mode, "stop"]),
+            as_server([str(self.bin / "pg_ctl"), "-D", data, "-m", mode, "stop"]),
             capture_output=True,
             timeout=120,
             check=False,
@@ -158,7 +158,7 @@ class Cluster:
 def start_primary(settings: dict[str, str] | None = None) -> Cluster:
     """A new primary on a free port, ready to stream to replicas (``start_replica``)."""
     bin_dir = pg_bin()
-    folder = _own_folder("workbridge-primary-")
+    folder = own_folder("workbridge-primary-")
     _run(
         [
             str(bin_dir / "initdb"),
@@ -182,7 +182,7 @@ def start_primary(settings: dict[str, str] | None = None) -> Cluster:
 def start_replica(primary: Cluster) -> Cluster:
     """A hot standby of ``primary``: a base backup taken over the replication protocol, with
     ``-R`` writing the connection it streams from, started on a port of its own."""
-    folder = _own_folder("workbridge-replica-")
+    folder = own_folder("workbridge-replica-")
     _run(
         [
             str(primary.bin / "pg_basebackup"),
@@ -220,3 +220,84 @@ def _append(path: Path, lines: list[str]) -> None:
     # Written by the server account's tools; appended here as the same account would.
     text = path.read_text() + "\n" + "\n".join(lines) + "\n"
     path.write_text(text)
+
+
+@dataclass
+class Bouncer:
+    """PgBouncer running in front of a cluster, from a configuration file of ours."""
+
+    folder: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def url(self, database: str = "workbridge") -> str:
+        return f"postgresql+psycopg://{ROLE}@127.0.0.1:{self.port}/{database}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def log(self) -> str:
+        try:
+            return (self.folder / "pgbouncer.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+def start_pgbouncer(
+    cluster: Cluster, template: Path, database: str = "workbridge", **overrides: str
+) -> Bouncer:
+    """PgBouncer from ``template`` (deploy/pgbouncer/pgbouncer.ini) with its addresses, files
+    and authentication pointed at ``cluster`` on loopback; every other setting as shipped,
+    ``overrides`` aside."""
+    import configparser
+
+    folder = own_folder("workbridge-pgbouncer-")
+    config = configparser.ConfigParser(interpolation=None, delimiters=("=",))
+    config.optionxform = str  # type: ignore[assignment,method-assign]
+    config.read(template)
+    config["databases"] = {
+        database: f"host=127.0.0.1 port={cluster.port} dbname={database} user={ROLE}"
+    }
+    port = free_port()
+    settings = config["pgbouncer"]
+    settings.update(
+        {
+            "listen_addr": "127.0.0.1",
+            "listen_port": str(port),
+            "unix_socket_dir": str(folder),
+            "auth_type": "trust",
+            "auth_file": str(folder / "userlist.txt"),
+            "logfile": str(folder / "pgbouncer.log"),
+            "pidfile": str(folder / "pgbouncer.pid"),
+            "admin_users": ROLE,
+            **overrides,
+        }
+    )
+    (folder / "userlist.txt").write_text(f'"{ROLE}" ""\n')
+    with (folder / "pgbouncer.ini").open("w") as handle:
+        config.write(handle)
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    process = subprocess.Popen(
+        as_server([binary, str(folder / "pgbouncer.ini")]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    bouncer = Bouncer(folder, port, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ClusterError(f"pgbouncer stopped: {bouncer.log()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return bouncer
+        except OSError:
+            time.sleep(0.05)
+    bouncer.stop()
+    raise ClusterError("pgbouncer did not start listening")

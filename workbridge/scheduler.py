@@ -18,7 +18,6 @@ from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import Gauge
 
@@ -27,9 +26,11 @@ from kernel.settings import Settings
 from workbridge import jobs
 
 log = logging.getLogger(__name__)
+# APScheduler tells of every run of every job, the leadership check each few seconds among
+# them; what a reader needs (who leads, what each job did) this module logs itself.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 LEADER_LOCK = "scheduler-leader"
-LEADERSHIP_CHECK_SECONDS = 60
 PAYMENT_RUN_AT = (2, 0)  # office time on the payment day
 LEADING = Gauge(  # on /metrics (workbridge.metrics): 1 if any live process of the service leads
     "workbridge_scheduler_leading",
@@ -57,14 +58,16 @@ class ServiceScheduler:
         self.scheduler.start()
         self.scheduler.add_job(
             self.check_leadership,
-            IntervalTrigger(seconds=LEADERSHIP_CHECK_SECONDS, timezone=self.zone),
+            IntervalTrigger(seconds=self.settings.scheduler_check_seconds, timezone=self.zone),
             id="leadership",
             next_run_time=datetime.now(self.zone),
         )
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop; with ``wait``, after the job running now has ended (a process of its own
+        exits only then, or its interpreter would end under the job's thread)."""
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.shutdown(wait=wait)
         self._step_down()
 
     def check_leadership(self) -> bool:
@@ -81,10 +84,15 @@ class ServiceScheduler:
         LEADING.set(1)
         self._schedule_work()
         log.info("this process leads the scheduler")
+        # A leader that starts after the sweep's hour (a restart, a new leader) sweeps today at
+        # once, here on the check's own thread; the day's claim makes it a no-op when the sweep
+        # already ran. (A one-run job added for it raced APScheduler's own removal of one-run
+        # jobs when the process stopped at that moment, killing the scheduler's thread.)
+        self._sweep()
         return True
 
     def _step_down(self) -> None:
-        for job_id in ("daily-sweep", "daily-sweep-catch-up", "payment-run"):
+        for job_id in ("daily-sweep", "payment-run"):
             if self.scheduler.get_job(job_id) is not None:
                 self.scheduler.remove_job(job_id)
         lock, self.lock = self.lock, None
@@ -98,14 +106,6 @@ class ServiceScheduler:
             self._sweep,
             CronTrigger(hour=hour, minute=minute, timezone=self.zone),
             id="daily-sweep",
-            replace_existing=True,
-        )
-        # A leader that starts after the sweep's hour (a restart, a new leader) sweeps today
-        # at once; the day's claim makes this a no-op when the sweep already ran.
-        self.scheduler.add_job(
-            self._sweep,
-            DateTrigger(run_date=datetime.now(self.zone), timezone=self.zone),
-            id="daily-sweep-catch-up",
             replace_existing=True,
         )
         if self.settings.payment_run_day is not None:

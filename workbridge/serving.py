@@ -35,6 +35,7 @@ from typing import Any
 
 import uvicorn
 
+from kernel.log_format import uvicorn_formatters
 from kernel.settings import parse_log_level
 
 log = logging.getLogger("uvicorn.error")
@@ -70,7 +71,7 @@ def forget_worker_figures(pid: int) -> None:
     multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
-def log_config(level: str) -> dict[str, Any]:
+def log_config(level: str, log_format: str = "text") -> dict[str, Any]:
     """uvicorn's logging, its access log at ``WORKBRIDGE_LOG_LEVEL`` (access lines are INFO:
     at WARNING there are none; starting and stopping are always told), with ID and phone
     numbers masked in every handler (access paths carry them) and the SMS webhooks' secrets
@@ -82,6 +83,10 @@ def log_config(level: str) -> dict[str, Any]:
     for handler in config.get("handlers", {}).values():
         handler.setdefault("filters", []).extend(["mask_ids", "redact_sms_webhooks"])
     config["loggers"]["uvicorn.access"]["level"] = level
+    # The service's own loggers (the scheduler, the SMS sender, errors) through the same
+    # handler as uvicorn's messages, in the same format.
+    config["root"] = {"handlers": ["default"], "level": level}
+    uvicorn_formatters(config, log_format)
     return config
 
 

@@ -126,7 +126,7 @@ def test_reads_go_to_the_replica_and_a_writer_reads_its_own_writes(pair, paused)
 
 
 def test_a_replica_lagging_past_the_setting_is_skipped(pair, paused) -> None:
-    primary, replica, primary_url, replica_url = pair
+    _, _, primary_url, replica_url = pair
     app = _app(primary_url, replica_url, max_lag=0.5)
     with TestClient(app) as client:
         tokens = Tokens(app.state.engine, NOW)
