@@ -6,8 +6,9 @@ only reads (GET, HEAD) takes its session there, and the primary keeps the writes
 DEPLOYMENT.md). Three rules keep that honest:
 
 - **A replica that lags is skipped.** A thread of each served process asks the replica, once a
-  second, how far it has replayed the primary's WAL, and the primary how far it has written.
-  Caught up, the lag is nil; behind, it is the time since the last transaction it replayed. A
+  second, how far it has received and replayed the primary's WAL (and, when it is not
+  streaming, the primary how far it has written). Caught up, the lag is nil; behind, it is the
+  time since the last transaction it replayed (``lag_seconds``). A
   replica that does not answer, is not in recovery (promoted, or a primary named by mistake),
   or lags more than ``WORKBRIDGE_REPLICA_MAX_LAG_SECONDS`` is not used until it is back within
   it. Reads then go to the primary: slower, never wrong.
@@ -73,13 +74,43 @@ class ReplicaState:
         return "ok" if self.usable else "lagging"
 
 
-# On the replica: is it one, how far has it replayed, and when did it last replay a commit.
+# On the replica: is it one, how far has it received and replayed, when did it last replay a
+# commit, and is it streaming from the primary now.
 _REPLICA_QUERY = text(
-    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
-    "EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp()))"
+    "SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn()::text, "
+    "pg_last_wal_replay_lsn()::text, "
+    "EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())), "
+    "(SELECT status FROM pg_stat_wal_receiver)"
 )
 # On the primary: how far it has written.
 _PRIMARY_QUERY = text("SELECT pg_current_wal_insert_lsn()::text")
+_PRIMARY_WRITTEN = text("SELECT pg_current_wal_lsn()::text")
+
+
+def lag_seconds(
+    *,
+    streaming: bool,
+    received: int | None,
+    replayed: int | None,
+    since_replay: float | None,
+    primary_written: int | None,
+) -> float | None:
+    """How far behind the replica is, or None when it cannot be told.
+
+    Streaming, with all it has received replayed, it is caught up (an idle primary writes no
+    commits, so the time since the last one replayed says nothing). Otherwise, when it has
+    replayed all the primary has written it is caught up too; else the lag is the time since the
+    last commit it replayed — an over-estimate while a burst is being replayed after a quiet
+    spell, which only sends reads to the primary for a moment."""
+    if replayed is None:
+        return None
+    if streaming and received is not None and replayed >= received:
+        return 0.0
+    if primary_written is not None and replayed >= primary_written:
+        return 0.0
+    if since_replay is None:
+        return None
+    return max(since_replay, 0.0)
 
 
 class Replica:
@@ -119,21 +150,32 @@ class Replica:
         """Ask both servers and keep the answer (the follower thread does this every second)."""
         try:
             with self.engine.connect() as connection:
-                in_recovery, replayed_text, since_replay = connection.execute(_REPLICA_QUERY).one()
+                in_recovery, received_text, replayed_text, since_replay, receiver = (
+                    connection.execute(_REPLICA_QUERY).one()
+                )
         except Exception:
             self.state = ReplicaState(checked_at=time.monotonic())
             return self.state
         replayed = parse_position(replayed_text)
-        lag: float | None = None
-        if in_recovery and replayed is not None:
+        written = None
+        streaming = receiver == "streaming"
+        if in_recovery and not streaming:
             try:
-                written = self.primary_position()
+                with self.primary.connect() as connection:
+                    written = parse_position(connection.execute(_PRIMARY_WRITTEN).scalar())
             except Exception:
-                written = None  # the primary is away: its reads fail on their own
-            if written is not None and replayed >= written:
-                lag = 0.0
-            elif since_replay is not None:
-                lag = max(float(since_replay), 0.0)
+                written = None  # the primary is away: its own reads fail on their own
+        lag = (
+            lag_seconds(
+                streaming=streaming,
+                received=parse_position(received_text),
+                replayed=replayed,
+                since_replay=None if since_replay is None else float(since_replay),
+                primary_written=written,
+            )
+            if in_recovery
+            else None
+        )
         usable = bool(in_recovery) and lag is not None and lag <= self.max_lag_seconds
         self.state = ReplicaState(
             reachable=True,

@@ -16,6 +16,7 @@ from kernel.replica import (
     READ_AFTER_HEADER,
     RecentWrites,
     format_position,
+    lag_seconds,
     parse_position,
 )
 from kernel.settings import Settings, SettingsError
@@ -236,3 +237,32 @@ def test_a_write_is_remembered_only_as_long_as_a_replica_may_lag(monkeypatch) ->
     assert recent.position(("token", 7)) == 42  # the last moment
     now[0] += 0.001
     assert recent.position(("token", 7)) is None
+
+
+@pytest.mark.parametrize(
+    ("streaming", "received", "replayed", "since", "written", "lag"),
+    [
+        (True, 100, 100, 300.0, None, 0.0),  # streaming, all received replayed: an idle primary
+        (True, 100, 99, 3.0, None, 3.0),  # replaying what it has received
+        (True, 100, 99, None, None, None),  # no commit replayed since it started: unknown
+        (True, None, 99, 2.0, None, 2.0),
+        (False, 100, 100, 300.0, 100, 0.0),  # cut off, but nothing new on the primary
+        (False, 100, 100, 300.0, 101, 300.0),  # cut off while the primary went on
+        (False, 100, 100, 300.0, None, 300.0),  # cut off, the primary away too
+        (True, 100, None, 1.0, None, None),  # never replayed anything
+        (True, 100, 99, -0.5, None, 0.0),  # clocks a little apart: never negative
+    ],
+)
+def test_the_lag_is_told_from_what_the_replica_knows(
+    streaming, received, replayed, since, written, lag
+) -> None:
+    assert (
+        lag_seconds(
+            streaming=streaming,
+            received=received,
+            replayed=replayed,
+            since_replay=since,
+            primary_written=written,
+        )
+        == lag
+    )
