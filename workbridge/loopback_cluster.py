@@ -207,6 +207,72 @@ def start_replica(primary: Cluster) -> Cluster:
     return replica
 
 
+def start_archiving_primary() -> tuple[Cluster, Path]:
+    """A primary that copies every finished WAL segment to an archive folder (the
+    ``archive_command`` of deploy/postgresql, pointed at a folder of its own here)."""
+    archive = own_folder("workbridge-wal-archive-")
+    primary = start_primary(
+        {
+            "archive_mode": "on",
+            "archive_command": f"test ! -f {archive}/%f && cp %p {archive}/%f",
+        }
+    )
+    return primary, archive
+
+
+def base_backup(primary: Cluster) -> Path:
+    """A base backup of ``primary`` (``pg_basebackup``, the WAL it needs streamed with it)."""
+    folder = own_folder("workbridge-base-")
+    _run(
+        [
+            str(primary.bin / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(primary.port),
+            "-U",
+            ROLE,
+            "-D",
+            str(folder / "data"),
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        ],
+        timeout=300,
+    )
+    return folder
+
+
+def recover(base: Path, archive: Path, target_time: str, seconds: float = 120) -> Cluster:
+    """A new cluster from ``base`` with the archive's WAL replayed up to ``target_time``
+    (``recovery_target_time``, inclusive), then promoted: point-in-time recovery as
+    docs/DEPLOYMENT.md describes it."""
+    bin_dir = pg_bin()
+    folder = own_folder("workbridge-recovered-")
+    _run(["cp", "-a", str(base / "data"), str(folder / "data")])
+    settings = [
+        f"restore_command = 'cp {archive}/%f %p'",
+        f"recovery_target_time = '{target_time}'",
+        "recovery_target_action = 'promote'",
+    ]
+    _run(
+        [
+            "sh",
+            "-c",
+            f"cat >> {folder}/data/postgresql.auto.conf <<'END'\n" + "\n".join(settings) + "\nEND",
+        ]
+    )
+    _run(["touch", str(folder / "data" / "recovery.signal")])
+    cluster = Cluster(folder, free_port(), "recovered", bin_dir).start()
+    deadline = time.monotonic() + seconds
+    while cluster.scalar("SELECT pg_is_in_recovery()"):
+        if time.monotonic() > deadline:
+            raise ClusterError(f"recovery did not finish: {cluster.log()[-2000:]}")
+        time.sleep(0.1)
+    return cluster
+
+
 def _wait_streaming(primary: Cluster, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
