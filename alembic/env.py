@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from sqlalchemy import Connection, text
 from sqlmodel import SQLModel
 
 import workbridge.models_registry  # noqa: F401  (fills SQLModel.metadata)
@@ -22,6 +23,14 @@ def database_url() -> str:
     return config.attributes.get("database_url") or Settings.from_env().database_url
 
 
+def _partitions(connection: Connection) -> set[str]:
+    """The partitions of PostgreSQL's partitioned tables (migration 0026)."""
+    if connection.dialect.name != "postgresql":
+        return set()
+    query = text("SELECT relname FROM pg_class WHERE relispartition")
+    return set(connection.execute(query).scalars())
+
+
 def run_migrations_offline() -> None:
     url = database_url()
     context.configure(
@@ -37,12 +46,20 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     url = database_url()
     engine = make_engine(url)
+    with engine.connect() as probe:  # its own: a transaction begun on the migrations'
+        partitions = _partitions(probe)  # connection would hold them uncommitted
     with engine.connect() as connection:
+
+        def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+            # A month's partition is part of its table, not a table the models should declare.
+            return not (type_ == "table" and name in partitions)
+
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=url.startswith("sqlite"),
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

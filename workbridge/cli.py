@@ -828,6 +828,49 @@ def cmd_scheduler_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_partitions(args: argparse.Namespace) -> int:
+    """The months' partitions of the ledger and the audit trail (PostgreSQL): list them, make
+    those ahead, or detach those before a month for the archive (kernel.partitions)."""
+    from kernel import partitions
+    from kernel.clock import office_today
+
+    settings = _settings()
+    engine = make_engine(settings.session_database_url)
+    try:
+        if args.action == "ensure":
+            today = office_today(_clock(settings, engine), settings.zone)
+            made, blocked = partitions.ensure_ahead(engine, today, args.ahead)
+            console.print(f"made: {', '.join(made) or 'none'}")
+            if blocked:
+                console.print(
+                    f"[red]not made, their month is in the default partition: "
+                    f"{', '.join(blocked)}[/red]"
+                )
+                return 3
+        elif args.action == "detach":
+            try:
+                month = date.fromisoformat(f"{args.before}-01")
+            except ValueError:
+                console.print(f"[red]--before {args.before!r} is not a month (YYYY-MM)[/red]")
+                return 2
+            detached = partitions.detach_before(engine, month)
+            console.print(
+                f"detached (kept as tables of their own): {', '.join(detached) or 'none'}"
+            )
+        else:
+            found = partitions.listing(engine)
+            if not found:
+                console.print("no partitioned tables (SQLite, or before migration 0026)")
+            for partition in found:
+                console.print(
+                    f"{partition.table:<14} {partition.name:<24} {partition.low:<60} "
+                    f"~{partition.rows:,} rows"
+                )
+        return 0
+    finally:
+        engine.dispose()
+
+
 def _machine() -> str:
     from workbridge.bench_all import machine
 
@@ -1446,6 +1489,20 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the scheduler until stopped: one leads per database, others stand by"
     )
     standing.set_defaults(func=cmd_scheduler_run)
+
+    parts = sub.add_parser(
+        "partitions", help="the ledger's and audit trail's months' partitions (PostgreSQL)"
+    )
+    parts_sub = parts.add_subparsers(dest="action", required=True)
+    parts_sub.add_parser("show", help="each partition, its bounds and rows").set_defaults(
+        func=cmd_partitions
+    )
+    ensure = parts_sub.add_parser("ensure", help="make this month's and the next months'")
+    ensure.add_argument("--ahead", type=int, default=3, choices=range(0, 25), metavar="0-24")
+    ensure.set_defaults(func=cmd_partitions)
+    detach = parts_sub.add_parser("detach", help="detach the months before one, for the archive")
+    detach.add_argument("--before", required=True, help="YYYY-MM")
+    detach.set_defaults(func=cmd_partitions)
 
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")

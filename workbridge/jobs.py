@@ -101,3 +101,12 @@ def payment_run(env: JobEnv, period: str | None = None) -> PaymentRun | None:
         return started.run
     assert started.run.id is not None
     return payments.execute(runner, started.run.id, started.lock)
+
+
+def partitions_ahead(env: JobEnv) -> tuple[list[str], list[str]]:
+    """The ledger's and the audit trail's partitions for this month and the next few
+    (``kernel.partitions``; nothing on SQLite): made, and blocked by rows already in the
+    default partition."""
+    from kernel import partitions
+
+    return partitions.ensure_ahead(env.engine, env.today())

@@ -124,6 +124,14 @@ class ServiceScheduler:
     def _sweep(self) -> None:
         results = jobs.daily_sweep(self.env)
         log.info("daily sweep: %s", "already done today" if results is None else results)
+        made, blocked = jobs.partitions_ahead(self.env)
+        if made:
+            log.info("partitions made ahead: %s", ", ".join(made))
+        if blocked:
+            log.warning(
+                "partitions not made, their month already in the default partition: %s",
+                ", ".join(blocked),
+            )
 
     def _pay(self) -> None:
         run = jobs.payment_run(self.env)
