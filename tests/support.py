@@ -434,3 +434,50 @@ def migration_module(filename: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+class CommandProcess:
+    """A ``workbridge`` command in a process of its own, its output read as it comes (a thread
+    keeps the pipe drained), stopped with SIGTERM or killed with SIGKILL."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        import os
+        import subprocess
+        import sys
+        import threading
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "workbridge.cli", *args],
+            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def said(self, words: str) -> bool:
+        return any(words in line for line in self.lines)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self, seconds: float = 60) -> int:
+        """SIGTERM, then the exit code (killed if it does not stop in ``seconds``)."""
+        import signal
+        import subprocess
+
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=seconds)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.process.returncode

@@ -182,26 +182,7 @@ def start_primary(settings: dict[str, str] | None = None) -> Cluster:
 def start_replica(primary: Cluster) -> Cluster:
     """A hot standby of ``primary``: a base backup taken over the replication protocol, with
     ``-R`` writing the connection it streams from, started on a port of its own."""
-    folder = own_folder("workbridge-replica-")
-    _run(
-        [
-            str(primary.bin / "pg_basebackup"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(primary.port),
-            "-U",
-            ROLE,
-            "-D",
-            str(folder / "data"),
-            "-R",
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-        ],
-        timeout=300,
-    )
+    folder = base_backup(primary, "workbridge-replica-", standby=True)
     replica = Cluster(folder, free_port(), "replica", primary.bin).start()
     _wait_streaming(primary)
     return replica
@@ -220,27 +201,13 @@ def start_archiving_primary() -> tuple[Cluster, Path]:
     return primary, archive
 
 
-def base_backup(primary: Cluster) -> Path:
-    """A base backup of ``primary`` (``pg_basebackup``, the WAL it needs streamed with it)."""
-    folder = own_folder("workbridge-base-")
-    _run(
-        [
-            str(primary.bin / "pg_basebackup"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(primary.port),
-            "-U",
-            ROLE,
-            "-D",
-            str(folder / "data"),
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-        ],
-        timeout=300,
-    )
+def base_backup(primary: Cluster, prefix: str = "workbridge-base-", standby: bool = False) -> Path:
+    """A base backup of ``primary`` (``pg_basebackup``, the WAL it needs streamed with it);
+    with ``standby``, ready to start as a replica that streams from it (``-R``)."""
+    folder = own_folder(prefix)
+    command = [str(primary.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port)]
+    command += ["-U", ROLE, "-D", str(folder / "data"), "-X", "stream", "-c", "fast"]
+    _run([*command, "-R"] if standby else command, timeout=300)
     return folder
 
 

@@ -8,10 +8,6 @@ doubled."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,49 +24,13 @@ from kernel.db import make_engine
 from kernel.policy import load_profile
 from kernel.replica import READ_AFTER_HEADER
 from tests.conftest import Tokens
-from tests.support import household, mother_and_child
+from tests.support import CommandProcess, household, mother_and_child
 from workbridge import migrations
 from workbridge.loopback_cluster import free_port, start_pgbouncer, start_primary, start_replica
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 HOUSEHOLDS = 300
 MONTH = Month(2026, 3)
-
-
-class Process:
-    """A ``workbridge`` command in a process of its own; its output kept as it comes."""
-
-    def __init__(self, env: dict[str, str], *args: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "workbridge.cli", *args],
-            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def said(self, words: str) -> bool:
-        return any(words in line for line in self.lines)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def wait_for(condition, seconds: float, what: str) -> None:
@@ -133,14 +93,14 @@ def test_a_province_on_loopback_pays_and_survives_its_processes_killed(province)
     officer = tokens.headers("benefit_officer")
     counsellor = tokens.headers("counsellor")
     ports = [free_port(), free_port()]
-    serves = [Process(env, "serve", "--port", str(port)) for port in ports]
-    schedulers: list[Process] = []
+    serves = [CommandProcess(env, "serve", "--port", str(port)) for port in ports]
+    schedulers: list[CommandProcess] = []
     worker = None
     try:
         for port in ports:
             wait_for(lambda port=port: _up(port), 90, f"serve on {port}")
-        schedulers = [Process(env, "scheduler", "run") for _ in range(2)]
-        worker = Process(env, "sms", "worker")
+        schedulers = [CommandProcess(env, "scheduler", "run") for _ in range(2)]
+        worker = CommandProcess(env, "sms", "worker")
         wait_for(
             lambda: sum(s.said("this process leads the scheduler") for s in schedulers) == 1,
             60,

@@ -29,6 +29,7 @@ from kernel.auth import SYSTEM
 from kernel.db import make_engine
 from kernel.locks import try_lock
 from kernel.settings import Settings
+from tests.support import CommandProcess
 from workbridge import jobs
 from workbridge.app import create_app
 from workbridge.cli import main
@@ -249,55 +250,24 @@ def test_operators_run_a_job_once(database_url, engine, app, monkeypatch, capsys
     assert claims(engine) == [("daily-sweep", "2026-02-01"), ("payment-run", "2026-03")]
 
 
-class _Process:
-    """A ``workbridge`` command in a process of its own, its log read as it goes."""
-
-    def __init__(self, database_url: str, *args: str) -> None:
-        env = {
-            **os.environ,
-            "WORKBRIDGE_DATABASE_URL": database_url,
-            "WORKBRIDGE_SCHEDULER_CHECK_SECONDS": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "workbridge.cli", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=env,
-            text=True,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line)
-
-    def said(self, words: str) -> bool:
-        return any(words in line for line in self.lines)
-
-
 def test_standing_scheduler_processes_take_over_from_a_leader_killed(database_url, engine) -> None:
-    first = _Process(database_url, "scheduler", "run")
+    env = {"WORKBRIDGE_DATABASE_URL": database_url, "WORKBRIDGE_SCHEDULER_CHECK_SECONDS": "1"}
+    first = CommandProcess(env, "scheduler", "run")
     second = None
     try:
         wait_for(lambda: first.said("this process leads the scheduler"), 30)
         assert try_lock(engine, LEADER_LOCK) is None
-        second = _Process(database_url, "scheduler", "run")
+        second = CommandProcess(env, "scheduler", "run")
         wait_for(lambda: second.said("checked every 1 s"), 30)
         time.sleep(2.5)  # two chances to take the lead, while the first holds it
         assert not second.said("leads")
-        os.kill(first.process.pid, signal.SIGKILL)
-        first.process.wait(timeout=30)
+        first.kill()
         wait_for(lambda: second.said("this process leads the scheduler"), 15)
-        second.process.send_signal(signal.SIGTERM)
-        assert second.process.wait(timeout=30) == 0
+        assert second.stop(30) == 0
         freed = try_lock(engine, LEADER_LOCK)  # stopping gave the lead up
         assert freed is not None
         freed.release()
     finally:
         for standing in (first, second):
-            if standing is not None and standing.process.poll() is None:
-                standing.process.kill()
-                standing.process.wait(timeout=30)
+            if standing is not None:
+                standing.kill()
