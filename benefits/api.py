@@ -64,6 +64,7 @@ from benefits.schemas import (
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
 from kernel.errors import InvalidInput
+from kernel.read_routing import loop_reads_for
 from kernel.visibility import Access, office_of
 from kernel.web import (
     Ctx,
@@ -410,7 +411,8 @@ class StatusController(Controller):
         # The busiest route reads on the event loop: no request thread, no session.
         value = status_check.asked_for(national_id)
         state = request.app.state
-        facts = await status_check.status_on_loop(state.loop_reads, request.user, value)
+        reads = loop_reads_for(request)
+        facts = await status_check.status_on_loop(reads, request.user, value)
         return status_check.status_out(facts, office_today(state.clock, state.settings.zone))
 
 

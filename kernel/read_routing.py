@@ -4,7 +4,8 @@ The rules are ``kernel.replica``'s; this is where a request meets them. Without 
 session is the primary's, as before. With one, a request that only reads gets the replica when
 it has replayed whatever the caller last wrote (``Workbridge-Read-After``, the cookie, or this
 process's memory of the account), and a request that writes hands its position back on the way
-out (``hand_back_position``).
+out (``hand_back_position``). The status check's reads on the event loop follow the same
+rules (``loop_reads_for``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar.types import Message, Scope
 
 from kernel.auth import Principal
 from kernel.db import RequestSession
+from kernel.loop_reads import LoopReads
 from kernel.replica import (
     READ_AFTER_COOKIE,
     READ_AFTER_HEADER,
@@ -61,6 +63,18 @@ def request_session(request: Request[Any, Any, Any], actor: Principal) -> Reques
         request.scope[_WRITTEN] = position  # type: ignore[typeddict-unknown-key]
 
     return RequestSession(state.engine, writing=True, after_write=after_write)
+
+
+def loop_reads_for(request: Request[Any, Any, Any]) -> LoopReads:
+    """Where the status check reads on the event loop: the replica's connections under the
+    same rules as a request's session (``request_session``), else the primary's."""
+    state = request.app.state
+    replica: Replica | None = state.get("replica")
+    actor = request.user
+    if not isinstance(actor, Principal) or replica is None:
+        return state.loop_reads
+    read_after = _read_after(request, state.recent_writes, actor)
+    return state.loop_reads if replica.engine_for(read_after) is None else state.replica_loop_reads
 
 
 async def hand_back_position(message: Message, scope: Scope) -> None:

@@ -171,6 +171,7 @@ def create_app(
     configure_logging(settings.log_level)
     capacity = capacity_of(settings)
     engine = service_engine(settings)
+    replica = read_replica(settings, engine)
     training = parse_clock_setting(settings.clock)
     refuse_unsafe(training, sms_settings.gateway, settings.production)
     if clock is None and training is not None:
@@ -209,11 +210,16 @@ def create_app(
         state.scheduler.start()
 
     async def open_loop_reads(app: Litestar) -> None:
-        """The event loop's own connection for the status check (kernel.loop_reads)."""
+        """The event loop's own connection for the status check (kernel.loop_reads), and the
+        replica's when there is one."""
         await app.state.loop_reads.open()
+        if app.state.get("replica_loop_reads") is not None:
+            await app.state.replica_loop_reads.open()
 
     async def close_loop_reads(app: Litestar) -> None:
         await app.state.loop_reads.close()
+        if app.state.get("replica_loop_reads") is not None:
+            await app.state.replica_loop_reads.close()
 
     def dispose(app: Litestar) -> None:
         if isinstance(app.state.clock, TrainingClock):
@@ -275,7 +281,12 @@ def create_app(
             {
                 "settings": settings,
                 "engine": engine,
-                "replica": read_replica(settings, engine),
+                "replica": replica,
+                "replica_loop_reads": (
+                    LoopReads(replica.engine, settings.db_wait_seconds, settings.queue_seconds)
+                    if replica is not None
+                    else None
+                ),
                 "recent_writes": RecentWrites(keep_seconds(settings.replica_max_lag_seconds)),
                 "capacity": capacity,
                 "loop_reads": LoopReads(engine, settings.db_wait_seconds, settings.queue_seconds),

@@ -92,9 +92,8 @@ def test_reads_go_to_the_replica_and_a_writer_reads_its_own_writes(pair, paused)
         app.state.replica.check()
         assert app.state.replica.state.usable  # paused, but within a minute of the primary
 
-        created = client.post(
-            "/api/v1/households", json=household(*mother_and_child()), headers=officer
-        )
+        body = household(*mother_and_child())
+        created = client.post("/api/v1/households", json=body, headers=officer)
         assert created.status_code == 201, created.text
         position = created.headers[READ_AFTER_HEADER]
         assert parse_position(position) is not None
@@ -113,6 +112,15 @@ def test_reads_go_to_the_replica_and_a_writer_reads_its_own_writes(pair, paused)
         client.cookies.set(READ_AFTER_COOKIE, position)
         assert client.get(path, headers=counsellor).status_code == 200
         client.cookies.clear()
+        # The status check, read on the event loop, follows the same rules.
+        mother = body["members"][0]["national_id"]
+        second = tokens.headers("benefit_officer_2")
+        on_replica = client.get(f"/api/v1/status/{mother}", headers=second)
+        on_primary = client.get(
+            f"/api/v1/status/{mother}", headers={**second, READ_AFTER_HEADER: position}
+        )
+        assert on_replica.status_code == 404, on_replica.text  # not replayed yet
+        assert on_primary.status_code != 404, on_primary.text
 
         replica.scalar("SELECT pg_wal_replay_resume()")
         _caught_up(primary, replica)
