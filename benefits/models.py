@@ -325,6 +325,23 @@ class PaymentLine(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class MonthlyFigures(SQLModel, table=True):
+    """A month's paid figures by township, without persons: what a county or province gives
+    upward. A national reporting database gathers every province's rows by logical
+    replication (docs/DEPLOYMENT.md *The country*); ``region`` says whose they are."""
+
+    __tablename__ = "monthly_figures"
+
+    region: str = Field(max_length=12, primary_key=True)  # WORKBRIDGE_REGION_CODE
+    period: str = Field(max_length=7, primary_key=True)
+    township: str = Field(max_length=120, primary_key=True)
+    cases: int  # lines in the month's ledger
+    paid_cases: int  # lines above zero
+    amount_fen: int = Field(sa_type=BigInteger)
+    adjustments_fen: int = Field(sa_type=BigInteger)
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class PaymentLinePeriod(SQLModel, table=True):
     """A status period a line counted, and the days of the month it counted (both inclusive).
 

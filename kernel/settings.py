@@ -33,6 +33,9 @@ class Settings:
     default_locale: str = "zh_CN"
     log_level: str = "INFO"
     log_format: str = "text"  # or json: one object per line (kernel.log_format)
+    # The administrative division this database serves (a county's or a province's code), on
+    # the figures it gives upward (benefits.figures).
+    region_code: str = "341125"
     office_phone: str = "0550-4021234"  # the labour office number SMS notices give people
     # In-service scheduler (workbridge.scheduler). Off unless asked for, so tests and one-off
     # commands never start background jobs; one process per database leads (a database lock).
@@ -89,6 +92,7 @@ class Settings:
             log_format=_one_of(
                 "WORKBRIDGE_LOG_FORMAT", env.get("WORKBRIDGE_LOG_FORMAT", "text"), ("text", "json")
             ),
+            region_code=_region_code(env.get("WORKBRIDGE_REGION_CODE", "341125")),
             office_phone=env.get("WORKBRIDGE_OFFICE_PHONE", "0550-4021234"),
             scheduler=_switch("WORKBRIDGE_SCHEDULER", env.get("WORKBRIDGE_SCHEDULER", "off")),
             sweep_at=_clock_time("WORKBRIDGE_SWEEP_AT", env.get("WORKBRIDGE_SWEEP_AT", "01:30")),
@@ -151,6 +155,16 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _region_code(value: str) -> str:
+    text = value.strip()
+    if not (2 <= len(text) <= 12 and ascii_digits(text)):
+        raise SettingsError(
+            f"WORKBRIDGE_REGION_CODE is an administrative division code of 2 to 12 digits "
+            f"(340000 for a province, 341125 for a county), not {value!r}"
+        )
+    return text
 
 
 def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:

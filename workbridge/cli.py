@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from rich.console import Console
@@ -828,6 +828,29 @@ def cmd_scheduler_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_figures(args: argparse.Namespace) -> int:
+    """A month's figures by township, computed anew from the ledger (benefits.figures)."""
+    from benefits import figures
+    from benefits.payment_rules import Month
+    from kernel.messages import render, uncarry
+    from workbridge.pages.i18n import load_translators
+
+    settings = _settings()
+    try:
+        month = Month.parse(args.period)
+    except ValueError as exc:
+        gettext = load_translators(settings.zone)[settings.default_locale].gettext
+        console.print(f"[red]--period: {render(uncarry(str(exc)), gettext)}[/red]")
+        return 2
+    engine = settings_engine(settings)
+    try:
+        written = figures.refresh(engine, settings.region_code, month, datetime.now(UTC))
+    finally:
+        engine.dispose()
+    console.print(f"{month.label} figures for {settings.region_code}: {written} townships")
+    return 0
+
+
 def cmd_partitions(args: argparse.Namespace) -> int:
     """The months' partitions of the ledger and the audit trail (PostgreSQL): list them, make
     those ahead, or detach those before a month for the archive (kernel.partitions)."""
@@ -1489,6 +1512,12 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run the scheduler until stopped: one leads per database, others stand by"
     )
     standing.set_defaults(func=cmd_scheduler_run)
+
+    figures = sub.add_parser("figures", help="a month's figures by township, for upper levels")
+    figures_sub = figures.add_subparsers(dest="action", required=True)
+    refresh = figures_sub.add_parser("refresh", help="compute a month's figures from the ledger")
+    refresh.add_argument("--period", required=True, help="YYYY-MM")
+    refresh.set_defaults(func=cmd_figures)
 
     parts = sub.add_parser(
         "partitions", help="the ledger's and audit trail's months' partitions (PostgreSQL)"

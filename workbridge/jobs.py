@@ -110,3 +110,16 @@ def partitions_ahead(env: JobEnv) -> tuple[list[str], list[str]]:
     from kernel import partitions
 
     return partitions.ensure_ahead(env.engine, env.today())
+
+
+def monthly_figures(env: JobEnv, region: str) -> dict[str, int]:
+    """This month's and last month's figures by township, computed anew from the ledger
+    (``benefits.figures``): a run started by hand, resumed or corrected is counted the next
+    day at the latest. Returns the townships written per month."""
+    from benefits import figures
+
+    this = Month.of(env.today())
+    return {
+        month.label: figures.refresh(env.engine, region, month, env.clock.now())
+        for month in (this.plus(-1), this)
+    }

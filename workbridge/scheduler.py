@@ -124,6 +124,7 @@ class ServiceScheduler:
     def _sweep(self) -> None:
         results = jobs.daily_sweep(self.env)
         log.info("daily sweep: %s", "already done today" if results is None else results)
+        log.info("monthly figures: %s", jobs.monthly_figures(self.env, self.settings.region_code))
         made, blocked = jobs.partitions_ahead(self.env)
         if made:
             log.info("partitions made ahead: %s", ", ".join(made))
