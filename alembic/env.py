@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from logging.config import fileConfig
 
 from sqlalchemy import Connection, text
@@ -17,6 +18,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
+ARCHIVED_MONTH = re.compile(r"^(payment_line|audit_record)_\d{4}_\d{2}$")
 
 
 def database_url() -> str:
@@ -51,8 +53,11 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
 
         def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-            # A month's partition is part of its table, not a table the models should declare.
-            return not (type_ == "table" and name in partitions)
+            # A month's partition is part of its table, and one detached for the archive
+            # (kernel.partitions) is the archive's: neither is a table the models declare.
+            if type_ != "table" or name is None:
+                return True
+            return name not in partitions and not ARCHIVED_MONTH.match(name)
 
         context.configure(
             connection=connection,
