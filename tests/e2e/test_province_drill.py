@@ -1,10 +1,10 @@
 """A province on one machine (issue 15's drill, scaled down): a PostgreSQL primary and a
 streaming replica, PgBouncer from deploy/ in front of the primary, two `workbridge serve`
 processes, an SMS worker and two schedulers — all real processes on loopback. The office's
-reads and writes go through both serve processes, a month is paid through them, and then the
-leading scheduler and one serve process are killed with SIGKILL: the other scheduler leads, the
-other serve process answers, and the ledger holds one line per case — nothing lost, nothing
-doubled."""
+reads and writes go through both serve processes; a month's payment run is killed half-way with
+SIGKILL and resumed through the service; then the leading scheduler and one serve process are
+killed: the other scheduler leads, the other serve process answers, and the ledger holds one
+line per case — nothing lost, nothing doubled."""
 
 from __future__ import annotations
 
@@ -144,7 +144,30 @@ def test_a_province_on_loopback_pays_and_survives_its_processes_killed(province)
             clerk.join()
         assert failures == []
 
-        # The month's payment run, started on one process and followed on the other.
+        # The month's payment run, begun by an operator in small batches and killed half-way
+        # with SIGKILL: its batches done stay done, and its lock dies with it.
+        paying = CommandProcess(
+            env, "payments", "run", "--period", MONTH.label, "--batch-size", "1"
+        )
+
+        def half_way() -> bool:
+            with engine.connect() as connection:
+                done = connection.execute(
+                    text("SELECT batches_done FROM payment_run WHERE period = :p"),
+                    {"p": MONTH.label},
+                ).scalar()
+            return bool(done) and paying.process.poll() is None
+
+        wait_for(half_way, 60, "the run to be half-way")
+        paying.kill()
+        with engine.connect() as connection:
+            state, done = connection.execute(
+                text("SELECT state, batches_done FROM payment_run WHERE period = :p"),
+                {"p": MONTH.label},
+            ).one()
+        assert state == "running" and done > 0
+
+        # Resumed through one serve process and followed on the other.
         with httpx.Client(timeout=60) as client:
             started = client.post(
                 f"http://127.0.0.1:{ports[0]}/api/v1/payments/runs",
