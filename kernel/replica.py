@@ -134,6 +134,9 @@ class Replica:
             wait_seconds=wait_seconds,
             bound_lock_waits=True,
             pooler=pooler,
+            # A replica whose machine has gone silent must not hold the check (or /health)
+            # past the database wait: connection refused is quick, a lost host is not.
+            connect_args={"connect_timeout": max(1, int(wait_seconds))},
         )
         self.state = ReplicaState()
         self._stop = threading.Event()
