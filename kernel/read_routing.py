@@ -10,6 +10,7 @@ rules (``loop_reads_for``).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request
@@ -29,6 +30,7 @@ from kernel.replica import (
 )
 
 _WRITTEN = "workbridge_written_position"
+log = logging.getLogger(__name__)
 
 
 def _caller(actor: Principal) -> tuple[str, int]:
@@ -58,7 +60,13 @@ def request_session(request: Request[Any, Any, Any], actor: Principal) -> Reques
     def after_write() -> None:
         # Runs on the handler's thread, after the commit: one more round trip to the primary
         # for requests that wrote, and only where a replica is in use.
-        position = replica.primary_position()
+        try:
+            position = replica.primary_position()
+        except Exception:
+            # The write is committed; failing its answer now would invite a second one. The
+            # writer's next reads may then trail by at most the replica's lag.
+            log.warning("the primary's WAL position could not be read after a write")
+            return
         recent.wrote(_caller(actor), position)
         request.scope[_WRITTEN] = position  # type: ignore[typeddict-unknown-key]
 

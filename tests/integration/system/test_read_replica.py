@@ -274,3 +274,22 @@ def test_the_lag_is_told_from_what_the_replica_knows(
         )
         == lag
     )
+
+
+def test_a_write_is_answered_even_when_its_position_cannot_be_read(pair, monkeypatch) -> None:
+    _, _, primary_url, replica_url = pair
+    app = _app(primary_url, replica_url)
+    with TestClient(app) as client:
+        tokens = Tokens(app.state.engine, NOW)
+
+        def away() -> int:
+            raise ConnectionError("the primary went away after the commit")
+
+        monkeypatch.setattr(app.state.replica, "primary_position", away)
+        created = client.post(
+            "/api/v1/households",
+            json=household(*mother_and_child()),
+            headers=tokens.headers("benefit_officer"),
+        )
+        assert created.status_code == 201, created.text  # committed, and told so
+        assert READ_AFTER_HEADER not in created.headers
