@@ -30,6 +30,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -193,7 +194,7 @@ def _take_sqlite(url: str, partial: Path) -> tuple[str | None, dict[str, int], d
 
 
 def pg_program(name: str) -> str:
-    """``pg_dump`` or ``pg_restore``: on PATH, else Debian's newest
+    """``pg_dump``, ``pg_restore`` or ``psql``: on PATH, else Debian's newest
     (``/usr/lib/postgresql/<major>/bin``), which reads every older server's dumps."""
     found = shutil.which(name)
     if found:
@@ -293,10 +294,33 @@ def _restore_sqlite(backup: Path, url: str) -> None:
 
 def _restore_postgresql(backup: Path, url: str, replace: bool) -> None:
     libpq, env = _libpq(url)
-    command = [pg_program("pg_restore"), "--no-owner", "--single-transaction", "--exit-on-error"]
-    if replace:
-        command += ["--clean", "--if-exists"]
-    _run([*command, f"--dbname={libpq}", str(backup)], env)
+    restore = [pg_program("pg_restore"), "--no-owner"]
+    if not replace:
+        _run(
+            [*restore, "--single-transaction", "--exit-on-error", f"--dbname={libpq}", str(backup)],
+            env,
+        )
+        return
+    # Over a database in use: pg_restore's --clean cannot drop the constraints a month's
+    # partition inherits from its table (migration 0026), so the schema is emptied and filled
+    # again by psql in one transaction — a restore that fails leaves the database as it was.
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "restore.sql"
+        _run([*restore, f"--file={script}", str(backup)], env)
+        _run(
+            [
+                pg_program("psql"),
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                "--command=DROP SCHEMA public CASCADE",
+                "--command=CREATE SCHEMA public",
+                f"--file={script}",
+                f"--dbname={libpq}",
+            ],
+            env,
+        )
 
 
 def verify(url: str, manifest: Manifest) -> None:
