@@ -5,13 +5,17 @@ A province's offices mostly read: lists, dashboards, person pages, exports. With
 only reads (GET, HEAD) takes its session there, and the primary keeps the writes (docs/
 DEPLOYMENT.md). Three rules keep that honest:
 
-- **A replica that lags is skipped.** A thread of each served process asks the replica, once a
-  second, how far it has received and replayed the primary's WAL (and, when it is not
-  streaming, the primary how far it has written). Caught up, the lag is nil; behind, it is the
-  time since the last transaction it replayed (``lag_seconds``). A
-  replica that does not answer, is not in recovery (promoted, or a primary named by mistake),
-  or lags more than ``WORKBRIDGE_REPLICA_MAX_LAG_SECONDS`` is not used until it is back within
-  it. Reads then go to the primary: slower, never wrong.
+- **A replica that lags is skipped.** A thread of each served process asks, once a second, the
+  primary how far it has written and then the replica how far it has replayed, and keeps the
+  primary's answers for a minute as marks. The lag is the time between the newest mark and the
+  newest mark the replica has replayed past (``lag_behind``): nil when it has replayed all the
+  primary had written, a second when it replays what the primary wrote a moment ago, growing
+  while it stands still. Neither a quiet spell before a burst (which makes "the time since the
+  last commit replayed" large while the replica is a moment behind) nor WAL the replica has not
+  received yet (which it cannot know of) misleads it. With the primary away, the replica's own
+  view decides (``lag_seconds``). A replica that does not answer, is not in recovery (promoted,
+  or a primary named by mistake), or lags more than ``WORKBRIDGE_REPLICA_MAX_LAG_SECONDS`` is
+  not used until it is back within it. Reads then go to the primary: slower, never wrong.
 - **Whoever has just written reads their own writes.** After a write the primary's WAL position
   is handed back: in the ``Workbridge-Read-After`` header (an API client sends it with its next
   requests) and in a short-lived cookie (pages), and kept for the account in this process. A
@@ -26,6 +30,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +40,7 @@ from sqlalchemy import Engine, text
 from kernel.db import make_engine
 
 REFRESH_SECONDS = 1.0
+MARKS_KEPT_SECONDS = 60.0
 READ_AFTER_HEADER = "Workbridge-Read-After"
 READ_AFTER_COOKIE = "wb_read_after"
 
@@ -82,7 +89,7 @@ _REPLICA_QUERY = text(
     "EXTRACT(EPOCH FROM (clock_timestamp() - pg_last_xact_replay_timestamp())), "
     "(SELECT status FROM pg_stat_wal_receiver)"
 )
-# On the primary: how far it has written.
+# On the primary: how far it has inserted (a writer's own commit is within it) and written.
 _PRIMARY_QUERY = text("SELECT pg_current_wal_insert_lsn()::text")
 _PRIMARY_WRITTEN = text("SELECT pg_current_wal_lsn()::text")
 
@@ -93,24 +100,36 @@ def lag_seconds(
     received: int | None,
     replayed: int | None,
     since_replay: float | None,
-    primary_written: int | None,
 ) -> float | None:
-    """How far behind the replica is, or None when it cannot be told.
+    """How far behind the replica is by its own view alone, or None when it cannot be told:
+    what decides while the primary cannot be asked for its marks.
 
-    Streaming, with all it has received replayed, it is caught up (an idle primary writes no
-    commits, so the time since the last one replayed says nothing). Otherwise, when it has
-    replayed all the primary has written it is caught up too; else the lag is the time since the
-    last commit it replayed — an over-estimate while a burst is being replayed after a quiet
-    spell, which only sends reads to the primary for a moment."""
+    Streaming, with all it has received replayed, it is caught up as far as it can know (an idle
+    primary writes no commits, so the time since the last one replayed says nothing). Otherwise
+    the lag is the time since the last commit it replayed."""
     if replayed is None:
         return None
     if streaming and received is not None and replayed >= received:
         return 0.0
-    if primary_written is not None and replayed >= primary_written:
-        return 0.0
     if since_replay is None:
         return None
     return max(since_replay, 0.0)
+
+
+def lag_behind(marks: Sequence[tuple[float, int]], replayed: int) -> float | None:
+    """How far behind the replica is, told from the primary's marks.
+
+    ``marks`` are (time, written position) pairs taken on the primary, oldest first, the newest
+    just before the replica was asked. The replica has everything the primary had written at the
+    newest mark at or below ``replayed``; its lag is the time from that mark to the newest one.
+    None when it has not reached even the oldest mark kept (behind by more than they span)."""
+    if not marks:
+        return None
+    newest = marks[-1][0]
+    for at, written in reversed(marks):
+        if written <= replayed:
+            return max(newest - at, 0.0)
+    return None
 
 
 class Replica:
@@ -139,6 +158,8 @@ class Replica:
             connect_args={"connect_timeout": max(1, int(wait_seconds))},
         )
         self.state = ReplicaState()
+        self._marks: deque[tuple[float, int]] = deque()
+        self._check_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -149,8 +170,28 @@ class Replica:
         assert position is not None
         return position
 
+    def _mark_primary(self) -> bool:
+        """Note how far the primary has written now; False when it cannot be asked."""
+        try:
+            with self.primary.connect() as connection:
+                written = parse_position(connection.execute(_PRIMARY_WRITTEN).scalar())
+        except Exception:
+            return False  # the primary is away: its own reads fail on their own
+        if written is None:
+            return False
+        now = time.monotonic()
+        self._marks.append((now, written))
+        while self._marks and self._marks[0][0] < now - MARKS_KEPT_SECONDS:
+            self._marks.popleft()
+        return True
+
     def check(self) -> ReplicaState:
         """Ask both servers and keep the answer (the follower thread does this every second)."""
+        with self._check_lock:
+            return self._check()
+
+    def _check(self) -> ReplicaState:
+        marked = self._mark_primary()
         try:
             with self.engine.connect() as connection:
                 in_recovery, received_text, replayed_text, since_replay, receiver = (
@@ -160,25 +201,21 @@ class Replica:
             self.state = ReplicaState(checked_at=time.monotonic())
             return self.state
         replayed = parse_position(replayed_text)
-        written = None
-        streaming = receiver == "streaming"
-        if in_recovery and not streaming:
-            try:
-                with self.primary.connect() as connection:
-                    written = parse_position(connection.execute(_PRIMARY_WRITTEN).scalar())
-            except Exception:
-                written = None  # the primary is away: its own reads fail on their own
-        lag = (
-            lag_seconds(
-                streaming=streaming,
-                received=parse_position(received_text),
-                replayed=replayed,
-                since_replay=None if since_replay is None else float(since_replay),
-                primary_written=written,
-            )
-            if in_recovery
-            else None
-        )
+        lag: float | None = None
+        if in_recovery and replayed is not None:
+            if marked:
+                lag = lag_behind(self._marks, replayed)
+                if lag is None:  # behind all the marks kept: at least their span
+                    lag = self._marks[-1][0] - self._marks[0][0]
+                    if since_replay is not None:
+                        lag = max(lag, float(since_replay))
+            else:
+                lag = lag_seconds(
+                    streaming=receiver == "streaming",
+                    received=parse_position(received_text),
+                    replayed=replayed,
+                    since_replay=None if since_replay is None else float(since_replay),
+                )
         usable = bool(in_recovery) and lag is not None and lag <= self.max_lag_seconds
         self.state = ReplicaState(
             reachable=True,

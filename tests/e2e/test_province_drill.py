@@ -179,16 +179,23 @@ def test_a_province_on_loopback_pays_and_survives_its_processes_killed(province)
 
             seen: dict[str, object] = {}
 
+            answers: list[str] = []
+
             def finished() -> bool:
-                seen.update(
-                    client.get(
-                        f"http://127.0.0.1:{ports[1]}/api/v1/payments/runs/{run_id}",
-                        headers=officer,
-                    ).json()
+                answer = client.get(
+                    f"http://127.0.0.1:{ports[1]}/api/v1/payments/runs/{run_id}",
+                    headers=officer,
                 )
+                if answer.status_code != 200:
+                    answers.append(f"{answer.status_code} {answer.text[:200]}")
+                    return False
+                seen.update(answer.json())
                 return seen["state"] == "finished"
 
-            wait_for(finished, 120, "the payment run")
+            try:
+                wait_for(finished, 120, "the payment run")
+            except AssertionError as timed_out:
+                raise AssertionError(f"{timed_out}; other answers: {answers[-5:]}") from None
             assert isinstance(seen["lines"], int) and seen["lines"] > HOUSEHOLDS // 2
 
         # Faults: the leading scheduler and the first serve process die without warning.

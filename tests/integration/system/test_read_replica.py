@@ -16,6 +16,7 @@ from kernel.replica import (
     READ_AFTER_HEADER,
     RecentWrites,
     format_position,
+    lag_behind,
     lag_seconds,
     parse_position,
 )
@@ -248,32 +249,46 @@ def test_a_write_is_remembered_only_as_long_as_a_replica_may_lag(monkeypatch) ->
 
 
 @pytest.mark.parametrize(
-    ("streaming", "received", "replayed", "since", "written", "lag"),
+    ("streaming", "received", "replayed", "since", "lag"),
     [
-        (True, 100, 100, 300.0, None, 0.0),  # streaming, all received replayed: an idle primary
-        (True, 100, 99, 3.0, None, 3.0),  # replaying what it has received
-        (True, 100, 99, None, None, None),  # no commit replayed since it started: unknown
-        (True, None, 99, 2.0, None, 2.0),
-        (False, 100, 100, 300.0, 100, 0.0),  # cut off, but nothing new on the primary
-        (False, 100, 100, 300.0, 101, 300.0),  # cut off while the primary went on
-        (False, 100, 100, 300.0, None, 300.0),  # cut off, the primary away too
-        (True, 100, None, 1.0, None, None),  # never replayed anything
-        (True, 100, 99, -0.5, None, 0.0),  # clocks a little apart: never negative
+        (True, 100, 100, 300.0, 0.0),  # streaming, all received replayed: an idle primary
+        (True, 100, 99, 3.0, 3.0),  # replaying what it has received
+        (True, 100, 99, None, None),  # no commit replayed since it started: unknown
+        (True, None, 99, 2.0, 2.0),
+        (False, 100, 100, 300.0, 300.0),  # cut off: as old as its last commit
+        (True, 100, None, 1.0, None),  # never replayed anything
+        (True, 100, 99, -0.5, 0.0),  # clocks a little apart: never negative
     ],
 )
 def test_the_lag_is_told_from_what_the_replica_knows(
-    streaming, received, replayed, since, written, lag
+    streaming, received, replayed, since, lag
 ) -> None:
     assert (
-        lag_seconds(
-            streaming=streaming,
-            received=received,
-            replayed=replayed,
-            since_replay=since,
-            primary_written=written,
-        )
+        lag_seconds(streaming=streaming, received=received, replayed=replayed, since_replay=since)
         == lag
     )
+
+
+MARKS = [(10.0, 100), (11.0, 150), (12.0, 150), (13.0, 400)]
+
+
+@pytest.mark.parametrize(
+    ("marks", "replayed", "lag"),
+    [
+        (MARKS, 400, 0.0),  # all the primary had written at the newest mark
+        (MARKS, 401, 0.0),  # past it (written since the mark)
+        (MARKS, 399, 1.0),  # a moment behind: has what was written a second before
+        (MARKS, 150, 1.0),  # the newest mark at or below it counts, not the first
+        (MARKS, 149, 3.0),
+        (MARKS, 100, 3.0),  # exactly the oldest mark
+        (MARKS, 99, None),  # behind every mark kept
+        ([], 500, None),  # nothing asked of the primary yet
+        ([(5.0, 100)], 100, 0.0),  # one mark, reached
+        ([(5.0, 100)], 99, None),  # one mark, not reached
+    ],
+)
+def test_the_lag_is_told_from_the_primarys_marks(marks, replayed, lag) -> None:
+    assert lag_behind(marks, replayed) == lag
 
 
 def test_a_write_is_answered_even_when_its_position_cannot_be_read(pair, monkeypatch) -> None:
