@@ -51,3 +51,42 @@ class BackgroundWork:
 
 
 background_work = BackgroundWork()
+
+
+class Every:
+    """``step`` called every ``seconds`` on a daemon thread of its own, until stopped: what a
+    served process keeps current in memory from a database (the replica's lag, a training
+    copy's date). A step that raises is tried again at the next tick; the thread never dies of
+    it, and stopping waits for a step in hand."""
+
+    def __init__(self, seconds: float, step: Callable[[], object], name: str) -> None:
+        self.seconds = seconds
+        self.step = step
+        self.name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def tick() -> None:
+            while not self._stop.wait(self.seconds):
+                try:
+                    self.step()
+                except Exception:  # tried again at the next tick, by design
+                    continue
+
+        self._thread = threading.Thread(target=tick, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout)
+            self._thread = None

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from kernel.background import Every
 from kernel.db import make_engine
 
 REFRESH_SECONDS = 1.0
@@ -160,8 +161,7 @@ class Replica:
         self.state = ReplicaState()
         self._marks: deque[tuple[float, int]] = deque()
         self._check_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._follower = Every(REFRESH_SECONDS, self.check, "replica-lag")
 
     def primary_position(self) -> int:
         """How far the primary has written: a reader who has just committed waits for this."""
@@ -237,23 +237,13 @@ class Replica:
         return self.engine
 
     def follow(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self.check()
-
-        def keep_checking() -> None:
-            while not self._stop.wait(REFRESH_SECONDS):
-                self.check()
-
-        self._thread = threading.Thread(target=keep_checking, name="replica-lag", daemon=True)
-        self._thread.start()
+        """Check now, then every second on a thread of its own (a served process)."""
+        if not self._follower.running:
+            self.check()
+        self._follower.start()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._follower.stop()
         self.engine.dispose()
 
 

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
+from kernel.background import Every
 from kernel.clock import SystemClock
 from kernel.db import reader
 from kernel.models import TrainingClockRow
@@ -97,9 +98,8 @@ class TrainingClock:
         self.zone = zone
         self.real = SystemClock()
         self._offset = timedelta(0)
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._follower = Every(REFRESH_SECONDS, self.read, "training-clock")
 
     def now(self) -> datetime:
         return self.real.now() + self._offset
@@ -146,27 +146,16 @@ class TrainingClock:
             if offset > self._offset:
                 self._offset = offset
 
+    def read(self) -> None:
+        """Take the offset the database holds now (a move made by another process)."""
+        with Session(reader(self.engine)) as session:
+            row = session.get(TrainingClockRow, 1)
+            if row is not None:
+                self._adopt(timedelta(seconds=row.offset_seconds))
+
     def follow(self) -> None:
         """Keep the offset current on a thread of its own (a served process)."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def keep_reading() -> None:
-            while not self._stop.wait(REFRESH_SECONDS):
-                try:
-                    with Session(reader(self.engine)) as session:
-                        row = session.get(TrainingClockRow, 1)
-                        if row is not None:
-                            self._adopt(timedelta(seconds=row.offset_seconds))
-                except Exception:
-                    continue
-
-        self._thread = threading.Thread(target=keep_reading, name="training-clock", daemon=True)
-        self._thread.start()
+        self._follower.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._follower.stop()
