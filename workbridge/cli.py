@@ -1185,6 +1185,41 @@ def cmd_bench_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_province(args: argparse.Namespace) -> int:
+    """A province on loopback — primary, standby, PgBouncer, two serve processes, an SMS worker
+    and two schedulers — each figure beside one database, then a fault step
+    (``workbridge.bench_province`` says what is measured and how)."""
+    from workbridge.bench_province import ProvinceOptions, render, run_province, write_json
+    from workbridge.loopback_cluster import ClusterError
+
+    if args.households < 100 or args.seconds <= 0 or args.connections < 2:
+        console.print(
+            "[red]--households at least 100, --connections at least 2 (one per serve "
+            "process), --seconds above 0[/red]"
+        )
+        return 2
+    options = ProvinceOptions(
+        households=args.households,
+        seconds=args.seconds,
+        connections=args.connections,
+        seed=args.seed,
+        keep=args.keep,
+    )
+    try:
+        report = run_province(
+            options, progress=lambda line: print(f"... {line}", file=sys.stderr, flush=True)
+        )
+    except (ClusterError, RuntimeError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 1
+    print(render(report))
+    if args.json:
+        from pathlib import Path
+
+        write_json(report, Path(args.json))
+    return 0 if report.fault_held else 1
+
+
 def cmd_bench_load(args: argparse.Namespace) -> int:
     """Serve a synthetic county with real worker processes and drive it from another process
     (``workbridge.bench_load`` says what is measured and beside what)."""
@@ -1438,6 +1473,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="keep the scratch folder (server logs, database)"
     )
     load_bench.set_defaults(func=cmd_bench_load)
+    province_bench = bench_sub.add_parser(
+        "province",
+        help="primary + standby + PgBouncer + two serve processes + SMS worker + schedulers on "
+        "loopback, beside one database, and a fault step",
+    )
+    province_bench.add_argument("--households", type=int, default=2_000_000)
+    province_bench.add_argument("--seconds", type=float, default=20.0, help="each office day")
+    province_bench.add_argument(
+        "--connections", type=int, default=32, help="over both serve processes"
+    )
+    province_bench.add_argument("--seed", type=int, default=2026)
+    province_bench.add_argument("--json", help="also write the figures to this file")
+    province_bench.add_argument(
+        "--keep", action="store_true", help="keep the scratch folder (process logs)"
+    )
+    province_bench.set_defaults(func=cmd_bench_province)
 
     pay = sub.add_parser("payments", help="monthly payment runs and the bank file")
     pay_sub = pay.add_subparsers(dest="action", required=True)
