@@ -8,6 +8,7 @@ the system actor (``kernel.auth.SYSTEM``), which is what the audit log records.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -82,12 +83,15 @@ def analyse(engine: Engine, tables: tuple[str, ...]) -> None:
             conn.execute(text(f"ANALYZE {table}"))
 
 
-def payment_run(env: JobEnv, period: str | None = None) -> PaymentRun | None:
+def payment_run(
+    env: JobEnv, period: str | None = None, stop: threading.Event | None = None
+) -> PaymentRun | None:
     """The month's payment run (default: this month), once per month.
 
     The run itself resumes where it stopped and never pays twice; the claim is written by the
     transaction that finishes the run, so a run that stopped half-way is not taken as done.
-    Returns the finished run, or None when the month's claim was already there.
+    Returns the finished run, or None when the month's claim was already there. ``stop``, when
+    set, ends the run after the batch in hand (the process is stopping; it resumes next time).
     """
     label = period or Month.of(env.today()).label
     with new_session(env.engine) as session:
@@ -100,7 +104,7 @@ def payment_run(env: JobEnv, period: str | None = None) -> PaymentRun | None:
     if started.lock is None:
         return started.run
     assert started.run.id is not None
-    return payments.execute(runner, started.run.id, started.lock)
+    return payments.execute(runner, started.run.id, started.lock, stop=stop)
 
 
 def partitions_ahead(env: JobEnv) -> tuple[list[str], list[str]]:

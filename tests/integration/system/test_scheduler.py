@@ -229,6 +229,44 @@ def test_the_service_runs_the_scheduler_when_asked(database_url, clock) -> None:
     freed.release()
 
 
+def test_closing_the_service_waits_for_the_scheduler_job_in_hand(
+    database_url, clock, monkeypatch
+) -> None:
+    """A job left running after the service let its database go went on writing while the
+    next user of the tables (a restore, a test's cleanup) already worked on them: CI once saw
+    the partitions made ahead deadlock with the next test's TRUNCATE."""
+    started, finished = threading.Event(), []
+
+    def slow_partitions(env: jobs.JobEnv) -> tuple[list[str], list[str]]:
+        started.set()
+        time.sleep(0.5)
+        finished.append(time.monotonic())
+        return [], []
+
+    monkeypatch.setattr(jobs, "partitions_ahead", slow_partitions)
+    app = create_app(Settings(database_url=database_url, scheduler=True), clock=clock)
+    with TestClient(app):
+        assert started.wait(30), "the new leader's catch-up never reached the partitions"
+    closed = time.monotonic()
+    assert finished and finished[0] <= closed
+
+
+def test_a_stopping_scheduler_ends_its_payment_run_after_the_batch_in_hand(
+    database_url, clock, monkeypatch
+) -> None:
+    handed: list[threading.Event | None] = []
+    monkeypatch.setattr(
+        jobs, "payment_run", lambda env, period=None, stop=None: handed.append(stop)
+    )
+    app = create_app(Settings(database_url=database_url, scheduler=True), clock=clock)
+    with TestClient(app):
+        scheduler = app.state.scheduler
+        wait_for(lambda: scheduler.is_leader)
+        scheduler._pay()
+        assert handed == [scheduler.stopping] and not scheduler.stopping.is_set()
+    assert scheduler.stopping.is_set()  # the service stopped: a run in hand ends after its batch
+
+
 def test_operators_run_a_job_once(database_url, engine, app, monkeypatch, capsys) -> None:
     monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
     monkeypatch.setenv("COLUMNS", "120")
