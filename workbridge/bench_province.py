@@ -43,15 +43,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine, text
 
 from benefits.payment_rules import Month
+from kernel.clock import SystemClock, office_today
 from kernel.db import make_engine
 from kernel.memory import peak_memory_mib, reset_peak_memory
 from kernel.policy import load_profile
@@ -471,7 +471,7 @@ def _sweep(env: dict[str, str], settings: Settings, days_back: int = 0) -> dict[
     )
     try:
         zone = settings.zone
-        day = _today(zone) - timedelta(days=days_back)
+        day = office_today(SystemClock(), zone) - timedelta(days=days_back)
         figure = sweep_day(engine, load_profile(settings.policy_profile), zone, day)
     finally:
         engine.dispose()
@@ -481,10 +481,6 @@ def _sweep(env: dict[str, str], settings: Settings, days_back: int = 0) -> dict[
         ("daily sweep", "SQL statements"): figure.statements,
         SWEEP_DONE: done or "nothing",
     }
-
-
-def _today(zone: ZoneInfo) -> date:
-    return datetime.now(zone).date()
 
 
 def _fault_step(
