@@ -19,7 +19,6 @@ so the result does not depend on the time of day the benchmark is run.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform
 import signal
@@ -27,175 +26,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections import Counter
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, func, select
-
-from kernel.clock import SystemClock
 from kernel.db import make_engine
 from kernel.policy import load_profile
 from kernel.settings import Settings
 from notifications.gateways import KannelGateway
 from notifications.gateways.kannel import new_session
-from notifications.models import OutboxMessage
-from notifications.services import SendingRules, enqueue
+from notifications.services import SendingRules
 from notifications.settings import SmsSettings
 from notifications.worker import OutboxWorker
+from workbridge import bench_sms_support as sms_support
 from workbridge import migrations
-
-USERNAME, PASSWORD = "bench", "bench-secret"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _bench_profile(folder: Path) -> Path:
-    """county-pilot plus a version from yesterday with no quiet hours."""
-    from importlib import resources
-
-    base = (resources.files("kernel") / "policy_profiles" / "county-pilot.toml").read_text("utf-8")
-    yesterday = date.today() - timedelta(days=1)
-    extra = f"""
-
-[[version]]
-id = "bench"
-effective_from = {yesterday.isoformat()}
-note = "Benchmark only: no quiet hours, so the run does not depend on the time of day."
-
-[version.params."notifications.quiet_hours.start"]
-value = "00:00"
-basis = "Benchmark only."
-
-[version.params."notifications.quiet_hours.end"]
-value = "00:00"
-basis = "Benchmark only."
-"""
-    path = folder / "bench-profile.toml"
-    path.write_text(base + extra, encoding="utf-8")
-    return path
-
-
-def _stats(url: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{url}/_stats", timeout=5) as response:
-        return json.loads(response.read())
-
-
-def _start_fake_gateway() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "notifications.fake_gateway",
-            "--port",
-            str(port),
-            "--username",
-            USERNAME,
-            "--password",
-            PASSWORD,
-        ]
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            _stats(url)
-            return process, url
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the fake gateway did not start") from None
-            time.sleep(0.05)
-
-
-def _queue(engine: Any, rules: SendingRules, messages: int, run: str) -> float:
-    started = time.perf_counter()
-    clock = SystemClock()
-    batch = 500
-    for first in range(0, messages, batch):
-        with Session(engine) as session:
-            for i in range(first, min(first + batch, messages)):
-                enqueue(
-                    session,
-                    phone=f"+86139{i % 100_000_000:08d}",
-                    locale="zh_CN",
-                    template_key="job_offer",
-                    params={
-                        "code": f"B{i % 1000:03d}",
-                        "employer": "皖东电子科技有限公司",
-                        "job_title": "电子装配工",
-                        "place": "定城镇城南工业园区",
-                        "wage": Decimal("2850.00"),
-                        "deadline": date.today() + timedelta(days=7),
-                    },
-                    reference=f"bench:{i}",
-                    urgent=False,
-                    dedupe_key=f"bench:{run}:{i}",
-                    now=clock.now(),
-                    rules=rules,
-                )
-            session.commit()
-    return time.perf_counter() - started
-
-
-def _statuses(engine: Any, run: str) -> dict[str, int]:
-    with Session(engine) as session:
-        rows = session.exec(
-            select(OutboxMessage.status, func.count())
-            .where(col(OutboxMessage.dedupe_key).startswith(f"bench:{run}:"))
-            .group_by(col(OutboxMessage.status))
-        ).all()
-    return dict(Counter({status: count for status, count in rows}))
-
-
-def _sms_settings(url: str, concurrency: int, rate: float, lease: float) -> SmsSettings:
-    return SmsSettings(
-        gateway="kannel",
-        kannel_sendsms_url=f"{url}/cgi-bin/sendsms",
-        kannel_username=USERNAME,
-        kannel_password=PASSWORD,
-        kannel_from="10690000",
-        callback_token="bench",
-        concurrency=concurrency,
-        batch_size=max(100, concurrency * 2),
-        rate_per_second=rate,
-        burst=max(1, int(rate) or 1),
-        lease_seconds=lease,
-        poll_seconds=0.2,
-    )
-
-
-def _worker_env(database_url: str, profile: Path, sms: SmsSettings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "WORKBRIDGE_DATABASE_URL": database_url,
-            "WORKBRIDGE_POLICY_PROFILE": str(profile),
-            "WORKBRIDGE_LOG_LEVEL": "ERROR",
-            "WORKBRIDGE_SMS_GATEWAY": "kannel",
-            "WORKBRIDGE_SMS_KANNEL_SENDSMS_URL": sms.kannel_sendsms_url,
-            "WORKBRIDGE_SMS_KANNEL_USERNAME": USERNAME,
-            "WORKBRIDGE_SMS_KANNEL_PASSWORD": PASSWORD,
-            "WORKBRIDGE_SMS_KANNEL_FROM": sms.kannel_from,
-            "WORKBRIDGE_SMS_CALLBACK_TOKEN": sms.callback_token,
-            "WORKBRIDGE_SMS_CONCURRENCY": str(sms.concurrency),
-            "WORKBRIDGE_SMS_BATCH_SIZE": str(sms.batch_size),
-            "WORKBRIDGE_SMS_RATE_PER_SECOND": str(sms.rate_per_second),
-            "WORKBRIDGE_SMS_LEASE_SECONDS": str(sms.lease_seconds),
-            "WORKBRIDGE_SMS_POLL_SECONDS": "0.2",
-        }
-    )
-    return env
 
 
 def bench_sms(
@@ -222,11 +65,11 @@ def bench_sms(
     if workers > 1 and database_url.startswith("sqlite"):
         raise ValueError("several SMS workers need PostgreSQL: SQLite allows one at a time")
     migrations.upgrade(database_url, quiet=True)
-    profile = _bench_profile(folder)
+    profile = sms_support.bench_profile(folder)
     settings = Settings(database_url=database_url, policy_profile=str(profile))
     lease = 3.0 if crash else 60.0
-    gateway_process, url = _start_fake_gateway()
-    sms = _sms_settings(url, concurrency, rate, lease)
+    gateway_process, url = sms_support.start_fake_gateway()
+    sms = sms_support.sms_settings(url, concurrency, rate, lease)
     rules = SendingRules(
         zone=settings.zone, policy=load_profile(str(profile)), signature=sms.signature
     )
@@ -243,7 +86,7 @@ def bench_sms(
     }
     say(f"machine: {report['machine']}")
     try:
-        report["enqueue_seconds"] = round(_queue(engine, rules, messages, run), 2)
+        report["enqueue_seconds"] = round(sms_support.queue(engine, rules, messages, run), 2)
         say(
             f"queued {messages} job offers in {report['enqueue_seconds']} s "
             f"({engine.dialect.name}); fake Kannel gateway on {url}"
@@ -254,9 +97,9 @@ def bench_sms(
             report.update(_processes_run(database_url, profile, sms, messages, workers, say))
         else:
             report.update(_timed_run(engine, sms, rules, url, messages, say))
-        final = _stats(url)
+        final = sms_support.stats(url)
         report["gateway"] = final
-        report["outbox"] = _statuses(engine, run)
+        report["outbox"] = sms_support.statuses(engine, run)
         report["exactly_once"] = (
             final["delivered"] == messages
             and final["max_deliveries_per_key"] == 1
@@ -346,7 +189,7 @@ def _processes_run(
 ) -> dict[str, Any]:
     """``workers`` processes of ``workbridge sms worker --once`` started together; seconds
     until the last has sent what was due and exited."""
-    env = _worker_env(database_url, profile, sms)
+    env = sms_support.worker_env(database_url, profile, sms)
     command = [sys.executable, "-m", "workbridge.cli", "sms", "worker", "--once", "--wait", "1"]
     started = time.perf_counter()
     running = [
@@ -375,18 +218,18 @@ def _crash_run(
     run: str,
     say: Any,
 ) -> dict[str, Any]:
-    env = _worker_env(database_url, profile, sms)
+    env = sms_support.worker_env(database_url, profile, sms)
     command = [sys.executable, "-m", "workbridge.cli", "sms", "worker"]
     started = time.perf_counter()
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    while _stats(url)["delivered"] < messages // 2:
+    while sms_support.stats(url)["delivered"] < messages // 2:
         if first.poll() is not None:
             raise RuntimeError("the worker exited before it could be killed")
         time.sleep(0.01)
     first.send_signal(signal.SIGKILL)
     first.wait()
-    at_kill = _stats(url)
-    statuses = _statuses(engine, run)
+    at_kill = sms_support.stats(url)
+    statuses = sms_support.statuses(engine, run)
     say(
         f"killed the worker (SIGKILL) after {at_kill['delivered']} deliveries; outbox then: "
         f"{statuses} ({statuses.get('sending', 0)} in doubt, leased to the dead worker)"

@@ -57,16 +57,8 @@ from kernel.memory import peak_memory_mib, reset_peak_memory
 from kernel.policy import load_profile
 from kernel.settings import Settings
 from notifications.services import SendingRules
+from workbridge import bench_sms_support as sms_support
 from workbridge import migrations
-from workbridge.bench import (
-    _bench_profile,
-    _queue,
-    _sms_settings,
-    _start_fake_gateway,
-    _stats,
-    _statuses,
-    _worker_env,
-)
 from workbridge.bench_load import (
     LoadOptions,
     Office,
@@ -499,21 +491,21 @@ def _fault_step(
     seen: list[str] = []
     officer = {"Authorization": f"Bearer {office.officer}"}
     after = Month.of(month.last + timedelta(days=1))
-    gateway, url = _start_fake_gateway()
+    gateway, url = sms_support.start_fake_gateway()
     processes: list[Background] = []
     try:
-        profile = _bench_profile(folder)
+        profile = sms_support.bench_profile(folder)
         # paced to take about one office day, so the worker is killed half-way through
-        sms = _sms_settings(
+        sms = sms_support.sms_settings(
             url, concurrency=8, rate=max(50.0, SMS_MESSAGES / options.seconds), lease=3.0
         )
         rules = SendingRules(
             zone=settings.zone, policy=load_profile(str(profile)), signature=sms.signature
         )
         batch = f"province-{int(time.time())}"
-        _queue(engine, rules, SMS_MESSAGES, batch)
+        sms_support.queue(engine, rules, SMS_MESSAGES, batch)
         worker_env = {
-            **_worker_env(env["WORKBRIDGE_DATABASE_URL"], profile, sms),
+            **sms_support.worker_env(env["WORKBRIDGE_DATABASE_URL"], profile, sms),
             "WORKBRIDGE_DATABASE_POOLER": env["WORKBRIDGE_DATABASE_POOLER"],
             "WORKBRIDGE_DIRECT_DATABASE_URL": env["WORKBRIDGE_DIRECT_DATABASE_URL"],
         }
@@ -546,11 +538,11 @@ def _fault_step(
         worker = Background("sms-worker", ["sms", "worker"], worker_env, folder)
         processes.append(worker)
 
-        _wait(lambda: _stats(url)["delivered"] > 0, 120, "the SMS worker to send")
+        _wait(lambda: sms_support.stats(url)["delivered"] > 0, 120, "the SMS worker to send")
         # half-way through the office day's measured window (after its two seconds' warm-up)
         time.sleep(max(0.0, day_began + 2.0 + options.seconds / 2 - time.monotonic()))
         killed_at = time.monotonic() - day_began - 2.0
-        delivered, batches = _stats(url)["delivered"], _batches(engine, after)
+        delivered, batches = sms_support.stats(url)["delivered"], _batches(engine, after)
         os.killpg(serves[0].process.pid, signal.SIGKILL)
         serves[0].process.wait()
         worker.kill()
@@ -586,11 +578,11 @@ def _fault_step(
             "transport errors (the killed process's connections)"
         )
         _wait(
-            lambda: _statuses(engine, batch) == {"sent": SMS_MESSAGES},
+            lambda: sms_support.statuses(engine, batch) == {"sent": SMS_MESSAGES},
             600,
             "every queued message sent",
         )
-        stats, outbox = _stats(url), _statuses(engine, batch)
+        stats, outbox = sms_support.stats(url), sms_support.statuses(engine, batch)
         lines, cases = _lines(engine, after)
         run_lines = _run_lines(engine, run_id)
         before_lines, before_cases = _lines(engine, month)
