@@ -8,10 +8,11 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
+
+from workbridge.child_process import ChildProcess
 
 BIN = Path(sys.executable).parent / "workbridge"
 
@@ -22,7 +23,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class Served:
+class Served(ChildProcess):
     """``workbridge serve`` in a child process; ``url`` once it answers /health."""
 
     def __init__(
@@ -35,40 +36,31 @@ class Served:
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / f"serve-{self.port}.log"
         command = [str(BIN), "serve", "--port", str(self.port)]
         if workers != 1:
             command += ["--workers", str(workers)]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                env={
-                    **os.environ,
-                    "WORKBRIDGE_DATABASE_URL": database_url,
-                    "WORKBRIDGE_LOG_LEVEL": "WARNING",
-                    **(env or {}),
-                },
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"workbridge serve exited at start:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                self.kill()
-                raise RuntimeError(f"workbridge serve did not answer:\n{self.log()}")
-            time.sleep(0.1)
+        super().__init__(
+            f"serve-{self.port}",
+            command,
+            {
+                **os.environ,
+                "WORKBRIDGE_DATABASE_URL": database_url,
+                "WORKBRIDGE_LOG_LEVEL": "WARNING",
+                **(env or {}),
+            },
+            workdir,
+        )
+        try:
+            self.wait_until(self._answers, 60, every=0.1)
+        except RuntimeError:
+            self.kill()
+            raise
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
 
     def terminate(self, timeout: float = 30) -> int:
         """SIGTERM, then wait for the process to drain and exit. 0 when it stopped as asked:
@@ -84,8 +76,3 @@ class Served:
             ) from None
         drained = "Application shutdown complete" in self.log()
         return 0 if code in (0, -signal.SIGTERM) and drained else code or 1
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()

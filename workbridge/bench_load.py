@@ -38,7 +38,6 @@ import platform
 import random
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -66,6 +65,7 @@ from kernel.policy import load_profile
 from kernel.settings import Settings, normalise_database_url
 from matching.models import SeekerProfile
 from workbridge import migrations
+from workbridge.child_process import ChildProcess
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SERVICE = "workbridge"
@@ -603,41 +603,24 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-class Served:
+class Served(ChildProcess):
     """One app under uvicorn in its own process group, with its log in the scratch folder."""
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], folder: Path) -> None:
-        self.name = name
         self.port = free_port()
-        self.log_path = folder / f"{name}.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [*command, "--port", str(self.port)],
-                env=env,
-                cwd=folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        super().__init__(name, [*command, "--port", str(self.port)], env, folder)
 
     def wait_ready(self, workers: int, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited at start:\n{self.log()[-4000:]}")
-            started = self.log().count("Application startup complete")
-            if started >= workers:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=5).is_success:
-                        return
-                except httpx.TransportError:
-                    pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name} did not start:\n{self.log()[-4000:]}")
-            time.sleep(0.2)
+        self.wait_until(lambda: self._answers(workers), timeout)
+
+    def _answers(self, workers: int) -> bool:
+        """Every worker has started and /health answers."""
+        if self.log().count("Application startup complete") < workers:
+            return False
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=5).is_success
+        except httpx.TransportError:
+            return False
 
     def workers(self) -> list[int]:
         return worker_processes(self.process.pid)
@@ -649,15 +632,8 @@ class Served:
     def spread(self) -> tuple[int, ...]:
         return tuple(connections_held(self.port, self.workers()))
 
-    def stop(self) -> int | None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
+    def stop(self, timeout: float = 60) -> int | None:
+        return super().stop(timeout)
 
 
 def worker_processes(parent: int) -> list[int]:

@@ -35,7 +35,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -70,6 +69,7 @@ from workbridge.bench_load import (
     mixed_kinds,
 )
 from workbridge.bench_sweep import sweep_day
+from workbridge.child_process import ChildProcess
 from workbridge.loopback_cluster import Cluster, start_pgbouncer, start_primary
 from workbridge.loopback_cluster import start_replica as start_standby
 
@@ -177,36 +177,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-class Background:
+class Background(ChildProcess):
     """A ``workbridge`` command in its own process group, its output kept in a file."""
 
     def __init__(self, name: str, args: list[str], env: dict[str, str], folder: Path) -> None:
-        self.log_path = folder / f"{name}.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "workbridge.cli", *args],
-                env=env,
-                cwd=folder,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def said(self, words: str) -> bool:
-        return words in self.log_path.read_text(errors="replace")
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        super().__init__(name, [sys.executable, "-m", "workbridge.cli", *args], env, folder)
 
 
 def _wait(condition: Callable[[], bool], seconds: float, what: str) -> float:
@@ -543,8 +518,7 @@ def _fault_step(
         time.sleep(max(0.0, day_began + 2.0 + options.seconds / 2 - time.monotonic()))
         killed_at = time.monotonic() - day_began - 2.0
         delivered, batches = sms_support.stats(url)["delivered"], _batches(engine, after)
-        os.killpg(serves[0].process.pid, signal.SIGKILL)
-        serves[0].process.wait()
+        serves[0].kill()
         worker.kill()
         leader.kill()
         state = _run_state(engine, after)
