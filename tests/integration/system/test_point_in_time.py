@@ -5,6 +5,7 @@ the moment is back (the backup manifest's digests), and nothing of after it."""
 
 from __future__ import annotations
 
+import shutil
 import time
 
 from sqlalchemy import text
@@ -27,7 +28,7 @@ def _pay(monkeypatch, url: str, period: str) -> None:
 
 def test_a_province_is_recovered_to_a_moment_with_every_line_and_record(monkeypatch) -> None:
     primary, archive = start_archiving_primary()
-    recovered = None
+    recovered = base = None
     try:
         url = primary.create_database("workbridge")
         migrations.upgrade(url, quiet=True)
@@ -72,3 +73,7 @@ def test_a_province_is_recovered_to_a_moment_with_every_line_and_record(monkeypa
         if recovered is not None:
             recovered.remove()
         primary.remove()
+        # the base backup and the archived WAL: tens of megabytes each, every run
+        for folder in (base, archive):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
