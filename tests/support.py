@@ -469,15 +469,8 @@ class CommandProcess:
             self.process.kill()
             self.process.wait(timeout=30)
 
-    def stop(self, seconds: float = 60) -> int:
+    def stop(self, seconds: float = 60) -> int | None:
         """SIGTERM, then the exit code (killed if it does not stop in ``seconds``)."""
-        import signal
-        import subprocess
+        from workbridge.child_process import stop_or_kill
 
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=seconds)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.process.returncode
+        return stop_or_kill(self.process, seconds, self.kill)

@@ -16,6 +16,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 class ChildProcess:
@@ -64,10 +65,18 @@ class ChildProcess:
     def stop(self, timeout: float = 30) -> int | None:
         """SIGTERM, then SIGKILL to the group if it has not ended within ``timeout`` seconds;
         the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        return self.process.returncode
+        return stop_or_kill(self.process, timeout, self.kill)
+
+
+def stop_or_kill(
+    process: subprocess.Popen[Any], timeout: float, kill: Callable[[], None]
+) -> int | None:
+    """SIGTERM to a running ``process``, then ``kill()`` if it has not ended within ``timeout``
+    seconds; its exit code. For children kept some other way than ``ChildProcess`` keeps them."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill()
+    return process.returncode
