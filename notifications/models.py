@@ -1,8 +1,15 @@
-"""SMS tables: the outbox, inbound replies, delivery receipts and opt-outs.
+"""SMS tables: the outbox, the keys it was queued under, inbound replies, delivery receipts and
+opt-outs.
 
 Uniqueness lives in the database, not in code that checks first: a dedupe key can be queued
 once, an inbound message or receipt (gateway + provider id) has one effect however often the
 gateway pushes it (Alibaba retries failed pushes after 1, 5 and 10 minutes: SMS.md).
+
+On PostgreSQL the outbox is partitioned by the month a message was queued (migration 0028,
+``kernel.partitions``), and a partitioned table can only hold unique rules that contain its
+partition key. So the rule "a key is queued once, for all time" lives in ``sms_dedupe``, a
+narrow table written in the same transaction as the message, which outlives the month's
+partition when it is detached for the archive.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ class OutboxMessage(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    dedupe_key: str = Field(max_length=64, unique=True)
+    dedupe_key: str = Field(max_length=64)  # unique through SmsDedupe, across all months
     reference: str | None = Field(default=None, max_length=120, index=True)
     phone: str = Field(max_length=16, index=True)  # E.164
     locale: str = Field(max_length=8)
@@ -42,9 +49,23 @@ class OutboxMessage(SQLModel, table=True):
     gateway: str | None = Field(default=None, max_length=16)
     provider_message_id: str | None = Field(default=None, max_length=80)
     last_error: str | None = Field(default=None, max_length=300)  # never the message text
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)  # the partition key on PostgreSQL
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SmsDedupe(SQLModel, table=True):
+    """A dedupe key, taken once for all time by the message queued under it.
+
+    ``queued_at`` is the message's ``created_at``, the outbox's partition key: with the id it
+    finds the message in its month's partition alone. After that month is detached the key
+    stays here, so queuing the same key again is still a duplicate, never a second text."""
+
+    __tablename__ = "sms_dedupe"
+
+    dedupe_key: str = Field(primary_key=True, max_length=64)
+    outbox_id: int = Field(unique=True)
+    queued_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class InboundMessage(SQLModel, table=True):
@@ -76,7 +97,9 @@ class DeliveryReceipt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     gateway: str = Field(max_length=16)
     receipt_key: str = Field(max_length=160)
-    outbox_id: int | None = Field(default=None, foreign_key="sms_outbox.id", index=True)
+    # The key's row, not the outbox row: a partitioned outbox can be referred to only by
+    # (id, month), and a detached month must not take its receipts' reference with it.
+    outbox_id: int | None = Field(default=None, foreign_key="sms_dedupe.outbox_id", index=True)
     status: str = Field(max_length=16)
     detail: str | None = Field(default=None, max_length=120)  # provider's code, e.g. DELIVRD
     reported_at: datetime = Field(sa_type=UTCDateTime)

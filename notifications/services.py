@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -28,7 +28,13 @@ from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived
 from kernel.messages import say
 from kernel.policy import ParameterSet, PolicyBook, load_profile
 from kernel.settings import Settings
-from notifications.models import DeliveryReceipt, InboundMessage, OptOut, OutboxMessage
+from notifications.models import (
+    DeliveryReceipt,
+    InboundMessage,
+    OptOut,
+    OutboxMessage,
+    SmsDedupe,
+)
 from notifications.phones import InvalidPhone, mask_phone, to_e164
 from notifications.receipts import FINAL, Status, rank
 from notifications.replies import Command, classify_free_text, parse_reply
@@ -228,9 +234,9 @@ def enqueue(
             )
         )
 
-    existing = _by_dedupe_key(session, dedupe_key)
-    if existing is not None:
-        return Enqueued("duplicate", existing.id, existing.not_before, length)
+    taken = session.get(SmsDedupe, dedupe_key)
+    if taken is not None:
+        return _duplicate(session, taken, length)
     if not urgent and is_opted_out(session, e164):
         return Enqueued("opted_out", None, None, length)
 
@@ -239,35 +245,70 @@ def enqueue(
         not_before = earliest
     else:
         not_before = rules.quiet_hours(earliest).next_allowed(earliest, rules.zone)
-    message_id = insert_once(
-        session,
-        OutboxMessage,
-        {
-            "dedupe_key": dedupe_key,
-            "reference": reference,
-            "phone": e164,
-            "locale": lang,
-            "template_key": template.key,
-            "params": storable_params(template, params),
-            "urgent": urgent,
-            "parts": length.parts,
-            "status": Status.QUEUED.value,
-            "not_before": not_before,
-            "attempts": 0,
-            "created_at": now,
-        },
-        ["dedupe_key"],
-    )
-    if message_id is None:
-        # Another transaction queued the same key after our check: the database settled it.
-        existing = _by_dedupe_key(session, dedupe_key)
-        assert existing is not None
-        return Enqueued("duplicate", existing.id, existing.not_before, length)
+    message_id = session.execute(
+        insert(OUTBOX)
+        .values(
+            dedupe_key=dedupe_key,
+            reference=reference,
+            phone=e164,
+            locale=lang,
+            template_key=template.key,
+            params=storable_params(template, params),
+            urgent=urgent,
+            parts=length.parts,
+            status=Status.QUEUED.value,
+            not_before=not_before,
+            attempts=0,
+            created_at=now,
+        )
+        .returning(OUTBOX.c.id)
+    ).scalar_one()
+    if not _take_key(session, dedupe_key, message_id, now):
+        # Another transaction queued the same key after our look (its key row made ours wait
+        # until it committed): the database settled it, and this message goes again.
+        session.execute(delete(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.created_at == now))
+        taken = session.get(SmsDedupe, dedupe_key)
+        assert taken is not None
+        return _duplicate(session, taken, length)
     return Enqueued("queued", message_id, not_before, length)
 
 
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def _take_key(session: Session, dedupe_key: str, message_id: int, queued_at: datetime) -> bool:
+    """Claim the key for the message just written; False if another message holds it. One
+    INSERT … ON CONFLICT DO NOTHING: no savepoint, no IntegrityError (see ``insert_once``)."""
+    dialect = session.get_bind().dialect.name
+    insert_into = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert_into(SmsDedupe.__table__)  # type: ignore[attr-defined]
+        .values(dedupe_key=dedupe_key, outbox_id=message_id, queued_at=queued_at)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(SmsDedupe.__table__.c.dedupe_key)  # type: ignore[attr-defined]
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
+def _duplicate(session: Session, taken: SmsDedupe, length: SmsLength) -> Enqueued:
+    """The earlier message stands. Its month may have been detached for the archive: the key
+    still says it was queued, and there is then no due time to tell."""
+    message = _message_of(session, taken)
+    return Enqueued("duplicate", taken.outbox_id, message.not_before if message else None, length)
+
+
+def _message_of(session: Session, taken: SmsDedupe) -> OutboxMessage | None:
+    """The key's message, looked for in its month's partition alone (id and month)."""
+    return session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.id == taken.outbox_id, OutboxMessage.created_at == taken.queued_at
+        )
+    ).first()
+
+
 def _by_dedupe_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
-    return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)).first()
+    taken = session.get(SmsDedupe, dedupe_key)
+    return _message_of(session, taken) if taken is not None else None
 
 
 def cancel_queued(session: Session, message_id: int, now: datetime) -> bool:
@@ -497,7 +538,11 @@ def record_receipt(session: Session, receipt: Receipt, *, now: datetime) -> str:
         values["provider_message_id"] = receipt.provider_message_id[:80]
     changed = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.status).in_(earlier))
+        .where(
+            col(OutboxMessage.id) == message.id,
+            col(OutboxMessage.created_at) == message.created_at,
+            col(OutboxMessage.status).in_(earlier),
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, or_, select, true, update
+from sqlalchemy import Engine, and_, bindparam, case, or_, select, true, tuple_, update
 from sqlmodel import Session, col
 
 from kernel.clock import Clock, SystemClock
@@ -63,6 +63,7 @@ class WorkerBusy(RuntimeError):
 @dataclass(frozen=True)
 class Claimed:
     id: int
+    created_at: datetime  # with the id, finds the row in its month's partition alone
     dedupe_key: str
     claim_token: str
     phone: str
@@ -167,6 +168,7 @@ class OutboxWorker:
         return [
             Claimed(
                 id=r.id,
+                created_at=r.created_at,
                 dedupe_key=r.dedupe_key,
                 claim_token=token,
                 phone=r.phone,
@@ -185,7 +187,7 @@ class OutboxWorker:
         """One UPDATE … RETURNING over the first ``limit`` due rows (skipping rows another
         worker holds, on PostgreSQL)."""
         candidates = (
-            select(OutboxMessage.id)
+            select(OutboxMessage.id, OutboxMessage.created_at)
             .where(self._due(now))
             .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
             .limit(limit)
@@ -194,7 +196,7 @@ class OutboxWorker:
             candidates = candidates.with_for_update(skip_locked=True)
         statement = (
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(candidates.scalar_subquery()))
+            .where(tuple_(col(OutboxMessage.id), col(OutboxMessage.created_at)).in_(candidates))
             .values(
                 status=Status.SENDING.value,
                 lease_until=now + timedelta(seconds=self.settings.lease_seconds),
@@ -204,6 +206,7 @@ class OutboxWorker:
             )
             .returning(
                 OutboxMessage.id,
+                OutboxMessage.created_at,
                 OutboxMessage.dedupe_key,
                 OutboxMessage.phone,
                 OutboxMessage.locale,
@@ -230,6 +233,7 @@ class OutboxWorker:
                     [
                         {
                             "b_id": o.message.id,
+                            "b_created": o.message.created_at,
                             "b_token": o.message.claim_token,
                             "b_provider_id": o.provider_message_id,
                             "b_at": o.at,
@@ -246,6 +250,7 @@ class OutboxWorker:
         message = outcome.message
         mine = and_(
             col(OutboxMessage.id) == message.id,
+            col(OutboxMessage.created_at) == message.created_at,
             col(OutboxMessage.claim_token) == message.claim_token,
         )
         still_sending = and_(mine, col(OutboxMessage.status) == Status.SENDING)
@@ -512,6 +517,7 @@ _RECORD_SENT = (
     update(_OUTBOX)
     .where(
         _OUTBOX.c.id == bindparam("b_id"),
+        _OUTBOX.c.created_at == bindparam("b_created", type_=UTCDateTime()),
         _OUTBOX.c.claim_token == bindparam("b_token"),
     )
     .values(

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from kernel.events import DomainEvent, bus
 from notifications.services import Enqueued, SendingRules, enqueue
 
-SMS_TABLES = ["sms_outbox", "sms_inbound", "sms_receipt", "sms_opt_out"]
+SMS_TABLES = ["sms_outbox", "sms_dedupe", "sms_inbound", "sms_receipt", "sms_opt_out"]
 CALLBACK_TOKEN = "cb-0123456789abcdef"
 TWILIO_TOKEN = "twilio-auth-token"
 PUBLIC = "https://jobs.example.cn"

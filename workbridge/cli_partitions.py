@@ -1,4 +1,5 @@
-"""``workbridge partitions``: the months' partitions of the ledger and the audit trail."""
+"""``workbridge partitions``: the months' partitions of the ledger, the audit trail and the SMS
+outbox."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from workbridge.cli_common import Commands, command_clock, command_settings, con
 
 
 def cmd_partitions(args: argparse.Namespace) -> int:
-    """The months' partitions of the ledger and the audit trail (PostgreSQL): list them, make
-    those ahead, or detach those before a month for the archive (kernel.partitions)."""
+    """The months' partitions of the ledger, the audit trail and the SMS outbox (PostgreSQL):
+    list them, make those ahead, or detach those before a month for the archive
+    (kernel.partitions)."""
     from kernel import partitions
     from kernel.clock import office_today
 
@@ -34,10 +36,16 @@ def cmd_partitions(args: argparse.Namespace) -> int:
             except ValueError:
                 console.print(f"[red]--before {args.before!r} is not a month (YYYY-MM)[/red]")
                 return 2
-            detached = partitions.detach_before(engine, month)
+            detached, kept = partitions.detach_before(engine, month)
             console.print(
                 f"detached (kept as tables of their own): {', '.join(detached) or 'none'}"
             )
+            if kept:
+                console.print(
+                    f"[red]kept back, messages of theirs are still queued or being sent: "
+                    f"{', '.join(kept)}[/red]"
+                )
+                return 3
         else:
             found = partitions.listing(engine)
             if not found:
@@ -54,7 +62,8 @@ def cmd_partitions(args: argparse.Namespace) -> int:
 
 def add_partitions(sub: Commands) -> None:
     parts = sub.add_parser(
-        "partitions", help="the ledger's and audit trail's months' partitions (PostgreSQL)"
+        "partitions",
+        help="the months' partitions of the ledger, audit trail and SMS outbox (PostgreSQL)",
     )
     parts_sub = parts.add_subparsers(dest="action", required=True)
     parts_sub.add_parser("show", help="each partition, its bounds and rows").set_defaults(

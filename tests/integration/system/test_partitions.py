@@ -111,6 +111,8 @@ def test_months_are_made_ahead_and_detached_for_the_archive(county) -> None:
         "audit_record_2027_07",
         "payment_line_2027_06",
         "payment_line_2027_07",
+        "sms_outbox_2027_06",
+        "sms_outbox_2027_07",
     ]
     assert blocked == []
     assert partitions.ensure_ahead(engine, date(2027, 6, 1), ahead=1) == ([], [])  # made once
@@ -125,12 +127,16 @@ def test_months_are_made_ahead_and_detached_for_the_archive(county) -> None:
             )
         )
     made, blocked = partitions.ensure_ahead(engine, date(2027, 9, 1), ahead=0)
-    assert (made, blocked) == (["audit_record_2027_09"], ["payment_line_2027_09"])
+    assert (made, blocked) == (
+        ["audit_record_2027_09", "sms_outbox_2027_09"],
+        ["payment_line_2027_09"],
+    )
     assert main(["partitions", "ensure", "--ahead", "0"]) == 0  # today's month: made already
 
     with engine.connect() as connection:
         march = connection.execute(text("SELECT count(*) FROM payment_line_2026_03")).scalar()
-    detached = partitions.detach_before(engine, date(2026, 4, 1))
+    detached, kept = partitions.detach_before(engine, date(2026, 4, 1))
+    assert kept == []
     assert "payment_line_2026_03" in detached and "payment_line_default" not in detached
     with engine.connect() as connection:
         kept = connection.execute(text("SELECT count(*) FROM payment_line_2026_03")).scalar()
@@ -147,7 +153,7 @@ def test_sqlite_has_no_partitions(tmp_path) -> None:
     migrations.upgrade(str(engine.url), quiet=True)
     assert partitions.listing(engine) == []
     assert partitions.ensure_ahead(engine, date(2026, 3, 1)) == ([], [])
-    assert partitions.detach_before(engine, date(2026, 3, 1)) == []
+    assert partitions.detach_before(engine, date(2026, 3, 1)) == ([], [])
     engine.dispose()
 
 
