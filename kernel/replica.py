@@ -23,6 +23,11 @@ DEPLOYMENT.md). Three rules keep that honest:
 - **Reads only.** A replica's transactions are read-only by nature, so a request that would
   write there fails loudly rather than writing somewhere it should not.
 
+A command that only reads (an export of the roll or a register) asks the same once
+(``command_reader``): it notes how far the primary has written when it begins and reads the
+replica only once the replica has replayed that far — so an export taken straight after a
+payment run shows the run — waiting at most the lag setting, after which it reads the primary.
+
 Positions (LSNs) are compared as numbers: ``16/B374D848`` is ``0x16 << 32 | 0xB374D848``.
 """
 
@@ -31,7 +36,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,3 +281,55 @@ class RecentWrites:
 def keep_seconds(max_lag_seconds: float) -> float:
     """How long a position is carried: past the lag any used replica can have, and a check."""
     return max(30.0, 2 * max_lag_seconds + 2 * REFRESH_SECONDS)
+
+
+@dataclass(frozen=True)
+class CommandRead:
+    """Where a command's reads go, and why (a code the command prints in the reader's words)."""
+
+    engine: Engine
+    on_replica: bool
+    why: str  # replica | no-replica | unreachable | not-a-replica | behind
+
+
+@contextmanager
+def command_reader(
+    primary: Engine,
+    url: str | None,
+    *,
+    max_lag_seconds: float,
+    wait_seconds: float = 10.0,
+    poll_seconds: float = 0.1,
+) -> Iterator[CommandRead]:
+    """The engine a read-only command reads through: the replica named by ``url`` once it has
+    replayed everything the primary had written when the command began, else the primary.
+
+    The replica is given at most ``max_lag_seconds`` to get there: a replica within the lag
+    setting does, and one that does not is lagging by the served processes' rule too."""
+    if not url:
+        yield CommandRead(primary, False, "no-replica")
+        return
+    replica = Replica(
+        primary, url, max_lag_seconds=max_lag_seconds, pool_size=2, wait_seconds=wait_seconds
+    )
+    try:
+        target = replica.primary_position()
+        deadline = time.monotonic() + max_lag_seconds
+        while True:
+            state = replica.check()
+            if not state.reachable:
+                choice = CommandRead(primary, False, "unreachable")
+                break
+            if not state.in_recovery:
+                choice = CommandRead(primary, False, "not-a-replica")
+                break
+            if state.replayed is not None and state.replayed >= target:
+                choice = CommandRead(replica.engine, True, "replica")
+                break
+            if time.monotonic() >= deadline:
+                choice = CommandRead(primary, False, "behind")
+                break
+            time.sleep(poll_seconds)
+        yield choice
+    finally:
+        replica.close()

@@ -4,12 +4,17 @@ the roll and registers written out as the offices keep them."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from sqlalchemy import Engine
 
 from kernel.clock import SystemClock, office_today
 from kernel.db import session_scope, settings_engine
 from kernel.errors import DomainError
 from kernel.policy import load_profile
+from kernel.settings import Settings
 from workbridge.cli_common import Commands, command_clock, command_settings, console, print_problems
 
 
@@ -141,6 +146,33 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
     return 0
 
 
+WHY_THE_PRIMARY = {
+    "unreachable": "the replica does not answer",
+    "not-a-replica": "WORKBRIDGE_READ_DATABASE_URL is not a replica in recovery",
+    "behind": "the replica had not replayed what the primary had written within %(seconds)s s",
+}
+
+
+@contextmanager
+def read_through(settings: Settings, engine: Engine) -> Iterator[Engine]:
+    """Where an export reads: the replica once it holds everything written before the export
+    began (kernel.replica.command_reader), else the primary; said when a replica is named,
+    because an export taken from one is the same file only if it was caught up."""
+    from kernel.replica import command_reader
+
+    with command_reader(
+        engine,
+        settings.read_database_url,
+        max_lag_seconds=settings.replica_max_lag_seconds,
+    ) as read:
+        if read.on_replica:
+            console.print("read from the replica, caught up with the primary")
+        elif read.why != "no-replica":
+            why = WHY_THE_PRIMARY[read.why] % {"seconds": settings.replica_max_lag_seconds}
+            console.print(f"[yellow]read from the primary: {why}[/yellow]")
+        yield read.engine
+
+
 def cmd_export_roll(args: argparse.Namespace) -> int:
     """The roll as a sheet (benefits.roll): xlsx, or CSV when the file name says so."""
     from pathlib import Path
@@ -161,7 +193,8 @@ def cmd_export_roll(args: argparse.Namespace) -> int:
     engine = settings_engine(settings)
     try:
         write = roll.write_xlsx if kind == ".xlsx" else roll.write_csv
-        count = write(str(target), roll.rows(engine))
+        with read_through(settings, engine) as source:
+            count = write(str(target), roll.rows(source))
         # A roll carries full ID numbers and bank accounts: who took one, and when, is kept.
         with session_scope(engine) as session:
             audit.record(
@@ -202,7 +235,7 @@ def cmd_export_register(args: argparse.Namespace) -> int:
     try:
         clock = command_clock(settings, engine)
         today = office_today(clock, settings.zone)
-        with reader(engine).connect() as connection:
+        with read_through(settings, engine) as source, reader(source).connect() as connection:
             register = registers.register_of(connection, args.kind, on=on, today=today)
             count = registers.write_register(str(target), register)
         with session_scope(engine) as session:

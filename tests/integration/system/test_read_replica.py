@@ -9,12 +9,15 @@ from datetime import datetime
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from kernel.clock import FixedClock
+from kernel.db import make_engine
 from kernel.replica import (
     READ_AFTER_COOKIE,
     READ_AFTER_HEADER,
     RecentWrites,
+    command_reader,
     format_position,
     lag_behind,
     lag_seconds,
@@ -25,6 +28,7 @@ from tests.conftest import SHANGHAI, Tokens
 from tests.support import create_household, household, mother_and_child
 from workbridge import migrations
 from workbridge.app import create_app
+from workbridge.cli import main
 from workbridge.loopback_cluster import Cluster, free_port, start_primary, start_replica
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
@@ -308,3 +312,84 @@ def test_a_write_is_answered_even_when_its_position_cannot_be_read(pair, monkeyp
         )
         assert created.status_code == 201, created.text  # committed, and told so
         assert READ_AFTER_HEADER not in created.headers
+
+
+# --- a read-only command (kernel.replica.command_reader) --------------------------------------
+
+
+def test_a_command_reads_the_replica_once_it_has_what_the_primary_had(pair) -> None:
+    _, _, primary_url, replica_url = pair
+    engine = make_engine(primary_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS command_mark (n int)"))
+            connection.execute(text("INSERT INTO command_mark VALUES (1)"))
+        with command_reader(engine, replica_url, max_lag_seconds=5) as read:
+            assert (read.on_replica, read.why) == (True, "replica")
+            with read.engine.connect() as connection:
+                # What was committed before the command began is there to read.
+                assert connection.execute(text("SELECT count(*) FROM command_mark")).scalar()
+                assert connection.execute(text("SELECT pg_is_in_recovery()")).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_a_command_reads_the_primary_when_the_replica_does_not_catch_up(pair, paused) -> None:
+    _, _, primary_url, replica_url = pair
+    engine = make_engine(primary_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS command_mark (n int)"))
+            connection.execute(text("INSERT INTO command_mark VALUES (2)"))
+        started = time.monotonic()
+        with command_reader(engine, replica_url, max_lag_seconds=0.5) as read:
+            waited = time.monotonic() - started
+            assert (read.on_replica, read.why) == (False, "behind")
+            assert read.engine is engine
+        assert waited >= 0.5  # it gave the replica the lag setting's time first
+    finally:
+        engine.dispose()
+
+
+def test_a_command_reads_the_primary_without_a_usable_replica(pair) -> None:
+    _, _, primary_url, _ = pair
+    engine = make_engine(primary_url)
+    away = f"postgresql+psycopg://workbridge@127.0.0.1:{free_port()}/workbridge"
+    try:
+        for url, why in (
+            (None, "no-replica"),
+            (away, "unreachable"),
+            (primary_url, "not-a-replica"),
+        ):
+            with command_reader(engine, url, max_lag_seconds=5, wait_seconds=2) as read:
+                assert (read.on_replica, read.why, read.engine) == (False, why, engine)
+    finally:
+        engine.dispose()
+
+
+def test_the_roll_is_exported_from_the_replica_or_else_the_primary(
+    pair, tmp_path, monkeypatch, capsys
+) -> None:
+    primary, replica, _, _ = pair
+    # A database of its own: the demo loads into an empty one only.
+    primary_url = primary.create_database("roll_export")
+    migrations.upgrade(primary_url, quiet=True)
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", primary_url)
+    monkeypatch.setenv("WORKBRIDGE_READ_DATABASE_URL", replica.url("roll_export"))
+    monkeypatch.setenv("WORKBRIDGE_REPLICA_MAX_LAG_SECONDS", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    _caught_up(primary, replica)
+    replica.scalar("SELECT pg_wal_replay_pause()")
+    try:
+        assert main(["demo", "--households", "12"]) == 0  # written while the replica stands
+        capsys.readouterr()
+        assert main(["export", "roll", "--output", str(tmp_path / "behind.csv")]) == 0
+        said = capsys.readouterr().out
+        assert "read from the primary" in said and "replica" in said
+    finally:
+        replica.scalar("SELECT pg_wal_replay_resume()")
+    assert main(["export", "roll", "--output", str(tmp_path / "caught-up.csv")]) == 0
+    assert "read from the replica" in capsys.readouterr().out
+    behind = (tmp_path / "behind.csv").read_text(encoding="utf-8-sig").splitlines()
+    caught_up = (tmp_path / "caught-up.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(behind) > 12 and behind == caught_up  # the demo's members, both ways
