@@ -56,10 +56,10 @@ class ChildProcess:
             time.sleep(every)
 
     def kill(self) -> None:
-        """SIGKILL to the whole group, as a crash or the OOM killer would end it."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        """SIGKILL to the whole group, as a crash or the OOM killer would end it — sent even
+        when the first process has ended already, so that what it started goes too."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
     def stop(self, timeout: float = 30) -> int | None:
