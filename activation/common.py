@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from activation import rules
 from activation.models import (
     ActivationDecision,
+    ActivationDecisionKey,
     Referral,
     Registration,
     Task,
@@ -137,6 +138,9 @@ def record_decision(
         )
     )
     ctx.session.add(decision)
+    ctx.session.flush()
+    # Its key, for the rows that will cite it (models.ActivationDecisionKey).
+    ctx.session.add(ActivationDecisionKey(id=decision.id, decided_at=decision.decided_at))
     ctx.session.flush()
     return decision
 

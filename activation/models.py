@@ -115,7 +115,7 @@ class Refusal(SQLModel, table=True):
     referral_id: int = Field(foreign_key="referral.id", unique=True)
     member_id: int = Field(foreign_key="member.id", index=True)
     counted_on: date
-    decision_id: int = Field(foreign_key="activation_decision.id")
+    decision_id: int = Field(foreign_key="activation_decision_key.id")
     voided_on: date | None = None
     void_reason: str | None = Field(default=None, max_length=500)
 
@@ -130,7 +130,7 @@ class Warning(SQLModel, table=True):
     text: str = Field(max_length=2000)  # as first written, in English
     said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # kernel.messages
     refusal_count: int | None = None
-    decision_id: int | None = Field(default=None, foreign_key="activation_decision.id")
+    decision_id: int | None = Field(default=None, foreign_key="activation_decision_key.id")
 
 
 class Sanction(SQLModel, table=True):
@@ -147,7 +147,7 @@ class Sanction(SQLModel, table=True):
     proposed_on: date
     proposed_by: str = Field(max_length=160)
     referral_ids: list[int] = _json(default_factory=list)
-    count_decision_id: int = Field(foreign_key="activation_decision.id")
+    count_decision_id: int = Field(foreign_key="activation_decision_key.id")
     vulnerability_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     confirmed_by: str | None = Field(default=None, max_length=160)
     confirmed_on: date | None = None
@@ -195,7 +195,11 @@ class Task(SQLModel, table=True):
 
 
 class ActivationDecision(SQLModel, table=True):
-    """Inputs, rule path, outcome, parameter version and officer of a decision: replayable."""
+    """Inputs, rule path, outcome, parameter version and officer of a decision: replayable.
+
+    On PostgreSQL partitioned by the month it was recorded (``decided_at``, UTC; migration
+    0029, ``kernel.partitions``), so old months can go to the archive. Rows that cite a decision
+    point at its ``ActivationDecisionKey``, which stays when the month is detached."""
 
     __tablename__ = "activation_decision"
 
@@ -204,12 +208,28 @@ class ActivationDecision(SQLModel, table=True):
     kind: str = Field(max_length=32)
     ref: str = Field(max_length=64)
     decided_on: date
-    decided_at: datetime = Field(sa_type=UTCDateTime)
+    decided_at: datetime = Field(sa_type=UTCDateTime)  # the partition key on PostgreSQL
     actor: str = Field(max_length=160)
     inputs: dict[str, Any] = _json(default_factory=dict)
     rule_path: list[str] = _json(default_factory=list)
     outcome: dict[str, Any] = _json(default_factory=dict)
     parameter_version: str = Field(max_length=64)
+
+
+class ActivationDecisionKey(SQLModel, table=True):
+    """A decision that other rows cite (a counted refusal, a warning, a sanction's count, a
+    continuation): its id and the instant it was recorded, which finds it in its month.
+
+    A partitioned table can be the target of a foreign key only through a key that contains
+    its partition key, and a month cited by any row could then never be detached. So citations
+    point here, a narrow table written with the decision (``activation.common.record_decision``)
+    and kept for good: a decision archived with its month is still known to have been made, and
+    when. The daily sweep's duty decisions, which nothing cites, have no key."""
+
+    __tablename__ = "activation_decision_key"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    decided_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Job(SQLModel, table=True):
@@ -249,7 +269,7 @@ class Continuation(SQLModel, table=True):
     status: str = Field(max_length=24)  # continuation_full | continuation_half
     fraction: str = Field(max_length=16)
     state: str = Field(max_length=16, index=True)  # running | reassessed | job_lost
-    decision_id: int = Field(foreign_key="activation_decision.id")
+    decision_id: int = Field(foreign_key="activation_decision_key.id")
     ended_on: date | None = None
     end_reason: str | None = Field(default=None, max_length=2000)
 

@@ -18,7 +18,9 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
-ARCHIVED_MONTH = re.compile(r"^(payment_line|audit_record|sms_outbox)_\d{4}_\d{2}$")
+ARCHIVED_MONTH = re.compile(
+    r"^(payment_line|audit_record|sms_outbox|activation_decision)_\d{4}_\d{2}$"
+)
 
 
 def database_url() -> str:
@@ -26,7 +28,7 @@ def database_url() -> str:
 
 
 def _partitions(connection: Connection) -> set[str]:
-    """The partitions of PostgreSQL's partitioned tables (migrations 0026 and 0028)."""
+    """The partitions of PostgreSQL's partitioned tables (migrations 0026, 0028, 0029)."""
     if connection.dialect.name != "postgresql":
         return set()
     query = text("SELECT relname FROM pg_class WHERE relispartition")

@@ -1,8 +1,9 @@
-"""Months' partitions of the ledger, the audit trail and the SMS outbox on PostgreSQL: made
-ahead, detached after.
+"""Months' partitions of the ledger, the audit trail, the SMS outbox and activation decisions on
+PostgreSQL: made ahead, detached after.
 
 Migration 0026 partitions ``payment_line`` by period and ``audit_record`` by the month of ``at``
-(UTC); migration 0028 ``sms_outbox`` by the month of ``created_at`` (UTC). A month's rows go to
+(UTC); migration 0028 ``sms_outbox`` by the month of ``created_at`` and 0029
+``activation_decision`` by the month of ``decided_at`` (both UTC). A month's rows go to
 its own partition when it exists, to the default partition otherwise; a partition cannot be made
 for a month the default already holds rows of without moving them, so months are made well
 ahead: the scheduler's leader makes the current month and ``AHEAD`` more each day
@@ -30,6 +31,7 @@ TABLES = {
     "payment_line": ("period", "text"),
     "audit_record": ("at", "time"),
     "sms_outbox": ("created_at", "time"),
+    "activation_decision": ("decided_at", "time"),
 }
 # table -> the rows that keep a month's partition attached (work not finished yet)
 IN_USE = {
@@ -166,7 +168,7 @@ def detach_before(engine: Engine, month: date) -> tuple[list[str], list[str]]:
     return detached, kept
 
 
-# --- converting a table (migrations 0026 and 0028) -------------------------------------------
+# --- converting a table (migrations 0026, 0028 and 0029) ---------------------------------------
 
 
 def _months_present(bind: Connection, table: str, key: str, kind: str) -> set[date]:

@@ -1,5 +1,5 @@
-"""``workbridge partitions``: the months' partitions of the ledger, the audit trail and the SMS
-outbox."""
+"""``workbridge partitions``: the months' partitions of the ledger, the audit trail, the SMS
+outbox and activation decisions."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from workbridge.cli_common import Commands, command_clock, command_settings, con
 
 
 def cmd_partitions(args: argparse.Namespace) -> int:
-    """The months' partitions of the ledger, the audit trail and the SMS outbox (PostgreSQL):
-    list them, make those ahead, or detach those before a month for the archive
-    (kernel.partitions)."""
+    """The months' partitions of the ledger, the audit trail, the SMS outbox and activation
+    decisions (PostgreSQL): list them, make those ahead, or detach those before a month for the
+    archive (kernel.partitions)."""
     from kernel import partitions
     from kernel.clock import office_today
 
@@ -63,7 +63,7 @@ def cmd_partitions(args: argparse.Namespace) -> int:
 def add_partitions(sub: Commands) -> None:
     parts = sub.add_parser(
         "partitions",
-        help="the months' partitions of the ledger, audit trail and SMS outbox (PostgreSQL)",
+        help="months' partitions: ledger, audit trail, SMS outbox, decisions (PostgreSQL)",
     )
     parts_sub = parts.add_subparsers(dest="action", required=True)
     parts_sub.add_parser("show", help="each partition, its bounds and rows").set_defaults(

@@ -107,6 +107,8 @@ def test_months_are_made_ahead_and_detached_for_the_archive(county) -> None:
     migrations.upgrade(url, quiet=True)
     made, blocked = partitions.ensure_ahead(engine, date(2027, 6, 15), ahead=1)
     assert sorted(made) == [
+        "activation_decision_2027_06",
+        "activation_decision_2027_07",
         "audit_record_2027_06",
         "audit_record_2027_07",
         "payment_line_2027_06",
@@ -128,7 +130,7 @@ def test_months_are_made_ahead_and_detached_for_the_archive(county) -> None:
         )
     made, blocked = partitions.ensure_ahead(engine, date(2027, 9, 1), ahead=0)
     assert (made, blocked) == (
-        ["audit_record_2027_09", "sms_outbox_2027_09"],
+        ["activation_decision_2027_09", "audit_record_2027_09", "sms_outbox_2027_09"],
         ["payment_line_2027_09"],
     )
     assert main(["partitions", "ensure", "--ahead", "0"]) == 0  # today's month: made already
