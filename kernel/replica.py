@@ -48,6 +48,7 @@ from kernel.db import make_engine
 
 REFRESH_SECONDS = 1.0
 MARKS_KEPT_SECONDS = 60.0
+MARK_SPACING_SECONDS = 0.1
 READ_AFTER_HEADER = "Workbridge-Read-After"
 READ_AFTER_COOKIE = "wb_read_after"
 
@@ -123,6 +124,28 @@ def lag_seconds(
     return max(since_replay, 0.0)
 
 
+def add_mark(
+    marks: deque[tuple[float, int]],
+    now: float,
+    written: int,
+    spacing: float = MARK_SPACING_SECONDS,
+    kept: float = MARKS_KEPT_SECONDS,
+) -> None:
+    """Add the primary's position at ``now``, and forget marks older than ``kept`` seconds.
+
+    Each ``/health`` probe checks too, so marks can come far faster than once a second. The
+    newest mark is always the latest reading; the one before it is replaced rather than kept
+    when it was taken less than ``spacing`` after its own predecessor. So marks stay at least
+    ``spacing`` apart (but for the newest) — a minute holds at most ``kept / spacing`` of them
+    whatever the probes — and the lag told from them is off by less than ``spacing``."""
+    if len(marks) >= 2 and marks[-1][0] - marks[-2][0] < spacing:
+        marks[-1] = (now, written)
+    else:
+        marks.append((now, written))
+    while marks and marks[0][0] < now - kept:
+        marks.popleft()
+
+
 def lag_behind(marks: Sequence[tuple[float, int]], replayed: int) -> float | None:
     """How far behind the replica is, told from the primary's marks.
 
@@ -185,10 +208,7 @@ class Replica:
             return False  # the primary is away: its own reads fail on their own
         if written is None:
             return False
-        now = time.monotonic()
-        self._marks.append((now, written))
-        while self._marks and self._marks[0][0] < now - MARKS_KEPT_SECONDS:
-            self._marks.popleft()
+        add_mark(self._marks, time.monotonic(), written)
         return True
 
     def check(self) -> ReplicaState:

@@ -4,6 +4,7 @@ loopback from Debian's PostgreSQL, the replica's replay paused and resumed to ma
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from kernel.replica import (
     READ_AFTER_COOKIE,
     READ_AFTER_HEADER,
     RecentWrites,
+    add_mark,
     command_reader,
     format_position,
     lag_behind,
@@ -393,3 +395,34 @@ def test_the_roll_is_exported_from_the_replica_or_else_the_primary(
     behind = (tmp_path / "behind.csv").read_text(encoding="utf-8-sig").splitlines()
     caught_up = (tmp_path / "caught-up.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(behind) > 12 and behind == caught_up  # the demo's members, both ways
+
+
+@pytest.mark.parametrize(
+    ("times", "kept_times"),
+    [
+        ([0.0], [0.0]),
+        ([0.0, 0.05], [0.0, 0.05]),  # two marks: the newest is always a reading of its own
+        ([0.0, 0.05, 0.09], [0.0, 0.09]),  # 0.05 was too soon after 0.0: replaced
+        ([0.0, 0.05, 0.1], [0.0, 0.1]),
+        ([0.0, 0.1, 0.15], [0.0, 0.1, 0.15]),  # exactly the spacing after 0.0: kept
+        ([0.0, 0.1, 0.15, 0.19], [0.0, 0.1, 0.19]),
+        ([0.0, 1.0, 2.0], [0.0, 1.0, 2.0]),  # once a second, as the follower marks
+        ([0.0, 30.0, 60.0, 60.5], [30.0, 60.0, 60.5]),  # older than a minute: forgotten
+    ],
+)
+def test_marks_keep_their_spacing_whatever_the_probes(times, kept_times) -> None:
+    marks: deque[tuple[float, int]] = deque()
+    for position, at in enumerate(times):
+        add_mark(marks, at, 100 + position)
+    assert [at for at, _ in marks] == kept_times
+    assert marks[-1] == (times[-1], 100 + len(times) - 1)  # the newest is the latest reading
+
+
+def test_a_flood_of_probes_keeps_a_minute_of_marks_small_and_the_lag_right() -> None:
+    marks: deque[tuple[float, int]] = deque()
+    for tick in range(120_000):  # two minutes of probes, one a millisecond
+        add_mark(marks, tick / 1000, 1_000 + tick)
+    assert len(marks) <= 60 / 0.1 + 2
+    # A replica that has what the primary wrote 2.5 s before the newest mark lags ~2.5 s.
+    lag = lag_behind(list(marks), 1_000 + 120_000 - 1 - 2_500)
+    assert lag is not None and 2.4 < lag <= 2.6
