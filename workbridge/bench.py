@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -123,6 +124,7 @@ def bench_sms(
         gateway_process.terminate()
         gateway_process.wait(timeout=10)
         engine.dispose()
+        shutil.rmtree(folder, ignore_errors=True)  # its profile, and the SQLite file if any
     return report
 
 

@@ -1,6 +1,7 @@
 """The command line: the worker process, provider template texts, and the benchmark's
 exactly-once check with a real kill."""
 
+import tempfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,10 +47,14 @@ def test_the_benchmark_kills_the_worker_and_every_message_is_delivered_once(data
     assert 0 < report["killed_after_delivered"] < 300
 
 
-def test_the_benchmark_measures_throughput(database_url) -> None:
+def test_the_benchmark_measures_throughput(database_url, tmp_path, monkeypatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # its scratch folder goes here
     report = bench_sms(200, database_url=database_url, echo=False)
     assert report["exactly_once"] is True and report["sent"] == 200
     assert report["messages_per_second"] > 0
+    assert list(scratch.iterdir()) == []  # and is gone afterwards
 
 
 def test_several_worker_processes_deliver_each_message_once(database_url, capsys) -> None:
