@@ -23,6 +23,7 @@ from kernel.policy import load_profile
 from kernel.settings import Settings, normalise_database_url
 from workbridge import migrations
 from workbridge.app import capacity_of, create_app, service_engine
+from workbridge.loopback_cluster import Cluster, start_primary
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PG_URL = normalise_database_url(os.environ.get("WORKBRIDGE_DATABASE_URL", ""))
@@ -142,3 +143,13 @@ def officer(tokens: Tokens) -> dict[str, str]:
 
 def fresh_engine(url: str) -> Engine:
     return make_engine(url)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Cluster]:
+    """A PostgreSQL server of the test module's own, started on loopback from Debian's
+    binaries (``workbridge.loopback_cluster``): for tests of what only a real server shows
+    (partitions, triggers, races), in the SQLite run of the suite too."""
+    primary = start_primary()
+    yield primary
+    primary.remove()

@@ -22,16 +22,9 @@ from kernel.db import make_engine
 from kernel.policy import load_profile
 from workbridge import migrations
 from workbridge.cli import main
-from workbridge.loopback_cluster import Cluster, start_primary
+from workbridge.loopback_cluster import Cluster
 
 MARCH = Month(2026, 3)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Cluster]:
-    primary = start_primary()
-    yield primary
-    primary.remove()
 
 
 def _paid_county(database: str, server: Cluster, tmp_path, monkeypatch) -> Iterator[Engine]:

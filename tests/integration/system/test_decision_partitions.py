@@ -5,7 +5,6 @@ that cite it stand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -16,20 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from kernel import partitions
 from support import Desk, member
 from workbridge import migrations
-from workbridge.loopback_cluster import Cluster, start_primary
+from workbridge.loopback_cluster import Cluster
 
 CITED = (
     "SELECT 'refusal', decision_id FROM refusal UNION ALL "
     "SELECT 'warning', decision_id FROM activation_warning WHERE decision_id IS NOT NULL "
     "UNION ALL SELECT 'sanction', count_decision_id FROM sanction ORDER BY 1, 2"
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Cluster]:
-    primary = start_primary()
-    yield primary
-    primary.remove()
 
 
 @pytest.fixture

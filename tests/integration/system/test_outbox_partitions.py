@@ -24,7 +24,7 @@ from notifications.worker import OutboxWorker, Outcome
 from sms_support import RunningClock, queue
 from workbridge import migrations
 from workbridge.cli import main
-from workbridge.loopback_cluster import Cluster, start_primary
+from workbridge.loopback_cluster import Cluster
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MARCH = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in the office: outside quiet hours
@@ -38,13 +38,6 @@ SETTINGS = SmsSettings(
     kannel_password="secret",
     rate_per_second=0,
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Cluster]:
-    primary = start_primary()
-    yield primary
-    primary.remove()
 
 
 @pytest.fixture

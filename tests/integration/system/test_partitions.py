@@ -19,14 +19,7 @@ from kernel.policy import load_profile
 from workbridge import migrations
 from workbridge.backup import describe
 from workbridge.cli import main
-from workbridge.loopback_cluster import Cluster, start_primary
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Cluster]:
-    primary = start_primary()
-    yield primary
-    primary.remove()
+from workbridge.loopback_cluster import Cluster
 
 
 @pytest.fixture
