@@ -234,7 +234,7 @@ def enqueue(
             )
         )
 
-    taken = session.get(SmsDedupe, dedupe_key)
+    taken = _key_taken(session, dedupe_key)
     if taken is not None:
         return _duplicate(session, taken, length)
     if not urgent and is_opted_out(session, e164):
@@ -265,9 +265,9 @@ def enqueue(
     ).scalar_one()
     if not _take_key(session, dedupe_key, message_id, now):
         # Another transaction queued the same key after our look (its key row made ours wait
-        # until it committed): the database settled it, and this message goes again.
+        # until it committed): the database settled it, and the row just written is taken back.
         session.execute(delete(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.created_at == now))
-        taken = session.get(SmsDedupe, dedupe_key)
+        taken = _key_taken(session, dedupe_key)
         assert taken is not None
         return _duplicate(session, taken, length)
     return Enqueued("queued", message_id, not_before, length)
@@ -306,8 +306,12 @@ def _message_of(session: Session, taken: SmsDedupe) -> OutboxMessage | None:
     ).first()
 
 
+def _key_taken(session: Session, dedupe_key: str) -> SmsDedupe | None:
+    return session.get(SmsDedupe, dedupe_key)
+
+
 def _by_dedupe_key(session: Session, dedupe_key: str) -> OutboxMessage | None:
-    taken = session.get(SmsDedupe, dedupe_key)
+    taken = _key_taken(session, dedupe_key)
     return _message_of(session, taken) if taken is not None else None
 
 

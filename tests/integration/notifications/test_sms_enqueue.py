@@ -74,21 +74,23 @@ def test_a_dedupe_key_is_queued_once(engine, rules) -> None:
 def test_a_concurrent_insert_of_the_same_key_is_a_duplicate_not_an_error(
     engine, rules, monkeypatch
 ) -> None:
-    """The unique constraint settles the race the pre-check cannot see."""
+    """The key's primary key settles the race the pre-check cannot see: the message written
+    before the key was found taken is taken back."""
     winner = queue(engine, rules, DAY, key="referral:8")
-    real = services._by_dedupe_key
+    real = services._key_taken
     calls = []
 
     def blind_first_time(session, key):
         calls.append(key)
         return None if len(calls) == 1 else real(session, key)
 
-    monkeypatch.setattr(services, "_by_dedupe_key", blind_first_time)
+    monkeypatch.setattr(services, "_key_taken", blind_first_time)
     with Session(engine) as session:
         result = call(session, rules, key="referral:8")
         assert result.outcome == "duplicate" and result.message_id == winner.message_id
         session.commit()  # the caller's transaction survives the failed insert
-    assert sms_rows(engine)["sms_outbox"] == 1
+    assert calls == ["referral:8", "referral:8"]  # blind first, then the database's answer
+    assert sms_rows(engine)["sms_outbox"] == 1 and sms_rows(engine)["sms_dedupe"] == 1
 
 
 @pytest.mark.parametrize(
