@@ -58,53 +58,43 @@ def _columns(bind: Engine | Connection, table: str, leave: set[str]) -> list[str
     return [c["name"] for c in inspect(bind).get_columns(table) if c["name"] not in leave]
 
 
-def _copy_line(connection: Connection, **values: object) -> None:
-    """A copy of March's first line, with ``values`` in place of its own."""
-    columns = _columns(connection, "payment_line", {"id"})
+def _copy(connection: Connection, table: str, of: str, **values: object) -> int:
+    """A copy of ``table``'s row whose id ``of`` selects, with ``values`` in place of its own;
+    the copy's id."""
+    columns = _columns(connection, table, {"id"})
     chosen = ", ".join(f":{c}" if c in values else c for c in columns)
-    connection.execute(
+    return connection.execute(
         text(
-            f"INSERT INTO payment_line ({', '.join(columns)}) SELECT {chosen} FROM payment_line "
-            "WHERE id = (SELECT min(id) FROM payment_line)"
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table} "
+            f"WHERE id = ({of}) RETURNING id"
         ),
         values,
-    )
+    ).scalar_one()
+
+
+def _copy_line(connection: Connection, **values: object) -> None:
+    """A copy of March's first line, with ``values`` in place of its own."""
+    _copy(connection, "payment_line", "SELECT min(id) FROM payment_line", **values)
 
 
 def _bare_case(engine: Engine) -> int:
     """A new case no row cites yet: a copy of the first case under a copy of its application."""
     with engine.begin() as connection:
-        applied = _columns(connection, "application", {"id"})
-        application = connection.execute(
-            text(
-                f"INSERT INTO application ({', '.join(applied)}) SELECT {', '.join(applied)} "
-                "FROM application WHERE id = (SELECT min(application_id) FROM benefit_case) "
-                "RETURNING id"
-            )
-        ).scalar_one()
-        cased = _columns(connection, "benefit_case", {"id", "application_id"})
-        return connection.execute(
-            text(
-                f"INSERT INTO benefit_case ({', '.join(cased)}, application_id) "
-                f"SELECT {', '.join(cased)}, :application FROM benefit_case "
-                "WHERE id = (SELECT min(id) FROM benefit_case) RETURNING id"
-            ),
-            {"application": application},
-        ).scalar_one()
+        application = _copy(
+            connection, "application", "SELECT min(application_id) FROM benefit_case"
+        )
+        return _copy(
+            connection,
+            "benefit_case",
+            "SELECT min(id) FROM benefit_case",
+            application_id=application,
+        )
 
 
 def _new_run(engine: Engine, period: str = "2026-05") -> int:
     """A run of another month, as a copy of March's."""
     with engine.begin() as connection:
-        columns = _columns(connection, "payment_run", {"id", "period"})
-        return connection.execute(
-            text(
-                f"INSERT INTO payment_run ({', '.join(columns)}, period) "
-                f"SELECT {', '.join(columns)}, :period FROM payment_run "
-                "WHERE id = (SELECT min(id) FROM payment_run) RETURNING id"
-            ),
-            {"period": period},
-        ).scalar_one()
+        return _copy(connection, "payment_run", "SELECT min(id) FROM payment_run", period=period)
 
 
 def _count(engine: Engine, table: str) -> int:
