@@ -28,6 +28,10 @@ LINES = [
     (99, "刘, 红梅", "6222000000000004", "0.99"),
     (100, '陈"小"宝', "6222000000000005", "1.00"),
     (101, "杨\n秀英", "6222000000000006", "1.01"),
+    (102, "孙\r丽", "6222000000000010", "1.02"),
+    (103, '"马"', "6222,0000000011", "1.03"),  # a quote first, a comma in the account
+    (104, "", "6222000000000012", "1.04"),  # no name: an empty field, not ""
+    (105, " 胡 𠀀 ", "6222000000000013", "1.05"),  # spaces and a character beyond the BMP
     (64_050, "黄桂兰", "6222000000000007", "640.50"),
     (2_147_483_647, "赵国强", "6222000000000008", "21474836.47"),  # the column's largest
     (0, "吴志刚", "6222000000000009", None),  # zero: not at the bank
@@ -103,3 +107,24 @@ def test_the_file_comes_in_chunks_of_whole_lines(engine, period, monkeypatch) ->
     assert all(chunk.endswith(b"\r\n") for chunk in chunks)
     whole = b"".join(chunks).decode("utf-8")
     assert whole.count("WB-") == sum(1 for line in LINES if line[3])
+
+
+def written_by_python(engine, period: str) -> bytes:
+    """The file as csv.writer writes it from the ledger's rows: what the database's own
+    formatting must reproduce byte for byte."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(bank_file.COLUMNS)
+    with engine.connect() as conn:
+        for case_id, account, name, fen in conn.execute(bank_file.lines_query(period)):
+            amount = f"{fen // 100}.{fen % 100:02d}"
+            writer.writerow((account, name, amount, bank_file.reference(period, case_id)))
+    return buffer.getvalue().encode("utf-8")
+
+
+def test_the_database_formats_each_line_as_csv_writer_would(engine, period) -> None:
+    content = b"".join(bank_file.chunks(engine, period))
+    assert content == written_by_python(engine, period)
+    assert b'"\xe5\xad\x99\r\xe4\xb8\xbd"' in content  # 孙\r丽, quoted as it stands
+    assert b'"6222,0000000011","""\xe9\xa9\xac"""' in content
