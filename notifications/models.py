@@ -28,7 +28,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "sms_outbox"
     __table_args__ = (
-        Index("ix_sms_outbox_due", "status", "not_before"),
+        Index("ix_sms_outbox_due", "status", "not_before", "id"),
         Index("ix_sms_outbox_provider", "gateway", "provider_message_id"),
     )
 

@@ -35,7 +35,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, or_, select, true, tuple_, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    case,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlmodel import Session, col
 
 from kernel.clock import Clock, SystemClock
@@ -122,16 +133,6 @@ class OutboxWorker:
 
     # --- database side (synchronous, run in a thread) ---------------------------------------
 
-    def _due(self, now: datetime) -> Any:
-        due = or_(
-            and_(col(OutboxMessage.status) == Status.QUEUED, col(OutboxMessage.not_before) <= now),
-            and_(
-                col(OutboxMessage.status) == Status.SENDING,
-                col(OutboxMessage.lease_until) < now,
-            ),
-        )
-        return and_(due, self._may_send_now(now))
-
     def claim(self, limit: int) -> list[Claimed]:
         """Move up to ``limit`` due messages to ``sending`` under a fresh lease, with as many
         permits from the gateway's shared rate (``ratelimit``), in one transaction. Permits
@@ -150,17 +151,7 @@ class OutboxWorker:
             rows = session.execute(self._claim_statement(now, token, permits.granted)).all()
             if len(rows) < permits.granted:
                 self.rate_wait = 0.0  # the outbox ran short, not the permits
-            phones = {r.phone for r in rows if not r.urgent}
-            opted_out: set[str] = set()
-            if phones:
-                opted_out = set(
-                    session.execute(
-                        select(OptOut.phone).where(
-                            col(OptOut.phone).in_(phones), col(OptOut.opted_out).is_(True)
-                        )
-                    ).scalars()
-                )
-            sending = sum(1 for r in rows if r.urgent or r.phone not in opted_out)
+            sending = sum(1 for r in rows if not r.opted_out)
             ratelimit.give_back(
                 session, self.gateway.name, permits.granted - sending, rate=rate, burst=burst
             )
@@ -178,23 +169,50 @@ class OutboxWorker:
                 urgent=r.urgent,
                 attempts=r.attempts,
                 reference=r.reference,
-                opted_out=(not r.urgent and r.phone in opted_out),
+                opted_out=r.opted_out,
             )
             for r in sorted(rows, key=lambda r: r.id)
         ]
 
     def _claim_statement(self, now: datetime, token: str, limit: int) -> Any:
         """One UPDATE … RETURNING over the first ``limit`` due rows (skipping rows another
-        worker holds, on PostgreSQL)."""
+        worker holds, on PostgreSQL), each returned with whether its number has opted out.
+
+        Due is two things — queued and due, or sending under a lapsed lease — looked up as two
+        branches rather than one OR: each then walks the status index from its start and stops
+        after ``limit`` rows, where the OR read every message of the month (sent ones
+        included) and sorted the due ones, per claim."""
+        allowed = self._may_send_now(now)
+        queued = and_(
+            col(OutboxMessage.status) == Status.QUEUED, col(OutboxMessage.not_before) <= now
+        )
+        lapsed = and_(
+            col(OutboxMessage.status) == Status.SENDING, col(OutboxMessage.lease_until) < now
+        )
+        branches = []
+        for due in (queued, lapsed):
+            branch = (
+                select(OutboxMessage.id, OutboxMessage.created_at, OutboxMessage.not_before)
+                .where(due, allowed)
+                .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+                .limit(limit)
+            )
+            if self.is_postgres:
+                branch = branch.with_for_update(skip_locked=True)
+            branches.append(branch.subquery().select())
+        due_rows = union_all(*branches).subquery("due")
         candidates = (
-            select(OutboxMessage.id, OutboxMessage.created_at)
-            .where(self._due(now))
-            .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+            select(due_rows.c.id, due_rows.c.created_at)
+            .order_by(due_rows.c.not_before, due_rows.c.id)
             .limit(limit)
         )
-        if self.is_postgres:
-            candidates = candidates.with_for_update(skip_locked=True)
-        statement = (
+        opted_out = and_(
+            col(OutboxMessage.urgent).is_(False),
+            select(OptOut.phone)
+            .where(col(OptOut.phone) == OutboxMessage.phone, col(OptOut.opted_out).is_(True))
+            .exists(),
+        )
+        return (
             update(OutboxMessage)
             .where(tuple_(col(OutboxMessage.id), col(OutboxMessage.created_at)).in_(candidates))
             .values(
@@ -215,9 +233,9 @@ class OutboxWorker:
                 OutboxMessage.urgent,
                 OutboxMessage.attempts,
                 OutboxMessage.reference,
+                opted_out.label("opted_out"),
             )
         )
-        return statement
 
     def record(self, outcomes: list[Outcome]) -> None:
         """Write a batch of outcomes in one transaction, publishing final failures.
