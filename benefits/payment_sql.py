@@ -264,6 +264,16 @@ def insert_period_lines(
             ),
         )
     )
+    # The back pay a line adds, looked up per case through the unsettled-adjustment index.
+    # Joined instead to the range's adjustments summed, it was planned — the batch's periods
+    # just written, their count unknown to the planner — as a nested loop that read every
+    # owed case of the range again for each line: 1,901 lines × 382 cases, 105 ms a batch,
+    # 19 s of a million households' 44 s run (auto_explain).
+    owed = (
+        select(func.sum(cast(ADJUSTMENT.c.amount_fen, BigInteger)))
+        .where(ADJUSTMENT.c.case_id == LINE_PERIOD.c.case_id, ADJUSTMENT.c.settled_period.is_(None))
+        .scalar_subquery()
+    )
     sums = (
         select(
             LINE_PERIOD.c.case_id,
@@ -271,6 +281,7 @@ def insert_period_lines(
                 cast(PERIOD.c.monthly_amount_fen, BigInteger)
                 * _days(LINE_PERIOD.c.starts_on, LINE_PERIOD.c.ends_on)
             ).label("day_fen"),
+            owed.label("back_pay_fen"),
         )
         .select_from(LINE_PERIOD.join(PERIOD, PERIOD.c.id == LINE_PERIOD.c.status_period_id))
         .where(
@@ -281,18 +292,9 @@ def insert_period_lines(
         .group_by(LINE_PERIOD.c.case_id)
         .subquery()
     )
-    owed = (
-        select(
-            ADJUSTMENT.c.case_id,
-            func.sum(cast(ADJUSTMENT.c.amount_fen, BigInteger)).label("back_pay_fen"),
-        )
-        .where(ADJUSTMENT.c.case_id.between(low, high), ADJUSTMENT.c.settled_period.is_(None))
-        .group_by(ADJUSTMENT.c.case_id)
-        .subquery()
-    )
     regular = rounded_fen(cast(sums.c.day_fen, BigInteger), month.days, rounding)
     assert regular is not None
-    back_pay = func.coalesce(owed.c.back_pay_fen, 0)
+    back_pay = func.coalesce(sums.c.back_pay_fen, 0)
     source = select(
         literal(run_id),
         literal(month.label),
@@ -308,9 +310,9 @@ def insert_period_lines(
         literal(None, Integer),
         literal(now, UTCDateTime()),
     ).select_from(
-        sums.join(CASE, CASE.c.id == sums.c.case_id)
-        .join(HOUSEHOLD, HOUSEHOLD.c.id == CASE.c.household_id)
-        .outerjoin(owed, owed.c.case_id == sums.c.case_id)
+        sums.join(CASE, CASE.c.id == sums.c.case_id).join(
+            HOUSEHOLD, HOUSEHOLD.c.id == CASE.c.household_id
+        )
     )
     conn.execute(LINE.insert().from_select(LINE_COLUMNS, source))
     # Every line of the range is this batch's statements' (the caller found none before), and
