@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from activation.models import Appointment
 from activation.schemas import AppointmentIn, AppointmentOutcome
-from activation.sms import office_phone
+from activation.sms_out import office_phone
 from benefits.models import Member
 from kernel import audit
 from kernel.context import ServiceContext

@@ -10,7 +10,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from activation import rules
-from activation import sms as activation_sms
 from activation.common import (
     OPEN_SANCTION_STATES,
     close_tasks,
@@ -40,6 +39,7 @@ from activation.schemas import (
     GoodReasonDecisionIn,
     ReferralIn,
 )
+from activation.sms_out import send_offer, send_warning
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, Problem
@@ -165,7 +165,7 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
     ctx.session.add(referral)
     ctx.session.flush()
     if data.channel == "sms":
-        activation_sms.send_offer(ctx, member_or_404(ctx, data.member_id), referral)
+        send_offer(ctx, member_or_404(ctx, data.member_id), referral)
     audit.note(
         ctx,
         entity="referral",
@@ -545,9 +545,7 @@ def _consequence(
         )
         ctx.session.add(warning)
         ctx.session.flush()
-        activation_sms.send_warning(
-            ctx, member_or_404(ctx, member_id), warning, referral, count.threshold
-        )
+        send_warning(ctx, member_or_404(ctx, member_id), warning, referral, count.threshold)
     elif count.consequence == "sanction_proposal":
         open_sanction = ctx.session.exec(
             select(Sanction).where(

@@ -10,7 +10,6 @@ from typing import Any
 from sqlmodel import col, select
 
 from activation import rules
-from activation import sms as activation_sms
 from activation.common import (
     RUNNING,
     live_case,
@@ -31,6 +30,7 @@ from activation.schemas import (
     SanctionDecisionIn,
     VulnerabilityReviewIn,
 )
+from activation.sms_out import send_sanction_notice
 from benefits import coming
 from benefits import services as benefit_services
 from benefits.models import (
@@ -199,7 +199,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     sanction.notice = _notice(ctx, sanction, member, terms, data.reason)
     if case is not None:  # told with the status until it takes effect
         coming.announce(case, terms.starts_on, _sanction_words(sanction, terms.as_dict()))
-    activation_sms.send_sanction_notice(ctx, member, sanction)
+    send_sanction_notice(ctx, member, sanction)
     audit.note(
         ctx,
         entity="sanction",

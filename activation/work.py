@@ -9,7 +9,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from activation import rules
-from activation import sms as activation_sms
 from activation.common import (
     close_tasks,
     get_referral,
@@ -32,6 +31,7 @@ from activation.schemas import (
     JobIncomeIn,
     JobStartIn,
 )
+from activation.sms_out import send_continuation_end, send_continuation_start
 from benefits import coming
 from benefits import services as benefit_services
 from benefits.incomes import incomes_on
@@ -181,7 +181,7 @@ def _begin_continuation(
             day=terms.ends_on.isoformat(),
         ),
     )
-    activation_sms.send_continuation_start(
+    send_continuation_start(
         ctx,
         member_or_404(ctx, job.member_id),
         continuation.id or 0,
@@ -413,7 +413,7 @@ def continuation_sweep(ctx: ServiceContext) -> dict[str, int]:
                 )
             ).first()
             if before is None:
-                activation_sms.send_continuation_end(
+                send_continuation_end(
                     ctx,
                     member_or_404(ctx, continuation.member_id),
                     continuation.id or 0,

@@ -1,5 +1,6 @@
-"""Activation's SMS channel: offers and notices go out through notifications' outbox in the
-same transaction as the decision; replies, receipts and opt-outs come back as kernel events.
+"""Texts coming back to activation: a reply accepts or declines an offer, gives a reason or
+asks for status; a receipt confirms an offer reached the handset; an opt-out tells the
+counsellor. Subscribed to kernel events by ``workbridge.wiring``.
 
 A reply is one more channel into the same use cases a counsellor uses (answer, evidence), so
 every safeguard applies unchanged: an offer that never reached the handset can never count as
@@ -9,23 +10,23 @@ a refusal, and opting out of SMS offers is never a refusal (POLICY.md safeguards
 from __future__ import annotations
 
 import logging
-from datetime import date
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from activation.models import Referral, Sanction, Task, Warning
+from activation.models import Job, Referral, Task
+from activation.referrals import add_evidence, answer
 from activation.rules import ReferralState
+from activation.schemas import AnswerIn, EvidenceIn
+from activation.sms_out import send_reentry_decision, send_text
 from benefits.models import BenefitCase, Member
 from benefits.services import LIVE_CASE_STATUSES
 from kernel.context import ServiceContext, context_or_system
-from kernel.errors import Conflict, DomainError, Problem
+from kernel.errors import DomainError
 from kernel.events import SmsDeliveryChanged, SmsOptOutChanged, SmsReplyReceived
 from kernel.messages import say, stored
 from kernel.money import from_fen
-from kernel.settings import Settings
 from notifications import services as sms
 from notifications.phones import mask_phone
 
@@ -34,164 +35,6 @@ STATUS_FOR_SMS = {
     "continuation_full": "continuation",
     "continuation_half": "continuation",
 }
-
-
-@cache
-def office_phone() -> str:
-    return Settings.from_env().office_phone
-
-
-def _send(
-    ctx: ServiceContext,
-    member: Member,
-    template: str,
-    params: dict[str, Any],
-    *,
-    reference: str,
-    key: str,
-    urgent: bool,
-) -> str | None:
-    """Queue one message to the member's phone in the caller's transaction; None if the
-    member has no phone (the written notice on paper still stands)."""
-    if not member.phone:
-        return None
-    result = sms.enqueue(
-        ctx.session,
-        phone=member.phone,
-        locale=member.language,
-        template_key=template,
-        params=params,
-        reference=reference,
-        urgent=urgent,
-        dedupe_key=key,
-        now=ctx.now,
-    )
-    return result.outcome
-
-
-def send_offer(ctx: ServiceContext, member: Member, referral: Referral) -> None:
-    """The offer by text, with its code and deadline. Refused (nothing written) when the
-    number has opted out of offers or there is no number: the counsellor gives it in person."""
-    if not member.phone:
-        raise Conflict(
-            Problem("channel", "sms-possible", "the person has no mobile number on record")
-        )
-    if sms.is_opted_out(ctx.session, member.phone):
-        raise Conflict(
-            Problem(
-                "channel",
-                "sms-possible",
-                "the number opted out of SMS offers: give the offer in person or by phone",
-            )
-        )
-    offer = referral.offer
-    if referral.kind == "vacancy":
-        template, params = (
-            "job_offer",
-            {
-                "code": referral.code,
-                "employer": offer["employer"],
-                "job_title": offer["title"],
-                "place": offer["place"],
-                "wage": Decimal(offer["monthly_wage"]),
-                "deadline": referral.answer_due_on,
-            },
-        )
-    else:
-        template, params = (
-            "training_offer",
-            {
-                "code": referral.code,
-                "course": offer["title"],
-                "provider": offer["employer"],
-                "place": offer["place"],
-                "start_date": date.fromisoformat(offer["starts_on"]),
-                "deadline": referral.answer_due_on,
-            },
-        )
-    _send(
-        ctx,
-        member,
-        template,
-        params,
-        reference=f"referral:{referral.id}",
-        key=f"referral:{referral.id}:offer",
-        urgent=False,
-    )
-
-
-def send_warning(
-    ctx: ServiceContext, member: Member, warning: Warning, referral: Referral, threshold: int
-) -> None:
-    _send(
-        ctx,
-        member,
-        "warning_notice",
-        {
-            "job_title": referral.offer.get("title", ""),
-            "refused_on": warning.issued_on,
-            "count": warning.refusal_count or 0,
-            "threshold": threshold,
-            "office_phone": office_phone(),
-        },
-        reference=f"warning:{warning.id}",
-        key=f"warning:{warning.id}",
-        urgent=True,
-    )
-
-
-def send_sanction_notice(ctx: ServiceContext, member: Member, sanction: Sanction) -> None:
-    terms = sanction.terms or {}
-    _send(
-        ctx,
-        member,
-        "sanction_notice",
-        {
-            "amount": Decimal(terms["monthly_reduction"]),
-            "starts_on": date.fromisoformat(terms["starts_on"]),
-            "office": "县民政局",
-            "appeal_by": date.fromisoformat(terms["appeal_by"]),
-        },
-        reference=f"sanction:{sanction.id}",
-        key=f"sanction:{sanction.id}:notice",
-        urgent=True,
-    )
-
-
-def send_continuation_start(
-    ctx: ServiceContext,
-    member: Member,
-    continuation_id: int,
-    amount: Decimal,
-    starts_on: date,
-    ends_on: date,
-) -> None:
-    _send(
-        ctx,
-        member,
-        "continuation_start",
-        {"amount": amount, "starts_on": starts_on, "ends_on": ends_on},
-        reference=f"continuation:{continuation_id}",
-        key=f"continuation:{continuation_id}:start",
-        urgent=True,
-    )
-
-
-def send_continuation_end(
-    ctx: ServiceContext, member: Member, continuation_id: int, ends_on: date
-) -> None:
-    _send(
-        ctx,
-        member,
-        "continuation_end",
-        {"ends_on": ends_on, "office_phone": office_phone()},
-        reference=f"continuation:{continuation_id}",
-        key=f"continuation:{continuation_id}:ending",
-        urgent=True,
-    )
-
-
-# --- coming back: replies, receipts, opt-outs -----------------------------------------------
 
 
 def person_by_phone(session: Session, phone: str) -> Member | None:
@@ -225,7 +68,7 @@ def _pending(session: Session, member_id: int) -> list[Referral]:
 def _reply(
     ctx: ServiceContext, member: Member, template: str, params: dict[str, Any], key: str
 ) -> None:
-    _send(
+    send_text(
         ctx,
         member,
         template,
@@ -238,9 +81,6 @@ def _reply(
 
 def on_sms_reply(session: Session, event: SmsReplyReceived) -> None:
     """A text arrived: accept or decline an offer, give a reason, ask for status."""
-    from activation import services
-    from activation.schemas import AnswerIn, EvidenceIn
-
     ctx = context_or_system(session)
     member = person_by_phone(session, event.phone)
     if member is None or member.id is None:
@@ -256,7 +96,7 @@ def on_sms_reply(session: Session, event: SmsReplyReceived) -> None:
             if referral is None:
                 _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, key)
                 return
-            services.answer(
+            answer(
                 ctx,
                 referral.id or 0,
                 AnswerIn(
@@ -275,9 +115,7 @@ def on_sms_reply(session: Session, event: SmsReplyReceived) -> None:
             if declined is None:
                 _reply(ctx, member, "help_text", {"codes": [r.code for r in pending]}, key)
                 return
-            services.add_evidence(
-                ctx, declined.id or 0, EvidenceIn(text=event.text[:2000], source="sms")
-            )
+            add_evidence(ctx, declined.id or 0, EvidenceIn(text=event.text[:2000], source="sms"))
         elif event.command == "status":
             _status_reply(ctx, member, key)
         else:
@@ -363,8 +201,6 @@ def on_sms_opt_out(session: Session, event: SmsOptOutChanged) -> None:
 
 def on_application_decided(session: Session, event: Any) -> None:
     """A fast re-entry approved: tell the person whose job fell through, by text."""
-    from activation.models import Job
-
     if event.kind != "reentry" or not event.approved or event.case_id is None:
         return
     ctx = context_or_system(session)
@@ -379,16 +215,11 @@ def on_application_decided(session: Session, event: Any) -> None:
     member = session.get(Member, job.member_id)
     if member is None:
         return
-    _send(
+    send_reentry_decision(
         ctx,
         member,
-        "reentry_decision",
-        {
-            "amount": from_fen(case.monthly_amount_fen),
-            "starts_on": case.status_since,
-            "office_phone": office_phone(),
-        },
-        reference=f"case:{case.id}",
-        key=f"application:{event.application_id}:reentry",
-        urgent=True,
+        case.id or 0,
+        event.application_id,
+        from_fen(case.monthly_amount_fen),
+        case.status_since,
     )
