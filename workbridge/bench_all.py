@@ -249,7 +249,14 @@ def _sweep(engine: Engine, policy: Any, settings: Settings, scale: Scale) -> lis
     today = office_today(SystemClock(), settings.zone)
     report = run_sweep_bench(engine, policy, settings.zone, scale.sweep, today=today)
     rows = []
-    for sweep, name in zip(report.sweeps, ("first sweep", "daily sweep"), strict=True):
+    # The target is the day's sweep (issue 14); the first sweep happens once, on a county's
+    # first day or after its roll is brought in, and opens every obliged member's duty.
+    targets = (
+        "none (once: every duty opened); statements not growing with N",
+        "≤ 60 s for 1,000,000 cases; statements not growing with N",
+    )
+    kinds = zip(report.sweeps, ("first sweep", "daily sweep"), targets, strict=True)
+    for sweep, name, target in kinds:
         rows.append(
             Row(
                 f"{name}, {report.cases:,} households",
@@ -258,7 +265,7 @@ def _sweep(engine: Engine, policy: Any, settings: Settings, scale: Scale) -> lis
                 sweep.seconds,
                 f"{report.floor_seconds:.2f} s: a row per member, one INSERT … SELECT",
                 report.floor_seconds,
-                "≤ 60 s for 1,000,000 cases; statements not growing with N",
+                target,
                 sweep.peak_memory_mib,
             )
         )
