@@ -148,17 +148,24 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
     return results
 
 
+RE_REVIEW_CHUNK = 20_000  # cases whose re-review tasks are opened at a time
+
+
 def _re_review_tasks(ctx: ServiceContext) -> int:
     """Dynamic management (report 1): a task for each live case whose re-review is due, once
-    per due date. One query finds the cases due with their heads and no task for that date yet;
-    one statement opens the tasks."""
+    per due date. Each query finds up to ``RE_REVIEW_CHUNK`` cases due, in case order, with
+    their heads and no task for that date yet; one statement opens their tasks.
+
+    Taken in chunks because a county's first sweep finds nearly every case due at once: held
+    whole, a million cases' tasks peaked at 1.5 GiB (``workbridge bench sweep``). On an
+    ordinary day one query finds the few due and stops."""
     task_ref = (
         literal("case:")
         + cast(BenefitCase.id, String)
         + literal(":review:")
         + cast(BenefitCase.next_review_on, String)
     )
-    rows = ctx.session.exec(
+    due_cases = (
         select(BenefitCase.id, BenefitCase.next_review_on, BenefitCase.scheme, Member.id)
         .join(Member, col(Member.household_id) == BenefitCase.household_id)
         .where(
@@ -167,22 +174,30 @@ def _re_review_tasks(ctx: ServiceContext) -> int:
             Member.relation == "head",
             ~exists().where(Task.kind == "re_review", Task.ref == task_ref),
         )
-    ).all()
-    open_tasks_once(
-        ctx,
-        [
-            NewTask(
-                head_id or 0,
-                "re_review",
-                f"case:{case_id}:review:{due.isoformat()}",
-                due,
-                say(
-                    "re-review of case %(case)s is due (%(scheme)s; report 1)",
-                    case=case_id,
-                    scheme=code_text(scheme),
-                ),
-            )
-            for case_id, due, scheme, head_id in rows
-        ],
+        .order_by(col(BenefitCase.id))
+        .limit(RE_REVIEW_CHUNK)
     )
-    return len(rows)
+    opened, after = 0, 0
+    while True:
+        rows = ctx.session.exec(due_cases.where(col(BenefitCase.id) > after)).all()
+        open_tasks_once(
+            ctx,
+            [
+                NewTask(
+                    head_id or 0,
+                    "re_review",
+                    f"case:{case_id}:review:{due.isoformat()}",
+                    due,
+                    say(
+                        "re-review of case %(case)s is due (%(scheme)s; report 1)",
+                        case=case_id,
+                        scheme=code_text(scheme),
+                    ),
+                )
+                for case_id, due, scheme, head_id in rows
+            ],
+        )
+        opened += len(rows)
+        if len(rows) < RE_REVIEW_CHUNK:
+            return opened
+        after = rows[-1][0]

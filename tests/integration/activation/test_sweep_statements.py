@@ -276,3 +276,30 @@ def test_a_chunks_look_ups_are_bounded_to_it(app) -> None:
     assert sql.count("registration_duty.member_id BETWEEN 20001 AND 40000") == 2
     for table in ("application", "benefit_case"):
         assert f"{table}.household_id BETWEEN (SELECT min(chunk_member.household_id + 0)" in sql
+
+
+def test_re_review_tasks_in_small_chunks_cover_every_case_due_once(
+    engine, app, monkeypatch
+) -> None:
+    """Chunks of 3 cases (the sweep's chunk is 20,000): every live case whose re-review is due
+    gets one task, whichever chunk it falls in, and the next day none is opened again."""
+    from activation import sweep
+    from benefits.services import LIVE_CASE_STATUSES
+
+    monkeypatch.setattr(sweep, "RE_REVIEW_CHUNK", 3)
+    policy, zone = app.state.policy, app.state.settings.zone
+    generate(engine, 40, Month.of(DAY), policy.at(DAY).version_id, seed=14)
+    live = ", ".join(f"'{s.value}'" for s in LIVE_CASE_STATUSES)
+    due = _count(
+        engine,
+        "SELECT count(DISTINCT c.id) FROM benefit_case c JOIN member m"
+        " ON m.household_id = c.household_id AND m.relation = 'head'"
+        f" WHERE c.status IN ({live}) AND c.next_review_on <= '{DAY.isoformat()}'",
+    )
+    assert due > 3 * 2  # several chunks, the last one short
+    first = sweep_day(engine, policy, zone, DAY)
+    assert first.counts["re_reviews_due"] == due
+    tasks = "SELECT count(DISTINCT ref) FROM activation_task WHERE kind = 're_review'"
+    assert _count(engine, tasks) == due
+    assert sweep_day(engine, policy, zone, date(2026, 3, 11)).counts["re_reviews_due"] == 0
+    assert _count(engine, tasks) == due
