@@ -89,6 +89,17 @@ class SmsSettings:
     connect_timeout_seconds: float = 5.0
     read_timeout_seconds: float = 15.0
     worker_in_app: bool = False
+    # HTTPS gateways (Twilio, Alibaba, Tencent) that offer HTTP/2 in TLS's ALPN carry every
+    # concurrent send of a worker as a stream of one connection; a gateway that offers only
+    # HTTP/1.1 gets keep-alive connections as before. Off forces HTTP/1.1.
+    http2: bool = True
+    # Over HTTP/2 a new connection every this many requests, below the gateway's own limit
+    # (nginx and Hypercorn: 1,000), so the gateway's GOAWAY never cuts sends in flight
+    # (gateways/rotation.py).
+    http2_max_requests: int = 500
+    # A PEM bundle to trust instead of the system's, for a gateway behind a private CA (a
+    # province's own SMS platform). Empty: certifi's public roots.
+    ca_file: str = ""
 
     def __post_init__(self) -> None:
         if self.gateway not in GATEWAYS:
@@ -99,6 +110,10 @@ class SmsSettings:
             raise SmsSettingsError("concurrency, batch size and max attempts must be positive")
         if self.rate_per_second < 0 or self.lease_seconds <= 0:
             raise SmsSettingsError("the rate must be >= 0 and the lease > 0 seconds")
+        if self.http2_max_requests < 1:
+            raise SmsSettingsError("WORKBRIDGE_SMS_HTTP2_MAX_REQUESTS must be positive")
+        if self.ca_file and not os.path.isfile(self.ca_file):
+            raise SmsSettingsError(f"WORKBRIDGE_SMS_CA_FILE is not a file: {self.ca_file!r}")
 
     @property
     def sign_name(self) -> str:
@@ -159,4 +174,7 @@ class SmsSettings:
             ),
             read_timeout_seconds=number("READ_TIMEOUT_SECONDS", defaults.read_timeout_seconds),
             worker_in_app=_bool(text("WORKER_IN_APP", "false")),
+            http2=_bool(text("HTTP2", "true")),
+            http2_max_requests=int(number("HTTP2_MAX_REQUESTS", defaults.http2_max_requests)),
+            ca_file=text("CA_FILE", "").strip(),
         )

@@ -32,11 +32,30 @@ def test_settings_from_the_environment() -> None:
         {"WORKBRIDGE_SMS_CONCURRENCY": "0"},
         {"WORKBRIDGE_SMS_WORKER_IN_APP": "maybe"},
         {"WORKBRIDGE_SMS_TENCENT_TEMPLATES": "job_offer"},
+        {"WORKBRIDGE_SMS_HTTP2": "sometimes"},
+        {"WORKBRIDGE_SMS_HTTP2_MAX_REQUESTS": "0"},
+        {"WORKBRIDGE_SMS_HTTP2_MAX_REQUESTS": "many"},
+        {"WORKBRIDGE_SMS_CA_FILE": "/nonexistent/ca.pem"},
     ],
 )
 def test_bad_settings_are_refused(env) -> None:
     with pytest.raises(SmsSettingsError):
         SmsSettings.from_env(env)
+
+
+def test_http2_is_on_unless_turned_off_and_a_ca_file_must_exist(tmp_path) -> None:
+    assert SmsSettings.from_env({}).http2 is True
+    assert SmsSettings.from_env({}).ca_file == ""
+    for raw, expected in [("false", False), ("0", False), ("off", False), ("true", True)]:
+        assert SmsSettings.from_env({"WORKBRIDGE_SMS_HTTP2": raw}).http2 is expected
+    assert SmsSettings.from_env({}).http2_max_requests == 500
+    assert SmsSettings.from_env({"WORKBRIDGE_SMS_HTTP2_MAX_REQUESTS": "1"}).http2_max_requests == 1
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    settings = SmsSettings.from_env({"WORKBRIDGE_SMS_CA_FILE": f" {bundle} "})
+    assert settings.ca_file == str(bundle)
+    with pytest.raises(SmsSettingsError, match="WORKBRIDGE_SMS_CA_FILE"):
+        SmsSettings.from_env({"WORKBRIDGE_SMS_CA_FILE": str(tmp_path)})  # a folder
 
 
 def test_mapping_syntax() -> None:
