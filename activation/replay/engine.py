@@ -1,0 +1,399 @@
+"""The replay over the stored caseload: chunks of cases, the no-change gate, the figures.
+
+For each chunk of cases (a keyset over ``benefit_case.id``) a fixed number of set-based reads
+fetch the status periods, continuations, the decisions that started them, the wages, the
+ledger lines and rule-4 corrections of the range; everything else is the pure rules. Memory is
+bounded by the chunk, and the number of statements does not grow with a case's history.
+
+The gate (issue 16: "replaying with no change must reproduce the payment ledger to the fen and
+every recorded activation decision; the replay refuses to report while that gate fails"):
+
+1. **ledger**: for every month of the range with a finished payment run, each case's regular
+   amount priced from its status history equals its ledger line plus the rule-4 corrections
+   recorded for that month since (``recompute:YYYY-MM``);
+2. **decisions**: every decision of the range whose kind has a replayer gives its recorded
+   outcome again under its recorded parameter version;
+3. **rebuild**: rebuilding each case's history with no change gives it back exactly.
+
+Only when all three hold are the reform's figures reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, and_, select
+from sqlmodel import Session, col
+
+from activation.models import ActivationDecision, Continuation
+from activation.replay.continuation import ContinuationFacts, rebuild, same_history
+from activation.replay.money import due_by_month, months_between, roundings
+from activation.replay.reform import Reform, ReformedBook
+from activation.rules import REPLAYERS, replay
+from benefits.models import (
+    BenefitCase,
+    CaseStatusPeriod,
+    MemberIncome,
+    PaymentAdjustment,
+    PaymentLine,
+    PaymentRun,
+)
+from benefits.payment_rules import RECOMPUTE_SOURCE, Month, StatusSlice
+from kernel.money import fen_text, from_fen
+from kernel.policy import PolicyBook, PolicyError
+
+CHUNK = 5_000
+EXAMPLES = 20  # differences shown by the gate; all are counted
+
+
+@dataclass
+class Gate:
+    ledger: int = 0
+    decisions: int = 0
+    rebuild: int = 0
+    decisions_checked: int = 0
+    months_checked: list[str] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not (self.ledger or self.decisions or self.rebuild)
+
+    def differs(self, example: dict[str, Any]) -> None:
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(example)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "months_checked": self.months_checked,
+            "decisions_checked": self.decisions_checked,
+            "differences": {
+                "ledger": self.ledger,
+                "decisions": self.decisions,
+                "rebuild": self.rebuild,
+            },
+            "examples": self.examples,
+        }
+
+
+@dataclass
+class Figures:
+    months: list[Month]
+    actual: list[int] = field(default_factory=list)
+    reform: list[int] = field(default_factory=list)
+    cases: int = 0
+    gain: int = 0
+    lose: int = 0
+    approximated: int = 0
+    unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def __post_init__(self) -> None:
+        self.actual = [0] * len(self.months)
+        self.reform = [0] * len(self.months)
+
+
+def run_replay(
+    engine: Engine,
+    book: PolicyBook,
+    *,
+    first: Month,
+    last: Month,
+    reform: Reform,
+    today: date,
+    chunk: int = CHUNK,
+) -> dict[str, Any]:
+    months = months_between(first, last)
+    reformed = ReformedBook(book, reform)
+    actual_steps = roundings(months, book.at)
+    reform_steps = roundings(months, reformed.at)
+    gate = Gate()
+    figures = Figures(months)
+    with Session(engine) as session:
+        paid = _paid_months(session, months)
+        gate.months_checked = [m.label for m in months if m.label in paid]
+        for ids in _case_chunks(session, chunk):
+            facts = _load(session, ids, months)
+            for case_id in ids:
+                slices = facts.slices.get(case_id, [])
+                continuations = facts.continuations.get(case_id, [])
+                actual_due = due_by_month(slices, months, actual_steps)
+                _check_ledger(gate, case_id, months, paid, actual_due, facts)
+                same = rebuild(slices, continuations, book.at, today)
+                if same.unresolved or not same_history(same.slices, slices):
+                    gate.rebuild += 1
+                    gate.differs(
+                        {"check": "rebuild", "case_id": case_id, "why": same.unresolved or ""}
+                    )
+                _add(figures, slices, continuations, actual_due, reformed, reform_steps, today)
+        _check_decisions(session, book, gate, first.first, last.last, chunk)
+    report: dict[str, Any] = {
+        "from": first.label,
+        "to": last.label,
+        "reform": reform.as_dict(),
+        "gate": gate.as_dict(),
+    }
+    if not gate.passed:
+        return report
+    cost_actual, cost_reform = sum(figures.actual), sum(figures.reform)
+    report.update(
+        {
+            "cost_actual": fen_text(cost_actual),
+            "cost_reform": fen_text(cost_reform),
+            "difference": fen_text(cost_reform - cost_actual),
+            "cases": figures.cases,
+            "households_affected": figures.gain + figures.lose,
+            "households_gain": figures.gain,
+            "households_lose": figures.lose,
+            "approximated": figures.approximated,
+            "unresolved": dict(sorted(figures.unresolved.items())),
+            "by_month": [
+                {
+                    "month": month.label,
+                    "paid": month.label in paid,
+                    "cost_actual": fen_text(a),
+                    "cost_reform": fen_text(r),
+                }
+                for month, a, r in zip(months, figures.actual, figures.reform, strict=True)
+            ],
+        }
+    )
+    return report
+
+
+def _add(
+    figures: Figures,
+    slices: Sequence[StatusSlice],
+    continuations: Sequence[ContinuationFacts],
+    actual_due: list[int],
+    reformed: ReformedBook,
+    reform_steps: Sequence[Any],
+    today: date,
+) -> None:
+    figures.cases += 1
+    reform_due = actual_due
+    if continuations and not reformed.reform.is_empty:
+        outcome = rebuild(slices, continuations, reformed.at, today)
+        if outcome.unresolved:
+            figures.unresolved[outcome.unresolved] += 1
+        else:
+            figures.approximated += outcome.approximated
+            reform_due = due_by_month(outcome.slices, figures.months, reform_steps)
+    for i, (a, r) in enumerate(zip(actual_due, reform_due, strict=True)):
+        figures.actual[i] += a
+        figures.reform[i] += r
+    change = sum(reform_due) - sum(actual_due)
+    if change > 0:
+        figures.gain += 1
+    elif change < 0:
+        figures.lose += 1
+
+
+# --- the gate's checks ------------------------------------------------------------------------
+
+
+def _check_ledger(
+    gate: Gate,
+    case_id: int,
+    months: Sequence[Month],
+    paid: set[str],
+    due: Sequence[int],
+    facts: _Chunk,
+) -> None:
+    for month, owed in zip(months, due, strict=True):
+        if month.label not in paid:
+            continue
+        line = facts.lines.get((case_id, month.label))
+        paid_fen = (line or 0) + facts.corrections.get((case_id, month.label), 0)
+        if paid_fen != owed and not (line is None and owed == 0):
+            gate.ledger += 1
+            gate.differs(
+                {
+                    "check": "ledger",
+                    "case_id": case_id,
+                    "month": month.label,
+                    "ledger": fen_text(paid_fen),
+                    "replayed": fen_text(owed),
+                }
+            )
+
+
+def _check_decisions(
+    session: Session, book: PolicyBook, gate: Gate, first: date, last: date, chunk: int
+) -> None:
+    after = 0
+    while True:
+        rows = session.execute(
+            select(
+                ActivationDecision.id,
+                ActivationDecision.kind,
+                ActivationDecision.inputs,
+                ActivationDecision.outcome,
+                ActivationDecision.parameter_version,
+            )
+            .where(
+                col(ActivationDecision.id) > after,
+                col(ActivationDecision.decided_on).between(first, last),
+                col(ActivationDecision.kind).in_(list(REPLAYERS)),
+            )
+            .order_by(col(ActivationDecision.id))
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for decision_id, kind, inputs, outcome, version in rows:
+            gate.decisions_checked += 1
+            try:
+                again = replay(kind, inputs, book.version(version))
+            except (PolicyError, KeyError, TypeError, ValueError) as exc:
+                again = {"error": type(exc).__name__}
+            if again != outcome:
+                gate.decisions += 1
+                gate.differs({"check": "decision", "decision_id": decision_id, "kind": kind})
+        after = rows[-1][0]
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    slices: dict[int, list[StatusSlice]]
+    continuations: dict[int, list[ContinuationFacts]]
+    lines: dict[tuple[int, str], int]
+    corrections: dict[tuple[int, str], int]
+
+
+def _paid_months(session: Session, months: Sequence[Month]) -> set[str]:
+    labels = [m.label for m in months]
+    return set(
+        session.execute(
+            select(PaymentRun.period).where(
+                col(PaymentRun.period).in_(labels), PaymentRun.state == "finished"
+            )
+        ).scalars()
+    )
+
+
+def _case_chunks(session: Session, size: int) -> Iterator[list[int]]:
+    after = 0
+    while True:
+        ids = list(
+            session.execute(
+                select(BenefitCase.id)
+                .where(col(BenefitCase.id) > after)
+                .order_by(col(BenefitCase.id))
+                .limit(size)
+            ).scalars()
+        )
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def _load(session: Session, ids: list[int], months: Sequence[Month]) -> _Chunk:
+    low, high = ids[0], ids[-1]
+    slices: dict[int, list[StatusSlice]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            CaseStatusPeriod.case_id,
+            CaseStatusPeriod.id,
+            CaseStatusPeriod.status,
+            CaseStatusPeriod.effective_from,
+            CaseStatusPeriod.effective_to,
+            CaseStatusPeriod.monthly_amount_fen,
+            CaseStatusPeriod.rule,
+            CaseStatusPeriod.parameter_version,
+        )
+        .where(col(CaseStatusPeriod.case_id).between(low, high))
+        .order_by(
+            col(CaseStatusPeriod.case_id),
+            col(CaseStatusPeriod.effective_from),
+            col(CaseStatusPeriod.id),
+        )
+    ):
+        slices[row[0]].append(StatusSlice(*row[1:]))
+    return _Chunk(
+        slices=slices,
+        continuations=_continuations(session, low, high),
+        lines=_lines(session, low, high, months),
+        corrections=_corrections(session, low, high, months),
+    )
+
+
+def _continuations(session: Session, low: int, high: int) -> dict[int, list[ContinuationFacts]]:
+    rows = session.execute(
+        select(
+            Continuation.id,
+            Continuation.case_id,
+            Continuation.member_id,
+            Continuation.starts_on,
+            Continuation.base_amount_fen,
+            ActivationDecision.inputs,
+        )
+        .join(ActivationDecision, col(ActivationDecision.id) == Continuation.decision_id)
+        .where(col(Continuation.case_id).between(low, high))
+    ).all()
+    if not rows:
+        return {}
+    wages: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for member_id, day, amount in session.execute(
+        select(MemberIncome.member_id, MemberIncome.effective_from, MemberIncome.monthly_amount_fen)
+        .where(
+            col(MemberIncome.member_id).in_(sorted({r[2] for r in rows})),
+            MemberIncome.source == "wages",
+        )
+        .order_by(col(MemberIncome.member_id), col(MemberIncome.effective_from))
+    ):
+        wages[member_id].append((day, from_fen(amount)))
+    found: dict[int, list[ContinuationFacts]] = defaultdict(list)
+    for continuation_id, case_id, member_id, starts_on, base_fen, inputs in rows:
+        found[case_id].append(
+            ContinuationFacts(
+                continuation_id=continuation_id,
+                job_start=starts_on,
+                previous_amount=from_fen(base_fen),
+                start_income=Decimal(inputs["monthly_income"]),
+                wage_changes=tuple((d, a) for d, a in wages[member_id] if d > starts_on),
+            )
+        )
+    return found
+
+
+def _lines(
+    session: Session, low: int, high: int, months: Sequence[Month]
+) -> dict[tuple[int, str], int]:
+    return {
+        (case_id, period): regular
+        for case_id, period, regular in session.execute(
+            select(PaymentLine.case_id, PaymentLine.period, PaymentLine.regular_fen).where(
+                col(PaymentLine.case_id).between(low, high),
+                col(PaymentLine.period).between(months[0].label, months[-1].label),
+            )
+        )
+    }
+
+
+def _corrections(
+    session: Session, low: int, high: int, months: Sequence[Month]
+) -> dict[tuple[int, str], int]:
+    sources = {f"{RECOMPUTE_SOURCE}:{m.label}": m.label for m in months}
+    found: dict[tuple[int, str], int] = defaultdict(int)
+    for case_id, source, amount in session.execute(
+        select(
+            PaymentAdjustment.case_id, PaymentAdjustment.source, PaymentAdjustment.amount_fen
+        ).where(
+            and_(
+                col(PaymentAdjustment.case_id).between(low, high),
+                col(PaymentAdjustment.source).in_(list(sources)),
+            )
+        )
+    ):
+        found[(case_id, sources[source])] += amount
+    return found

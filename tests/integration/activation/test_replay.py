@@ -1,0 +1,171 @@
+"""The policy replay over a stored county (issue 16): the no-change gate against the ledger and
+the decisions, what a reform of the continuation changes, and the command's answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from activation.replay.engine import run_replay
+from activation.replay.reform import Reform
+from benefits import payments
+from benefits.payment_rules import Month
+from kernel.auth import SYSTEM
+from support import move_to
+from workbridge.cli import main
+from workbridge.demo import load_demo
+
+TODAY = date(2026, 10, 20)
+PAID = ("2026-07", "2026-08", "2026-09", "2026-10")
+FIRST, LAST = Month(2026, 1), Month(2026, 10)
+
+
+def pay(engine, app, clock, period: str) -> None:
+    runner = payments.Runner(
+        engine=engine,
+        policy=app.state.policy,
+        clock=clock,
+        zone=app.state.settings.zone,
+        actor=SYSTEM,
+    )
+    started = payments.begin(runner, period)
+    assert started.lock is not None and started.run.id is not None
+    payments.execute(runner, started.run.id, started.lock)
+
+
+@pytest.fixture
+def county(engine, app, clock):
+    move_to(clock, TODAY)
+    load_demo(engine, app.state.policy, households=120, today=TODAY, seed=11)
+    for period in PAID:
+        pay(engine, app, clock, period)
+    return engine
+
+
+def replayed(county, app, **reform):
+    changes = {key.replace("__", "."): value for key, value in reform.items()}
+    return run_replay(
+        county, app.state.policy, first=FIRST, last=LAST, reform=Reform(changes), today=TODAY
+    )
+
+
+def scalar(engine, sql: str, **params):
+    with engine.connect() as connection:
+        return connection.execute(text(sql), params).scalar_one()
+
+
+def test_with_no_change_the_ledger_and_every_decision_come_back(county, app) -> None:
+    report = replayed(county, app)
+    gate = report["gate"]
+    assert gate["passed"] is True, gate
+    assert gate["months_checked"] == list(PAID)
+    assert (
+        gate["decisions_checked"]
+        == scalar(
+            county,
+            "SELECT count(*) FROM activation_decision WHERE decided_on BETWEEN :a AND :b "
+            "AND kind IN ('reassessment', 'continuation-terms', 'reentry-right', "
+            "'registration-duty', 'refusal-verdict', 'refusal-count', 'sanction-terms', "
+            "'sanction-resumption')",
+            a=FIRST.first,
+            b=LAST.last,
+        )
+        > 0
+    )
+    # Each paid month's cost is the ledger's regular amounts and the corrections since.
+    for row in report["by_month"]:
+        if row["paid"]:
+            ledger = scalar(
+                county,
+                "SELECT coalesce(sum(regular_fen), 0) FROM payment_line WHERE period = :p",
+                p=row["month"],
+            ) + scalar(
+                county,
+                "SELECT coalesce(sum(amount_fen), 0) FROM payment_adjustment WHERE source = :s",
+                s=f"recompute:{row['month']}",
+            )
+            assert row["cost_actual"] == f"{ledger / 100:.2f}" == row["cost_reform"]
+    assert report["households_affected"] == 0 and report["unresolved"] == {}
+    assert report["cases"] == scalar(county, "SELECT count(*) FROM benefit_case")
+
+
+def test_a_ledger_line_that_differs_fails_the_gate_and_nothing_is_reported(county, app) -> None:
+    line = scalar(
+        county,
+        "SELECT min(id) FROM payment_line WHERE period = '2026-09' AND regular_fen > 0",
+    )
+    with county.begin() as connection:
+        connection.execute(
+            text("UPDATE payment_line SET regular_fen = regular_fen + 1 WHERE id = :id"),
+            {"id": line},
+        )
+    case_id = scalar(county, "SELECT case_id FROM payment_line WHERE id = :id", id=line)
+    report = replayed(county, app, continuation__months=12)
+    gate = report["gate"]
+    assert gate["passed"] is False
+    assert gate["differences"] == {"ledger": 1, "decisions": 0, "rebuild": 0}
+    (example,) = gate["examples"]
+    assert (example["case_id"], example["month"]) == (case_id, "2026-09")
+    assert float(example["ledger"]) - float(example["replayed"]) == pytest.approx(0.01)
+    assert "cost_actual" not in report and "cost_reform" not in report
+
+
+def test_a_decision_that_no_longer_replays_fails_the_gate(county, app) -> None:
+    decision = scalar(
+        county, "SELECT min(id) FROM activation_decision WHERE kind = 'continuation-terms'"
+    )
+    with county.begin() as connection:
+        connection.execute(
+            text("UPDATE activation_decision SET outcome = '{}' WHERE id = :id"), {"id": decision}
+        )
+    gate = replayed(county, app)["gate"]
+    assert gate["differences"]["decisions"] == 1
+    assert gate["examples"] == [
+        {"check": "decision", "decision_id": decision, "kind": "continuation-terms"}
+    ]
+
+
+def test_a_higher_line_pays_the_half_continuations_in_full(county, app) -> None:
+    half = scalar(county, "SELECT count(*) FROM continuation WHERE status = 'continuation_half'")
+    assert half > 0
+    report = replayed(county, app, continuation__income_threshold="100000")
+    assert report["gate"]["passed"] is True
+    assert (report["households_gain"], report["households_lose"]) == (half, 0)
+    assert float(report["cost_reform"]) > float(report["cost_actual"])
+    # Nothing changes before the first job started.
+    first_job = scalar(county, "SELECT min(starts_on) FROM continuation")
+    first_job = date.fromisoformat(str(first_job)[:10])
+    for row in report["by_month"]:
+        if Month.parse(row["month"]).last < first_job:
+            assert row["cost_reform"] == row["cost_actual"]
+
+
+def test_a_continuation_of_one_month_is_not_guessed_where_nobody_reassessed(county, app) -> None:
+    report = replayed(county, app, continuation__months=1)
+    ended_by_now = scalar(
+        county,
+        "SELECT count(*) FROM continuation WHERE state = 'running' AND starts_on <= :d",
+        d=date(2026, 9, 20),  # ended on 19 October or before under the reform
+    )
+    assert ended_by_now > 0
+    assert report["unresolved"].get("ends-before-today", 0) == ended_by_now
+    assert report["households_affected"] == 0  # kept as they were, counted apart
+
+
+def test_the_command(county, database_url, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    args = ["replay", "--from", "2026-01", "--to", "2026-10", "--format", "json"]
+    assert main([*args, "--set", "continuation.income_threshold=2000"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["gate"]["passed"] is True
+    assert {"cost_actual", "cost_reform", "households_affected"} <= set(report)
+    assert main([*args, "--set", "continuation.months=0", "--set", "nope=1"]) == 2
+    out = capsys.readouterr().out
+    assert "continuation.months" in out and "nope" in out
+    with county.begin() as connection:
+        connection.execute(text("UPDATE payment_line SET regular_fen = regular_fen + 7"))
+    assert main(args) == 3
+    assert json.loads(capsys.readouterr().out)["gate"]["passed"] is False
