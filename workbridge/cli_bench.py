@@ -185,6 +185,67 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_replay(args: argparse.Namespace) -> int:
+    """Replay a synthetic county over ``--months`` months, with no change and under a reform;
+    print case-months/s, statements, peak memory and the read floor (workbridge.bench_replay)."""
+    import shutil
+    import tempfile
+
+    from benefits.payment_floor import database_settings
+    from workbridge.bench_replay import REFORM, run_replay_bench
+
+    if args.households < 1 or not 1 <= args.months <= 120:
+        console.print("[red]--households must be at least 1 and --months 1 to 120[/red]")
+        return 2
+    settings = command_settings()
+    folder = tempfile.mkdtemp(prefix="workbridge-bench-replay-")
+    try:
+        opened = _bench_engine(folder)
+        if opened is None:
+            return 2
+        engine, url = opened
+        console.print(
+            f"Replaying {args.households:,} synthetic households over {args.months} months on "
+            f"{engine.dialect.name} ({url.split('@')[-1]}); {_machine()}"
+        )
+        report = run_replay_bench(
+            engine,
+            load_profile(settings.policy_profile),
+            settings.zone,
+            args.households,
+            months=args.months,
+        )
+        about = database_settings(engine)
+        engine.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    table = Table(title=f"workbridge bench replay ({report.database})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "households × months",
+        f"{report.households:,} × {report.months} (generated in {report.generate_seconds:.1f} s,"
+        f" the last month paid in {report.payment_seconds:.1f} s)",
+    )
+    for figure in report.replays:
+        table.add_row(
+            figure.label,
+            f"{figure.seconds:.2f} s, {report.case_months_per_second(figure):,.0f} case-months/s,"
+            f" {figure.statements:,} statements, peak {figure.peak_memory_mib:,.0f} MiB, gate "
+            f"{'passed' if figure.gate_passed else 'FAILED'}",
+        )
+    slowest = max(figure.seconds for figure in report.replays)
+    table.add_row(
+        "floor: the same reads, nothing computed",
+        f"{report.floor_seconds:.2f} s; slowest replay / floor "
+        f"{slowest / max(report.floor_seconds, 1e-9):.1f}×",
+    )
+    table.add_row("reform", str(REFORM.as_dict()))
+    table.add_row("database", about)
+    console.print(table)
+    return 0 if all(figure.gate_passed for figure in report.replays) else 3
+
+
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     """Sweep a synthetic county of ``--cases`` households on two days; print cases/s, the
     statements sent and the floor (workbridge.bench_sweep)."""
@@ -502,6 +563,12 @@ def add_bench(sub: Commands) -> None:
     )
     sweep_bench.add_argument("--cases", type=int, default=100_000, help="households")
     sweep_bench.set_defaults(func=cmd_bench_sweep)
+    replay_bench = bench_sub.add_parser(
+        "replay", help="the policy replay over N synthetic households: case-months/s, floor"
+    )
+    replay_bench.add_argument("--households", type=int, default=100_000)
+    replay_bench.add_argument("--months", type=int, default=12)
+    replay_bench.set_defaults(func=cmd_bench_replay)
     import_bench = bench_sub.add_parser(
         "import", help="a synthetic roll brought in and again: rows/s, peak memory, the floor"
     )

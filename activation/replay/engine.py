@@ -117,8 +117,8 @@ def run_replay(
     with Session(engine) as session:
         paid = _paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
-        for ids in _case_chunks(session, chunk):
-            facts = _load(session, ids, months)
+        for ids in case_chunks(session, chunk):
+            facts = load_chunk(session, ids, months)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
                 continuations = facts.continuations.get(case_id, [])
@@ -280,7 +280,7 @@ def _paid_months(session: Session, months: Sequence[Month]) -> set[str]:
     )
 
 
-def _case_chunks(session: Session, size: int) -> Iterator[list[int]]:
+def case_chunks(session: Session, size: int) -> Iterator[list[int]]:
     after = 0
     while True:
         ids = list(
@@ -297,7 +297,7 @@ def _case_chunks(session: Session, size: int) -> Iterator[list[int]]:
         after = ids[-1]
 
 
-def _load(session: Session, ids: list[int], months: Sequence[Month]) -> _Chunk:
+def load_chunk(session: Session, ids: list[int], months: Sequence[Month]) -> _Chunk:
     low, high = ids[0], ids[-1]
     slices: dict[int, list[StatusSlice]] = defaultdict(list)
     for row in session.execute(

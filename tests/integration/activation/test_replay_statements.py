@@ -1,0 +1,53 @@
+"""The replay reads set-based: its statements depend on the number of chunks, never on the
+cases or their histories; and its benchmark's figures (``workbridge bench replay``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from activation.replay.engine import run_replay
+from activation.replay.reform import Reform
+from benefits.bench import generate
+from benefits.payment_rules import Month
+from workbridge.bench_replay import run_replay_bench
+from workbridge.bench_sweep import StatementCounter
+
+TODAY = date(2026, 3, 20)
+
+
+def statements(engine, policy, chunk: int) -> tuple[int, bool]:
+    counter = StatementCounter(engine)
+    with counter.counting():
+        report = run_replay(
+            engine,
+            policy,
+            first=Month(2025, 4),
+            last=Month(2026, 3),
+            reform=Reform({"continuation.months": 12}),
+            today=TODAY,
+            chunk=chunk,
+        )
+    return counter.count, report["gate"]["passed"]
+
+
+def test_statements_grow_with_chunks_not_with_cases(engine, app) -> None:
+    policy = app.state.policy
+    version = policy.at(TODAY).version_id
+    generate(engine, 40, Month.of(TODAY), version, seed=3)
+    small, passed = statements(engine, policy, chunk=1000)
+    assert passed  # nothing paid yet: the histories alone, and the decisions
+    generate(engine, 160, Month.of(TODAY), version, seed=4)
+    large, _ = statements(engine, policy, chunk=1000)
+    assert large == small
+    # Chunks of 50: four chunks instead of one, each the same five reads (its case ids,
+    # periods, continuations, ledger lines, corrections).
+    chunked, _ = statements(engine, policy, chunk=50)
+    assert chunked - large == 3 * 5
+
+
+def test_the_benchmark_replays_and_passes_the_gate(engine, app) -> None:
+    report = run_replay_bench(engine, app.state.policy, app.state.settings.zone, 30, months=12)
+    assert report.households == 30 and report.months == 12
+    assert [figure.gate_passed for figure in report.replays] == [True, True]
+    assert report.replays[0].statements == report.replays[1].statements > 0
+    assert report.floor_seconds > 0

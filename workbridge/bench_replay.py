@@ -1,0 +1,128 @@
+"""Benchmark of the policy replay (``workbridge bench replay --households N --months 12``).
+
+A county of N synthetic households (``benefits.bench.generate``: cases in every state, part
+months, adjustments) is paid for the current month, then replayed over the twelve months that
+end with it: once with no change (the gate, against the ledger), once under a reform of the
+continuation. Each replay is timed, with its statements counted and its peak memory.
+
+The floor beside it is what the database does for the same replay with no rules: the same
+chunked reads of periods, ledger lines and corrections, and nothing computed.
+
+The synthetic county has no continuations yet, so the reform's rebuild is not exercised at
+scale here; the pricing of every case-month and the gate are.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from activation.replay import engine as replay_engine
+from activation.replay.money import months_between
+from activation.replay.reform import Reform
+from benefits import payments
+from benefits.bench import BENCH_ACTOR, generate_elsewhere
+from benefits.payment_rules import Month
+from kernel.clock import SystemClock, office_today
+from kernel.memory import peak_memory_mib, reset_peak_memory
+from kernel.policy import PolicyBook
+from workbridge.bench_sweep import StatementCounter
+
+REFORM = Reform({"continuation.months": 12, "continuation.income_threshold": "1000"})
+
+
+@dataclass(frozen=True)
+class ReplayFigure:
+    label: str
+    seconds: float
+    statements: int
+    peak_memory_mib: float
+    gate_passed: bool
+
+
+@dataclass(frozen=True)
+class ReplayBenchReport:
+    database: str
+    households: int
+    months: int
+    generate_seconds: float
+    payment_seconds: float
+    replays: tuple[ReplayFigure, ...]
+    floor_seconds: float
+
+    def case_months_per_second(self, figure: ReplayFigure) -> float:
+        return self.households * self.months / figure.seconds if figure.seconds else 0.0
+
+
+def read_floor(engine: Engine, months: list[Month], chunk: int) -> float:
+    """The replay's reads, chunk by chunk, with nothing computed."""
+    started = time.perf_counter()
+    with Session(engine) as session:
+        for ids in replay_engine.case_chunks(session, chunk):
+            replay_engine.load_chunk(session, ids, months)
+    return time.perf_counter() - started
+
+
+def run_replay_bench(
+    engine: Engine,
+    policy: PolicyBook,
+    zone: ZoneInfo,
+    households: int,
+    *,
+    months: int = 12,
+    seed: int = 11,
+) -> ReplayBenchReport:
+    clock = SystemClock()
+    today = office_today(clock, zone)
+    last = Month.of(today)
+    first = last.plus(1 - months)
+    started = time.perf_counter()
+    generate_elsewhere(
+        engine.url.render_as_string(hide_password=False),
+        households,
+        last,
+        policy.at(last.first).version_id,
+        seed=seed,
+    )
+    generate_seconds = time.perf_counter() - started
+    runner = payments.Runner(
+        engine=engine, policy=policy, clock=clock, zone=zone, actor=BENCH_ACTOR
+    )
+    started = time.perf_counter()
+    begun = payments.begin(runner, last.label)
+    assert begun.lock is not None and begun.run.id is not None, "the month was paid already"
+    payments.execute(runner, begun.run.id, begun.lock)
+    payment_seconds = time.perf_counter() - started
+    figures = []
+    for label, reform in (("no change (the gate)", Reform({})), ("a reform", REFORM)):
+        counter = StatementCounter(engine)
+        measured = reset_peak_memory()
+        with counter.counting():
+            started = time.perf_counter()
+            report = replay_engine.run_replay(
+                engine, policy, first=first, last=last, reform=reform, today=today
+            )
+            seconds = time.perf_counter() - started
+        figures.append(
+            ReplayFigure(
+                label,
+                seconds,
+                counter.count,
+                peak_memory_mib(measured),
+                bool(report["gate"]["passed"]),
+            )
+        )
+    floor = read_floor(engine, months_between(first, last), replay_engine.CHUNK)
+    return ReplayBenchReport(
+        database=engine.dialect.name,
+        households=households,
+        months=months,
+        generate_seconds=generate_seconds,
+        payment_seconds=payment_seconds,
+        replays=tuple(figures),
+        floor_seconds=floor,
+    )
