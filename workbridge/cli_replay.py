@@ -7,7 +7,7 @@ import json
 
 from rich.table import Table
 
-from activation.replay.engine import run_replay
+from activation.replay.engine import office_problems, run_replay
 from activation.replay.reform import parse_range, parse_reform
 from kernel.db import settings_engine
 from kernel.errors import InvalidInput
@@ -21,12 +21,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
     reform, problems = parse_reform(args.set or [], book)
     months, range_problems = parse_range(args.start, args.end)
     problems += range_problems
+    engine = settings_engine(settings)
+    problems += office_problems(engine, args.office)
     if months is None or problems:
         print_problems(InvalidInput(problems))
         return 2
-    engine = settings_engine(settings)
     today = command_clock(settings, engine).now().astimezone(settings.zone).date()
-    report = run_replay(engine, book, first=months[0], last=months[1], reform=reform, today=today)
+    report = run_replay(
+        engine,
+        book,
+        first=months[0],
+        last=months[1],
+        reform=reform,
+        today=today,
+        office=args.office,
+    )
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -56,6 +65,20 @@ def _print_table(report: dict) -> None:
         f"(gain {report['households_gain']:,}, lose {report['households_lose']:,}); "
         f"approximated {report['approximated']:,}; unresolved {report['unresolved']}"
     )
+    for dimension, groups in report["by_group"].items():
+        by = Table(title=f"by {dimension}")
+        for column in ("group", "cases", "actual", "reform", "gain", "lose"):
+            by.add_column(column, justify="right")
+        for group in groups:
+            by.add_row(
+                group["group"],
+                f"{group['cases']:,}",
+                group["cost_actual"],
+                group["cost_reform"],
+                f"{group['households_gain']:,}",
+                f"{group['households_lose']:,}",
+            )
+        console.print(by)
 
 
 def add_replay(sub: Commands) -> None:
@@ -67,5 +90,6 @@ def add_replay(sub: Commands) -> None:
     parser.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a parameter change (repeatable)"
     )
+    parser.add_argument("--office", help="only this township or community")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.set_defaults(func=cmd_replay)

@@ -27,23 +27,28 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import Session, col
 
 from activation.models import ActivationDecision, Continuation
 from activation.replay.continuation import ContinuationFacts, rebuild, same_history
+from activation.replay.groups import DIMENSIONS, MemberFacts, groups_of
 from activation.replay.money import due_by_month, months_between, roundings
 from activation.replay.reform import Reform, ReformedBook
 from activation.rules import REPLAYERS, replay
 from benefits.models import (
     BenefitCase,
     CaseStatusPeriod,
+    Household,
+    Member,
     MemberIncome,
     PaymentAdjustment,
     PaymentLine,
     PaymentRun,
 )
 from benefits.payment_rules import RECOMPUTE_SOURCE, Month, StatusSlice
+from kernel.errors import Problem
+from kernel.messages import say
 from kernel.money import fen_text, from_fen
 from kernel.policy import PolicyBook, PolicyError
 
@@ -92,10 +97,35 @@ class Figures:
     lose: int = 0
     approximated: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.actual = [0] * len(self.months)
         self.reform = [0] * len(self.months)
+
+    def by_group(self) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {dimension: [] for dimension in DIMENSIONS}
+        for (dimension, value), figure in sorted(self.groups.items()):
+            found[dimension].append({"group": value, **figure.as_dict()})
+        return found
+
+
+@dataclass
+class GroupFigure:
+    cases: int = 0
+    actual: int = 0
+    reform: int = 0
+    gain: int = 0
+    lose: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "cost_actual": fen_text(self.actual),
+            "cost_reform": fen_text(self.reform),
+            "households_gain": self.gain,
+            "households_lose": self.lose,
+        }
 
 
 def run_replay(
@@ -107,7 +137,10 @@ def run_replay(
     reform: Reform,
     today: date,
     chunk: int = CHUNK,
+    office: str | None = None,
 ) -> dict[str, Any]:
+    """Replay ``first``..``last`` under ``reform``; only ``office``'s cases (a township or a
+    community) when given. The gate's decisions are the whole county's either way."""
     months = months_between(first, last)
     reformed = ReformedBook(book, reform)
     actual_steps = roundings(months, book.at)
@@ -117,7 +150,7 @@ def run_replay(
     with Session(engine) as session:
         paid = _paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
-        for ids in case_chunks(session, chunk):
+        for ids in case_chunks(session, chunk, office):
             facts = load_chunk(session, ids, months)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
@@ -130,11 +163,24 @@ def run_replay(
                     gate.differs(
                         {"check": "rebuild", "case_id": case_id, "why": same.unresolved or ""}
                     )
-                _add(figures, slices, continuations, actual_due, reformed, reform_steps, today)
+                groups = groups_of(
+                    *facts.households[case_id], facts.members.get(case_id, []), last.last
+                )
+                _add(
+                    figures,
+                    groups,
+                    slices,
+                    continuations,
+                    actual_due,
+                    reformed,
+                    reform_steps,
+                    today,
+                )
         _check_decisions(session, book, gate, first.first, last.last, chunk)
     report: dict[str, Any] = {
         "from": first.label,
         "to": last.label,
+        "office": office,
         "reform": reform.as_dict(),
         "gate": gate.as_dict(),
     }
@@ -161,6 +207,7 @@ def run_replay(
                 }
                 for month, a, r in zip(months, figures.actual, figures.reform, strict=True)
             ],
+            "by_group": figures.by_group(),
         }
     )
     return report
@@ -168,6 +215,7 @@ def run_replay(
 
 def _add(
     figures: Figures,
+    groups: dict[str, str],
     slices: Sequence[StatusSlice],
     continuations: Sequence[ContinuationFacts],
     actual_due: list[int],
@@ -187,11 +235,18 @@ def _add(
     for i, (a, r) in enumerate(zip(actual_due, reform_due, strict=True)):
         figures.actual[i] += a
         figures.reform[i] += r
-    change = sum(reform_due) - sum(actual_due)
-    if change > 0:
+    actual_total, reform_total = sum(actual_due), sum(reform_due)
+    if reform_total > actual_total:
         figures.gain += 1
-    elif change < 0:
+    elif reform_total < actual_total:
         figures.lose += 1
+    for dimension, value in groups.items():
+        group = figures.groups.setdefault((dimension, value), GroupFigure())
+        group.cases += 1
+        group.actual += actual_total
+        group.reform += reform_total
+        group.gain += reform_total > actual_total
+        group.lose += reform_total < actual_total
 
 
 # --- the gate's checks ------------------------------------------------------------------------
@@ -267,6 +322,23 @@ class _Chunk:
     continuations: dict[int, list[ContinuationFacts]]
     lines: dict[tuple[int, str], int]
     corrections: dict[tuple[int, str], int]
+    households: dict[int, tuple[str, str, str, str]]  # township, community, scheme, category
+    members: dict[int, list[MemberFacts]]
+
+
+def office_problems(engine: Engine, office: str | None) -> list[Problem]:
+    """An office the replay is asked for must be a township or community with households."""
+    if office is None:
+        return []
+    with Session(engine) as session:
+        found = session.execute(
+            select(Household.id)
+            .where(or_(Household.township == office, Household.community == office))
+            .limit(1)
+        ).first()
+    if found is None:
+        return [Problem("office", "office-unknown", say("no office %(office)s", office=office))]
+    return []
 
 
 def _paid_months(session: Session, months: Sequence[Month]) -> set[str]:
@@ -280,17 +352,15 @@ def _paid_months(session: Session, months: Sequence[Month]) -> set[str]:
     )
 
 
-def case_chunks(session: Session, size: int) -> Iterator[list[int]]:
+def case_chunks(session: Session, size: int, office: str | None = None) -> Iterator[list[int]]:
     after = 0
     while True:
-        ids = list(
-            session.execute(
-                select(BenefitCase.id)
-                .where(col(BenefitCase.id) > after)
-                .order_by(col(BenefitCase.id))
-                .limit(size)
-            ).scalars()
-        )
+        query = select(BenefitCase.id).where(col(BenefitCase.id) > after)
+        if office:
+            query = query.join(Household, col(Household.id) == BenefitCase.household_id).where(
+                or_(Household.township == office, Household.community == office)
+            )
+        ids = list(session.execute(query.order_by(col(BenefitCase.id)).limit(size)).scalars())
         if not ids:
             return
         yield ids
@@ -324,7 +394,38 @@ def load_chunk(session: Session, ids: list[int], months: Sequence[Month]) -> _Ch
         continuations=_continuations(session, low, high),
         lines=_lines(session, low, high, months),
         corrections=_corrections(session, low, high, months),
+        households=_households(session, low, high),
+        members=_members(session, low, high),
     )
+
+
+def _households(session: Session, low: int, high: int) -> dict[int, tuple[str, str, str, str]]:
+    return {
+        case_id: (township, community, scheme, category)
+        for case_id, township, community, scheme, category in session.execute(
+            select(
+                BenefitCase.id,
+                Household.township,
+                Household.community,
+                Household.scheme,
+                BenefitCase.category,
+            )
+            .join(Household, col(Household.id) == BenefitCase.household_id)
+            .where(col(BenefitCase.id).between(low, high))
+        )
+    }
+
+
+def _members(session: Session, low: int, high: int) -> dict[int, list[MemberFacts]]:
+    found: dict[int, list[MemberFacts]] = defaultdict(list)
+    for case_id, relation, sex, birth, disability in session.execute(
+        select(BenefitCase.id, Member.relation, Member.sex, Member.birth_date, Member.disability)
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .where(col(BenefitCase.id).between(low, high))
+        .order_by(col(BenefitCase.id), col(Member.id))
+    ):
+        found[case_id].append(MemberFacts(relation, sex, birth, disability))
+    return found
 
 
 def _continuations(session: Session, low: int, high: int) -> dict[int, list[ContinuationFacts]]:

@@ -169,3 +169,45 @@ def test_the_command(county, database_url, monkeypatch, capsys) -> None:
         connection.execute(text("UPDATE payment_line SET regular_fen = regular_fen + 7"))
     assert main(args) == 3
     assert json.loads(capsys.readouterr().out)["gate"]["passed"] is False
+
+
+def test_every_group_adds_up_to_the_county_and_an_office_to_its_group(county, app) -> None:
+    report = replayed(county, app, continuation__income_threshold="100000")
+    for dimension, groups in report["by_group"].items():
+        assert sum(g["cases"] for g in groups) == report["cases"], dimension
+        assert sum(g["households_gain"] for g in groups) == report["households_gain"], dimension
+        total = sum(round(float(g["cost_reform"]) * 100) for g in groups)
+        assert total == round(float(report["cost_reform"]) * 100), dimension
+    township = report["by_group"]["township"][0]
+    alone = run_replay(
+        county,
+        app.state.policy,
+        first=FIRST,
+        last=LAST,
+        reform=Reform({"continuation.income_threshold": "100000"}),
+        today=TODAY,
+        office=township["group"],
+    )
+    assert alone["office"] == township["group"]
+    assert (
+        alone["cases"]
+        == township["cases"]
+        == scalar(
+            county,
+            "SELECT count(*) FROM benefit_case c JOIN household h ON h.id = c.household_id "
+            "WHERE h.township = :t",
+            t=township["group"],
+        )
+    )
+    assert (alone["cost_actual"], alone["cost_reform"]) == (
+        township["cost_actual"],
+        township["cost_reform"],
+    )
+    assert [g["group"] for g in alone["by_group"]["township"]] == [township["group"]]
+
+
+def test_an_office_that_does_not_exist_is_refused(county, database_url, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    args = ["replay", "--from", "2026-01", "--to", "2026-10", "--office", "无此镇"]
+    assert main(args) == 2
+    assert "office" in capsys.readouterr().out
