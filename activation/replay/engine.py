@@ -30,11 +30,18 @@ from typing import Any
 from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import Session, col
 
-from activation.models import ActivationDecision, Continuation
+from activation.models import ActivationDecision, Continuation, Sanction
 from activation.replay.continuation import ContinuationFacts, rebuild, same_history
 from activation.replay.groups import DIMENSIONS, MemberFacts, groups_of
 from activation.replay.money import due_by_month, months_between, roundings
 from activation.replay.reform import Reform, ReformedBook
+from activation.replay.refusals import (
+    CountFacts,
+    SanctionFacts,
+    lift,
+    newly_proposed,
+    outcomes_of,
+)
 from activation.rules import REPLAYERS, replay
 from benefits.models import (
     BenefitCase,
@@ -96,6 +103,8 @@ class Figures:
     gain: int = 0
     lose: int = 0
     approximated: int = 0
+    sanctions_lifted: int = 0
+    persons_newly_proposed: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
 
@@ -151,7 +160,7 @@ def run_replay(
         paid = _paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
         for ids in case_chunks(session, chunk, office):
-            facts = load_chunk(session, ids, months)
+            facts = load_chunk(session, ids, months, refusals=reform.touches_refusals)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
                 continuations = facts.continuations.get(case_id, [])
@@ -166,16 +175,17 @@ def run_replay(
                 groups = groups_of(
                     *facts.households[case_id], facts.members.get(case_id, []), last.last
                 )
-                _add(
+                reform_due = _reformed_due(
                     figures,
-                    groups,
                     slices,
                     continuations,
-                    actual_due,
+                    facts.sanctions.get(case_id, []),
+                    facts.counts.get(case_id, []),
                     reformed,
                     reform_steps,
                     today,
                 )
+                _add(figures, groups, actual_due, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk)
     report: dict[str, Any] = {
         "from": first.label,
@@ -197,6 +207,8 @@ def run_replay(
             "households_gain": figures.gain,
             "households_lose": figures.lose,
             "approximated": figures.approximated,
+            "sanctions_lifted": figures.sanctions_lifted,
+            "persons_newly_proposed": figures.persons_newly_proposed,
             "unresolved": dict(sorted(figures.unresolved.items())),
             "by_month": [
                 {
@@ -213,25 +225,42 @@ def run_replay(
     return report
 
 
-def _add(
+def _reformed_due(
     figures: Figures,
-    groups: dict[str, str],
     slices: Sequence[StatusSlice],
     continuations: Sequence[ContinuationFacts],
-    actual_due: list[int],
+    sanctions: Sequence[SanctionFacts],
+    counts: Sequence[CountFacts],
     reformed: ReformedBook,
     reform_steps: Sequence[Any],
     today: date,
-) -> None:
-    figures.cases += 1
-    reform_due = actual_due
-    if continuations and not reformed.reform.is_empty:
-        outcome = rebuild(slices, continuations, reformed.at, today)
+) -> list[int] | None:
+    """The case's months under the reform, or None when its history stays as it was."""
+    reform = reformed.reform
+    history: Sequence[StatusSlice] = slices
+    if reform.touches_refusals:
+        figures.persons_newly_proposed += len(newly_proposed(counts, reformed.at))
+        if sanctions:
+            lifted = lift(history, sanctions, reformed.at)
+            figures.sanctions_lifted += lifted.lifted
+            history = lifted.slices
+    if continuations and reform.touches_continuation:
+        outcome = rebuild(history, continuations, reformed.at, today)
         if outcome.unresolved:
             figures.unresolved[outcome.unresolved] += 1
-        else:
-            figures.approximated += outcome.approximated
-            reform_due = due_by_month(outcome.slices, figures.months, reform_steps)
+            return None
+        figures.approximated += outcome.approximated
+        history = outcome.slices
+    if history is slices:
+        return None
+    return due_by_month(history, figures.months, reform_steps)
+
+
+def _add(
+    figures: Figures, groups: dict[str, str], actual_due: list[int], reform_due: list[int] | None
+) -> None:
+    figures.cases += 1
+    reform_due = actual_due if reform_due is None else reform_due
     for i, (a, r) in enumerate(zip(actual_due, reform_due, strict=True)):
         figures.actual[i] += a
         figures.reform[i] += r
@@ -324,6 +353,8 @@ class _Chunk:
     corrections: dict[tuple[int, str], int]
     households: dict[int, tuple[str, str, str, str]]  # township, community, scheme, category
     members: dict[int, list[MemberFacts]]
+    sanctions: dict[int, list[SanctionFacts]] = field(default_factory=dict)
+    counts: dict[int, list[CountFacts]] = field(default_factory=dict)
 
 
 def office_problems(engine: Engine, office: str | None) -> list[Problem]:
@@ -367,7 +398,9 @@ def case_chunks(session: Session, size: int, office: str | None = None) -> Itera
         after = ids[-1]
 
 
-def load_chunk(session: Session, ids: list[int], months: Sequence[Month]) -> _Chunk:
+def load_chunk(
+    session: Session, ids: list[int], months: Sequence[Month], *, refusals: bool = False
+) -> _Chunk:
     low, high = ids[0], ids[-1]
     slices: dict[int, list[StatusSlice]] = defaultdict(list)
     for row in session.execute(
@@ -396,7 +429,58 @@ def load_chunk(session: Session, ids: list[int], months: Sequence[Month]) -> _Ch
         corrections=_corrections(session, low, high, months),
         households=_households(session, low, high),
         members=_members(session, low, high),
+        sanctions=_sanctions(session, low, high) if refusals else {},
+        counts=_counts(session, low, high) if refusals else {},
     )
+
+
+def _count_facts(member_id: int, inputs: dict[str, Any], outcome: dict[str, Any]) -> CountFacts:
+    return CountFacts(
+        member_id=member_id,
+        on=date.fromisoformat(inputs["on"]),
+        outcomes=outcomes_of(inputs["outcomes"]),
+        consequence=str(outcome.get("consequence", "")),
+    )
+
+
+def _sanctions(session: Session, low: int, high: int) -> dict[int, list[SanctionFacts]]:
+    found: dict[int, list[SanctionFacts]] = defaultdict(list)
+    for sanction_id, case_id, member_id, started_on, inputs, outcome in session.execute(
+        select(
+            Sanction.id,
+            Sanction.case_id,
+            Sanction.member_id,
+            Sanction.started_on,
+            ActivationDecision.inputs,
+            ActivationDecision.outcome,
+        )
+        .join(ActivationDecision, col(ActivationDecision.id) == Sanction.count_decision_id)
+        .where(col(Sanction.case_id).between(low, high))
+    ):
+        found[case_id].append(
+            SanctionFacts(sanction_id, _count_facts(member_id, inputs, outcome), started_on)
+        )
+    return found
+
+
+def _counts(session: Session, low: int, high: int) -> dict[int, list[CountFacts]]:
+    found: dict[int, list[CountFacts]] = defaultdict(list)
+    for case_id, member_id, inputs, outcome in session.execute(
+        select(
+            BenefitCase.id,
+            ActivationDecision.member_id,
+            ActivationDecision.inputs,
+            ActivationDecision.outcome,
+        )
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
+        .where(
+            col(BenefitCase.id).between(low, high),
+            ActivationDecision.kind == "refusal-count",
+        )
+    ):
+        found[case_id].append(_count_facts(member_id, inputs, outcome))
+    return found
 
 
 def _households(session: Session, low: int, high: int) -> dict[int, tuple[str, str, str, str]]:

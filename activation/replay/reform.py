@@ -19,9 +19,15 @@ from kernel.errors import Problem
 from kernel.messages import Text, say, uncarry
 from kernel.policy import Parameter, ParameterSet, PolicyBook
 
-# The continuation (report 4 §五4): its length, the line between full and half, the fractions
-# and the taper. The refusal rule, standards and re-entry follow in later slices.
-REPLAYABLE = (
+# The refusal rule (POLICY.md rule 3): how many counted refusals, in what window, in a row or
+# not. The continuation (report 4 §五4): its length, the line between full and half, the
+# fractions and the taper. Standards, sanction scope and re-entry follow in later slices.
+REFUSAL = (
+    "activation.refusal.threshold",
+    "activation.refusal.window_months",
+    "activation.refusal.consecutive_only",
+)
+CONTINUATION = (
     "continuation.months",
     "continuation.month_basis",
     "continuation.month_days",
@@ -31,6 +37,7 @@ REPLAYABLE = (
     "continuation.taper_end",
     "continuation.follow_income_changes",
 )
+REPLAYABLE = REFUSAL + CONTINUATION
 BASIS = "replay reform"
 
 
@@ -41,6 +48,14 @@ class Reform:
     @property
     def is_empty(self) -> bool:
         return not self.changes
+
+    @property
+    def touches_refusals(self) -> bool:
+        return any(key in REFUSAL for key in self.changes)
+
+    @property
+    def touches_continuation(self) -> bool:
+        return any(key in CONTINUATION for key in self.changes)
 
     def as_dict(self) -> dict[str, Any]:
         return {key: _plain(value) for key, value in sorted(self.changes.items())}
