@@ -1,14 +1,17 @@
-"""``workbridge replay``: the stored caseload month by month under a reform (issue 16)."""
+"""``workbridge replay``: the stored caseload month by month under a reform, or a grid of
+reforms with a budget (issue 16)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from rich.table import Table
 
-from activation.replay.engine import office_problems, run_replay
-from activation.replay.reform import parse_range, parse_reform
+from activation.replay.engine import office_problems, run_replays
+from activation.replay.grid import budget_problems, parse_grid, within_budget
+from activation.replay.reform import parse_range
 from kernel.db import settings_engine
 from kernel.errors import InvalidInput
 from kernel.policy import load_profile
@@ -18,39 +21,102 @@ from workbridge.cli_common import Commands, command_clock, command_settings, con
 def cmd_replay(args: argparse.Namespace) -> int:
     settings = command_settings()
     book = load_profile(settings.policy_profile)
-    reform, problems = parse_reform(args.set or [], book)
+    reforms, problems = parse_grid(args.grid or [], args.set or [], book)
     months, range_problems = parse_range(args.start, args.end)
-    problems += range_problems
+    budget, more = budget_problems(args.budget)
+    problems += range_problems + more
     engine = settings_engine(settings)
     problems += office_problems(engine, args.office)
     if months is None or problems:
         print_problems(InvalidInput(problems))
         return 2
     today = command_clock(settings, engine).now().astimezone(settings.zone).date()
-    report = run_replay(
+    reports = run_replays(
         engine,
         book,
         first=months[0],
         last=months[1],
-        reform=reform,
+        reforms=reforms,
         today=today,
         office=args.office,
     )
+    gate_passed = bool(reports[0]["gate"]["passed"])
+    grid = bool(args.grid) or budget is not None
+    if not grid:
+        (report,) = reports
+    else:
+        report = _grid_report(reports, budget)
     if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
+    elif not gate_passed:
+        _print_gate(report["gate"])
+    elif grid:
+        _print_grid(report)
     else:
         _print_table(report)
-    return 0 if report["gate"]["passed"] else 3
+    return 0 if gate_passed else 3
 
 
-def _print_table(report: dict) -> None:
-    gate = report["gate"]
-    if not gate["passed"]:
-        console.print("[red]The no-change replay differs from what was recorded:[/red]")
-        console.print(gate["differences"])
-        for example in gate["examples"]:
-            console.print(f"  {example}")
-        return
+def _grid_report(reports: list[dict[str, Any]], budget: Any) -> dict[str, Any]:
+    first = reports[0]
+    out: dict[str, Any] = {key: first[key] for key in ("from", "to", "office", "gate")}
+    if not first["gate"]["passed"]:
+        return out
+    out["cost_actual"] = first["cost_actual"]
+    out["points"] = [
+        {
+            key: report[key]
+            for key in (
+                "reform",
+                "cost_reform",
+                "difference",
+                "households_gain",
+                "households_lose",
+                "persons_gain",
+                "persons_lose",
+                "sanctions_lifted",
+                "persons_newly_proposed",
+                "unresolved",
+            )
+        }
+        for report in reports
+    ]
+    if budget is not None:
+        best = within_budget(reports, budget)
+        out["budget"] = f"{budget:.2f}"
+        out["within_budget"] = best["reform"] if best else None
+    return out
+
+
+def _print_gate(gate: dict[str, Any]) -> None:
+    console.print("[red]The no-change replay differs from what was recorded:[/red]")
+    console.print(gate["differences"])
+    for example in gate["examples"]:
+        console.print(f"  {example}")
+
+
+def _print_grid(report: dict[str, Any]) -> None:
+    table = Table(title=f"Replay {report['from']} – {report['to']}: actual {report['cost_actual']}")
+    table.add_column("reform")
+    for column in ("cost", "difference", "gain", "lose", "lifted", "need a person", "unresolved"):
+        table.add_column(column, justify="right")
+    for point in report["points"]:
+        table.add_row(
+            ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in point["reform"].items()),
+            point["cost_reform"],
+            point["difference"],
+            f"{point['households_gain']:,}",
+            f"{point['households_lose']:,}",
+            f"{point['sanctions_lifted']:,}",
+            f"{point['persons_newly_proposed']:,}",
+            f"{sum(point['unresolved'].values()):,}",
+        )
+    console.print(table)
+    if "budget" in report:
+        console.print(f"budget {report['budget']}: {report['within_budget'] or 'no point fits'}")
+
+
+def _print_table(report: dict[str, Any]) -> None:
     table = Table(title=f"Replay {report['from']} – {report['to']}: {report['reform']}")
     for column in ("month", "paid", "actual (yuan)", "reform (yuan)"):
         table.add_column(column, justify="right")
@@ -63,7 +129,9 @@ def _print_table(report: dict) -> None:
     console.print(
         f"cases {report['cases']:,}; households affected {report['households_affected']:,} "
         f"(gain {report['households_gain']:,}, lose {report['households_lose']:,}); "
-        f"approximated {report['approximated']:,}; unresolved {report['unresolved']}"
+        f"sanctions lifted {report['sanctions_lifted']:,}; newly needing a person "
+        f"{report['persons_newly_proposed']:,}; approximated {report['approximated']:,}; "
+        f"unresolved {report['unresolved']}"
     )
     for dimension, groups in report["by_group"].items():
         by = Table(title=f"by {dimension}")
@@ -89,6 +157,15 @@ def add_replay(sub: Commands) -> None:
     parser.add_argument("--to", dest="end", required=True, help="last month, YYYY-MM")
     parser.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a parameter change (repeatable)"
+    )
+    parser.add_argument(
+        "--grid",
+        action="append",
+        metavar="KEY=V1,V2,...",
+        help="an axis of a grid of reforms (repeatable: every combination is replayed)",
+    )
+    parser.add_argument(
+        "--budget", metavar="YUAN", help="with a grid: the point closest to it, not over"
     )
     parser.add_argument("--office", help="only this township or community")
     parser.add_argument("--format", choices=("table", "json"), default="table")

@@ -103,6 +103,8 @@ class Figures:
     gain: int = 0
     lose: int = 0
     approximated: int = 0
+    persons_gain: int = 0
+    persons_lose: int = 0
     sanctions_lifted: int = 0
     persons_newly_proposed: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -150,20 +152,47 @@ def run_replay(
 ) -> dict[str, Any]:
     """Replay ``first``..``last`` under ``reform``; only ``office``'s cases (a township or a
     community) when given. The gate's decisions are the whole county's either way."""
+    (report,) = run_replays(
+        engine,
+        book,
+        first=first,
+        last=last,
+        reforms=[reform],
+        today=today,
+        chunk=chunk,
+        office=office,
+    )
+    return report
+
+
+def run_replays(
+    engine: Engine,
+    book: PolicyBook,
+    *,
+    first: Month,
+    last: Month,
+    reforms: Sequence[Reform],
+    today: date,
+    chunk: int = CHUNK,
+    office: str | None = None,
+) -> list[dict[str, Any]]:
+    """Several reforms in one pass over the caseload (a grid, a solver's probes): each chunk is
+    read, priced as it is and checked by the gate once, then priced under every reform."""
     months = months_between(first, last)
-    reformed = ReformedBook(book, reform)
     actual_steps = roundings(months, book.at)
-    reform_steps = roundings(months, reformed.at)
+    evaluated = [(ReformedBook(book, reform), Figures(months)) for reform in reforms]
+    steps = [roundings(months, reformed.at) for reformed, _ in evaluated]
+    refusals = any(reform.touches_refusals for reform in reforms)
     gate = Gate()
-    figures = Figures(months)
     with Session(engine) as session:
         paid = _paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
         for ids in case_chunks(session, chunk, office):
-            facts = load_chunk(session, ids, months, refusals=reform.touches_refusals)
+            facts = load_chunk(session, ids, months, refusals=refusals)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
                 continuations = facts.continuations.get(case_id, [])
+                members = facts.members.get(case_id, [])
                 actual_due = due_by_month(slices, months, actual_steps)
                 _check_ledger(gate, case_id, months, paid, actual_due, facts)
                 same = rebuild(slices, continuations, book.at, today)
@@ -172,21 +201,35 @@ def run_replay(
                     gate.differs(
                         {"check": "rebuild", "case_id": case_id, "why": same.unresolved or ""}
                     )
-                groups = groups_of(
-                    *facts.households[case_id], facts.members.get(case_id, []), last.last
-                )
-                reform_due = _reformed_due(
-                    figures,
-                    slices,
-                    continuations,
-                    facts.sanctions.get(case_id, []),
-                    facts.counts.get(case_id, []),
-                    reformed,
-                    reform_steps,
-                    today,
-                )
-                _add(figures, groups, actual_due, reform_due)
+                groups = groups_of(*facts.households[case_id], members, last.last)
+                for (reformed, figures), reform_steps in zip(evaluated, steps, strict=True):
+                    reform_due = _reformed_due(
+                        figures,
+                        slices,
+                        continuations,
+                        facts.sanctions.get(case_id, []),
+                        facts.counts.get(case_id, []),
+                        reformed,
+                        reform_steps,
+                        today,
+                    )
+                    _add(figures, groups, len(members), actual_due, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk)
+    return [
+        _report(first, last, office, reformed.reform, gate, figures, paid)
+        for reformed, figures in evaluated
+    ]
+
+
+def _report(
+    first: Month,
+    last: Month,
+    office: str | None,
+    reform: Reform,
+    gate: Gate,
+    figures: Figures,
+    paid: set[str],
+) -> dict[str, Any]:
     report: dict[str, Any] = {
         "from": first.label,
         "to": last.label,
@@ -206,6 +249,8 @@ def run_replay(
             "households_affected": figures.gain + figures.lose,
             "households_gain": figures.gain,
             "households_lose": figures.lose,
+            "persons_gain": figures.persons_gain,
+            "persons_lose": figures.persons_lose,
             "approximated": figures.approximated,
             "sanctions_lifted": figures.sanctions_lifted,
             "persons_newly_proposed": figures.persons_newly_proposed,
@@ -217,7 +262,7 @@ def run_replay(
                     "cost_actual": fen_text(a),
                     "cost_reform": fen_text(r),
                 }
-                for month, a, r in zip(months, figures.actual, figures.reform, strict=True)
+                for month, a, r in zip(figures.months, figures.actual, figures.reform, strict=True)
             ],
             "by_group": figures.by_group(),
         }
@@ -257,7 +302,11 @@ def _reformed_due(
 
 
 def _add(
-    figures: Figures, groups: dict[str, str], actual_due: list[int], reform_due: list[int] | None
+    figures: Figures,
+    groups: dict[str, str],
+    persons: int,
+    actual_due: list[int],
+    reform_due: list[int] | None,
 ) -> None:
     figures.cases += 1
     reform_due = actual_due if reform_due is None else reform_due
@@ -267,8 +316,10 @@ def _add(
     actual_total, reform_total = sum(actual_due), sum(reform_due)
     if reform_total > actual_total:
         figures.gain += 1
+        figures.persons_gain += persons
     elif reform_total < actual_total:
         figures.lose += 1
+        figures.persons_lose += persons
     for dimension, value in groups.items():
         group = figures.groups.setdefault((dimension, value), GroupFigure())
         group.cases += 1

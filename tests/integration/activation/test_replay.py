@@ -211,3 +211,36 @@ def test_an_office_that_does_not_exist_is_refused(county, database_url, monkeypa
     args = ["replay", "--from", "2026-01", "--to", "2026-10", "--office", "无此镇"]
     assert main(args) == 2
     assert "office" in capsys.readouterr().out
+
+
+def test_a_grid_in_one_pass_gives_what_each_reform_gives_alone(county, app) -> None:
+    from activation.replay.engine import run_replays
+
+    reforms = [
+        Reform({"continuation.income_threshold": "100000"}),
+        Reform({"continuation.months": 1}),
+        Reform({"activation.refusal.threshold": 1, "continuation.months": 12}),
+    ]
+    together = run_replays(
+        county, app.state.policy, first=FIRST, last=LAST, reforms=reforms, today=TODAY
+    )
+    for reform, report in zip(reforms, together, strict=True):
+        alone = run_replay(
+            county, app.state.policy, first=FIRST, last=LAST, reform=reform, today=TODAY
+        )
+        assert report == alone
+
+
+def test_the_command_with_a_grid_and_a_budget(county, database_url, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    args = ["replay", "--from", "2026-01", "--to", "2026-10", "--format", "json"]
+    grid = ["--grid", "continuation.income_threshold=800,100000", "--grid", "continuation.months=6"]
+    assert main([*args, *grid]) == 0
+    report = json.loads(capsys.readouterr().out)
+    cheap, dear = report["points"]
+    assert cheap["difference"] == "0.00" and float(dear["difference"]) > 0
+    assert main([*args, *grid, "--budget", report["cost_actual"]]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["within_budget"] == cheap["reform"]
+    assert main([*args, *grid, "--budget", dear["cost_reform"]]) == 0
+    assert json.loads(capsys.readouterr().out)["within_budget"] == dear["reform"]
