@@ -18,26 +18,37 @@ def write_xlsx(
     target: str | BinaryIO, title: str, headings: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """Write one sheet (headings in bold, frozen) and return the number of rows below them."""
+    return write_xlsx_sheets(target, [(title, headings, rows)])[0]
+
+
+def write_xlsx_sheets(
+    target: str | BinaryIO,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+) -> list[int]:
+    """Write several sheets in order, each as ``write_xlsx`` writes one; the rows of each."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])  # Excel's limit for a sheet's name
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    head = []
-    for text in headings:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        head.append(cell)
-    sheet.append(head)
-    count = 0
-    for row in rows:
-        sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
-        count += 1
+    counts = []
+    for title, headings, rows in sheets:
+        sheet = book.create_sheet(title=title[:31])  # Excel's limit for a sheet's name
+        sheet.freeze_panes = "A2"
+        head = []
+        for text in headings:
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font = bold
+            head.append(cell)
+        sheet.append(head)
+        count = 0
+        for row in rows:
+            sheet.append([_cell(sheet, value, WriteOnlyCell) for value in row])
+            count += 1
+        counts.append(count)
     book.save(target)
-    return count
+    return counts
 
 
 def _cell(sheet: Any, value: Any, make: Any) -> Any:

@@ -13,7 +13,8 @@ from activation.replay.engine import office_problems, run_replays
 from activation.replay.grid import budget_problems, parse_grid, within_budget
 from activation.replay.reform import parse_range
 from kernel.db import settings_engine
-from kernel.errors import InvalidInput
+from kernel.errors import InvalidInput, Problem
+from kernel.messages import say
 from kernel.policy import load_profile
 from workbridge.cli_common import Commands, command_clock, command_settings, console, print_problems
 
@@ -24,6 +25,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     reforms, problems = parse_grid(args.grid or [], args.set or [], book)
     months, range_problems = parse_range(args.start, args.end)
     budget, more = budget_problems(args.budget)
+    if args.format == "xlsx" and not (args.output or "").endswith(".xlsx"):
+        more.append(Problem("output", "output-xlsx", say("an .xlsx file to write")))
     problems += range_problems + more
     engine = settings_engine(settings)
     problems += office_problems(engine, args.office)
@@ -46,7 +49,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         (report,) = reports
     else:
         report = _grid_report(reports, budget)
-    if args.format == "json":
+    if args.format == "xlsx":
+        from activation.replay.workbook import write_workbook
+        from workbridge.pages.i18n import load_translators
+
+        gettext = load_translators(settings.zone)[settings.default_locale].gettext
+        write_workbook(args.output, report, gettext)
+        console.print(f"{args.output}: the replay {report['from']} – {report['to']}")
+    elif args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
     elif not gate_passed:
         _print_gate(report["gate"])
@@ -168,5 +178,6 @@ def add_replay(sub: Commands) -> None:
         "--budget", metavar="YUAN", help="with a grid: the point closest to it, not over"
     )
     parser.add_argument("--office", help="only this township or community")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=("table", "json", "xlsx"), default="table")
+    parser.add_argument("--output", help="with --format xlsx: the workbook to write")
     parser.set_defaults(func=cmd_replay)

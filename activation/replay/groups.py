@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from kernel.messages import Text, say
+
 DIMENSIONS = (
     "township",
     "community",
@@ -64,3 +66,36 @@ def groups_of(
         "children": "yes" if any(age_on(m.birth_date, on) < CHILD_UNDER for m in members) else "no",
         "disability": "yes" if any(m.disability != "none" for m in members) else "no",
     }
+
+
+DIMENSION_WORDS = {
+    "township": say("township"),
+    "community": say("community"),
+    "scheme": say("scheme"),
+    "category": say("category"),
+    "head_sex": say("sex of the household head"),
+    "head_age_band": say("age of the household head"),
+    "children": say("household with children"),
+    "disability": say("household with a disabled member"),
+}
+VALUE_WORDS = {
+    "urban": say("urban"),
+    "rural": say("rural"),
+    "male": say("male"),
+    "female": say("female"),
+    "unknown": say("unknown"),
+    "under-30": say("under 30"),
+    "30-39": say("30 to 39"),
+    "40-49": say("40 to 49"),
+    "50-59": say("50 to 59"),
+    "60-and-over": say("60 and over"),
+    "yes": say("yes"),
+    "no": say("no"),
+}
+
+
+def value_words(dimension: str, value: str) -> Text | str:
+    """A group's value as a reader reads it: places and categories as recorded, codes in words."""
+    if dimension in ("township", "community", "category"):
+        return value
+    return VALUE_WORDS.get(value, value)

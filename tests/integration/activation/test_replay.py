@@ -244,3 +244,33 @@ def test_the_command_with_a_grid_and_a_budget(county, database_url, monkeypatch,
     assert answer["within_budget"] == cheap["reform"]
     assert main([*args, *grid, "--budget", dear["cost_reform"]]) == 0
     assert json.loads(capsys.readouterr().out)["within_budget"] == dear["reform"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "sheets", "township"),
+    [
+        ("zh_CN", ["政策回放", "按月", "按群体"], "乡镇"),
+        ("en", ["replay", "by month", "by group"], "township"),
+    ],
+)
+def test_the_workbook_in_the_readers_language(
+    county, database_url, monkeypatch, capsys, tmp_path, locale, sheets, township
+) -> None:
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("WORKBRIDGE_LOCALE", locale)
+    args = ["replay", "--from", "2026-01", "--to", "2026-10"]
+    reform = ["--set", "continuation.income_threshold=100000"]
+    assert main([*args, *reform, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    target = tmp_path / "replay.xlsx"
+    assert main([*args, *reform, "--format", "xlsx", "--output", str(target)]) == 0
+    book = load_workbook(target)
+    assert book.sheetnames == sheets
+    months = list(book[sheets[1]].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in months] == [row["month"] for row in report["by_month"]]
+    assert [f"{row[3]:.2f}" for row in months] == [r["cost_reform"] for r in report["by_month"]]
+    groups = list(book[sheets[2]].iter_rows(min_row=2, values_only=True))
+    assert sum(row[2] for row in groups if row[0] == township) == report["cases"]
+    assert main([*args, "--format", "xlsx", "--output", str(tmp_path / "replay.csv")]) == 2

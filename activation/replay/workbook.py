@@ -1,0 +1,154 @@
+"""A replay as an Excel workbook (issue 16: "an xlsx download"), in the reader's language.
+
+Sheets: the summary (the range, the office, the reform or the grid, the gate), the months, the
+groups, and for a grid its points. Money is yuan as numbers with two decimals; words come from
+the catalogs, so a Chinese reader gets Chinese headings and an English reader English ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+from activation.replay.groups import DIMENSION_WORDS, value_words
+from kernel.messages import Gettext, Text, render, say
+from kernel.sheets import write_xlsx_sheets
+
+
+def _words(gettext: Gettext, *texts: Text) -> list[str]:
+    return [render(text, gettext) for text in texts]
+
+
+def _yuan(text: str) -> Decimal:
+    return Decimal(text)
+
+
+COUNTS = {
+    "households_gain": say("households that gain"),
+    "households_lose": say("households that lose"),
+    "persons_gain": say("persons in households that gain"),
+    "persons_lose": say("persons in households that lose"),
+    "sanctions_lifted": say("sanctions that fall away"),
+    "persons_newly_proposed": say("persons newly needing a decision"),
+    "approximated": say("approximated"),
+}
+
+
+def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]]:
+    def t(text: Text) -> str:
+        return render(text, gettext)
+
+    gate = report["gate"]
+    yield [t(say("months")), f"{report['from']} – {report['to']}"]
+    yield [t(say("office")), report.get("office") or t(say("the whole county"))]
+    yield [t(say("the no-change replay")), t(say("passed") if gate["passed"] else say("differs"))]
+    yield [t(say("months checked against the ledger")), ", ".join(gate["months_checked"])]
+    yield [t(say("decisions replayed")), gate["decisions_checked"]]
+    if not gate["passed"]:
+        for name, count in gate["differences"].items():
+            yield [t(say("differences")), name, count]
+        return
+    yield [t(say("actual cost (yuan)")), _yuan(report["cost_actual"])]
+    for key, value in report.get("reform", {}).items():
+        yield [t(say("reform")), key, str(value)]
+    if "cost_reform" in report:
+        yield [t(say("cost under the reform (yuan)")), _yuan(report["cost_reform"])]
+        yield [t(say("difference (yuan)")), _yuan(report["difference"])]
+        for key, words in COUNTS.items():
+            yield [t(words), report[key]]
+        for reason, count in report["unresolved"].items():
+            yield [t(say("unresolved")), reason, count]
+    if "budget" in report:
+        yield [t(say("budget (yuan)")), _yuan(report["budget"])]
+        answer = report["within_budget"]
+        yield [t(say("within budget")), str(answer) if answer else t(say("no point fits"))]
+
+
+def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gettext) -> None:
+    """``report`` is what ``run_replay`` returns, or the grid's report (with ``points``)."""
+    sheets: list[tuple[str, Sequence[str], Any]] = [
+        (
+            render(say("replay"), gettext),
+            _words(gettext, say("item"), say("value")),
+            _summary(report, gettext),
+        )
+    ]
+    if "by_month" in report:
+        sheets.append(
+            (
+                render(say("by month"), gettext),
+                _words(
+                    gettext, say("month"), say("paid"), say("actual (yuan)"), say("reform (yuan)")
+                ),
+                (
+                    [
+                        row["month"],
+                        render(say("yes") if row["paid"] else say("no"), gettext),
+                        _yuan(row["cost_actual"]),
+                        _yuan(row["cost_reform"]),
+                    ]
+                    for row in report["by_month"]
+                ),
+            )
+        )
+    if "by_group" in report:
+        sheets.append(
+            (
+                render(say("by group"), gettext),
+                _words(
+                    gettext,
+                    say("dimension"),
+                    say("group"),
+                    say("cases"),
+                    say("actual (yuan)"),
+                    say("reform (yuan)"),
+                    say("households that gain"),
+                    say("households that lose"),
+                ),
+                (
+                    [
+                        render(DIMENSION_WORDS[dimension], gettext),
+                        render(value_words(dimension, group["group"]), gettext),
+                        group["cases"],
+                        _yuan(group["cost_actual"]),
+                        _yuan(group["cost_reform"]),
+                        group["households_gain"],
+                        group["households_lose"],
+                    ]
+                    for dimension, groups in report["by_group"].items()
+                    for group in groups
+                ),
+            )
+        )
+    if "points" in report:
+        sheets.append(
+            (
+                render(say("grid"), gettext),
+                _words(
+                    gettext,
+                    say("reform"),
+                    say("cost under the reform (yuan)"),
+                    say("difference (yuan)"),
+                    say("households that gain"),
+                    say("households that lose"),
+                    say("sanctions that fall away"),
+                    say("persons newly needing a decision"),
+                    say("unresolved"),
+                ),
+                (
+                    [
+                        ", ".join(f"{k}={v}" for k, v in point["reform"].items()),
+                        _yuan(point["cost_reform"]),
+                        _yuan(point["difference"]),
+                        point["households_gain"],
+                        point["households_lose"],
+                        point["sanctions_lifted"],
+                        point["persons_newly_proposed"],
+                        sum(point["unresolved"].values()),
+                    ]
+                    for point in report["points"]
+                ),
+            )
+        )
+    write_xlsx_sheets(target, sheets)
