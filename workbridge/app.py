@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
 from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
+from activation.replay.api import CONTROLLERS as REPLAY_CONTROLLERS
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
 from kernel.actors import ActorNames
 from kernel.auth import TokenAuthenticationMiddleware, TokenCache
@@ -244,6 +245,7 @@ def create_app(
             *MATCHING_CONTROLLERS,
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
+            *REPLAY_CONTROLLERS,
             *SMS_WEBHOOKS,
             root,
             page_router(),

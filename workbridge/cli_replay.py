@@ -10,8 +10,9 @@ from typing import Any
 from rich.table import Table
 
 from activation.replay.engine import office_problems, run_replays
-from activation.replay.grid import budget_problems, parse_grid, within_budget
+from activation.replay.grid import budget_problems, parse_grid
 from activation.replay.reform import parse_range
+from activation.replay.runs import ReplayAsk, report_of
 from kernel.db import settings_engine
 from kernel.errors import InvalidInput, Problem
 from kernel.messages import say
@@ -45,10 +46,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     gate_passed = bool(reports[0]["gate"]["passed"])
     grid = bool(args.grid) or budget is not None
-    if not grid:
-        (report,) = reports
-    else:
-        report = _grid_report(reports, budget)
+    ask = ReplayAsk(args.start, args.end, args.set or [], args.grid or [], args.budget, args.office)
+    report = report_of(ask, reports)
     if args.format == "xlsx":
         from activation.replay.workbook import write_workbook
         from workbridge.pages.i18n import load_translators
@@ -65,37 +64,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
     else:
         _print_table(report)
     return 0 if gate_passed else 3
-
-
-def _grid_report(reports: list[dict[str, Any]], budget: Any) -> dict[str, Any]:
-    first = reports[0]
-    out: dict[str, Any] = {key: first[key] for key in ("from", "to", "office", "gate")}
-    if not first["gate"]["passed"]:
-        return out
-    out["cost_actual"] = first["cost_actual"]
-    out["points"] = [
-        {
-            key: report[key]
-            for key in (
-                "reform",
-                "cost_reform",
-                "difference",
-                "households_gain",
-                "households_lose",
-                "persons_gain",
-                "persons_lose",
-                "sanctions_lifted",
-                "persons_newly_proposed",
-                "unresolved",
-            )
-        }
-        for report in reports
-    ]
-    if budget is not None:
-        best = within_budget(reports, budget)
-        out["budget"] = f"{budget:.2f}"
-        out["within_budget"] = best["reform"] if best else None
-    return out
 
 
 def _print_gate(gate: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Import every context's tables so SQLModel.metadata is complete (Alembic, tests, create_all)."""
 
 import activation.models
+import activation.replay.models
 import benefits.models
 import kernel.models
 import matching.models

@@ -20,6 +20,7 @@ Only when all three hold are the reform's figures reported.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,12 @@ from kernel.money import fen_text, from_fen
 from kernel.policy import PolicyBook, PolicyError
 
 CHUNK = 5_000
+
+
+class Stopped(Exception):
+    """The service is stopping: a replay in a thread of it gives up between chunks."""
+
+
 EXAMPLES = 20  # differences shown by the gate; all are counted
 
 
@@ -175,6 +182,7 @@ def run_replays(
     today: date,
     chunk: int = CHUNK,
     office: str | None = None,
+    stop: threading.Event | None = None,
 ) -> list[dict[str, Any]]:
     """Several reforms in one pass over the caseload (a grid, a solver's probes): each chunk is
     read, priced as it is and checked by the gate once, then priced under every reform."""
@@ -188,6 +196,8 @@ def run_replays(
         paid = _paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
         for ids in case_chunks(session, chunk, office):
+            if stop is not None and stop.is_set():
+                raise Stopped
             facts = load_chunk(session, ids, months, refusals=refusals)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])

@@ -281,6 +281,7 @@ def world(client, tokens, clock, engine: Engine) -> World:
             "provider_id": provider["id"],
             "run_id": 1,
             "import_id": 1,
+            "replay_id": 1,
             "kind": "relatives",
         },
         providers={
@@ -303,6 +304,8 @@ def world(client, tokens, clock, engine: Engine) -> World:
 # --- sample requests -----------------------------------------------------------------------
 
 SAMPLE_BODIES: dict[tuple[str, str], Callable[[Ids], Any]] = {
+    ("POST", "/api/v1/replays"): lambda ids: {"from": "2026-01", "to": "2026-02"},
+    ("POST", "/api/v1/replays/{replay_id:int}/rerun"): lambda ids: None,
     ("POST", "/api/v1/households/{household_id:int}/members"): lambda ids: member(
         "新成员", birth=date(2001, 1, 1), sex="male", relation="child"
     ),
