@@ -1,0 +1,94 @@
+"""The policy replay's pages (issue 16): ask, watch, read the figures and download them, in
+Chinese and in English; county-wide accounts only."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from support import PageClient, make_account, move_to
+from workbridge.demo import load_demo
+
+TODAY = date(2026, 10, 20)
+
+
+@pytest.fixture
+def county(engine, app, clock):
+    move_to(clock, TODAY)
+    load_demo(engine, app.state.policy, households=60, today=TODAY, seed=5)
+    return engine
+
+
+def signed_in(client, engine, username: str, role: str, **fields) -> PageClient:
+    make_account(engine, username, role, **fields)
+    pages = PageClient(client)
+    assert pages.sign_in(username).status_code == 303
+    return pages
+
+
+def finished(pages: PageClient, path: str) -> str:
+    deadline = time.monotonic() + 60
+    while True:
+        page = pages.get(path)
+        assert page.status_code == 200
+        if 'http-equiv="refresh"' not in page.text:
+            return page.text
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh_CN", ("政策回放", "不作改动的回放还原了", "增加待遇的家庭", "户主性别", "女")),
+        ("en", ("Policy replay", "With no change the replay gives back", "Households that gain",
+                "sex of the household head", "female")),
+    ],
+)  # fmt: skip
+def test_ask_watch_read_and_download(client, county, language, words) -> None:
+    pages = signed_in(client, county, f"replay.{language}", "benefit_officer", language=language)
+    listing = pages.get("/app/replays")
+    assert listing.status_code == 200 and words[0] in listing.text
+    asked = pages.post(
+        "/app/replays",
+        {
+            "first_month": "2026-01",
+            "last_month": "2026-10",
+            "changes": "continuation.income_threshold=100000\n",
+        },
+    )
+    assert asked.status_code == 303
+    path = asked.headers["location"]
+    assert re.fullmatch(r"/app/replays/\d+", path)
+    text = finished(pages, path)
+    for word in words[1:]:
+        assert word in text, word
+    assert "<svg" in text
+    workbook = pages.get(f"{path}/workbook")
+    assert workbook.status_code == 200
+    book = load_workbook(BytesIO(workbook.content))
+    assert len(book.sheetnames) == 3
+    assert path.rsplit("/", 1)[1] in pages.get("/app/replays").text
+
+
+def test_a_bad_form_comes_back_with_every_problem_and_nothing_runs(client, county) -> None:
+    pages = signed_in(client, county, "replay.bad", "benefit_officer", language="en")
+    answer = pages.post(
+        "/app/replays",
+        {"first_month": "2026-13", "last_month": "", "changes": "nope=1", "budget": "-1"},
+    )
+    assert answer.status_code == 422
+    for words in ("is not a month", "no parameter nope", "a budget is yuan"):
+        assert words in answer.text, words
+    assert "None yet." in answer.text
+
+
+def test_an_office_account_is_refused(client, county) -> None:
+    pages = signed_in(client, county, "replay.office", "benefit_officer", office="定城镇")
+    assert pages.get("/app/replays").status_code == 403
+    assert "/app/replays" not in pages.get("/app/applications").text
