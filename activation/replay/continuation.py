@@ -14,8 +14,11 @@ person's decision. ``rebuild`` walks the same steps with the same pure rules
   period a person or another event started; a shorter one hands over to that reassessment's
   outcome earlier (counted as *approximated*: the reassessment is taken as recorded, on the
   incomes of its actual day);
-- a continuation the reform would end before a job loss, a person's decision or today, where no
-  reassessment was ever recorded to hand over to, is *unresolved*: the case keeps its history as
+- a continuation still running that the reform would have ended before today is reassessed the
+  day after its reformed end with the service's own rule (``benefits.rules.assess_entitlement``)
+  on the household's incomes recorded for that day (counted as *reassessed*);
+- a continuation the reform would end before a job loss or a person's decision, where what
+  would have followed is a decision nobody made, is *unresolved*: the case keeps its history as
   it was, and is counted, never guessed.
 
 With no change, ``rebuild`` must give back the history exactly; the engine checks that for
@@ -39,6 +42,8 @@ INCOME_CHANGE = "continuation-income-change"
 ENDED = ("continuation-ended-reassessed", "continuation-ended-exit")
 
 BookAt = Callable[[date], ParameterSet]
+# The reassessment the day after a reformed end: (status, monthly amount in fen, rule).
+Reassess = Callable[[date, ParameterSet], tuple[str, int, str]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class ContinuationFacts:
 class Rebuilt:
     slices: tuple[StatusSlice, ...]
     approximated: int = 0
+    reassessed: int = 0
     unresolved: str | None = None  # why the case keeps its history as it was
 
 
@@ -64,9 +70,10 @@ def rebuild(
     continuations: Sequence[ContinuationFacts],
     book_at: BookAt,
     today: date,
+    reassess: Reassess | None = None,
 ) -> Rebuilt:
     history = list(slices)
-    approximated = 0
+    approximated = reassessed = 0
     used: set[int] = set()
     for facts in sorted(continuations, key=lambda c: (c.job_start, c.continuation_id)):
         first = next(
@@ -83,12 +90,13 @@ def rebuild(
         while last + 1 < len(history) and history[last + 1].rule == INCOME_CHANGE:
             last += 1
         used.update(s.period_id for s in history[first : last + 1])
-        outcome = _rebuild_one(history, first, last, facts, book_at, today)
+        outcome = _rebuild_one(history, first, last, facts, book_at, today, reassess)
         if isinstance(outcome, str):
             return Rebuilt(tuple(slices), unresolved=outcome)
-        history, shortened = outcome
+        history, shortened, fresh = outcome
         approximated += shortened
-    return Rebuilt(tuple(history), approximated=approximated)
+        reassessed += fresh
+    return Rebuilt(tuple(history), approximated=approximated, reassessed=reassessed)
 
 
 def _rebuild_one(
@@ -98,7 +106,8 @@ def _rebuild_one(
     facts: ContinuationFacts,
     book_at: BookAt,
     today: date,
-) -> tuple[list[StatusSlice], int] | str:
+    reassess: Reassess | None,
+) -> tuple[list[StatusSlice], int, int] | str:
     actual_end = history[last].ends_on
     following = history[last + 1] if last + 1 < len(history) else None
     reformed_end = continuation_ends_on(facts.job_start, book_at(facts.job_start))
@@ -117,9 +126,15 @@ def _rebuild_one(
         if actual_end is not None and reformed_end < actual_end:
             shortened = 1
     elif actual_end is None:
-        # Still running: the reform may not end it before today without a reassessment.
+        # Still running: a reform ending it before today reassesses the household the next day.
         if reformed_end < today:
-            return "ends-before-today"
+            if reassess is None:
+                return "ends-before-today"
+            day = reformed_end + timedelta(days=1)
+            status, amount, rule = reassess(day, book_at(day))
+            phase = _phase(facts, book_at, history[first], reformed_end)
+            after = StatusSlice(-1000, status, day, None, amount, rule, book_at(day).version_id)
+            return [*history[:first], *phase, after], 0, 1
         phase_end = None
     else:
         # Ended by a job loss or a person's decision: that end stands unless the reform would
@@ -128,7 +143,7 @@ def _rebuild_one(
             return f"ends-before-{following.rule if following else 'history-end'}"
         phase_end = actual_end
     phase = _phase(facts, book_at, history[first], phase_end)
-    return [*history[:first], *phase, *tail], shortened
+    return [*history[:first], *phase, *tail], shortened, 0
 
 
 def _phase(

@@ -32,9 +32,10 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlmodel import Session, col
 
 from activation.models import ActivationDecision, Continuation, Sanction
-from activation.replay.continuation import ContinuationFacts, rebuild, same_history
+from activation.replay.continuation import ContinuationFacts, Reassess, rebuild, same_history
 from activation.replay.groups import DIMENSIONS, MemberFacts, groups_of
 from activation.replay.money import due_by_month, months_between, roundings
+from activation.replay.reassessment import IncomeFacts, reassessor
 from activation.replay.reform import Reform, ReformedBook
 from activation.replay.refusals import (
     CountFacts,
@@ -114,6 +115,7 @@ class Figures:
     persons_lose: int = 0
     sanctions_lifted: int = 0
     persons_newly_proposed: int = 0
+    reassessed: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
 
@@ -191,6 +193,7 @@ def run_replays(
     evaluated = [(ReformedBook(book, reform), Figures(months)) for reform in reforms]
     steps = [roundings(months, reformed.at) for reformed, _ in evaluated]
     refusals = any(reform.touches_refusals for reform in reforms)
+    continuation_reform = any(reform.touches_continuation for reform in reforms)
     gate = Gate()
     with Session(engine) as session:
         paid = _paid_months(session, months)
@@ -198,7 +201,7 @@ def run_replays(
         for ids in case_chunks(session, chunk, office):
             if stop is not None and stop.is_set():
                 raise Stopped
-            facts = load_chunk(session, ids, months, refusals=refusals)
+            facts = load_chunk(session, ids, months, refusals=refusals, incomes=continuation_reform)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
                 continuations = facts.continuations.get(case_id, [])
@@ -222,6 +225,7 @@ def run_replays(
                         reformed,
                         reform_steps,
                         today,
+                        _reassessor(facts, case_id, len(members)) if continuations else None,
                     )
                     _add(figures, groups, len(members), actual_due, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk)
@@ -262,6 +266,7 @@ def _report(
             "persons_gain": figures.persons_gain,
             "persons_lose": figures.persons_lose,
             "approximated": figures.approximated,
+            "reassessed": figures.reassessed,
             "sanctions_lifted": figures.sanctions_lifted,
             "persons_newly_proposed": figures.persons_newly_proposed,
             "unresolved": dict(sorted(figures.unresolved.items())),
@@ -289,6 +294,7 @@ def _reformed_due(
     reformed: ReformedBook,
     reform_steps: Sequence[Any],
     today: date,
+    reassess: Reassess | None = None,
 ) -> list[int] | None:
     """The case's months under the reform, or None when its history stays as it was."""
     reform = reformed.reform
@@ -300,11 +306,12 @@ def _reformed_due(
             figures.sanctions_lifted += lifted.lifted
             history = lifted.slices
     if continuations and reform.touches_continuation:
-        outcome = rebuild(history, continuations, reformed.at, today)
+        outcome = rebuild(history, continuations, reformed.at, today, reassess)
         if outcome.unresolved:
             figures.unresolved[outcome.unresolved] += 1
             return None
         figures.approximated += outcome.approximated
+        figures.reassessed += outcome.reassessed
         history = outcome.slices
     if history is slices:
         return None
@@ -416,6 +423,12 @@ class _Chunk:
     members: dict[int, list[MemberFacts]]
     sanctions: dict[int, list[SanctionFacts]] = field(default_factory=dict)
     counts: dict[int, list[CountFacts]] = field(default_factory=dict)
+    incomes: dict[int, list[IncomeFacts]] = field(default_factory=dict)
+
+
+def _reassessor(facts: _Chunk, case_id: int, members: int) -> Reassess:
+    _, _, scheme, category = facts.households[case_id]
+    return reassessor(scheme, category, members, facts.incomes.get(case_id, []))
 
 
 def office_problems(engine: Engine, office: str | None) -> list[Problem]:
@@ -460,7 +473,12 @@ def case_chunks(session: Session, size: int, office: str | None = None) -> Itera
 
 
 def load_chunk(
-    session: Session, ids: list[int], months: Sequence[Month], *, refusals: bool = False
+    session: Session,
+    ids: list[int],
+    months: Sequence[Month],
+    *,
+    refusals: bool = False,
+    incomes: bool = False,
 ) -> _Chunk:
     low, high = ids[0], ids[-1]
     slices: dict[int, list[StatusSlice]] = defaultdict(list)
@@ -492,7 +510,26 @@ def load_chunk(
         members=_members(session, low, high),
         sanctions=_sanctions(session, low, high) if refusals else {},
         counts=_counts(session, low, high) if refusals else {},
+        incomes=_incomes(session, low, high) if incomes else {},
     )
+
+
+def _incomes(session: Session, low: int, high: int) -> dict[int, list[IncomeFacts]]:
+    """Every income of every member of the chunk's households, with the days it held."""
+    found: dict[int, list[IncomeFacts]] = defaultdict(list)
+    for case_id, amount, starts_on, ends_on in session.execute(
+        select(
+            BenefitCase.id,
+            MemberIncome.monthly_amount_fen,
+            MemberIncome.effective_from,
+            MemberIncome.effective_to,
+        )
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .join(MemberIncome, col(MemberIncome.member_id) == Member.id)
+        .where(col(BenefitCase.id).between(low, high))
+    ):
+        found[case_id].append(IncomeFacts(from_fen(amount), starts_on, ends_on))
+    return found
 
 
 def _count_facts(member_id: int, inputs: dict[str, Any], outcome: dict[str, Any]) -> CountFacts:

@@ -143,7 +143,9 @@ def test_a_higher_line_pays_the_half_continuations_in_full(county, app) -> None:
             assert row["cost_reform"] == row["cost_actual"]
 
 
-def test_a_continuation_of_one_month_is_not_guessed_where_nobody_reassessed(county, app) -> None:
+def test_a_continuation_of_one_month_reassesses_the_household_the_day_after(county, app) -> None:
+    """Continuations still running today that one month would have ended are reassessed by the
+    service's own rule on the incomes of the day after; none is left unknown."""
     report = replayed(county, app, continuation__months=1)
     ended_by_now = scalar(
         county,
@@ -151,8 +153,9 @@ def test_a_continuation_of_one_month_is_not_guessed_where_nobody_reassessed(coun
         d=date(2026, 9, 20),  # ended on 19 October or before under the reform
     )
     assert ended_by_now > 0
-    assert report["unresolved"].get("ends-before-today", 0) == ended_by_now
-    assert report["households_affected"] == 0  # kept as they were, counted apart
+    assert report["reassessed"] == ended_by_now
+    assert "ends-before-today" not in report["unresolved"]
+    assert report["households_affected"] > 0
 
 
 def test_the_command(county, database_url, monkeypatch, capsys) -> None:

@@ -164,3 +164,31 @@ def test_a_running_continuation(months: int, today: date, unresolved: str | None
 def test_a_case_without_its_start_period_is_unresolved() -> None:
     outcome = replayed([ACTIVE], {"continuation.months": 12})
     assert outcome.unresolved == "no-start-period"
+
+
+def test_a_running_continuation_ended_by_a_reform_is_reassessed_the_next_day() -> None:
+    from activation.replay.reassessment import IncomeFacts, reassessor
+
+    # An urban household of two (standard 150 a person), category C: the gap is paid.
+    wages = [IncomeFacts(Decimal("700"), date(2026, 6, 1), date(2026, 7, 31)),
+             IncomeFacts(Decimal("200"), date(2026, 8, 1), None)]  # fmt: skip
+    reassess = reassessor("urban", "C", 2, wages)
+    book = ReformedBook(BOOK, Reform({"continuation.months": 2}))
+    outcome = rebuild(RUNNING, [RUNNING_FACTS], book.at, date(2026, 9, 15), reassess)
+    assert outcome.unresolved is None and outcome.reassessed == 1
+    assert shape(outcome.slices)[1:] == [
+        ("continuation_full", date(2026, 6, 1), date(2026, 7, 31), 600),
+        ("active", date(2026, 8, 1), None, 100),  # 2 × 150 − 200
+    ]
+
+
+@pytest.mark.parametrize(
+    ("income", "expected"),
+    [("200", ("active", 10000)), ("299", ("active", 100)), ("300", ("terminated", 0))],
+)
+def test_the_reassessment_is_the_services_rule(income: str, expected) -> None:
+    from activation.replay.reassessment import IncomeFacts, reassessor
+
+    reassess = reassessor("urban", "C", 2, [IncomeFacts(Decimal(income), date(2026, 1, 1), None)])
+    status, amount, _ = reassess(date(2026, 8, 1), BOOK.at(date(2026, 8, 1)))
+    assert (status, amount) == expected
