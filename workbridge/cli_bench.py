@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.progress import Progress
@@ -43,6 +45,24 @@ def _bench_engine(folder: str) -> tuple[Any, str] | None:
         )
         return None
     return engine, url
+
+
+@contextmanager
+def _bench_database(prefix: str, doing: str) -> Iterator[tuple[Any, str] | None]:
+    """The benchmark's database (``_bench_engine``) in a scratch folder removed afterwards,
+    with the line saying what runs where; None when the database is refused."""
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix=prefix)
+    try:
+        opened = _bench_engine(folder)
+        if opened is not None:
+            engine, url = opened
+            console.print(f"{doing} on {engine.dialect.name} ({url.split('@')[-1]}); {_machine()}")
+        yield opened
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def cmd_bench_matching(args: argparse.Namespace) -> int:
@@ -96,25 +116,17 @@ def cmd_bench_matching(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_payments(args: argparse.Namespace) -> int:
-    import shutil
-    import tempfile
-
     from benefits.bench import run_bench
 
     if args.households < 1 or args.batch_size < 1:
         console.print("[red]--households and --batch-size must be at least 1[/red]")
         return 2
     settings = command_settings()
-    folder = tempfile.mkdtemp(prefix="workbridge-bench-")
-    try:
-        opened = _bench_engine(folder)
+    doing = f"Paying {args.households:,} synthetic households"
+    with _bench_database("workbridge-bench-", doing) as opened:
         if opened is None:
             return 2
-        engine, url = opened
-        console.print(
-            f"Paying {args.households:,} synthetic households on {engine.dialect.name} "
-            f"({url.split('@')[-1]}); {_machine()}"
-        )
+        engine, _ = opened
         with Progress(console=console, transient=True) as progress:
             made = progress.add_task("Generating households", total=args.households)
             paid = progress.add_task("Payment run", total=None, visible=False)
@@ -131,8 +143,6 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
                 ),
             )
         engine.dispose()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     table = Table(title=f"workbridge bench payments ({report.database})")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -188,9 +198,6 @@ def cmd_bench_payments(args: argparse.Namespace) -> int:
 def cmd_bench_replay(args: argparse.Namespace) -> int:
     """Replay a synthetic county over ``--months`` months, with no change and under a reform;
     print case-months/s, statements, peak memory and the read floor (workbridge.bench_replay)."""
-    import shutil
-    import tempfile
-
     from benefits.payment_floor import database_settings
     from workbridge.bench_replay import REFORM, run_replay_bench
 
@@ -198,16 +205,11 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
         console.print("[red]--households must be at least 1 and --months 1 to 120[/red]")
         return 2
     settings = command_settings()
-    folder = tempfile.mkdtemp(prefix="workbridge-bench-replay-")
-    try:
-        opened = _bench_engine(folder)
+    doing = f"Replaying {args.households:,} synthetic households over {args.months} months"
+    with _bench_database("workbridge-bench-replay-", doing) as opened:
         if opened is None:
             return 2
-        engine, url = opened
-        console.print(
-            f"Replaying {args.households:,} synthetic households over {args.months} months on "
-            f"{engine.dialect.name} ({url.split('@')[-1]}); {_machine()}"
-        )
+        engine, _ = opened
         report = run_replay_bench(
             engine,
             load_profile(settings.policy_profile),
@@ -217,8 +219,6 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
         )
         about = database_settings(engine)
         engine.dispose()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     table = Table(title=f"workbridge bench replay ({report.database})")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -249,9 +249,6 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     """Sweep a synthetic county of ``--cases`` households on two days; print cases/s, the
     statements sent and the floor (workbridge.bench_sweep)."""
-    import shutil
-    import tempfile
-
     from benefits.payment_floor import database_settings
     from workbridge.bench_sweep import run_sweep_bench
 
@@ -259,16 +256,11 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
         console.print("[red]--cases must be at least 1[/red]")
         return 2
     settings = command_settings()
-    folder = tempfile.mkdtemp(prefix="workbridge-bench-sweep-")
-    try:
-        opened = _bench_engine(folder)
+    doing = f"Sweeping {args.cases:,} synthetic households"
+    with _bench_database("workbridge-bench-sweep-", doing) as opened:
         if opened is None:
             return 2
-        engine, url = opened
-        console.print(
-            f"Sweeping {args.cases:,} synthetic households on {engine.dialect.name} "
-            f"({url.split('@')[-1]}); {_machine()}"
-        )
+        engine, _ = opened
         report = run_sweep_bench(
             engine,
             load_profile(settings.policy_profile),
@@ -278,8 +270,6 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
         )
         about = database_settings(engine)
         engine.dispose()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     table = Table(title=f"workbridge bench sweep ({report.database})")
     table.add_column("measure")
     table.add_column("value", justify="right")
