@@ -125,11 +125,12 @@ class ReplayController(Controller):
         guards=[OFFICER_OR_ADMIN],
         summary="Replay the caseload under a reform (or a grid of reforms)",
         description="202: the run is recorded and goes on in the service; follow it with GET "
-        "/replays/{id}. 422: every problem of the request (months, parameters and values, grid, "
+        "/replays/{id}. 409: a replay is running in this process already; ask again when it has "
+        "finished. 422: every problem of the request (months, parameters and values, grid, "
         "budget, office); nothing is recorded.",
         responses={
             202: ResponseSpec(data_container=ReplayOut, description="Started"),
-            **problem_responses(422),
+            **problem_responses(409, 422),
         },
     )
     def start(self, service: Service, data: JSONBody[ReplayIn]) -> Response[ReplayOut]:
@@ -173,7 +174,7 @@ class ReplayController(Controller):
         access=Access.COUNTY,
         guards=[OFFICER_OR_ADMIN],
         summary="Replay again what a run asked, on the caseload as it is now",
-        responses=problem_responses(404, 422),
+        responses=problem_responses(404, 409, 422),
         status_code=202,
     )
     def rerun(self, service: Service, replay_id: PathId) -> ReplayOut:

@@ -11,6 +11,7 @@ again with a re-run, which records a new run pointing at the old one.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,10 +24,16 @@ from activation.replay.grid import budget_problems, parse_grid
 from activation.replay.models import PolicyReplay
 from activation.replay.reform import parse_range
 from kernel.background import background_work
-from kernel.errors import InvalidInput, NotFound, missing
+from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
+from kernel.messages import say
 from kernel.policy import PolicyBook
 
 log = logging.getLogger(__name__)
+# A replay reads the whole caseload and keeps both cores busy for as long as it runs: one at a
+# time per process, and a second asked for meanwhile is told to ask again (409), rather than
+# several starving the requests the service is there for.
+RUNNING_AT_ONCE = 1
+_slots = threading.BoundedSemaphore(RUNNING_AT_ONCE)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,29 @@ def start(
     rerun_of: int | None = None,
 ) -> PolicyReplay:
     check(engine, book, ask)
+    if not _slots.acquire(blocking=False):
+        raise Conflict(
+            Problem(
+                None,
+                "replay-running",
+                say("a replay is running; ask again when it has finished"),
+            )
+        )
+    try:
+        run = _record(engine, ask, actor=actor, now=now, rerun_of=rerun_of)
+        run_id = run.id or 0
+        background_work.start(
+            lambda: _carry_on(engine, book, run_id, ask, today), name=f"policy-replay-{run_id}"
+        )
+    except BaseException:
+        _slots.release()
+        raise
+    return run
+
+
+def _record(
+    engine: Engine, ask: ReplayAsk, *, actor: str, now: datetime, rerun_of: int | None
+) -> PolicyReplay:
     with Session(engine) as session:
         run = PolicyReplay(
             requested_at=now,
@@ -77,10 +107,6 @@ def start(
         session.add(run)
         session.commit()
         session.refresh(run)
-    run_id = run.id or 0
-    background_work.start(
-        lambda: _carry_on(engine, book, run_id, ask, today), name=f"policy-replay-{run_id}"
-    )
     return run
 
 
@@ -167,8 +193,11 @@ def _carry_on(engine: Engine, book: PolicyBook, run_id: int, ask: ReplayAsk, tod
         log.warning("policy replay %s stopped with the service; ask for it again", run_id)
     except Exception:
         log.exception("policy replay %s failed; ask for it again with a re-run", run_id)
-    with Session(engine) as session:
-        run = get(session, run_id)
-        run.state, run.report, run.gate_passed = state, report, passed
-        run.finished_at = datetime.now(UTC)
-        session.commit()
+    try:
+        with Session(engine) as session:
+            run = get(session, run_id)
+            run.state, run.report, run.gate_passed = state, report, passed
+            run.finished_at = datetime.now(UTC)
+            session.commit()
+    finally:
+        _slots.release()

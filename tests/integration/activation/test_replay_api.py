@@ -122,3 +122,26 @@ def test_only_officers_and_admins(client, tokens, county, role) -> None:
     )
     assert answer.status_code == 403
     assert count(county) == 0
+
+
+def test_one_replay_at_a_time_in_a_process(client, tokens, county) -> None:
+    from activation.replay import runs
+
+    officer = tokens.headers("benefit_officer")
+    ask = {"from": "2026-01", "to": "2026-10"}
+    assert runs._slots.acquire(blocking=False)  # a replay running in this process
+    try:
+        busy = client.post("/api/v1/replays", json=ask, headers=officer)
+        assert busy.status_code == 409
+        assert busy.json()["problems"][0]["rule"] == "replay-running"
+        assert count(county) == 0
+    finally:
+        runs._slots.release()
+    first = follow(
+        client, officer, client.post("/api/v1/replays", json=ask, headers=officer).json()
+    )
+    assert first["state"] == "finished"
+    # the slot is free again once a run has finished, failed or not
+    again = client.post("/api/v1/replays", json=ask, headers=officer)
+    assert again.status_code == 202
+    follow(client, officer, again.json())
