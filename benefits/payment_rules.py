@@ -27,6 +27,7 @@ part months or set-off, so these are documented choices):
 from __future__ import annotations
 
 import calendar
+import decimal
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from kernel.dates import add_months
 from kernel.errors import Problem
 from kernel.messages import Text, carry, code_text, say, stored, uncarry
 from kernel.money import fen_text, from_fen, to_fen, yuan_text
-from kernel.policy import ParameterSet
+from kernel.policy import ParameterSet, PolicyError
 
 PAYMENT_RULE = "monthly-pro-rata-v1"
 RECOMPUTE_SOURCE = "recompute"  # adjustments from rule 4 have source "recompute:YYYY-MM"
@@ -132,6 +133,8 @@ def period_problems(text: str, today: date) -> list[Problem]:
 
 # --- rounding -----------------------------------------------------------------------------------
 
+ROUNDING_MODES = tuple(sorted(name for name in dir(decimal) if name.startswith("ROUND_")))
+
 
 @dataclass(frozen=True)
 class Rounding:
@@ -141,11 +144,15 @@ class Rounding:
 
     @classmethod
     def from_policy(cls, params: ParameterSet) -> Rounding:
-        return cls(
-            quantum=params.decimal("benefits.rounding.quantum"),
-            mode=params.text("benefits.rounding.mode"),
-            parameter_version=params.version_id,
-        )
+        """The version's rounding; a mode Decimal does not know, or a step that is not a
+        positive amount, is refused (a version proposed with one never goes live)."""
+        quantum = params.decimal("benefits.rounding.quantum")
+        mode = params.text("benefits.rounding.mode")
+        if mode not in ROUNDING_MODES:
+            raise PolicyError(f"benefits.rounding.mode must be one of {', '.join(ROUNDING_MODES)}")
+        if not quantum.is_finite() or quantum <= 0:
+            raise PolicyError("benefits.rounding.quantum must be an amount above 0")
+        return cls(quantum=quantum, mode=mode, parameter_version=params.version_id)
 
     @property
     def quantum_fen(self) -> int | None:

@@ -45,15 +45,18 @@ def context_or_system(session: Session) -> ServiceContext:
         return ctx
     from kernel.auth import SYSTEM
     from kernel.clock import SystemClock, office_today
-    from kernel.policy import load_profile
+    from kernel.parameter_versions import book_with, live_versions
     from kernel.settings import Settings
 
     settings = Settings.from_env()
     clock = SystemClock()
+    profile = settings.policy_profile
+    with session.no_autoflush:
+        book = book_with(profile, live_versions(session, profile))
     return ServiceContext(
         session=session,
         actor=SYSTEM,
         now=clock.now(),
         today=office_today(clock, settings.zone),
-        policy=load_profile(settings.policy_profile),
+        policy=book,
     )

@@ -93,6 +93,8 @@ RECORD_KINDS = {
     "task_id": N_("task"),
     "message_id": N_("message"),
     "document_id": N_("document"),
+    "version_id": N_("parameter version"),
+    "replay_id": N_("replay"),
 }
 
 

@@ -156,8 +156,9 @@ def available_profiles() -> list[str]:
 
 
 @cache
-def load_profile(name: str) -> PolicyBook:
-    """Load a shipped profile by name, or a profile file by path (for a local jurisdiction)."""
+def load_document(name: str) -> dict[str, Any]:
+    """A shipped profile's document by name, or a profile file's by path (a local
+    jurisdiction), as TOML reads it."""
     path = Path(name)
     if path.suffix == ".toml" and path.exists():
         text = path.read_text(encoding="utf-8")
@@ -166,4 +167,11 @@ def load_profile(name: str) -> PolicyBook:
         if not resource.is_file():
             raise PolicyError(f"unknown policy profile {name!r}; shipped: {available_profiles()}")
         text = resource.read_text(encoding="utf-8")
-    return parse_profile(tomllib.loads(text))
+    return tomllib.loads(text)
+
+
+@cache
+def load_profile(name: str) -> PolicyBook:
+    """The shipped versions of a profile, without those made in the service
+    (``kernel.parameter_versions.live_book`` adds them)."""
+    return parse_profile(load_document(name))

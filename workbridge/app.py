@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from importlib.metadata import version
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
 from activation.replay.api import CONTROLLERS as REPLAY_CONTROLLERS
+from activation.replay.versions_api import CONTROLLERS as VERSION_CONTROLLERS
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
 from kernel.actors import ActorNames
 from kernel.auth import TokenAuthenticationMiddleware, TokenCache
@@ -34,7 +36,8 @@ from kernel.db import settings_engine
 from kernel.errors import EXCEPTION_HANDLERS, PROBLEM_JSON
 from kernel.loop_reads import LoopReads
 from kernel.masking import MaskPersonalDataFilter, install_masking
-from kernel.policy import load_profile
+from kernel.parameter_versions import LivePolicy
+from kernel.policy import PolicyBook, load_profile
 from kernel.read_routing import hand_back_position
 from kernel.replica import RecentWrites, Replica, keep_seconds
 from kernel.settings import Settings
@@ -194,6 +197,20 @@ def create_app(
         if replica is not None:
             replica.follow()
 
+    def start_policy(app: Litestar) -> None:
+        """Parameter versions signed off in the service join the book (read now, then followed
+        on a thread of its own); the book in ``state.policy`` is swapped whole."""
+        state = app.state
+
+        def adopt(book: PolicyBook) -> None:
+            state.policy = book
+            # The texts' rules (quiet hours, part limit) follow the same versions.
+            state.sms_rules = replace(state.sms_rules, policy=book)
+            configure(state.sms_rules)
+
+        state.live_policy = LivePolicy(state.engine, state.settings.policy_profile, adopt)
+        state.live_policy.follow()
+
     def start_capacity(app: Litestar) -> None:
         """Request threads belong to the event loop that serves (uvicorn's, a test client's)."""
         app.state.capacity.reset()
@@ -206,7 +223,13 @@ def create_app(
         from workbridge.scheduler import ServiceScheduler
 
         state = app.state
-        env = JobEnv(state.engine, state.policy, state.clock, state.settings.zone)
+        env = JobEnv(
+            state.engine,
+            state.policy,
+            state.clock,
+            state.settings.zone,
+            follow=lambda: state.policy,
+        )
         state.scheduler = ServiceScheduler(env, state.settings)
         state.scheduler.start()
 
@@ -226,6 +249,10 @@ def create_app(
         if isinstance(app.state.clock, TrainingClock):
             app.state.clock.stop()
         background_work.pause_all()
+        live_policy = app.state.get("live_policy")
+        if live_policy is not None:
+            live_policy.stop()
+            app.state.live_policy = None
         app.state.capacity.close()
         scheduler = app.state.get("scheduler")
         if scheduler is not None:
@@ -246,6 +273,7 @@ def create_app(
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
             *REPLAY_CONTROLLERS,
+            *VERSION_CONTROLLERS,
             *SMS_WEBHOOKS,
             root,
             page_router(),
@@ -305,6 +333,7 @@ def create_app(
         on_startup=[
             start_training_clock,
             start_replica,
+            start_policy,
             start_capacity,
             open_loop_reads,
             start_scheduler,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from benefits.models import PaymentRun
 from kernel.db import session_scope, settings_engine
 from kernel.errors import Conflict, DomainError
-from kernel.policy import load_profile
+from kernel.parameter_versions import live_book
 from workbridge.cli_common import (
     Commands,
     command_clock,
@@ -54,7 +54,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
     engine = settings_engine(settings)
     runner = payments.Runner(
         engine=engine,
-        policy=load_profile(settings.policy_profile),
+        policy=live_book(engine, settings.policy_profile),
         clock=command_clock(settings, engine),
         zone=settings.zone,
         actor=console_operator(),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from kernel.clock import SystemClock, office_today
 from kernel.db import session_scope, settings_engine
 from kernel.errors import DomainError
+from kernel.parameter_versions import live_book
 from kernel.policy import load_profile
 from kernel.settings import Settings
 from workbridge.cli_common import Commands, command_clock, command_settings, console, print_problems
@@ -106,7 +107,7 @@ def cmd_import_roll(args: argparse.Namespace) -> int:
             actor=SYSTEM,
             now=clock.now(),
             today=office_today(clock, settings.zone),
-            policy=load_profile(settings.policy_profile),
+            policy=live_book(engine, settings.policy_profile),
         )
         if args.commit:
             report = roll_import.commit(engine, source, writer, batch=args.batch)

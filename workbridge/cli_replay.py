@@ -16,20 +16,20 @@ from activation.replay.runs import ReplayAsk, report_of
 from kernel.db import settings_engine
 from kernel.errors import InvalidInput, Problem
 from kernel.messages import say
-from kernel.policy import load_profile
+from kernel.parameter_versions import live_book
 from workbridge.cli_common import Commands, command_clock, command_settings, console, print_problems
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
     settings = command_settings()
-    book = load_profile(settings.policy_profile)
+    engine = settings_engine(settings)
+    book = live_book(engine, settings.policy_profile)
     reforms, problems = parse_grid(args.grid or [], args.set or [], book)
     months, range_problems = parse_range(args.start, args.end)
     budget, more = budget_problems(args.budget)
     if args.format == "xlsx" and not (args.output or "").endswith(".xlsx"):
         more.append(Problem("output", "output-xlsx", say("an .xlsx file to write")))
     problems += range_problems + more
-    engine = settings_engine(settings)
     problems += office_problems(engine, args.office)
     if months is None or problems:
         print_problems(InvalidInput(problems))

@@ -8,7 +8,7 @@ from datetime import date
 from kernel.db import settings_engine
 from kernel.errors import Conflict, DomainError
 from kernel.log_format import log_to_stderr
-from kernel.policy import load_profile
+from kernel.parameter_versions import live_book
 from kernel.training_clock import TrainingClock
 from workbridge.cli_common import Commands, command_clock, command_settings, console, print_problems
 from workbridge.cli_payments import run_table
@@ -21,7 +21,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     settings = command_settings()
     engine = settings_engine(settings)
     clock = command_clock(settings, engine)
-    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), clock, settings.zone)
+    env = jobs.JobEnv(engine, live_book(engine, settings.policy_profile), clock, settings.zone)
     try:
         if args.job == jobs.DAILY_SWEEP:
             if args.period:
@@ -76,7 +76,14 @@ def cmd_scheduler_run(args: argparse.Namespace) -> int:
     clock = command_clock(settings, engine)
     if isinstance(clock, TrainingClock):
         clock.follow()
-    env = jobs.JobEnv(engine, load_profile(settings.policy_profile), clock, settings.zone)
+    profile = settings.policy_profile
+    env = jobs.JobEnv(
+        engine,
+        live_book(engine, profile),
+        clock,
+        settings.zone,
+        follow=lambda: live_book(engine, profile),
+    )
     scheduler = ServiceScheduler(env, settings)
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):

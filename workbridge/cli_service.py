@@ -13,6 +13,7 @@ from rich.table import Table
 from kernel.auth import Role, issue_token
 from kernel.clock import SystemClock, office_today
 from kernel.db import session_scope, settings_engine
+from kernel.parameter_versions import live_book
 from kernel.policy import PolicyError, available_profiles, load_profile
 from kernel.training_clock import MAX_ADVANCE_DAYS, TrainingClock, parse_clock_setting
 from workbridge.cli_access import print_accounts, print_tokens
@@ -121,7 +122,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_policy(args: argparse.Namespace) -> int:
     settings = command_settings()
     try:
-        book = load_profile(args.profile or settings.policy_profile)
+        if args.profile and args.profile != settings.policy_profile:
+            book = load_profile(args.profile)
+        else:  # the configured profile, with the versions signed off in the service
+            book = live_book(settings_engine(settings), settings.policy_profile)
         params = book.at(date.fromisoformat(args.on) if args.on else date.today())
     except (PolicyError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]  (profiles: {', '.join(available_profiles())})")

@@ -9,6 +9,7 @@ the system actor (``kernel.auth.SYSTEM``), which is what the audit log records.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -42,6 +43,12 @@ class JobEnv:
     policy: PolicyBook
     clock: Clock
     zone: ZoneInfo
+    # Where the current book comes from in a long-lived process (parameter versions go live
+    # while it runs); without it, ``policy`` as given.
+    follow: Callable[[], PolicyBook] | None = None
+
+    def book(self) -> PolicyBook:
+        return self.follow() if self.follow is not None else self.policy
 
     def today(self) -> date:
         return office_today(self.clock, self.zone)
@@ -60,7 +67,7 @@ def daily_sweep(env: JobEnv, day: date | None = None) -> dict[str, int] | None:
     session = new_session(env.engine)
     try:
         ctx = ServiceContext(
-            session=session, actor=SYSTEM, now=env.clock.now(), today=day, policy=env.policy
+            session=session, actor=SYSTEM, now=env.clock.now(), today=day, policy=env.book()
         )
         if not claim(session, DAILY_SWEEP, day.isoformat(), at=ctx.now, by=SYSTEM.label):
             session.rollback()
@@ -102,7 +109,7 @@ def payment_run(
         if claimed(session, PAYMENT_RUN, label) is not None:
             return None
     runner = payments.Runner(
-        engine=env.engine, policy=env.policy, clock=env.clock, zone=env.zone, actor=SYSTEM
+        engine=env.engine, policy=env.book(), clock=env.clock, zone=env.zone, actor=SYSTEM
     )
     started = payments.begin(runner, label)
     if started.lock is None:

@@ -4,6 +4,7 @@ import activation.models
 import activation.replay.models
 import benefits.models
 import kernel.models
+import kernel.parameter_versions
 import matching.models
 import notifications.models
 import training.models

@@ -282,6 +282,7 @@ def world(client, tokens, clock, engine: Engine) -> World:
             "run_id": 1,
             "import_id": 1,
             "replay_id": 1,
+            "version_id": 1,
             "kind": "relatives",
         },
         providers={
@@ -306,6 +307,16 @@ def world(client, tokens, clock, engine: Engine) -> World:
 SAMPLE_BODIES: dict[tuple[str, str], Callable[[Ids], Any]] = {
     ("POST", "/api/v1/replays"): lambda ids: {"from": "2026-01", "to": "2026-02"},
     ("POST", "/api/v1/replays/{replay_id:int}/rerun"): lambda ids: None,
+    ("POST", "/api/v1/parameter-versions"): lambda ids: {
+        "version": "x",
+        "effective_from": "2099-01-01",
+        "note": "n",
+        "changes": [],
+    },
+    ("POST", "/api/v1/parameter-versions/{version_id:int}/replay"): lambda ids: None,
+    ("POST", "/api/v1/parameter-versions/{version_id:int}/sign-off"): lambda ids: {},
+    ("POST", "/api/v1/parameter-versions/{version_id:int}/refuse"): lambda ids: {"note": "n"},
+    ("POST", "/api/v1/parameter-versions/{version_id:int}/withdraw"): lambda ids: {},
     ("POST", "/api/v1/households/{household_id:int}/members"): lambda ids: member(
         "新成员", birth=date(2001, 1, 1), sex="male", relation="child"
     ),
