@@ -102,7 +102,13 @@ def _start(text: str, book: PolicyBook, today: date, problems: list[Problem]) ->
     try:
         starts = date.fromisoformat(text.strip())
     except ValueError:
-        problems.append(Problem("effective_from", "date-format", say("a date, YYYY-MM-DD")))
+        problems.append(
+            Problem(
+                "effective_from",
+                "date-format",
+                say("not a date such as 2026-03-01: %(value)s", value=text),
+            )
+        )
         return None
     problems += day_problems(starts, book, today)
     return starts
