@@ -27,7 +27,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from kernel.background import Every
 from kernel.db import UTCDateTime, reader
-from kernel.policy import PolicyBook, load_document, parse_profile
+from kernel.policy import PolicyBook, load_document, load_profile, parse_profile
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 5.0
@@ -105,15 +105,20 @@ def live_book(engine: Engine, profile: str) -> PolicyBook:
 
 
 class LivePolicy:
-    """A served process's book, kept current: ``book`` is swapped whole, so a request reads one
-    consistent book; ``on_change`` hands the new book to whoever holds it (the app's state)."""
+    """A long-lived process's book, kept current: ``book`` is swapped whole, so a reader takes
+    one consistent book; ``on_change`` hands the new book to whoever else holds it (the app's
+    state)."""
 
     def __init__(
-        self, engine: Engine, profile: str, on_change: Callable[[PolicyBook], None]
+        self,
+        engine: Engine,
+        profile: str,
+        on_change: Callable[[PolicyBook], None] | None = None,
     ) -> None:
         self.engine = engine
         self.profile = profile
         self.on_change = on_change
+        self.book = load_profile(profile)
         self._seen: tuple[int, ...] = ()  # none live: the shipped book the process holds
         self._follower = Every(REFRESH_SECONDS, self.refresh, "policy-versions")
 
@@ -128,7 +133,9 @@ class LivePolicy:
         seen = tuple(row.id or 0 for row in rows)
         if seen == self._seen:
             return False
-        self.on_change(book_with(self.profile, rows))
+        self.book = book_with(self.profile, rows)
+        if self.on_change is not None:
+            self.on_change(self.book)
         self._seen = seen
         return True
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -93,6 +93,9 @@ class SendingRules:
     zone: ZoneInfo
     policy: PolicyBook
     signature: str
+    # In a long-lived process, where the current book comes from (parameter versions go live
+    # while it runs: ``kernel.parameter_versions.LivePolicy``); without it, ``policy``.
+    follow: Callable[[], PolicyBook] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, sms: SmsSettings) -> SendingRules:
@@ -104,7 +107,8 @@ class SendingRules:
 
     def params_at(self, instant: datetime) -> ParameterSet:
         """The parameter version in force on the office's calendar day of ``instant``."""
-        return self.policy.at(instant.astimezone(self.zone).date())
+        book = self.follow() if self.follow is not None else self.policy
+        return book.at(instant.astimezone(self.zone).date())
 
     def quiet_hours(self, instant: datetime) -> QuietHours:
         return QuietHours.from_policy(self.params_at(instant))

@@ -204,9 +204,6 @@ def create_app(
 
         def adopt(book: PolicyBook) -> None:
             state.policy = book
-            # The texts' rules (quiet hours, part limit) follow the same versions.
-            state.sms_rules = replace(state.sms_rules, policy=book)
-            configure(state.sms_rules)
 
         state.live_policy = LivePolicy(state.engine, state.settings.policy_profile, adopt)
         state.live_policy.follow()
@@ -357,4 +354,8 @@ def create_app(
         ),
     )
     finish_openapi(app)
+    # The texts' rules (quiet hours, part limit) read the book the requests read, which
+    # ``start_policy`` keeps current, also in the in-process SMS worker.
+    app.state.sms_rules = replace(sms_rules, follow=lambda: app.state.policy)
+    configure(app.state.sms_rules)
     return app

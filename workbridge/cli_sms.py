@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from kernel.db import settings_engine
 from kernel.log_format import log_to_stderr
+from kernel.parameter_versions import LivePolicy
 from workbridge.cli_common import Commands, command_settings, console
 
 
@@ -34,9 +36,12 @@ def cmd_sms(args: argparse.Namespace) -> int:
         return 0
     configure_logging(settings.log_level)
     log_to_stderr(settings.log_format)
-    rules = SendingRules.from_settings(settings, sms_settings)
-    configure(rules)
     engine = settings_engine(settings)
+    # Quiet hours and part limits follow parameter versions that go live while the worker runs.
+    live = LivePolicy(engine, settings.policy_profile)
+    live.follow()
+    rules = replace(SendingRules.from_settings(settings, sms_settings), follow=lambda: live.book)
+    configure(rules)
     try:
         stats = asyncio.run(
             run_worker_process(
@@ -47,6 +52,7 @@ def cmd_sms(args: argparse.Namespace) -> int:
         console.print(f"[red]{exc}[/red]")
         return 3
     finally:
+        live.stop()
         engine.dispose()
     print(
         f"SMS worker ({sms_settings.gateway}): claimed {stats.claimed}, sent {stats.sent}, "

@@ -80,4 +80,5 @@ def test_a_served_process_follows_versions_made_by_another(
                 break
             time.sleep(0.05)
         assert found["version_id"] == "county-pilot@2027.1"
-        assert app.state.sms_rules.policy is app.state.policy
+        quiet = app.state.sms_rules.params_at(datetime(2027, 1, 1, 12, tzinfo=UTC))
+        assert quiet.version_id == "county-pilot@2027.1"
