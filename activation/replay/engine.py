@@ -160,7 +160,7 @@ def run_replay(
     office: str | None = None,
 ) -> dict[str, Any]:
     """Replay ``first``..``last`` under ``reform``; only ``office``'s cases (a township or a
-    community) when given. The gate's decisions are the whole county's either way."""
+    community) when given — the gate's decisions too: those about that office's people."""
     (report,) = run_replays(
         engine,
         book,
@@ -228,7 +228,7 @@ def run_replays(
                         _reassessor(facts, case_id, len(members)) if continuations else None,
                     )
                     _add(figures, groups, len(members), actual_due, reform_due)
-        _check_decisions(session, book, gate, first.first, last.last, chunk)
+        _check_decisions(session, book, gate, first.first, last.last, chunk, office)
     return [
         _report(first, last, office, reformed.reform, gate, figures, paid)
         for reformed, figures in evaluated
@@ -376,26 +376,34 @@ def _check_ledger(
 
 
 def _check_decisions(
-    session: Session, book: PolicyBook, gate: Gate, first: date, last: date, chunk: int
+    session: Session,
+    book: PolicyBook,
+    gate: Gate,
+    first: date,
+    last: date,
+    chunk: int,
+    office: str | None = None,
 ) -> None:
     after = 0
     while True:
-        rows = session.execute(
-            select(
-                ActivationDecision.id,
-                ActivationDecision.kind,
-                ActivationDecision.inputs,
-                ActivationDecision.outcome,
-                ActivationDecision.parameter_version,
+        query = select(
+            ActivationDecision.id,
+            ActivationDecision.kind,
+            ActivationDecision.inputs,
+            ActivationDecision.outcome,
+            ActivationDecision.parameter_version,
+        ).where(
+            col(ActivationDecision.id) > after,
+            col(ActivationDecision.decided_on).between(first, last),
+            col(ActivationDecision.kind).in_(list(REPLAYERS)),
+        )
+        if office:
+            query = (
+                query.join(Member, col(Member.id) == ActivationDecision.member_id)
+                .join(Household, col(Household.id) == Member.household_id)
+                .where(or_(Household.township == office, Household.community == office))
             )
-            .where(
-                col(ActivationDecision.id) > after,
-                col(ActivationDecision.decided_on).between(first, last),
-                col(ActivationDecision.kind).in_(list(REPLAYERS)),
-            )
-            .order_by(col(ActivationDecision.id))
-            .limit(chunk)
-        ).all()
+        rows = session.execute(query.order_by(col(ActivationDecision.id)).limit(chunk)).all()
         if not rows:
             return
         for decision_id, kind, inputs, outcome, version in rows:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
+from activation.rules import REPLAYERS
 from benefits import payments
 from benefits.payment_rules import Month
 from kernel.auth import SYSTEM
@@ -207,6 +208,18 @@ def test_every_group_adds_up_to_the_county_and_an_office_to_its_group(county, ap
         township["cost_reform"],
     )
     assert [g["group"] for g in alone["by_group"]["township"]] == [township["group"]]
+    # The gate's decisions are that township's people's, each counted once.
+    assert alone["gate"]["decisions_checked"] == scalar(
+        county,
+        "SELECT count(*) FROM activation_decision d JOIN member m ON m.id = d.member_id "
+        "JOIN household h ON h.id = m.household_id WHERE h.township = :t "
+        f"AND d.kind IN ({', '.join(repr(k) for k in sorted(REPLAYERS))}) "
+        "AND d.decided_on BETWEEN :a AND :b",
+        t=township["group"],
+        a=FIRST.first.isoformat(),
+        b=LAST.last.isoformat(),
+    )
+    assert 0 < alone["gate"]["decisions_checked"] < report["gate"]["decisions_checked"]
 
 
 def test_an_office_that_does_not_exist_is_refused(county, database_url, monkeypatch, capsys):
