@@ -20,9 +20,11 @@ Only when all three hold are the reform's figures reported.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -56,6 +58,7 @@ from benefits.models import (
     PaymentRun,
 )
 from benefits.payment_rules import RECOMPUTE_SOURCE, Month, StatusSlice
+from kernel.db import reader
 from kernel.errors import Problem
 from kernel.messages import say
 from kernel.money import fen_text, from_fen
@@ -195,13 +198,15 @@ def run_replays(
     refusals = any(reform.touches_refusals for reform in reforms)
     continuation_reform = any(reform.touches_continuation for reform in reforms)
     gate = Gate()
-    with Session(engine) as session:
+    chunks = read_ahead(
+        engine, months, chunk, office, refusals=refusals, incomes=continuation_reform
+    )
+    with Session(reader(engine)) as session, closing(chunks):
         paid = _paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
-        for ids in case_chunks(session, chunk, office):
+        for ids, facts in chunks:
             if stop is not None and stop.is_set():
                 raise Stopped
-            facts = load_chunk(session, ids, months, refusals=refusals, incomes=continuation_reform)
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
                 continuations = facts.continuations.get(case_id, [])
@@ -443,7 +448,7 @@ def office_problems(engine: Engine, office: str | None) -> list[Problem]:
     """An office the replay is asked for must be a township or community with households."""
     if office is None:
         return []
-    with Session(engine) as session:
+    with Session(reader(engine)) as session:
         found = session.execute(
             select(Household.id)
             .where(or_(Household.township == office, Household.community == office))
@@ -463,6 +468,59 @@ def _paid_months(session: Session, months: Sequence[Month]) -> set[str]:
             )
         ).scalars()
     )
+
+
+_DONE = object()
+
+
+def read_ahead(
+    engine: Engine,
+    months: Sequence[Month],
+    size: int,
+    office: str | None,
+    *,
+    refusals: bool,
+    incomes: bool,
+) -> Generator[tuple[list[int], _Chunk], None, None]:
+    """The chunks, read on a thread of their own one chunk ahead of the pricing.
+
+    The database's share of a read (PostgreSQL's process, SQLite's C code) runs while the rules
+    price the chunk before, instead of after it. One session reads every chunk in order, so
+    they come from one transaction as before; at most two chunks wait beside the one priced,
+    so memory stays bounded by the chunk. Closing the generator (an error, a stop) ends the
+    thread after the read in hand.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    ending = threading.Event()
+
+    def read() -> None:
+        try:
+            with Session(reader(engine)) as session:
+                for ids in case_chunks(session, size, office):
+                    if ending.is_set():
+                        return
+                    facts = load_chunk(session, ids, months, refusals=refusals, incomes=incomes)
+                    ready.put((ids, facts))
+            ready.put(_DONE)
+        except BaseException as exc:  # handed to the pricing thread, which raises it
+            ready.put(exc)
+
+    thread = threading.Thread(target=read, name="replay-reads", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        ending.set()
+        while thread.is_alive():  # let a read waiting to hand over a chunk finish
+            with suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        thread.join()
 
 
 def case_chunks(session: Session, size: int, office: str | None = None) -> Iterator[list[int]]:

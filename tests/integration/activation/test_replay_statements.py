@@ -3,8 +3,12 @@ cases or their histories; and its benchmark's figures (``workbridge bench replay
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
+import pytest
+
+from activation.replay import engine as replay_engine
 from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
 from benefits.bench import generate
@@ -52,3 +56,51 @@ def test_the_benchmark_replays_and_passes_the_gate(engine, app) -> None:
     # One chunk: the reform of the continuation reads the incomes too, for reassessments.
     assert report.replays[1].statements == report.replays[0].statements + 1 > 1
     assert report.floor_seconds > 0
+
+
+def reading_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "replay-reads" and t.is_alive()]
+
+
+def test_chunks_are_read_ahead_on_a_thread_that_ends_with_the_replay(
+    engine, app, monkeypatch
+) -> None:
+    policy = app.state.policy
+    generate(engine, 60, Month.of(TODAY), policy.at(TODAY).version_id, seed=5)
+    read_by: set[str] = set()
+    real = replay_engine.load_chunk
+
+    def load(session, ids, *args, **kwargs):
+        read_by.add(threading.current_thread().name)
+        if ids[0] > 40:
+            raise RuntimeError("the database went away")
+        return real(session, ids, *args, **kwargs)
+
+    monkeypatch.setattr(replay_engine, "load_chunk", load)
+    with pytest.raises(RuntimeError, match="went away"):
+        run_replay(
+            engine,
+            policy,
+            first=Month(2025, 4),
+            last=Month(2026, 3),
+            reform=Reform(),
+            today=TODAY,
+            chunk=10,
+        )
+    assert read_by == {"replay-reads"} and reading_threads() == []
+
+    monkeypatch.setattr(replay_engine, "load_chunk", real)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(replay_engine.Stopped):
+        replay_engine.run_replays(
+            engine,
+            policy,
+            first=Month(2025, 4),
+            last=Month(2026, 3),
+            reforms=[Reform()],
+            today=TODAY,
+            chunk=10,
+            stop=stop,
+        )
+    assert reading_threads() == []
