@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from activation.replay import engine as replay_engine
+from activation.replay.grid import parse_grid
 from activation.replay.money import months_between
 from activation.replay.reform import Reform
 from benefits import payments
@@ -33,6 +35,12 @@ from kernel.policy import PolicyBook
 from workbridge.bench_sweep import StatementCounter
 
 REFORM = Reform({"continuation.months": 12, "continuation.income_threshold": "1000"})
+# The issue's surface: the 800-yuan line from 600 to 1,000 × refusals 1–3 × months 3–12.
+GRID = (
+    "continuation.income_threshold=600,700,800,900,1000",
+    "activation.refusal.threshold=1,2,3",
+    "continuation.months=3,6,12",
+)
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,29 @@ def read_floor(engine: Engine, months: list[Month], chunk: int) -> float:
     return time.perf_counter() - started
 
 
+def _grid_figure(
+    engine: Engine, policy: PolicyBook, first: Month, last: Month, today: date
+) -> ReplayFigure:
+    """Every point of ``GRID`` priced in one pass over the caseload."""
+    reforms, problems = parse_grid(list(GRID), [], policy)
+    assert not problems, problems
+    counter = StatementCounter(engine)
+    measured = reset_peak_memory()
+    with counter.counting():
+        started = time.perf_counter()
+        reports = replay_engine.run_replays(
+            engine, policy, first=first, last=last, reforms=reforms, today=today
+        )
+        seconds = time.perf_counter() - started
+    return ReplayFigure(
+        f"a grid of {len(reforms)} points, one pass",
+        seconds,
+        counter.count,
+        peak_memory_mib(measured),
+        all(bool(report["gate"]["passed"]) for report in reports),
+    )
+
+
 def run_replay_bench(
     engine: Engine,
     policy: PolicyBook,
@@ -75,6 +106,7 @@ def run_replay_bench(
     *,
     months: int = 12,
     seed: int = 11,
+    grid: bool = False,
 ) -> ReplayBenchReport:
     clock = SystemClock()
     today = office_today(clock, zone)
@@ -116,6 +148,8 @@ def run_replay_bench(
                 bool(report["gate"]["passed"]),
             )
         )
+    if grid:
+        figures.append(_grid_figure(engine, policy, first, last, today))
     floor = read_floor(engine, months_between(first, last), replay_engine.CHUNK)
     return ReplayBenchReport(
         database=engine.dialect.name,

@@ -199,7 +199,7 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
     """Replay a synthetic county over ``--months`` months, with no change and under a reform;
     print case-months/s, statements, peak memory and the read floor (workbridge.bench_replay)."""
     from benefits.payment_floor import database_settings
-    from workbridge.bench_replay import REFORM, run_replay_bench
+    from workbridge.bench_replay import GRID, REFORM, run_replay_bench
 
     if args.households < 1 or not 1 <= args.months <= 120:
         console.print("[red]--households must be at least 1 and --months 1 to 120[/red]")
@@ -216,6 +216,7 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
             settings.zone,
             args.households,
             months=args.months,
+            grid=args.grid,
         )
         about = database_settings(engine)
         engine.dispose()
@@ -241,6 +242,8 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
         f"{slowest / max(report.floor_seconds, 1e-9):.1f}×",
     )
     table.add_row("reform", str(REFORM.as_dict()))
+    if args.grid:
+        table.add_row("grid", " × ".join(GRID))
     table.add_row("database", about)
     console.print(table)
     return 0 if all(figure.gate_passed for figure in report.replays) else 3
@@ -558,6 +561,11 @@ def add_bench(sub: Commands) -> None:
     )
     replay_bench.add_argument("--households", type=int, default=100_000)
     replay_bench.add_argument("--months", type=int, default=12)
+    replay_bench.add_argument(
+        "--grid",
+        action="store_true",
+        help="also price the 45-point grid (the 800-yuan line × refusals × months) in one pass",
+    )
     replay_bench.set_defaults(func=cmd_bench_replay)
     import_bench = bench_sub.add_parser(
         "import", help="a synthetic roll brought in and again: rows/s, peak memory, the floor"

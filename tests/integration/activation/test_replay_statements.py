@@ -58,6 +58,16 @@ def test_the_benchmark_replays_and_passes_the_gate(engine, app) -> None:
     assert report.floor_seconds > 0
 
 
+def test_the_benchmark_prices_the_45_point_grid_in_one_pass(engine, app) -> None:
+    report = run_replay_bench(
+        engine, app.state.policy, app.state.settings.zone, 20, months=12, grid=True
+    )
+    _, reform, grid = report.replays
+    assert grid.label == "a grid of 45 points, one pass" and grid.gate_passed
+    # One pass: the reads of one chunk once, with sanctions, refusal counts and incomes.
+    assert grid.statements == reform.statements + 2
+
+
 def reading_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "replay-reads" and t.is_alive()]
 
