@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Engine, UniqueConstraint
+from sqlalchemy import JSON, Column, Engine, UniqueConstraint, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -83,7 +83,26 @@ def book_with(profile: str, rows: Sequence[ParameterVersion]) -> PolicyBook:
     return parse_profile({**document, "version": entries})
 
 
+_migrated: set[str] = set()
+
+
+def _has_table(session: Session) -> bool:
+    """Whether the database has reached migration 0033 (remembered once it has): a database
+    from before it has no versions made in the service, and a command run on it (a payment run
+    before the upgrade) reads the shipped book."""
+    bind = session.get_bind()
+    key = str(bind.engine.url)
+    if key not in _migrated:
+        with bind.engine.connect() as connection:
+            if not inspect(connection).has_table(ParameterVersion.__tablename__):
+                return False
+        _migrated.add(key)
+    return True
+
+
 def live_versions(session: Session, profile: str) -> list[ParameterVersion]:
+    if not _has_table(session):
+        return []
     return list(
         session.exec(
             select(ParameterVersion)

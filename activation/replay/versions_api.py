@@ -47,12 +47,21 @@ class VersionIn(InputModel):
         description="YYYY-MM-DD, after today",
         schema_extra={"examples": ["2027-01-01"]},
     )
-    note: str = Field(max_length=4000, description="Why the version is made")
+    note: str = Field(
+        max_length=4000,
+        description="Why the version is made",
+        schema_extra={"examples": ["县民政局要求三次拒绝才停发"]},
+    )
     changes: list[ChangeIn] = Field(max_length=60)
 
 
 class DecisionIn(InputModel):
-    note: str = Field(default="", max_length=4000)
+    note: str = Field(
+        default="",
+        max_length=4000,
+        description="Why (required to refuse)",
+        schema_extra={"examples": ["已阅读回放结果，同意"]},
+    )
 
 
 class VersionOut(SQLModel):
