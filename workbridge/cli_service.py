@@ -120,6 +120,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
+    if args.propose:
+        from workbridge.cli_versions import propose_file
+
+        return propose_file(args.propose)
     settings = command_settings()
     try:
         if args.profile and args.profile != settings.policy_profile:
@@ -215,4 +219,9 @@ def add_policy(sub: Commands) -> None:
     policy = sub.add_parser("policy", help="show a policy profile's parameters and their bases")
     policy.add_argument("--profile")
     policy.add_argument("--on", help="YYYY-MM-DD (default today)")
+    policy.add_argument(
+        "--propose",
+        metavar="FILE",
+        help="propose the new versions of a profile file; each goes live when signed off",
+    )
     policy.set_defaults(func=cmd_policy)

@@ -10,8 +10,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, select
 
+from kernel.parameter_versions import ParameterVersion
 from support import move_to
+from workbridge.cli import main
 from workbridge.demo import load_demo
 
 TODAY = date(2026, 10, 20)
@@ -241,3 +244,61 @@ def test_office_accounts_and_counsellors_may_not_touch_versions(client, tokens, 
     counsellor = client.post(URL, json=proposal(), headers=tokens.headers("counsellor"))
     assert counsellor.status_code == 403
     assert rows(county) == 0
+
+
+PROFILE_FILE = """
+profile = "county-pilot"
+
+[[version]]
+id = "2020.1"
+effective_from = 2020-01-01
+[version.params."activation.refusal.threshold"]
+value = 2
+basis = "shipped"
+
+[[version]]
+id = "2099.1"
+effective_from = 2099-01-01
+note = "县民政局要求三次拒绝才停发"
+[version.params."activation.refusal.threshold"]
+value = 3
+basis = "县民政局 2098年第1号文"
+[version.params."continuation.follow_income_changes"]
+value = false
+basis = "县民政局 2098年第1号文"
+
+[[version]]
+id = "2099.2"
+effective_from = 2099-02-01
+note = "wrong"
+[version.params."activation.refusal.threshold"]
+value = "many"
+basis = "x"
+"""
+
+
+def test_a_profile_files_new_versions_are_proposed_and_the_rest_left_alone(
+    engine, database_url, monkeypatch, capsys, tmp_path
+) -> None:
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    source = tmp_path / "county.toml"
+    source.write_text(PROFILE_FILE, encoding="utf-8")
+    assert main(["policy", "--propose", str(source)]) == 2  # 2099.2's value is refused
+    out = capsys.readouterr().out
+    assert "2020.1: in the book or proposed already" in out and "version-value" in out
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT version, state, effective_from FROM parameter_version")
+        ).all()
+    assert [(v, s) for v, s, _ in stored] == [("2099.1", "proposed")]
+    with Session(engine) as session:
+        (row,) = session.exec(select(ParameterVersion)).all()
+    assert row.changes == {
+        "activation.refusal.threshold": {"value": 3, "basis": "县民政局 2098年第1号文"},
+        "continuation.follow_income_changes": {"value": False, "basis": "县民政局 2098年第1号文"},
+    }
+    assert main(["policy", "--propose", str(source)]) == 2
+    assert "2099.1: in the book or proposed already" in capsys.readouterr().out
+    assert rows(engine) == 1
+    assert main(["policy", "--propose", str(tmp_path / "missing.toml")]) == 2
