@@ -30,7 +30,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, String, and_, cast, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from activation.models import ActivationDecision, Continuation, Sanction
@@ -42,10 +43,12 @@ from activation.replay.reform import Reform, ReformedBook
 from activation.replay.refusals import (
     CountFacts,
     SanctionFacts,
+    TermsFacts,
     lift,
     newly_proposed,
     outcomes_of,
 )
+from activation.replay.scope import rescope
 from activation.rules import REPLAYERS, replay
 from benefits.models import (
     BenefitCase,
@@ -117,6 +120,7 @@ class Figures:
     persons_gain: int = 0
     persons_lose: int = 0
     sanctions_lifted: int = 0
+    sanctions_rescoped: int = 0
     persons_newly_proposed: int = 0
     reassessed: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -195,7 +199,7 @@ def run_replays(
     actual_steps = roundings(months, book.at)
     evaluated = [(ReformedBook(book, reform), Figures(months)) for reform in reforms]
     steps = [roundings(months, reformed.at) for reformed, _ in evaluated]
-    refusals = any(reform.touches_refusals for reform in reforms)
+    refusals = any(reform.touches_refusals or reform.touches_scope for reform in reforms)
     continuation_reform = any(reform.touches_continuation for reform in reforms)
     gate = Gate()
     chunks = read_ahead(
@@ -273,6 +277,7 @@ def _report(
             "approximated": figures.approximated,
             "reassessed": figures.reassessed,
             "sanctions_lifted": figures.sanctions_lifted,
+            "sanctions_rescoped": figures.sanctions_rescoped,
             "persons_newly_proposed": figures.persons_newly_proposed,
             "unresolved": dict(sorted(figures.unresolved.items())),
             "by_month": [
@@ -304,6 +309,14 @@ def _reformed_due(
     """The case's months under the reform, or None when its history stays as it was."""
     reform = reformed.reform
     history: Sequence[StatusSlice] = slices
+    if reform.touches_scope and sanctions:
+        rescoped = rescope(history, sanctions, reformed.at)
+        if rescoped.unresolved:
+            figures.unresolved[rescoped.unresolved] += 1
+            return None
+        figures.sanctions_rescoped += rescoped.changed
+        if rescoped.changed:
+            history = rescoped.slices
     if reform.touches_refusals:
         figures.persons_newly_proposed += len(newly_proposed(counts, reformed.at))
         if sanctions:
@@ -608,8 +621,11 @@ def _count_facts(member_id: int, inputs: dict[str, Any], outcome: dict[str, Any]
 
 
 def _sanctions(session: Session, low: int, high: int) -> dict[int, list[SanctionFacts]]:
+    """Each sanction of the chunk with the count that proposed it and, once confirmed, what
+    its terms were worked out from (its ``sanction-terms`` decision)."""
+    terms = aliased(ActivationDecision)
     found: dict[int, list[SanctionFacts]] = defaultdict(list)
-    for sanction_id, case_id, member_id, started_on, inputs, outcome in session.execute(
+    for sanction_id, case_id, member_id, started_on, inputs, outcome, given in session.execute(
         select(
             Sanction.id,
             Sanction.case_id,
@@ -617,14 +633,35 @@ def _sanctions(session: Session, low: int, high: int) -> dict[int, list[Sanction
             Sanction.started_on,
             ActivationDecision.inputs,
             ActivationDecision.outcome,
+            terms.inputs,
         )
         .join(ActivationDecision, col(ActivationDecision.id) == Sanction.count_decision_id)
+        .outerjoin(
+            terms,
+            and_(
+                terms.kind == "sanction-terms",
+                terms.ref == literal("sanction:") + cast(Sanction.id, String),
+            ),
+        )
         .where(col(Sanction.case_id).between(low, high))
     ):
         found[case_id].append(
-            SanctionFacts(sanction_id, _count_facts(member_id, inputs, outcome), started_on)
+            SanctionFacts(
+                sanction_id,
+                _count_facts(member_id, inputs, outcome),
+                started_on,
+                _terms_facts(given) if given else None,
+            )
         )
     return found
+
+
+def _terms_facts(inputs: dict[str, Any]) -> TermsFacts:
+    return TermsFacts(
+        confirmed_on=date.fromisoformat(inputs["confirmed_on"]),
+        household_amount=Decimal(inputs["household_amount"]),
+        member_count=int(inputs["member_count"]),
+    )
 
 
 def _counts(session: Session, low: int, high: int) -> dict[int, list[CountFacts]]:

@@ -20,8 +20,9 @@ from kernel.messages import Text, say, uncarry
 from kernel.policy import Parameter, ParameterSet, PolicyBook
 
 # The refusal rule (POLICY.md rule 3): how many counted refusals, in what window, in a row or
-# not. The continuation (report 4 §五4): its length, the line between full and half, the
-# fractions and the taper. Standards, sanction scope and re-entry follow in later slices.
+# not, and what a sanction stops (the household's payment or the member's share). The
+# continuation (report 4 §五4): its length, the line between full and half, the fractions and
+# the taper. Standards and re-entry follow in later slices.
 REFUSAL = (
     "activation.refusal.threshold",
     "activation.refusal.window_months",
@@ -37,7 +38,8 @@ CONTINUATION = (
     "continuation.taper_end",
     "continuation.follow_income_changes",
 )
-REPLAYABLE = REFUSAL + CONTINUATION
+SANCTION_SCOPE = ("activation.sanction.scope",)
+REPLAYABLE = REFUSAL + SANCTION_SCOPE + CONTINUATION
 BASIS = "replay reform"
 
 
@@ -52,6 +54,10 @@ class Reform:
     @property
     def touches_refusals(self) -> bool:
         return any(key in REFUSAL for key in self.changes)
+
+    @property
+    def touches_scope(self) -> bool:
+        return any(key in SANCTION_SCOPE for key in self.changes)
 
     @property
     def touches_continuation(self) -> bool:
@@ -139,7 +145,10 @@ def _typed(raw: str, current: Any) -> tuple[Any, Text | None]:
     return raw, None
 
 
-CHOICES = {"continuation.month_basis": ("calendar", "days")}
+CHOICES = {
+    "continuation.month_basis": ("calendar", "days"),
+    "activation.sanction.scope": ("household", "member_share"),
+}
 NUMBER_OR_EMPTY = ("continuation.taper_end",)
 
 

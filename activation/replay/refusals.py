@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
 from activation.rules import Outcome, count_refusals
 from benefits.payment_rules import StatusSlice
@@ -42,10 +43,20 @@ class CountFacts:
 
 
 @dataclass(frozen=True)
+class TermsFacts:
+    """What a sanction's terms were worked out from when it was confirmed."""
+
+    confirmed_on: date
+    household_amount: Decimal
+    member_count: int
+
+
+@dataclass(frozen=True)
 class SanctionFacts:
     sanction_id: int
     count: CountFacts
     started_on: date | None  # None: never took effect (rejected, withdrawn, case not running)
+    terms: TermsFacts | None = None  # None: never confirmed
 
 
 def outcomes_of(raw: Sequence[dict]) -> tuple[Outcome, ...]:

@@ -166,6 +166,7 @@ POINT_KEYS = (
     "persons_gain",
     "persons_lose",
     "sanctions_lifted",
+    "sanctions_rescoped",
     "persons_newly_proposed",
     "unresolved",
 )

@@ -30,6 +30,7 @@ COUNTS = {
     "persons_gain": say("persons in households that gain"),
     "persons_lose": say("persons in households that lose"),
     "sanctions_lifted": say("sanctions that fall away"),
+    "sanctions_rescoped": say("sanctions that stop another amount"),
     "persons_newly_proposed": say("persons newly needing a decision"),
     "approximated": say("approximated"),
 }
@@ -56,7 +57,7 @@ def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]
         yield [t(say("cost under the reform (yuan)")), _yuan(report["cost_reform"])]
         yield [t(say("difference (yuan)")), _yuan(report["difference"])]
         for key, words in COUNTS.items():
-            yield [t(words), report[key]]
+            yield [t(words), report.get(key, 0)]  # runs kept from before a count existed
         for reason, count in report["unresolved"].items():
             yield [t(say("unresolved")), reason, count]
     if "budget" in report:

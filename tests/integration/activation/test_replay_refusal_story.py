@@ -93,3 +93,41 @@ def test_a_window_of_one_month_still_holds_both_refusals(story, engine, app) -> 
     """Counted on 3 April, a one-month window runs from 4 March: the 5 March refusal is in it."""
     report = replay(engine, app, window_months=1)
     assert report["sanctions_lifted"] == 0 and report["difference"] == "0.00"
+
+
+def scoped(engine, app, scope: str, **changes):
+    return run_replay(
+        engine,
+        app.state.policy,
+        first=Month(2026, 1),
+        last=Month(2026, 5),
+        reform=Reform({"activation.sanction.scope": scope, **changes}),
+        today=TODAY,
+    )
+
+
+def test_withholding_only_her_share_pays_the_childs_half_while_she_was_stopped(
+    story, engine, app
+) -> None:
+    """The national measures' scope on the county's story: of 200 a month for two people, her
+    share of 100 is withheld instead of the whole. April: 15 days at 200 and 15 at 100 (150.00
+    against 100.00); May: 15 days at 100 and 16 at 200, rounded once (151.61 against 103.23)."""
+    report = scoped(engine, app, "member_share")
+    assert report["gate"]["passed"] is True
+    by_month = {row["month"]: row for row in report["by_month"]}
+    assert (by_month["2026-04"]["cost_actual"], by_month["2026-04"]["cost_reform"]) == (
+        "100.00",
+        "150.00",
+    )
+    assert (by_month["2026-05"]["cost_actual"], by_month["2026-05"]["cost_reform"]) == (
+        "103.23",
+        "151.61",
+    )
+    assert report["difference"] == "98.38"
+    assert report["sanctions_rescoped"] == 1 and report["sanctions_lifted"] == 0
+    assert (report["households_gain"], report["persons_gain"]) == (1, 2)
+
+    assert scoped(engine, app, "household")["difference"] == "0.00"  # as it was
+    # Three refusals lift the stop whatever it would have withheld: the whole of it comes back.
+    both = scoped(engine, app, "member_share", **{"activation.refusal.threshold": 3})
+    assert both["difference"] == "196.77" and both["sanctions_lifted"] == 1

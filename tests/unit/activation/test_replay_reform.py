@@ -26,6 +26,8 @@ BOOK = load_profile("county-pilot")
         ("activation.refusal.threshold=3", 3),
         ("activation.refusal.window_months=6", 6),
         ("activation.refusal.consecutive_only=true", True),
+        ("activation.sanction.scope=member_share", "member_share"),
+        ("activation.sanction.scope=household", "household"),
         (" continuation.months = 9 ", 9),
     ],
 )
@@ -47,7 +49,8 @@ def test_accepted(assignment: str, value) -> None:
         ("continuation.taper_end=soon", "reform-value"),
         ("continuation.follow_income_changes=maybe", "reform-value"),
         ("continuation.nothing=1", "reform-unknown-parameter"),
-        ("activation.sanction.scope=member_share", "reform-not-replayable"),
+        ("benefits.urban.standard=160", "reform-not-replayable"),
+        ("activation.sanction.scope=everyone", "reform-value"),
         ("activation.refusal.threshold=0", "reform-value"),
         ("continuation.months", "reform-format"),
         ("=3", "reform-format"),
