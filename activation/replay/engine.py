@@ -638,7 +638,8 @@ def _sanctions(session: Session, low: int, high: int) -> dict[int, list[Sanction
         .join(ActivationDecision, col(ActivationDecision.id) == Sanction.count_decision_id)
         .outerjoin(
             terms,
-            and_(
+            and_(  # the member's decisions (indexed), then the one about this sanction
+                terms.member_id == Sanction.member_id,
                 terms.kind == "sanction-terms",
                 terms.ref == literal("sanction:") + cast(Sanction.id, String),
             ),
