@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import time as timer
 from datetime import date, datetime, time
 from pathlib import Path
 from types import ModuleType
@@ -405,6 +406,38 @@ class PageClient:
         body = {**data, "csrf_token": self.csrf} if csrf else dict(data)
         kwargs.setdefault("follow_redirects", False)
         return self.client.post(path, data=body, **kwargs)
+
+
+def signed_in(
+    client: TestClient, engine: Any, username: str, role: str, **fields: Any
+) -> PageClient:
+    """A new account of ``role`` signed in through the form."""
+    make_account(engine, username, role, **fields)
+    pages = PageClient(client)
+    assert pages.sign_in(username).status_code == 303
+    return pages
+
+
+def settled(pages: PageClient, path: str, seconds: float = 60) -> str:
+    """A page that refreshes itself while work goes on (a replay), once it has stopped."""
+    deadline = timer.monotonic() + seconds
+    while True:
+        page = pages.get(path)
+        assert page.status_code == 200
+        if 'http-equiv="refresh"' not in page.text:
+            return page.text
+        assert timer.monotonic() < deadline, path
+        timer.sleep(0.1)
+
+
+def followed(client: TestClient, headers: dict[str, str], run: dict[str, Any]) -> dict[str, Any]:
+    """A replay run asked for through the API, once it has left ``running``."""
+    deadline = timer.monotonic() + 60
+    while run["state"] == "running":
+        assert timer.monotonic() < deadline, run
+        timer.sleep(0.05)
+        run = client.get(f"/api/v1/replays/{run['id']}", headers=headers).json()
+    return run
 
 
 def pay_month(client: TestClient, headers: dict[str, str], period: str) -> dict[str, Any]:

@@ -78,6 +78,19 @@ class Lifted:
     lifted: int  # sanctions that fell away and had taken money
 
 
+def cut_of(history: Sequence[StatusSlice], started_on: date, used: set[int]) -> int | None:
+    """Where in ``history`` the period a sanction started on ``started_on`` is: the first
+    sanction period from that day on that no earlier sanction took."""
+    return next(
+        (
+            i
+            for i, s in enumerate(history)
+            if s.rule in SANCTION_RULES and s.starts_on >= started_on and s.period_id not in used
+        ),
+        None,
+    )
+
+
 def lift(
     slices: Sequence[StatusSlice], sanctions: Sequence[SanctionFacts], book_at: BookAt
 ) -> Lifted:
@@ -87,16 +100,7 @@ def lift(
     for sanction in sorted(sanctions, key=lambda s: (s.started_on or date.max, s.sanction_id)):
         if sanction.started_on is None or proposes(sanction.count, book_at):
             continue
-        index = next(
-            (
-                i
-                for i, s in enumerate(history)
-                if s.rule in SANCTION_RULES
-                and s.starts_on >= sanction.started_on
-                and s.period_id not in used
-            ),
-            None,
-        )
+        index = cut_of(history, sanction.started_on, used)
         if index is None:
             continue  # the case was not running when it began: it took nothing
         cut = history[index]

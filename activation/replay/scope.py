@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from activation.replay.refusals import SANCTION_RULES, SanctionFacts
+from activation.replay.refusals import SANCTION_RULES, SanctionFacts, cut_of
 from activation.rules import sanction_terms
 from benefits.payment_rules import StatusSlice
 from kernel.money import to_fen
@@ -57,16 +57,7 @@ def rescope(
         facts = sanction.terms
         if sanction.started_on is None or facts is None:
             continue
-        index = next(
-            (
-                i
-                for i, s in enumerate(history)
-                if s.rule in SANCTION_RULES
-                and s.starts_on >= sanction.started_on
-                and s.period_id not in used
-            ),
-            None,
-        )
+        index = cut_of(history, sanction.started_on, used)
         if not index:  # none (it took nothing), or nothing recorded before it
             continue
         cut, before = history[index], history[index - 1]

@@ -4,7 +4,6 @@ second person; then every request's book has it from its day, and it is kept as 
 
 from __future__ import annotations
 
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, select
 
 from kernel.parameter_versions import ParameterVersion
-from support import move_to
+from support import followed, move_to
 from workbridge.cli import main
 from workbridge.demo import load_demo
 
@@ -41,15 +40,6 @@ def proposal(**overrides) -> dict:
         ],
     }
     return body | overrides
-
-
-def follow(client, headers, run: dict) -> dict:
-    deadline = time.monotonic() + 60
-    while run["state"] == "running":
-        assert time.monotonic() < deadline, run
-        time.sleep(0.05)
-        run = client.get(f"/api/v1/replays/{run['id']}", headers=headers).json()
-    return run
 
 
 def rows(engine) -> int:
@@ -80,7 +70,7 @@ def test_a_version_goes_live_only_after_its_replay_is_signed_off_by_a_second_per
 
     started = client.post(f"{url}/replay", headers=first)
     assert started.status_code == 202, started.text
-    run = follow(client, first, started.json())
+    run = followed(client, first, started.json())
     assert run["state"] == "finished" and run["gate_passed"] is True
     assert run["changes"] == [f"{THRESHOLD}=3"] and run["office"] is None
     assert (run["first_month"], run["last_month"]) == ("2025-11", "2026-10")
@@ -132,7 +122,7 @@ def test_a_stale_replay_a_replay_of_other_changes_and_a_late_day_block_the_sign_
     first, second = tokens.headers("admin"), tokens.headers("benefit_officer_2")
     version = client.post(URL, json=proposal(), headers=first).json()
     url = f"{URL}/{version['id']}"
-    run = follow(client, first, client.post(f"{url}/replay", headers=first).json())
+    run = followed(client, first, client.post(f"{url}/replay", headers=first).json())
     assert run["gate_passed"] is True
 
     move_to(clock, TODAY + timedelta(days=8))

@@ -3,14 +3,13 @@ kept — it cannot be deleted nor changed once finished — and can be asked for
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from support import move_to
+from support import followed, move_to
 from workbridge.demo import load_demo
 
 TODAY = date(2026, 10, 20)
@@ -21,15 +20,6 @@ def county(engine, app, clock):
     move_to(clock, TODAY)
     load_demo(engine, app.state.policy, households=60, today=TODAY, seed=5)
     return engine
-
-
-def follow(client, headers, run: dict) -> dict:
-    deadline = time.monotonic() + 60
-    while run["state"] == "running":
-        assert time.monotonic() < deadline, run
-        time.sleep(0.05)
-        run = client.get(f"/api/v1/replays/{run['id']}", headers=headers).json()
-    return run
 
 
 def count(engine) -> int:
@@ -45,7 +35,7 @@ def test_a_replay_asked_for_runs_and_is_kept(client, tokens, county) -> None:
         headers=officer,
     )
     assert asked.status_code == 202, asked.text
-    run = follow(client, officer, asked.json())
+    run = followed(client, officer, asked.json())
     assert run["state"] == "finished" and run["gate_passed"] is True
     assert run["changes"] == ["continuation.income_threshold=100000"]
     report = run["report"]
@@ -55,7 +45,7 @@ def test_a_replay_asked_for_runs_and_is_kept(client, tokens, county) -> None:
 
     again = client.post(f"/api/v1/replays/{run['id']}/rerun", headers=officer)
     assert again.status_code == 202
-    second = follow(client, officer, again.json())
+    second = followed(client, officer, again.json())
     assert second["rerun_of"] == run["id"] and second["report"] == report
     listed = client.get("/api/v1/replays", headers=officer).json()
     assert [r["id"] for r in listed] == [second["id"], run["id"]]
@@ -81,7 +71,7 @@ def test_a_grid_with_a_budget_through_the_api(client, tokens, county) -> None:
         },
         headers=admin,
     )
-    run = follow(client, admin, asked.json())
+    run = followed(client, admin, asked.json())
     assert len(run["report"]["points"]) == 6
     assert run["report"]["within_budget"] is not None
 
@@ -137,11 +127,11 @@ def test_one_replay_at_a_time_in_a_process(client, tokens, county) -> None:
         assert count(county) == 0
     finally:
         runs._slots.release()
-    first = follow(
+    first = followed(
         client, officer, client.post("/api/v1/replays", json=ask, headers=officer).json()
     )
     assert first["state"] == "finished"
     # the slot is free again once a run has finished, failed or not
     again = client.post("/api/v1/replays", json=ask, headers=officer)
     assert again.status_code == 202
-    follow(client, officer, again.json())
+    followed(client, officer, again.json())

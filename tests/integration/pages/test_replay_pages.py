@@ -4,14 +4,13 @@ Chinese and in English; county-wide accounts only."""
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
 
-from support import PageClient, make_account, move_to
+from support import move_to, settled, signed_in
 from workbridge.demo import load_demo
 
 TODAY = date(2026, 10, 20)
@@ -22,24 +21,6 @@ def county(engine, app, clock):
     move_to(clock, TODAY)
     load_demo(engine, app.state.policy, households=60, today=TODAY, seed=5)
     return engine
-
-
-def signed_in(client, engine, username: str, role: str, **fields) -> PageClient:
-    make_account(engine, username, role, **fields)
-    pages = PageClient(client)
-    assert pages.sign_in(username).status_code == 303
-    return pages
-
-
-def finished(pages: PageClient, path: str) -> str:
-    deadline = time.monotonic() + 60
-    while True:
-        page = pages.get(path)
-        assert page.status_code == 200
-        if 'http-equiv="refresh"' not in page.text:
-            return page.text
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +46,7 @@ def test_ask_watch_read_and_download(client, county, language, words) -> None:
     assert asked.status_code == 303
     path = asked.headers["location"]
     assert re.fullmatch(r"/app/replays/\d+", path)
-    text = finished(pages, path)
+    text = settled(pages, path)
     for word in words[1:]:
         assert word in text, word
     assert "<svg" in text

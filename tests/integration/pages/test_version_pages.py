@@ -4,13 +4,12 @@ as a second person, in Chinese and in English; a bad proposal comes back with ev
 from __future__ import annotations
 
 import re
-import time
 from datetime import date
 
 import pytest
 from sqlalchemy import text
 
-from support import PageClient, make_account, move_to
+from support import move_to, settled, signed_in
 from workbridge.demo import load_demo
 
 TODAY = date(2026, 10, 20)
@@ -21,24 +20,6 @@ def county(engine, app, clock):
     move_to(clock, TODAY)
     load_demo(engine, app.state.policy, households=40, today=TODAY, seed=7)
     return engine
-
-
-def signed_in(client, engine, username: str, role: str, **fields) -> PageClient:
-    make_account(engine, username, role, **fields)
-    pages = PageClient(client)
-    assert pages.sign_in(username).status_code == 303
-    return pages
-
-
-def settled(pages: PageClient, path: str) -> str:
-    deadline = time.monotonic() + 60
-    while True:
-        page = pages.get(path)
-        assert page.status_code == 200
-        if 'http-equiv="refresh"' not in page.text:
-            return page.text
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
 
 
 WORDS = {
