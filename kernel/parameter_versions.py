@@ -90,12 +90,12 @@ def _has_table(session: Session) -> bool:
     """Whether the database has reached migration 0033 (remembered once it has): a database
     from before it has no versions made in the service, and a command run on it (a payment run
     before the upgrade) reads the shipped book."""
-    bind = session.get_bind()
-    key = str(bind.engine.url)
+    key = str(session.get_bind().engine.url)
     if key not in _migrated:
-        with bind.engine.connect() as connection:
-            if not inspect(connection).has_table(ParameterVersion.__tablename__):
-                return False
+        # Through the session's own connection: another would wait for the write lock the
+        # caller may hold (SQLite), or take a second pooled connection.
+        if not inspect(session.connection()).has_table(ParameterVersion.__tablename__):
+            return False
         _migrated.add(key)
     return True
 
