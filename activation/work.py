@@ -34,6 +34,7 @@ from activation.schemas import (
 from activation.sms_out import send_continuation_end, send_continuation_start
 from benefits import coming
 from benefits import services as benefit_services
+from benefits.assessments import assessment_record
 from benefits.incomes import incomes_on
 from benefits.models import (
     BenefitCase,
@@ -496,6 +497,7 @@ def _end_continuation(ctx: ServiceContext, continuation: Continuation) -> None:
         reason=reason,
         rule=rule,
         parameter_version=entitlement.parameter_version,
+        assessment=assessment_record(entitlement, day, benefit_services.status_day(case, day)),
     )
     continuation.state, continuation.ended_on = "reassessed", day
     continuation.end_reason = stored(reason)

@@ -203,6 +203,10 @@ class CaseStatusPeriod(SQLModel, table=True):
     said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     rule: str = Field(max_length=120)
     parameter_version: str = Field(max_length=64)
+    # What the household's entitlement was assessed on while this period held (approval,
+    # re-review, reassessment after a continuation; ``benefits.assessments``): the replay works
+    # the amount out again under other standards and category factors from these alone.
+    assessments: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     actor: str = Field(max_length=160)
     # When the change was recorded, which may be long after it took effect: the payment run
     # finds months paid before a change was known by comparing this with the line's time.

@@ -11,11 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from benefits import coming, rules
+from benefits.assessments import assessment_record
 from benefits.events import ApplicationDecided, HouseholdChanged
 from benefits.incomes import declared_income_problems, incomes_on, unrecorded_incomes
 from benefits.models import (
@@ -907,7 +909,10 @@ def _approve(
     on: date,
     reason: str,
     pays_from: date | None = None,
+    assessed_on: date | None = None,
 ) -> BenefitCase:
+    """Open the case; ``assessed_on`` is the day the entitlement was assessed for (the
+    decision's day, or the reported day of a re-entry)."""
     assert household.id is not None and application.id is not None
     application.state = ApplicationState.APPROVED
     application.decided_on = on
@@ -953,6 +958,7 @@ def _approve(
             said=said,
             rule="application-approved",
             parameter_version=entitlement.parameter_version,
+            assessments=[assessment_record(entitlement, assessed_on or on, pays_from or on)],
             actor=ctx.actor.label,
             recorded_at=ctx.now,
         )
@@ -1079,6 +1085,7 @@ def decide_reentry(ctx: ServiceContext, application_id: int, data: DecisionIn) -
         data.reason
         or f"fast re-entry after a lost job, paid from {application.applied_on.isoformat()}",
         pays_from=application.applied_on,
+        assessed_on=application.applied_on,
     )
     ctx.session.commit()
     return application
@@ -1104,6 +1111,7 @@ def set_case_status(
     rule: str,
     parameter_version: str,
     details: dict | None = None,
+    assessment: dict[str, Any] | None = None,
 ) -> CaseStatusPeriod:
     """Close the open status period the day before ``effective_from`` and open a new one.
 
@@ -1147,6 +1155,7 @@ def set_case_status(
         said=said,
         rule=rule,
         parameter_version=parameter_version,
+        assessments=[assessment] if assessment else None,
         actor=ctx.actor.label,
         recorded_at=ctx.now,
     )
@@ -1227,6 +1236,8 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
     case.explanation = entitlement.explanation()
     case.parameter_version = entitlement.parameter_version
     new_amount = to_fen(entitlement.monthly_amount)
+    applies_from = status_day(case, next_month)
+    assessed = assessment_record(entitlement, data.reviewed_on, applies_from)
     if not entitlement.eligible:
         set_case_status(
             ctx,
@@ -1238,6 +1249,7 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
             rule="re-review-exit",
             parameter_version=entitlement.parameter_version,
             details={"entitlement": entitlement.explanation(), "notes": data.notes},
+            assessment=assessed,
         )
     else:
         case.entitled_amount_fen = new_amount
@@ -1255,8 +1267,10 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
                 rule="re-review-amount",
                 parameter_version=entitlement.parameter_version,
                 details={"entitlement": entitlement.explanation(), "notes": data.notes},
+                assessment=assessed,
             )
         else:
+            _assessed_again(ctx.session, case, assessed)
             audit.note(
                 ctx,
                 entity="case",
@@ -1269,6 +1283,18 @@ def review_case(ctx: ServiceContext, case_id: int, data: ReviewIn) -> BenefitCas
     bus.publish(ctx.session, HouseholdChanged(case.household_id))
     ctx.session.commit()
     return case
+
+
+def _assessed_again(session: Session, case: BenefitCase, assessed: dict[str, Any]) -> None:
+    """A re-review that leaves the amount as it was is still an assessment: it is kept on the
+    open period, so a replay under other standards sees it from the day it applies."""
+    open_period = session.exec(
+        select(CaseStatusPeriod).where(
+            CaseStatusPeriod.case_id == case.id, col(CaseStatusPeriod.effective_to).is_(None)
+        )
+    ).first()
+    if open_period is not None:
+        open_period.assessments = [*(open_period.assessments or []), assessed]
 
 
 def case_history(session: Session, case_id: int) -> list[CaseStatusPeriod]:

@@ -227,10 +227,12 @@ class Desk:
         assert response.status_code == expected, (path, response.status_code, response.text)
         return response.json()
 
-    def household_with_case(self, *members: dict[str, Any], category: str = "C") -> dict[str, Any]:
+    def household_with_case(
+        self, *members: dict[str, Any], category: str = "C", **extra: Any
+    ) -> dict[str, Any]:
         """Register, apply and approve on 2 March 2026; returns the household and its case."""
         self.on("2026-02-20")
-        created = create_household(self.client, self.officer, household(*members))
+        created = create_household(self.client, self.officer, household(*members, **extra))
         app_id = walk_to_notice(
             self.client, self.officer, created["id"], self.clock, category=category
         )

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from activation.replay import engine as replay_engine
+from activation.replay import reads as replay_reads
 from activation.replay.grid import parse_grid
 from activation.replay.money import months_between
 from activation.replay.reform import Reform
@@ -70,8 +71,8 @@ def read_floor(engine: Engine, months: list[Month], chunk: int) -> float:
     """The replay's reads, chunk by chunk, with nothing computed."""
     started = time.perf_counter()
     with Session(engine) as session:
-        for ids in replay_engine.case_chunks(session, chunk):
-            replay_engine.load_chunk(session, ids, months)
+        for ids in replay_reads.case_chunks(session, chunk):
+            replay_reads.load_chunk(session, ids, months)
     return time.perf_counter() - started
 
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from rich.table import Table
 
-from activation.replay.engine import office_problems, run_replays
+from activation.replay.engine import run_replays
 from activation.replay.grid import budget_problems, parse_grid
+from activation.replay.reads import office_problems
 from activation.replay.reform import parse_range
 from activation.replay.runs import ReplayAsk, report_of
 from kernel.db import settings_engine

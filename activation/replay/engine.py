@@ -20,52 +20,48 @@ Only when all three hold are the reform's figures reported.
 
 from __future__ import annotations
 
-import queue
 import threading
 from collections import defaultdict
-from collections.abc import Generator, Iterator, Sequence
-from contextlib import closing, suppress
+from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, cast, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, col
 
-from activation.models import ActivationDecision, Continuation, Sanction
-from activation.replay.continuation import ContinuationFacts, Reassess, rebuild, same_history
-from activation.replay.groups import DIMENSIONS, MemberFacts, groups_of
+from activation.models import ActivationDecision
+from activation.replay.continuation import (
+    START,
+    ContinuationFacts,
+    Reassess,
+    rebuild,
+    same_history,
+)
+from activation.replay.groups import DIMENSIONS, groups_of
 from activation.replay.money import due_by_month, months_between, roundings
-from activation.replay.reassessment import IncomeFacts, reassessor
+from activation.replay.reads import Chunk, paid_months, read_ahead
+from activation.replay.reassessment import reassessor
 from activation.replay.reform import Reform, ReformedBook
 from activation.replay.refusals import (
     CountFacts,
     SanctionFacts,
-    TermsFacts,
     lift,
     newly_proposed,
-    outcomes_of,
 )
 from activation.replay.scope import rescope
+from activation.replay.standards import NO_BASE, Restated, rebased, restate
 from activation.rules import REPLAYERS, replay
+from benefits.assessments import assess_again, outcome_fen
 from benefits.models import (
-    BenefitCase,
-    CaseStatusPeriod,
     Household,
     Member,
-    MemberIncome,
-    PaymentAdjustment,
-    PaymentLine,
-    PaymentRun,
 )
-from benefits.payment_rules import RECOMPUTE_SOURCE, Month, StatusSlice
+from benefits.payment_rules import Month, StatusSlice
 from kernel.db import reader
-from kernel.errors import Problem
-from kernel.messages import say
-from kernel.money import fen_text, from_fen
-from kernel.policy import PolicyBook, PolicyError
+from kernel.money import fen_text
+from kernel.policy import ParameterSet, PolicyBook, PolicyError
 
 CHUNK = 5_000
 
@@ -82,13 +78,15 @@ class Gate:
     ledger: int = 0
     decisions: int = 0
     rebuild: int = 0
+    assessments: int = 0
     decisions_checked: int = 0
+    assessments_checked: int = 0
     months_checked: list[str] = field(default_factory=list)
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return not (self.ledger or self.decisions or self.rebuild)
+        return not (self.ledger or self.decisions or self.rebuild or self.assessments)
 
     def differs(self, example: dict[str, Any]) -> None:
         if len(self.examples) < EXAMPLES:
@@ -99,10 +97,12 @@ class Gate:
             "passed": self.passed,
             "months_checked": self.months_checked,
             "decisions_checked": self.decisions_checked,
+            "assessments_checked": self.assessments_checked,
             "differences": {
                 "ledger": self.ledger,
                 "decisions": self.decisions,
                 "rebuild": self.rebuild,
+                "assessments": self.assessments,
             },
             "examples": self.examples,
         }
@@ -123,6 +123,8 @@ class Figures:
     sanctions_rescoped: int = 0
     persons_newly_proposed: int = 0
     reassessed: int = 0
+    exited: int = 0
+    kept: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
 
@@ -200,13 +202,20 @@ def run_replays(
     evaluated = [(ReformedBook(book, reform), Figures(months)) for reform in reforms]
     steps = [roundings(months, reformed.at) for reformed, _ in evaluated]
     refusals = any(reform.touches_refusals or reform.touches_scope for reform in reforms)
-    continuation_reform = any(reform.touches_continuation for reform in reforms)
+    standards = any(reform.touches_standards for reform in reforms)
+    continuation_reform = standards or any(reform.touches_continuation for reform in reforms)
     gate = Gate()
     chunks = read_ahead(
-        engine, months, chunk, office, refusals=refusals, incomes=continuation_reform
+        engine,
+        months,
+        chunk,
+        office,
+        refusals=refusals,
+        incomes=continuation_reform,
+        assessments=standards,
     )
     with Session(reader(engine)) as session, closing(chunks):
-        paid = _paid_months(session, months)
+        paid = paid_months(session, months)
         gate.months_checked = [m.label for m in months if m.label in paid]
         for ids, facts in chunks:
             if stop is not None and stop.is_set():
@@ -223,6 +232,8 @@ def run_replays(
                     gate.differs(
                         {"check": "rebuild", "case_id": case_id, "why": same.unresolved or ""}
                     )
+                if standards:
+                    _check_assessments(gate, case_id, slices, facts, book, first.first)
                 groups = groups_of(*facts.households[case_id], members, last.last)
                 for (reformed, figures), reform_steps in zip(evaluated, steps, strict=True):
                     reform_due = _reformed_due(
@@ -235,6 +246,7 @@ def run_replays(
                         reform_steps,
                         today,
                         _reassessor(facts, case_id, len(members)) if continuations else None,
+                        _restater(facts, case_id, first.first),
                     )
                     _add(figures, groups, len(members), actual_due, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk, office)
@@ -276,6 +288,8 @@ def _report(
             "persons_lose": figures.persons_lose,
             "approximated": figures.approximated,
             "reassessed": figures.reassessed,
+            "households_exited": figures.exited,
+            "households_kept": figures.kept,
             "sanctions_lifted": figures.sanctions_lifted,
             "sanctions_rescoped": figures.sanctions_rescoped,
             "persons_newly_proposed": figures.persons_newly_proposed,
@@ -305,10 +319,27 @@ def _reformed_due(
     reform_steps: Sequence[Any],
     today: date,
     reassess: Reassess | None = None,
+    restater: Restater | None = None,
 ) -> list[int] | None:
     """The case's months under the reform, or None when its history stays as it was."""
     reform = reformed.reform
     history: Sequence[StatusSlice] = slices
+    restated = reform.touches_standards and restater is not None
+    if restated:
+        assert restater is not None
+        outcome = restater(slices, reformed.at)
+        if outcome.unresolved:
+            figures.unresolved[outcome.unresolved] += 1
+            return None
+        figures.exited += outcome.exited
+        figures.kept += outcome.kept
+        history = outcome.slices
+        if continuations:
+            based = rebased(continuations, slices, history)
+            if based is None:
+                figures.unresolved[NO_BASE] += 1
+                return None
+            continuations = [c for c in based if _started(history, c)]
     if reform.touches_scope and sanctions:
         rescoped = rescope(history, sanctions, reformed.at)
         if rescoped.unresolved:
@@ -323,7 +354,7 @@ def _reformed_due(
             lifted = lift(history, sanctions, reformed.at)
             figures.sanctions_lifted += lifted.lifted
             history = lifted.slices
-    if continuations and reform.touches_continuation:
+    if continuations and (reform.touches_continuation or restated):
         outcome = rebuild(history, continuations, reformed.at, today, reassess)
         if outcome.unresolved:
             figures.unresolved[outcome.unresolved] += 1
@@ -364,7 +395,44 @@ def _add(
         group.lose += reform_total < actual_total
 
 
+def _started(history: Sequence[StatusSlice], facts: ContinuationFacts) -> bool:
+    """Whether the continuation's start is still in the history (a reform that refused or
+    exited the household before the job leaves no continuation to rebuild)."""
+    return any(s.rule == START and s.starts_on >= facts.job_start for s in history)
+
+
 # --- the gate's checks ------------------------------------------------------------------------
+
+
+def _check_assessments(
+    gate: Gate,
+    case_id: int,
+    slices: Sequence[StatusSlice],
+    facts: Chunk,
+    book: PolicyBook,
+    from_day: date,
+) -> None:
+    """Every recorded assessment gives its recorded outcome again under its recorded version,
+    and the restatement with no change gives the history back."""
+    records = facts.assessments.get(case_id, {})
+    for period_id, recorded in records.items():
+        for record in recorded:
+            gate.assessments_checked += 1
+            try:
+                params = book.version(record["parameter_version"])
+                again = assess_again(record, params)
+                same = again.eligible == record["eligible"] and (
+                    not again.eligible or outcome_fen(again) == record["monthly_amount_fen"]
+                )
+            except (PolicyError, KeyError, TypeError, ValueError):
+                same = False
+            if not same:
+                gate.assessments += 1
+                gate.differs({"check": "assessment", "case_id": case_id, "period_id": period_id})
+    outcome = _restater(facts, case_id, from_day)(slices, book.at)
+    if outcome.unresolved is None and not same_history(outcome.slices, slices):
+        gate.rebuild += 1
+        gate.differs({"check": "rebuild", "case_id": case_id, "why": "standards"})
 
 
 def _check_ledger(
@@ -373,7 +441,7 @@ def _check_ledger(
     months: Sequence[Month],
     paid: set[str],
     due: Sequence[int],
-    facts: _Chunk,
+    facts: Chunk,
 ) -> None:
     for month, owed in zip(months, due, strict=True):
         if month.label not in paid:
@@ -436,351 +504,24 @@ def _check_decisions(
         after = rows[-1][0]
 
 
-# --- reads ------------------------------------------------------------------------------------
+Restater = Callable[[Sequence[StatusSlice], Callable[[date], ParameterSet]], Restated]
 
 
-@dataclass
-class _Chunk:
-    slices: dict[int, list[StatusSlice]]
-    continuations: dict[int, list[ContinuationFacts]]
-    lines: dict[tuple[int, str], int]
-    corrections: dict[tuple[int, str], int]
-    households: dict[int, tuple[str, str, str, str]]  # township, community, scheme, category
-    members: dict[int, list[MemberFacts]]
-    sanctions: dict[int, list[SanctionFacts]] = field(default_factory=dict)
-    counts: dict[int, list[CountFacts]] = field(default_factory=dict)
-    incomes: dict[int, list[IncomeFacts]] = field(default_factory=dict)
+def _restater(facts: Chunk, case_id: int, from_day: date) -> Restater:
+    def restated(
+        slices: Sequence[StatusSlice], book_at: Callable[[date], ParameterSet]
+    ) -> Restated:
+        return restate(
+            slices,
+            facts.assessments.get(case_id, {}),
+            book_at,
+            from_day=from_day,
+            next_case=facts.next_cases.get(case_id),
+        )
+
+    return restated
 
 
-def _reassessor(facts: _Chunk, case_id: int, members: int) -> Reassess:
+def _reassessor(facts: Chunk, case_id: int, members: int) -> Reassess:
     _, _, scheme, category = facts.households[case_id]
     return reassessor(scheme, category, members, facts.incomes.get(case_id, []))
-
-
-def office_problems(engine: Engine, office: str | None) -> list[Problem]:
-    """An office the replay is asked for must be a township or community with households."""
-    if office is None:
-        return []
-    with Session(reader(engine)) as session:
-        found = session.execute(
-            select(Household.id)
-            .where(or_(Household.township == office, Household.community == office))
-            .limit(1)
-        ).first()
-    if found is None:
-        return [Problem("office", "office-unknown", say("no office %(office)s", office=office))]
-    return []
-
-
-def _paid_months(session: Session, months: Sequence[Month]) -> set[str]:
-    labels = [m.label for m in months]
-    return set(
-        session.execute(
-            select(PaymentRun.period).where(
-                col(PaymentRun.period).in_(labels), PaymentRun.state == "finished"
-            )
-        ).scalars()
-    )
-
-
-_DONE = object()
-
-
-def read_ahead(
-    engine: Engine,
-    months: Sequence[Month],
-    size: int,
-    office: str | None,
-    *,
-    refusals: bool,
-    incomes: bool,
-) -> Generator[tuple[list[int], _Chunk], None, None]:
-    """The chunks, read on a thread of their own one chunk ahead of the pricing.
-
-    The database's share of a read (PostgreSQL's process, SQLite's C code) runs while the rules
-    price the chunk before, instead of after it. One session reads every chunk in order, so
-    they come from one transaction as before; at most two chunks wait beside the one priced,
-    so memory stays bounded by the chunk. Closing the generator (an error, a stop) ends the
-    thread after the read in hand.
-    """
-    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
-    ending = threading.Event()
-
-    def read() -> None:
-        try:
-            with Session(reader(engine)) as session:
-                for ids in case_chunks(session, size, office):
-                    if ending.is_set():
-                        return
-                    facts = load_chunk(session, ids, months, refusals=refusals, incomes=incomes)
-                    ready.put((ids, facts))
-            ready.put(_DONE)
-        except BaseException as exc:  # handed to the pricing thread, which raises it
-            ready.put(exc)
-
-    thread = threading.Thread(target=read, name="replay-reads", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = ready.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        ending.set()
-        while thread.is_alive():  # let a read waiting to hand over a chunk finish
-            with suppress(queue.Empty):
-                ready.get(timeout=0.05)
-        thread.join()
-
-
-def case_chunks(session: Session, size: int, office: str | None = None) -> Iterator[list[int]]:
-    after = 0
-    while True:
-        query = select(BenefitCase.id).where(col(BenefitCase.id) > after)
-        if office:
-            query = query.join(Household, col(Household.id) == BenefitCase.household_id).where(
-                or_(Household.township == office, Household.community == office)
-            )
-        ids = list(session.execute(query.order_by(col(BenefitCase.id)).limit(size)).scalars())
-        if not ids:
-            return
-        yield ids
-        after = ids[-1]
-
-
-def load_chunk(
-    session: Session,
-    ids: list[int],
-    months: Sequence[Month],
-    *,
-    refusals: bool = False,
-    incomes: bool = False,
-) -> _Chunk:
-    low, high = ids[0], ids[-1]
-    slices: dict[int, list[StatusSlice]] = defaultdict(list)
-    for row in session.execute(
-        select(
-            CaseStatusPeriod.case_id,
-            CaseStatusPeriod.id,
-            CaseStatusPeriod.status,
-            CaseStatusPeriod.effective_from,
-            CaseStatusPeriod.effective_to,
-            CaseStatusPeriod.monthly_amount_fen,
-            CaseStatusPeriod.rule,
-            CaseStatusPeriod.parameter_version,
-        )
-        .where(col(CaseStatusPeriod.case_id).between(low, high))
-        .order_by(
-            col(CaseStatusPeriod.case_id),
-            col(CaseStatusPeriod.effective_from),
-            col(CaseStatusPeriod.id),
-        )
-    ):
-        slices[row[0]].append(StatusSlice(*row[1:]))
-    return _Chunk(
-        slices=slices,
-        continuations=_continuations(session, low, high),
-        lines=_lines(session, low, high, months),
-        corrections=_corrections(session, low, high, months),
-        households=_households(session, low, high),
-        members=_members(session, low, high),
-        sanctions=_sanctions(session, low, high) if refusals else {},
-        counts=_counts(session, low, high) if refusals else {},
-        incomes=_incomes(session, low, high) if incomes else {},
-    )
-
-
-def _incomes(session: Session, low: int, high: int) -> dict[int, list[IncomeFacts]]:
-    """Every income of every member of the chunk's households, with the days it held."""
-    found: dict[int, list[IncomeFacts]] = defaultdict(list)
-    for case_id, amount, starts_on, ends_on in session.execute(
-        select(
-            BenefitCase.id,
-            MemberIncome.monthly_amount_fen,
-            MemberIncome.effective_from,
-            MemberIncome.effective_to,
-        )
-        .join(Member, col(Member.household_id) == BenefitCase.household_id)
-        .join(MemberIncome, col(MemberIncome.member_id) == Member.id)
-        .where(col(BenefitCase.id).between(low, high))
-    ):
-        found[case_id].append(IncomeFacts(from_fen(amount), starts_on, ends_on))
-    return found
-
-
-def _count_facts(member_id: int, inputs: dict[str, Any], outcome: dict[str, Any]) -> CountFacts:
-    return CountFacts(
-        member_id=member_id,
-        on=date.fromisoformat(inputs["on"]),
-        outcomes=outcomes_of(inputs["outcomes"]),
-        consequence=str(outcome.get("consequence", "")),
-    )
-
-
-def _sanctions(session: Session, low: int, high: int) -> dict[int, list[SanctionFacts]]:
-    """Each sanction of the chunk with the count that proposed it and, once confirmed, what
-    its terms were worked out from (its ``sanction-terms`` decision)."""
-    terms = aliased(ActivationDecision)
-    found: dict[int, list[SanctionFacts]] = defaultdict(list)
-    for sanction_id, case_id, member_id, started_on, inputs, outcome, given in session.execute(
-        select(
-            Sanction.id,
-            Sanction.case_id,
-            Sanction.member_id,
-            Sanction.started_on,
-            ActivationDecision.inputs,
-            ActivationDecision.outcome,
-            terms.inputs,
-        )
-        .join(ActivationDecision, col(ActivationDecision.id) == Sanction.count_decision_id)
-        .outerjoin(
-            terms,
-            and_(  # the member's decisions (indexed), then the one about this sanction
-                terms.member_id == Sanction.member_id,
-                terms.kind == "sanction-terms",
-                terms.ref == literal("sanction:") + cast(Sanction.id, String),
-            ),
-        )
-        .where(col(Sanction.case_id).between(low, high))
-    ):
-        found[case_id].append(
-            SanctionFacts(
-                sanction_id,
-                _count_facts(member_id, inputs, outcome),
-                started_on,
-                _terms_facts(given) if given else None,
-            )
-        )
-    return found
-
-
-def _terms_facts(inputs: dict[str, Any]) -> TermsFacts:
-    return TermsFacts(
-        confirmed_on=date.fromisoformat(inputs["confirmed_on"]),
-        household_amount=Decimal(inputs["household_amount"]),
-        member_count=int(inputs["member_count"]),
-    )
-
-
-def _counts(session: Session, low: int, high: int) -> dict[int, list[CountFacts]]:
-    found: dict[int, list[CountFacts]] = defaultdict(list)
-    for case_id, member_id, inputs, outcome in session.execute(
-        select(
-            BenefitCase.id,
-            ActivationDecision.member_id,
-            ActivationDecision.inputs,
-            ActivationDecision.outcome,
-        )
-        .join(Member, col(Member.household_id) == BenefitCase.household_id)
-        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
-        .where(
-            col(BenefitCase.id).between(low, high),
-            ActivationDecision.kind == "refusal-count",
-        )
-    ):
-        found[case_id].append(_count_facts(member_id, inputs, outcome))
-    return found
-
-
-def _households(session: Session, low: int, high: int) -> dict[int, tuple[str, str, str, str]]:
-    return {
-        case_id: (township, community, scheme, category)
-        for case_id, township, community, scheme, category in session.execute(
-            select(
-                BenefitCase.id,
-                Household.township,
-                Household.community,
-                Household.scheme,
-                BenefitCase.category,
-            )
-            .join(Household, col(Household.id) == BenefitCase.household_id)
-            .where(col(BenefitCase.id).between(low, high))
-        )
-    }
-
-
-def _members(session: Session, low: int, high: int) -> dict[int, list[MemberFacts]]:
-    found: dict[int, list[MemberFacts]] = defaultdict(list)
-    for case_id, relation, sex, birth, disability in session.execute(
-        select(BenefitCase.id, Member.relation, Member.sex, Member.birth_date, Member.disability)
-        .join(Member, col(Member.household_id) == BenefitCase.household_id)
-        .where(col(BenefitCase.id).between(low, high))
-        .order_by(col(BenefitCase.id), col(Member.id))
-    ):
-        found[case_id].append(MemberFacts(relation, sex, birth, disability))
-    return found
-
-
-def _continuations(session: Session, low: int, high: int) -> dict[int, list[ContinuationFacts]]:
-    rows = session.execute(
-        select(
-            Continuation.id,
-            Continuation.case_id,
-            Continuation.member_id,
-            Continuation.starts_on,
-            Continuation.base_amount_fen,
-            ActivationDecision.inputs,
-        )
-        .join(ActivationDecision, col(ActivationDecision.id) == Continuation.decision_id)
-        .where(col(Continuation.case_id).between(low, high))
-    ).all()
-    if not rows:
-        return {}
-    wages: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for member_id, day, amount in session.execute(
-        select(MemberIncome.member_id, MemberIncome.effective_from, MemberIncome.monthly_amount_fen)
-        .where(
-            col(MemberIncome.member_id).in_(sorted({r[2] for r in rows})),
-            MemberIncome.source == "wages",
-        )
-        .order_by(col(MemberIncome.member_id), col(MemberIncome.effective_from))
-    ):
-        wages[member_id].append((day, from_fen(amount)))
-    found: dict[int, list[ContinuationFacts]] = defaultdict(list)
-    for continuation_id, case_id, member_id, starts_on, base_fen, inputs in rows:
-        found[case_id].append(
-            ContinuationFacts(
-                continuation_id=continuation_id,
-                job_start=starts_on,
-                previous_amount=from_fen(base_fen),
-                start_income=Decimal(inputs["monthly_income"]),
-                wage_changes=tuple((d, a) for d, a in wages[member_id] if d > starts_on),
-            )
-        )
-    return found
-
-
-def _lines(
-    session: Session, low: int, high: int, months: Sequence[Month]
-) -> dict[tuple[int, str], int]:
-    return {
-        (case_id, period): regular
-        for case_id, period, regular in session.execute(
-            select(PaymentLine.case_id, PaymentLine.period, PaymentLine.regular_fen).where(
-                col(PaymentLine.case_id).between(low, high),
-                col(PaymentLine.period).between(months[0].label, months[-1].label),
-            )
-        )
-    }
-
-
-def _corrections(
-    session: Session, low: int, high: int, months: Sequence[Month]
-) -> dict[tuple[int, str], int]:
-    sources = {f"{RECOMPUTE_SOURCE}:{m.label}": m.label for m in months}
-    found: dict[tuple[int, str], int] = defaultdict(int)
-    for case_id, source, amount in session.execute(
-        select(
-            PaymentAdjustment.case_id, PaymentAdjustment.source, PaymentAdjustment.amount_fen
-        ).where(
-            and_(
-                col(PaymentAdjustment.case_id).between(low, high),
-                col(PaymentAdjustment.source).in_(list(sources)),
-            )
-        )
-    ):
-        found[(case_id, sources[source])] += amount
-    return found

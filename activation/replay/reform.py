@@ -8,6 +8,7 @@ replay can follow yet (``REPLAYABLE``); anything else is refused with every prob
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -22,7 +23,8 @@ from kernel.policy import Parameter, ParameterSet, PolicyBook
 # The refusal rule (POLICY.md rule 3): how many counted refusals, in what window, in a row or
 # not, and what a sanction stops (the household's payment or the member's share). The
 # continuation (report 4 §五4): its length, the line between full and half, the fractions and
-# the taper. Standards and re-entry follow in later slices.
+# the taper. The standards and the category factors (report 1's categorised assistance), each
+# category's factor or fixed amount named ``benefits.<scheme>.categories.<code>.factor|amount``.
 REFUSAL = (
     "activation.refusal.threshold",
     "activation.refusal.window_months",
@@ -39,7 +41,11 @@ CONTINUATION = (
     "continuation.follow_income_changes",
 )
 SANCTION_SCOPE = ("activation.sanction.scope",)
-REPLAYABLE = REFUSAL + SANCTION_SCOPE + CONTINUATION
+STANDARDS = ("benefits.urban.standard", "benefits.rural.standard")
+CATEGORY_KEY = re.compile(r"^benefits\.(urban|rural)\.categories\.([^.]+)\.(factor|amount)$")
+CATEGORY_FIELD = {"factor": "gap", "amount": "fixed"}  # the field a category's method reads
+REPLAYABLE = REFUSAL + SANCTION_SCOPE + CONTINUATION + STANDARDS
+REPLAYABLE_TEXT = ", ".join((*REPLAYABLE, "benefits.<scheme>.categories.<code>.factor|amount"))
 BASIS = "replay reform"
 
 
@@ -63,6 +69,10 @@ class Reform:
     def touches_continuation(self) -> bool:
         return any(key in CONTINUATION for key in self.changes)
 
+    @property
+    def touches_standards(self) -> bool:
+        return any(key in STANDARDS or CATEGORY_KEY.match(key) for key in self.changes)
+
     def as_dict(self) -> dict[str, Any]:
         return {key: _plain(value) for key, value in sorted(self.changes.items())}
 
@@ -79,6 +89,16 @@ def parse_reform(assignments: Iterable[str], book: PolicyBook) -> tuple[Reform, 
         if not sep or not key:
             problems.append(Problem(where, "reform-format", say("write each change as key=value")))
             continue
+        if CATEGORY_KEY.match(key):
+            if problem := _category_change(key, raw, latest):
+                problems.append(Problem(where, problem[0], problem[1]))
+            elif key in changes:
+                problems.append(
+                    Problem(where, "reform-repeated", say("%(key)s is set twice", key=key))
+                )
+            else:
+                changes[key] = raw
+            continue
         if key not in latest.params:
             problems.append(
                 Problem(where, "reform-unknown-parameter", say("no parameter %(key)s", key=key))
@@ -92,7 +112,7 @@ def parse_reform(assignments: Iterable[str], book: PolicyBook) -> tuple[Reform, 
                     say(
                         "%(key)s cannot be replayed yet; these can: %(keys)s",
                         key=key,
-                        keys=", ".join(REPLAYABLE),
+                        keys=REPLAYABLE_TEXT,
                     ),
                 )
             )
@@ -122,6 +142,30 @@ def parse_range(start: str, end: str) -> tuple[tuple[Month, Month] | None, list[
     if len(months) == 2 and months[0] > months[1]:
         problems.append(Problem("to", "date-order", say("the range ends before it begins")))
     return (months[0], months[1]) if not problems else None, problems
+
+
+def _category_change(key: str, raw: str, latest: ParameterSet) -> tuple[str, Text] | None:
+    """A category's factor (a gap category) or fixed amount (a fixed one), a number ≥ 0."""
+    found = CATEGORY_KEY.match(key)
+    assert found is not None
+    scheme, code, name = found.groups()
+    spec = next((c for c in latest.raw(f"benefits.{scheme}.categories") if c["code"] == code), None)
+    if spec is None:
+        return "reform-unknown-parameter", say(
+            "no category %(code)s in the %(scheme)s scheme", code=code, scheme=scheme
+        )
+    if spec["method"] != CATEGORY_FIELD[name]:
+        return "reform-value", say(
+            "category %(code)s is paid by %(method)s: it has no %(field)s",
+            code=code,
+            method=spec["method"],
+            field=name,
+        )
+    if not _is_number(raw) or Decimal(raw) < 0:
+        return "reform-value", say(
+            "expected a number of at least 0, got %(value)s", value=repr(raw)
+        )
+    return None
 
 
 def _typed(raw: str, current: Any) -> tuple[Any, Text | None]:
@@ -193,6 +237,14 @@ class ReformedBook:
         if cached is None:
             params = dict(version.params)
             for key, value in self.reform.changes.items():
+                if found := CATEGORY_KEY.match(key):
+                    scheme, code, name = found.groups()
+                    whole = f"benefits.{scheme}.categories"
+                    categories = [
+                        {**c, name: value} if c["code"] == code else c for c in params[whole].value
+                    ]
+                    params[whole] = Parameter(key=whole, value=categories, basis=BASIS)
+                    continue
                 params[key] = Parameter(key=key, value=value, basis=BASIS)
             cached = replace(version, version=f"{version.version}+reform", params=params)
             self._versions[version.version_id] = cached

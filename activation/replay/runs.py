@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from activation.replay.engine import Stopped, office_problems, run_replays
+from activation.replay.engine import Stopped, run_replays
 from activation.replay.grid import budget_problems, parse_grid
 from activation.replay.models import PolicyReplay
+from activation.replay.reads import office_problems
 from activation.replay.reform import parse_range
 from kernel.background import background_work
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
@@ -167,6 +168,8 @@ POINT_KEYS = (
     "persons_lose",
     "sanctions_lifted",
     "sanctions_rescoped",
+    "households_exited",
+    "households_kept",
     "persons_newly_proposed",
     "unresolved",
 )

@@ -31,6 +31,8 @@ COUNTS = {
     "persons_lose": say("persons in households that lose"),
     "sanctions_lifted": say("sanctions that fall away"),
     "sanctions_rescoped": say("sanctions that stop another amount"),
+    "households_exited": say("households the reform would refuse or exit"),
+    "households_kept": say("households an exit would not have left"),
     "persons_newly_proposed": say("persons newly needing a decision"),
     "approximated": say("approximated"),
 }
@@ -46,6 +48,7 @@ def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]
     yield [t(say("the no-change replay")), t(say("passed") if gate["passed"] else say("differs"))]
     yield [t(say("months checked against the ledger")), ", ".join(gate["months_checked"])]
     yield [t(say("decisions replayed")), gate["decisions_checked"]]
+    yield [t(say("assessments worked out again")), gate.get("assessments_checked", 0)]
     if not gate["passed"]:
         for name, count in gate["differences"].items():
             yield [t(say("differences")), name, count]

@@ -107,7 +107,7 @@ def test_a_ledger_line_that_differs_fails_the_gate_and_nothing_is_reported(count
     report = replayed(county, app, continuation__months=12)
     gate = report["gate"]
     assert gate["passed"] is False
-    assert gate["differences"] == {"ledger": 1, "decisions": 0, "rebuild": 0}
+    assert gate["differences"] == {"ledger": 1, "decisions": 0, "rebuild": 0, "assessments": 0}
     (example,) = gate["examples"]
     assert (example["case_id"], example["month"]) == (case_id, "2026-09")
     assert float(example["ledger"]) - float(example["replayed"]) == pytest.approx(0.01)
@@ -290,3 +290,18 @@ def test_the_workbook_in_the_readers_language(
     groups = list(book[sheets[2]].iter_rows(min_row=2, values_only=True))
     assert sum(row[2] for row in groups if row[0] == township) == report["cases"]
     assert main([*args, "--format", "xlsx", "--output", str(tmp_path / "replay.csv")]) == 2
+
+
+def test_a_higher_standard_on_the_demo_county(county, app) -> None:
+    """Every assessment the demo recorded gives its amount again, and with the standard as it
+    was the restated histories give the ledger back; 180 pays more and exits nobody."""
+    same = replayed(county, app, benefits__urban__standard="150")
+    assert same["gate"]["passed"] is True, same["gate"]
+    assert same["gate"]["assessments_checked"] > 0
+    assert same["households_affected"] == 0
+    higher = replayed(county, app, benefits__urban__standard="180")
+    assert higher["gate"]["passed"] is True
+    assert higher["unresolved"] == {}
+    assert higher["households_gain"] > 0 and higher["households_lose"] == 0
+    assert higher["households_exited"] == 0
+    assert float(higher["cost_reform"]) > float(higher["cost_actual"])

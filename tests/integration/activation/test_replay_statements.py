@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from activation.replay import engine as replay_engine
+from activation.replay import reads as replay_reads
 from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
 from benefits.bench import generate
@@ -19,7 +20,7 @@ from workbridge.bench_sweep import StatementCounter
 TODAY = date(2026, 3, 20)
 
 
-def statements(engine, policy, chunk: int) -> tuple[int, bool]:
+def statements(engine, policy, chunk: int, **changes) -> tuple[int, bool]:
     counter = StatementCounter(engine)
     with counter.counting():
         report = run_replay(
@@ -27,7 +28,7 @@ def statements(engine, policy, chunk: int) -> tuple[int, bool]:
             policy,
             first=Month(2025, 4),
             last=Month(2026, 3),
-            reform=Reform({"continuation.months": 12}),
+            reform=Reform(changes or {"continuation.months": 12}),
             today=TODAY,
             chunk=chunk,
         )
@@ -47,6 +48,12 @@ def test_statements_grow_with_chunks_not_with_cases(engine, app) -> None:
     # periods, continuations, ledger lines, corrections, households, members, incomes).
     chunked, _ = statements(engine, policy, chunk=50)
     assert chunked - large == 3 * 8
+    # A reform of the standard reads the periods' assessments and each household's next case
+    # as well: ten reads a chunk, still none per case.
+    standard = {"benefits.urban.standard": "180"}
+    one, _ = statements(engine, policy, chunk=1000, **standard)
+    four, _ = statements(engine, policy, chunk=50, **standard)
+    assert (one - small, four - one) == (2, 3 * 10)
 
 
 def test_the_benchmark_replays_and_passes_the_gate(engine, app) -> None:
@@ -78,7 +85,7 @@ def test_chunks_are_read_ahead_on_a_thread_that_ends_with_the_replay(
     policy = app.state.policy
     generate(engine, 60, Month.of(TODAY), policy.at(TODAY).version_id, seed=5)
     read_by: set[str] = set()
-    real = replay_engine.load_chunk
+    real = replay_reads.load_chunk
 
     def load(session, ids, *args, **kwargs):
         read_by.add(threading.current_thread().name)
@@ -86,7 +93,7 @@ def test_chunks_are_read_ahead_on_a_thread_that_ends_with_the_replay(
             raise RuntimeError("the database went away")
         return real(session, ids, *args, **kwargs)
 
-    monkeypatch.setattr(replay_engine, "load_chunk", load)
+    monkeypatch.setattr(replay_reads, "load_chunk", load)
     with pytest.raises(RuntimeError, match="went away"):
         run_replay(
             engine,
@@ -99,7 +106,7 @@ def test_chunks_are_read_ahead_on_a_thread_that_ends_with_the_replay(
         )
     assert read_by == {"replay-reads"} and reading_threads() == []
 
-    monkeypatch.setattr(replay_engine, "load_chunk", real)
+    monkeypatch.setattr(replay_reads, "load_chunk", real)
     stop = threading.Event()
     stop.set()
     with pytest.raises(replay_engine.Stopped):

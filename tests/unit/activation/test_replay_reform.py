@@ -29,6 +29,11 @@ BOOK = load_profile("county-pilot")
         ("activation.sanction.scope=member_share", "member_share"),
         ("activation.sanction.scope=household", "household"),
         (" continuation.months = 9 ", 9),
+        ("benefits.urban.standard=180", "180"),
+        ("benefits.rural.standard=0", "0"),
+        ("benefits.urban.categories.B.factor=1.5", "1.5"),
+        ("benefits.urban.categories.C.factor=0", "0"),
+        ("benefits.rural.categories.C.amount=85.50", "85.50"),
     ],
 )
 def test_accepted(assignment: str, value) -> None:
@@ -49,7 +54,16 @@ def test_accepted(assignment: str, value) -> None:
         ("continuation.taper_end=soon", "reform-value"),
         ("continuation.follow_income_changes=maybe", "reform-value"),
         ("continuation.nothing=1", "reform-unknown-parameter"),
-        ("benefits.urban.standard=160", "reform-not-replayable"),
+        ("benefits.rounding.mode=ROUND_DOWN", "reform-not-replayable"),
+        ("benefits.urban.standard=-1", "reform-value"),
+        ("benefits.urban.standard=many", "reform-value"),
+        ("benefits.urban.categories.D.factor=1.2", "reform-unknown-parameter"),
+        ("benefits.urban.categories.A.factor=1.2", "reform-value"),  # A pays the standard
+        ("benefits.urban.categories.B.amount=100", "reform-value"),  # B is a gap category
+        ("benefits.rural.categories.B.factor=1.2", "reform-value"),  # rural B is fixed
+        ("benefits.urban.categories.C.factor=-0.5", "reform-value"),
+        ("benefits.urban.categories.C.factor=half", "reform-value"),
+        ("benefits.urban.categories.C.weight=2", "reform-unknown-parameter"),
         ("activation.sanction.scope=everyone", "reform-value"),
         ("activation.refusal.threshold=0", "reform-value"),
         ("continuation.months", "reform-format"),
@@ -87,6 +101,11 @@ def test_the_reformed_book_changes_every_version_and_says_so() -> None:
         assert reformed.version_id == f"{version.version_id}+reform"
         assert reformed.text("benefits.rounding.mode") == version.text("benefits.rounding.mode")
     untouched = ReformedBook(BOOK, Reform({}))
+    factor = ReformedBook(BOOK, Reform({"benefits.urban.categories.B.factor": "1.5"}))
+    categories = factor.at(date(2026, 6, 1)).raw("benefits.urban.categories")
+    before = BOOK.at(date(2026, 6, 1)).raw("benefits.urban.categories")
+    assert [c.get("factor") for c in categories] == [None, "1.5", "1"]
+    assert [{**c, "factor": None} for c in categories] == [{**c, "factor": None} for c in before]
     assert untouched.at(date(2026, 6, 1)) is BOOK.at(date(2026, 6, 1))
 
 

@@ -1,0 +1,428 @@
+"""The replay's reads: a fixed number of set-based statements per chunk of cases (a keyset over
+``benefit_case.id``), whatever the length of a case's history, read on a thread of their own one
+chunk ahead of the pricing (``engine``). Each returns plain facts for the pure rules; nothing
+here decides anything.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import defaultdict
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, String, and_, cast, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from activation.models import ActivationDecision, Continuation, Sanction
+from activation.replay.continuation import ContinuationFacts
+from activation.replay.groups import MemberFacts
+from activation.replay.reassessment import IncomeFacts
+from activation.replay.refusals import CountFacts, SanctionFacts, TermsFacts, outcomes_of
+from benefits.models import (
+    BenefitCase,
+    CaseStatusPeriod,
+    Household,
+    Member,
+    MemberIncome,
+    PaymentAdjustment,
+    PaymentLine,
+    PaymentRun,
+)
+from benefits.payment_rules import RECOMPUTE_SOURCE, Month, StatusSlice
+from kernel.db import reader
+from kernel.errors import Problem
+from kernel.messages import say
+from kernel.money import from_fen
+
+
+@dataclass
+class Chunk:
+    slices: dict[int, list[StatusSlice]]
+    continuations: dict[int, list[ContinuationFacts]]
+    lines: dict[tuple[int, str], int]
+    corrections: dict[tuple[int, str], int]
+    households: dict[int, tuple[str, str, str, str]]  # township, community, scheme, category
+    members: dict[int, list[MemberFacts]]
+    sanctions: dict[int, list[SanctionFacts]] = field(default_factory=dict)
+    counts: dict[int, list[CountFacts]] = field(default_factory=dict)
+    incomes: dict[int, list[IncomeFacts]] = field(default_factory=dict)
+    assessments: dict[int, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
+    next_cases: dict[int, date] = field(default_factory=dict)
+
+
+def office_problems(engine: Engine, office: str | None) -> list[Problem]:
+    """An office the replay is asked for must be a township or community with households."""
+    if office is None:
+        return []
+    with Session(reader(engine)) as session:
+        found = session.execute(
+            select(Household.id)
+            .where(or_(Household.township == office, Household.community == office))
+            .limit(1)
+        ).first()
+    if found is None:
+        return [Problem("office", "office-unknown", say("no office %(office)s", office=office))]
+    return []
+
+
+def paid_months(session: Session, months: Sequence[Month]) -> set[str]:
+    labels = [m.label for m in months]
+    return set(
+        session.execute(
+            select(PaymentRun.period).where(
+                col(PaymentRun.period).in_(labels), PaymentRun.state == "finished"
+            )
+        ).scalars()
+    )
+
+
+_DONE = object()
+
+
+def read_ahead(
+    engine: Engine,
+    months: Sequence[Month],
+    size: int,
+    office: str | None,
+    *,
+    refusals: bool,
+    incomes: bool,
+    assessments: bool = False,
+) -> Generator[tuple[list[int], Chunk], None, None]:
+    """The chunks, read on a thread of their own one chunk ahead of the pricing.
+
+    The database's share of a read (PostgreSQL's process, SQLite's C code) runs while the rules
+    price the chunk before, instead of after it. One session reads every chunk in order, so
+    they come from one transaction as before; at most two chunks wait beside the one priced,
+    so memory stays bounded by the chunk. Closing the generator (an error, a stop) ends the
+    thread after the read in hand.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    ending = threading.Event()
+
+    def read() -> None:
+        try:
+            with Session(reader(engine)) as session:
+                for ids in case_chunks(session, size, office):
+                    if ending.is_set():
+                        return
+                    facts = load_chunk(
+                        session,
+                        ids,
+                        months,
+                        refusals=refusals,
+                        incomes=incomes,
+                        assessments=assessments,
+                    )
+                    ready.put((ids, facts))
+            ready.put(_DONE)
+        except BaseException as exc:  # handed to the pricing thread, which raises it
+            ready.put(exc)
+
+    thread = threading.Thread(target=read, name="replay-reads", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        ending.set()
+        while thread.is_alive():  # let a read waiting to hand over a chunk finish
+            with suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        thread.join()
+
+
+def case_chunks(session: Session, size: int, office: str | None = None) -> Iterator[list[int]]:
+    after = 0
+    while True:
+        query = select(BenefitCase.id).where(col(BenefitCase.id) > after)
+        if office:
+            query = query.join(Household, col(Household.id) == BenefitCase.household_id).where(
+                or_(Household.township == office, Household.community == office)
+            )
+        ids = list(session.execute(query.order_by(col(BenefitCase.id)).limit(size)).scalars())
+        if not ids:
+            return
+        yield ids
+        after = ids[-1]
+
+
+def load_chunk(
+    session: Session,
+    ids: list[int],
+    months: Sequence[Month],
+    *,
+    refusals: bool = False,
+    incomes: bool = False,
+    assessments: bool = False,
+) -> Chunk:
+    low, high = ids[0], ids[-1]
+    slices: dict[int, list[StatusSlice]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            CaseStatusPeriod.case_id,
+            CaseStatusPeriod.id,
+            CaseStatusPeriod.status,
+            CaseStatusPeriod.effective_from,
+            CaseStatusPeriod.effective_to,
+            CaseStatusPeriod.monthly_amount_fen,
+            CaseStatusPeriod.rule,
+            CaseStatusPeriod.parameter_version,
+        )
+        .where(col(CaseStatusPeriod.case_id).between(low, high))
+        .order_by(
+            col(CaseStatusPeriod.case_id),
+            col(CaseStatusPeriod.effective_from),
+            col(CaseStatusPeriod.id),
+        )
+    ):
+        slices[row[0]].append(StatusSlice(*row[1:]))
+    return Chunk(
+        slices=slices,
+        continuations=_continuations(session, low, high),
+        lines=_lines(session, low, high, months),
+        corrections=_corrections(session, low, high, months),
+        households=_households(session, low, high),
+        members=_members(session, low, high),
+        sanctions=_sanctions(session, low, high) if refusals else {},
+        counts=_counts(session, low, high) if refusals else {},
+        incomes=_incomes(session, low, high) if incomes else {},
+        assessments=_assessments(session, low, high) if assessments else {},
+        next_cases=_next_cases(session, low, high) if assessments else {},
+    )
+
+
+def _assessments(session: Session, low: int, high: int) -> dict[int, dict[int, list[dict]]]:
+    """The assessments recorded on the chunk's periods, by case and period."""
+    found: dict[int, dict[int, list[dict]]] = defaultdict(dict)
+    for case_id, period_id, records in session.execute(
+        select(CaseStatusPeriod.case_id, CaseStatusPeriod.id, CaseStatusPeriod.assessments).where(
+            col(CaseStatusPeriod.case_id).between(low, high)
+        )
+    ):
+        if records:
+            found[case_id][period_id] = records
+    return found
+
+
+def _next_cases(session: Session, low: int, high: int) -> dict[int, date]:
+    """For each case of the chunk, the first day of its household's next case, if any."""
+    later = aliased(BenefitCase)
+    return {
+        case_id: day
+        for case_id, day in session.execute(
+            select(BenefitCase.id, func.min(CaseStatusPeriod.effective_from))
+            .join(
+                later,
+                and_(later.household_id == BenefitCase.household_id, later.id > BenefitCase.id),
+            )
+            .join(CaseStatusPeriod, col(CaseStatusPeriod.case_id) == later.id)
+            .where(col(BenefitCase.id).between(low, high))
+            .group_by(col(BenefitCase.id))
+        )
+    }
+
+
+def _incomes(session: Session, low: int, high: int) -> dict[int, list[IncomeFacts]]:
+    """Every income of every member of the chunk's households, with the days it held."""
+    found: dict[int, list[IncomeFacts]] = defaultdict(list)
+    for case_id, amount, starts_on, ends_on in session.execute(
+        select(
+            BenefitCase.id,
+            MemberIncome.monthly_amount_fen,
+            MemberIncome.effective_from,
+            MemberIncome.effective_to,
+        )
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .join(MemberIncome, col(MemberIncome.member_id) == Member.id)
+        .where(col(BenefitCase.id).between(low, high))
+    ):
+        found[case_id].append(IncomeFacts(from_fen(amount), starts_on, ends_on))
+    return found
+
+
+def _count_facts(member_id: int, inputs: dict[str, Any], outcome: dict[str, Any]) -> CountFacts:
+    return CountFacts(
+        member_id=member_id,
+        on=date.fromisoformat(inputs["on"]),
+        outcomes=outcomes_of(inputs["outcomes"]),
+        consequence=str(outcome.get("consequence", "")),
+    )
+
+
+def _sanctions(session: Session, low: int, high: int) -> dict[int, list[SanctionFacts]]:
+    """Each sanction of the chunk with the count that proposed it and, once confirmed, what
+    its terms were worked out from (its ``sanction-terms`` decision)."""
+    terms = aliased(ActivationDecision)
+    found: dict[int, list[SanctionFacts]] = defaultdict(list)
+    for sanction_id, case_id, member_id, started_on, inputs, outcome, given in session.execute(
+        select(
+            Sanction.id,
+            Sanction.case_id,
+            Sanction.member_id,
+            Sanction.started_on,
+            ActivationDecision.inputs,
+            ActivationDecision.outcome,
+            terms.inputs,
+        )
+        .join(ActivationDecision, col(ActivationDecision.id) == Sanction.count_decision_id)
+        .outerjoin(
+            terms,
+            and_(  # the member's decisions (indexed), then the one about this sanction
+                terms.member_id == Sanction.member_id,
+                terms.kind == "sanction-terms",
+                terms.ref == literal("sanction:") + cast(Sanction.id, String),
+            ),
+        )
+        .where(col(Sanction.case_id).between(low, high))
+    ):
+        found[case_id].append(
+            SanctionFacts(
+                sanction_id,
+                _count_facts(member_id, inputs, outcome),
+                started_on,
+                _terms_facts(given) if given else None,
+            )
+        )
+    return found
+
+
+def _terms_facts(inputs: dict[str, Any]) -> TermsFacts:
+    return TermsFacts(
+        confirmed_on=date.fromisoformat(inputs["confirmed_on"]),
+        household_amount=Decimal(inputs["household_amount"]),
+        member_count=int(inputs["member_count"]),
+    )
+
+
+def _counts(session: Session, low: int, high: int) -> dict[int, list[CountFacts]]:
+    found: dict[int, list[CountFacts]] = defaultdict(list)
+    for case_id, member_id, inputs, outcome in session.execute(
+        select(
+            BenefitCase.id,
+            ActivationDecision.member_id,
+            ActivationDecision.inputs,
+            ActivationDecision.outcome,
+        )
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
+        .where(
+            col(BenefitCase.id).between(low, high),
+            ActivationDecision.kind == "refusal-count",
+        )
+    ):
+        found[case_id].append(_count_facts(member_id, inputs, outcome))
+    return found
+
+
+def _households(session: Session, low: int, high: int) -> dict[int, tuple[str, str, str, str]]:
+    return {
+        case_id: (township, community, scheme, category)
+        for case_id, township, community, scheme, category in session.execute(
+            select(
+                BenefitCase.id,
+                Household.township,
+                Household.community,
+                Household.scheme,
+                BenefitCase.category,
+            )
+            .join(Household, col(Household.id) == BenefitCase.household_id)
+            .where(col(BenefitCase.id).between(low, high))
+        )
+    }
+
+
+def _members(session: Session, low: int, high: int) -> dict[int, list[MemberFacts]]:
+    found: dict[int, list[MemberFacts]] = defaultdict(list)
+    for case_id, relation, sex, birth, disability in session.execute(
+        select(BenefitCase.id, Member.relation, Member.sex, Member.birth_date, Member.disability)
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .where(col(BenefitCase.id).between(low, high))
+        .order_by(col(BenefitCase.id), col(Member.id))
+    ):
+        found[case_id].append(MemberFacts(relation, sex, birth, disability))
+    return found
+
+
+def _continuations(session: Session, low: int, high: int) -> dict[int, list[ContinuationFacts]]:
+    rows = session.execute(
+        select(
+            Continuation.id,
+            Continuation.case_id,
+            Continuation.member_id,
+            Continuation.starts_on,
+            Continuation.base_amount_fen,
+            ActivationDecision.inputs,
+        )
+        .join(ActivationDecision, col(ActivationDecision.id) == Continuation.decision_id)
+        .where(col(Continuation.case_id).between(low, high))
+    ).all()
+    if not rows:
+        return {}
+    wages: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for member_id, day, amount in session.execute(
+        select(MemberIncome.member_id, MemberIncome.effective_from, MemberIncome.monthly_amount_fen)
+        .where(
+            col(MemberIncome.member_id).in_(sorted({r[2] for r in rows})),
+            MemberIncome.source == "wages",
+        )
+        .order_by(col(MemberIncome.member_id), col(MemberIncome.effective_from))
+    ):
+        wages[member_id].append((day, from_fen(amount)))
+    found: dict[int, list[ContinuationFacts]] = defaultdict(list)
+    for continuation_id, case_id, member_id, starts_on, base_fen, inputs in rows:
+        found[case_id].append(
+            ContinuationFacts(
+                continuation_id=continuation_id,
+                job_start=starts_on,
+                previous_amount=from_fen(base_fen),
+                start_income=Decimal(inputs["monthly_income"]),
+                wage_changes=tuple((d, a) for d, a in wages[member_id] if d > starts_on),
+            )
+        )
+    return found
+
+
+def _lines(
+    session: Session, low: int, high: int, months: Sequence[Month]
+) -> dict[tuple[int, str], int]:
+    return {
+        (case_id, period): regular
+        for case_id, period, regular in session.execute(
+            select(PaymentLine.case_id, PaymentLine.period, PaymentLine.regular_fen).where(
+                col(PaymentLine.case_id).between(low, high),
+                col(PaymentLine.period).between(months[0].label, months[-1].label),
+            )
+        )
+    }
+
+
+def _corrections(
+    session: Session, low: int, high: int, months: Sequence[Month]
+) -> dict[tuple[int, str], int]:
+    sources = {f"{RECOMPUTE_SOURCE}:{m.label}": m.label for m in months}
+    found: dict[tuple[int, str], int] = defaultdict(int)
+    for case_id, source, amount in session.execute(
+        select(
+            PaymentAdjustment.case_id, PaymentAdjustment.source, PaymentAdjustment.amount_fen
+        ).where(
+            and_(
+                col(PaymentAdjustment.case_id).between(low, high),
+                col(PaymentAdjustment.source).in_(list(sources)),
+            )
+        )
+    ):
+        found[(case_id, sources[source])] += amount
+    return found
