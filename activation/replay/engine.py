@@ -39,7 +39,7 @@ from activation.replay.continuation import (
     rebuild,
     same_history,
 )
-from activation.replay.groups import DIMENSIONS, groups_of
+from activation.replay.groups import DIMENSIONS, household_groups
 from activation.replay.money import due_by_month, months_between, roundings
 from activation.replay.reads import Chunk, paid_months, read_ahead
 from activation.replay.reassessment import reassessor
@@ -223,7 +223,6 @@ def run_replays(
             for case_id in ids:
                 slices = facts.slices.get(case_id, [])
                 continuations = facts.continuations.get(case_id, [])
-                members = facts.members.get(case_id, [])
                 actual_due = due_by_month(slices, months, actual_steps)
                 _check_ledger(gate, case_id, months, paid, actual_due, facts)
                 same = rebuild(slices, continuations, book.at, today)
@@ -234,7 +233,8 @@ def run_replays(
                     )
                 if standards:
                     _check_assessments(gate, case_id, slices, facts, book, first.first)
-                groups = groups_of(*facts.households[case_id], members, last.last)
+                household = facts.households[case_id]
+                groups = household_groups(household, last.last)
                 for (reformed, figures), reform_steps in zip(evaluated, steps, strict=True):
                     reform_due = _reformed_due(
                         figures,
@@ -245,10 +245,10 @@ def run_replays(
                         reformed,
                         reform_steps,
                         today,
-                        _reassessor(facts, case_id, len(members)) if continuations else None,
+                        _reassessor(facts, case_id, household.persons) if continuations else None,
                         _restater(facts, case_id, first.first),
                     )
-                    _add(figures, groups, len(members), actual_due, reform_due)
+                    _add(figures, groups, household.persons, actual_due, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk, office)
     return [
         _report(first, last, office, reformed.reform, gate, figures, paid)
@@ -523,5 +523,5 @@ def _restater(facts: Chunk, case_id: int, from_day: date) -> Restater:
 
 
 def _reassessor(facts: Chunk, case_id: int, members: int) -> Reassess:
-    _, _, scheme, category = facts.households[case_id]
-    return reassessor(scheme, category, members, facts.incomes.get(case_id, []))
+    household = facts.households[case_id]
+    return reassessor(household.scheme, household.category, members, facts.incomes.get(case_id, []))

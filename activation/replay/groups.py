@@ -47,6 +47,40 @@ def age_band(age: int) -> str:
     return "60-and-over"
 
 
+@dataclass(frozen=True)
+class HouseholdFacts:
+    """What the figures by group need of a case's household, summed over its members: the
+    replay reads this one row per case (``reads._households``, summed by the database) instead
+    of a row per member; ``summary`` is the same sum in Python, and the tests hold them equal."""
+
+    township: str
+    community: str
+    scheme: str
+    category: str
+    persons: int
+    head_sex: str | None  # the head's, or the first member's when none is the head
+    head_birth: date | None
+    youngest_birth: date | None
+    disabled: bool
+
+
+def summary(
+    township: str, community: str, scheme: str, category: str, members: Sequence[MemberFacts]
+) -> HouseholdFacts:
+    head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+    return HouseholdFacts(
+        township,
+        community,
+        scheme,
+        category,
+        persons=len(members),
+        head_sex=head.sex if head else None,
+        head_birth=head.birth_date if head else None,
+        youngest_birth=max((m.birth_date for m in members), default=None),
+        disabled=any(m.disability != "none" for m in members),
+    )
+
+
 def groups_of(
     township: str,
     community: str,
@@ -55,16 +89,20 @@ def groups_of(
     members: Sequence[MemberFacts],
     on: date,
 ) -> dict[str, str]:
-    head = next((m for m in members if m.relation == "head"), members[0] if members else None)
+    return household_groups(summary(township, community, scheme, category, members), on)
+
+
+def household_groups(facts: HouseholdFacts, on: date) -> dict[str, str]:
+    young = facts.youngest_birth
     return {
-        "township": township,
-        "community": community,
-        "scheme": scheme,
-        "category": category,
-        "head_sex": head.sex if head else "unknown",
-        "head_age_band": age_band(age_on(head.birth_date, on)) if head else "unknown",
-        "children": "yes" if any(age_on(m.birth_date, on) < CHILD_UNDER for m in members) else "no",
-        "disability": "yes" if any(m.disability != "none" for m in members) else "no",
+        "township": facts.township,
+        "community": facts.community,
+        "scheme": facts.scheme,
+        "category": facts.category,
+        "head_sex": facts.head_sex or "unknown",
+        "head_age_band": age_band(age_on(facts.head_birth, on)) if facts.head_birth else "unknown",
+        "children": "yes" if young is not None and age_on(young, on) < CHILD_UNDER else "no",
+        "disability": "yes" if facts.disabled else "no",
     }
 
 

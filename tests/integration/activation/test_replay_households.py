@@ -1,0 +1,91 @@
+"""The replay reads each case's household summed by the database (``reads._households``): the
+same facts ``groups.summary`` sums from the members one by one, on generated households and on
+the awkward ones — no head, a disabled member, a child turning 18 on the range's last day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from activation.replay.groups import MemberFacts, household_groups, summary
+from activation.replay.reads import _households
+from benefits.bench import generate
+from benefits.models import BenefitCase, Household, Member
+from benefits.payment_rules import Month
+
+TODAY = date(2026, 3, 20)
+
+
+def by_member(session: Session) -> dict:
+    members: dict[int, list[MemberFacts]] = {}
+    places = {}
+    for case_id, town, community, scheme, category, relation, sex, birth, disability in (
+        session.execute(
+            select(
+                BenefitCase.id,
+                Household.township,
+                Household.community,
+                Household.scheme,
+                BenefitCase.category,
+                Member.relation,
+                Member.sex,
+                Member.birth_date,
+                Member.disability,
+            )
+            .join(Household, Household.id == BenefitCase.household_id)
+            .join(Member, Member.household_id == Household.id)
+            .order_by(BenefitCase.id, Member.id)
+        )
+    ):
+        places[case_id] = (town, community, scheme, category)
+        members.setdefault(case_id, []).append(MemberFacts(relation, sex, birth, disability))
+    return {case_id: summary(*places[case_id], found) for case_id, found in members.items()}
+
+
+def test_the_database_sums_each_household_as_the_rules_do(engine, app) -> None:
+    generate(engine, 150, Month.of(TODAY), app.state.policy.at(TODAY).version_id, seed=8)
+    with engine.begin() as conn:
+        ids = [row[0] for row in conn.execute(text("SELECT id FROM household ORDER BY id"))]
+        # no head: the first member stands for the household
+        conn.execute(
+            text("UPDATE member SET relation = 'spouse' WHERE household_id = :h"), {"h": ids[0]}
+        )
+        conn.execute(
+            text("UPDATE member SET disability = 'severe' WHERE household_id = :h"), {"h": ids[1]}
+        )
+        conn.execute(  # 18 on 31 March 2026: not a child on the last day
+            text("UPDATE member SET birth_date = :d WHERE household_id = :h"),
+            {"d": date(2008, 3, 31), "h": ids[2]},
+        )
+        # the head recorded last: the head, not the first member, stands for the household
+        many = conn.execute(
+            text(
+                "SELECT household_id FROM member WHERE household_id > :h GROUP BY household_id "
+                "HAVING count(*) > 1 AND min(birth_date) <> max(birth_date) ORDER BY household_id"
+            ),
+            {"h": ids[2]},
+        ).first()[0]
+        conn.execute(
+            text("UPDATE member SET relation = 'child' WHERE household_id = :h"), {"h": many}
+        )
+        conn.execute(
+            text(
+                "UPDATE member SET relation = 'head' WHERE id = "
+                "(SELECT max(id) FROM member WHERE household_id = :h)"
+            ),
+            {"h": many},
+        )
+    with Session(engine) as session:
+        expected = by_member(session)
+        low, high = min(expected), max(expected)
+        found = _households(session, low, high)
+    assert len(found) == len(expected) == 150
+    assert found == expected
+    last_day = Month(2026, 3).last
+    groups = [household_groups(facts, last_day) for facts in found.values()]
+    assert {g["disability"] for g in groups} == {"yes", "no"}
+    assert {g["children"] for g in groups} == {"yes", "no"}
+    headless = found[min(found)]
+    assert headless.head_sex is not None and headless.persons >= 1
