@@ -43,6 +43,7 @@ from activation.replay.groups import DIMENSIONS, household_groups
 from activation.replay.money import due_by_month, months_between, roundings
 from activation.replay.reads import Chunk, paid_months, read_ahead
 from activation.replay.reassessment import reassessor
+from activation.replay.reentry import CaseOrigin, Reentered, reentries
 from activation.replay.reform import Reform, ReformedBook
 from activation.replay.refusals import (
     CountFacts,
@@ -125,6 +126,8 @@ class Figures:
     reassessed: int = 0
     exited: int = 0
     kept: int = 0
+    reentries_offered: int = 0
+    reentries_refused: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
 
@@ -203,6 +206,7 @@ def run_replays(
     steps = [roundings(months, reformed.at) for reformed, _ in evaluated]
     refusals = any(reform.touches_refusals or reform.touches_scope for reform in reforms)
     standards = any(reform.touches_standards for reform in reforms)
+    reentry = any(reform.touches_reentry for reform in reforms)
     continuation_reform = standards or any(reform.touches_continuation for reform in reforms)
     gate = Gate()
     chunks = read_ahead(
@@ -213,6 +217,7 @@ def run_replays(
         refusals=refusals,
         incomes=continuation_reform,
         assessments=standards,
+        reentries=reentry,
     )
     with Session(reader(engine)) as session, closing(chunks):
         paid = paid_months(session, months)
@@ -247,6 +252,7 @@ def run_replays(
                         today,
                         _reassessor(facts, case_id, household.persons) if continuations else None,
                         _restater(facts, case_id, first.first),
+                        _reenterer(facts, case_id, first.first, last.last) if reentry else None,
                     )
                     _add(figures, groups, household.persons, actual_due, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk, office)
@@ -290,6 +296,8 @@ def _report(
             "reassessed": figures.reassessed,
             "households_exited": figures.exited,
             "households_kept": figures.kept,
+            "reentries_offered": figures.reentries_offered,
+            "reentries_refused": figures.reentries_refused,
             "sanctions_lifted": figures.sanctions_lifted,
             "sanctions_rescoped": figures.sanctions_rescoped,
             "persons_newly_proposed": figures.persons_newly_proposed,
@@ -320,10 +328,18 @@ def _reformed_due(
     today: date,
     reassess: Reassess | None = None,
     restater: Restater | None = None,
+    reenterer: Reenterer | None = None,
 ) -> list[int] | None:
     """The case's months under the reform, or None when its history stays as it was."""
     reform = reformed.reform
     history: Sequence[StatusSlice] = slices
+    if reform.touches_reentry and reenterer is not None:
+        reentered = reenterer(reformed.at)
+        figures.reentries_offered += reentered.offered
+        figures.reentries_refused += reentered.refused
+        if reentered.unresolved:
+            figures.unresolved[reentered.unresolved] += 1
+            return None
     restated = reform.touches_standards and restater is not None
     if restated:
         assert restater is not None
@@ -520,6 +536,15 @@ def _restater(facts: Chunk, case_id: int, from_day: date) -> Restater:
         )
 
     return restated
+
+
+Reenterer = Callable[[Callable[[date], ParameterSet]], Reentered]
+
+
+def _reenterer(facts: Chunk, case_id: int, first: date, last: date) -> Reenterer:
+    origin = facts.origins.get(case_id, CaseOrigin(None, None))
+    decisions = facts.reentries.get(case_id, [])
+    return lambda book_at: reentries(origin, decisions, book_at, first, last)
 
 
 def _reassessor(facts: Chunk, case_id: int, members: int) -> Reassess:

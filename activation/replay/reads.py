@@ -24,8 +24,10 @@ from activation.models import ActivationDecision, Continuation, Sanction
 from activation.replay.continuation import ContinuationFacts
 from activation.replay.groups import HouseholdFacts
 from activation.replay.reassessment import IncomeFacts
+from activation.replay.reentry import CaseOrigin, ReentryFacts
 from activation.replay.refusals import CountFacts, SanctionFacts, TermsFacts, outcomes_of
 from benefits.models import (
+    Application,
     BenefitCase,
     CaseStatusPeriod,
     Household,
@@ -54,6 +56,8 @@ class Chunk:
     incomes: dict[int, list[IncomeFacts]] = field(default_factory=dict)
     assessments: dict[int, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
     next_cases: dict[int, date] = field(default_factory=dict)
+    reentries: dict[int, list[ReentryFacts]] = field(default_factory=dict)
+    origins: dict[int, CaseOrigin] = field(default_factory=dict)
 
 
 def office_problems(engine: Engine, office: str | None) -> list[Problem]:
@@ -94,6 +98,7 @@ def read_ahead(
     refusals: bool,
     incomes: bool,
     assessments: bool = False,
+    reentries: bool = False,
 ) -> Generator[tuple[list[int], Chunk], None, None]:
     """The chunks, read on a thread of their own one chunk ahead of the pricing.
 
@@ -119,6 +124,7 @@ def read_ahead(
                         refusals=refusals,
                         incomes=incomes,
                         assessments=assessments,
+                        reentries=reentries,
                     )
                     ready.put((ids, facts))
             ready.put(_DONE)
@@ -166,6 +172,7 @@ def load_chunk(
     refusals: bool = False,
     incomes: bool = False,
     assessments: bool = False,
+    reentries: bool = False,
 ) -> Chunk:
     low, high = ids[0], ids[-1]
     slices: dict[int, list[StatusSlice]] = defaultdict(list)
@@ -199,7 +206,37 @@ def load_chunk(
         incomes=_incomes(session, low, high) if incomes else {},
         assessments=_assessments(session, low, high) if assessments else {},
         next_cases=_next_cases(session, low, high) if assessments else {},
+        reentries=_reentries(session, low, high) if reentries else {},
+        origins=_origins(session, low, high) if reentries else {},
     )
+
+
+def _reentries(session: Session, low: int, high: int) -> dict[int, list[ReentryFacts]]:
+    """The ``reentry-right`` decisions about the members of each case's household."""
+    found: dict[int, list[ReentryFacts]] = defaultdict(list)
+    for case_id, inputs, outcome in session.execute(
+        select(BenefitCase.id, ActivationDecision.inputs, ActivationDecision.outcome)
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
+        .where(
+            col(BenefitCase.id).between(low, high),
+            ActivationDecision.kind == "reentry-right",
+        )
+    ):
+        found[case_id].append(ReentryFacts(inputs, bool(outcome["eligible"])))
+    return found
+
+
+def _origins(session: Session, low: int, high: int) -> dict[int, CaseOrigin]:
+    """Whether a fast re-entry opened each case (its application's day), and when it closed."""
+    return {
+        case_id: CaseOrigin(applied_on if kind == "reentry" else None, closed_on)
+        for case_id, kind, applied_on, closed_on in session.execute(
+            select(BenefitCase.id, Application.kind, Application.applied_on, BenefitCase.closed_on)
+            .outerjoin(Application, col(Application.id) == BenefitCase.application_id)
+            .where(col(BenefitCase.id).between(low, high))
+        )
+    }
 
 
 def _assessments(session: Session, low: int, high: int) -> dict[int, dict[int, list[dict]]]:

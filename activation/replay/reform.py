@@ -25,6 +25,7 @@ from kernel.policy import Parameter, ParameterSet, PolicyBook
 # continuation (report 4 §五4): its length, the line between full and half, the fractions and
 # the taper. The standards and the category factors (report 1's categorised assistance), each
 # category's factor or fixed amount named ``benefits.<scheme>.categories.<code>.factor|amount``.
+# The re-entry window (report 4 §五4, rule 5).
 REFUSAL = (
     "activation.refusal.threshold",
     "activation.refusal.window_months",
@@ -42,9 +43,10 @@ CONTINUATION = (
 )
 SANCTION_SCOPE = ("activation.sanction.scope",)
 STANDARDS = ("benefits.urban.standard", "benefits.rural.standard")
+REENTRY = ("reentry.window_months",)
 CATEGORY_KEY = re.compile(r"^benefits\.(urban|rural)\.categories\.([^.]+)\.(factor|amount)$")
 CATEGORY_FIELD = {"factor": "gap", "amount": "fixed"}  # the field a category's method reads
-REPLAYABLE = REFUSAL + SANCTION_SCOPE + CONTINUATION + STANDARDS
+REPLAYABLE = REFUSAL + SANCTION_SCOPE + CONTINUATION + STANDARDS + REENTRY
 REPLAYABLE_TEXT = ", ".join((*REPLAYABLE, "benefits.<scheme>.categories.<code>.factor|amount"))
 BASIS = "replay reform"
 
@@ -68,6 +70,10 @@ class Reform:
     @property
     def touches_continuation(self) -> bool:
         return any(key in CONTINUATION for key in self.changes)
+
+    @property
+    def touches_reentry(self) -> bool:
+        return any(key in REENTRY for key in self.changes)
 
     @property
     def touches_standards(self) -> bool:

@@ -170,6 +170,8 @@ POINT_KEYS = (
     "sanctions_rescoped",
     "households_exited",
     "households_kept",
+    "reentries_refused",
+    "reentries_offered",
     "persons_newly_proposed",
     "unresolved",
 )

@@ -33,6 +33,8 @@ COUNTS = {
     "sanctions_rescoped": say("sanctions that stop another amount"),
     "households_exited": say("households the reform would refuse or exit"),
     "households_kept": say("households an exit would not have left"),
+    "reentries_refused": say("fast re-entries the window would refuse"),
+    "reentries_offered": say("fast re-entries the window would offer"),
     "persons_newly_proposed": say("persons newly needing a decision"),
     "approximated": say("approximated"),
 }

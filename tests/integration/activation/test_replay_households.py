@@ -21,23 +21,31 @@ TODAY = date(2026, 3, 20)
 def by_member(session: Session) -> dict:
     members: dict[int, list[MemberFacts]] = {}
     places = {}
-    for case_id, town, community, scheme, category, relation, sex, birth, disability in (
-        session.execute(
-            select(
-                BenefitCase.id,
-                Household.township,
-                Household.community,
-                Household.scheme,
-                BenefitCase.category,
-                Member.relation,
-                Member.sex,
-                Member.birth_date,
-                Member.disability,
-            )
-            .join(Household, Household.id == BenefitCase.household_id)
-            .join(Member, Member.household_id == Household.id)
-            .order_by(BenefitCase.id, Member.id)
+    for (
+        case_id,
+        town,
+        community,
+        scheme,
+        category,
+        relation,
+        sex,
+        birth,
+        disability,
+    ) in session.execute(
+        select(
+            BenefitCase.id,
+            Household.township,
+            Household.community,
+            Household.scheme,
+            BenefitCase.category,
+            Member.relation,
+            Member.sex,
+            Member.birth_date,
+            Member.disability,
         )
+        .join(Household, Household.id == BenefitCase.household_id)
+        .join(Member, Member.household_id == Household.id)
+        .order_by(BenefitCase.id, Member.id)
     ):
         places[case_id] = (town, community, scheme, category)
         members.setdefault(case_id, []).append(MemberFacts(relation, sex, birth, disability))

@@ -34,6 +34,7 @@ BOOK = load_profile("county-pilot")
         ("benefits.urban.categories.B.factor=1.5", "1.5"),
         ("benefits.urban.categories.C.factor=0", "0"),
         ("benefits.rural.categories.C.amount=85.50", "85.50"),
+        ("reentry.window_months=6", 6),
     ],
 )
 def test_accepted(assignment: str, value) -> None:
@@ -64,6 +65,8 @@ def test_accepted(assignment: str, value) -> None:
         ("benefits.urban.categories.C.factor=-0.5", "reform-value"),
         ("benefits.urban.categories.C.factor=half", "reform-value"),
         ("benefits.urban.categories.C.weight=2", "reform-unknown-parameter"),
+        ("reentry.window_months=0", "reform-value"),
+        ("reentry.decision_working_days=3", "reform-not-replayable"),
         ("activation.sanction.scope=everyone", "reform-value"),
         ("activation.refusal.threshold=0", "reform-value"),
         ("continuation.months", "reform-format"),
