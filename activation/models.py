@@ -151,6 +151,9 @@ class Sanction(SQLModel, table=True):
     vulnerability_review: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     confirmed_by: str | None = Field(default=None, max_length=160)
     confirmed_on: date | None = None
+    # The day the vulnerability review or the second officer rejected it: oversight counts
+    # rejections at review by month (issue 17).
+    rejected_on: date | None = None
     terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     notice: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     started_on: date | None = None

@@ -82,6 +82,7 @@ def review_vulnerability(
     }
     if not data.proceed:
         sanction.state = "rejected"
+        sanction.rejected_on = ctx.today
         sanction.closed_reason = stored(
             say("vulnerability review: %(findings)s", findings=data.findings)
         )
@@ -118,6 +119,7 @@ def decide_sanction(ctx: ServiceContext, sanction_id: int, data: SanctionDecisio
     on = _decision_day(ctx, sanction, data.decided_on)
     if not data.confirm:
         sanction.state = "rejected"
+        sanction.rejected_on = on
         sanction.closed_reason = data.reason
         audit.note(
             ctx,

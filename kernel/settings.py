@@ -75,6 +75,14 @@ class Settings:
     # transaction pooling; the session-level locks then go to WORKBRIDGE_DIRECT_DATABASE_URL.
     database_pooler: str = "none"
     direct_database_url: str | None = None
+    # Oversight of the refusal rule (activation.oversight, issue 17): cells of fewer people are
+    # suppressed; a group's rate above or below these multiples of the overall rate, an office
+    # above this multiple of the county median, and reversals at appeal above this share alert.
+    oversight_min_cell: int = 10
+    oversight_ratio_high: float = 1.25
+    oversight_ratio_low: float = 0.8
+    oversight_office_multiple: float = 2.0
+    oversight_appeal_reversal: float = 0.2
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -111,6 +119,36 @@ class Settings:
             ),
             db_wait_seconds=_bounded(
                 "WORKBRIDGE_DB_WAIT_SECONDS", env.get("WORKBRIDGE_DB_WAIT_SECONDS", "5"), 0.1, 300
+            ),
+            oversight_min_cell=_whole(
+                "WORKBRIDGE_OVERSIGHT_MIN_CELL",
+                env.get("WORKBRIDGE_OVERSIGHT_MIN_CELL", "10"),
+                1,
+                1000,
+            ),
+            oversight_ratio_high=_bounded(
+                "WORKBRIDGE_OVERSIGHT_RATIO_HIGH",
+                env.get("WORKBRIDGE_OVERSIGHT_RATIO_HIGH", "1.25"),
+                1,
+                100,
+            ),
+            oversight_ratio_low=_bounded(
+                "WORKBRIDGE_OVERSIGHT_RATIO_LOW",
+                env.get("WORKBRIDGE_OVERSIGHT_RATIO_LOW", "0.8"),
+                0,
+                1,
+            ),
+            oversight_office_multiple=_bounded(
+                "WORKBRIDGE_OVERSIGHT_OFFICE_MULTIPLE",
+                env.get("WORKBRIDGE_OVERSIGHT_OFFICE_MULTIPLE", "2"),
+                1,
+                100,
+            ),
+            oversight_appeal_reversal=_bounded(
+                "WORKBRIDGE_OVERSIGHT_APPEAL_REVERSAL",
+                env.get("WORKBRIDGE_OVERSIGHT_APPEAL_REVERSAL", "0.2"),
+                0,
+                1,
             ),
             token_cache_seconds=_bounded(
                 "WORKBRIDGE_TOKEN_CACHE_SECONDS",

@@ -509,3 +509,35 @@ class CommandProcess:
         from workbridge.child_process import stop_or_kill
 
         return stop_or_kill(self.process, seconds, self.kill)
+
+
+def refusal_story(desk: Desk, *, confirm: bool = True) -> dict[str, Any]:
+    """The refusal story: a mother declines two suitable offers (5 and 9 March, 1 and 3 April),
+    a second officer confirms the stop on 6 April, it starts on 16 April, she accepts an offer
+    on 4 May and is paid again from 16 May. Returns her household, its case and the sanction.
+    ``confirm=False``: the second officer rejects the proposal on 6 April instead."""
+    home = desk.household_with_case(*mother_and_child())
+    woman = home["members"][0]["id"]
+    desk.decline(woman, "2026-03-05", "2026-03-09")
+    desk.decline(woman, "2026-04-01", "2026-04-03")
+    (sanction,) = desk.call("GET", "/activation/sanctions?state=proposed", desk.officer)
+    desk.on("2026-04-06")
+    desk.call(
+        "POST",
+        f"/activation/sanctions/{sanction['id']}/vulnerability-review",
+        desk.officer,
+        {"proceed": True, "findings": "无脆弱因素"},
+    )
+    desk.call(
+        "POST",
+        f"/activation/sanctions/{sanction['id']}/decision",
+        desk.officer2,
+        {"confirm": confirm, "reason": "两次无正当理由拒绝适当岗位" if confirm else "证据不足"},
+    )
+    if not confirm:
+        return {**home, "sanction_id": sanction["id"]}
+    assert desk.sweep("2026-04-16")["sanctions_started"] == 1
+    accepted = desk.refer(woman, "2026-05-04")
+    desk.answer(accepted["id"], "2026-05-04", "accepted", reason="")
+    assert desk.sweep("2026-05-16")["sanctions_ended"] == 1
+    return {**home, "sanction_id": sanction["id"]}

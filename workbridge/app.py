@@ -24,6 +24,7 @@ from litestar.openapi.spec import (
 from sqlalchemy import Engine
 
 from activation.api import CONTROLLERS as ACTIVATION_CONTROLLERS
+from activation.oversight.api import CONTROLLERS as OVERSIGHT_CONTROLLERS
 from activation.replay.api import CONTROLLERS as REPLAY_CONTROLLERS
 from activation.replay.versions_api import CONTROLLERS as VERSION_CONTROLLERS
 from benefits.api import CONTROLLERS as BENEFIT_CONTROLLERS
@@ -270,6 +271,7 @@ def create_app(
             *TRAINING_CONTROLLERS,
             *ACTIVATION_CONTROLLERS,
             *REPLAY_CONTROLLERS,
+            *OVERSIGHT_CONTROLLERS,
             *VERSION_CONTROLLERS,
             *SMS_WEBHOOKS,
             root,

@@ -11,7 +11,7 @@ import pytest
 from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
 from benefits.payment_rules import Month
-from support import Desk, mother_and_child, pay_month
+from support import Desk, pay_month, refusal_story
 
 TODAY = date(2026, 5, 20)
 
@@ -19,28 +19,7 @@ TODAY = date(2026, 5, 20)
 @pytest.fixture
 def story(client, tokens, clock, engine) -> Desk:
     desk = Desk(client, tokens, clock)
-    home = desk.household_with_case(*mother_and_child())
-    woman = home["members"][0]["id"]
-    desk.decline(woman, "2026-03-05", "2026-03-09")
-    desk.decline(woman, "2026-04-01", "2026-04-03")
-    (sanction,) = desk.call("GET", "/activation/sanctions?state=proposed", desk.officer)
-    desk.on("2026-04-06")
-    desk.call(
-        "POST",
-        f"/activation/sanctions/{sanction['id']}/vulnerability-review",
-        desk.officer,
-        {"proceed": True, "findings": "无脆弱因素"},
-    )
-    desk.call(
-        "POST",
-        f"/activation/sanctions/{sanction['id']}/decision",
-        desk.officer2,
-        {"confirm": True, "reason": "两次无正当理由拒绝适当岗位"},
-    )
-    assert desk.sweep("2026-04-16")["sanctions_started"] == 1
-    accepted = desk.refer(woman, "2026-05-04")
-    desk.answer(accepted["id"], "2026-05-04", "accepted", reason="")
-    assert desk.sweep("2026-05-16")["sanctions_ended"] == 1
+    refusal_story(desk)
     desk.on(TODAY.isoformat())
     for period in ("2026-03", "2026-04", "2026-05"):
         pay_month(desk.client, desk.officer, period)

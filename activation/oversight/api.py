@@ -1,0 +1,77 @@
+"""``GET /api/v1/oversight/report?month=YYYY-MM``: the month's oversight figures and alerts
+(issue 17), so an upper-level bureau can collect many counties' figures without seeing persons.
+
+For admins across the county (``Access.COUNTY``: an office-bound account is refused). The open
+report carries counts, rates and the never-fire checks' counts; ``refs=true`` adds the ids
+behind those checks, for the admins who must look at them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request
+from litestar.params import Parameter as QueryParameter
+
+from activation.oversight.alerts import Limits
+from activation.oversight.report import oversight_report
+from activation.oversight.words import alert_words
+from benefits.payment_rules import Month
+from kernel.auth import Role, requires
+from kernel.clock import office_today
+from kernel.errors import InvalidInput, Problem, request_language
+from kernel.messages import render, uncarry
+from kernel.visibility import Access
+from kernel.web import Ctx, get, problem_responses
+
+ADMIN = requires(Role.ADMIN)
+
+
+class OversightController(Controller):
+    path = "/api/v1/oversight"
+    tags = ["Oversight"]
+
+    @get(
+        "/report",
+        access=Access.COUNTY,
+        guards=[ADMIN],
+        summary="The month's figures of the refusal rule, by group, with small cells suppressed, "
+        "and the alerts",
+        description="`month` defaults to the current month. Each alert has a code, its facts "
+        "and a message in the reader's language. 422: a month that is not YYYY-MM, listed.",
+        responses=problem_responses(422),
+    )
+    def report(
+        self,
+        ctx: Ctx,
+        request: Request[Any, Any, Any],
+        month: Annotated[str | None, QueryParameter(description="YYYY-MM")] = None,
+        office: Annotated[str | None, QueryParameter(description="A township or community")] = None,
+        refs: Annotated[bool, QueryParameter(description="The ids behind the checks")] = False,
+    ) -> dict[str, Any]:
+        state = request.app.state
+        wanted = _month(month, office_today(state.clock, state.settings.zone))
+        found = oversight_report(
+            ctx.session,
+            state.policy,
+            wanted,
+            Limits.from_settings(state.settings),
+            office=office or None,
+            with_refs=refs,
+        )
+        _, gettext = request_language(request)
+        for alert in found["alerts"]:
+            alert["message"] = render(alert_words(alert), gettext)
+        return found
+
+
+def _month(text: str | None, today: Any) -> Month:
+    if text is None:
+        return Month.of(today)
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(Problem("month", "period-format", uncarry(str(exc)))) from None
+
+
+CONTROLLERS = [OversightController]

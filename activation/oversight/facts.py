@@ -1,0 +1,176 @@
+"""The month's facts for oversight, read set-based: who was subject to the refusal rule, the
+sanctions, appeals and warnings that touched the month, and each person's groups.
+
+Subject: under the registration duty (report 4 §五4) on any day of the month — the duty is what
+brings a person under the refusal rule. A person with an event in the month but no duty then
+(an appeal decided after the duty ended) is counted in the events, not in the subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
+
+from activation.models import Appeal, Registration, RegistrationDuty, Sanction, Warning
+from activation.oversight.figures import AppealFacts, Person, StopFacts, officer_name
+from activation.replay.groups import CHILD_UNDER, age_band, age_on
+from benefits.models import BenefitCase, Household, Member
+from benefits.payment_rules import Month
+
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class MonthFacts:
+    people: list[Person]
+    stops: list[StopFacts]
+    appeals: list[AppealFacts]
+    warnings: list[int]  # the member of each refusal warning issued in the month
+
+
+def month_facts(session: Session, month: Month, office: str | None = None) -> MonthFacts:
+    first, last = month.first, month.last
+    subject = set(
+        session.execute(
+            select(RegistrationDuty.member_id).where(
+                RegistrationDuty.obligated_since <= last,
+                or_(col(RegistrationDuty.ended_on).is_(None), RegistrationDuty.ended_on >= first),
+            )
+        ).scalars()
+    )
+    stops = _stops(session, month)
+    appeals = _appeals(session, month)
+    warnings = list(
+        session.execute(
+            select(Warning.member_id).where(
+                Warning.kind == "refusal", col(Warning.issued_on).between(first, last)
+            )
+        ).scalars()
+    )
+    involved = subject | {s.member_id for s in stops} | {a.member_id for a in appeals}
+    involved |= set(warnings)
+    people = _people(session, sorted(involved), subject, month)
+    if office:
+        kept = {
+            p.member_id for p in people if office in (p.groups["township"], p.groups["community"])
+        }
+        people = [p for p in people if p.member_id in kept]
+        stops = [s for s in stops if s.member_id in kept]
+        appeals = [a for a in appeals if a.member_id in kept]
+        warnings = [w for w in warnings if w in kept]
+    return MonthFacts(people, stops, appeals, warnings)
+
+
+def _stops(session: Session, month: Month) -> list[StopFacts]:
+    """Sanctions with a step in the month, or running on its last day."""
+    first, last = month.first, month.last
+    steps = [
+        col(column).between(first, last)
+        for column in (
+            Sanction.proposed_on,
+            Sanction.confirmed_on,
+            Sanction.rejected_on,
+            Sanction.started_on,
+            Sanction.ended_on,
+        )
+    ]
+    running = (col(Sanction.started_on) <= last) & (
+        col(Sanction.ended_on).is_(None) | (col(Sanction.ended_on) > last)
+    )
+    return [
+        StopFacts(*row)
+        for row in session.execute(
+            select(
+                Sanction.id,
+                Sanction.member_id,
+                Sanction.state,
+                Sanction.proposed_on,
+                Sanction.confirmed_on,
+                Sanction.confirmed_by,
+                Sanction.rejected_on,
+                Sanction.started_on,
+                Sanction.ended_on,
+            )
+            .where(or_(*steps, running))
+            .order_by(col(Sanction.id))
+        )
+    ]
+
+
+def _appeals(session: Session, month: Month) -> list[AppealFacts]:
+    return [
+        AppealFacts(*row)
+        for row in session.execute(
+            select(Sanction.member_id, Appeal.lodged_on, Appeal.decided_on, Appeal.state)
+            .join(Sanction, col(Sanction.id) == Appeal.sanction_id)
+            .where(
+                or_(
+                    col(Appeal.lodged_on).between(month.first, month.last),
+                    col(Appeal.decided_on).between(month.first, month.last),
+                )
+            )
+        )
+    ]
+
+
+def _people(session: Session, ids: Sequence[int], subject: set[int], month: Month) -> list[Person]:
+    """Each person's groups on the month's last day, a batch of people per statement."""
+    youngest = (
+        select(Member.household_id, func.max(Member.birth_date).label("youngest"))
+        .group_by(col(Member.household_id))
+        .subquery()
+    )
+    latest = (
+        select(BenefitCase.household_id, func.max(BenefitCase.id).label("case_id"))
+        .group_by(col(BenefitCase.household_id))
+        .subquery()
+    )
+    found: list[Person] = []
+    for batch in _batches(ids):
+        rows = session.execute(
+            select(
+                Member.id,
+                Member.sex,
+                Member.birth_date,
+                Member.disability,
+                Household.township,
+                Household.community,
+                Household.scheme,
+                youngest.c.youngest,
+                BenefitCase.category,
+                Registration.registered_by,
+            )
+            .join(Household, col(Household.id) == Member.household_id)
+            .join(youngest, youngest.c.household_id == Member.household_id)
+            .outerjoin(latest, latest.c.household_id == Member.household_id)
+            .outerjoin(BenefitCase, col(BenefitCase.id) == latest.c.case_id)
+            .outerjoin(Registration, col(Registration.member_id) == Member.id)
+            .where(col(Member.id).in_(batch))
+        )
+        for member_id, sex, birth, disability, town, community, scheme, young, category, by in rows:
+            found.append(
+                Person(
+                    member_id,
+                    {
+                        "township": town,
+                        "community": community,
+                        "counsellor": officer_name(by) if by else "unknown",
+                        "sex": sex or "unknown",
+                        "age_band": age_band(age_on(birth, month.last)),
+                        "disability": "no" if disability == "none" else "yes",
+                        "category": category or "unknown",
+                        "children": "yes" if age_on(young, month.last) < CHILD_UNDER else "no",
+                        "scheme": scheme,
+                    },
+                    member_id in subject,
+                )
+            )
+    return found
+
+
+def _batches(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
