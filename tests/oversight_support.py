@@ -27,6 +27,21 @@ class Someone:
     township: str = "定城镇"
 
 
+def known_county() -> list[Someone]:
+    """The distribution the oversight tests read (their docstrings give its figures): four
+    communities of 50 with 8, 8, 7 and 17 people stopped, a village of 6 with 2; 50 women, 13
+    of them stopped (all in 北街社区), and 156 men."""
+    people: list[Someone] = []
+    for community, stopped in (("东街社区", 8), ("西街社区", 8), ("南街社区", 7), ("北街社区", 17)):
+        people += [Someone(community, stopped=i < stopped) for i in range(50)]
+    people += [Someone("新村", stopped=i < 2) for i in range(6)]
+    north = [i for i, p in enumerate(people) if p.community == "北街社区" and p.stopped][:13]
+    east = [i for i, p in enumerate(people) if p.community == "东街社区" and not p.stopped][:37]
+    for i in north + east:
+        people[i] = Someone(people[i].community, "female", people[i].stopped)
+    return people
+
+
 def build(engine: Engine, people: list[Someone], stop_day: date) -> list[int]:
     """One household and member each, under the duty since January; the stopped ones with a
     sanction proposed, confirmed by a second officer, noticed and started on ``stop_day``."""

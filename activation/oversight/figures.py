@@ -114,6 +114,7 @@ def count_month(
             add(person.member_id, "subject")
     for member_id in warnings:
         add(member_id, "warnings")
+    stopped: set[int] = set()
     for stop in stops:
         if within(stop.proposed_on):
             add(stop.member_id, "proposals")
@@ -129,7 +130,8 @@ def count_month(
         if stop.state == "ended" and within(stop.ended_on) and stop.started_on is not None:
             assert stop.ended_on is not None
             add(stop.member_id, "restorations", (stop.ended_on - stop.started_on).days)
-        if _stopped_on(stop, month.last):
+        if _stopped_on(stop, month.last) and stop.member_id not in stopped:
+            stopped.add(stop.member_id)  # a person, however many stops run at once
             add(stop.member_id, "under_stop")
     for appeal in appeals:
         if within(appeal.lodged_on):

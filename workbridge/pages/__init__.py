@@ -25,7 +25,16 @@ from benefits import pages as benefit_pages
 from benefits import roll_pages as benefit_roll
 from kernel.visibility import Access
 from training import pages as training_pages
-from workbridge.pages import account, admin, clock, dashboard, payments, replays, versions
+from workbridge.pages import (
+    account,
+    admin,
+    clock,
+    dashboard,
+    oversight,
+    payments,
+    replays,
+    versions,
+)
 from workbridge.pages.palette import palette_style
 from workbridge.pages.web import (
     PAGE_EXCEPTION_HANDLERS,
@@ -80,6 +89,7 @@ def page_router() -> Router:
             *admin.HANDLERS,
             *clock.HANDLERS,
             *replays.HANDLERS,
+            *oversight.HANDLERS,
             *versions.HANDLERS,
             *activation_pages.HANDLERS,
             *benefit_pages.HANDLERS,

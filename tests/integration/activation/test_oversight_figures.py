@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from oversight_support import Someone, build, stop
+from oversight_support import build, known_county, stop
 from sqlmodel import Session
 
 from activation.oversight.alerts import Limits
@@ -28,22 +28,9 @@ from benefits.payment_rules import Month
 MAY = Month(2026, 5)
 
 
-def county() -> list[Someone]:
-    people: list[Someone] = []
-    for community, stopped in (("东街社区", 8), ("西街社区", 8), ("南街社区", 7), ("北街社区", 17)):
-        people += [Someone(community, stopped=i < stopped) for i in range(50)]
-    people += [Someone("新村", stopped=i < 2) for i in range(6)]
-    # the women: 13 stopped in 北街社区 and 37 not stopped in 东街社区
-    north = [i for i, p in enumerate(people) if p.community == "北街社区" and p.stopped][:13]
-    east = [i for i, p in enumerate(people) if p.community == "东街社区" and not p.stopped][:37]
-    for i in north + east:
-        people[i] = Someone(people[i].community, "female", people[i].stopped)
-    return people
-
-
 @pytest.fixture
 def built(engine) -> list[int]:
-    return build(engine, county(), date(2026, 5, 1))
+    return build(engine, known_county(), date(2026, 5, 1))
 
 
 def report(engine, app, limits: Limits | None = None, **kwargs) -> dict:

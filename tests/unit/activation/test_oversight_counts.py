@@ -135,3 +135,9 @@ def test_the_limits_come_from_the_settings() -> None:
     )
     limits = Limits.from_settings(settings)
     assert (limits.min_cell, limits.ratio_high, limits.ratio_low) == (5, 1.5, 0.8)
+
+
+def test_a_person_under_two_stops_at_once_is_one_person_under_a_stop() -> None:
+    stops = [stop(1, date(2026, 5, 1), None), stop(1, date(2026, 5, 20), None)]
+    counts = count_month(MAY, [person(1)], stops, [], [])[OVERALL].counts
+    assert (counts["under_stop"], counts["stops_started"]) == (1, 2)

@@ -1,0 +1,99 @@
+"""The oversight page (issue 17): the month's figures of the refusal rule by group, the alerts
+and the cases behind the checks that must never fire, for admins across the county.
+
+The same report as ``GET /api/v1/oversight/report`` (``activation.oversight.report``), with the
+ids behind the checks (the admins are the people who must look at them), in the reader's
+language; a month that is not YYYY-MM shows the page again with the problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+from markupsafe import Markup
+
+from activation.oversight.alerts import Limits
+from activation.oversight.report import oversight_report
+from activation.oversight.words import DIMENSION_WORDS, alert_words, group_words
+from benefits.payment_rules import Month
+from kernel.auth import Role, requires
+from kernel.clock import office_today
+from kernel.errors import Problem
+from kernel.messages import render as render_text
+from kernel.messages import uncarry
+from kernel.pages import render, translator
+from kernel.visibility import Access
+from kernel.web import Ctx, get
+from workbridge.pages.charts import BarChart, Series
+from workbridge.pages.palette import CHART_SERIES
+
+ADMIN = requires(Role.ADMIN)
+
+
+@get("/oversight", access=Access.COUNTY, guards=[ADMIN])
+def oversight(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    state = request.app.state
+    t = translator(request)
+    asked_month = (request.query_params.get("month") or "").strip()
+    office = (request.query_params.get("office") or "").strip() or None
+    problems: list[Problem] = []
+    month = Month.of(office_today(state.clock, state.settings.zone))
+    if asked_month:
+        try:
+            month = Month.parse(asked_month)
+        except ValueError as exc:
+            problems.append(Problem("month", "period-format", uncarry(str(exc))))
+    report = oversight_report(
+        ctx.session,
+        ctx.policy,
+        month,
+        Limits.from_settings(state.settings),
+        office=office,
+        with_refs=True,
+    )
+    alerts = [
+        {**alert, "words": render_text(alert_words(alert), t.gettext)} for alert in report["alerts"]
+    ]
+    groups = [
+        (
+            render_text(DIMENSION_WORDS[dimension], t.gettext),
+            [
+                {**row, "words": render_text(group_words(dimension, row["group"]), t.gettext)}
+                for row in rows
+            ],
+        )
+        for dimension, rows in report["by"].items()
+        if rows
+    ]
+    shown = [row for row in report["by"]["community"] if not row["suppressed"]]
+    chart = None
+    if shown:
+        chart = BarChart(
+            title=t.gettext("Share of people under a stop on the month's last day, by community"),
+            categories=[row["group"] for row in shown],
+            series=[
+                Series(
+                    t.gettext("share under a stop"),
+                    CHART_SERIES[0],
+                    [float(row["share_under_stop"] or 0) for row in shown],
+                )
+            ],
+            fmt=lambda v: t.percent(v),
+        )
+    return render(
+        request,
+        "shell/oversight.html",
+        status=422 if problems else 200,
+        report=report,
+        month=month.label,
+        office=office or "",
+        problems=problems,
+        alerts=alerts,
+        groups=groups,
+        chart=Markup(chart.svg()) if chart else None,
+    )
+
+
+HANDLERS = [oversight]
