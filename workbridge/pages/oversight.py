@@ -8,19 +8,21 @@ language; a month that is not YYYY-MM shows the page again with the problem.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Template
 from markupsafe import Markup
 
 from activation.oversight.alerts import Limits
 from activation.oversight.report import oversight_report
 from activation.oversight.words import DIMENSION_WORDS, alert_words, group_words
+from activation.oversight.workbook import csv_text, write_workbook
 from benefits.payment_rules import Month
 from kernel.auth import Role, requires
 from kernel.clock import office_today
-from kernel.errors import Problem
+from kernel.errors import InvalidInput, Problem
 from kernel.messages import render as render_text
 from kernel.messages import uncarry
 from kernel.pages import render, translator
@@ -32,27 +34,40 @@ from workbridge.pages.palette import CHART_SERIES
 ADMIN = requires(Role.ADMIN)
 
 
-@get("/oversight", access=Access.COUNTY, guards=[ADMIN])
-def oversight(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+def _asked(request: Request[Any, Any, Any]) -> tuple[Month, str | None, list[Problem]]:
+    """The month and office asked for; a month that is not YYYY-MM is a problem, and the
+    current month is shown meanwhile."""
     state = request.app.state
-    t = translator(request)
     asked_month = (request.query_params.get("month") or "").strip()
     office = (request.query_params.get("office") or "").strip() or None
-    problems: list[Problem] = []
     month = Month.of(office_today(state.clock, state.settings.zone))
+    problems: list[Problem] = []
     if asked_month:
         try:
             month = Month.parse(asked_month)
         except ValueError as exc:
             problems.append(Problem("month", "period-format", uncarry(str(exc))))
-    report = oversight_report(
+    return month, office, problems
+
+
+def _report(
+    request: Request[Any, Any, Any], ctx: Ctx, month: Month, office: str | None, *, refs: bool
+) -> dict[str, Any]:
+    return oversight_report(
         ctx.session,
         ctx.policy,
         month,
-        Limits.from_settings(state.settings),
+        Limits.from_settings(request.app.state.settings),
         office=office,
-        with_refs=True,
+        with_refs=refs,
     )
+
+
+@get("/oversight", access=Access.COUNTY, guards=[ADMIN])
+def oversight(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+    t = translator(request)
+    month, office, problems = _asked(request)
+    report = _report(request, ctx, month, office, refs=True)
     alerts = [
         {**alert, "words": render_text(alert_words(alert), t.gettext)} for alert in report["alerts"]
     ]
@@ -96,4 +111,33 @@ def oversight(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
     )
 
 
-HANDLERS = [oversight]
+@get("/oversight/report.xlsx", access=Access.COUNTY, guards=[ADMIN])
+def oversight_workbook(request: Request[Any, Any, Any], ctx: Ctx) -> Response[bytes]:
+    """The open figures as a workbook: what may leave the county, no person in it."""
+    month, office, problems = _asked(request)
+    if problems:
+        raise InvalidInput(problems)
+    buffer = io.BytesIO()
+    report = _report(request, ctx, month, office, refs=False)
+    write_workbook(buffer, report, translator(request).gettext)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="oversight-{month.label}.xlsx"'},
+    )
+
+
+@get("/oversight/report.csv", access=Access.COUNTY, guards=[ADMIN])
+def oversight_csv(request: Request[Any, Any, Any], ctx: Ctx) -> Response[str]:
+    month, office, problems = _asked(request)
+    if problems:
+        raise InvalidInput(problems)
+    text = csv_text(_report(request, ctx, month, office, refs=False), translator(request).gettext)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="oversight-{month.label}.csv"'},
+    )
+
+
+HANDLERS = [oversight, oversight_workbook, oversight_csv]

@@ -59,3 +59,32 @@ def test_a_bad_month_and_other_roles(client, engine, county) -> None:
     assert page.status_code == 422
     officer = signed_in(client, engine, "o.officer", "benefit_officer", language="en")
     assert officer.get("/app/oversight").status_code == 403
+
+
+def test_the_open_figures_as_a_workbook_and_a_csv(client, engine, county) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    pages = signed_in(client, engine, "o.files", "admin", language="zh_CN")
+    answer = pages.get("/app/oversight/report.xlsx?month=2026-05")
+    assert answer.status_code == 200
+    book = load_workbook(io.BytesIO(answer.content), read_only=True)
+    assert book.sheetnames == ["监督", "预警"]
+    rows = list(book["监督"].iter_rows(values_only=True))
+    heading = rows[0]
+    assert heading[:4] == ("月份", "维度", "群体", "负有登记义务的人数")
+    by_group = {(row[1], row[2]): row for row in rows[1:]}
+    village = by_group[("社区", "新村")]
+    assert village[3:-1] == (None,) * (len(heading) - 4) and village[-1] == "不足 10 人：不显示"
+    women = by_group[("性别", "女")]
+    assert women[heading.index("与总体之比")] == 1.2752
+    alerts = list(book["预警"].iter_rows(values_only=True))[1:]
+    assert ("2026-05", "cut-without-confirmation", "1 次停发未经第二名工作人员确认", 1) in alerts
+    text = pages.get("/app/oversight/report.csv?month=2026-05").content.decode("utf-8")
+    assert text.startswith("\ufeff月份,维度,群体")
+    found = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(found) == len(rows)
+    assert "sanction:" not in text and "sanction:" not in str(alerts)  # no person leaves
+    assert pages.get("/app/oversight/report.csv?month=2026-13").status_code == 422
