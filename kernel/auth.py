@@ -37,6 +37,9 @@ class Role(StrEnum):
     BENEFIT_OFFICER = "benefit_officer"
     TRAINING_PROVIDER = "training_provider"
     ADMIN = "admin"
+    # Reads the oversight figures of every office and changes nothing (issue 17): a civil-
+    # affairs bureau's or a county leader's account.
+    SUPERVISOR = "supervisor"
 
 
 @dataclass(frozen=True)

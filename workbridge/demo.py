@@ -692,6 +692,7 @@ DEMO_ACCOUNTS = [
     ("demo.officer2", "benefit_officer", None, "赵经办"),
     ("demo.provider", "training_provider", None, "定远县职业技能培训学校"),
     ("demo.admin", "admin", None, "系统管理员"),
+    ("demo.supervisor", "supervisor", None, "县民政局监督员"),
 ]
 
 

@@ -1,9 +1,10 @@
 """``GET /api/v1/oversight/report?month=YYYY-MM``: the month's oversight figures and alerts
 (issue 17), so an upper-level bureau can collect many counties' figures without seeing persons.
 
-For admins across the county (``Access.COUNTY``: an office-bound account is refused). The open
-report carries counts, rates and the never-fire checks' counts; ``refs=true`` adds the ids
-behind those checks, for the admins who must look at them.
+For admins and supervisors across the county (``Access.COUNTY``: an office-bound account is
+refused). The open report carries counts, rates and the never-fire checks' counts;
+``refs=true`` adds the ids behind those checks, for the admins who must look at them (a
+supervisor reads figures, never persons: 403).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from activation.oversight.words import alert_words
 from benefits.payment_rules import Month
 from kernel.auth import Role, requires
 from kernel.clock import office_today
-from kernel.errors import InvalidInput, Problem, request_language
-from kernel.messages import render, uncarry
+from kernel.errors import Forbidden, InvalidInput, Problem, request_language
+from kernel.messages import render, say, uncarry
 from kernel.visibility import Access
 from kernel.web import Ctx, get, problem_responses
 
-ADMIN = requires(Role.ADMIN)
+OVERSEERS = requires(Role.ADMIN, Role.SUPERVISOR)
 
 
 class OversightController(Controller):
@@ -34,7 +35,7 @@ class OversightController(Controller):
     @get(
         "/report",
         access=Access.COUNTY,
-        guards=[ADMIN],
+        guards=[OVERSEERS],
         summary="The month's figures of the refusal rule, by group, with small cells suppressed, "
         "and the alerts",
         description="`month` defaults to the current month. Each alert has a code, its facts "
@@ -50,6 +51,10 @@ class OversightController(Controller):
         refs: Annotated[bool, QueryParameter(description="The ids behind the checks")] = False,
     ) -> dict[str, Any]:
         state = request.app.state
+        if refs and ctx.actor.role is not Role.ADMIN:
+            raise Forbidden(
+                Problem("refs", "admins-only", say("the ids behind the checks are for admins"))
+            )
         wanted = _month(month, office_today(state.clock, state.settings.zone))
         found = oversight_report(
             ctx.session,

@@ -37,6 +37,7 @@ register_labels(
         "benefit_officer": N_("benefit officer"),
         "training_provider": N_("training provider"),
         "admin": N_("administrator"),
+        "supervisor": N_("supervisor"),
     }
 )
 
@@ -45,6 +46,7 @@ LANDING = {
     Role.BENEFIT_OFFICER: "/app/applications",
     Role.TRAINING_PROVIDER: "/app/training",
     Role.ADMIN: "/app/dashboard",
+    Role.SUPERVISOR: "/app/oversight",
 }
 
 

@@ -23,7 +23,8 @@ from workbridge.pages import stats
 from workbridge.pages.charts import BarChart, Line, Series
 from workbridge.pages.palette import CHART_SERIES, PALETTE
 
-STAFF_OR_ADMIN = requires(Role.COUNSELLOR, Role.BENEFIT_OFFICER, Role.ADMIN)
+# Aggregates only: the supervisor reads them across offices too (issue 17).
+DASHBOARD_READERS = requires(Role.COUNSELLOR, Role.BENEFIT_OFFICER, Role.ADMIN, Role.SUPERVISOR)
 
 register_labels(
     {
@@ -87,7 +88,7 @@ def _asked(ctx: Ctx, query: dict[str, str]) -> tuple[str | None, list[str], str 
     return office, months, table, fmt
 
 
-@get("/dashboard", access=Access.ANYONE, guards=[STAFF_OR_ADMIN])
+@get("/dashboard", access=Access.ANYONE, guards=[DASHBOARD_READERS])
 def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[bytes]:
     """The office's figures for the months chosen; an office-bound counsellor or officer sees
     their office's only. Every chart's table downloads as CSV or Excel."""

@@ -88,3 +88,27 @@ def test_the_open_figures_as_a_workbook_and_a_csv(client, engine, county) -> Non
     assert len(found) == len(rows)
     assert "sanction:" not in text and "sanction:" not in str(alerts)  # no person leaves
     assert pages.get("/app/oversight/report.csv?month=2026-13").status_code == 422
+
+
+def test_a_supervisor_reads_the_figures_of_every_office_and_no_person(
+    client, engine, county, tokens
+) -> None:
+    pages = signed_in(client, engine, "o.supervisor", "supervisor", language="zh_CN")
+    landing = pages.client.get("/app", follow_redirects=False)
+    assert landing.headers["location"] == "/app/oversight"
+    page = pages.get("/app/oversight?month=2026-05")
+    assert page.status_code == 200
+    assert WORDS["zh_CN"]["forced"] in page.text  # the count of the never-fire check
+    assert 'href="/app/sanctions/' not in page.text  # but not the sanction behind it
+    assert pages.get("/app/oversight/report.xlsx?month=2026-05").status_code == 200
+    assert pages.get("/app/dashboard").status_code == 200
+    for path in ("/app/people", "/app/sanctions", "/app/replays", "/app/admin/accounts"):
+        assert pages.get(path).status_code == 403, path
+    api = tokens.headers("supervisor")
+    answer = client.get("/api/v1/oversight/report", params={"month": "2026-05"}, headers=api)
+    assert answer.status_code == 200
+    refused = client.get(
+        "/api/v1/oversight/report", params={"month": "2026-05", "refs": "true"}, headers=api
+    )
+    assert refused.status_code == 403
+    assert [p["field"] for p in refused.json()["problems"]] == ["refs"]

@@ -30,7 +30,11 @@ ENDPOINTS = [
     ("POST", "/api/v1/cases/1/status", {"benefit_officer"}),
     ("POST", "/api/v1/cases/1/reviews", {"benefit_officer"}),
     ("GET", "/api/v1/status/11010519491231002X", {"benefit_officer"}),
-    ("GET", "/api/v1/policy", {"benefit_officer", "counsellor", "training_provider", "admin"}),
+    (
+        "GET",
+        "/api/v1/policy",
+        {"benefit_officer", "counsellor", "training_provider", "admin", "supervisor"},
+    ),
     ("GET", "/api/v1/activation/people/1", STAFF),
     ("POST", "/api/v1/activation/people/1/registration", {"counsellor"}),
     ("GET", "/api/v1/activation/people/1/matches", STAFF),
@@ -64,7 +68,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/payments/runs/1", {"benefit_officer"}),
     ("GET", "/api/v1/payments/runs/1/bank-file", {"benefit_officer"}),
     ("POST", "/api/v1/payments/runs/1/sign-off", {"benefit_officer"}),
-    ("GET", "/api/v1/oversight/report", {"admin"}),
+    ("GET", "/api/v1/oversight/report", {"admin", "supervisor"}),
     ("POST", "/api/v1/replays", {"benefit_officer", "admin"}),
     ("GET", "/api/v1/replays", {"benefit_officer", "admin"}),
     ("GET", "/api/v1/replays/1", {"benefit_officer", "admin"}),
@@ -86,7 +90,7 @@ ENDPOINTS = [
     ("GET", "/api/v1/registers/relatives", {"benefit_officer"}),
 ]
 WORDS_IN_PATHS = {"relatives"}  # a word path parameter's value, as ENDPOINTS writes it
-ROLES = ["counsellor", "benefit_officer", "training_provider", "admin"]
+ROLES = ["counsellor", "benefit_officer", "training_provider", "admin", "supervisor"]
 
 
 OTHER_CONTEXTS = ("/api/v1/matching/", "/api/v1/training/")  # their own access tables
