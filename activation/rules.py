@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from kernel.clauses import implements
 from kernel.dates import add_months, age_on, last_day_of_months
 from kernel.messages import N_, Text, as_data, say
 from kernel.money import round_money, yuan_text
@@ -120,6 +121,7 @@ EXEMPTION_TESTS = {
 }
 
 
+@implements("rule-2", "safeguard-capability")
 def registration_duty(person: PersonFacts, on: date, params: ParameterSet) -> Duty:
     """Must this person register as a job seeker on ``on``?
 
@@ -189,10 +191,12 @@ def registration_duty(person: PersonFacts, on: date, params: ParameterSet) -> Du
     )
 
 
+@implements("rule-2")
 def registration_deadline(obligated_since: date, params: ParameterSet) -> date:
     return obligated_since + timedelta(days=params.int("activation.registration.deadline_days"))
 
 
+@implements("rule-2")
 def registration_warning_day(obligated_since: date, params: ParameterSet) -> date:
     """A reminder at the deadline; a written warning when a further grace period has passed."""
     return registration_deadline(obligated_since, params) + timedelta(
@@ -227,6 +231,7 @@ ANSWER_STATES = {
 }
 
 
+@implements("rule-3", "safeguard-verified")
 def answer_problem(state: str, answer: Answer) -> str | None:
     """An open referral takes any answer; an unanswered one may still be answered late (the
     person answers after the deadline) and an accepted one may end as not hired. Nothing else."""
@@ -255,6 +260,7 @@ class RefusalVerdict:
     reason: str
 
 
+@implements("rule-3", "safeguard-suitable", "safeguard-verified")
 def decline_counts(test: RefusalTest) -> RefusalVerdict:
     """A decline counts as a refusal only when every safeguard is passed, in this order."""
     path: list[str] = []
@@ -304,6 +310,7 @@ class RefusalCount:
         return data
 
 
+@implements("rule-3", "safeguard-window", "safeguard-warning")
 def count_refusals(outcomes: Sequence[Outcome], on: date, params: ParameterSet) -> RefusalCount:
     """Counted refusals within the rolling window, optionally only the unbroken run since the
     last compliance (art. 45: 连续; report 4 counts all). At the threshold a sanction is
@@ -366,6 +373,7 @@ WARNING_EFFECTS = {
 }
 
 
+@implements("safeguard-warning")
 def warning_text(count: RefusalCount, scope: str) -> Text:
     """The written warning after a counted refusal, stating the consequence (POLICY.md), as a
     catalog message with its facts; ``str()`` of it is the English text stored with it."""
@@ -408,6 +416,7 @@ class SanctionTerms:
         }
 
 
+@implements("rule-3", "safeguard-notice", "safeguard-appeal", "safeguard-way-back")
 def sanction_terms(
     *,
     confirmed_on: date,
@@ -444,6 +453,7 @@ def sanction_terms(
     )
 
 
+@implements("safeguard-way-back")
 def resumption_day(complied_on: date, terms_earliest_end: date) -> date:
     """The way back: payment resumes on compliance, but not before the minimum period ends."""
     return max(complied_on, terms_earliest_end)
@@ -477,6 +487,7 @@ class ContinuationTerms:
         }
 
 
+@implements("rule-4")
 def continuation_fraction(
     monthly_income: Decimal, params: ParameterSet
 ) -> tuple[Decimal, tuple[str, ...]]:
@@ -498,6 +509,7 @@ def continuation_fraction(
     return below - (below - above) * share, ("income-at-or-above-threshold", "taper")
 
 
+@implements("rule-4")
 def continuation_ends_on(job_start: date, params: ParameterSet) -> date:
     """The continuation's last day. Report 4 §五4 grants six months; by default
     (``continuation.month_basis = "calendar"``) they are calendar months from the job's start,
@@ -514,6 +526,7 @@ def continuation_ends_on(job_start: date, params: ParameterSet) -> date:
     )
 
 
+@implements("rule-4")
 def continuation_terms(
     *, job_start: date, monthly_income: Decimal, previous_amount: Decimal, params: ParameterSet
 ) -> ContinuationTerms:
@@ -561,6 +574,7 @@ def continuation_terms(
     )
 
 
+@implements("rule-4")
 def in_continuation(day: date, terms_start: date, terms_end: date) -> bool:
     return terms_start <= day <= terms_end
 
@@ -589,6 +603,7 @@ class ReentryRight:
         }
 
 
+@implements("rule-5")
 def reentry_right(
     *,
     exited_on: date,
@@ -720,6 +735,7 @@ REPLAYERS = {
 }
 
 
+@implements("safeguard-replayable")
 def replay(kind: str, inputs: dict[str, Any], params: ParameterSet) -> dict[str, Any]:
     """Recompute a stored decision from its inputs under the parameter version it used."""
     return REPLAYERS[kind](inputs, params)

@@ -37,6 +37,7 @@ from functools import cached_property
 from typing import Any
 
 from benefits.rules import AmountPeriod, amount_between
+from kernel.clauses import helper, implements
 from kernel.dates import add_months
 from kernel.errors import Problem
 from kernel.messages import Text, carry, code_text, say, stored, uncarry
@@ -103,6 +104,7 @@ class Month:
         return self.label
 
 
+@helper
 def period_problems(text: str, today: date) -> list[Problem]:
     """Why a payment run cannot be asked for this period, if it cannot.
 
@@ -222,6 +224,7 @@ class Settlement:
 TERMINATED = "terminated"
 
 
+@implements("rule-1")
 def in_ledger(slices: Sequence[StatusSlice], owed: Sequence[Owed]) -> bool:
     """A case has a line for the month if it was live (not terminated) on some day of it, or
     if money is owed either way. A case closed before the month began has none: its zero would
@@ -229,6 +232,7 @@ def in_ledger(slices: Sequence[StatusSlice], owed: Sequence[Owed]) -> bool:
     return bool(owed) or any(s.status != TERMINATED for s in slices)
 
 
+@implements("rule-1")
 def regular_fen(slices: Iterable[StatusSlice], month: Month, rounding: Rounding) -> int:
     """Rule 1: the month's amount from the status history, pro rata, rounded once."""
     periods = [AmountPeriod(s.starts_on, s.ends_on, from_fen(s.monthly_amount_fen)) for s in slices]
@@ -238,6 +242,7 @@ def regular_fen(slices: Iterable[StatusSlice], month: Month, rounding: Rounding)
     return to_fen(amount)
 
 
+@implements("rule-10")
 def settle(regular: int, owed: Sequence[Owed]) -> Settlement:
     """Rules 2 and 3: add back pay, then deduct recoveries oldest first down to zero at most.
 
@@ -272,6 +277,7 @@ def settle(regular: int, owed: Sequence[Owed]) -> Settlement:
     )
 
 
+@implements("rule-1")
 def plain_fen(
     slices: Sequence[StatusSlice], owed: Sequence[Owed], month: Month, rounding: Rounding
 ) -> int | None:
@@ -300,6 +306,7 @@ def plain_fen(
     return only.monthly_amount_fen
 
 
+@implements("rule-1")
 def plain_inputs(month: Month, period: StatusSlice, rounding: Rounding) -> dict[str, Any]:
     """The explanation of a plain line, derived when it is read from the period it was paid
     from: the same as ``line_inputs`` would have stored. The period counts as covering the whole
@@ -318,6 +325,7 @@ def plain_inputs(month: Month, period: StatusSlice, rounding: Rounding) -> dict[
     return line_inputs(month, [whole], [], settle(period.monthly_amount_fen, []), rounding)
 
 
+@implements("rule-1")
 def line_inputs(
     month: Month,
     slices: Sequence[StatusSlice],
@@ -359,6 +367,7 @@ def line_inputs(
     }
 
 
+@helper
 def days_in(slice_: StatusSlice, month: Month) -> int:
     start = max(slice_.starts_on, month.first)
     end = min(slice_.ends_on or month.last, month.last)
@@ -368,6 +377,7 @@ def days_in(slice_: StatusSlice, month: Month) -> int:
 REASON_LENGTH = 2000  # payment_adjustment.reason
 
 
+@helper
 def kept(text: Text) -> str:
     """A reason for the adjustment table, kept as data to be read in the reader's language; one
     too long for the column (a recovery carried forward many times) keeps its English."""
@@ -375,6 +385,7 @@ def kept(text: Text) -> str:
     return data if len(data) <= REASON_LENGTH else str(text)[:REASON_LENGTH]
 
 
+@implements("rule-10")
 def carried_reason(recovery: Owed, month: Month, rest_fen: int) -> str:
     return kept(
         say(
@@ -404,6 +415,7 @@ class Correction:
         return "back_pay" if self.difference_fen > 0 else "recovery"
 
 
+@implements("rule-10")
 def correction(month: Month, due_fen: int, paid_fen: int, corrected_fen: int) -> Correction:
     """Rule 4: what an already-paid month still owes (+) or was overpaid (−).
 
@@ -413,6 +425,7 @@ def correction(month: Month, due_fen: int, paid_fen: int, corrected_fen: int) ->
     return Correction(month, due_fen, paid_fen, corrected_fen, due_fen - paid_fen - corrected_fen)
 
 
+@implements("rule-10")
 def correction_reason(fix: Correction, late_changes: Sequence[StatusSlice]) -> str:
     changes = [
         say(
@@ -437,10 +450,12 @@ def correction_reason(fix: Correction, late_changes: Sequence[StatusSlice]) -> s
     )
 
 
+@helper
 def recompute_source(month: Month) -> str:
     return f"{RECOMPUTE_SOURCE}:{month}"
 
 
+@helper
 def overlaps(slice_: StatusSlice, month: Month) -> bool:
     return slice_.starts_on <= month.last and (
         slice_.ends_on is None or slice_.ends_on >= month.first

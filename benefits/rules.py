@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from kernel.clauses import helper, implements
 from kernel.dates import add_months
 from kernel.errors import Problem
 from kernel.messages import N_, Text, as_data, code_text, say
@@ -141,6 +142,7 @@ class Entitlement:
         }
 
 
+@implements("rule-1")
 def assess_entitlement(
     *,
     scheme: Scheme | str,
@@ -314,6 +316,7 @@ REENTRY_TRANSITIONS: dict[ApplicationState, frozenset[ApplicationState]] = {
 }
 
 
+@implements("rule-7")
 def application_transition_problem(current: str, target: str, kind: str = "new") -> Problem | None:
     """The procedure runs in order: apply → investigate → appraise → notice → decide. A
     re-entry after a lost job goes straight from the short re-application to the decision
@@ -335,6 +338,7 @@ def application_transition_problem(current: str, target: str, kind: str = "new")
     )
 
 
+@implements("rule-7")
 def notice_last_day(starts_on: date, days: int) -> date:
     """A notice of N days starting on day S is posted S … S+N-1 (report 1: 公示三天)."""
     return starts_on + timedelta(days=days - 1)
@@ -354,6 +358,7 @@ class ApprovalFacts:
     category_rule: CategoryRule | None
 
 
+@implements("rule-7", "rule-2")
 def approval_problems(facts: ApprovalFacts) -> list[Problem]:
     """Every reason the application cannot be approved today, all at once (POLICY.md rule 7)."""
     problems: list[Problem] = []
@@ -471,6 +476,7 @@ CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
+@implements("rule-8")
 def case_transition_problem(current: str, target: str) -> Problem | None:
     if CaseStatus(target) in CASE_TRANSITIONS[CaseStatus(current)] and current != target:
         return None
@@ -481,12 +487,14 @@ def case_transition_problem(current: str, target: str) -> Problem | None:
     )
 
 
+@implements("rule-8")
 def next_review_on(from_day: date, scheme: Scheme | str, params: ParameterSet) -> date:
     """Dynamic management (report 1): urban cases re-reviewed twice a year, rural once."""
     months = params.int(f"benefits.re_review.{Scheme(scheme).value}_months")
     return add_months(from_day, months)
 
 
+@implements("rule-9")
 def needs_second_approver(official_relative_flags: Sequence[bool]) -> bool:
     """Report 3 (干部近亲属备案): an official's close relative's case is decided by two people."""
     return any(official_relative_flags)
@@ -503,6 +511,7 @@ class MemberIdentity:
     relation: str
 
 
+@implements("rule-7")
 def household_input_problems(members: Sequence[MemberIdentity], today: date) -> list[Problem]:
     """Inconsistencies a schema cannot see: the ID against stated sex and birth date, the same
     person twice, more than one head, a birth date after today."""
@@ -574,6 +583,7 @@ def household_input_problems(members: Sequence[MemberIdentity], today: date) -> 
 
 
 @lru_cache(maxsize=4096)
+@helper
 def month_days(year: int, month: int) -> int:
     """Days in the month (``calendar.monthrange``, asked once per month: a payment run asks
     for every line it computes)."""
@@ -587,6 +597,7 @@ class AmountPeriod:
     monthly_amount: Decimal
 
 
+@implements("rule-1")
 def amount_between(
     periods: Sequence[AmountPeriod],
     first: date,

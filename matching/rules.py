@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from kernel.clauses import helper, implements
 from kernel.dates import age_on
 from kernel.messages import N_, Text, as_data, say
 from kernel.money import yuan_text
@@ -51,6 +52,7 @@ CODE_WORDS = {
 }
 
 
+@helper
 def word(code: str) -> Text:
     """A code of this module as a word for the reader (the code itself where none is known)."""
     return Text(CODE_WORDS.get(code, code))
@@ -204,6 +206,7 @@ class Score:
 _CJK_OR_WORD = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 
 
+@helper
 def grams(texts: Iterable[str]) -> frozenset[str]:
     """Character bigrams of Chinese runs, whole words of Latin letters and digits.
 
@@ -223,6 +226,7 @@ def grams(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+@helper
 def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     """Cosine of two sets (Ochiai): shared grams over the geometric mean of the sizes."""
     if not a or not b:
@@ -230,11 +234,13 @@ def overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
+@helper
 def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
     la, lo = math.radians(lat), math.radians(lon)
     return (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
 
 
+@helper
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance from the angle between the two points' unit vectors (the same
     formula the vectorised ranking uses, so both agree)."""
@@ -243,6 +249,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return EARTH_RADIUS_KM * math.acos(dot)
 
 
+@implements("safeguard-suitable")
 def health_demand_limit(seeker: SeekerFacts) -> tuple[int, list[Text]]:
     """The heaviest demand the person's capacity and health allow, and why it is limited.
 
@@ -259,11 +266,13 @@ def health_demand_limit(seeker: SeekerFacts) -> tuple[int, list[Text]]:
     return (1 if why else 2), why
 
 
+@implements("safeguard-suitable")
 def allowed_demand(seeker: SeekerFacts) -> int:
     """The heaviest demand allowed by both health and the stated physical limit."""
     return min(health_demand_limit(seeker)[0], LIMIT_ALLOWS[seeker.physical_limit])
 
 
+@implements("safeguard-suitable")
 def effective_shifts(seeker: SeekerFacts) -> frozenset[str]:
     """A childcare duty limits the person to day shifts whatever else they said."""
     return seeker.shifts & {"day"} if seeker.childcare else seeker.shifts
@@ -391,6 +400,7 @@ def _commute_check(
     )
 
 
+@implements("safeguard-suitable")
 def check_suitability(
     seeker: SeekerFacts,
     vacancy: VacancyFacts,
@@ -541,6 +551,7 @@ def check_suitability(
 # --- scores -------------------------------------------------------------------------------
 
 
+@implements("matching")
 def occupation_fit(desired: Sequence[str], code: str) -> float:
     """1 for a wanted occupation, 0.6 for the same minor group (the same trade), 0.3 for the
     same medium group (the same sector), else 0: CSCO codes nest by prefix."""
@@ -553,6 +564,7 @@ def occupation_fit(desired: Sequence[str], code: str) -> float:
     return 0.0
 
 
+@implements("matching")
 def wished_fit(wishes: Sequence[str], code: str, trade_occupations: Mapping[str, Sequence[str]]):
     """The trades the person wants to train in, and whether this job is in one of them."""
     for trade in wishes:
@@ -561,6 +573,7 @@ def wished_fit(wishes: Sequence[str], code: str, trade_occupations: Mapping[str,
     return 0.0, None
 
 
+@implements("matching")
 def wage_fit(wage: Decimal, reservation: Decimal) -> float:
     """1 at or above the hoped-for wage; falling to 0 at half of it. Never a hard check."""
     if reservation <= 0 or wage >= reservation:
@@ -568,6 +581,7 @@ def wage_fit(wage: Decimal, reservation: Decimal) -> float:
     return max(0.0, 1.0 - 2.0 * float((reservation - wage) / reservation))
 
 
+@implements("matching")
 def distance_fit(km: float | None, limit: float, same_community: bool) -> float:
     """1 next door, falling linearly to 0 at the person's limit; 0.5 when unknown."""
     if km is not None:
@@ -588,6 +602,7 @@ def _vacancy_distance(seeker: SeekerFacts, vacancy: VacancyFacts) -> float | Non
     return distance_km(seeker.lat, seeker.lon, vacancy.lat, vacancy.lon)  # type: ignore[arg-type]
 
 
+@implements("matching")
 def score_vacancy(
     seeker: SeekerFacts,
     vacancy: VacancyFacts,
@@ -683,6 +698,7 @@ def _distance_words(km: float) -> Text:
 # --- courses ------------------------------------------------------------------------------
 
 
+@implements("matching", "safeguard-suitable")
 def course_checks(seeker: SeekerFacts, course: CourseFacts, today: date | None) -> list[Check]:
     """The hard checks of a course: the same health, physical and commute tests as a job (a
     person who cannot do heavy work is never offered coal mining, report 4 §五1's heaviest
@@ -741,6 +757,7 @@ def _course_occupation_fit(desired: Sequence[str], prefixes: Sequence[str]) -> f
     return 0.0
 
 
+@implements("matching")
 def rank_courses(
     seeker: SeekerFacts, courses: Sequence[CourseFacts], *, today: date | None = None
 ) -> list[CourseMatch]:
@@ -788,6 +805,7 @@ def rank_courses(
 # --- priority groups for scarce places ----------------------------------------------------
 
 
+@implements("matching")
 def is_4050(
     sex: str, birth_date: date, lost_job: bool, on: date, *, female_min_age: int, male_min_age: int
 ) -> bool:
@@ -799,6 +817,7 @@ def is_4050(
     return age_on(birth_date, on) >= threshold
 
 
+@implements("matching")
 def is_long_unemployed(unemployed_since: date | None, on: date, *, months: int) -> bool:
     """Out of work for at least ``months`` whole months (parameter
     matching.priority.long_unemployed_months)."""

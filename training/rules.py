@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from kernel.clauses import implements
 from kernel.errors import Problem
 from kernel.messages import say
 from kernel.money import FEN, yuan_text
@@ -30,6 +31,7 @@ class Trade:
     occupations: tuple[str, ...]
 
 
+@implements("rule-6")
 def trades_from_policy(params: ParameterSet) -> dict[str, Trade]:
     """Report 4 §五1's trades, extensible through the parameter training.trades."""
     return {
@@ -112,6 +114,7 @@ class Progress:
         return "enrolled"
 
 
+@implements("rule-6")
 def check_outcome(
     progress: Progress, course: CourseWindow, outcome: Outcome, today: date
 ) -> list[Problem]:
@@ -271,6 +274,7 @@ def check_outcome(
     return problems
 
 
+@implements("rule-6")
 def apply_outcome(progress: Progress, outcome: Outcome) -> Progress:
     """The trainee's progress after an accepted report."""
     match outcome.kind:
@@ -328,6 +332,7 @@ class PlacementFlags:
         return "placement rate between the review and reward lines"
 
 
+@implements("rule-6")
 def placement_flags(rate: Decimal, review_below: Decimal, reward_above: Decimal) -> PlacementFlags:
     """Report 4 §五1: 输出比率低于60%的要进行责任倒查 ... 超过95%的要进行奖励. Strict on both
     sides: exactly 60% is not below 60%, exactly 95% is not above 95%."""
@@ -366,6 +371,7 @@ PLACEMENT_DENOMINATOR = (
 )
 
 
+@implements("rule-6")
 def rates(counts: Counts, params: ParameterSet) -> Rates:
     placement = _ratio(counts.placed, counts.completed)
     flags = None
@@ -407,6 +413,7 @@ class Subsidy:
         }
 
 
+@implements("rule-6")
 def subsidy(per_trainee: Decimal, course_rates: Rates, params: ParameterSet) -> Subsidy:
     """Report 4 §五1: 将培训补贴与培训质量挂钩、与输出比例挂钩.
 

@@ -16,6 +16,7 @@ from workbridge import (
     cli_payments,
     cli_records,
     cli_replay,
+    cli_rules,
     cli_scheduler,
     cli_service,
     cli_sms,
@@ -42,6 +43,7 @@ COMMANDS = (
     cli_replay.add_replay,
     cli_partitions.add_partitions,
     cli_service.add_policy,
+    cli_rules.add_rules,
     cli_sms.add_sms,
 )
 

@@ -33,6 +33,7 @@ from workbridge.pages import (
     oversight,
     payments,
     replays,
+    rules,
     versions,
 )
 from workbridge.pages.palette import palette_style
@@ -90,6 +91,7 @@ def page_router() -> Router:
             *clock.HANDLERS,
             *replays.HANDLERS,
             *oversight.HANDLERS,
+            *rules.HANDLERS,
             *versions.HANDLERS,
             *activation_pages.HANDLERS,
             *benefit_pages.HANDLERS,

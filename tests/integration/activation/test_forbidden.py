@@ -58,6 +58,7 @@ def test_counting_a_refusal_twice(desk: Desk, woman: int, engine) -> None:
     assert counts(engine) == before
 
 
+@pytest.mark.clause("safeguard-human-decision")
 def test_confirming_your_own_proposal(desk: Desk, woman: int, engine) -> None:
     first = desk.refer(woman, "2026-03-05")
     desk.answer(first["id"], "2026-03-05", "declined")
@@ -86,6 +87,7 @@ def test_confirming_your_own_proposal(desk: Desk, woman: int, engine) -> None:
     assert counts(engine) == before
 
 
+@pytest.mark.clause("safeguard-human-decision", "safeguard-capability")
 def test_sanctioning_a_person_who_has_become_exempt(desk: Desk, woman: int, engine) -> None:
     desk.decline(woman, "2026-03-05", "2026-03-06")
     desk.decline(woman, "2026-03-10", "2026-03-11")
@@ -110,6 +112,7 @@ def test_sanctioning_a_person_who_has_become_exempt(desk: Desk, woman: int, engi
     assert counts(engine) == before
 
 
+@pytest.mark.clause("safeguard-verified")
 def test_evidence_reopens_the_review_and_stops_the_proposal(desk: Desk, woman: int) -> None:
     desk.decline(woman, "2026-03-05", "2026-03-06")
     second = desk.decline(woman, "2026-03-10", "2026-03-11")

@@ -200,6 +200,7 @@ def test_no_answer_is_a_follow_up_not_a_refusal(desk: Desk) -> None:
     assert desk.person(woman)["open_tasks"] == []
 
 
+@pytest.mark.clause("safeguard-appeal")
 def test_appeal_upheld_restores_payment_with_back_pay(desk: Desk, engine) -> None:
     home = desk.household_with_case(*mother_and_child())
     woman, case_id = home["members"][0]["id"], home["case_id"]

@@ -30,6 +30,7 @@ def proposed_sanction(desk: Desk) -> tuple[int, int]:
     return woman, sanction
 
 
+@pytest.mark.clause("safeguard-human-decision")
 @pytest.mark.parametrize(
     ("despite", "status"),
     [(None, 422), ("", 422), ("已核实", 422), ("子女由祖父母照料已转介临时救助", 201)],

@@ -19,6 +19,7 @@ COUNTY = load_profile("county-pilot").at(date(2026, 1, 1))
 START = date(2026, 3, 10)
 
 
+@pytest.mark.clause("rule-4")
 @pytest.mark.parametrize(
     ("income", "status", "amount"),
     [
@@ -50,6 +51,7 @@ def test_half_of_an_odd_amount_is_rounded_once_by_the_policy() -> None:
     assert terms.monthly_amount == Decimal("48.63")  # 48.625 half up
 
 
+@pytest.mark.clause("rule-4")
 @pytest.mark.parametrize(
     ("day", "inside"),
     [("2026-03-09", False), ("2026-03-10", True), ("2026-09-09", True), ("2026-09-10", False)],
@@ -65,6 +67,7 @@ def test_six_calendar_months_end_the_day_before_the_same_date(day: str, inside: 
     assert terms.ends_on == date(2026, 9, 9)
 
 
+@pytest.mark.clause("rule-4")
 @pytest.mark.parametrize(
     ("start", "last_day"),
     [
@@ -105,6 +108,7 @@ def _with(**params: object):
     return parse_profile(doc).at(date(2026, 1, 1))
 
 
+@pytest.mark.clause("rule-4")
 @pytest.mark.parametrize(("day_number", "inside"), [(1, True), (180, True), (181, False)])
 def test_a_profile_may_count_months_of_30_days(day_number: int, inside: bool) -> None:
     terms = continuation_terms(
@@ -145,6 +149,7 @@ def taper_profile(end: str):
     return parse_profile(doc).at(date(2026, 1, 1))
 
 
+@pytest.mark.clause("rule-4")
 @pytest.mark.parametrize(
     ("income", "fraction"),
     [("799.99", "1"), ("800", "1"), ("1200", "0.75"), ("1600", "0.5"), ("2000", "0.5")],
@@ -158,6 +163,7 @@ def test_a_profile_may_taper_instead_of_the_cliff(income: str, fraction: str) ->
 EXIT = date(2026, 5, 1)
 
 
+@pytest.mark.clause("rule-5")
 @pytest.mark.parametrize(
     ("job_ended", "eligible"),
     [("2026-04-30", False), ("2026-05-01", True), ("2027-05-01", True), ("2027-05-02", False)],
@@ -175,6 +181,7 @@ def test_re_entry_window_edges(job_ended: str, eligible: bool) -> None:
     assert right.window_ends_on == date(2027, 5, 1)
 
 
+@pytest.mark.clause("rule-5")
 def test_misconduct_is_flagged_not_barred() -> None:
     right = reentry_right(
         exited_on=EXIT,
@@ -187,6 +194,7 @@ def test_misconduct_is_flagged_not_barred() -> None:
     assert (right.eligible, right.flagged_for_review) == (True, True)
 
 
+@pytest.mark.clause("rule-5")
 @pytest.mark.parametrize(
     ("reported", "due"),
     [("2026-11-23", "2026-11-30"), ("2026-11-27", "2026-12-04"), ("2026-11-28", "2026-12-04")],
@@ -203,6 +211,7 @@ def test_decision_due_in_five_working_days(reported: str, due: str) -> None:
     assert right.decision_due_on == date.fromisoformat(due)
 
 
+@pytest.mark.clause("safeguard-replayable")
 def test_replay_continuation_and_reentry() -> None:
     inputs = {"job_start": "2026-03-10", "monthly_income": "1200.00", "previous_amount": "300.00"}
     terms = continuation_terms(

@@ -45,6 +45,7 @@ def person(sex: str = "male", age_years: int = 30, **overrides) -> PersonFacts:
     return replace(base, **overrides)
 
 
+@pytest.mark.clause("rule-2")
 @pytest.mark.parametrize(
     ("sex", "age", "obligated"),
     [
@@ -64,6 +65,7 @@ def test_age_and_sex_thresholds(sex: str, age: int, obligated: bool) -> None:
     assert duty.parameter_version == "county-pilot@2020.1"
 
 
+@pytest.mark.clause("rule-2")
 def test_the_day_before_and_on_the_48th_birthday() -> None:
     born = date(1978, 6, 15)
     facts = replace(person("male"), birth_date=born)
@@ -71,6 +73,7 @@ def test_the_day_before_and_on_the_48th_birthday() -> None:
     assert registration_duty(facts, date(2026, 6, 15), COUNTY).rule == "above-age-threshold"
 
 
+@pytest.mark.clause("rule-2", "safeguard-capability")
 @pytest.mark.parametrize(
     ("change", "exemption"),
     [
@@ -89,6 +92,7 @@ def test_exemptions(change: dict, exemption: str) -> None:
     assert exemption in duty.exemptions
 
 
+@pytest.mark.clause("rule-2", "safeguard-capability")
 def test_mild_disability_does_not_exempt_but_no_capacity_does() -> None:
     assert registration_duty(person(disability="mild"), ON, COUNTY).obligated is True
     none = registration_duty(person(work_capacity="none"), ON, COUNTY)
@@ -96,11 +100,13 @@ def test_mild_disability_does_not_exempt_but_no_capacity_does() -> None:
     assert registration_duty(person(work_capacity="partial"), ON, COUNTY).obligated is True
 
 
+@pytest.mark.clause("rule-2")
 def test_registration_deadline_then_warning() -> None:
     assert registration_deadline(date(2026, 3, 1), COUNTY) == date(2026, 3, 31)
     assert registration_warning_day(date(2026, 3, 1), COUNTY) == date(2026, 4, 14)
 
 
+@pytest.mark.clause("rule-3", "safeguard-verified")
 @pytest.mark.parametrize(
     ("state", "answer", "allowed"),
     [
@@ -119,6 +125,7 @@ def test_which_answers_a_referral_takes(state: str, answer: Answer, allowed: boo
     assert (answer_problem(state, answer) is None) is allowed
 
 
+@pytest.mark.clause("rule-3", "safeguard-suitable", "safeguard-verified")
 @pytest.mark.parametrize(
     ("test", "counts", "last_step"),
     [
@@ -144,6 +151,7 @@ def refusals(*days: str, kinds: str | None = None) -> list[Outcome]:
     ]
 
 
+@pytest.mark.clause("rule-3", "safeguard-warning")
 @pytest.mark.parametrize(
     ("days", "consequence", "count"),
     [
@@ -157,6 +165,7 @@ def test_county_threshold_is_two(days, consequence, count) -> None:
     assert (result.consequence, result.count) == (consequence, count)
 
 
+@pytest.mark.clause("rule-3", "safeguard-window")
 @pytest.mark.parametrize(
     ("first", "counted"),
     [("2025-06-15", 1), ("2025-06-16", 2)],
@@ -167,6 +176,7 @@ def test_rolling_twelve_month_window_edge(first: str, counted: int) -> None:
     assert result.count == counted
 
 
+@pytest.mark.clause("rule-3", "safeguard-window")
 def test_national_profile_needs_three_in_a_row() -> None:
     broken = refusals("2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", kinds="rrcr")
     assert count_refusals(broken, ON, NATIONAL).count == 1
@@ -177,6 +187,7 @@ def test_national_profile_needs_three_in_a_row() -> None:
     assert count_refusals(run, ON, NATIONAL).consequence == "sanction_proposal"
 
 
+@pytest.mark.clause("safeguard-warning")
 def test_warning_states_the_consequence() -> None:
     county = warning_text(count_refusals(refusals("2026-05-01"), ON, COUNTY), "household")
     assert "If 1 more is declined" in county and "household's dibao payment" in county
@@ -184,6 +195,7 @@ def test_warning_states_the_consequence() -> None:
     assert "If 2 more are declined in a row" in national and "your share" in national
 
 
+@pytest.mark.clause("rule-3", "safeguard-notice", "safeguard-appeal", "safeguard-way-back")
 def test_county_sanction_stops_the_household_after_notice() -> None:
     terms = sanction_terms(
         confirmed_on=date(2026, 6, 1),
@@ -198,6 +210,7 @@ def test_county_sanction_stops_the_household_after_notice() -> None:
     assert terms.appeal_by == date(2026, 7, 31)
 
 
+@pytest.mark.clause("rule-3")
 def test_national_sanction_takes_the_members_share_rounded_by_the_policy() -> None:
     terms = sanction_terms(
         confirmed_on=date(2026, 6, 1),
@@ -209,6 +222,7 @@ def test_national_sanction_takes_the_members_share_rounded_by_the_policy() -> No
     assert terms.monthly_reduction == Decimal("100.00")  # 100.33 → whole yuan in this profile
 
 
+@pytest.mark.clause("safeguard-way-back")
 @pytest.mark.parametrize(
     ("complied", "resumes"),
     [("2026-07-10", "2026-07-11"), ("2026-07-11", "2026-07-11"), ("2026-07-12", "2026-07-12")],
@@ -219,6 +233,7 @@ def test_way_back_after_the_minimum_period(complied: str, resumes: str) -> None:
     )
 
 
+@pytest.mark.clause("safeguard-replayable")
 def test_replay_agrees_with_each_rule() -> None:
     facts = person("female", 35)
     duty = registration_duty(facts, ON, COUNTY)

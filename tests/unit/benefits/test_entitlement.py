@@ -24,6 +24,7 @@ def urban(category: str, members: int, *incomes: str, params: EntitlementParams 
     )
 
 
+@pytest.mark.clause("rule-1")
 @pytest.mark.parametrize(
     ("per_capita", "eligible", "amount"),
     [

@@ -108,6 +108,7 @@ def owed(adjustment_id: int, fen: int) -> Owed:
     return Owed(adjustment_id, kind, fen, f"src:{adjustment_id}", "why")
 
 
+@pytest.mark.clause("rule-10")
 @pytest.mark.parametrize(
     ("regular", "adjustments", "amount", "carried", "settled", "partial"),
     [
@@ -149,6 +150,7 @@ def test_the_rest_of_a_part_deducted_recovery_is_what_was_not_taken() -> None:
     assert result.carried_fen == 4000
 
 
+@pytest.mark.clause("rule-10")
 @pytest.mark.parametrize(
     ("due", "paid", "corrected", "difference", "kind"),
     [

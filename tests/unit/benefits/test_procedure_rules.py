@@ -77,6 +77,7 @@ def test_every_problem_is_listed_at_once() -> None:
     assert len(problems) == 8
 
 
+@pytest.mark.clause("rule-7")
 @pytest.mark.parametrize(
     ("decided", "blocked"), [(date(2026, 3, 8), True), (date(2026, 3, 9), False)]
 )
@@ -126,6 +127,7 @@ def test_every_state_is_in_the_transition_table() -> None:
     assert set(APPLICATION_TRANSITIONS) == set(ApplicationState)
 
 
+@pytest.mark.clause("rule-8")
 @pytest.mark.parametrize(
     ("current", "target", "allowed"),
     [
@@ -143,6 +145,7 @@ def test_case_status_transitions(current: str, target: str, allowed: bool) -> No
     assert CaseStatus(target)
 
 
+@pytest.mark.clause("rule-8")
 @pytest.mark.parametrize(
     ("scheme", "expected"), [("urban", date(2026, 9, 15)), ("rural", date(2027, 3, 15))]
 )
@@ -150,6 +153,7 @@ def test_re_review_twice_a_year_urban_once_rural(scheme: str, expected: date) ->
     assert next_review_on(date(2026, 3, 15), scheme, PARAMS) == expected
 
 
+@pytest.mark.clause("rule-9")
 def test_official_relatives_need_a_second_approver() -> None:
     assert needs_second_approver([False, True]) is True
     assert needs_second_approver([False, False]) is False

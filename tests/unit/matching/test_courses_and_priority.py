@@ -35,6 +35,7 @@ COURSES = [
 ]
 
 
+@pytest.mark.clause("matching", "safeguard-suitable")
 @pytest.mark.parametrize(
     "limits",
     [
@@ -51,6 +52,7 @@ def test_coal_mining_is_never_offered_to_someone_who_cannot_do_heavy_work(limits
     assert 2 in offered
 
 
+@pytest.mark.clause("matching")
 def test_wished_courses_come_first_and_full_or_started_ones_are_left_out() -> None:
     ranked = rank_courses(PERSON, COURSES, today=TODAY)
     assert [m.course_id for m in ranked][:2] == [1, 2]  # both wished; coal mining: full capacity
@@ -59,6 +61,7 @@ def test_wished_courses_come_first_and_full_or_started_ones_are_left_out() -> No
     assert rank_courses(PERSON, [full, started], today=TODAY) == []
 
 
+@pytest.mark.clause("matching")
 @pytest.mark.parametrize(
     ("sex", "birth", "lost_job", "expected"),
     [
@@ -74,6 +77,7 @@ def test_4050_boundaries(sex, birth, lost_job, expected) -> None:
     assert is_4050(sex, birth, lost_job, TODAY, female_min_age=40, male_min_age=50) is expected
 
 
+@pytest.mark.clause("matching")
 @pytest.mark.parametrize(
     ("since", "expected"),
     [(None, False), (date(2025, 3, 2), False), (date(2025, 3, 1), True), (date(2024, 1, 1), True)],

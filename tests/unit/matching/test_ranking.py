@@ -42,6 +42,7 @@ def test_vectorised_filters_and_scores_equal_the_pure_rules(seed) -> None:
     assert suitable > 50  # the comparison covered real matches, not only rejections
 
 
+@pytest.mark.clause("matching")
 def test_top_k_is_the_best_suitable_in_score_order() -> None:
     rng = random.Random(5)
     seekers = [seeker(rng, i) for i in range(1, 31)]
@@ -70,6 +71,7 @@ def test_chinese_bigrams_find_shared_skills() -> None:
     assert overlap(grams(["缝纫"]), grams(["电焊"])) == 0
 
 
+@pytest.mark.clause("matching")
 def test_a_ranked_match_explains_why_it_fits_and_what_does_not() -> None:
     rng = random.Random(8)
     person = replace(

@@ -53,6 +53,7 @@ def test_a_plain_match_passes_every_check_with_a_reason() -> None:
     assert stored["failed"] == []
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(
     ("capacity", "disability", "ill", "demand", "ok"),
     [
@@ -72,6 +73,7 @@ def test_no_heavy_work_for_partial_capacity_disability_or_serious_illness(
     assert ("capacity_health" not in failed(seeker, replace(JOB, physical_demand=demand))) is ok
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(
     ("limit", "demand", "ok"),
     [
@@ -87,6 +89,7 @@ def test_physical_limit_against_demand(limit, demand, ok) -> None:
     assert ("physical_limit" not in result) is ok
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(("limit", "ok"), [(4.60, False), (4.70, True), (10, True)])
 def test_commute_distance_against_the_limit(limit, ok) -> None:
     # 0.05° of longitude at 32.5° N is about 4.69 km
@@ -103,17 +106,20 @@ def test_unknown_distance_same_community_passes_otherwise_the_assumption_is_stat
     assert "distance unknown" in commute.reason and "assumed" in commute.reason
 
 
+@pytest.mark.clause("safeguard-suitable")
 def test_outside_county_work_only_for_people_who_said_they_would_consider_it() -> None:
     away = replace(JOB, source="outside_county", lat=None, lon=None, community="苏州")
     assert "commute" in failed(vacancy=away)
     assert "commute" not in failed(replace(PERSON, accepts_outside_county=True), away)
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(("hours", "ok"), [(39, True), (40, True), (41, False)])
 def test_hours_against_availability(hours, ok) -> None:
     assert ("hours" not in failed(vacancy=replace(JOB, hours_per_week=hours))) is ok
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(
     ("shift", "childcare", "ok"),
     [
@@ -129,6 +135,7 @@ def test_shift_and_childcare(shift, childcare, ok) -> None:
     assert ("shift" not in failed(seeker, replace(JOB, shift=shift))) is ok
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(("wage", "ok"), [("1499.99", False), ("1500.00", True), ("1500.01", True)])
 def test_wage_at_or_above_the_local_minimum(wage, ok) -> None:
     assert ("minimum_wage" not in failed(vacancy=replace(JOB, monthly_wage=Decimal(wage)))) is ok
@@ -140,12 +147,14 @@ def test_a_reservation_wage_above_the_minimum_never_makes_a_job_unsuitable() -> 
     assert result.suitable
 
 
+@pytest.mark.clause("safeguard-suitable")
 def test_a_labour_dispute_makes_the_job_unsuitable() -> None:
     result = check_suitability(PERSON, replace(JOB, labour_dispute=True), MINIMUM, TODAY)
     assert not result.suitable
     assert "dispute" in result.failed[0].reason
 
 
+@pytest.mark.clause("safeguard-suitable")
 @pytest.mark.parametrize(
     ("valid_until", "openings", "ok"),
     [

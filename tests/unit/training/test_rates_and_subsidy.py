@@ -13,6 +13,7 @@ PARAMS = load_profile("county-pilot").at(date(2026, 3, 1))
 REVIEW, REWARD = Decimal("0.60"), Decimal("0.95")
 
 
+@pytest.mark.clause("rule-6")
 @pytest.mark.parametrize(
     ("percent", "review", "reward"),
     [
@@ -29,6 +30,7 @@ def test_placement_flags_at_the_boundaries(percent, review, reward) -> None:
     assert (flags.review, flags.reward) == (review, reward)
 
 
+@pytest.mark.clause("rule-6")
 @pytest.mark.parametrize(
     ("placed", "review", "reward"),
     [(599, True, False), (600, False, False), (950, False, False), (951, False, True)],
@@ -47,6 +49,7 @@ def test_no_completions_no_verdict() -> None:
     assert result.as_dict()["accountability_review"] is False
 
 
+@pytest.mark.clause("rule-6")
 def test_subsidy_half_on_completion_half_on_placement() -> None:
     per_trainee = Decimal("800.00")
     middle = rates(Counts(enrolled=20, completed=10, certified=8, placed=7), PARAMS)
@@ -57,6 +60,7 @@ def test_subsidy_half_on_completion_half_on_placement() -> None:
     assert paid.payable == Decimal("6800.00")
 
 
+@pytest.mark.clause("rule-6")
 def test_subsidy_reward_bonus_and_hold_for_review() -> None:
     per_trainee = Decimal("333.33")
     best = subsidy(per_trainee, rates(Counts(enrolled=20, completed=20, placed=20), PARAMS), PARAMS)
