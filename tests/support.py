@@ -541,3 +541,13 @@ def refusal_story(desk: Desk, *, confirm: bool = True) -> dict[str, Any]:
     desk.answer(accepted["id"], "2026-05-04", "accepted", reason="")
     assert desk.sweep("2026-05-16")["sanctions_ended"] == 1
     return {**home, "sanction_id": sanction["id"]}
+
+
+def replayed(engine: Any, book: Any, first: Any, last: Any, today: date, *changes: str, **kw: Any):
+    """``run_replay`` of ``key=value`` changes read as the command reads them (none refused)."""
+    from activation.replay.engine import run_replay
+    from activation.replay.reform import parse_reform
+
+    reform, problems = parse_reform(changes, book)
+    assert problems == []
+    return run_replay(engine, book, first=first, last=last, reform=reform, today=today, **kw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from activation.replay.groups import value_words
-from kernel.messages import Text, say
+from kernel.messages import N_, Text, say
 
 DIMENSION_WORDS = {
     "township": say("township"),
@@ -28,21 +28,22 @@ def group_words(dimension: str, group: str) -> Text | str:
     return value_words("head_sex" if dimension == "sex" else dimension, group)
 
 
+GROUP_RATIO = {
+    "group-ratio-high": N_(
+        "%(dimension)s %(group)s: stopped %(value)s times as often as everyone (above %(limit)s)"
+    ),
+    "group-ratio-low": N_(
+        "%(dimension)s %(group)s: stopped %(value)s times as often as everyone (below %(limit)s)"
+    ),
+}
+
+
 def alert_words(alert: dict[str, Any]) -> Text:
     code = alert["alert"]
-    if code == "group-ratio-high":
+    if code in ("group-ratio-high", "group-ratio-low"):
+        words = GROUP_RATIO[code]
         return say(
-            "%(dimension)s %(group)s: stopped %(value)s times as often as everyone "
-            "(above %(limit)s)",
-            dimension=DIMENSION_WORDS.get(alert["dimension"], alert["dimension"]),
-            group=group_words(alert["dimension"], alert["group"]),
-            value=alert["value"],
-            limit=alert["limit"],
-        )
-    if code == "group-ratio-low":
-        return say(
-            "%(dimension)s %(group)s: stopped %(value)s times as often as everyone "
-            "(below %(limit)s)",
+            words,
             dimension=DIMENSION_WORDS.get(alert["dimension"], alert["dimension"]),
             group=group_words(alert["dimension"], alert["group"]),
             value=alert["value"],

@@ -18,7 +18,7 @@ import pytest
 from activation.replay.engine import run_replay
 from activation.replay.reform import parse_reform
 from benefits.payment_rules import Month
-from support import Desk, member
+from support import Desk, member, replayed
 
 TODAY = date(2027, 10, 5)
 
@@ -70,16 +70,7 @@ def county(client, tokens, clock, engine) -> dict[str, int]:
 
 
 def replay(engine, app, *changes: str) -> dict:
-    reform, problems = parse_reform(changes, app.state.policy)
-    assert problems == []
-    return run_replay(
-        engine,
-        app.state.policy,
-        first=Month(2026, 1),
-        last=Month(2027, 12),
-        reform=reform,
-        today=TODAY,
-    )
+    return replayed(engine, app.state.policy, Month(2026, 1), Month(2027, 12), TODAY, *changes)
 
 
 def test_a_shorter_window_leaves_the_fast_re_entry_to_a_person(county, engine, app) -> None:

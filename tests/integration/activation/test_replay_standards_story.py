@@ -16,10 +16,8 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from activation.replay.engine import run_replay
-from activation.replay.reform import parse_reform
 from benefits.payment_rules import Month
-from support import Desk, mother_and_child, pay_month
+from support import Desk, mother_and_child, pay_month, replayed
 
 TODAY = date(2026, 5, 25)
 EAST, WEST = "东街社区", "西街社区"
@@ -58,16 +56,8 @@ def county(client, tokens, clock, engine) -> dict[str, int]:
 
 
 def replay(engine, app, *changes: str, office: str | None = None) -> dict:
-    reform, problems = parse_reform(changes, app.state.policy)
-    assert problems == []
-    return run_replay(
-        engine,
-        app.state.policy,
-        first=Month(2026, 1),
-        last=Month(2026, 5),
-        reform=reform,
-        today=TODAY,
-        office=office,
+    return replayed(
+        engine, app.state.policy, Month(2026, 1), Month(2026, 5), TODAY, *changes, office=office
     )
 
 
