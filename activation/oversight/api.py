@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request
 from litestar.params import Parameter as QueryParameter
+from sqlmodel import Field, SQLModel
 
 from activation.oversight.alerts import Limits
 from activation.oversight.report import oversight_report
@@ -26,6 +27,30 @@ from kernel.visibility import Access
 from kernel.web import Ctx, get, problem_responses
 
 OVERSEERS = requires(Role.ADMIN, Role.SUPERVISOR)
+
+
+class OversightReportOut(SQLModel):
+    month: str = Field(schema_extra={"examples": ["2026-05"]})
+    office: str | None = Field(schema_extra={"examples": [None]})
+    settings: dict[str, Any] = Field(
+        schema_extra={"examples": [{"min_cell": 10, "ratio_high": 1.25, "ratio_low": 0.8}]}
+    )
+    overall: dict[str, Any] = Field(
+        description="The month's counts, the share under a stop with its 95% interval, the "
+        "reversal rates",
+        schema_extra={"examples": [{"subject": 206, "under_stop": 42, "share_under_stop": 0.2039}]},
+    )
+    by: dict[str, list[dict[str, Any]]] = Field(
+        description="The same by group; a cell under the minimum is {suppressed, people}",
+        schema_extra={"examples": [{"community": [{"group": "新村", "suppressed": True}]}]},
+    )
+    office_medians: dict[str, float] = Field(schema_extra={"examples": [{"community": 0.16}]})
+    alerts: list[dict[str, Any]] = Field(
+        description="Each with its code, its facts and a message in the reader's language",
+        schema_extra={
+            "examples": [[{"alert": "office-above-median", "group": "北街社区", "value": 0.34}]]
+        },
+    )
 
 
 class OversightController(Controller):
@@ -49,7 +74,7 @@ class OversightController(Controller):
         month: Annotated[str | None, QueryParameter(description="YYYY-MM")] = None,
         office: Annotated[str | None, QueryParameter(description="A township or community")] = None,
         refs: Annotated[bool, QueryParameter(description="The ids behind the checks")] = False,
-    ) -> dict[str, Any]:
+    ) -> OversightReportOut:
         state = request.app.state
         if refs and ctx.actor.role is not Role.ADMIN:
             raise Forbidden(
@@ -67,7 +92,7 @@ class OversightController(Controller):
         _, gettext = request_language(request)
         for alert in found["alerts"]:
             alert["message"] = render(alert_words(alert), gettext)
-        return found
+        return OversightReportOut(**found)
 
 
 def _month(text: str | None, today: Any) -> Month:
