@@ -11,10 +11,15 @@ from litestar import Request, Response
 from litestar.response import Template
 from markupsafe import Markup
 
+from activation.oversight.alerts import Limits
+from activation.oversight.report import oversight_report
+from activation.oversight.words import alert_words
 from benefits.offices import communities_in
+from benefits.payment_rules import Month
 from kernel.auth import Role, requires
 from kernel.errors import InvalidInput, Problem
 from kernel.listing import FORMATS, attachment, csv_bytes, query_of, xlsx_bytes
+from kernel.messages import render as render_text
 from kernel.messages import say
 from kernel.pages import N_, label_message, register_labels, render, translator
 from kernel.visibility import Access, office_of
@@ -178,6 +183,7 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[
     return render(
         request,
         "shell/dashboard.html",
+        oversight_alerts=_oversight_alerts(request, ctx, months[-1]),
         months=months,
         month_names=month_names,
         funnel=funnel,
@@ -262,3 +268,23 @@ def _month_label(month: str, locale: str) -> str:
 
 
 HANDLERS = [dashboard]
+
+
+def _oversight_alerts(
+    request: Request[Any, Any, Any], ctx: Ctx, month: str
+) -> list[dict[str, Any]] | None:
+    """The last month's oversight alerts for those who watch the refusal rule (issue 17:
+    "alerts appear on the dashboard"); None for everyone else, who sees no such card."""
+    if ctx.actor.role not in (Role.ADMIN, Role.SUPERVISOR):
+        return None
+    t = translator(request)
+    report = oversight_report(
+        ctx.session,
+        ctx.policy,
+        Month.parse(month),
+        Limits.from_settings(request.app.state.settings),
+    )
+    return [
+        {"words": render_text(alert_words(alert), t.gettext), "never": alert["zero_tolerance"]}
+        for alert in report["alerts"]
+    ]

@@ -112,3 +112,14 @@ def test_a_supervisor_reads_the_figures_of_every_office_and_no_person(
     )
     assert refused.status_code == 403
     assert [p["field"] for p in refused.json()["problems"]] == ["refs"]
+
+
+def test_the_months_alerts_on_the_dashboard_of_those_who_watch(client, engine, county) -> None:
+    admin = signed_in(client, engine, "o.dash", "admin", language="zh_CN")
+    page = admin.get("/app/dashboard?months=6&to=2026-05").text
+    assert "2026-05 监督预警" in page
+    assert WORDS["zh_CN"]["forced"] in page and WORDS["zh_CN"]["office"] in page
+    quiet = admin.get("/app/dashboard?months=6&to=2026-03").text
+    assert "2026-03 监督预警" in quiet and "本月没有预警。" in quiet
+    officer = signed_in(client, engine, "o.dash2", "benefit_officer", language="zh_CN")
+    assert "监督预警" not in officer.get("/app/dashboard?months=6&to=2026-05").text
