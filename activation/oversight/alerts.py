@@ -58,7 +58,11 @@ class Limits:
         }
 
 
-def pattern_alerts(cells: Mapping[tuple[str, str], Cell], limits: Limits) -> list[dict[str, Any]]:
+def pattern_alerts(
+    cells: Mapping[tuple[str, str], Cell], limits: Limits, *, with_refs: bool = False
+) -> list[dict[str, Any]]:
+    """Each pattern alert; ``with_refs`` adds the cases behind it (``sanction:N``): a group's or
+    an office's stops running on the month's last day, the sanctions whose appeal was upheld."""
     overall_cell = cells.get(OVERALL, Cell())
     overall = share(overall_cell.counts["under_stop"], overall_cell.counts["subject"])
     found: list[dict[str, Any]] = []
@@ -69,9 +73,12 @@ def pattern_alerts(cells: Mapping[tuple[str, str], Cell], limits: Limits) -> lis
             continue
         ratio = (share(cell.counts["under_stop"], cell.counts["subject"]) or 0.0) / overall
         if ratio > limits.ratio_high:
-            found.append(_alert("group-ratio-high", dimension, group, ratio, limits.ratio_high))
+            alert = _alert("group-ratio-high", dimension, group, ratio, limits.ratio_high)
         elif ratio < limits.ratio_low:
-            found.append(_alert("group-ratio-low", dimension, group, ratio, limits.ratio_low))
+            alert = _alert("group-ratio-low", dimension, group, ratio, limits.ratio_low)
+        else:
+            continue
+        found.append(_behind(alert, cell, "under_stop", with_refs))
     for dimension in OFFICE_DIMENSIONS:
         median = office_median(cells, dimension, limits.min_cell)
         for (level, office), cell in sorted(cells.items()):
@@ -81,11 +88,18 @@ def pattern_alerts(cells: Mapping[tuple[str, str], Cell], limits: Limits) -> lis
             if rate > limits.office_multiple * median:
                 alert = _alert("office-above-median", dimension, office, rate, median)
                 alert["multiple"] = limits.office_multiple
-                found.append(alert)
+                found.append(_behind(alert, cell, "under_stop", with_refs))
     upheld = reversal(overall_cell, "appeal")
     if upheld is not None and upheld > limits.appeal_reversal:
-        found.append(_alert("appeal-reversal", "all", "all", upheld, limits.appeal_reversal))
+        alert = _alert("appeal-reversal", "all", "all", upheld, limits.appeal_reversal)
+        found.append(_behind(alert, overall_cell, "appeals_upheld", with_refs))
     return found
+
+
+def _behind(alert: dict[str, Any], cell: Cell, count: str, with_refs: bool) -> dict[str, Any]:
+    if with_refs:
+        alert["refs"] = [f"sanction:{i}" for i in sorted(set(cell.behind[count]))]
+    return alert
 
 
 def check_alerts(findings: Sequence[Finding], *, with_refs: bool) -> list[dict[str, Any]]:

@@ -11,7 +11,8 @@ a row written by hand, a migration gone wrong, a version installed out of turn.
 - ``stop-without-notice``: a stop started with no written notice.
 
 Each reads the month's rows set-based and returns the ids behind it (sanctions, cases or
-referrals), for the people who must look; the open figures carry only the counts.
+referrals), for the people who must look; the open figures carry only the counts. An office's
+report runs them on the households of that township or community only.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from activation.models import ActivationDecision, Referral, Refusal, Sanction
-from benefits.models import CaseStatusPeriod
+from benefits.models import BenefitCase, CaseStatusPeriod, Household, Member
 from benefits.payment_rules import Month
 from kernel.policy import PolicyBook, PolicyError
 
@@ -45,14 +47,45 @@ class Finding:
     refs: tuple[str, ...]  # "sanction:7", "case:12", "referral:40"
 
 
-def run_checks(session: Session, book: PolicyBook, month: Month) -> list[Finding]:
+def run_checks(
+    session: Session, book: PolicyBook, month: Month, office: str | None = None
+) -> list[Finding]:
+    where = _Where(office)
     found = [
-        Finding("cut-without-confirmation", _unconfirmed(session, month)),
-        Finding("cut-version-not-in-force", _out_of_turn(session, book, month)),
-        *_refusals(session, month),
-        Finding("stop-without-notice", _without_notice(session, month)),
+        Finding("cut-without-confirmation", _unconfirmed(session, month, where)),
+        Finding("cut-version-not-in-force", _out_of_turn(session, book, month, where)),
+        *_refusals(session, month, where),
+        Finding("stop-without-notice", _without_notice(session, month, where)),
     ]
     return [finding for finding in found if finding.refs]
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The office a report is limited to (a township or a community), or the whole county."""
+
+    office: str | None
+
+    def households(self, statement: Any, household_id: Any) -> Any:
+        if self.office is None:
+            return statement
+        return statement.join(Household, col(Household.id) == household_id).where(
+            or_(Household.township == self.office, Household.community == self.office)
+        )
+
+    def members(self, statement: Any, member_id: Any) -> Any:
+        if self.office is None:
+            return statement
+        return self.households(
+            statement.join(Member, col(Member.id) == member_id), Member.household_id
+        )
+
+    def cases(self, statement: Any, case_id: Any) -> Any:
+        if self.office is None:
+            return statement
+        return self.households(
+            statement.join(BenefitCase, col(BenefitCase.id) == case_id), BenefitCase.household_id
+        )
 
 
 def _in(column: object, month: Month) -> object:
@@ -67,12 +100,15 @@ def _confirmed(sanction: type[Sanction] | object) -> object:
     )
 
 
-def _unconfirmed(session: Session, month: Month) -> tuple[str, ...]:
+def _unconfirmed(session: Session, month: Month, where: _Where) -> tuple[str, ...]:
     stops = session.execute(
-        select(Sanction.id).where(_in(Sanction.started_on, month), ~_confirmed(Sanction))
+        where.households(
+            select(Sanction.id).where(_in(Sanction.started_on, month), ~_confirmed(Sanction)),
+            Sanction.household_id,
+        )
     ).scalars()
     confirmed = aliased(Sanction)
-    cuts = session.execute(
+    cut = (
         select(CaseStatusPeriod.case_id)
         .outerjoin(
             confirmed,
@@ -87,25 +123,32 @@ def _unconfirmed(session: Session, month: Month) -> tuple[str, ...]:
             _in(CaseStatusPeriod.effective_from, month),
             confirmed.id.is_(None),
         )
-    ).scalars()
+    )
+    cuts = session.execute(where.cases(cut, CaseStatusPeriod.case_id)).scalars()
     return (*(f"sanction:{i}" for i in sorted(stops)), *(f"case:{i}" for i in sorted(set(cuts))))
 
 
-def _out_of_turn(session: Session, book: PolicyBook, month: Month) -> tuple[str, ...]:
+def _out_of_turn(
+    session: Session, book: PolicyBook, month: Month, where: _Where
+) -> tuple[str, ...]:
     """Terms decided, and cuts made, under a version other than the one in force that day."""
     found: list[str] = []
     in_force = _in_force(book)
     terms = session.execute(
-        select(
-            ActivationDecision.ref,
-            ActivationDecision.parameter_version,
-            ActivationDecision.decided_on,
-        ).where(
-            ActivationDecision.kind == "sanction-terms", _in(ActivationDecision.decided_on, month)
+        where.members(
+            select(
+                ActivationDecision.ref,
+                ActivationDecision.parameter_version,
+                ActivationDecision.decided_on,
+            ).where(
+                ActivationDecision.kind == "sanction-terms",
+                _in(ActivationDecision.decided_on, month),
+            ),
+            ActivationDecision.member_id,
         )
     ).all()
     found += [ref for ref, version, day in terms if in_force(day) != version]
-    cuts = session.execute(
+    cut = (
         select(CaseStatusPeriod.case_id, CaseStatusPeriod.parameter_version, Sanction.confirmed_on)
         .join(
             Sanction,
@@ -119,7 +162,8 @@ def _out_of_turn(session: Session, book: PolicyBook, month: Month) -> tuple[str,
             _in(CaseStatusPeriod.effective_from, month),
             col(Sanction.confirmed_on).is_not(None),
         )
-    ).all()
+    )
+    cuts = session.execute(where.cases(cut, CaseStatusPeriod.case_id)).all()
     found += sorted(
         {f"case:{case_id}" for case_id, version, day in cuts if in_force(day) != version}
     )
@@ -136,12 +180,15 @@ def _in_force(book: PolicyBook) -> Callable[[date], str | None]:
     return version_on
 
 
-def _refusals(session: Session, month: Month) -> list[Finding]:
+def _refusals(session: Session, month: Month, where: _Where) -> list[Finding]:
     rows = session.execute(
-        select(Referral.id, Referral.suitable, Referral.suitability, Referral.delivered)
-        .join(Refusal, col(Refusal.referral_id) == Referral.id)
-        .where(_in(Refusal.counted_on, month))
-        .order_by(col(Referral.id))
+        where.members(
+            select(Referral.id, Referral.suitable, Referral.suitability, Referral.delivered)
+            .join(Refusal, col(Refusal.referral_id) == Referral.id)
+            .where(_in(Refusal.counted_on, month))
+            .order_by(col(Referral.id)),
+            Referral.member_id,
+        )
     ).all()
     unchecked = tuple(f"referral:{i}" for i, suitable, check, _ in rows if not (suitable and check))
     undelivered = tuple(f"referral:{i}" for i, _, _, delivered in rows if not delivered)
@@ -151,10 +198,13 @@ def _refusals(session: Session, month: Month) -> list[Finding]:
     ]
 
 
-def _without_notice(session: Session, month: Month) -> tuple[str, ...]:
+def _without_notice(session: Session, month: Month, where: _Where) -> tuple[str, ...]:
     rows = session.execute(
-        select(Sanction.id, Sanction.notice)
-        .where(_in(Sanction.started_on, month))
-        .order_by(col(Sanction.id))
+        where.households(
+            select(Sanction.id, Sanction.notice)
+            .where(_in(Sanction.started_on, month))
+            .order_by(col(Sanction.id)),
+            Sanction.household_id,
+        )
     ).all()
     return tuple(f"sanction:{i}" for i, notice in rows if not notice)

@@ -104,7 +104,13 @@ def _appeals(session: Session, month: Month) -> list[AppealFacts]:
     return [
         AppealFacts(*row)
         for row in session.execute(
-            select(Sanction.member_id, Appeal.lodged_on, Appeal.decided_on, Appeal.state)
+            select(
+                Sanction.member_id,
+                Appeal.lodged_on,
+                Appeal.decided_on,
+                Appeal.state,
+                Appeal.sanction_id,
+            )
             .join(Sanction, col(Sanction.id) == Appeal.sanction_id)
             .where(
                 or_(

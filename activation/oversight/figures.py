@@ -76,12 +76,16 @@ class AppealFacts:
     lodged_on: date
     decided_on: date | None
     state: str  # lodged | upheld | dismissed
+    sanction_id: int | None = None
 
 
 @dataclass
 class Cell:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
     durations: list[int] = field(default_factory=list)  # days, of the stops ended in the month
+    # The cases behind the cell's alerts, as sanction ids: the stops running on the month's
+    # last day, and the sanctions whose appeal was upheld in the month.
+    behind: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
 def count_month(
@@ -96,7 +100,7 @@ def count_month(
     cells: dict[tuple[str, str], Cell] = defaultdict(Cell)
     who = {person.member_id: person for person in people}
 
-    def add(member_id: int, name: str, days: int | None = None) -> None:
+    def add(member_id: int, name: str, days: int | None = None, ref: int | None = None) -> None:
         person = who.get(member_id)
         keys = [OVERALL]
         if person is not None:
@@ -105,6 +109,8 @@ def count_month(
             cells[key].counts[name] += 1
             if days is not None:
                 cells[key].durations.append(days)
+            if ref is not None:
+                cells[key].behind[name].append(ref)
 
     def within(day: date | None) -> bool:
         return day is not None and month.first <= day <= month.last
@@ -132,12 +138,12 @@ def count_month(
             add(stop.member_id, "restorations", (stop.ended_on - stop.started_on).days)
         if _stopped_on(stop, month.last) and stop.member_id not in stopped:
             stopped.add(stop.member_id)  # a person, however many stops run at once
-            add(stop.member_id, "under_stop")
+            add(stop.member_id, "under_stop", ref=stop.sanction_id)
     for appeal in appeals:
         if within(appeal.lodged_on):
             add(appeal.member_id, "appeals_lodged")
         if within(appeal.decided_on) and appeal.state in ("upheld", "dismissed"):
-            add(appeal.member_id, f"appeals_{appeal.state}")
+            add(appeal.member_id, f"appeals_{appeal.state}", ref=appeal.sanction_id)
     return cells
 
 

@@ -51,7 +51,7 @@ def oversight_report(
             else cell.counts["subject"]
         )
         by[dimension].append({"group": group, **figure(cell, overall, limits.min_cell, people)})
-    findings = run_checks(session, book, month) if office is None else []
+    findings = run_checks(session, book, month, office)
     return {
         "month": month.label,
         "office": office,
@@ -64,6 +64,6 @@ def oversight_report(
         },
         "alerts": [
             *check_alerts(findings, with_refs=with_refs),
-            *pattern_alerts(cells, limits),
+            *pattern_alerts(cells, limits, with_refs=with_refs),
         ],
     }

@@ -32,6 +32,7 @@ from workbridge.pages.charts import BarChart, Series
 from workbridge.pages.palette import CHART_SERIES
 
 OVERSEERS = requires(Role.ADMIN, Role.SUPERVISOR)
+SHOWN_REFS = 20  # the cases an alert links to on the page; the API gives them all
 
 
 def _asked(request: Request[Any, Any, Any]) -> tuple[Month, str | None, list[Problem]]:
@@ -109,6 +110,7 @@ def oversight(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         alerts=alerts,
         groups=groups,
         chart=Markup(chart.svg()) if chart else None,
+        shown_refs=SHOWN_REFS,
     )
 
 

@@ -80,3 +80,45 @@ def test_a_rejection_at_review_is_counted_in_its_month(client, tokens, clock, en
     april = report(client, tokens, "2026-04")["overall"]
     assert (april["proposals"], april["confirmations"], april["rejections"]) == (1, 0, 1)
     assert april["reversal_at_review"] == 1.0 and april["stops_started"] == 0
+
+
+def test_an_office_report_checks_its_own_households(story, client, tokens, engine) -> None:
+    """Forced around the use cases — a self-confirmed cut, offers with no proof of delivery —
+    each check names them in the story's community and township, and in no other office."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE sanction SET confirmed_by = proposed_by WHERE id = :id"),
+            {"id": story["sanction_id"]},
+        )
+        conn.execute(
+            text(
+                "UPDATE referral SET delivered = false WHERE member_id = "
+                "(SELECT member_id FROM sanction WHERE id = :id)"
+            ),
+            {"id": story["sanction_id"]},
+        )
+        community, township = conn.execute(
+            text(
+                "SELECT h.community, h.township FROM household h "
+                "JOIN sanction s ON s.household_id = h.id WHERE s.id = :id"
+            ),
+            {"id": story["sanction_id"]},
+        ).one()
+    county = {
+        (a["alert"], a["count"])
+        for month in ("2026-03", "2026-04")
+        for a in report(client, tokens, month)["alerts"]
+        if a["zero_tolerance"]
+    }
+    assert ("cut-without-confirmation", 2) in county
+    assert any(alert == "refusal-without-delivery" for alert, _ in county)
+    for office in (community, township):
+        found = {
+            (a["alert"], a["count"])
+            for month in ("2026-03", "2026-04")
+            for a in report(client, tokens, month, office=office)["alerts"]
+            if a["zero_tolerance"]
+        }
+        assert found == county, office
+    elsewhere = report(client, tokens, "2026-04", office="没有这个社区")["alerts"]
+    assert [a for a in elsewhere if a["zero_tolerance"]] == []

@@ -19,10 +19,12 @@ from datetime import date
 
 import pytest
 from oversight_support import build, known_county, stop
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from activation.models import Appeal, Sanction
 from activation.oversight.alerts import Limits
 from activation.oversight.report import oversight_report
+from benefits.models import Household, Member
 from benefits.payment_rules import Month
 
 MAY = Month(2026, 5)
@@ -96,3 +98,75 @@ def test_a_cut_forced_without_confirmation_fires_the_never_fire_checks(built, en
     assert never["stop-without-notice"]["count"] == 1
     open_report = report(engine, app)  # what a bureau collects: the count, never the ids
     assert all("refs" not in a for a in open_report["alerts"])
+
+
+def test_each_pattern_alert_links_to_the_cases_behind_it(built, engine, app) -> None:
+    """The stops behind a group's or an office's alert are its people's stops running on the
+    month's last day (13 women's, 北街社区's 17); behind the appeals alert, the sanctions whose
+    appeal was upheld in the month. Ids only for those who act on them."""
+    with Session(engine) as session:
+        stops = session.exec(select(Sanction)).all()
+        women = {m.id for m in session.exec(select(Member).where(Member.sex == "female"))}
+        north = {
+            m.id
+            for m, h in session.exec(
+                select(Member, Household).where(
+                    Member.household_id == Household.id, Household.community == "北街社区"
+                )
+            )
+        }
+        upheld, dismissed = stops[0], stops[1]
+        for sanction, state in ((upheld, "upheld"), (dismissed, "dismissed")):
+            session.add(
+                Appeal(
+                    sanction_id=sanction.id,
+                    lodged_on=date(2026, 5, 3),
+                    grounds="不合适",
+                    lodged_by="user:2:李辅导",
+                    state=state,
+                    decided_by="user:4:赵复议",
+                    decided_on=date(2026, 5, 20),
+                )
+            )
+        session.commit()
+        expected = {
+            "female": sorted(f"sanction:{s.id}" for s in stops if s.member_id in women),
+            "北街社区": sorted(f"sanction:{s.id}" for s in stops if s.member_id in north),
+            "all": [f"sanction:{upheld.id}"],
+        }
+    alerts = report(engine, app, with_refs=True)["alerts"]
+    behind = {a["group"]: a["refs"] for a in alerts}
+    assert [a["alert"] for a in alerts] == [
+        "group-ratio-high",
+        "office-above-median",
+        "appeal-reversal",  # one upheld of two decided: 0.5 > 0.2
+    ]
+    assert (len(behind["female"]), len(behind["北街社区"])) == (13, 17)
+    assert behind == expected
+    assert all("refs" not in a for a in report(engine, app)["alerts"])
+
+
+@pytest.mark.parametrize(
+    ("office", "fires"),
+    [(None, True), ("定城镇", True), ("新村", True), ("北街社区", False), ("城关镇", False)],
+)
+def test_an_office_report_runs_the_never_fire_checks_on_its_own_households(
+    built, engine, app, office, fires
+) -> None:
+    """The forced cut is in 新村 of 定城镇: that village's and that township's reports show it,
+    another community's or township's do not, and the county's does."""
+    with Session(engine) as session:
+        forced = stop(built[-1], 1, date(2026, 5, 10), confirmed_by=None, confirmed_on=None)
+        forced.notice = None
+        member = session.get(Member, built[-1])
+        assert member is not None
+        forced.household_id = member.household_id
+        session.add(forced)
+        session.commit()
+        forced_id = forced.id
+    found = report(engine, app, office=office, with_refs=True)
+    never = {a["alert"]: a["refs"] for a in found["alerts"] if a["zero_tolerance"]}
+    expected = [f"sanction:{forced_id}"]
+    assert never == (
+        {"cut-without-confirmation": expected, "stop-without-notice": expected} if fires else {}
+    )

@@ -123,3 +123,24 @@ def test_the_months_alerts_on_the_dashboard_of_those_who_watch(client, engine, c
     assert "2026-03 监督预警" in quiet and "本月没有预警。" in quiet
     officer = signed_in(client, engine, "o.dash2", "benefit_officer", language="zh_CN")
     assert "监督预警" not in officer.get("/app/dashboard?months=6&to=2026-05").text
+
+
+@pytest.mark.parametrize(("language", "more"), [("zh_CN", "另有 12 项"), ("en", "and 12 more")])
+def test_a_pattern_alert_links_to_the_stops_behind_it(
+    client, engine, county, monkeypatch, language, more
+) -> None:
+    """北街社区's alert links to its 17 running stops; past the page's limit (five here) the
+    rest are counted, and the API gives them all."""
+    import re
+
+    import workbridge.pages.oversight as page_module
+
+    pages = signed_in(client, engine, f"o.behind.{language}", "admin", language=language)
+    whole = pages.get("/app/oversight?month=2026-05").text
+    office = next(line for line in whole.splitlines() if WORDS[language]["office"] in line)
+    assert len(re.findall(r'href="/app/sanctions/\d+"', office)) == 17
+    monkeypatch.setattr(page_module, "SHOWN_REFS", 5)
+    cut = pages.get("/app/oversight?month=2026-05").text
+    office = next(line for line in cut.splitlines() if WORDS[language]["office"] in line)
+    assert len(re.findall(r'href="/app/sanctions/\d+"', office)) == 5
+    assert more in office
