@@ -317,3 +317,25 @@ class Appointment(SQLModel, table=True):
     booked_at: datetime = Field(sa_type=UTCDateTime)
     closed_by: str | None = Field(default=None, max_length=160)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OversightTask(SQLModel, table=True):
+    """An oversight alert as work for the role that owns it (issue 17): the admins for a check
+    that must never fire (they read the cases and put them right), the supervisors for a
+    pattern (they take it up with the office). One per month, alert and subject, raised by the
+    daily sweep and closed by a person of that role with a note of what was done."""
+
+    __tablename__ = "oversight_task"
+    __table_args__ = (UniqueConstraint("month", "alert", "subject", name="uq_oversight_task"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM
+    alert: str = Field(max_length=40)
+    subject: str = Field(max_length=200)  # "community:北街社区", "sex:female", "all"
+    owner: str = Field(max_length=16, index=True)  # a role: admin | supervisor
+    facts: dict[str, Any] = _json(default_factory=dict)  # the alert when raised, without ids
+    state: str = Field(default="open", max_length=16, index=True)  # open | done
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_by: str | None = Field(default=None, max_length=160)
+    note: str = Field(default="", max_length=1000)

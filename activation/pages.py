@@ -59,6 +59,9 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 COUNSELLOR = requires(Role.COUNSELLOR)
 OFFICER = requires(Role.BENEFIT_OFFICER)
 STAFF = requires(Role.COUNSELLOR, Role.BENEFIT_OFFICER)
+# An admin reads a sanction from the oversight page's alerts (the cases behind them), and
+# decides nothing on it: the review and the decision stay the officers'.
+OFFICER_OR_ADMIN = requires(Role.BENEFIT_OFFICER, Role.ADMIN)
 
 
 GOOD_REASONS = [
@@ -598,6 +601,7 @@ def _sanction_page(
         warnings=person.warnings,
         case=case,
         factors=FACTORS,
+        may_decide=ctx.actor.role is Role.BENEFIT_OFFICER,
         problems=problems or [],
         form_name=form_name,
         form=form or {},
@@ -605,7 +609,7 @@ def _sanction_page(
     )
 
 
-@get("/sanctions/{sanction_id:int}", access=Access.PERSON, guards=[OFFICER])
+@get("/sanctions/{sanction_id:int}", access=Access.PERSON, guards=[OFFICER_OR_ADMIN])
 def sanction(request: Request[Any, Any, Any], ctx: Ctx, sanction_id: PathId) -> Template:
     return _sanction_page(request, ctx, sanction_id)
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from activation.models import ActivationDecisionKey, Registration, RegistrationDuty, Sanction
 from benefits.models import Household, Member
 from kernel.national_id import make_national_id
+from matching.models import SeekerProfile
 
 NOW = datetime(2026, 5, 1, 2, tzinfo=UTC)
 PROPOSER, CONFIRMER = "user:2:李辅导", "user:3:王审核"
@@ -88,6 +89,20 @@ def build(engine: Engine, people: list[Someone], stop_day: date) -> list[int]:
                     updated_at=NOW,
                 )
             )
+            session.add(  # registered as the use case registers: the pages behind an alert open
+                SeekerProfile(
+                    member_id=member_id,
+                    labour_office=person.community,
+                    hours_per_week=40,
+                    max_commute_km=10.0,
+                    physical_limit="none",
+                    reservation_wage_fen=0,
+                    community=person.community,
+                    work_capacity="full",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
             if person.stopped:
                 session.add(stop(member_id, home.id or 0, stop_day))
         session.commit()
@@ -106,6 +121,7 @@ def stop(member_id: int, household_id: int, day: date, **changes: object) -> San
         "confirmed_on": date(2026, 4, 9),
         "notice": {"sent_on": "2026-04-09"},
         "started_on": day,
+        "terms": {"starts_on": day.isoformat()} if day else None,
     }
     fields.update(changes)
     return Sanction(**fields)  # type: ignore[arg-type]

@@ -217,6 +217,7 @@ def create_app(
         """With WORKBRIDGE_SCHEDULER=on, run the jobs in this process (if it wins leadership)."""
         if not app.state.settings.scheduler:
             return
+        from activation.oversight.alerts import Limits
         from workbridge.jobs import JobEnv
         from workbridge.scheduler import ServiceScheduler
 
@@ -227,6 +228,7 @@ def create_app(
             state.clock,
             state.settings.zone,
             follow=lambda: state.policy,
+            oversight=Limits.from_settings(state.settings),
         )
         state.scheduler = ServiceScheduler(env, state.settings)
         state.scheduler.start()

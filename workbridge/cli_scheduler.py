@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from activation.oversight.alerts import Limits
 from kernel.db import settings_engine
 from kernel.errors import Conflict, DomainError
 from kernel.log_format import log_to_stderr
@@ -21,9 +22,20 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     settings = command_settings()
     engine = settings_engine(settings)
     clock = command_clock(settings, engine)
-    env = jobs.JobEnv(engine, live_book(engine, settings.policy_profile), clock, settings.zone)
+    env = jobs.JobEnv(
+        engine,
+        live_book(engine, settings.policy_profile),
+        clock,
+        settings.zone,
+        oversight=Limits.from_settings(settings),
+    )
     try:
-        if args.job == jobs.DAILY_SWEEP:
+        if args.job == jobs.OVERSIGHT_TASKS:
+            if args.day or args.period:
+                console.print("[red]oversight-tasks takes no --day or --period[/red]")
+                return 2
+            console.print(f"oversight-tasks: {jobs.oversight_tasks(env)} new")
+        elif args.job == jobs.DAILY_SWEEP:
             if args.period:
                 console.print("[red]--period is for the payment-run job; use --day[/red]")
                 return 2
@@ -83,6 +95,7 @@ def cmd_scheduler_run(args: argparse.Namespace) -> int:
         clock,
         settings.zone,
         follow=lambda: live_book(engine, profile),
+        oversight=Limits.from_settings(settings),
     )
     scheduler = ServiceScheduler(env, settings)
     stop = threading.Event()
@@ -111,7 +124,9 @@ def add_scheduler(sub: Commands) -> None:
     once = scheduler_sub.add_parser(
         "run-once", help="run a job now; a day or month already done is left alone"
     )
-    once.add_argument("--job", required=True, choices=["daily-sweep", "payment-run"])
+    once.add_argument(
+        "--job", required=True, choices=["daily-sweep", "payment-run", "oversight-tasks"]
+    )
     once.add_argument("--day", help="daily-sweep: YYYY-MM-DD (default today at the office)")
     once.add_argument("--period", help="payment-run: YYYY-MM (default this month)")
     once.set_defaults(func=cmd_scheduler)

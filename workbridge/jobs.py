@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
 from activation import services as activation
+from activation.oversight.alerts import Limits
+from activation.oversight.tasks import raise_tasks
 from benefits import payments
 from benefits.models import PaymentRun
 from benefits.payment_rules import Month
@@ -28,6 +30,7 @@ from kernel.db import new_session
 from kernel.policy import PolicyBook
 
 DAILY_SWEEP = "daily-sweep"
+OVERSIGHT_TASKS = "oversight-tasks"
 # A sweep that opened or ended at least this many duties (the first after a roll is brought in)
 # has grown the tables below by as many rows, and analyses them itself: the database's planner
 # would otherwise choose plans for the next queries (the next sweep, the office's lists) from
@@ -46,6 +49,7 @@ class JobEnv:
     # Where the current book comes from in a long-lived process (parameter versions go live
     # while it runs); without it, ``policy`` as given.
     follow: Callable[[], PolicyBook] | None = None
+    oversight: Limits = field(default_factory=Limits)  # WORKBRIDGE_OVERSIGHT_*
 
     def book(self) -> PolicyBook:
         return self.follow() if self.follow is not None else self.policy
@@ -85,6 +89,25 @@ def daily_sweep(env: JobEnv, day: date | None = None) -> dict[str, int] | None:
     if counts.get("duties_opened", 0) + counts.get("duties_ended", 0) >= ANALYZE_AFTER:
         analyse(env.engine, SWEPT_TABLES)
     return counts
+
+
+def oversight_tasks(env: JobEnv) -> int:
+    """This month's and last month's oversight alerts as tasks for the roles that own them
+    (``activation.oversight.tasks``): last month too, because work recorded late can make an
+    alert of a month that has ended. Already-raised tasks are left alone, so running it again
+    is harmless; returns how many tasks were new."""
+    this = Month.of(env.today())
+    with new_session(env.engine) as session:
+        made = raise_tasks(
+            session,
+            env.book(),
+            [this.plus(-1), this],
+            env.oversight,
+            actor=SYSTEM,
+            now=env.clock.now(),
+        )
+        session.commit()
+    return made
 
 
 def analyse(engine: Engine, tables: tuple[str, ...]) -> None:

@@ -132,6 +132,7 @@ class ServiceScheduler:
         results = jobs.daily_sweep(self.env)
         log.info("daily sweep: %s", "already done today" if results is None else results)
         log.info("monthly figures: %s", jobs.monthly_figures(self.env, self.settings.region_code))
+        log.info("oversight tasks raised: %s", jobs.oversight_tasks(self.env))
         made, blocked = jobs.partitions_ahead(self.env)
         if made:
             log.info("partitions made ahead: %s", ", ".join(made))

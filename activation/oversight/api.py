@@ -9,22 +9,25 @@ supervisor reads figures, never persons: 403).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request
-from litestar.params import Parameter as QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from sqlmodel import Field, SQLModel
 
 from activation.oversight.alerts import Limits
 from activation.oversight.report import oversight_report
+from activation.oversight.tasks import NOTE_MAX, STATES, close_task, tasks_for
 from activation.oversight.words import alert_words
 from benefits.payment_rules import Month
 from kernel.auth import Role, requires
 from kernel.clock import office_today
 from kernel.errors import Forbidden, InvalidInput, Problem, request_language
 from kernel.messages import render, say, uncarry
+from kernel.types import InputModel
 from kernel.visibility import Access
-from kernel.web import Ctx, get, problem_responses
+from kernel.web import Ctx, PathId, get, post, problem_responses
 
 OVERSEERS = requires(Role.ADMIN, Role.SUPERVISOR)
 
@@ -50,6 +53,37 @@ class OversightReportOut(SQLModel):
         schema_extra={
             "examples": [[{"alert": "office-above-median", "group": "北街社区", "value": 0.34}]]
         },
+    )
+
+
+class OversightTaskOut(SQLModel):
+    id: int = Field(schema_extra={"examples": [3]})
+    month: str = Field(schema_extra={"examples": ["2026-05"]})
+    alert: str = Field(schema_extra={"examples": ["office-above-median"]})
+    subject: str = Field(schema_extra={"examples": ["community:北街社区"]})
+    owner: str = Field(
+        description="The role it is work for", schema_extra={"examples": ["supervisor"]}
+    )
+    facts: dict[str, Any] = Field(
+        description="The alert as it was raised (no ids)",
+        schema_extra={"examples": [{"alert": "office-above-median", "value": 0.34}]},
+    )
+    message: str = Field(
+        schema_extra={"examples": ["北街社区 停发比例为 0.34，超过中位数 0.16 的 2.0 倍"]}
+    )
+    state: str = Field(schema_extra={"examples": ["open"]})
+    opened_at: datetime = Field(schema_extra={"examples": ["2026-05-02T01:00:00Z"]})
+    closed_at: datetime | None = Field(schema_extra={"examples": [None]})
+    closed_by: str | None = Field(schema_extra={"examples": [None]})
+    note: str = Field(schema_extra={"examples": [""]})
+
+
+class TaskCloseIn(InputModel):
+    note: str = Field(
+        min_length=1,
+        max_length=NOTE_MAX,
+        description="What was done",
+        schema_extra={"examples": ["与北街社区讨论了停发情况，复核了 17 个案件"]},
     )
 
 
@@ -93,6 +127,67 @@ class OversightController(Controller):
         for alert in found["alerts"]:
             alert["message"] = render(alert_words(alert), gettext)
         return OversightReportOut(**found)
+
+    @get(
+        "/tasks",
+        access=Access.COUNTY,
+        guards=[OVERSEERS],
+        summary="The oversight tasks of the caller's role: the never-fire checks for admins, the "
+        "patterns for supervisors",
+        description="Raised from the month's alerts by the daily job (`workbridge scheduler "
+        "run-once --job oversight-tasks` by hand). 422: a state other than open or done, or a "
+        "month that is not YYYY-MM.",
+        responses=problem_responses(422),
+    )
+    def tasks(
+        self,
+        ctx: Ctx,
+        request: Request[Any, Any, Any],
+        wanted: Annotated[str, QueryParameter(name="state", description="open or done")] = "open",
+        month: Annotated[str | None, QueryParameter(description="YYYY-MM")] = None,
+    ) -> list[OversightTaskOut]:
+        problems = []
+        if wanted not in STATES:
+            problems.append(Problem("state", "one-of", say("open or done")))
+        if month is not None:
+            try:
+                Month.parse(month)
+            except ValueError as exc:
+                problems.append(Problem("month", "period-format", uncarry(str(exc))))
+        if problems:
+            raise InvalidInput(problems)
+        _, gettext = request_language(request)
+        return [
+            _task_out(task, gettext)
+            for task in tasks_for(ctx.session, ctx.actor.role, wanted, month)
+        ]
+
+    @post(
+        "/tasks/{task_id:int}/close",
+        status_code=200,
+        access=Access.COUNTY,
+        guards=[OVERSEERS],
+        summary="Close a task of the caller's role with a note of what was done",
+        description="404: no such task, or another role's. 409: already closed. 422: no note.",
+        responses=problem_responses(404, 409, 422),
+    )
+    def close(
+        self,
+        ctx: Ctx,
+        request: Request[Any, Any, Any],
+        task_id: PathId,
+        data: JSONBody[TaskCloseIn],
+    ) -> OversightTaskOut:
+        _, gettext = request_language(request)
+        return _task_out(close_task(ctx, task_id, data.note), gettext)
+
+
+def _task_out(task: Any, gettext: Any) -> OversightTaskOut:
+    return OversightTaskOut(
+        **task.model_dump(exclude={"facts"}),
+        facts=task.facts,
+        message=render(alert_words(task.facts), gettext),
+    )
 
 
 def _month(text: str | None, today: Any) -> Month:

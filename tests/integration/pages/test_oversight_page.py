@@ -144,3 +144,48 @@ def test_a_pattern_alert_links_to_the_stops_behind_it(
     office = next(line for line in cut.splitlines() if WORDS[language]["office"] in line)
     assert len(re.findall(r'href="/app/sanctions/\d+"', office)) == 5
     assert more in office
+
+
+def test_the_shares_read_as_percentages(client, engine, county) -> None:
+    """42 of 206 people under a stop is 20.4% (not 0.2%); 北街社区's 17 of 50 is 34.0%."""
+    pages = signed_in(client, engine, "o.pct", "admin", language="en")
+    text = pages.get("/app/oversight?month=2026-05").text
+    assert "42 (20.4%)" in text
+    assert "34.0% (" in text
+
+
+def test_an_admin_reads_the_sanction_behind_an_alert_and_decides_nothing(
+    client, engine, tokens, clock
+) -> None:
+    """The refusal story's stop, forced to be confirmed by its proposer: the admin follows the
+    alert's link to the sanction and reads it, and can neither decide it nor open the person."""
+    import re
+
+    from sqlalchemy import text
+
+    from support import Desk, refusal_story
+
+    story = refusal_story(Desk(client, tokens, clock))
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE sanction SET confirmed_by = proposed_by WHERE id = :id"),
+            {"id": story["sanction_id"]},
+        )
+    admin = signed_in(client, engine, "o.reader", "admin", language="en")
+    page = admin.get("/app/oversight?month=2026-04").text
+    path = f"/app/sanctions/{story['sanction_id']}"
+    assert re.findall(r'href="(/app/sanctions/\d+)"', page) == [path]
+    sanction = admin.get(path)
+    assert sanction.status_code == 200
+    assert f"#{story['sanction_id']}" in sanction.text
+    assert 'href="/app/people/' not in sanction.text  # the person's page is the staff's
+    assert "/notice" not in sanction.text
+    with engine.begin() as conn:  # as a proposal: an officer sees the decision, an admin not
+        conn.execute(
+            text("UPDATE sanction SET state = 'proposed' WHERE id = :id"),
+            {"id": story["sanction_id"]},
+        )
+    assert "Confirm the sanction" not in admin.get(path).text
+    officer = signed_in(client, engine, "o.decider", "benefit_officer", language="en")
+    assert "Confirm the sanction" in officer.get(path).text
+    assert admin.post(f"{path}/decision", {"confirm": "yes", "reason": "x"}).status_code == 403

@@ -69,6 +69,8 @@ ENDPOINTS = [
     ("GET", "/api/v1/payments/runs/1/bank-file", {"benefit_officer"}),
     ("POST", "/api/v1/payments/runs/1/sign-off", {"benefit_officer"}),
     ("GET", "/api/v1/oversight/report", {"admin", "supervisor"}),
+    ("GET", "/api/v1/oversight/tasks", {"admin", "supervisor"}),
+    ("POST", "/api/v1/oversight/tasks/1/close", {"admin", "supervisor"}),
     ("POST", "/api/v1/replays", {"benefit_officer", "admin"}),
     ("GET", "/api/v1/replays", {"benefit_officer", "admin"}),
     ("GET", "/api/v1/replays/1", {"benefit_officer", "admin"}),

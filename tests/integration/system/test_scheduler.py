@@ -309,3 +309,25 @@ def test_standing_scheduler_processes_take_over_from_a_leader_killed(database_ur
         for standing in (first, second):
             if standing is not None:
                 standing.kill()
+
+
+def test_operators_raise_the_oversight_tasks_by_hand(
+    database_url, engine, monkeypatch, capsys
+) -> None:
+    """On the known county (stops running since May), this month's and last month's alerts
+    become tasks with the settings of the environment: at a ratio limit of 1.3 the women's
+    1.2752 does not fire, 北街社区 does, in both months."""
+    from oversight_support import build, known_county
+
+    build(engine, known_county(), date(2026, 5, 1))
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("WORKBRIDGE_OVERSIGHT_RATIO_HIGH", "1.3")
+    once = ["scheduler", "run-once", "--job", "oversight-tasks"]
+    assert main(once) == 0
+    assert "oversight-tasks: 2 new" in capsys.readouterr().out
+    assert main(once) == 0
+    assert "oversight-tasks: 0 new" in capsys.readouterr().out
+    assert main([*once, "--day", "2026-05-01"]) == 2
+    with engine.connect() as conn:
+        raised = conn.execute(text("SELECT alert, subject, owner FROM oversight_task")).all()
+    assert sorted(set(raised)) == [("office-above-median", "community:北街社区", "supervisor")]
