@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from activation.oversight.alerts import Limits
 from activation.oversight.report import oversight_report
+from activation.oversight.tasks import tasks_for
 from activation.oversight.words import alert_words
 from benefits.offices import communities_in
 from benefits.payment_rules import Month
@@ -184,6 +185,9 @@ def dashboard(request: Request[Any, Any, Any], ctx: Ctx) -> Template | Response[
         request,
         "shell/dashboard.html",
         oversight_alerts=_oversight_alerts(request, ctx, months[-1]),
+        oversight_tasks=len(tasks_for(ctx.session, ctx.actor.role))
+        if ctx.actor.role in (Role.ADMIN, Role.SUPERVISOR)
+        else 0,
         months=months,
         month_names=month_names,
         funnel=funnel,

@@ -175,3 +175,16 @@ def test_the_page_lists_the_roles_tasks_and_closes_them_with_a_note(
     with Session(engine) as session:
         task = session.get(OversightTask, office_id)
         assert task is not None and task.state == "done" and task.note == "已与社区讨论"
+
+
+def test_the_dashboard_counts_the_roles_open_tasks(raised, client, engine) -> None:
+    supervisor = signed_in(client, engine, "t.dash.sup", "supervisor", language="zh_CN")
+    page = supervisor.get("/app/dashboard?months=6&to=2026-05").text
+    assert "本角色有 2 项未完成的监督任务" in page
+    admin = signed_in(client, engine, "t.dash.admin", "admin", language="en")
+    assert (
+        "1 open oversight task for your role"
+        in admin.get("/app/dashboard?months=6&to=2026-05").text
+    )
+    officer = signed_in(client, engine, "t.dash.off", "benefit_officer", language="en")
+    assert "oversight task" not in officer.get("/app/dashboard?months=6&to=2026-05").text
