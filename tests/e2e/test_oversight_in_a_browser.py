@@ -81,6 +81,17 @@ def alerts(page: Any, _: Any) -> Any:
     return page.locator("section", has=page.get_by_role("heading", name=_("Alerts"), exact=True))
 
 
+def the_three_alerts(page: Any, _: Any, said: dict[str, str]) -> Any:
+    """May's alerts are the office's, the women's and the forced cut's; the cut's item."""
+    listed = alerts(page, _)
+    text = listed.inner_text()
+    for key in ("office", "female", "forced"):
+        assert said[key] in text, (key, text)
+    forced = listed.locator("li", has_text=said["forced"])
+    assert forced.count() == 1
+    return forced
+
+
 def fact(page: Any, label: str) -> str:
     """The figure beside ``label`` in the month's figures."""
     term = page.locator("dl.facts dt").filter(has_text=re.compile(f"^{re.escape(label)}$"))
@@ -130,12 +141,7 @@ def test_oversight_in_a_browser(
 
         ask(page, _, "2026-05")
         assert parse_qs(urlparse(page.url).query)["month"] == ["2026-05"]
-        listed = alerts(page, _)
-        text = listed.inner_text()
-        for key in ("office", "female", "forced"):
-            assert said[key] in text, (key, text)
-        forced = listed.locator("li", has_text=said["forced"])
-        assert forced.count() == 1
+        forced = the_three_alerts(page, _, said)
         assert "problem" in (forced.get_attribute("class") or "")  # a check that never fires
         link = forced.get_by_role("link", name=forced_link, exact=True)
         assert link.get_attribute("href") == f"/app/sanctions/{county['forced']}"
@@ -223,12 +229,7 @@ def test_oversight_in_a_browser(
         page = supervisor.page
         assert urlparse(page.url).path == "/app/oversight"  # where a supervisor lands
         ask(page, _, "2026-05")
-        listed = alerts(page, _)
-        text = listed.inner_text()
-        for key in ("office", "female", "forced"):
-            assert said[key] in text, (key, text)
-        forced = listed.locator("li", has_text=said["forced"])
-        assert forced.count() == 1
+        forced = the_three_alerts(page, _, said)
         assert forced.locator("a").count() == 0 and forced_link not in forced.inner_text()
         assert page.locator('a[href^="/app/sanctions/"]').count() == 0
         assert fact(page, duty) == "206"
