@@ -214,17 +214,28 @@ def load_chunk(
 def _reentries(session: Session, low: int, high: int) -> dict[int, list[ReentryFacts]]:
     """The ``reentry-right`` decisions about the members of each case's household."""
     found: dict[int, list[ReentryFacts]] = defaultdict(list)
-    for case_id, inputs, outcome in session.execute(
-        select(BenefitCase.id, ActivationDecision.inputs, ActivationDecision.outcome)
-        .join(Member, col(Member.household_id) == BenefitCase.household_id)
-        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
-        .where(
-            col(BenefitCase.id).between(low, high),
-            ActivationDecision.kind == "reentry-right",
-        )
+    for case_id, _member_id, inputs, outcome in _household_decisions(
+        session, low, high, "reentry-right"
     ):
         found[case_id].append(ReentryFacts(inputs, bool(outcome["eligible"])))
     return found
+
+
+def _household_decisions(session: Session, low: int, high: int, kind: str) -> Any:
+    """Each decision of ``kind`` about a member of a chunk's case's household: the case, the
+    member, the decision's inputs and outcome (a household's refusals and re-entry rights are
+    the case's, whoever of its members they were about)."""
+    return session.execute(
+        select(
+            BenefitCase.id,
+            ActivationDecision.member_id,
+            ActivationDecision.inputs,
+            ActivationDecision.outcome,
+        )
+        .join(Member, col(Member.household_id) == BenefitCase.household_id)
+        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
+        .where(col(BenefitCase.id).between(low, high), ActivationDecision.kind == kind)
+    )
 
 
 def _origins(session: Session, low: int, high: int) -> dict[int, CaseOrigin]:
@@ -344,19 +355,8 @@ def _terms_facts(inputs: dict[str, Any]) -> TermsFacts:
 
 def _counts(session: Session, low: int, high: int) -> dict[int, list[CountFacts]]:
     found: dict[int, list[CountFacts]] = defaultdict(list)
-    for case_id, member_id, inputs, outcome in session.execute(
-        select(
-            BenefitCase.id,
-            ActivationDecision.member_id,
-            ActivationDecision.inputs,
-            ActivationDecision.outcome,
-        )
-        .join(Member, col(Member.household_id) == BenefitCase.household_id)
-        .join(ActivationDecision, col(ActivationDecision.member_id) == Member.id)
-        .where(
-            col(BenefitCase.id).between(low, high),
-            ActivationDecision.kind == "refusal-count",
-        )
+    for case_id, member_id, inputs, outcome in _household_decisions(
+        session, low, high, "refusal-count"
     ):
         found[case_id].append(_count_facts(member_id, inputs, outcome))
     return found
