@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from benefits.roll import COLUMNS, INCOME_SOURCES, WORDS, _income_rows, _member_rows, _row
 from benefits.roll_check import RollHousehold, _Line
-from benefits.rules import CaseStatus, EntitlementParams, assess_entitlement
+from benefits.rules import CaseStatus, Entitlement, EntitlementParams, assess_entitlement
 from benefits.services import ids_in_live_households
 from kernel.messages import N_, Text, say
 from kernel.money import from_fen, yuan_text
@@ -76,6 +76,9 @@ class Plan:
     computed: Decimal | None = None
     notes: list[Text] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)  # what UPDATED writes
+    # The rules' assessment of the roll's own facts (``compare_amount``): kept on the imported
+    # period when it gives what the roll pays, so a replay can assess the household again.
+    assessed: Entitlement | None = None
 
     @property
     def roll_amount(self) -> Decimal:
@@ -88,6 +91,13 @@ class Plan:
 def compare_amount(
     household: RollHousehold, params: EntitlementParams
 ) -> tuple[Decimal, list[Text]]:
+    entitlement, notes = assess_roll(household, params)
+    return entitlement.monthly_amount, notes
+
+
+def assess_roll(
+    household: RollHousehold, params: EntitlementParams
+) -> tuple[Entitlement, list[Text]]:
     """The monthly amount the rules give the household on the roll's own facts, and what to
     tell a person when the roll pays another (report 1's categorised assistance).
 
@@ -120,7 +130,7 @@ def compare_amount(
     else:
         expected = None
     if expected is None or expected == roll_amount:
-        return entitlement.monthly_amount, []
+        return entitlement, []
     if status in RUNNING and not entitlement.eligible:
         note = say(
             "per-capita income %(income)s is not below the standard %(standard)s: the rules "
@@ -138,7 +148,7 @@ def compare_amount(
             roll=yuan_text(roll_amount),
             difference=yuan_text(roll_amount - expected),
         )
-    return entitlement.monthly_amount, [note]
+    return entitlement, [note]
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -238,12 +248,13 @@ def plan_batch(
     held = _held_values(session, live.values())
     plans: list[Plan] = []
     for household in batch:
-        computed, amount_notes = compare_amount(household, params[household.case["scheme"]])
+        assessed, amount_notes = assess_roll(household, params[household.case["scheme"]])
+        computed = assessed.monthly_amount
         found = {
             m.national_id: live[m.national_id] for m in household.members if m.national_id in live
         }
         if not found:
-            plans.append(Plan(household, CREATED, None, computed, amount_notes))
+            plans.append(Plan(household, CREATED, None, computed, amount_notes, assessed=assessed))
             continue
         homes = set(found.values())
         home = next(iter(homes))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session
 
+from benefits.assessments import assessment_record
 from benefits.models import (
     Application,
     BenefitCase,
@@ -211,12 +212,13 @@ def write_created(session: Session, plans: Sequence[Plan], writer: Writer, versi
                 "monthly_amount_fen": row["monthly_amount_fen"],
                 "reason": str(IMPORTED),
                 "said": imported,
+                "assessments": _assessments(plan, row, writer.today),
                 "rule": "roll-imported",
                 "parameter_version": version,
                 "actor": writer.actor.label,
                 "recorded_at": now,
             }
-            for case_id, row in zip(cases, case_rows, strict=True)
+            for plan, case_id, row in zip(plans, cases, case_rows, strict=True)
         ],
     )
     audit.record_many(
@@ -293,3 +295,19 @@ def write_updated(session: Session, plans: Sequence[Plan], writer: Writer, versi
                 if fix.entity == entity
             ],
         )
+
+
+def _assessments(plan: Plan, case: dict[str, Any], today: date) -> list[dict[str, Any]] | None:
+    """The rules' assessment of the roll's facts, kept on the imported period when the roll
+    pays an active case exactly what it gives (``benefits.assessments``): made on the import's
+    day under the version in force, applying from the status's day. A roll amount the rules do
+    not give is left unexplained (the import's notes say so), never dressed as an assessment."""
+    assessed = plan.assessed
+    if (
+        assessed is None
+        or case["status"] != CaseStatus.ACTIVE.value
+        or not assessed.eligible
+        or to_fen(assessed.monthly_amount) != case["monthly_amount_fen"]
+    ):
+        return None
+    return [assessment_record(assessed, today, case["status_since"])]
