@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,7 +24,7 @@ from benefits.payment_rules import Rounding
 from benefits.rules import EntitlementParams
 from kernel.errors import Problem
 from kernel.messages import Text, say
-from kernel.policy import Parameter, ParameterSet, PolicyBook
+from kernel.policy import Parameter, ParameterSet, PolicyBook, PolicyError
 from matching.allocation import PriorityWeights
 from matching.services import minimum_wage, trade_occupations
 from notifications.timing import QuietHours
@@ -261,18 +261,68 @@ def unreadable(version: ParameterSet) -> list[Problem]:
     return problems
 
 
-def replayable_changes(changes: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The version's changes the replay follows, as ``key=value`` (the replay's ``set``)."""
-    return [
-        f"{key}={_written(spec['value'])}"
-        for key, spec in sorted(changes.items())
-        if key in REPLAYABLE
-    ]
+def replayable_changes(
+    changes: Mapping[str, Mapping[str, Any]], before: Mapping[str, Any] | None = None
+) -> list[str]:
+    """The version's changes the replay follows, as ``key=value`` (the replay's ``set``).
+
+    ``before``: the raw values of the version in force before it. A categories list that keeps
+    each category as it was but for its factor or fixed amount is followed as those
+    per-category changes (``benefits.<scheme>.categories.<code>.factor|amount``)."""
+    found: list[str] = []
+    for key, spec in sorted(changes.items()):
+        if key in REPLAYABLE:
+            found.append(f"{key}={_written(spec['value'])}")
+        else:
+            found += category_changes(key, spec["value"], (before or {}).get(key)) or []
+    return sorted(found)
 
 
-def not_replayed(changes: Mapping[str, Any]) -> list[str]:
+def not_replayed(
+    changes: Mapping[str, Mapping[str, Any]], before: Mapping[str, Any] | None = None
+) -> list[str]:
     """The version's changes the replay cannot follow yet: the sign-off shows them apart."""
-    return sorted(key for key in changes if key not in REPLAYABLE)
+    return sorted(
+        key
+        for key, spec in changes.items()
+        if key not in REPLAYABLE
+        and category_changes(key, spec["value"], (before or {}).get(key)) is None
+    )
+
+
+CATEGORIES_KEY = re.compile(r"^benefits\.(urban|rural)\.categories$")
+CATEGORY_NUMBERS = ("factor", "amount")
+
+
+def category_changes(key: str, after: Any, before: Any) -> list[str] | None:
+    """A categories list as per-category changes, or None when it changes more than factors and
+    fixed amounts (a category added, removed, renamed or given another method: the replay
+    cannot say what the households it would concern were entitled to)."""
+    found = CATEGORIES_KEY.match(key)
+    if not found or not isinstance(after, list) or not isinstance(before, list):
+        return None
+    if [c.get("code") for c in after] != [c.get("code") for c in before]:
+        return None
+    scheme, moved = found.group(1), []
+    for new, old in zip(after, before, strict=True):
+        rest = {k: v for k, v in new.items() if k not in CATEGORY_NUMBERS}
+        if rest != {k: v for k, v in old.items() if k not in CATEGORY_NUMBERS}:
+            return None
+        for number in CATEGORY_NUMBERS:
+            if (number in new) != (number in old):
+                return None
+            if number in new and Decimal(str(new[number])) != Decimal(str(old[number])):
+                moved.append(f"benefits.{scheme}.categories.{new['code']}.{number}={new[number]}")
+    return moved
+
+
+def preceding(book: PolicyBook, effective_from: date) -> dict[str, Any]:
+    """The raw values in force the day before a version starts (what it changes)."""
+    try:
+        params = book.at(effective_from - timedelta(days=1))
+    except PolicyError:
+        return {}
+    return {key: parameter.value for key, parameter in params.params.items()}
 
 
 def _written(value: Any) -> str:

@@ -30,6 +30,7 @@ from activation.replay.version_rules import (
     VersionAsk,
     check_version,
     day_problems,
+    preceding,
     replayable_changes,
 )
 from benefits.payment_rules import Month
@@ -103,13 +104,18 @@ def latest(session: Session, profile: str, limit: int, offset: int) -> list[Para
     )
 
 
-def replay_ask(row: ParameterVersion, today: date) -> runs.ReplayAsk:
+def replayed_changes(row: ParameterVersion, book: PolicyBook) -> list[str]:
+    """What a replay of the version sets: its changes the replay follows."""
+    return replayable_changes(row.changes, preceding(book, row.effective_from))
+
+
+def replay_ask(row: ParameterVersion, today: date, book: PolicyBook) -> runs.ReplayAsk:
     """The last 12 months, the whole county, the version's replayable changes."""
     last = Month.of(today)
     return runs.ReplayAsk(
         first_month=last.plus(1 - REPLAY_MONTHS).label,
         last_month=last.label,
-        changes=replayable_changes(row.changes),
+        changes=replayed_changes(row, book),
         grid=[],
         budget=None,
         office=None,
@@ -129,7 +135,7 @@ def replay(
     with Session(engine) as session:
         row = get(session, version_id)
         _still_proposed(row)
-        ask = replay_ask(row, today)
+        ask = replay_ask(row, today, book)
     run = runs.start(engine, book, ask, actor=actor, now=now, today=today)
     with Session(engine) as session:
         row = get(session, version_id)
@@ -164,10 +170,12 @@ def sign_off_problems(
 ) -> list[Problem]:
     """Why the version may not go live now (nothing when it may): its replay — asked for at
     most ``REPLAY_FRESH_DAYS`` ago by the service's clock — and its day."""
-    return _replay_problems(session, row, now) + day_problems(row.effective_from, book, today)
+    return _replay_problems(session, row, now, book) + day_problems(row.effective_from, book, today)
 
 
-def _replay_problems(session: Session, row: ParameterVersion, now: datetime) -> list[Problem]:
+def _replay_problems(
+    session: Session, row: ParameterVersion, now: datetime, book: PolicyBook
+) -> list[Problem]:
     run = session.get(PolicyReplay, row.replay_id) if row.replay_id is not None else None
     if run is None:
         return [
@@ -196,7 +204,7 @@ def _replay_problems(session: Session, row: ParameterVersion, now: datetime) -> 
                 say("the replay's gate did not pass: the caseload does not replay as it was paid"),
             )
         )
-    if run.changes != replayable_changes(row.changes) or run.grid or run.office:
+    if run.changes != replayed_changes(row, book) or run.grid or run.office:
         problems.append(
             Problem(
                 "replay_id",

@@ -16,7 +16,13 @@ from sqlmodel import Field, SQLModel
 from activation.replay import versions
 from activation.replay.api import OFFICER_OR_ADMIN, ReplayOut, Service, provide_service, replay_out
 from activation.replay.models import PolicyReplay
-from activation.replay.version_rules import ChangeAsk, VersionAsk, not_replayed, replayable_changes
+from activation.replay.version_rules import (
+    ChangeAsk,
+    VersionAsk,
+    not_replayed,
+    preceding,
+    replayable_changes,
+)
 from kernel.errors import Problem
 from kernel.parameter_versions import ParameterVersion
 from kernel.types import InputModel
@@ -92,6 +98,7 @@ def version_out(
     run: PolicyReplay | None,
     blocking: list[Problem],
     request: Req,
+    before: dict[str, Any],
 ) -> VersionOut:
     from kernel.errors import request_language
 
@@ -99,8 +106,8 @@ def version_out(
     return VersionOut(
         **row.model_dump(),
         version_id=row.version_id,
-        replayed_changes=replayable_changes(row.changes),
-        not_replayed=not_replayed(row.changes),
+        replayed_changes=replayable_changes(row.changes, before),
+        not_replayed=not_replayed(row.changes, before),
         replay=replay_out(run) if run is not None else None,
         blocking=[problem.as_dict(gettext) for problem in blocking],
     )
@@ -114,7 +121,7 @@ def _out(ctx: Ctx, row: ParameterVersion, request: Req) -> VersionOut:
         if row.state == versions.PROPOSED
         else []
     )
-    return version_out(row, run, blocking, request)
+    return version_out(row, run, blocking, request, preceding(ctx.policy, row.effective_from))
 
 
 def _ask(data: VersionIn) -> VersionAsk:

@@ -18,7 +18,7 @@ from litestar.response import Template
 
 from activation.replay import versions
 from activation.replay.models import PolicyReplay
-from activation.replay.version_rules import ChangeAsk, VersionAsk, not_replayed
+from activation.replay.version_rules import ChangeAsk, VersionAsk, not_replayed, preceding
 from kernel.auth import Role, requires
 from kernel.errors import DomainError, Problem
 from kernel.pages import N_, register_labels, render, see_other, translator, value
@@ -110,6 +110,7 @@ def _version_page(
         else []
     )
     in_force = ctx.params()
+    unfollowed = not_replayed(row.changes, preceding(ctx.policy, row.effective_from))
     t = translator(request)
     changes = [
         {
@@ -117,7 +118,7 @@ def _version_page(
             "before": in_force.params[key].value if key in in_force.params else None,
             "after": spec["value"],
             "basis": spec["basis"],
-            "replayed": key not in not_replayed(row.changes),
+            "replayed": key not in unfollowed,
         }
         for key, spec in sorted(row.changes.items())
     ]

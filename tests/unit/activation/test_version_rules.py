@@ -10,8 +10,10 @@ import pytest
 from activation.replay.version_rules import (
     ChangeAsk,
     VersionAsk,
+    category_changes,
     check_version,
     not_replayed,
+    preceding,
     replayable_changes,
     typed_value,
 )
@@ -167,3 +169,59 @@ def test_a_checked_version_keeps_each_change_with_its_basis() -> None:
         "benefits.public_notice.days": {"value": 5, "basis": "basis"},
     }
     assert checked.effective_from == date(2026, 11, 1)
+
+
+def _categories(scheme: str, **moved: dict) -> list[dict]:
+    """The county's categories of ``scheme`` in force before 1 November, some fields moved."""
+    from copy import deepcopy
+
+    listed = deepcopy(preceding(BOOK, date(2026, 11, 1))[f"benefits.{scheme}.categories"])
+    for category in listed:
+        category.update(moved.get(category["code"], {}))
+    return listed
+
+
+@pytest.mark.parametrize(
+    ("scheme", "moved", "followed"),
+    [
+        ("urban", {}, []),  # the same list: nothing to follow, nothing refused
+        ("urban", {"C": {"factor": "1.00"}}, []),  # 1 and 1.00 are one factor
+        ("urban", {"C": {"factor": "1.2"}}, ["benefits.urban.categories.C.factor=1.2"]),
+        (
+            "urban",
+            {"B": {"factor": "1.5"}, "C": {"factor": "0.9"}},
+            ["benefits.urban.categories.B.factor=1.5", "benefits.urban.categories.C.factor=0.9"],
+        ),
+        ("rural", {"C": {"amount": "80.00"}}, ["benefits.rural.categories.C.amount=80.00"]),
+        ("urban", {"C": {"label": "一般"}}, None),  # renamed: more than a number
+        ("urban", {"C": {"method": "standard"}}, None),  # another method
+        ("rural", {"C": {"factor": "1"}}, None),  # a fixed amount given a factor
+    ],
+)
+def test_a_categories_list_is_followed_where_only_its_numbers_move(
+    scheme: str, moved: dict, followed: list[str] | None
+) -> None:
+    key = f"benefits.{scheme}.categories"
+    before = preceding(BOOK, date(2026, 11, 1))
+    changes = {key: {"value": _categories(scheme, **moved), "basis": "b"}}
+    assert category_changes(key, changes[key]["value"], before[key]) == followed
+    assert replayable_changes(changes, before) == (followed or [])
+    assert not_replayed(changes, before) == ([] if followed is not None else [key])
+    assert not_replayed(changes) == [key]  # without what it changes, nothing can be followed
+
+
+def test_a_category_added_or_dropped_is_not_followed() -> None:
+    before = preceding(BOOK, date(2026, 11, 1))
+    listed = _categories("urban")
+    added = [*listed, {**listed[-1], "code": "D"}]
+    assert (
+        category_changes("benefits.urban.categories", added, before["benefits.urban.categories"])
+        is None
+    )
+    assert (
+        category_changes(
+            "benefits.urban.categories", listed[:-1], before["benefits.urban.categories"]
+        )
+        is None
+    )
+    assert preceding(BOOK, date(1990, 1, 1)) == {}  # before the book's first version
