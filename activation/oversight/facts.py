@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from activation.models import Appeal, Registration, RegistrationDuty, Sanction, Warning
@@ -123,16 +124,25 @@ def _appeals(session: Session, month: Month) -> list[AppealFacts]:
 
 
 def _people(session: Session, ids: Sequence[int], subject: set[int], month: Month) -> list[Person]:
-    """Each person's groups on the month's last day, a batch of people per statement."""
+    """Each person's groups on the month's last day, a batch of people per statement.
+
+    The household's youngest member and latest case are looked up per person through the
+    indexed ``household_id`` (correlated subqueries). Joined as whole-table aggregates instead,
+    SQLite scans every household for each batch — a report quadratic in the caseload, hours at
+    200,000 people (``workbridge bench oversight``)."""
+    relative = aliased(Member)
     youngest = (
-        select(Member.household_id, func.max(Member.birth_date).label("youngest"))
-        .group_by(col(Member.household_id))
-        .subquery()
+        select(func.max(relative.birth_date))
+        .where(relative.household_id == Member.household_id)
+        .correlate(Member)
+        .scalar_subquery()
     )
+    other = aliased(BenefitCase)
     latest = (
-        select(BenefitCase.household_id, func.max(BenefitCase.id).label("case_id"))
-        .group_by(col(BenefitCase.household_id))
-        .subquery()
+        select(func.max(other.id))
+        .where(other.household_id == Member.household_id)
+        .correlate(Member)
+        .scalar_subquery()
     )
     found: list[Person] = []
     for batch in _batches(ids):
@@ -145,14 +155,12 @@ def _people(session: Session, ids: Sequence[int], subject: set[int], month: Mont
                 Household.township,
                 Household.community,
                 Household.scheme,
-                youngest.c.youngest,
+                youngest.label("youngest"),
                 BenefitCase.category,
                 Registration.registered_by,
             )
             .join(Household, col(Household.id) == Member.household_id)
-            .join(youngest, youngest.c.household_id == Member.household_id)
-            .outerjoin(latest, latest.c.household_id == Member.household_id)
-            .outerjoin(BenefitCase, col(BenefitCase.id) == latest.c.case_id)
+            .outerjoin(BenefitCase, col(BenefitCase.id) == latest)
             .outerjoin(Registration, col(Registration.member_id) == Member.id)
             .where(col(Member.id).in_(batch))
         )

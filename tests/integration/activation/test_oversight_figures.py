@@ -170,3 +170,74 @@ def test_an_office_report_runs_the_never_fire_checks_on_its_own_households(
     assert never == (
         {"cut-without-confirmation": expected, "stop-without-notice": expected} if fires else {}
     )
+
+
+def test_a_persons_groups_come_from_the_latest_case_and_the_youngest_member(
+    built, engine, app
+) -> None:
+    """One man of 东街社区 gets a child born 2015 and two cases, category B then C: he counts
+    in category C and in households with children; everyone else stays category unknown and
+    childless. (Read per person through the household, as the report reads them at scale.)"""
+    from oversight_support import NOW
+
+    from activation.oversight.facts import month_facts
+    from benefits.models import Application, BenefitCase
+    from kernel.national_id import make_national_id
+
+    with Session(engine) as session:
+        head = session.get(Member, built[60])
+        assert head is not None and head.sex == "male"
+        home = head.household_id
+        session.add(
+            Member(
+                household_id=home,
+                name="子女",
+                national_id=make_national_id("341125", date(2015, 3, 1), 7, "female"),
+                sex="female",
+                birth_date=date(2015, 3, 1),
+                relation="child",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+        for category in ("B", "C"):
+            application = Application(
+                household_id=home,
+                kind="new",
+                state="approved",
+                category_requested=category,
+                documents=[],
+                applied_on=date(2026, 1, 2),
+                appraisal_passed=True,
+                second_approval_required=False,
+                decided_on=date(2026, 1, 3),
+                decision_reason="",
+                parameter_version="t",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            session.add(application)
+            session.flush()
+            session.add(
+                BenefitCase(
+                    household_id=home,
+                    application_id=application.id,
+                    scheme="urban",
+                    category=category,
+                    status="active",
+                    status_since=date(2026, 1, 3),
+                    status_reason="",
+                    monthly_amount_fen=10000,
+                    entitled_amount_fen=10000,
+                    explanation={},
+                    parameter_version="t",
+                    opened_on=date(2026, 1, 3),
+                    next_review_on=date(2027, 1, 3),
+                )
+            )
+            session.flush()
+        session.commit()
+        people = {p.member_id: p.groups for p in month_facts(session, MAY).people}
+    assert (people[built[60]]["category"], people[built[60]]["children"]) == ("C", "yes")
+    others = [groups for member_id, groups in people.items() if member_id != built[60]]
+    assert {(g["category"], g["children"]) for g in others} == {("unknown", "no")}
