@@ -299,6 +299,70 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_oversight(args: argparse.Namespace) -> int:
+    """Report on a synthetic county of ``--people`` people under the duty: the month's oversight
+    report county-wide and for one township, and the tasks raised; print people/s, statements,
+    peak memory and the read floor (workbridge.bench_oversight)."""
+    from activation.oversight.alerts import Limits
+    from benefits.payment_floor import database_settings
+    from benefits.payment_rules import Month
+    from workbridge.bench_oversight import run_oversight_bench
+
+    if args.people < 1 or not 1 <= args.months <= 12:
+        console.print("[red]--people must be at least 1 and --months 1 to 12[/red]")
+        return 2
+    settings = command_settings()
+    month = Month.of(office_today(SystemClock(), settings.zone))
+    doing = f"Reporting on {args.people:,} synthetic people under the duty, {month.label}"
+    with _bench_database("workbridge-bench-oversight-", doing) as opened:
+        if opened is None:
+            return 2
+        engine, _ = opened
+        report = run_oversight_bench(
+            engine,
+            load_profile(settings.policy_profile),
+            settings.zone,
+            args.people,
+            month=month,
+            months=args.months,
+            seed=args.seed,
+            limits=Limits.from_settings(settings),
+        )
+        about = database_settings(engine)
+        engine.dispose()
+    table = Table(title=f"workbridge bench oversight ({report.database})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row(
+        "people (rows generated)",
+        f"{report.people:,} ({report.rows_generated:,} in {report.generate_seconds:.1f} s)",
+    )
+    table.add_row(
+        f"subject in {report.months[-1]} / under a stop on its last day",
+        f"{report.subject:,} / {report.under_stop:,} "
+        f"({report.under_stop / max(report.subject, 1):.1%})",
+    )
+    table.add_row(
+        f"alerts in {report.months[-1]}", f"{len(report.alerts)}: " + "; ".join(report.alerts)
+    )
+    rate = "people/s" if len(report.months) == 1 else "person-months/s"
+    for figure in report.figures:
+        counted = "tasks" if figure.label.startswith("tasks") else "alerts"
+        table.add_row(
+            figure.label,
+            f"{figure.seconds:.2f} s, {report.people_per_second(figure):,.0f} {rate}, "
+            f"{figure.statements:,} statements, peak {figure.peak_memory_mib:,.0f} MiB, "
+            f"{figure.alerts} {counted}; / floor {report.ratio(figure):.1f}×",
+        )
+    table.add_row(
+        "floor: the same rows read once, plain SELECTs",
+        f"{report.floor_rows:,} rows in {report.floor_seconds:.3f} s",
+    )
+    table.add_row("database", about)
+    console.print(table)
+    return 0
+
+
 def cmd_bench_all(args: argparse.Namespace) -> int:
     """Every batch benchmark in sequence at one scale; one table, as Markdown and JSON
     (workbridge.bench_all)."""
@@ -567,6 +631,17 @@ def add_bench(sub: Commands) -> None:
         help="also price the 45-point grid (the 800-yuan line × refusals × months) in one pass",
     )
     replay_bench.set_defaults(func=cmd_bench_replay)
+    oversight_bench = bench_sub.add_parser(
+        "oversight",
+        help="the monthly oversight report over N synthetic people under the duty: people/s, "
+        "statements, floor",
+    )
+    oversight_bench.add_argument("--people", type=int, default=100_000)
+    oversight_bench.add_argument(
+        "--months", type=int, default=1, help="months reported on, ending with this one"
+    )
+    oversight_bench.add_argument("--seed", type=int, default=2026)
+    oversight_bench.set_defaults(func=cmd_bench_oversight)
     import_bench = bench_sub.add_parser(
         "import", help="a synthetic roll brought in and again: rows/s, peak memory, the floor"
     )
