@@ -298,7 +298,14 @@ async def _kannel_exchange(answers, messages, *, session=None):
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    settings = replace(SETTINGS, kannel_sendsms_url=f"http://127.0.0.1:{port}/cgi-bin/sendsms")
+    # Timeouts no loaded machine reaches: these tests are about how answers are read; a
+    # timeout's own reading is tested apart (test_kannel_unreachable…).
+    settings = replace(
+        SETTINGS,
+        kannel_sendsms_url=f"http://127.0.0.1:{port}/cgi-bin/sendsms",
+        connect_timeout_seconds=120.0,
+        read_timeout_seconds=120.0,
+    )
     gateway = KannelGateway(settings)
     results = []
     try:
@@ -361,7 +368,7 @@ def test_kannel_keeps_the_connection_for_the_next_message() -> None:
 def test_kannel_errors(answer, transient, retry_after) -> None:
     (error,), _ = kannel([answer])
     assert isinstance(error, GatewayError)
-    assert (error.transient, error.retry_after) == (transient, retry_after)
+    assert (error.transient, error.retry_after) == (transient, retry_after), (error, error.details)
 
 
 def test_kannel_unreachable_is_transient_and_says_nothing_of_the_request() -> None:
