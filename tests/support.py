@@ -511,11 +511,15 @@ class CommandProcess:
         return stop_or_kill(self.process, seconds, self.kill)
 
 
-def refusal_story(desk: Desk, *, confirm: bool = True) -> dict[str, Any]:
+def refusal_story(
+    desk: Desk, *, confirm: bool = True, upheld_on: str | None = None
+) -> dict[str, Any]:
     """The refusal story: a mother declines two suitable offers (5 and 9 March, 1 and 3 April),
     a second officer confirms the stop on 6 April, it starts on 16 April, she accepts an offer
     on 4 May and is paid again from 16 May. Returns her household, its case and the sanction.
-    ``confirm=False``: the second officer rejects the proposal on 6 April instead."""
+    ``confirm=False``: the second officer rejects the proposal on 6 April instead.
+    ``upheld_on``: she appeals on 20 April and a third officer upholds it on that day, which
+    restores payment from it and repays the days before (in place of her accepting an offer)."""
     home = desk.household_with_case(*mother_and_child())
     woman = home["members"][0]["id"]
     desk.decline(woman, "2026-03-05", "2026-03-09")
@@ -537,6 +541,22 @@ def refusal_story(desk: Desk, *, confirm: bool = True) -> dict[str, Any]:
     if not confirm:
         return {**home, "sanction_id": sanction["id"]}
     assert desk.sweep("2026-04-16")["sanctions_started"] == 1
+    if upheld_on:
+        desk.on("2026-04-20")
+        lodged = desk.call(
+            "POST",
+            f"/activation/sanctions/{sanction['id']}/appeals",
+            desk.counsellor,
+            {"grounds": "第二个岗位实为夜班, 本人需照顾孩子"},
+        )
+        desk.on(upheld_on)
+        desk.call(
+            "POST",
+            f"/activation/appeals/{lodged['appeals'][0]['id']}/decision",
+            desk.officer,
+            {"upheld": True, "reasons": "岗位与照护义务冲突, 非适当岗位"},
+        )
+        return {**home, "sanction_id": sanction["id"]}
     accepted = desk.refer(woman, "2026-05-04")
     desk.answer(accepted["id"], "2026-05-04", "accepted", reason="")
     assert desk.sweep("2026-05-16")["sanctions_ended"] == 1

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, col
 
 from activation.models import ActivationDecision
+from activation.replay.backpay import BackPayFacts, recorded_split, repaid
 from activation.replay.continuation import (
     START,
     ContinuationFacts,
@@ -128,6 +129,8 @@ class Figures:
     kept: int = 0
     reentries_offered: int = 0
     reentries_refused: int = 0
+    back_pay_actual: int = 0
+    back_pay_reform: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
 
@@ -230,6 +233,9 @@ def run_replays(
                 continuations = facts.continuations.get(case_id, [])
                 actual_due = due_by_month(slices, months, actual_steps)
                 _check_ledger(gate, case_id, months, paid, actual_due, facts)
+                back_pays = facts.back_pays.get(case_id, [])
+                actual_repaid = _recorded_back_pay(gate, case_id, back_pays, months, book)
+                actual_money = _plus(actual_due, actual_repaid)
                 same = rebuild(slices, continuations, book.at, today)
                 if same.unresolved or not same_history(same.slices, slices):
                     gate.rebuild += 1
@@ -241,20 +247,28 @@ def run_replays(
                 household = facts.households[case_id]
                 groups = household_groups(household, last.last)
                 for (reformed, figures), reform_steps in zip(evaluated, steps, strict=True):
-                    reform_due = _reformed_due(
+                    history = _reformed_history(
                         figures,
                         slices,
                         continuations,
                         facts.sanctions.get(case_id, []),
                         facts.counts.get(case_id, []),
                         reformed,
-                        reform_steps,
                         today,
                         _reassessor(facts, case_id, household.persons) if continuations else None,
                         _restater(facts, case_id, first.first),
                         _reenterer(facts, case_id, first.first, last.last) if reentry else None,
                     )
-                    _add(figures, groups, household.persons, actual_due, reform_due)
+                    reform_due, reform_repaid = None, actual_repaid
+                    if history is not None:
+                        reform_due = due_by_month(history, months, reform_steps)
+                        if back_pays and actual_repaid is not None:
+                            reform_repaid = _reformed_back_pay(
+                                slices, history, back_pays, months, book, actual_repaid
+                            )
+                        reform_due = _plus(reform_due, reform_repaid)
+                    _add_back_pay(figures, actual_repaid, reform_repaid)
+                    _add(figures, groups, household.persons, actual_money, reform_due)
         _check_decisions(session, book, gate, first.first, last.last, chunk, office)
     return [
         _report(first, last, office, reformed.reform, gate, figures, paid)
@@ -300,6 +314,8 @@ def _report(
             "reentries_refused": figures.reentries_refused,
             "sanctions_lifted": figures.sanctions_lifted,
             "sanctions_rescoped": figures.sanctions_rescoped,
+            "back_pay_actual": fen_text(figures.back_pay_actual),
+            "back_pay_reform": fen_text(figures.back_pay_reform),
             "persons_newly_proposed": figures.persons_newly_proposed,
             "unresolved": dict(sorted(figures.unresolved.items())),
             "by_month": [
@@ -317,20 +333,19 @@ def _report(
     return report
 
 
-def _reformed_due(
+def _reformed_history(
     figures: Figures,
     slices: Sequence[StatusSlice],
     continuations: Sequence[ContinuationFacts],
     sanctions: Sequence[SanctionFacts],
     counts: Sequence[CountFacts],
     reformed: ReformedBook,
-    reform_steps: Sequence[Any],
     today: date,
     reassess: Reassess | None = None,
     restater: Restater | None = None,
     reenterer: Reenterer | None = None,
-) -> list[int] | None:
-    """The case's months under the reform, or None when its history stays as it was."""
+) -> Sequence[StatusSlice] | None:
+    """The case's history under the reform, or None when it stays as it was."""
     reform = reformed.reform
     history: Sequence[StatusSlice] = slices
     if reform.touches_reentry and reenterer is not None:
@@ -380,7 +395,63 @@ def _reformed_due(
         history = outcome.slices
     if history is slices:
         return None
-    return due_by_month(history, figures.months, reform_steps)
+    return history
+
+
+def _plus(due: list[int], repaid_: list[int] | None) -> list[int]:
+    """A case's months with what appeals repaid of them (``backpay``)."""
+    if repaid_ is None:
+        return due
+    return [a + b for a, b in zip(due, repaid_, strict=True)]
+
+
+def _add_back_pay(figures: Figures, actual: list[int] | None, reform: list[int] | None) -> None:
+    if actual is not None:
+        figures.back_pay_actual += sum(actual)
+        figures.back_pay_reform += sum(reform or [])
+
+
+def _reformed_back_pay(
+    slices: Sequence[StatusSlice],
+    history: Sequence[StatusSlice],
+    back_pays: Sequence[BackPayFacts],
+    months: Sequence[Month],
+    book: PolicyBook,
+    recorded: list[int],
+) -> list[int]:
+    """``backpay.repaid``; a back pay whose version is unknown has failed the gate already
+    (nothing is reported), so it is kept as recorded rather than stopping the replay."""
+    try:
+        return repaid(slices, history, back_pays, months, book.version)
+    except (PolicyError, KeyError, ValueError):
+        return recorded
+
+
+def _recorded_back_pay(
+    gate: Gate,
+    case_id: int,
+    back_pays: Sequence[BackPayFacts],
+    months: Sequence[Month],
+    book: PolicyBook,
+) -> list[int] | None:
+    """What upheld appeals repaid of each month of the range as recorded (None: nothing), each
+    checked against its ledger row: split by the months it repaid, its whole period must give
+    back the amount recorded, or the ledger is not reproduced."""
+    if not back_pays:
+        return None
+    total = [0] * len(months)
+    for facts in back_pays:
+        try:
+            by_month, whole = recorded_split(facts, months, book.version)
+        except (PolicyError, KeyError, ValueError):
+            by_month, whole = [0] * len(months), False
+        if not whole:
+            gate.ledger += 1
+            gate.differs(
+                {"check": "back-pay", "case_id": case_id, "sanction_id": facts.sanction_id}
+            )
+        total = [a + b for a, b in zip(total, by_month, strict=True)]
+    return total
 
 
 def _add(

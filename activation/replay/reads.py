@@ -20,7 +20,8 @@ from sqlalchemy import Engine, String, and_, case, cast, func, literal, or_, sel
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from activation.models import ActivationDecision, Continuation, Sanction
+from activation.models import ActivationDecision, Appeal, Continuation, Sanction
+from activation.replay.backpay import BackPayFacts
 from activation.replay.continuation import ContinuationFacts
 from activation.replay.groups import HouseholdFacts
 from activation.replay.reassessment import IncomeFacts
@@ -58,6 +59,7 @@ class Chunk:
     next_cases: dict[int, date] = field(default_factory=dict)
     reentries: dict[int, list[ReentryFacts]] = field(default_factory=dict)
     origins: dict[int, CaseOrigin] = field(default_factory=dict)
+    back_pays: dict[int, list[BackPayFacts]] = field(default_factory=dict)
 
 
 def office_problems(engine: Engine, office: str | None) -> list[Problem]:
@@ -208,6 +210,7 @@ def load_chunk(
         next_cases=_next_cases(session, low, high) if assessments else {},
         reentries=_reentries(session, low, high) if reentries else {},
         origins=_origins(session, low, high) if reentries else {},
+        back_pays=_back_pays(session, low, high),
     )
 
 
@@ -463,6 +466,66 @@ def _lines(
             )
         )
     }
+
+
+APPEAL_SOURCE = "appeal:"
+
+
+def _back_pays(session: Session, low: int, high: int) -> dict[int, list[BackPayFacts]]:
+    """The back pay upheld appeals owed the chunk's cases, with the sanction each repaid.
+
+    Read for every replay: it is money paid, so the actual cost counts it whatever the reform.
+    The adjustments come through their indexed ``case_id``; the appeals and sanctions behind
+    them, when there are any, in a second statement by their keys. A back pay whose appeal is
+    not on record (one brought in with a roll, say "appeal:bench") repaid a stop the history
+    does not show, and is left out of both costs alike."""
+    rows = session.execute(
+        select(
+            PaymentAdjustment.case_id,
+            PaymentAdjustment.source,
+            PaymentAdjustment.amount_fen,
+            PaymentAdjustment.covers_from,
+            PaymentAdjustment.covers_to,
+        ).where(
+            col(PaymentAdjustment.case_id).between(low, high),
+            PaymentAdjustment.kind == "back_pay",
+            col(PaymentAdjustment.source).startswith(APPEAL_SOURCE),
+        )
+    ).all()
+    appeal_ids = {_appeal_id(source) for _, source, *_ in rows} - {None}
+    if not appeal_ids:
+        return {}
+    sanctions = {
+        appeal_id: (sanction_id, started_on, terms)
+        for appeal_id, sanction_id, started_on, terms in session.execute(
+            select(Appeal.id, Sanction.id, Sanction.started_on, Sanction.terms)
+            .join(Sanction, col(Sanction.id) == Appeal.sanction_id)
+            .where(col(Appeal.id).in_(sorted(appeal_ids)))
+        )
+    }
+    found: dict[int, list[BackPayFacts]] = defaultdict(list)
+    for case_id, source, amount, covers_from, covers_to in rows:
+        behind = sanctions.get(_appeal_id(source))
+        if behind is None or behind[1] is None or not behind[2]:
+            continue
+        sanction_id, started_on, terms = behind
+        found[case_id].append(
+            BackPayFacts(
+                sanction_id=sanction_id,
+                started_on=started_on,
+                covers_from=covers_from,
+                covers_to=covers_to,
+                amount_fen=amount,
+                monthly_reduction=Decimal(terms["monthly_reduction"]),
+                parameter_version=terms["parameter_version"],
+            )
+        )
+    return found
+
+
+def _appeal_id(source: str) -> int | None:
+    tail = source.removeprefix(APPEAL_SOURCE)
+    return int(tail) if tail.isdigit() else None
 
 
 def _corrections(

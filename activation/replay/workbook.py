@@ -61,6 +61,9 @@ def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]
     if "cost_reform" in report:
         yield [t(say("cost under the reform (yuan)")), _yuan(report["cost_reform"])]
         yield [t(say("difference (yuan)")), _yuan(report["difference"])]
+        if "back_pay_actual" in report:  # runs kept from before it was counted have none
+            yield [t(say("repaid on appeal, actual (yuan)")), _yuan(report["back_pay_actual"])]
+            yield [t(say("repaid on appeal, reform (yuan)")), _yuan(report["back_pay_reform"])]
         for key, words in COUNTS.items():
             yield [t(words), report.get(key, 0)]  # runs kept from before a count existed
         for reason, count in report["unresolved"].items():
