@@ -51,6 +51,8 @@ def test_the_month_with_its_alerts(client, engine, county, language) -> None:
         assert words[key] in text, key
     assert 'href="/app/sanctions/' in text  # the forced cut links to its sanction
     assert "<svg" in text
+    if language == "zh_CN":  # the tables count proposals; "提议日期" is the sanction page's date
+        assert '<th scope="col">提议停发</th>' in text and "提议日期" not in text
 
 
 def test_a_bad_month_and_other_roles(client, engine, county) -> None:
