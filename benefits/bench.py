@@ -450,24 +450,34 @@ def generate(
         written += rows.count()
         if progress:
             progress(min(offset + CHUNK, households))
+    settle_generated(engine, ("household", "application", "benefit_case"), GENERATED_TABLES)
+    return written
+
+
+def settle_generated(engine: Engine, numbered: Sequence[str], loaded: Sequence[str]) -> None:
+    """Leave tables written in bulk as a county's are when its work is measured.
+
+    The ``numbered`` tables, whose ids the bulk insert chose, have their PostgreSQL sequences
+    moved past those ids, so the service's own inserts that follow do not collide. The
+    ``loaded`` ones are analysed, and on PostgreSQL vacuumed: a county's tables have been
+    vacuumed by autovacuum long before a month is paid or reported on; a freshly loaded
+    PostgreSQL table has not, and its first reader would set the hint bits of every row (a write
+    per page) inside the measured run.
+    """
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            for table in ("household", "application", "benefit_case"):
+            for table in numbered:
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table}))"
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                     )
                 )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # A county's tables have been vacuumed by autovacuum long before a month is paid; a
-        # freshly loaded PostgreSQL table has not, and its first reader would set the hint bits
-        # of every row (a write per page) inside the measured run.
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"VACUUM ANALYZE {', '.join(GENERATED_TABLES)}"))
+            conn.execute(text(f"VACUUM ANALYZE {', '.join(loaded)}"))
         else:
             conn.execute(text("ANALYZE"))
-    return written
 
 
 # --- measuring --------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from activation.models import (
     Sanction,
     Warning,
 )
-from benefits.bench import synthetic_national_id
+from benefits.bench import settle_generated, synthetic_national_id
 from benefits.models import Application, BenefitCase, CaseStatusPeriod, Household, Member
 from benefits.payment_rules import Month
 from kernel.db import make_engine
@@ -580,22 +580,7 @@ def generate(
                 if found:
                     conn.execute(_table(models[name]).insert(), found)
         written += rows.count()
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            for table in NUMBERED:
-                conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                    )
-                )
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # As benefits.bench: a county's tables have been analysed (and on PostgreSQL vacuumed)
-        # long before its month is reported on; freshly loaded ones have not.
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"VACUUM ANALYZE {', '.join(GENERATED)}"))
-        else:
-            conn.execute(text("ANALYZE"))
+    settle_generated(engine, NUMBERED, GENERATED)
     return written
 
 
