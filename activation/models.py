@@ -75,7 +75,7 @@ class Referral(SQLModel, table=True):
     channel: str = Field(max_length=16)  # in_person | phone | sms
     delivered: bool = False
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    delivery_note: str | None = Field(default=None, max_length=300)
+    delivery_note: str | None = Field(default=None, max_length=1000)
     suitable: bool
     suitability: dict[str, Any] = _json(default_factory=dict)
     made_by: str = Field(max_length=160)

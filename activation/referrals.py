@@ -43,7 +43,7 @@ from activation.sms_out import send_offer, send_warning
 from kernel import audit
 from kernel.context import ServiceContext
 from kernel.errors import Conflict, InvalidInput, Problem
-from kernel.messages import as_data, say, stored
+from kernel.messages import as_data, code_text, say, stored
 from kernel.money import from_fen, yuan_text
 from matching import rules as matching_rules
 from matching import services as matching
@@ -153,9 +153,7 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
         channel=data.channel,
         delivered=in_person,
         delivered_at=ctx.now if in_person else None,
-        delivery_note=f"told {data.channel.replace('_', ' ')} by the counsellor"
-        if in_person
-        else None,
+        delivery_note=told_note(data.channel) if in_person else None,
         suitable=bool(suitability["suitable"]),
         suitability=suitability,
         made_by=ctx.actor.label,
@@ -183,6 +181,12 @@ def refer(ctx: ServiceContext, data: ReferralIn) -> Referral:
     return referral
 
 
+def told_note(channel: str) -> str:
+    """The delivery note of an offer the counsellor made in person or by phone: it reached the
+    person as it was made (POLICY.md rule 3 counts a refusal only on an offer that did)."""
+    return stored(say("told %(channel)s by the counsellor", channel=code_text(channel)))
+
+
 def confirm_delivery(ctx: ServiceContext, referral_id: int, data: DeliveryIn) -> Referral:
     """The counsellor confirms the offer reached the person (a call, a visit, an SMS receipt)."""
     referral = get_referral(ctx, referral_id, lock=True)
@@ -196,8 +200,11 @@ def confirm_delivery(ctx: ServiceContext, referral_id: int, data: DeliveryIn) ->
         )
     referral.delivered = True
     referral.delivered_at = ctx.now
-    referral.delivery_note = (
-        f"{data.how.replace('_', ' ')} on {confirmed_on.isoformat()}: {data.note}".strip(": ")
+    how, day = code_text(data.how), confirmed_on.isoformat()
+    referral.delivery_note = stored(
+        say("confirmed %(how)s on %(day)s: %(note)s", how=how, day=day, note=data.note)
+        if data.note.strip()
+        else say("confirmed %(how)s on %(day)s", how=how, day=day)
     )
     audit.note(
         ctx,

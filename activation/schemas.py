@@ -107,6 +107,11 @@ class ReferralOut(SQLModel):
     answer_due_on: date
     channel: str
     delivered: bool
+    delivery_note: str | None = Field(
+        default=None,
+        description="How the offer was known to reach the person, in the reader's language",
+        schema_extra={"examples": ["由就业援助员当面告知"]},
+    )
     suitable: bool = Field(schema_extra={"examples": [True]})
     suitability: dict[str, Any]
     made_by: str

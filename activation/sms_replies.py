@@ -165,10 +165,13 @@ def on_sms_delivery(session: Session, event: SmsDeliveryChanged) -> None:
         return
     if event.delivered:
         referral.delivered, referral.delivered_at = True, event.at
-        referral.delivery_note = f"SMS delivered ({event.status})"
+        referral.delivery_note = stored(say("SMS delivered (%(status)s)", status=event.status))
     else:
-        referral.delivery_note = (
-            f"SMS not delivered ({event.status}): it can never count as a refusal"
+        referral.delivery_note = stored(
+            say(
+                "SMS not delivered (%(status)s): it can never count as a refusal",
+                status=event.status,
+            )
         )
 
 

@@ -119,6 +119,7 @@ def referrals_out(ctx: ServiceContext, referrals: list[Referral]) -> list[Referr
                 update={
                     "review": _review_out(reviews.get(referral.id or 0)),
                     "refusal_counted": refusal is not None and refusal.voided_on is None,
+                    "delivery_note": words(referral.delivery_note) or None,
                 },
             )
         )

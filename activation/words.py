@@ -24,6 +24,7 @@ WORDS = {
     "in_person": N_("in person"),
     "phone": N_("by phone"),
     "sms": N_("by SMS"),
+    "sms_receipt": N_("by an SMS receipt"),
     # good reasons
     "illness": N_("illness"),
     "caring": N_("caring for someone"),

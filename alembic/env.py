@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from sqlalchemy import Connection, text
@@ -82,9 +84,30 @@ def run_migrations_online() -> None:
             include_name=include_name,
             include_object=include_object,
         )
-        with context.begin_transaction():
+        with sqlite_keys_off(connection), context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+@contextmanager
+def sqlite_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite's own way to change a table others refer to (its "ALTER TABLE" page): foreign
+    keys off outside the transaction, the table rebuilt, then every key checked before they are
+    on again. Alembic's batch mode rebuilds a table to change a column, and dropping the old
+    one would otherwise fail, or delete, for each row that refers to it."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None and not raw.in_transaction
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"rows left referring to nothing: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -55,6 +55,7 @@ import httpx
 from sqlalchemy import Engine, String, cast, func, literal, select, text
 
 from activation.models import Referral, Registration, RegistrationDuty
+from activation.referrals import told_note
 from benefits.bench import generate, household_count
 from benefits.models import Household, Member
 from benefits.payment_rules import Month
@@ -393,7 +394,7 @@ def prepare_office(engine: Engine, today: date, now: datetime, version: str) -> 
                 "channel": "in_person",
                 "delivered": True,
                 "delivered_at": now,
-                "delivery_note": "told in person by the counsellor",
+                "delivery_note": told_note("in_person"),
                 "suitable": True,
                 "suitability": {"suitable": True, "checks": [], "note": "synthetic"},
                 "made_by": "bench",

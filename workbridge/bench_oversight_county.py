@@ -27,6 +27,7 @@ from activation.models import (
     Sanction,
     Warning,
 )
+from activation.referrals import told_note
 from benefits.bench import settle_generated, synthetic_national_id
 from benefits.models import Application, BenefitCase, CaseStatusPeriod, Household, Member
 from benefits.payment_rules import Month
@@ -298,7 +299,7 @@ class _County:
                     "channel": "in_person",
                     "delivered": True,
                     "delivered_at": self.at,
-                    "delivery_note": "told in person by the counsellor",
+                    "delivery_note": told_note("in_person"),
                     "suitable": True,
                     "suitability": SUITABILITY,
                     "made_by": counsellor,

@@ -1,4 +1,4 @@
-"""Migrations 0010 and 0011 on a real database: the reasons and notices a busy county has
+"""Migrations 0010, 0011 and 0037 on a real database: the reasons and notices a busy county has
 stored, taken back to the English sentences they were before (downgrade) and read back into data
 (upgrade), come out as they went in."""
 
@@ -22,6 +22,7 @@ TEXT_COLUMNS = [
     ("refusal", "void_reason"),
     ("activation_task", "note"),
     ("registration_duty", "end_reason"),
+    ("referral", "delivery_note"),  # 0037
 ]
 SAID_COLUMNS = [("benefit_case", "status_said"), ("case_status_period", "said")]
 
@@ -66,6 +67,7 @@ def test_stored_reasons_survive_a_downgrade_and_upgrade(app, engine, database_ur
         for key, values in before.items()
     }
     assert len(kept[("activation_task", "note")]) > 50 and kept[("registration_duty", "end_reason")]
+    assert kept[("referral", "delivery_note")]
     engine.dispose()
     migrations.downgrade(database_url, "0009", quiet=True)
     try:
