@@ -169,7 +169,7 @@ class OutboxWorker:
                 urgent=r.urgent,
                 attempts=r.attempts,
                 reference=r.reference,
-                opted_out=r.opted_out,
+                opted_out=bool(r.opted_out),  # SQLite answers the EXISTS with 0 or 1
             )
             for r in sorted(rows, key=lambda r: r.id)
         ]

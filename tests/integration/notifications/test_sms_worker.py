@@ -206,6 +206,7 @@ def test_an_expired_claim_cannot_overwrite_a_newer_one(engine, rules, fake) -> N
     clock.skip(6)
     (new,) = worker.claim(1)
     assert old.claim_token != new.claim_token and new.attempts == 2
+    assert new.opted_out is False  # a bool on both databases (SQLite answers EXISTS with 0)
     worker.record([Outcome(old, Status.FAILED, clock.now(), error="late")])
     assert outbox(engine)[0].status == "sending"
     worker.record([Outcome(new, Status.SENT, clock.now(), provider_message_id="referral:1")])
