@@ -48,9 +48,10 @@ GRID = (
 class ReplayFigure:
     label: str
     seconds: float
-    statements: int
+    statements: int  # this process's: with workers, the decisions and the parts' bounds
     peak_memory_mib: float
     gate_passed: bool
+    worker_peak_mib: float = 0.0  # the largest of the workers' peaks, with workers
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ReplayBenchReport:
     payment_seconds: float
     replays: tuple[ReplayFigure, ...]
     floor_seconds: float
+    workers: int = 1
 
     def case_months_per_second(self, figure: ReplayFigure) -> float:
         return self.households * self.months / figure.seconds if figure.seconds else 0.0
@@ -76,26 +78,39 @@ def read_floor(engine: Engine, months: list[Month], chunk: int) -> float:
     return time.perf_counter() - started
 
 
-def _grid_figure(
-    engine: Engine, policy: PolicyBook, first: Month, last: Month, today: date
+def _measured(
+    label: str,
+    engine: Engine,
+    policy: PolicyBook,
+    first: Month,
+    last: Month,
+    today: date,
+    reforms: list[Reform],
+    workers: int,
 ) -> ReplayFigure:
-    """Every point of ``GRID`` priced in one pass over the caseload."""
-    reforms, problems = parse_grid(list(GRID), [], policy)
-    assert not problems, problems
     counter = StatementCounter(engine)
     measured = reset_peak_memory()
+    peaks: list[float] = []
     with counter.counting():
         started = time.perf_counter()
         reports = replay_engine.run_replays(
-            engine, policy, first=first, last=last, reforms=reforms, today=today
+            engine,
+            policy,
+            first=first,
+            last=last,
+            reforms=reforms,
+            today=today,
+            workers=workers,
+            peaks=peaks,
         )
         seconds = time.perf_counter() - started
     return ReplayFigure(
-        f"a grid of {len(reforms)} points, one pass",
+        label,
         seconds,
         counter.count,
         peak_memory_mib(measured),
         all(bool(report["gate"]["passed"]) for report in reports),
+        max(peaks, default=0.0),
     )
 
 
@@ -108,6 +123,7 @@ def run_replay_bench(
     months: int = 12,
     seed: int = 11,
     grid: bool = False,
+    workers: int = 1,
 ) -> ReplayBenchReport:
     clock = SystemClock()
     today = office_today(clock, zone)
@@ -130,27 +146,15 @@ def run_replay_bench(
     assert begun.lock is not None and begun.run.id is not None, "the month was paid already"
     payments.execute(runner, begun.run.id, begun.lock)
     payment_seconds = time.perf_counter() - started
-    figures = []
-    for label, reform in (("no change (the gate)", Reform({})), ("a reform", REFORM)):
-        counter = StatementCounter(engine)
-        measured = reset_peak_memory()
-        with counter.counting():
-            started = time.perf_counter()
-            report = replay_engine.run_replay(
-                engine, policy, first=first, last=last, reform=reform, today=today
-            )
-            seconds = time.perf_counter() - started
-        figures.append(
-            ReplayFigure(
-                label,
-                seconds,
-                counter.count,
-                peak_memory_mib(measured),
-                bool(report["gate"]["passed"]),
-            )
-        )
+    figures = [
+        _measured(label, engine, policy, first, last, today, [reform], workers)
+        for label, reform in (("no change (the gate)", Reform({})), ("a reform", REFORM))
+    ]
     if grid:
-        figures.append(_grid_figure(engine, policy, first, last, today))
+        reforms, problems = parse_grid(list(GRID), [], policy)
+        assert not problems, problems
+        label = f"a grid of {len(reforms)} points, one pass"
+        figures.append(_measured(label, engine, policy, first, last, today, reforms, workers))
     floor = read_floor(engine, months_between(first, last), replay_engine.CHUNK)
     return ReplayBenchReport(
         database=engine.dialect.name,
@@ -160,4 +164,5 @@ def run_replay_bench(
         payment_seconds=payment_seconds,
         replays=tuple(figures),
         floor_seconds=floor,
+        workers=workers,
     )

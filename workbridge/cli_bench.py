@@ -16,6 +16,7 @@ from kernel.clock import SystemClock, office_today
 from kernel.db import make_engine
 from kernel.policy import load_profile
 from workbridge.cli_common import Commands, command_settings, console
+from workbridge.cli_replay import default_workers, workers_count
 
 
 def _machine() -> str:
@@ -217,6 +218,7 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
             args.households,
             months=args.months,
             grid=args.grid,
+            workers=args.workers,
         )
         about = database_settings(engine)
         engine.dispose()
@@ -228,11 +230,18 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
         f"{report.households:,} × {report.months} (generated in {report.generate_seconds:.1f} s,"
         f" the last month paid in {report.payment_seconds:.1f} s)",
     )
+    table.add_row("processes pricing", f"{report.workers}")
     for figure in report.replays:
+        workers = (
+            f" (here; each worker at most {figure.worker_peak_mib:,.0f} MiB)"
+            if report.workers > 1
+            else ""
+        )
         table.add_row(
             figure.label,
             f"{figure.seconds:.2f} s, {report.case_months_per_second(figure):,.0f} case-months/s,"
-            f" {figure.statements:,} statements, peak {figure.peak_memory_mib:,.0f} MiB, gate "
+            f" {figure.statements:,} statements{' here' if report.workers > 1 else ''}, peak "
+            f"{figure.peak_memory_mib:,.0f} MiB{workers}, gate "
             f"{'passed' if figure.gate_passed else 'FAILED'}",
         )
     slowest = max(figure.seconds for figure in report.replays[:2])  # a grid is many replays
@@ -629,6 +638,12 @@ def add_bench(sub: Commands) -> None:
         "--grid",
         action="store_true",
         help="also price the 45-point grid (the 800-yuan line × refusals × months) in one pass",
+    )
+    replay_bench.add_argument(
+        "--workers",
+        type=workers_count,
+        default=default_workers(),
+        help="processes pricing parts of the caseload, as `workbridge replay --workers`",
     )
     replay_bench.set_defaults(func=cmd_bench_replay)
     oversight_bench = bench_sub.add_parser(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any
 
 from rich.table import Table
@@ -44,6 +45,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         reforms=reforms,
         today=today,
         office=args.office,
+        workers=args.workers,
     )
     gate_passed = bool(reports[0]["gate"]["passed"])
     grid = bool(args.grid) or budget is not None
@@ -128,6 +130,24 @@ def _print_table(report: dict[str, Any]) -> None:
         console.print(by)
 
 
+MAX_WORKERS = 4  # past the cores, and past what one database serves, more only wait
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+def workers_count(text: str) -> int:
+    """``--workers``: 1 to 16 processes (argparse answers anything else with exit 2)."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {text!r}") from None
+    if not 1 <= count <= 16:
+        raise argparse.ArgumentTypeError("from 1 to 16 processes")
+    return count
+
+
 def add_replay(sub: Commands) -> None:
     parser = sub.add_parser(
         "replay", help="replay the caseload month by month under other parameters"
@@ -147,6 +167,12 @@ def add_replay(sub: Commands) -> None:
         "--budget", metavar="YUAN", help="with a grid: the point closest to it, not over"
     )
     parser.add_argument("--office", help="only this township or community")
+    parser.add_argument(
+        "--workers",
+        type=workers_count,
+        default=default_workers(),
+        help="processes pricing parts of the caseload (default: the machine's cores, at most 4)",
+    )
     parser.add_argument("--format", choices=("table", "json", "xlsx"), default="table")
     parser.add_argument("--output", help="with --format xlsx: the workbook to write")
     parser.set_defaults(func=cmd_replay)

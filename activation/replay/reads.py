@@ -101,6 +101,8 @@ def read_ahead(
     incomes: bool,
     assessments: bool = False,
     reentries: bool = False,
+    low: int | None = None,
+    high: int | None = None,
 ) -> Generator[tuple[list[int], Chunk], None, None]:
     """The chunks, read on a thread of their own one chunk ahead of the pricing.
 
@@ -116,7 +118,7 @@ def read_ahead(
     def read() -> None:
         try:
             with Session(reader(engine)) as session:
-                for ids in case_chunks(session, size, office):
+                for ids in case_chunks(session, size, office, low=low, high=high):
                     if ending.is_set():
                         return
                     facts = load_chunk(
@@ -151,10 +153,40 @@ def read_ahead(
         thread.join()
 
 
-def case_chunks(session: Session, size: int, office: str | None = None) -> Iterator[list[int]]:
-    after = 0
+def parts_of(session: Session, parts: int, office: str | None = None) -> list[tuple[int, int]]:
+    """The caseload cut into ``parts`` ranges of case ids with as many cases each (as near as
+    whole cases allow): the first id of each and the last, in order; fewer when there are
+    fewer cases than parts, none when there are none."""
+    query = select(BenefitCase.id)
+    if office:
+        query = query.join(Household, col(Household.id) == BenefitCase.household_id).where(
+            or_(Household.township == office, Household.community == office)
+        )
+    ranked = query.add_columns(
+        func.ntile(parts).over(order_by=col(BenefitCase.id)).label("part")
+    ).subquery()
+    rows = session.execute(
+        select(func.min(ranked.c.id), func.max(ranked.c.id))
+        .group_by(ranked.c.part)
+        .order_by(ranked.c.part)
+    ).all()
+    return [(int(low), int(high)) for low, high in rows]
+
+
+def case_chunks(
+    session: Session,
+    size: int,
+    office: str | None = None,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+) -> Iterator[list[int]]:
+    """The ids of the cases, ``size`` at a time, from ``low`` to ``high`` (both included)."""
+    after = (low - 1) if low is not None else 0
     while True:
         query = select(BenefitCase.id).where(col(BenefitCase.id) > after)
+        if high is not None:
+            query = query.where(col(BenefitCase.id) <= high)
         if office:
             query = query.join(Household, col(Household.id) == BenefitCase.household_id).where(
                 or_(Household.township == office, Household.community == office)
