@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 
 from kernel.auth import Role, TokenCache, issue_token
 from kernel.clock import FixedClock
@@ -26,8 +26,21 @@ from workbridge.app import capacity_of, create_app, service_engine
 from workbridge.loopback_cluster import Cluster, start_primary
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PG_URL = normalise_database_url(os.environ.get("WORKBRIDGE_DATABASE_URL", ""))
-ON_POSTGRES = PG_URL.startswith("postgresql")
+GIVEN_URL = normalise_database_url(os.environ.get("WORKBRIDGE_DATABASE_URL", ""))
+ON_POSTGRES = GIVEN_URL.startswith("postgresql")
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+# Each pytest-xdist worker (``-n 2``) has a database of its own beside the one given, because
+# the tests empty every table before they start, which two workers cannot do in one database;
+# what the tests start (commands, servers) reads the worker's from the environment.
+PG_URL = (
+    make_url(GIVEN_URL)
+    .set(database=f"{make_url(GIVEN_URL).database}_{_WORKER}")
+    .render_as_string(hide_password=False)
+    if ON_POSTGRES and _WORKER
+    else GIVEN_URL
+)
+if ON_POSTGRES:
+    os.environ["WORKBRIDGE_DATABASE_URL"] = PG_URL
 
 
 def pytest_report_header() -> str:
@@ -42,10 +55,22 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _create_afresh(url: str) -> None:
+    """Drop and create the database ``url`` names, through the one the suite was given."""
+    name = make_url(url).database
+    admin = create_engine(GIVEN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the Alembic head: the migrations themselves build every test's schema."""
     if ON_POSTGRES:
+        if PG_URL != GIVEN_URL:
+            _create_afresh(PG_URL)
         _reset_postgres(PG_URL)
         migrations.upgrade(PG_URL, quiet=True)
         return PG_URL

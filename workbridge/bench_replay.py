@@ -43,6 +43,8 @@ GRID = (
     "continuation.months=3,6,12",
 )
 
+ONE_PROCESS = "no change, one process (no workers)"
+
 
 @dataclass(frozen=True)
 class ReplayFigure:
@@ -67,6 +69,13 @@ class ReplayBenchReport:
 
     def case_months_per_second(self, figure: ReplayFigure) -> float:
         return self.households * self.months / figure.seconds if figure.seconds else 0.0
+
+    def workers_gain(self) -> float | None:
+        """How many times faster the no-change replay ran on the workers than in one process."""
+        alone = [figure for figure in self.replays if figure.label == ONE_PROCESS]
+        if not alone or not self.replays[0].seconds:
+            return None
+        return alone[0].seconds / self.replays[0].seconds
 
 
 def read_floor(engine: Engine, months: list[Month], chunk: int) -> float:
@@ -155,6 +164,12 @@ def run_replay_bench(
         assert not problems, problems
         label = f"a grid of {len(reforms)} points, one pass"
         figures.append(_measured(label, engine, policy, first, last, today, reforms, workers))
+    if workers > 1:
+        # The same no-change replay in this process alone, in the same run on the same
+        # database, so the workers' gain is read off one table and not two machines' moods.
+        figures.append(
+            _measured(ONE_PROCESS, engine, policy, first, last, today, [Reform({})], workers=1)
+        )
     floor = read_floor(engine, months_between(first, last), replay_engine.CHUNK)
     return ReplayBenchReport(
         database=engine.dialect.name,

@@ -234,13 +234,13 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
     for figure in report.replays:
         workers = (
             f" (here; each worker at most {figure.worker_peak_mib:,.0f} MiB)"
-            if report.workers > 1
+            if figure.worker_peak_mib
             else ""
         )
         table.add_row(
             figure.label,
             f"{figure.seconds:.2f} s, {report.case_months_per_second(figure):,.0f} case-months/s,"
-            f" {figure.statements:,} statements{' here' if report.workers > 1 else ''}, peak "
+            f" {figure.statements:,} statements{' here' if figure.worker_peak_mib else ''}, peak "
             f"{figure.peak_memory_mib:,.0f} MiB{workers}, gate "
             f"{'passed' if figure.gate_passed else 'FAILED'}",
         )
@@ -250,6 +250,11 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
         f"{report.floor_seconds:.2f} s; slowest single replay / floor "
         f"{slowest / max(report.floor_seconds, 1e-9):.1f}×",
     )
+    gain = report.workers_gain()
+    if gain is not None:
+        table.add_row(
+            f"{report.workers} workers against one process (no change)", f"{gain:.2f}× faster"
+        )
     table.add_row("reform", str(REFORM.as_dict()))
     if args.grid:
         table.add_row("grid", " × ".join(GRID))

@@ -9,7 +9,12 @@ import platform
 import subprocess
 from pathlib import Path
 
+import pytest
 from served import BIN
+
+# Measures or loads real servers, or kills their processes: run alone (`-m alone`), never beside
+# another test on a shared machine's two cores.
+pytestmark = pytest.mark.alone
 
 CONNECTIONS = ("1", "4")
 CEILING = "the generator's own ceiling ("

@@ -10,9 +10,14 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from served import BIN
 
 from workbridge.bench_province import DAY_ROWS, PROVINCE, SINGLE
+
+# Measures or loads real servers, or kills their processes: run alone (`-m alone`), never beside
+# another test on a shared machine's two cores.
+pytestmark = pytest.mark.alone
 
 
 def test_bench_province_measures_both_ways_and_survives_its_kills(tmp_path: Path) -> None:

@@ -17,11 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from served import Served
 from sqlalchemy import create_engine, text
 
 from support import ALL_DOCUMENTS, create_household, household, member, person_id
 from workbridge.bench_load import connections_held, worker_processes
+
+# Measures or loads real servers, or kills their processes: run alone (`-m alone`), never beside
+# another test on a shared machine's two cores.
+pytestmark = pytest.mark.alone
 
 # A small number of request threads makes every request queue behind the others: a request
 # model that can starve itself shows it here at once.

@@ -10,8 +10,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from served import Served
+
+# Measures or loads real servers, or kills their processes: run alone (`-m alone`), never beside
+# another test on a shared machine's two cores.
+pytestmark = pytest.mark.alone
 
 TOKEN = "scrape-e2e-5d1b"
 ROUTE = {"method": "GET", "route": "/health", "status": "200"}

@@ -28,6 +28,10 @@ from tests.support import CommandProcess, household, mother_and_child
 from workbridge import migrations
 from workbridge.loopback_cluster import free_port, start_pgbouncer, start_primary, start_replica
 
+# Measures or loads real servers, or kills their processes: run alone (`-m alone`), never beside
+# another test on a shared machine's two cores.
+pytestmark = pytest.mark.alone
+
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 HOUSEHOLDS = 300
 MONTH = Month(2026, 3)

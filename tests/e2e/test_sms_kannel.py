@@ -24,6 +24,10 @@ from notifications.worker import OutboxWorker
 from sms_support import JOB, PHONE, RunningClock, of_type, outbox, queue
 from workbridge.app import create_app
 
+# Measures or loads real servers, or kills their processes: run alone (`-m alone`), never beside
+# another test on a shared machine's two cores.
+pytestmark = pytest.mark.alone
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
 

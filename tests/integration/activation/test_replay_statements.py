@@ -14,7 +14,7 @@ from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
 from benefits.bench import generate
 from benefits.payment_rules import Month
-from workbridge.bench_replay import run_replay_bench
+from workbridge.bench_replay import ONE_PROCESS, run_replay_bench
 from workbridge.bench_sweep import StatementCounter
 
 TODAY = date(2026, 3, 20)
@@ -64,6 +64,18 @@ def test_the_benchmark_replays_and_passes_the_gate(engine, app) -> None:
     # One chunk: the reform of the continuation reads the incomes too, for reassessments.
     assert report.replays[1].statements == report.replays[0].statements + 1 > 1
     assert report.floor_seconds > 0
+
+
+def test_the_benchmark_with_workers_times_one_process_beside_them(engine, app) -> None:
+    report = run_replay_bench(
+        engine, app.state.policy, app.state.settings.zone, 30, months=12, workers=2
+    )
+    gate, reform, alone = report.replays
+    assert alone.label == ONE_PROCESS and report.workers == 2
+    assert gate.gate_passed and reform.gate_passed and alone.gate_passed
+    # The workers' peaks are theirs; the run in one process has none.
+    assert gate.worker_peak_mib > 0 and alone.worker_peak_mib == 0
+    assert report.workers_gain() == alone.seconds / gate.seconds
 
 
 def test_the_benchmark_prices_the_45_point_grid_in_one_pass(engine, app) -> None:
