@@ -43,6 +43,13 @@ if ON_POSTGRES:
     os.environ["WORKBRIDGE_DATABASE_URL"] = PG_URL
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-xdist starts its workers with ``COLUMNS=80``, which the commands' console reads
+    once, when it is made; the tests that read a command's table set their own width."""
+    if _WORKER:
+        os.environ.pop("COLUMNS", None)
+
+
 def pytest_report_header() -> str:
     return f"database: {'PostgreSQL ' + PG_URL.split('@')[-1] if ON_POSTGRES else 'SQLite'}"
 
