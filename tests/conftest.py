@@ -77,8 +77,9 @@ def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the Alembic head: the migrations themselves build every test's schema."""
     if ON_POSTGRES:
         if PG_URL != GIVEN_URL:
-            _create_afresh(PG_URL)
-        _reset_postgres(PG_URL)
+            _create_afresh(PG_URL)  # a new database: nothing to reset
+        else:
+            _reset_postgres(PG_URL)
         migrations.upgrade(PG_URL, quiet=True)
         return PG_URL
     template = tmp_path_factory.mktemp("template") / "template.db"
