@@ -26,7 +26,7 @@ from sqlmodel import Session, select
 
 from kernel.capacity import current_capacity
 from kernel.db import new_read_session
-from kernel.messages import N_
+from kernel.messages import N_, Text, say
 from kernel.models import ApiToken
 
 TOKEN_PREFIX = "wb_"
@@ -40,6 +40,30 @@ class Role(StrEnum):
     # Reads the oversight figures of every office and changes nothing (issue 17): a civil-
     # affairs bureau's or a county leader's account.
     SUPERVISOR = "supervisor"
+
+
+ROLE_WORDS: dict[Role, str] = {
+    Role.COUNSELLOR: N_("counsellor"),
+    Role.BENEFIT_OFFICER: N_("benefit officer"),
+    Role.TRAINING_PROVIDER: N_("training provider"),
+    Role.ADMIN: N_("administrator"),
+    Role.SUPERVISOR: N_("supervisor"),
+}
+
+
+class RoleRefused(PermissionDeniedException):
+    """A caller whose role the route does not admit (403). The answer names the roles that may,
+    in the reader's words (``kernel.errors`` renders ``text``); ``rule`` stays ``role`` for
+    programs, whatever the language."""
+
+    def __init__(self, roles: frozenset[Role]) -> None:
+        ordered = sorted(roles, key=lambda r: r.value)
+        self.roles = tuple(ordered)
+        self.text: Text = say(
+            "this action needs one of the roles: %(roles)s",
+            roles=tuple(Text(ROLE_WORDS[r]) for r in ordered),
+        )
+        super().__init__(str(self.text))
 
 
 @dataclass(frozen=True)
@@ -200,8 +224,7 @@ class RoleRule:
 
     def check(self, user: Any) -> None:
         if not isinstance(user, Principal) or user.role not in self.roles:
-            names = ", ".join(sorted(r.value for r in self.roles))
-            raise PermissionDeniedException(f"this action needs one of the roles: {names}")
+            raise RoleRefused(self.roles)
 
     async def __call__(
         self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler

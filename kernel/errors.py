@@ -22,6 +22,7 @@ from litestar.exceptions import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 
+from kernel.auth import RoleRefused
 from kernel.capacity import ServiceBusy
 from kernel.messages import (
     DEFAULT_LANGUAGE,
@@ -227,6 +228,13 @@ def _http_error(request: Request, exc: HTTPException) -> Response[dict[str, Any]
     )
 
 
+def _role_refused(request: Request, exc: RoleRefused) -> Response[dict[str, Any]]:
+    """403 naming the roles the route admits, in the reader's words."""
+    return problem_response(
+        403, _HTTP_TITLES[403], "forbidden", [Problem(None, "role", exc.text)], request=request
+    )
+
+
 _LITESTAR_DETAILS = frozenset(
     {"Not Found", "Method Not Allowed", "Unauthorized", "Forbidden", "Unsupported Media Type"}
 )
@@ -329,6 +337,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     PolicyError: _policy_error,
     ValidationException: _validation_error,
     NotAuthorizedException: _http_error,
+    RoleRefused: _role_refused,
     PermissionDeniedException: _http_error,
     NotFoundException: _http_error,
     HTTPException: _http_error,

@@ -15,7 +15,7 @@ from kernel.accounts import (
     end_session,
     open_session,
 )
-from kernel.auth import Role, requires
+from kernel.auth import ROLE_WORDS, Role, requires
 from kernel.db import new_session
 from kernel.models import UserAccount
 from kernel.pages import LANGUAGES, N_, page_user, register_labels, render, see_other, value
@@ -31,15 +31,7 @@ from workbridge.pages.web import (
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 ADMIN = requires(Role.ADMIN)
 
-register_labels(
-    {
-        "counsellor": N_("counsellor"),
-        "benefit_officer": N_("benefit officer"),
-        "training_provider": N_("training provider"),
-        "admin": N_("administrator"),
-        "supervisor": N_("supervisor"),
-    }
-)
+register_labels({role.value: words for role, words in ROLE_WORDS.items()})
 
 LANDING = {
     Role.COUNSELLOR: "/app/today",

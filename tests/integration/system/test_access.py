@@ -195,4 +195,6 @@ def test_counsellor_reads_but_cannot_create(client, tokens) -> None:
         "/api/v1/households", json=household(member()), headers=tokens.headers("counsellor")
     )
     assert response.status_code == 403
-    assert response.json()["problems"][0]["rule"] == "forbidden"
+    body = response.json()
+    assert body["type"].endswith("/forbidden")
+    assert body["problems"][0]["rule"] == "role"  # the role guard, not a use case's refusal

@@ -70,6 +70,31 @@ def test_litestar_own_answers_and_the_token_check_speak_chinese(client, officer)
     assert wrong_method.json()["problems"][0]["message"] == "此地址不支持这种请求方式"
 
 
+def test_a_role_refusal_names_the_roles_that_may_in_the_callers_language(
+    client, tokens, engine
+) -> None:
+    before = _count(engine)
+    counsellor = tokens.headers("counsellor")
+    chinese = client.post("/api/v1/households", json=household(member()), headers=counsellor)
+    english = client.post(
+        "/api/v1/households",
+        json=household(member()),
+        headers={**counsellor, "Accept-Language": "en"},
+    )
+    assert chinese.status_code == english.status_code == 403
+    assert _count(engine) == before
+    zh, en = chinese.json(), english.json()
+    assert zh["title"] == "无权操作" and en["title"] == "Forbidden"
+    assert zh["problems"][0]["rule"] == en["problems"][0]["rule"] == "role"
+    assert zh["problems"][0]["message"] == "此操作需要以下角色之一：低保经办人员"
+    assert zh["detail"] == zh["problems"][0]["message"]
+    assert en["problems"][0]["message"] == "this action needs one of the roles: benefit officer"
+    # a route several roles may use names each of them, in the reader's words
+    provider = tokens.headers("training_provider")
+    several = client.get("/api/v1/cases", headers=provider).json()["problems"][0]["message"]
+    assert several == "此操作需要以下角色之一：低保经办人员；就业指导员"
+
+
 def test_every_reason_an_id_number_is_wrong_is_told_in_the_callers_language(
     client, officer
 ) -> None:
