@@ -381,7 +381,7 @@ def _rule(status: str, index: int) -> str:
     )
 
 
-def _stamp(dialect: str, at: datetime) -> str:
+def stamp_text(dialect: str, at: datetime) -> str:
     """One instant in the text form each database stores for a timezone-aware column."""
     utc = at.astimezone(UTC)
     if dialect == "sqlite":
@@ -392,22 +392,27 @@ def _stamp(dialect: str, at: datetime) -> str:
 def _bulk(
     conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]], at: str
 ) -> None:
+    stamped = STAMPED[table]
+    extra = (at,) * len(stamped)
+    write_rows(conn, table, (*columns, *stamped), [(*row, *extra) for row in rows])
+
+
+def write_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Rows written in bulk: PostgreSQL's ``COPY``, SQLite's ``executemany``."""
     if not rows:
         return
-    stamped = STAMPED[table]
-    names = ", ".join((*columns, *stamped))
-    extra = (at,) * len(stamped)
+    names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
         driver = conn.connection.driver_connection
         assert driver is not None
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((*row, *extra))
+                copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in range(len(columns) + len(stamped)))
-    conn.exec_driver_sql(
-        f"INSERT INTO {table} ({names}) VALUES ({marks})", [(*row, *extra) for row in rows]
-    )
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
 def _next_ids(conn: Connection) -> _Ids:
@@ -431,7 +436,7 @@ def generate(
     rows written. New IDs follow the highest ones already in the tables."""
     rng = random.Random(seed)
     scenarios = _scenario_table()
-    stamp = _stamp(engine.dialect.name, at or datetime.now(UTC))
+    stamp = stamp_text(engine.dialect.name, at or datetime.now(UTC))
     written = 0
     with engine.begin() as conn:
         start = _next_ids(conn)

@@ -8,8 +8,10 @@ continuation. Each replay is timed, with its statements counted and its peak mem
 The floor beside it is what the database does for the same replay with no rules: the same
 chunked reads of periods, ledger lines and corrections, and nothing computed.
 
-The synthetic county has no continuations yet, so the reform's rebuild is not exercised at
-scale here; the pricing of every case-month and the gate are.
+The synthetic county's continuations are backed by the facts the service records when a
+person takes a job (``workbridge.bench_replay_county``), so the reform — a higher line and a
+longer continuation — rebuilds their histories as it would a real county's: the figures count
+the households it changes.
 """
 
 from __future__ import annotations
@@ -33,9 +35,18 @@ from benefits.payment_rules import Month
 from kernel.clock import SystemClock, office_today
 from kernel.memory import peak_memory_mib, reset_peak_memory
 from kernel.policy import PolicyBook
+from workbridge.bench_replay_county import add_continuations, add_sanctions
 from workbridge.bench_sweep import StatementCounter
 
-REFORM = Reform({"continuation.months": 12, "continuation.income_threshold": "1000"})
+# The national measures' three refusals, with a longer continuation above a higher line: all
+# three rebuilds of a case's history (lifted sanctions, the continuation, its reassessment).
+REFORM = Reform(
+    {
+        "activation.refusal.threshold": 3,
+        "continuation.months": 12,
+        "continuation.income_threshold": "1000",
+    }
+)
 # The issue's surface: the 800-yuan line from 600 to 1,000 × refusals 1–3 × months 3–12.
 GRID = (
     "continuation.income_threshold=600,700,800,900,1000",
@@ -54,6 +65,7 @@ class ReplayFigure:
     peak_memory_mib: float
     gate_passed: bool
     worker_peak_mib: float = 0.0  # the largest of the workers' peaks, with workers
+    households_affected: int = 0  # the first reform's: households that gain or lose
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,9 @@ class ReplayBenchReport:
     replays: tuple[ReplayFigure, ...]
     floor_seconds: float
     workers: int = 1
+    continuations: int = 0  # synthetic continuations backed by a job and its decision
+    sanctions: int = 0  # synthetic cuts backed by a count at the threshold and its terms
+    warned: int = 0  # members with one counted refusal
 
     def case_months_per_second(self, figure: ReplayFigure) -> float:
         return self.households * self.months / figure.seconds if figure.seconds else 0.0
@@ -82,6 +97,7 @@ def read_floor(engine: Engine, months: list[Month], chunk: int) -> float:
     """The replay's reads, chunk by chunk, with nothing computed."""
     started = time.perf_counter()
     with Session(engine) as session:
+        replay_reads.plan_for_chunks(session)
         for ids in replay_reads.case_chunks(session, chunk):
             replay_reads.load_chunk(session, ids, months)
     return time.perf_counter() - started
@@ -120,6 +136,7 @@ def _measured(
         peak_memory_mib(measured),
         all(bool(report["gate"]["passed"]) for report in reports),
         max(peaks, default=0.0),
+        int(reports[0].get("households_affected", 0)) if reports else 0,
     )
 
 
@@ -146,6 +163,8 @@ def run_replay_bench(
         policy.at(last.first).version_id,
         seed=seed,
     )
+    continuations = add_continuations(engine, policy, seed=seed)
+    sanctions, warned = add_sanctions(engine, policy, today, seed=seed)
     generate_seconds = time.perf_counter() - started
     runner = payments.Runner(
         engine=engine, policy=policy, clock=clock, zone=zone, actor=BENCH_ACTOR
@@ -180,4 +199,7 @@ def run_replay_bench(
         replays=tuple(figures),
         floor_seconds=floor,
         workers=workers,
+        continuations=continuations,
+        sanctions=sanctions,
+        warned=warned,
     )

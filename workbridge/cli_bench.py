@@ -230,6 +230,11 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
         f"{report.households:,} × {report.months} (generated in {report.generate_seconds:.1f} s,"
         f" the last month paid in {report.payment_seconds:.1f} s)",
     )
+    table.add_row("continuations (a job, its wage and its decision)", f"{report.continuations:,}")
+    table.add_row(
+        "sanctions (a count at the threshold, its terms) / members warned once",
+        f"{report.sanctions:,} / {report.warned:,}",
+    )
     table.add_row("processes pricing", f"{report.workers}")
     for figure in report.replays:
         workers = (
@@ -242,7 +247,8 @@ def cmd_bench_replay(args: argparse.Namespace) -> int:
             f"{figure.seconds:.2f} s, {report.case_months_per_second(figure):,.0f} case-months/s,"
             f" {figure.statements:,} statements{' here' if figure.worker_peak_mib else ''}, peak "
             f"{figure.peak_memory_mib:,.0f} MiB{workers}, gate "
-            f"{'passed' if figure.gate_passed else 'FAILED'}",
+            f"{'passed' if figure.gate_passed else 'FAILED'}, "
+            f"{figure.households_affected:,} households changed",
         )
     slowest = max(figure.seconds for figure in report.replays[:2])  # a grid is many replays
     table.add_row(

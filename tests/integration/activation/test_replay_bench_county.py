@@ -1,0 +1,182 @@
+"""The bench county's continuations stand on the facts the service records when a person takes
+a job (``workbridge.bench_replay_county``): the no-change replay still passes its gate, and a
+reform of the 800-yuan line changes exactly the households whose wage the new line moves."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from activation.replay.engine import run_replay
+from activation.replay.reform import Reform
+from benefits.bench import generate
+from benefits.payment_rules import Month
+from workbridge.bench_replay_county import (
+    SANCTION_SCENARIO,
+    SYNTHETIC_RULES,
+    add_continuations,
+    add_sanctions,
+    drawn_wage,
+)
+
+TODAY = date(2026, 3, 31)  # the generated changes fall inside March, before this day
+
+
+def _replay(engine, policy, **changes):
+    return run_replay(
+        engine,
+        policy,
+        first=Month(2025, 4),
+        last=Month(2026, 3),
+        reform=Reform(changes),
+        today=TODAY,
+    )
+
+
+def _wages(engine) -> list[tuple[str, Decimal]]:
+    """Each continuation's status and the wage its decision was made on, as stored."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.status, j.monthly_income_fen, d.inputs FROM continuation c"
+                " JOIN job j ON j.id = c.job_id JOIN activation_decision d ON d.id = c.decision_id"
+            )
+        ).all()
+    found = []
+    for status, fen, inputs in rows:
+        stored = inputs if isinstance(inputs, dict) else json.loads(inputs)
+        assert Decimal(stored["monthly_income"]) == Decimal(fen) / 100
+        found.append((status, Decimal(fen) / 100))
+    return found
+
+
+def test_every_synthetic_continuation_gets_its_job_wage_and_decision(engine, app) -> None:
+    policy = app.state.policy
+    generate(engine, 300, Month.of(TODAY), policy.at(TODAY).version_id, seed=9)
+    added = add_continuations(engine, policy, seed=9)
+    assert added > 20
+    with engine.connect() as conn:
+        count = lambda sql: conn.execute(text(sql)).scalar_one()  # noqa: E731
+        assert count("SELECT count(*) FROM job") == added
+        assert count("SELECT count(*) FROM continuation WHERE state = 'running'") == added
+        assert count("SELECT count(*) FROM member_income WHERE source = 'wages'") == added
+        assert count("SELECT count(*) FROM activation_decision_key") == added
+        starts = "SELECT count(*) FROM case_status_period WHERE rule = 'continuation-start'"
+        assert count(starts) == added
+        left = f"SELECT count(*) FROM case_status_period WHERE rule IN {SYNTHETIC_RULES}"
+        assert count(left) == 0
+        # the period starts on the job's first day, and its status is the continuation's
+        assert (
+            count(
+                "SELECT count(*) FROM continuation c JOIN case_status_period p ON p.case_id ="
+                " c.case_id AND p.rule = 'continuation-start' AND p.effective_from = c.starts_on"
+                " AND p.status = c.status"
+            )
+            == added
+        )
+    line = Decimal("800")
+    for status, wage in _wages(engine):
+        assert (wage < line) == (status == "continuation_full"), (status, wage)
+    assert add_continuations(engine, policy) == 0  # nothing left to back
+
+
+def test_the_gate_passes_and_a_reform_of_the_line_moves_exactly_the_wages_between(
+    engine, app
+) -> None:
+    policy = app.state.policy
+    generate(engine, 400, Month.of(TODAY), policy.at(TODAY).version_id, seed=12)
+    add_continuations(engine, policy, seed=12)
+    wages = _wages(engine)
+    unchanged = _replay(engine, policy)
+    assert unchanged["gate"]["passed"], unchanged["gate"]
+    assert unchanged["households_affected"] == 0
+
+    higher = _replay(engine, policy, **{"continuation.income_threshold": "1000"})
+    turning_full = [w for s, w in wages if s == "continuation_half" and w < 1000]
+    assert turning_full and higher["households_gain"] == len(turning_full)
+    assert higher["households_lose"] == 0
+
+    lower = _replay(engine, policy, **{"continuation.income_threshold": "600"})
+    turning_half = [w for s, w in wages if s == "continuation_full" and w >= 600]
+    assert turning_half and lower["households_lose"] == len(turning_half)
+    assert lower["households_gain"] == 0
+
+
+def test_every_synthetic_cut_is_a_sanction_at_the_threshold_and_a_higher_one_lifts_it(
+    engine, app
+) -> None:
+    policy = app.state.policy
+    params = policy.at(TODAY)
+    generate(engine, 600, Month.of(TODAY), params.version_id, seed=21)
+    with engine.connect() as conn:
+        scenario = {"reason": SANCTION_SCENARIO}
+        cuts = conn.execute(
+            text(
+                "SELECT count(*) FROM case_status_period WHERE reason = :reason AND rule ="
+                " 'bench-active'"
+            ),
+            scenario,
+        ).scalar_one()
+    sanctions, warned = add_sanctions(engine, policy, TODAY, seed=21)
+    assert sanctions == cuts > 5 and warned > 5
+    scope = params.text("activation.sanction.scope")
+    rule = "refusal-sanction-household" if scope == "household" else "refusal-sanction-member-share"
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM case_status_period WHERE rule = :rule"), {"rule": rule}
+            ).scalar_one()
+            == sanctions
+        )
+        counted = (
+            conn.execute(
+                text(
+                    "SELECT d.outcome FROM sanction s JOIN activation_decision d"
+                    " ON d.id = s.count_decision_id"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    threshold = params.int("activation.refusal.threshold")
+    for outcome in counted:  # exactly the threshold's refusals: one fewer would not propose
+        stored = outcome if isinstance(outcome, dict) else json.loads(outcome)
+        assert (stored["count"], stored["consequence"]) == (threshold, "sanction_proposal")
+
+    unchanged = _replay(engine, policy)
+    assert unchanged["gate"]["passed"], unchanged["gate"]
+    higher = _replay(engine, policy, **{"activation.refusal.threshold": threshold + 1})
+    assert higher["sanctions_lifted"] == higher["households_gain"] == sanctions
+    assert higher["households_lose"] == 0 and higher["persons_newly_proposed"] == 0
+    # a threshold of one would have proposed a sanction for every member warned once — each
+    # a proposal a second officer would have reviewed: counted, and no money moved for it
+    one = _replay(engine, policy, **{"activation.refusal.threshold": 1})
+    assert one["persons_newly_proposed"] == warned
+    assert one["households_affected"] == 0
+
+
+class _Edge:
+    """A draw that always lands on one end of its range."""
+
+    def __init__(self, high: bool) -> None:
+        self.high = high
+
+    def randrange(self, start: int, stop: int) -> int:
+        return stop - 1 if self.high else start
+
+
+@pytest.mark.parametrize(
+    ("status", "high", "wage"),
+    [
+        ("continuation_full", False, "266.66"),  # a third of the line
+        ("continuation_full", True, "799.99"),  # a fen below the line: still full
+        ("continuation_half", False, "800.00"),  # on the line: half (at or above)
+        ("continuation_half", True, "1199.99"),  # a fen below half as much again
+    ],
+)
+def test_drawn_wages_stay_on_their_side_of_the_line(status, high, wage) -> None:
+    assert drawn_wage(_Edge(high), status, Decimal("800")) == Decimal(wage)
