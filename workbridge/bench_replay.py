@@ -35,7 +35,7 @@ from benefits.payment_rules import Month
 from kernel.clock import SystemClock, office_today
 from kernel.memory import peak_memory_mib, reset_peak_memory
 from kernel.policy import PolicyBook
-from workbridge.bench_replay_county import add_continuations, add_sanctions
+from workbridge.bench_replay_county import back_elsewhere
 from workbridge.bench_sweep import StatementCounter
 
 # The national measures' three refusals, with a longer continuation above a higher line: all
@@ -163,8 +163,9 @@ def run_replay_bench(
         policy.at(last.first).version_id,
         seed=seed,
     )
-    continuations = add_continuations(engine, policy, seed=seed)
-    sanctions, warned = add_sanctions(engine, policy, today, seed=seed)
+    continuations, sanctions, warned = back_elsewhere(
+        engine.url.render_as_string(hide_password=False), policy, today, seed=seed
+    )
     generate_seconds = time.perf_counter() - started
     runner = payments.Runner(
         engine=engine, policy=policy, clock=clock, zone=zone, actor=BENCH_ACTOR
