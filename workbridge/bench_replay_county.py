@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from activation.replay.continuation import START
 from activation.rules import Outcome, continuation_terms, count_refusals, sanction_terms
@@ -141,6 +141,14 @@ def _day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def _highest_ids(conn: Connection, *tables: str) -> list[int]:
+    """The highest id in each table: the rows written here are numbered after them."""
+    return [
+        int(conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one())
+        for table in tables
+    ]
+
+
 def drawn_wage(rng: random.Random, status: str, line: Decimal) -> Decimal:
     """A monthly wage that gives ``status`` under ``line``: below it for a full continuation,
     from the line to half as much again above it for a half one."""
@@ -159,10 +167,7 @@ def add_continuations(engine: Engine, policy: PolicyBook, *, seed: int = 7) -> i
     rng = random.Random(seed)
     stamp = stamp_text(engine.dialect.name, datetime.now(UTC))
     with engine.begin() as conn:
-        job_id, decision_id = (
-            int(conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one())
-            for table in ("job", "activation_decision_key")
-        )
+        job_id, decision_id = _highest_ids(conn, "job", "activation_decision_key")
         jobs, incomes, decisions, keys, continuations, periods, cases = ([] for _ in range(7))
         for item in found:
             job_id += 1
@@ -359,10 +364,7 @@ def add_sanctions(
     rng = random.Random(seed)
     stamp = stamp_text(engine.dialect.name, datetime.now(UTC))
     with engine.begin() as conn:
-        decision_id, sanction_id = (
-            int(conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one())
-            for table in ("activation_decision_key", "sanction")
-        )
+        decision_id, sanction_id = _highest_ids(conn, "activation_decision_key", "sanction")
         referral = 10_000_000  # the counts name referrals by id; none is read here
         decisions, keys, sanctions, periods, cases, warnings = ([] for _ in range(6))
         for cut in cuts:
