@@ -18,8 +18,6 @@ batching cost on top of the database's own write speed.
 
 from __future__ import annotations
 
-import multiprocessing
-import queue
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +34,7 @@ from benefits.payment_rules import Month
 from kernel.auth import Principal, Role
 from kernel.clock import SystemClock, office_today
 from kernel.db import make_engine
+from kernel.elsewhere import run_elsewhere
 from kernel.memory import peak_memory_mib, reset_peak_memory, resident_memory_mib
 from kernel.money import from_fen, yuan_text
 from kernel.national_id import check_character
@@ -525,14 +524,18 @@ class BenchReport:
 
 
 def _generate_child(
-    url: str, households: int, period: str, version: str, seed: int, news: Any
-) -> None:
+    url: str,
+    households: int,
+    period: str,
+    version: str,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     engine = make_engine(url)
     try:
-        rows = generate(
-            engine, households, Month.parse(period), version, seed=seed, progress=news.put
+        return generate(
+            engine, households, Month.parse(period), version, seed=seed, progress=progress
         )
-        news.put(("done", rows))
     finally:
         engine.dispose()
 
@@ -548,26 +551,14 @@ def generate_elsewhere(
 ) -> int:
     """``generate`` in a child process, so the memory it leaves behind is not counted as the
     payment run's: the run is measured in a process that has held only the service's code."""
-    context = multiprocessing.get_context("spawn")
-    news = context.Queue()
-    child = context.Process(
-        target=_generate_child, args=(url, households, month.label, version, seed, news)
+    return int(
+        run_elsewhere(
+            _generate_child,
+            (url, households, month.label, version, seed),
+            failed="generating the households failed",
+            progress=progress,
+        )
     )
-    child.start()
-    try:
-        while True:
-            try:
-                message = news.get(timeout=1)
-            except queue.Empty:
-                if not child.is_alive():
-                    raise RuntimeError("generating the households failed") from None
-                continue
-            if isinstance(message, tuple):
-                return int(message[1])
-            if progress:
-                progress(message)
-    finally:
-        child.join()
 
 
 def household_count(engine: Engine) -> int:

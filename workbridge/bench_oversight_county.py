@@ -6,8 +6,6 @@ warnings, written set-based (bulk ``INSERT`` of 20,000 people at a time) in a ch
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-import queue
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -32,6 +30,7 @@ from benefits.bench import settle_generated, synthetic_national_id
 from benefits.models import Application, BenefitCase, CaseStatusPeriod, Household, Member
 from benefits.payment_rules import Month
 from kernel.db import make_engine
+from kernel.elsewhere import run_elsewhere
 from kernel.policy import PolicyBook, PolicyError
 
 CHUNK = 20_000  # people generated and inserted per transaction
@@ -585,12 +584,10 @@ def generate(
     return written
 
 
-def _generate_child(
-    url: str, people: int, month: str, versions: dict[date, str], seed: int, news: Any
-) -> None:
+def _generate_child(url: str, people: int, month: str, versions: dict[date, str], seed: int) -> int:
     engine = make_engine(url)
     try:
-        news.put(generate(engine, people, Month.parse(month), versions, seed=seed))
+        return generate(engine, people, Month.parse(month), versions, seed=seed)
     finally:
         engine.dispose()
 
@@ -598,23 +595,15 @@ def _generate_child(
 def generate_elsewhere(
     url: str, people: int, month: Month, versions: dict[date, str], *, seed: int
 ) -> int:
-    """``generate`` in a child process (as ``benefits.bench.generate_elsewhere``), so the
-    memory it leaves behind is not counted as the report's."""
-    context = multiprocessing.get_context("spawn")
-    news = context.Queue()
-    child = context.Process(
-        target=_generate_child, args=(url, people, month.label, versions, seed, news)
+    """``generate`` in a child process (``kernel.elsewhere``), so the memory it leaves behind
+    is not counted as the report's."""
+    return int(
+        run_elsewhere(
+            _generate_child,
+            (url, people, month.label, versions, seed),
+            failed="generating the people failed",
+        )
     )
-    child.start()
-    try:
-        while True:
-            try:
-                return int(news.get(timeout=1))
-            except queue.Empty:
-                if not child.is_alive():
-                    raise RuntimeError("generating the people failed") from None
-    finally:
-        child.join()
 
 
 def versions_in_force(book: PolicyBook, first: date, last: date) -> dict[date, str]:

@@ -27,13 +27,10 @@ needing a person.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import queue
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
@@ -41,6 +38,7 @@ from activation.replay.continuation import START
 from activation.rules import Outcome, continuation_terms, count_refusals, sanction_terms
 from benefits.bench import settle_generated, stamp_text, write_rows
 from kernel.db import make_engine
+from kernel.elsewhere import run_elsewhere
 from kernel.money import from_fen, to_fen
 from kernel.policy import ParameterSet, PolicyBook
 
@@ -513,30 +511,20 @@ def add_sanctions(
     return len(sanctions), len(warnings)
 
 
-def _back_child(url: str, policy: PolicyBook, today: date, seed: int, news: Any) -> None:
+def _back(url: str, policy: PolicyBook, today: date, seed: int) -> tuple[int, int, int]:
     engine = make_engine(url)
     try:
         continuations = add_continuations(engine, policy, seed=seed)
-        news.put((continuations, *add_sanctions(engine, policy, today, seed=seed)))
+        return (continuations, *add_sanctions(engine, policy, today, seed=seed))
     finally:
         engine.dispose()
 
 
 def back_elsewhere(url: str, policy: PolicyBook, today: date, *, seed: int) -> tuple[int, int, int]:
-    """``add_continuations`` and ``add_sanctions`` in a child process, as the county itself is
-    generated (``benefits.bench.generate_elsewhere``): the lists they build would otherwise
-    stay in this process's memory and be counted in the replays' peak. Returns
-    (continuations, sanctions, warned)."""
-    context = multiprocessing.get_context("spawn")
-    news = context.Queue()
-    child = context.Process(target=_back_child, args=(url, policy, today, seed, news))
-    child.start()
-    try:
-        while True:
-            try:
-                return news.get(timeout=1)
-            except queue.Empty:
-                if not child.is_alive():
-                    raise RuntimeError("backing the county's continuations failed") from None
-    finally:
-        child.join()
+    """``add_continuations`` and ``add_sanctions`` in a child process (``kernel.elsewhere``),
+    as the county itself is generated: the lists they build would otherwise stay in this
+    process's memory and be counted in the replays' peak. Returns (continuations, sanctions,
+    warned)."""
+    return run_elsewhere(
+        _back, (url, policy, today, seed), failed="backing the county's facts failed"
+    )
