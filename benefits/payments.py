@@ -82,7 +82,7 @@ from kernel.context import ServiceContext
 from kernel.db import insert_ignoring_conflicts, session_scope
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.four_eyes import second_person
-from kernel.locks import HeldLock, try_lock
+from kernel.locks import HeldLock, take_within
 from kernel.messages import N_, say
 from kernel.money import from_fen, yuan_text
 from kernel.policy import PolicyBook, PolicyError
@@ -161,7 +161,7 @@ def begin(runner: Runner, period: str) -> Started:
     if runner.batch_size < 1:
         raise InvalidInput(Problem("batch_size", "positive", "the batch size must be at least 1"))
     month = valid_month(runner.policy, period, office_today(runner.clock, runner.zone))
-    lock = try_lock(runner.engine, RUN_LOCK)
+    lock = take_within(runner.engine, RUN_LOCK)
     if lock is None:
         raise Conflict(
             Problem(

@@ -63,7 +63,7 @@ from kernel import audit
 from kernel.background import background_work
 from kernel.db import new_session, reader, session_scope
 from kernel.errors import Conflict, NotFound, Problem, missing
-from kernel.locks import try_lock
+from kernel.locks import take_within, try_lock
 from kernel.messages import N_, Text, as_data, say
 from kernel.money import to_fen
 from kernel.policy import PolicyBook
@@ -434,7 +434,7 @@ def start_in_background(
     lock = None
     try:
         if mode == "commit":
-            lock = try_lock(engine, IMPORT_LOCK)
+            lock = take_within(engine, IMPORT_LOCK)
             if lock is None:
                 raise Conflict(busy())
         import_id = open_import(engine, path, writer, mode=mode, name=name)

@@ -14,6 +14,9 @@ the lock is one the operating system or the database drops when its holder disap
 - SQLite in memory: the database lives in one process, so a process-wide lock is enough.
 
 ``try_lock`` never waits: it returns a ``HeldLock`` or ``None`` when someone else holds it.
+``take_within`` waits a moment for it: work carried on in a thread shows itself finished (its
+last commit) an instant before the thread gives its lock back, and a person who starts the next
+one on seeing "finished" must not be told that someone is still at it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
@@ -198,3 +202,20 @@ def try_lock(engine: Engine, name: str) -> HeldLock | None:
     if not lock.acquire(blocking=False):
         return None
     return _ThreadLock(name, lock)
+
+
+# Long enough for a thread between its last commit and its lock's release; short enough that a
+# request refused because the work really is in hand still answers at once to a person.
+HANDOVER_SECONDS = 1.0
+
+
+def take_within(engine: Engine, name: str, seconds: float = HANDOVER_SECONDS) -> HeldLock | None:
+    """The named lock, trying again every 20 ms for up to ``seconds``; None if it stays held.
+
+    Holds nothing while it waits (no pooled connection, no other lock)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        lock = try_lock(engine, name)
+        if lock is not None or time.monotonic() >= deadline:
+            return lock
+        time.sleep(0.02)

@@ -353,6 +353,46 @@ def test_bad_periods_and_a_run_in_progress_get_problems_and_write_nothing(
     assert missing.status_code == 404
 
 
+def test_the_next_month_starts_while_the_last_run_is_giving_its_lock_back(
+    desk: Desk, engine
+) -> None:
+    """A run shows itself finished an instant before its thread gives the run lock back; an
+    officer who starts the next month on seeing "finished" must get the run, not "someone is
+    paying". A lock still held after the hand-over moment is a run in hand: 409."""
+    import threading
+    import time
+
+    from benefits import payments
+    from kernel.locks import HANDOVER_SECONDS, try_lock
+
+    case_for(desk, member("周建国", **ELDER))  # approved 2 March
+    desk.on("2026-04-03")
+    held = try_lock(engine, payments.RUN_LOCK)  # the last run, about to let go
+    assert held is not None
+    threading.Timer(0.3, held.release).start()
+    started = time.monotonic()
+    response = desk.client.post(
+        "/api/v1/payments/runs", json={"period": "2026-03"}, headers=desk.officer
+    )
+    assert response.status_code in (200, 202), response.text
+    assert time.monotonic() - started >= 0.3  # it waited for the lock rather than refusing
+    pay_month(desk.client, desk.officer, "2026-03")
+
+    held = try_lock(engine, payments.RUN_LOCK)
+    assert held is not None
+    try:
+        started = time.monotonic()
+        busy = desk.client.post(
+            "/api/v1/payments/runs", json={"period": "2026-04"}, headers=desk.officer
+        )
+        waited = time.monotonic() - started
+    finally:
+        held.release()
+    assert busy.status_code == 409
+    assert busy.json()["problems"][0]["rule"] == "one-run-at-a-time"
+    assert HANDOVER_SECONDS <= waited < HANDOVER_SECONDS + 5
+
+
 def _officer():
     from kernel.auth import Principal, Role
 
