@@ -156,9 +156,10 @@ class Rounding:
             raise PolicyError("benefits.rounding.quantum must be an amount above 0")
         return cls(quantum=quantum, mode=mode, parameter_version=params.version_id)
 
-    @property
+    @cached_property
     def quantum_fen(self) -> int | None:
-        """The rounding step in whole fen, or None when it is not a whole number of fen."""
+        """The rounding step in whole fen, or None when it is not a whole number of fen (kept
+        once worked out: the replay asks for it once a month of every case it prices)."""
         fen = self.quantum * 100
         return int(fen) if fen >= 1 and fen == fen.to_integral_value() else None
 

@@ -162,35 +162,67 @@ def plus(due: list[int], repaid: list[int] | None) -> list[int]:
     return [a + b for a, b in zip(due, repaid, strict=True)]
 
 
-def add_back_pay(figures: Figures, actual: list[int] | None, reform: list[int] | None) -> None:
-    if actual is not None:
-        figures.back_pay_actual += sum(actual)
-        figures.back_pay_reform += sum(reform or [])
+def add_recorded(
+    base: Figures, groups: dict[str, str], actual: list[int], repaid: list[int] | None
+) -> None:
+    """A case as recorded, counted once for every reform (``fold`` gives it to each): what a
+    reform leaves as it was costs it what it cost, so a grid of 45 points adds the same case
+    once, not 45 times, and a reform adds only what it changed (``add_change``)."""
+    base.cases += 1
+    for i, a in enumerate(actual):
+        base.actual[i] += a
+    if repaid is not None:
+        base.back_pay_actual += sum(repaid)
+    total = sum(actual)
+    for key in groups.items():
+        group = base.groups.get(key)
+        if group is None:
+            group = base.groups[key] = GroupFigure()
+        group.cases += 1
+        group.actual += total
 
 
-def add_case(
+def add_change(
     figures: Figures,
     groups: dict[str, str],
     persons: int,
-    actual_due: list[int],
-    reform_due: list[int] | None,
+    actual: list[int],
+    reform: list[int],
+    repaid: tuple[list[int], list[int]] | None,
 ) -> None:
-    figures.cases += 1
-    reform_due = actual_due if reform_due is None else reform_due
-    for i, (a, r) in enumerate(zip(actual_due, reform_due, strict=True)):
-        figures.actual[i] += a
-        figures.reform[i] += r
-    actual_total, reform_total = sum(actual_due), sum(reform_due)
-    if reform_total > actual_total:
+    """What a case whose history the reform rebuilt adds to the reform's figures beyond its
+    recorded cost: the months' differences, the back pay's, and who gains or loses."""
+    for i, (a, r) in enumerate(zip(actual, reform, strict=True)):
+        figures.reform[i] += r - a
+    if repaid is not None:
+        figures.back_pay_reform += sum(repaid[1]) - sum(repaid[0])
+    actual_total, reform_total = sum(actual), sum(reform)
+    if reform_total == actual_total:
+        return
+    gained = reform_total > actual_total
+    if gained:
         figures.gain += 1
         figures.persons_gain += persons
-    elif reform_total < actual_total:
+    else:
         figures.lose += 1
         figures.persons_lose += persons
-    for dimension, value in groups.items():
-        group = figures.groups.setdefault((dimension, value), GroupFigure())
-        group.cases += 1
-        group.actual += actual_total
-        group.reform += reform_total
-        group.gain += reform_total > actual_total
-        group.lose += reform_total < actual_total
+    for key in groups.items():
+        group = figures.groups.setdefault(key, GroupFigure())
+        group.reform += reform_total - actual_total
+        group.gain += gained
+        group.lose += not gained
+
+
+def fold(base: Figures, figures: Figures) -> None:
+    """Give a reform the cases as recorded (``add_recorded``): each costs the reform what it
+    cost unless ``add_change`` said otherwise."""
+    figures.cases += base.cases
+    figures.actual = [a + b for a, b in zip(figures.actual, base.actual, strict=True)]
+    figures.reform = [a + b for a, b in zip(figures.reform, base.actual, strict=True)]
+    figures.back_pay_actual += base.back_pay_actual
+    figures.back_pay_reform += base.back_pay_actual
+    for key, recorded in base.groups.items():
+        group = figures.groups.setdefault(key, GroupFigure())
+        group.cases += recorded.cases
+        group.actual += recorded.actual
+        group.reform += recorded.actual

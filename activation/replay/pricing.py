@@ -22,10 +22,11 @@ from activation.replay.continuation import (
     START,
     ContinuationFacts,
     Reassess,
+    Rebuilt,
     rebuild,
     same_history,
 )
-from activation.replay.figures import Figures, Gate, add_back_pay, add_case, plus
+from activation.replay.figures import Figures, Gate, add_change, add_recorded, fold, plus
 from activation.replay.groups import household_groups
 from activation.replay.money import due_by_month, months_between, roundings
 from activation.replay.reads import Chunk, read_ahead
@@ -59,7 +60,8 @@ class Pricing:
     months: list[Month] = field(init=False)
     actual_steps: list[Any] = field(init=False)
     evaluated: list[tuple[ReformedBook, Figures]] = field(init=False)
-    steps: list[list[Any]] = field(init=False)
+    unique_steps: list[list[Any]] = field(init=False)
+    step_keys: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.months = months_between(self.first, self.last)
@@ -67,7 +69,15 @@ class Pricing:
         self.evaluated = [
             (ReformedBook(self.book, reform), Figures(self.months)) for reform in self.reforms
         ]
-        self.steps = [roundings(self.months, reformed.at) for reformed, _ in self.evaluated]
+        # Each reform's rounding of each month; reforms that round alike share one entry, so
+        # a case's history that several grid points give alike is priced once (``price``).
+        self.unique_steps = []
+        self.step_keys = []
+        for reformed, _ in self.evaluated:
+            steps = roundings(self.months, reformed.at)
+            if steps not in self.unique_steps:
+                self.unique_steps.append(steps)
+            self.step_keys.append(self.unique_steps.index(steps))
 
     @property
     def refusals(self) -> bool:
@@ -125,6 +135,7 @@ def price(
         low=part.low,
         high=part.high,
     )
+    base = Figures(months)  # every case as recorded, given to each reform at the end (``fold``)
     with closing(chunks):
         for ids, facts in chunks:
             if stop is not None and stop.is_set():
@@ -147,31 +158,48 @@ def price(
                     _check_assessments(gate, case_id, slices, facts, book, first.first)
                 household = facts.households[case_id]
                 groups = household_groups(household, last.last)
-                for (reformed, figures), reform_steps in zip(
-                    pricing.evaluated, pricing.steps, strict=True
+                add_recorded(base, groups, actual_money, actual_repaid)
+                sanctions = facts.sanctions.get(case_id, [])
+                counts = facts.counts.get(case_id, [])
+                reassess = _reassessor(facts, case_id, household.persons) if continuations else None
+                restater = _restater(facts, case_id, first.first) if standards else None
+                reenterer = _reenterer(facts, case_id, first.first, last.last) if reentry else None
+                rebuilt: dict[Any, Rebuilt] = {}
+                priced: dict[tuple[tuple[StatusSlice, ...], int], list[int]] = {}
+                for (reformed, figures), steps_key in zip(
+                    pricing.evaluated, pricing.step_keys, strict=True
                 ):
                     history = _reformed_history(
                         figures,
                         slices,
                         continuations,
-                        facts.sanctions.get(case_id, []),
-                        facts.counts.get(case_id, []),
+                        sanctions,
+                        counts,
                         reformed,
                         today,
-                        _reassessor(facts, case_id, household.persons) if continuations else None,
-                        _restater(facts, case_id, first.first),
-                        _reenterer(facts, case_id, first.first, last.last) if reentry else None,
+                        reassess,
+                        restater,
+                        reenterer,
+                        rebuilt,
                     )
-                    reform_due, reform_repaid = None, actual_repaid
-                    if history is not None:
-                        reform_due = due_by_month(history, months, reform_steps)
-                        if back_pays and actual_repaid is not None:
-                            reform_repaid = _reformed_back_pay(
-                                slices, history, back_pays, months, book, actual_repaid
-                            )
+                    if history is None:
+                        continue
+                    key = (tuple(history), steps_key)
+                    reform_due = priced.get(key)
+                    if reform_due is None:
+                        reform_due = priced[key] = due_by_month(
+                            history, months, pricing.unique_steps[steps_key]
+                        )
+                    repaid = None
+                    if back_pays and actual_repaid is not None:
+                        reform_repaid = _reformed_back_pay(
+                            slices, history, back_pays, months, book, actual_repaid
+                        )
                         reform_due = plus(reform_due, reform_repaid)
-                    add_back_pay(figures, actual_repaid, reform_repaid)
-                    add_case(figures, groups, household.persons, actual_money, reform_due)
+                        repaid = (actual_repaid, reform_repaid)
+                    add_change(figures, groups, household.persons, actual_money, reform_due, repaid)
+    for _, figures in pricing.evaluated:
+        fold(base, figures)
 
 
 @dataclass
@@ -213,8 +241,14 @@ def _reformed_history(
     reassess: Reassess | None = None,
     restater: Restater | None = None,
     reenterer: Reenterer | None = None,
+    rebuilt: dict[Any, Rebuilt] | None = None,
 ) -> Sequence[StatusSlice] | None:
-    """The case's history under the reform, or None when it stays as it was."""
+    """The case's history under the reform, or None when it stays as it was.
+
+    ``rebuilt`` keeps this case's continuation rebuilds for the other reforms of the pass: the
+    points of a grid that differ only in refusals, and many that differ in the line or the
+    months (a wage far from every line, a continuation that ended long before the shortest),
+    rebuild the same history alike (``Reform.rebuild_key``)."""
     reform = reformed.reform
     history: Sequence[StatusSlice] = slices
     if reform.touches_reentry and reenterer is not None:
@@ -249,13 +283,19 @@ def _reformed_history(
         if rescoped.changed:
             history = rescoped.slices
     if reform.touches_refusals:
-        figures.persons_newly_proposed += len(newly_proposed(counts, reformed.at))
+        if counts:
+            figures.persons_newly_proposed += len(newly_proposed(counts, reformed.at))
         if sanctions:
             lifted = lift(history, sanctions, reformed.at)
             figures.sanctions_lifted += lifted.lifted
             history = lifted.slices
     if continuations and (reform.touches_continuation or restated):
-        outcome = rebuild(history, continuations, reformed.at, today, reassess)
+        key = (tuple(history), reform.rebuild_key)
+        outcome = rebuilt.get(key) if rebuilt is not None else None
+        if outcome is None:
+            outcome = rebuild(history, continuations, reformed.at, today, reassess)
+            if rebuilt is not None:
+                rebuilt[key] = outcome
         if outcome.unresolved:
             figures.unresolved[outcome.unresolved] += 1
             return None

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
 from benefits.payment_rules import Month
@@ -59,25 +60,33 @@ class Reform:
     def is_empty(self) -> bool:
         return not self.changes
 
-    @property
+    @cached_property
     def touches_refusals(self) -> bool:
         return any(key in REFUSAL for key in self.changes)
 
-    @property
+    @cached_property
     def touches_scope(self) -> bool:
         return any(key in SANCTION_SCOPE for key in self.changes)
 
-    @property
+    @cached_property
     def touches_continuation(self) -> bool:
         return any(key in CONTINUATION for key in self.changes)
 
-    @property
+    @cached_property
     def touches_reentry(self) -> bool:
         return any(key in REENTRY for key in self.changes)
 
-    @property
+    @cached_property
     def touches_standards(self) -> bool:
         return any(key in STANDARDS or CATEGORY_KEY.match(key) for key in self.changes)
+
+    @cached_property
+    def rebuild_key(self) -> tuple[tuple[str, str], ...]:
+        """The changes a continuation's rebuild can read (``continuation.rebuild``: the
+        continuation's terms, and the standards a reassessment applies): two reforms with the
+        same key rebuild the same history alike, whatever refusals or re-entry they change."""
+        elsewhere = REFUSAL + SANCTION_SCOPE + REENTRY
+        return tuple(sorted((k, str(v)) for k, v in self.changes.items() if k not in elsewhere))
 
     def as_dict(self) -> dict[str, Any]:
         return {key: _plain(value) for key, value in sorted(self.changes.items())}
