@@ -14,6 +14,11 @@ real county's.
 
 The wages straddle the line on purpose: a half continuation's wage is drawn from the line to
 half as much again above it, so a higher line (the bench's reform) turns some of them full.
+And the starts spread over the year: the generator begins every continuation in the last weeks,
+where no reform of the months could change it; one in two of those is moved back up to eleven
+months, and one whose term has run out is ended with the household reassessed, as the service
+does, so a shorter continuation hands over to that reassessment earlier and a longer one runs
+on.
 
 ``add_sanctions`` does the same for the refusal rule (POLICY.md rule 3): every synthetic
 sanction scenario becomes a sanction proposed by a ``refusal-count`` decision on exactly the
@@ -31,12 +36,15 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Date, Engine, bindparam, text
 
 from activation.replay.continuation import START
+from activation.replay.reassessment import IncomeFacts, reassessor
 from activation.rules import Outcome, continuation_terms, count_refusals, sanction_terms
-from benefits.bench import settle_generated, stamp_text, write_rows
+from benefits.bench import PERIOD_COLUMNS, settle_generated, stamp_text, write_rows
+from benefits.payment_rules import Month
 from kernel.db import make_engine
 from kernel.elsewhere import run_elsewhere
 from kernel.money import from_fen, to_fen
@@ -82,7 +90,11 @@ CONTINUATION_COLUMNS = (
     "fraction",
     "state",
     "decision_id",
+    "ended_on",
 )
+EARLIER_ONE_IN = 2  # continuations begun before this month moved back into the year
+EARLIEST_DAYS = 330  # how far back a moved job start may go
+ENDED_REASON = "continuation ended; reassessed on current incomes (synthetic)"
 
 
 SANCTION_SCENARIO = "member-share sanction"  # benefits.bench's scenario of a cut mid-month
@@ -115,6 +127,11 @@ class SyntheticContinuation:
     previous_fen: int  # the case's amount before the job (its entitled amount)
     amount_fen: int  # the period's amount as generated
     current: bool  # the case's open period: its amount is the case's amount too
+    before_id: int  # the period before it (the approval's), which ends the day before
+    opened: date  # the case's first day
+    scheme: str
+    category: str
+    members: int
 
 
 def synthetic_continuations(engine: Engine) -> list[SyntheticContinuation]:
@@ -122,15 +139,34 @@ def synthetic_continuations(engine: Engine) -> list[SyntheticContinuation]:
         rows = conn.execute(
             text(
                 "SELECT p.id, c.id, c.household_id, m.member_id, p.status, p.effective_from,"
-                " c.entitled_amount_fen, p.monthly_amount_fen, p.effective_to IS NULL"
+                " c.entitled_amount_fen, p.monthly_amount_fen, p.effective_to IS NULL,"
+                " b.id, b.effective_from, h.scheme, c.category, m.members"
                 " FROM case_status_period p JOIN benefit_case c ON c.id = p.case_id"
-                " JOIN (SELECT household_id, MIN(id) AS member_id FROM member"
-                "       GROUP BY household_id) m ON m.household_id = c.household_id"
+                " JOIN household h ON h.id = c.household_id"
+                " JOIN case_status_period b ON b.case_id = c.id"
+                "  AND b.rule = 'application-approved'"
+                " JOIN (SELECT household_id, MIN(id) AS member_id, COUNT(*) AS members"
+                "       FROM member GROUP BY household_id) m ON m.household_id = c.household_id"
                 " WHERE p.rule IN :rules ORDER BY p.id"
             ).bindparams(bindparam("rules", list(SYNTHETIC_RULES), expanding=True))
         )
         return [
-            SyntheticContinuation(r[0], r[1], r[2], r[3], r[4], _day(r[5]), r[6], r[7], bool(r[8]))
+            SyntheticContinuation(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                _day(r[5]),
+                r[6],
+                r[7],
+                bool(r[8]),
+                r[9],
+                _day(r[10]),
+                r[11],
+                r[12],
+                r[13],
+            )
             for r in rows
         ]
 
@@ -156,31 +192,59 @@ def drawn_wage(rng: random.Random, status: str, line: Decimal) -> Decimal:
     return from_fen(rng.randrange(fen, fen * 3 // 2))
 
 
-def add_continuations(engine: Engine, policy: PolicyBook, *, seed: int = 7) -> int:
+def earlier_start(rng: random.Random, item: SyntheticContinuation, today: date) -> date:
+    """A job start drawn from the year before the generated one, a fortnight after the case
+    opened at the earliest; the generated start when there is no room."""
+    earliest = max(item.opened + timedelta(days=14), today - timedelta(days=EARLIEST_DAYS))
+    if earliest >= item.starts_on:
+        return item.starts_on
+    return earliest + timedelta(days=rng.randrange((item.starts_on - earliest).days))
+
+
+def add_continuations(engine: Engine, policy: PolicyBook, today: date, *, seed: int = 7) -> int:
     """Write the job, wage, decision and continuation behind every synthetic continuation
-    period, and mark the period as the service does; returns how many."""
+    period, and mark the period as the service does; returns how many.
+
+    One in ``EARLIER_ONE_IN`` of those that began before this month is moved back into the
+    year (``earlier_start``), so a reform of the months has continuations to shorten and
+    lengthen: one whose term ended before ``today`` ends as the service ends it, with the
+    household reassessed the next day on its wage (the service's rule, through the replay's
+    ``reassessor``) in a ``continuation-ended-*`` period."""
     found = synthetic_continuations(engine)
     if not found:
         return 0
     rng = random.Random(seed)
     stamp = stamp_text(engine.dialect.name, datetime.now(UTC))
+    this_month = Month.of(today).first
     with engine.begin() as conn:
         job_id, decision_id = _highest_ids(conn, "job", "activation_decision_key")
         jobs, incomes, decisions, keys, continuations, periods, cases = ([] for _ in range(7))
+        befores: list[dict[str, Any]] = []
+        ended: list[tuple[Any, ...]] = []
         for item in found:
             job_id += 1
             decision_id += 1
-            params = policy.at(item.starts_on)
+            starts_on = item.starts_on
+            if starts_on < this_month and not rng.randrange(EARLIER_ONE_IN):
+                starts_on = earlier_start(rng, item, today)
+            params = policy.at(starts_on)
             wage = drawn_wage(rng, item.status, params.decimal("continuation.income_threshold"))
             previous = from_fen(item.previous_fen)
             terms = continuation_terms(
-                job_start=item.starts_on,
+                job_start=starts_on,
                 monthly_income=wage,
                 previous_amount=previous,
                 params=params,
             )
             amount = to_fen(terms.monthly_amount)
-            start = item.starts_on.isoformat()
+            start = starts_on.isoformat()
+            after = None
+            if terms.ends_on < today:  # reassessed the day after its last day
+                day = terms.ends_on + timedelta(days=1)
+                reassess = reassessor(
+                    item.scheme, item.category, item.members, [IncomeFacts(wage, starts_on, None)]
+                )
+                after = (day, *reassess(day, policy.at(day)), policy.at(day).version_id)
             jobs.append(
                 (
                     job_id,
@@ -228,14 +292,32 @@ def add_continuations(engine: Engine, policy: PolicyBook, *, seed: int = 7) -> i
                     item.previous_fen,
                     terms.status,
                     str(terms.fraction),
-                    "running",
+                    "running" if after is None else "reassessed",
                     decision_id,
+                    None if after is None else after[0].isoformat(),
                 )
             )
-            if (terms.status, amount) != (item.status, item.amount_fen):
-                periods.append({"id": item.period_id, "status": terms.status, "amount": amount})
-            if item.current and amount != item.amount_fen:
-                cases.append({"id": item.case_id, "amount": amount})
+            moved = starts_on != item.starts_on
+            if moved or after or (terms.status, amount) != (item.status, item.amount_fen):
+                periods.append(
+                    {
+                        "id": item.period_id,
+                        "status": terms.status,
+                        "amount": amount,
+                        "starts": starts_on,
+                        "ends": None if after is None else terms.ends_on,
+                    }
+                )
+            if moved:
+                befores.append({"id": item.before_id, "ends": starts_on - timedelta(days=1)})
+            if after is not None:
+                day, status, after_fen, rule, version = after
+                period = (item.case_id, status, day.isoformat(), None, after_fen, ENDED_REASON)
+                ended.append((*period, rule, version, ACTOR, stamp))  # PERIOD_COLUMNS, recorded_at
+                if item.current:
+                    cases.append({"id": item.case_id, "status": status, "amount": after_fen})
+            elif item.current and amount != item.amount_fen:
+                cases.append({"id": item.case_id, "status": terms.status, "amount": amount})
         write_rows(conn, "job", JOB_COLUMNS, jobs)
         write_rows(conn, "member_income", INCOME_COLUMNS, incomes)
         write_rows(conn, "activation_decision", DECISION_COLUMNS, decisions)
@@ -246,17 +328,28 @@ def add_continuations(engine: Engine, policy: PolicyBook, *, seed: int = 7) -> i
                 bindparam("rules", list(SYNTHETIC_RULES), expanding=True), start=START
             )
         )
-        if periods:  # the generator's rounding of a half is not the rule's
+        if periods:  # moved, ended, or the generator's rounding of a half is not the rule's
             conn.execute(
                 text(
-                    "UPDATE case_status_period SET status = :status,"
-                    " monthly_amount_fen = :amount WHERE id = :id"
-                ),
+                    "UPDATE case_status_period SET status = :status, monthly_amount_fen = :amount,"
+                    " effective_from = :starts, effective_to = :ends WHERE id = :id"
+                ).bindparams(bindparam("starts", type_=Date), bindparam("ends", type_=Date)),
                 periods,
             )
+        if befores:
+            conn.execute(
+                text(
+                    "UPDATE case_status_period SET effective_to = :ends WHERE id = :id"
+                ).bindparams(bindparam("ends", type_=Date)),
+                befores,
+            )
+        write_rows(conn, "case_status_period", (*PERIOD_COLUMNS, "recorded_at"), ended)
         if cases:
             conn.execute(
-                text("UPDATE benefit_case SET monthly_amount_fen = :amount WHERE id = :id"),
+                text(
+                    "UPDATE benefit_case SET status = :status, monthly_amount_fen = :amount"
+                    " WHERE id = :id"
+                ),
                 cases,
             )
     settle_generated(
@@ -514,7 +607,7 @@ def add_sanctions(
 def _back(url: str, policy: PolicyBook, today: date, seed: int) -> tuple[int, int, int]:
     engine = make_engine(url)
     try:
-        continuations = add_continuations(engine, policy, seed=seed)
+        continuations = add_continuations(engine, policy, today, seed=seed)
         return (continuations, *add_sanctions(engine, policy, today, seed=seed))
     finally:
         engine.dispose()

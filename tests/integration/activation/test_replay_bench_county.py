@@ -5,8 +5,9 @@ reform of the 800-yuan line changes exactly the households whose wage the new li
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +16,7 @@ from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
 from benefits.bench import generate
 from benefits.payment_rules import Month
+from kernel.dates import add_months
 from workbridge.bench_replay_county import (
     SANCTION_SCENARIO,
     SYNTHETIC_RULES,
@@ -57,12 +59,30 @@ def _wages(engine) -> list[tuple[str, Decimal]]:
 def test_every_synthetic_continuation_gets_its_job_wage_and_decision(engine, app) -> None:
     policy = app.state.policy
     generate(engine, 300, Month.of(TODAY), policy.at(TODAY).version_id, seed=9)
-    added = add_continuations(engine, policy, seed=9)
+    added = add_continuations(engine, policy, TODAY, seed=9)
     assert added > 20
     with engine.connect() as conn:
         count = lambda sql: conn.execute(text(sql)).scalar_one()  # noqa: E731
         assert count("SELECT count(*) FROM job") == added
-        assert count("SELECT count(*) FROM continuation WHERE state = 'running'") == added
+        running = count("SELECT count(*) FROM continuation WHERE state = 'running'")
+        reassessed = count("SELECT count(*) FROM continuation WHERE state = 'reassessed'")
+        assert running + reassessed == added and running > 5 and reassessed > 5
+        # an ended one is ended as the service ends it: its period stops on its last day and
+        # the reassessment's period begins the next, open, on the day the continuation records
+        assert (
+            count(
+                "SELECT count(*) FROM continuation c"
+                " JOIN case_status_period p ON p.case_id = c.case_id"
+                "  AND p.rule = 'continuation-start' AND p.effective_to = c.ends_on"
+                " JOIN case_status_period e ON e.case_id = c.case_id"
+                "  AND e.rule IN ('continuation-ended-reassessed', 'continuation-ended-exit')"
+                "  AND e.effective_from = c.ended_on AND e.effective_to IS NULL"
+                " JOIN benefit_case k ON k.id = c.case_id AND k.status = e.status"
+                "  AND k.monthly_amount_fen = e.monthly_amount_fen"
+                " WHERE c.state = 'reassessed'"
+            )
+            == reassessed
+        )
         assert count("SELECT count(*) FROM member_income WHERE source = 'wages'") == added
         assert count("SELECT count(*) FROM activation_decision_key") == added
         starts = "SELECT count(*) FROM case_status_period WHERE rule = 'continuation-start'"
@@ -78,10 +98,25 @@ def test_every_synthetic_continuation_gets_its_job_wage_and_decision(engine, app
             )
             == added
         )
+    # every continuation case's history has no gap and no overlap, whatever was moved
+    with engine.connect() as conn:
+        periods = conn.execute(
+            text(
+                "SELECT p.case_id, p.effective_from, p.effective_to FROM case_status_period p"
+                " JOIN continuation c ON c.case_id = p.case_id"
+                " ORDER BY p.case_id, p.effective_from"
+            )
+        ).all()
+    starts = [_day(r[1]) for r in periods]
+    for this, following in pairwise(periods):
+        if this[0] == following[0]:
+            assert this[2] is not None, this
+            assert _day(this[2]) + timedelta(days=1) == _day(following[1]), (this, following)
+    assert len({d for d in starts if d < date(2026, 2, 1)}) > 5  # begun across the year
     line = Decimal("800")
     for status, wage in _wages(engine):
         assert (wage < line) == (status == "continuation_full"), (status, wage)
-    assert add_continuations(engine, policy) == 0  # nothing left to back
+    assert add_continuations(engine, policy, TODAY) == 0  # nothing left to back
 
 
 def test_the_gate_passes_and_a_reform_of_the_line_moves_exactly_the_wages_between(
@@ -89,7 +124,7 @@ def test_the_gate_passes_and_a_reform_of_the_line_moves_exactly_the_wages_betwee
 ) -> None:
     policy = app.state.policy
     generate(engine, 400, Month.of(TODAY), policy.at(TODAY).version_id, seed=12)
-    add_continuations(engine, policy, seed=12)
+    add_continuations(engine, policy, TODAY, seed=12)
     wages = _wages(engine)
     unchanged = _replay(engine, policy)
     assert unchanged["gate"]["passed"], unchanged["gate"]
@@ -157,6 +192,38 @@ def test_every_synthetic_cut_is_a_sanction_at_the_threshold_and_a_higher_one_lif
     one = _replay(engine, policy, **{"activation.refusal.threshold": 1})
     assert one["persons_newly_proposed"] == warned
     assert one["households_affected"] == 0
+
+
+def test_a_reform_of_the_months_shortens_and_lengthens_the_continuations_begun_in_the_year(
+    engine, app
+) -> None:
+    """Six months (the profile's) to three: a continuation that ran its six months ends three
+    months earlier, handing over to its recorded reassessment (approximated); one still running
+    that is past three months is reassessed by the replay. To twelve: one that ended runs on."""
+    policy = app.state.policy
+    assert policy.at(TODAY).int("continuation.months") == 6
+    generate(engine, 400, Month.of(TODAY), policy.at(TODAY).version_id, seed=12)
+    add_continuations(engine, policy, TODAY, seed=12)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT starts_on, ends_on, state FROM continuation")).all()
+    ended = [r for r in rows if r[2] == "reassessed"]
+    past_three = [r for r in rows if r[2] == "running" and add_months(_day(r[0]), 3) <= TODAY]
+    assert ended and past_three
+
+    shorter = _replay(engine, policy, **{"continuation.months": 3})
+    assert shorter["gate"]["passed"]
+    assert shorter["approximated"] == len(ended)
+    assert shorter["reassessed"] == len(past_three)
+    assert shorter["households_lose"] > 0 and shorter["unresolved"] == {}
+
+    longer = _replay(engine, policy, **{"continuation.months": 12})
+    assert (longer["approximated"], longer["reassessed"]) == (0, 0)
+    assert longer["households_affected"] > 0
+    assert longer["cost_reform"] != longer["cost_actual"]
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 class _Edge:
