@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -19,6 +20,7 @@ from activation.models import Appeal, Registration, RegistrationDuty, Sanction, 
 from activation.oversight.figures import AppealFacts, Person, StopFacts, officer_name
 from activation.replay.groups import CHILD_UNDER, age_band, age_on
 from benefits.models import BenefitCase, Household, Member
+from benefits.offices import members_in
 from benefits.payment_rules import Month
 
 BATCH = 5_000
@@ -33,39 +35,42 @@ class MonthFacts:
 
 
 def month_facts(session: Session, month: Month, office: str | None = None) -> MonthFacts:
+    """The month's facts, of one office's people when ``office`` is given: each read keeps to
+    the office's members in the database (``benefits.offices.members_in``, the pages' own
+    rule), so an office's report reads its own people, not the county's."""
     first, last = month.first, month.last
     subject = set(
         session.execute(
             select(RegistrationDuty.member_id).where(
                 RegistrationDuty.obligated_since <= last,
                 or_(col(RegistrationDuty.ended_on).is_(None), RegistrationDuty.ended_on >= first),
+                *_office_members(RegistrationDuty.member_id, office),
             )
         ).scalars()
     )
-    stops = _stops(session, month)
-    appeals = _appeals(session, month)
+    stops = _stops(session, month, office)
+    appeals = _appeals(session, month, office)
     warnings = list(
         session.execute(
             select(Warning.member_id).where(
-                Warning.kind == "refusal", col(Warning.issued_on).between(first, last)
+                Warning.kind == "refusal",
+                col(Warning.issued_on).between(first, last),
+                *_office_members(Warning.member_id, office),
             )
         ).scalars()
     )
     involved = subject | {s.member_id for s in stops} | {a.member_id for a in appeals}
     involved |= set(warnings)
     people = _people(session, sorted(involved), subject, month)
-    if office:
-        kept = {
-            p.member_id for p in people if office in (p.groups["township"], p.groups["community"])
-        }
-        people = [p for p in people if p.member_id in kept]
-        stops = [s for s in stops if s.member_id in kept]
-        appeals = [a for a in appeals if a.member_id in kept]
-        warnings = [w for w in warnings if w in kept]
     return MonthFacts(people, stops, appeals, warnings)
 
 
-def _stops(session: Session, month: Month) -> list[StopFacts]:
+def _office_members(member: Any, office: str | None) -> list[ColumnElement[bool]]:
+    """The condition that keeps a read to the office's members (none for the whole county)."""
+    return [] if office is None else [col(member).in_(members_in(office))]
+
+
+def _stops(session: Session, month: Month, office: str | None) -> list[StopFacts]:
     """Sanctions with a step in the month, or running on its last day."""
     first, last = month.first, month.last
     steps = [
@@ -95,13 +100,13 @@ def _stops(session: Session, month: Month) -> list[StopFacts]:
                 Sanction.started_on,
                 Sanction.ended_on,
             )
-            .where(or_(*steps, running))
+            .where(or_(*steps, running), *_office_members(Sanction.member_id, office))
             .order_by(col(Sanction.id))
         )
     ]
 
 
-def _appeals(session: Session, month: Month) -> list[AppealFacts]:
+def _appeals(session: Session, month: Month, office: str | None) -> list[AppealFacts]:
     return [
         AppealFacts(*row)
         for row in session.execute(
@@ -117,7 +122,8 @@ def _appeals(session: Session, month: Month) -> list[AppealFacts]:
                 or_(
                     col(Appeal.lodged_on).between(month.first, month.last),
                     col(Appeal.decided_on).between(month.first, month.last),
-                )
+                ),
+                *_office_members(Sanction.member_id, office),
             )
         )
     ]

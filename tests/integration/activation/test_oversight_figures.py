@@ -241,3 +241,29 @@ def test_a_persons_groups_come_from_the_latest_case_and_the_youngest_member(
     assert (people[built[60]]["category"], people[built[60]]["children"]) == ("C", "yes")
     others = [groups for member_id, groups in people.items() if member_id != built[60]]
     assert {(g["category"], g["children"]) for g in others} == {("unknown", "no")}
+
+
+def test_an_office_reads_exactly_its_own_people_from_the_database(built, engine) -> None:
+    """``month_facts`` for an office keeps each read to the office's members in the database:
+    what it returns is the county's facts cut to the people of that community or township —
+    people, stops, appeals and warnings alike — and nothing of another office's."""
+    from activation.oversight.facts import month_facts
+
+    with Session(engine) as session:
+        county = month_facts(session, MAY)
+        places = {(p.groups["township"], p.groups["community"]) for p in county.people}
+        offices = sorted({t for t, _ in places} | {c for _, c in places})
+        assert len(offices) >= 3 and county.stops
+        for office in offices:
+            theirs = month_facts(session, MAY, office)
+            own = {
+                p.member_id
+                for p in county.people
+                if office in (p.groups["township"], p.groups["community"])
+            }
+            assert {p.member_id for p in theirs.people} == own
+            assert theirs.people == [p for p in county.people if p.member_id in own]
+            assert theirs.stops == [s for s in county.stops if s.member_id in own]
+            assert theirs.appeals == [a for a in county.appeals if a.member_id in own]
+            assert theirs.warnings == [w for w in county.warnings if w in own]
+        assert month_facts(session, MAY, "没有这个社区") == type(county)([], [], [], [])
