@@ -8,8 +8,8 @@ from litestar import Controller, Response
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from activation import services, views
+from activation.common import replay_decision, stored_decision
 from activation.employment_file import as_csv, employment_file
-from activation.models import ActivationDecision
 from activation.schemas import (
     AnswerIn,
     AppealDecisionIn,
@@ -40,7 +40,6 @@ from activation.schemas import (
     VulnerabilityReviewIn,
 )
 from kernel.auth import Role, requires
-from kernel.errors import NotFound, missing
 from kernel.messages import words
 from kernel.visibility import Access
 from kernel.web import Ctx, Limit, Offset, PathId, get, post, problem_responses
@@ -394,24 +393,21 @@ class DecisionController(Controller):
         "/{decision_id:int}",
         access=Access.PERSON,
         guards=[STAFF],
-        responses=problem_responses(404),
+        responses=problem_responses(404, 410),
         summary="A stored decision: inputs, rule path, outcome, parameter version, officer",
     )
     def read(self, ctx: Ctx, decision_id: PathId) -> DecisionOut:
-        decision = ctx.session.get(ActivationDecision, decision_id)
-        if decision is None:
-            raise NotFound(missing("decision_id", decision_id))
-        return views.decision_out(decision)
+        return views.decision_out(stored_decision(ctx, decision_id))
 
     @get(
         "/{decision_id:int}/replay",
         access=Access.PERSON,
         guards=[STAFF],
-        responses=problem_responses(404),
+        responses=problem_responses(404, 410),
         summary="Recompute a decision from its stored inputs and compare",
     )
     def replay(self, ctx: Ctx, decision_id: PathId) -> ReplayOut:
-        decision, replayed = services.replay_decision(ctx, decision_id)
+        decision, replayed = replay_decision(ctx, decision_id)
         return ReplayOut(
             decision_id=decision_id,
             agrees=replayed == decision.outcome,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -28,7 +28,7 @@ from benefits.rules import CaseStatus
 from benefits.services import LIVE_CASE_STATUSES, OPEN_APPLICATION_STATES
 from kernel.context import ServiceContext
 from kernel.db import insert_ignoring_conflicts
-from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
+from kernel.errors import Conflict, Gone, InvalidInput, NotFound, Problem, missing
 from kernel.messages import Text, say, stored
 from kernel.visibility import office_of
 
@@ -248,12 +248,36 @@ def open_application(session: Session, household_id: int) -> Application | None:
     ).first()
 
 
+def stored_decision(ctx: ServiceContext, decision_id: int) -> ActivationDecision:
+    """A decision from the live database. One whose month was archived (its partition
+    detached, docs/DEPLOYMENT.md) is still known by its key: 410 with the instant it was
+    recorded, so whoever asks knows to restore that month rather than doubt the id. Only an
+    account without an office gets that far — an office's visibility finds no person behind an
+    archived decision and answers 404, as for any id it cannot see."""
+    decision = ctx.session.get(ActivationDecision, decision_id)
+    if decision is not None:
+        return decision
+    key = ctx.session.get(ActivationDecisionKey, decision_id)
+    if key is None:
+        raise NotFound(missing("decision_id", decision_id))
+    raise Gone(
+        Problem(
+            "decision_id",
+            "archived",
+            say(
+                "decision %(id)s was recorded at %(at)s and its month has been archived; "
+                "restore that month from the archive to read or replay it",
+                id=decision_id,
+                at=key.decided_at.astimezone(UTC).isoformat(timespec="seconds"),
+            ),
+        )
+    )
+
+
 def replay_decision(
     ctx: ServiceContext, decision_id: int
 ) -> tuple[ActivationDecision, dict[str, Any]]:
-    decision = ctx.session.get(ActivationDecision, decision_id)
-    if decision is None:
-        raise NotFound(missing("decision_id", decision_id))
+    decision = stored_decision(ctx, decision_id)
     params = ctx.policy.version(decision.parameter_version)
     return decision, rules.replay(decision.kind, decision.inputs, params)
 

@@ -140,6 +140,15 @@ class NotFound(DomainError):
     slug = "not-found"
 
 
+class Gone(DomainError):
+    """The record existed and was moved out of the live database (a month archived): the
+    caller learns it is not a wrong id, and what would bring it back."""
+
+    status = 410
+    title = N_("No longer here")
+    slug = "gone"
+
+
 class Forbidden(DomainError):
     status = 403
     title = N_("Forbidden")

@@ -448,6 +448,7 @@ _DESCRIPTIONS = {
     403: "The token's role may not do this",
     404: "No such record",
     409: "The current state forbids this change; nothing was written",
+    410: "The record existed and has been archived; restore the archive to read it",
     422: "Invalid input; every problem is listed and nothing was written",
 }
 

@@ -13,6 +13,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from kernel import partitions
+from kernel.auth import Role, issue_token
+from kernel.db import session_scope
 from support import Desk, member
 from workbridge import migrations
 from workbridge.loopback_cluster import Cluster
@@ -49,6 +51,13 @@ def _story(desk: Desk, engine: Engine) -> int:
     desk.decline(woman, "2026-03-05", "2026-03-09")
     desk.decline(woman, "2026-04-01", "2026-04-03")
     return woman
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite gives it back as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _rows(engine: Engine, query: str) -> list[tuple[Any, ...]]:
@@ -116,7 +125,27 @@ def test_a_month_of_decisions_goes_to_the_archive_and_what_cites_it_stands(
     # The refusals, the warning and the sanction still cite their decisions' keys.
     assert _rows(engine, CITED) == cited
     archived = next(i for _, i in cited if (i,) in in_march)
-    desk.call("GET", f"/activation/decisions/{archived}/replay", desk.officer, status=404)
+    # A county account learns the decision was archived, and when it was recorded (410); an
+    # unknown id stays 404. An office's account finds no person behind an archived decision:
+    # 404, as for any id it cannot see, though the office's live decisions read as before.
+    recorded = _rows(
+        engine, f"SELECT decided_at FROM activation_decision_key WHERE id = {archived}"
+    )
+    for path in (f"/activation/decisions/{archived}", f"/activation/decisions/{archived}/replay"):
+        gone = desk.call("GET", path, desk.officer, status=410)
+        assert gone["type"].endswith("/gone") and gone["problems"][0]["rule"] == "archived"
+        assert str(archived) in gone["detail"]
+        assert _utc(recorded[0][0]).isoformat(timespec="seconds") in gone["detail"]
+    desk.call("GET", "/activation/decisions/999999/replay", desk.officer, status=404)
+    township = _rows(engine, "SELECT township FROM household")[0][0]
+    with session_scope(engine) as session:
+        _, raw = issue_token(
+            session, role=Role.COUNSELLOR, name="office", now=desk.clock.now(), office=township
+        )
+    office = {"Authorization": f"Bearer {raw}"}
+    desk.call("GET", f"/activation/decisions/{archived}/replay", office, status=404)
+    live = _rows(engine, "SELECT max(id) FROM activation_decision")[0][0]
+    assert desk.call("GET", f"/activation/decisions/{live}/replay", office)["agrees"] is True
     person = desk.person(woman)  # the person's file still reads, whole
     assert [s["state"] for s in person["sanctions"]] == ["proposed"]
     assert len(person["referrals"]) == 2 and len(person["warnings"]) == 1
