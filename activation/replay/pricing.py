@@ -246,9 +246,9 @@ def _reformed_history(
     """The case's history under the reform, or None when it stays as it was.
 
     ``rebuilt`` keeps this case's continuation rebuilds for the other reforms of the pass: the
-    points of a grid that differ only in refusals, and many that differ in the line or the
-    months (a wage far from every line, a continuation that ended long before the shortest),
-    rebuild the same history alike (``Reform.rebuild_key``)."""
+    points of a grid that differ only in refusals or re-entry rebuild the same history alike
+    (``Reform.rebuild_key``). Points that differ in the line or the months often give a case the
+    same history too (a wage far from every line); ``price`` then prices it once."""
     reform = reformed.reform
     history: Sequence[StatusSlice] = slices
     if reform.touches_reentry and reenterer is not None:
