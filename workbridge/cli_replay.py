@@ -15,6 +15,7 @@ from activation.replay.grid import budget_problems, parse_grid
 from activation.replay.reads import office_problems
 from activation.replay.reform import parse_range
 from activation.replay.runs import ReplayAsk, report_of
+from activation.replay.stacking import with_steps
 from kernel.db import settings_engine
 from kernel.errors import InvalidInput, Problem
 from kernel.messages import say
@@ -37,6 +38,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print_problems(InvalidInput(problems))
         return 2
     today = command_clock(settings, engine).now().astimezone(settings.zone).date()
+    grid = bool(args.grid) or budget is not None
+    if not grid:
+        reforms = with_steps(reforms)  # each change's own effect, in the same pass
     reports = run_replays(
         engine,
         book,
@@ -48,7 +52,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     gate_passed = bool(reports[0]["gate"]["passed"])
-    grid = bool(args.grid) or budget is not None
     ask = ReplayAsk(args.start, args.end, args.set or [], args.grid or [], args.budget, args.office)
     report = report_of(ask, reports)
     if args.format == "xlsx":
@@ -114,6 +117,20 @@ def _print_table(report: dict[str, Any]) -> None:
         f"{report['persons_newly_proposed']:,}; approximated {report['approximated']:,}; "
         f"unresolved {report['unresolved']}"
     )
+    if report.get("stacking"):
+        steps = Table(title="each change in turn, in the order given")
+        for column in ("change", "cost after it", "its own effect", "gain", "lose"):
+            steps.add_column(column, justify="right")
+        for step in report["stacking"]:
+            ((key, value),) = step["change"].items()
+            steps.add_row(
+                f"{key}={value}",
+                step["cost_reform"],
+                step["effect"],
+                f"{step['households_gain']:,}",
+                f"{step['households_lose']:,}",
+            )
+        console.print(steps)
     for dimension, groups in report["by_group"].items():
         by = Table(title=f"by {dimension}")
         for column in ("group", "cases", "actual", "reform", "gain", "lose"):

@@ -24,6 +24,7 @@ from activation.replay.grid import budget_problems, parse_grid
 from activation.replay.models import PolicyReplay
 from activation.replay.reads import office_problems
 from activation.replay.reform import parse_range
+from activation.replay.stacking import stacking, with_steps
 from kernel.background import background_work
 from kernel.errors import Conflict, InvalidInput, NotFound, Problem, missing
 from kernel.messages import say
@@ -142,6 +143,8 @@ def report_of(ask: ReplayAsk, reports: list[dict[str, Any]]) -> dict[str, Any]:
     from activation.replay.grid import within_budget
 
     if not ask.grid and ask.budget is None:
+        if len(reports) > 1 and reports[0]["gate"]["passed"]:  # priced ``with_steps``
+            return {**reports[0], "stacking": stacking(reports)}
         return reports[0]
     first = reports[0]
     out: dict[str, Any] = {key: first[key] for key in ("from", "to", "office", "gate")}
@@ -183,6 +186,8 @@ def _carry_on(engine: Engine, book: PolicyBook, run_id: int, ask: ReplayAsk, tod
     state, report, passed = "failed", None, None
     try:
         reforms, _ = parse_grid(ask.grid, ask.changes, book)
+        if not ask.grid and ask.budget is None:
+            reforms = with_steps(reforms)
         reports = run_replays(
             engine,
             book,

@@ -130,6 +130,30 @@ def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gett
                 ),
             )
         )
+    if report.get("stacking"):
+        sheets.append(
+            (
+                render(say("each change in turn"), gettext),
+                _words(
+                    gettext,
+                    say("change"),
+                    say("cost with it and those before it (yuan)"),
+                    say("its own effect (yuan)"),
+                    say("households that gain"),
+                    say("households that lose"),
+                ),
+                (
+                    [
+                        ", ".join(f"{k}={v}" for k, v in step["change"].items()),
+                        _yuan(step["cost_reform"]),
+                        _yuan(step["effect"]),
+                        step["households_gain"],
+                        step["households_lose"],
+                    ]
+                    for step in report["stacking"]
+                ),
+            )
+        )
     if "points" in report:
         sheets.append(
             (

@@ -305,3 +305,56 @@ def test_a_higher_standard_on_the_demo_county(county, app) -> None:
     assert higher["households_gain"] > 0 and higher["households_lose"] == 0
     assert higher["households_exited"] == 0
     assert float(higher["cost_reform"]) > float(higher["cost_actual"])
+
+
+def test_each_change_of_a_reform_with_its_own_effect(
+    county, app, database_url, monkeypatch, capsys, tmp_path
+) -> None:
+    """A reform of two changes is priced with the step that builds it up, in the same pass:
+    the first change's cost is what it costs alone, the last step's is the whole reform's, and
+    the effects add up to the difference — in either order, with the order said."""
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    args = ["replay", "--from", "2026-01", "--to", "2026-10"]
+    line, months = "continuation.income_threshold=100000", "continuation.months=1"
+    assert main([*args, "--set", line, "--set", months, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    steps = report["stacking"]
+    assert [list(step["change"]) for step in steps] == [
+        ["continuation.income_threshold"],
+        ["continuation.months"],
+    ]
+    alone = replayed(county, app, continuation__income_threshold="100000")
+    assert steps[0]["cost_reform"] == alone["cost_reform"] != alone["cost_actual"]
+    assert steps[0]["households_gain"] == alone["households_gain"]
+    assert steps[-1]["cost_reform"] == report["cost_reform"]
+    effects = [Decimal(step["effect"]) for step in steps]
+    assert sum(effects) == Decimal(report["difference"]) and all(effects)
+
+    assert main([*args, "--set", months, "--set", line, "--format", "json"]) == 0
+    reverse = json.loads(capsys.readouterr().out)
+    assert [list(s["change"]) for s in reverse["stacking"]] == [
+        ["continuation.months"],
+        ["continuation.income_threshold"],
+    ]
+    assert reverse["cost_reform"] == report["cost_reform"]  # the same reform, another order
+    assert sum(Decimal(s["effect"]) for s in reverse["stacking"]) == sum(effects)
+
+    assert main([*args, "--set", line, "--set", months]) == 0
+    assert "each change in turn" in capsys.readouterr().out
+    target = tmp_path / "replay.xlsx"
+    monkeypatch.setenv("WORKBRIDGE_LOCALE", "zh_CN")
+    assert (
+        main([*args, "--set", line, "--set", months, "--format", "xlsx", "--output", str(target)])
+        == 0
+    )
+    capsys.readouterr()
+    sheet = load_workbook(target)["逐项影响"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [f"{row[2]:.2f}" for row in rows] == [step["effect"] for step in steps]
+
+    assert main([*args, "--set", line, "--format", "json"]) == 0
+    assert "stacking" not in json.loads(capsys.readouterr().out)  # one change: nothing to stack

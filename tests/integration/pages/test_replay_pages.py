@@ -26,9 +26,10 @@ def county(engine, app, clock):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("zh_CN", ("政策回放", "不作改动的回放还原了", "增加待遇的家庭", "户主性别", "女")),
+        ("zh_CN", ("政策回放", "不作改动的回放还原了", "增加待遇的家庭", "户主性别", "女",
+                   "逐项调整的影响", "单项影响")),
         ("en", ("Policy replay", "With no change the replay gives back", "Households that gain",
-                "sex of the household head", "female")),
+                "sex of the household head", "female", "Each change in turn", "Its own effect")),
     ],
 )  # fmt: skip
 def test_ask_watch_read_and_download(client, county, language, words) -> None:
@@ -40,7 +41,7 @@ def test_ask_watch_read_and_download(client, county, language, words) -> None:
         {
             "first_month": "2026-01",
             "last_month": "2026-10",
-            "changes": "continuation.income_threshold=100000\n",
+            "changes": "continuation.income_threshold=100000\ncontinuation.months=12\n",
         },
     )
     assert asked.status_code == 303
@@ -53,7 +54,7 @@ def test_ask_watch_read_and_download(client, county, language, words) -> None:
     workbook = pages.get(f"{path}/workbook")
     assert workbook.status_code == 200
     book = load_workbook(BytesIO(workbook.content))
-    assert len(book.sheetnames) == 3
+    assert len(book.sheetnames) == 4  # the summary, by month, by group, each change in turn
     assert path.rsplit("/", 1)[1] in pages.get("/app/replays").text
 
 
