@@ -74,6 +74,10 @@ def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]
         yield [t(say("within budget")), str(answer) if answer else t(say("no point fits"))]
 
 
+def _changes(changes: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in changes.items())
+
+
 def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gettext) -> None:
     """``report`` is what ``run_replay`` returns, or the grid's report (with ``points``)."""
     sheets: list[tuple[str, Sequence[str], Any]] = [
@@ -144,7 +148,7 @@ def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gett
                 ),
                 (
                     [
-                        ", ".join(f"{k}={v}" for k, v in step["change"].items()),
+                        _changes(step["change"]),
                         _yuan(step["cost_reform"]),
                         _yuan(step["effect"]),
                         step["households_gain"],
@@ -171,7 +175,7 @@ def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gett
                 ),
                 (
                     [
-                        ", ".join(f"{k}={v}" for k, v in point["reform"].items()),
+                        _changes(point["reform"]),
                         _yuan(point["cost_reform"]),
                         _yuan(point["difference"]),
                         point["households_gain"],
