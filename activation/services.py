@@ -17,7 +17,6 @@ from activation.common import (  # noqa: F401
     open_tasks,
     person_facts,
     record_decision,
-    replay_decision,
 )
 from activation.duties import (  # noqa: F401
     approval_check,
