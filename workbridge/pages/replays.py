@@ -30,7 +30,9 @@ from kernel.pages import N_, register_labels, render, see_other, translator, val
 from kernel.visibility import Access
 from kernel.web import Ctx, PathId, get, post
 from workbridge.pages.charts import BarChart, Series
+from workbridge.pages.heatmap import Cell, HeatMap
 from workbridge.pages.palette import CHART_SERIES
+from workbridge.pages.replay_surface import Point, grid_order, surfaces
 
 register_labels({"running": N_("running"), "finished": N_("finished")})
 
@@ -92,6 +94,74 @@ def ask(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     return see_other(f"/app/replays/{run.id}")
 
 
+def _settings(pairs: Any) -> str:
+    return ", ".join(f"{key}={value}" for key, value in pairs)
+
+
+def _grid_maps(run: PolicyReplay, report: dict[str, Any], t: Any) -> list[Markup]:
+    """The grid's points as heat maps: the difference from what was paid as colour and figure,
+    the households that gain and lose beneath it; the budget's choice outlined, a point with
+    cases not known dashed. The table under them carries the same figures."""
+    points: list[Point] = report.get("points") or []
+    peak = max((abs(float(p["difference"])) for p in points), default=0.0)
+    chosen = report.get("within_budget")
+
+    def cell(point: Point | None) -> Cell | None:
+        if point is None:
+            return None
+        unknown = sum(point["unresolved"].values())
+        hint = t.gettext(
+            "%(settings)s: %(cost)s under the reform, %(difference)s against what was paid; "
+            "%(gain)s households gain, %(lose)s lose",
+            settings=_settings(point["reform"].items()),
+            cost=t.money(point["cost_reform"]),
+            difference=t.money(point["difference"]),
+            gain=t.number(point["households_gain"]),
+            lose=t.number(point["households_lose"]),
+        )
+        return Cell(
+            value=float(point["difference"]),
+            lines=[
+                t.money(Decimal(point["difference"]).to_integral_value()),
+                f"+{t.number(point['households_gain'])} / −{t.number(point['households_lose'])}",
+            ],
+            hint=hint,
+            marked=chosen is not None and point["reform"] == chosen,
+            dashed=unknown > 0,
+        )
+
+    notes = [
+        t.gettext(
+            "Each cell: the difference from what was paid; households that gain / that lose."
+        ),
+        t.gettext("Blue costs less than was paid, orange more; the deeper, the further."),
+    ]
+    if chosen is not None:
+        notes.append(t.gettext("Heavy outline: the combination closest to the budget."))
+    if any(sum(p["unresolved"].values()) for p in points):
+        notes.append(t.gettext("Dashed outline: some cases not known, kept as recorded."))
+    maps = []
+    for surface in surfaces(points, grid_order(run.grid or [])):
+        title = t.gettext("Difference from what was paid, by combination")
+        if surface.facet:
+            title = f"{title} · {_settings(surface.facet)}"
+        maps.append(
+            Markup(
+                HeatMap(
+                    title=title,
+                    rows=surface.rows,
+                    columns=surface.columns,
+                    cells=[[cell(p) for p in row] for row in surface.points],
+                    peak=peak,
+                    row_title=surface.row_axis or "",
+                    column_title=surface.column_axis,
+                    notes=notes,
+                ).svg()
+            )
+        )
+    return maps
+
+
 @get("/replays/{replay_id:int}", access=Access.COUNTY, guards=[OFFICER_OR_ADMIN])
 def replay(request: Request[Any, Any, Any], ctx: Ctx, replay_id: PathId) -> Template:
     run = runs.get(ctx.session, replay_id)
@@ -131,6 +201,7 @@ def replay(request: Request[Any, Any, Any], ctx: Ctx, replay_id: PathId) -> Temp
         run=run,
         report=report,
         chart=Markup(chart.svg()) if chart else None,
+        grid_maps=_grid_maps(run, report, t) if report.get("points") else [],
         groups=groups,
         money=lambda text: t.money(Decimal(text)),
     )

@@ -74,3 +74,41 @@ def test_an_office_account_is_refused(client, county) -> None:
     pages = signed_in(client, county, "replay.office", "benefit_officer", office="定城镇")
     assert pages.get("/app/replays").status_code == 403
     assert "/app/replays" not in pages.get("/app/applications").text
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("zh_CN", ("支出与受影响人数的分布", "各参数组合与实际发放的差额", "粗框：最接近预算")),
+        ("en", ("The surface of cost and people affected",
+                "Difference from what was paid, by combination", "Heavy outline: the combination")),
+    ],
+)  # fmt: skip
+def test_a_grid_is_drawn_as_surfaces_of_its_points(client, county, language, words) -> None:
+    pages = signed_in(
+        client, county, f"replay.grid.{language}", "benefit_officer", language=language
+    )
+    asked = pages.post(
+        "/app/replays",
+        {
+            "first_month": "2026-01",
+            "last_month": "2026-10",
+            "grid": "continuation.income_threshold=600,100000\n"
+            "activation.refusal.threshold=1,2,3\ncontinuation.months=6,12\n",
+            "budget": "100000000",
+        },
+    )
+    assert asked.status_code == 303
+    text = settled(pages, asked.headers["location"])
+    for word in words:
+        assert word in text, word
+    maps = re.findall(r'<svg [^>]*class="chart heatmap".*?</svg>', text, re.S)
+    assert len(maps) == 2  # one per number of months, thresholds across, refusals down
+    for months, svg in zip(("6", "12"), maps, strict=True):
+        assert f"continuation.months={months}" in svg
+        assert len(re.findall(r'<rect class="cell"', svg)) == 6
+        assert ">600<" in svg and ">100000<" in svg and ">3<" in svg
+    # a budget above every cost picks one point, outlined on exactly one map
+    assert sum(svg.count('stroke-width="3"') for svg in maps) == 1
+    table = text[text.index("<table", text.index(maps[-1])) :]
+    assert table.count("<tr>") == 13  # the same twelve points as a table, and its head
