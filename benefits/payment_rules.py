@@ -158,10 +158,19 @@ class Rounding:
 
     @cached_property
     def quantum_fen(self) -> int | None:
-        """The rounding step in whole fen, or None when it is not a whole number of fen (kept
-        once worked out: the replay asks for it once a month of every case it prices)."""
-        fen = self.quantum * 100
-        return int(fen) if fen >= 1 and fen == fen.to_integral_value() else None
+        """The step in whole fen that rounding to the quantum rounds to, or None when it is
+        finer than a fen (kept once worked out: the replay asks for it once a month of every
+        case it prices).
+
+        ``Decimal.quantize`` rounds to the quantum's *exponent*, not its value: 0.5 rounds to
+        the jiao, 0.10 and 1.00 to the fen. The integer paths (the payment run's SQL, the
+        replay) round to this step, so they round as the Python rule does whatever way the
+        quantum is written.
+        """
+        exponent = self.quantum.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -2:
+            return None
+        return 10 ** (exponent + 2)
 
     def as_dict(self) -> dict[str, str]:
         return {

@@ -32,7 +32,8 @@ MODES = (
     "ROUND_FLOOR",
     "ROUND_05UP",
 )
-QUANTA = {"0.01": 1, "0.1": 10, "1": 100}
+# quantize rounds to the quantum's exponent: 0.5 to the jiao, 1.00 to the fen (quantum_fen)
+QUANTA = {"0.01": 1, "0.1": 10, "1": 100, "0.5": 10, "1.00": 1}
 MONTHS = {28: date(2026, 2, 1), 29: date(2028, 2, 1), 30: date(2026, 4, 1), 31: date(2026, 3, 1)}
 QUOTIENTS = (0, 1, 2, 5, 7, 10, 15, 3_333)
 

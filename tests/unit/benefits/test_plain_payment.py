@@ -63,7 +63,32 @@ def test_a_rounding_step_finer_than_a_fen_sends_every_case_to_the_rules() -> Non
     fine = Rounding(Decimal("0.001"), ROUND_HALF_UP, "v1")
     assert fine.quantum_fen is None
     assert plain_fen([_slice(date(2026, 1, 1), None, 64_000)], [], MARCH, fine) is None
-    assert Rounding(Decimal("0.10"), ROUND_HALF_UP, "v1").quantum_fen == 10
+
+
+@pytest.mark.parametrize(
+    ("quantum", "fen"),
+    [
+        ("0.01", 1),
+        ("0.1", 10),
+        ("1", 100),
+        ("1E+1", 1000),
+        # Decimal.quantize rounds to the quantum's exponent, not its value
+        ("0.10", 1),
+        ("1.00", 1),
+        ("0.5", 10),
+        ("5", 100),
+        ("0.001", None),
+        ("0.005", None),
+    ],
+)
+def test_the_step_in_fen_is_the_one_quantize_rounds_to(quantum, fen) -> None:
+    rounding = Rounding(Decimal(quantum), ROUND_HALF_UP, "v1")
+    assert rounding.quantum_fen == fen
+    if fen is not None:  # one fen either side of half a step: quantize agrees with the step
+        for value in (fen * 7 + fen // 2, fen * 7 + (fen - 1) // 2):
+            yuan = Decimal(value) / 100
+            rounded = yuan.quantize(Decimal(quantum), rounding=ROUND_HALF_UP) * 100
+            assert rounded % fen == 0
 
 
 days = st.integers(min_value=-70, max_value=70).map(lambda n: MARCH.first + timedelta(days=n))
