@@ -1,14 +1,23 @@
 """The replay prices months with rule 1 (activation/replay/money.py): its shortcut for whole
-months must give what ``regular_fen`` gives, month by month, over random histories."""
+months and its integer arithmetic for part months must give what ``regular_fen`` gives, month by
+month, over random histories, for every rounding mode and every way of writing a step."""
 
+import decimal
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from activation.replay.money import due_by_month, month_fen, months_between
-from benefits.payment_rules import Month, Rounding, StatusSlice, overlaps, regular_fen
+from activation.replay.money import due_by_month, month_fen, months_between, rounded_fen
+from benefits.payment_rules import (
+    ROUNDING_MODES,
+    Month,
+    Rounding,
+    StatusSlice,
+    overlaps,
+    regular_fen,
+)
 
 MONTHS = months_between(Month(2025, 11), Month(2027, 2))
 ROUNDINGS = [
@@ -17,6 +26,8 @@ ROUNDINGS = [
     Rounding(Decimal("0.1"), "ROUND_DOWN", "v"),
     Rounding(Decimal("0.005"), "ROUND_HALF_UP", "v"),  # not whole fen: never the shortcut
 ]
+QUANTA = ("0.01", "0.1", "1", "0.5", "0.10", "1.00", "5", "0.005")
+EVERY_ROUNDING = [Rounding(Decimal(q), mode, "v") for q in QUANTA for mode in ROUNDING_MODES]
 
 
 def history(rng: random.Random) -> list[StatusSlice]:
@@ -25,7 +36,7 @@ def history(rng: random.Random) -> list[StatusSlice]:
         length = rng.choice([1, 15, 28, 31, 61, 200, 400])
         last = n == 4 or rng.random() < 0.2
         end = None if last else day + timedelta(days=length - 1)
-        amount = rng.choice([0, 30000, 30050, 12345, 99999, 60000])
+        amount = rng.choice([0, 30000, 30050, 12345, 99999, 60000, 1, 4999, 75, 250001])
         status = rng.choice(["active", "continuation_half", "suspended", "terminated"])
         slices.append(StatusSlice(n, status, day, end, amount, "r", "v"))
         if end is None:
@@ -57,3 +68,58 @@ def test_whole_and_part_months(starts_on, ends_on, amount, fen) -> None:
     only = StatusSlice(1, "active", starts_on, ends_on, amount, "r", "v")
     march = Month(2026, 3)
     assert month_fen([only], march, ROUNDINGS[0]) == fen
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_part_months_in_integers_are_rule_one_for_every_mode_and_step(seed: int) -> None:
+    """Every mode Decimal knows and steps written every way, with overlapping periods too (rule
+    1 sums whatever periods a month has)."""
+    rng = random.Random(1000 + seed)
+    for _ in range(20):
+        slices = history(rng)
+        if rng.random() < 0.3:  # a second history laid over the first
+            slices = slices + [
+                StatusSlice(9 + s.period_id, s.status, s.starts_on, s.ends_on, 777, "r", "v")
+                for s in history(rng)
+            ]
+        rounding = [rng.choice(EVERY_ROUNDING) for _ in MONTHS]
+        expected = [
+            regular_fen([s for s in slices if overlaps(s, m)], m, step)
+            for m, step in zip(MONTHS, rounding, strict=True)
+        ]
+        assert due_by_month(slices, MONTHS, rounding) == expected
+
+
+def _quantized(day_fen: int, days: int, step: int, mode: str) -> int:
+    quantum = Decimal(1).scaleb(len(str(step)) - 3)  # 0.01, 0.1 or 1 yuan, exponent and all
+    yuan = (Decimal(day_fen) / days / 100).quantize(quantum, rounding=mode)
+    return int(yuan * 100)
+
+
+@pytest.mark.parametrize("mode", ROUNDING_MODES)
+@pytest.mark.parametrize("step", [1, 10, 100])
+@pytest.mark.parametrize("days", [28, 29, 30, 31])
+def test_the_integer_rounding_agrees_with_decimal_at_every_boundary(mode, step, days) -> None:
+    """On a step, half a step, one fen-day either side of each, for quotients ending in 0, 4,
+    5 and 9 (ROUND_05UP and ROUND_HALF_EVEN look at the last digit)."""
+    divisor = days * step
+    edges = {0, 1, divisor // 2 - 1, divisor // 2, divisor // 2 + 1, divisor - 1}
+    if divisor % 2 == 0:
+        edges.add(divisor // 2)
+    checked = 0
+    for quotient in (0, 1, 4, 5, 9, 10, 15, 3_330, 3_335):
+        for remainder in edges:
+            day_fen = quotient * divisor + remainder
+            assert rounded_fen(day_fen, days, step, mode) == _quantized(day_fen, days, step, mode)
+            checked += 1
+    assert checked >= 45
+
+
+def test_a_negative_sum_or_an_unknown_mode_is_left_to_decimal() -> None:
+    assert rounded_fen(-1, 31, 1, decimal.ROUND_HALF_UP) is None
+    assert rounded_fen(100, 31, 1, "ROUND_SIDEWAYS") is None
+    march = Month(2026, 3)
+    owed_back = StatusSlice(1, "active", date(2026, 3, 2), None, -31_000, "r", "v")
+    assert month_fen([owed_back], march, ROUNDINGS[0]) == regular_fen(
+        [owed_back], march, ROUNDINGS[0]
+    )
