@@ -32,6 +32,8 @@ def due_by_month(
     whole and, when the amount is a whole number of each month's rounding step, the amount
     itself (``month_fen``'s reasoning, once for the window instead of once a month).
     """
+    if len(rounding) != len(months):
+        raise ValueError("a rounding for each month")
     if len(slices) == 1 and months:
         only = slices[0]
         if (
@@ -42,12 +44,29 @@ def due_by_month(
                 for step in rounding
             )
         ):
-            if len(rounding) != len(months):
-                raise ValueError("a rounding for each month")
             return [only.monthly_amount_fen] * len(months)
+    if not months:
+        return []
+    base = months[0].year * 12 + months[0].month
+    count = len(months)
+    if months[-1].year * 12 + months[-1].month - base != count - 1:  # not one run of months
+        return [
+            month_fen([s for s in slices if overlaps(s, month)], month, step)
+            for month, step in zip(months, rounding, strict=True)
+        ]
+    # Each period put in the months it reaches, by month number: a walk over the periods
+    # instead of every period tested against every month.
+    reached: list[list[StatusSlice]] = [[] for _ in months]
+    for period in slices:
+        start = period.starts_on
+        begin = max(start.year * 12 + start.month - base, 0)
+        end = period.ends_on
+        stop = count - 1 if end is None else min(end.year * 12 + end.month - base, count - 1)
+        for index in range(begin, stop + 1):
+            reached[index].append(period)
     return [
-        month_fen([s for s in slices if overlaps(s, month)], month, step)
-        for month, step in zip(months, rounding, strict=True)
+        month_fen(found, month, step) if found else 0
+        for found, month, step in zip(reached, months, rounding, strict=True)
     ]
 
 

@@ -123,3 +123,24 @@ def test_a_negative_sum_or_an_unknown_mode_is_left_to_decimal() -> None:
     assert month_fen([owed_back], march, ROUNDINGS[0]) == regular_fen(
         [owed_back], march, ROUNDINGS[0]
     )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_months_not_in_one_run_and_periods_outside_the_window(seed: int) -> None:
+    """Months with a gap between them take the month-by-month path; periods wholly before or
+    after the window, and one ending before it starts, reach no month either way."""
+    rng = random.Random(500 + seed)
+    gapped = [Month(2026, 1), Month(2026, 3), Month(2026, 4)]
+    for months in (gapped, months_between(Month(2026, 2), Month(2026, 5))):
+        for _ in range(20):
+            slices = history(rng) + [
+                StatusSlice(20, "active", date(2024, 1, 1), date(2024, 6, 30), 50_000, "r", "v"),
+                StatusSlice(21, "active", date(2030, 1, 1), None, 50_000, "r", "v"),
+                StatusSlice(22, "active", date(2026, 4, 20), date(2026, 3, 10), 9_999, "r", "v"),
+            ]
+            rounding = [rng.choice(EVERY_ROUNDING) for _ in months]
+            expected = [
+                regular_fen([s for s in slices if overlaps(s, m)], m, step)
+                for m, step in zip(months, rounding, strict=True)
+            ]
+            assert due_by_month(slices, months, rounding) == expected
