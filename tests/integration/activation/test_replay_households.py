@@ -4,13 +4,16 @@ the awkward ones — no head, a disabled member, a child turning 18 on the range
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from activation.replay import reads
 from activation.replay.groups import MemberFacts, household_groups, summary
-from activation.replay.reads import _households
+from activation.replay.reads import PACKED, _households, household_range
 from benefits.bench import generate
 from benefits.models import BenefitCase, Household, Member
 from benefits.payment_rules import Month
@@ -52,7 +55,9 @@ def by_member(session: Session) -> dict:
     return {case_id: summary(*places[case_id], found) for case_id, found in members.items()}
 
 
-def test_the_database_sums_each_household_as_the_rules_do(engine, app) -> None:
+@pytest.mark.parametrize("packed", [PACKED, 0])  # one range of households; one by one
+def test_the_database_sums_each_household_as_the_rules_do(engine, app, monkeypatch, packed) -> None:
+    monkeypatch.setattr(reads, "PACKED", packed)
     generate(engine, 150, Month.of(TODAY), app.state.policy.at(TODAY).version_id, seed=8)
     with engine.begin() as conn:
         ids = [row[0] for row in conn.execute(text("SELECT id FROM household ORDER BY id"))]
@@ -78,6 +83,15 @@ def test_the_database_sums_each_household_as_the_rules_do(engine, app) -> None:
         conn.execute(
             text("UPDATE member SET relation = 'child' WHERE household_id = :h"), {"h": many}
         )
+        # the last case moved to the first household: two cases of one household, one of them
+        # far from the households of the cases around it
+        conn.execute(
+            text(
+                "UPDATE benefit_case SET household_id = :h "
+                "WHERE id = (SELECT max(id) FROM benefit_case)"
+            ),
+            {"h": ids[0]},
+        )
         conn.execute(
             text(
                 "UPDATE member SET relation = 'head' WHERE id = "
@@ -91,9 +105,27 @@ def test_the_database_sums_each_household_as_the_rules_do(engine, app) -> None:
         found = _households(session, low, high)
     assert len(found) == len(expected) == 150
     assert found == expected
+    twice = found[max(found)], found[min(found)]  # the same household's two cases
+    assert replace(twice[0], category="") == replace(twice[1], category="")
     last_day = Month(2026, 3).last
     groups = [household_groups(facts, last_day) for facts in found.values()]
     assert {g["disability"] for g in groups} == {"yes", "no"}
     assert {g["children"] for g in groups} == {"yes", "no"}
     headless = found[min(found)]
     assert headless.head_sex is not None and headless.persons >= 1
+
+
+@pytest.mark.parametrize(
+    ("households", "packed", "span"),
+    [
+        ([], 4, None),
+        ([7], 4, (7, 7)),
+        ([10, 11, 12, 13], 4, (10, 13)),
+        ([1, 16], 8, (1, 16)),  # 15 apart for 2 cases: under 16
+        ([1, 17], 8, None),  # 16 apart: the range would read more than 8 a case
+        ([5, 3, 9, 3], 4, (3, 9)),  # any order, repeats counted as cases
+        ([1, 2, 3], 0, None),  # 0: never a range
+    ],
+)
+def test_a_chunks_households_are_one_range_only_when_close(households, packed, span) -> None:
+    assert household_range(households, packed) == span
