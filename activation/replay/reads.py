@@ -497,6 +497,10 @@ def _households(session: Session, low: int, high: int) -> dict[int, HouseholdFac
 
 
 def _continuations(session: Session, low: int, high: int) -> dict[int, list[ContinuationFacts]]:
+    """Each case's continuations with the wage they began on (taken out of the decision's
+    inputs by the database, not the whole inputs parsed here) and the member's later wages
+    (read by the continuations' own range, not a list of members sent back)."""
+    inside = col(Continuation.case_id).between(low, high)
     rows = session.execute(
         select(
             Continuation.id,
@@ -504,10 +508,10 @@ def _continuations(session: Session, low: int, high: int) -> dict[int, list[Cont
             Continuation.member_id,
             Continuation.starts_on,
             Continuation.base_amount_fen,
-            ActivationDecision.inputs,
+            col(ActivationDecision.inputs)["monthly_income"].as_string(),
         )
         .join(ActivationDecision, col(ActivationDecision.id) == Continuation.decision_id)
-        .where(col(Continuation.case_id).between(low, high))
+        .where(inside)
     ).all()
     if not rows:
         return {}
@@ -515,21 +519,21 @@ def _continuations(session: Session, low: int, high: int) -> dict[int, list[Cont
     for member_id, day, amount in session.execute(
         select(MemberIncome.member_id, MemberIncome.effective_from, MemberIncome.monthly_amount_fen)
         .where(
-            col(MemberIncome.member_id).in_(sorted({r[2] for r in rows})),
+            col(MemberIncome.member_id).in_(select(Continuation.member_id).where(inside)),
             MemberIncome.source == "wages",
         )
         .order_by(col(MemberIncome.member_id), col(MemberIncome.effective_from))
     ):
         wages[member_id].append((day, from_fen(amount)))
     found: dict[int, list[ContinuationFacts]] = defaultdict(list)
-    for continuation_id, case_id, member_id, starts_on, base_fen, inputs in rows:
+    for continuation_id, case_id, member_id, starts_on, base_fen, income in rows:
         found[case_id].append(
             ContinuationFacts(
                 continuation_id=continuation_id,
                 job_start=starts_on,
                 previous_amount=from_fen(base_fen),
-                start_income=Decimal(inputs["monthly_income"]),
-                wage_changes=tuple((d, a) for d, a in wages[member_id] if d > starts_on),
+                start_income=Decimal(income),
+                wage_changes=tuple((d, a) for d, a in wages.get(member_id, ()) if d > starts_on),
             )
         )
     return found
