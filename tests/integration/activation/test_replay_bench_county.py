@@ -11,7 +11,9 @@ from itertools import pairwise
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
+from activation.replay import reads
 from activation.replay.engine import run_replay
 from activation.replay.reform import Reform
 from benefits.bench import generate
@@ -139,6 +141,28 @@ def test_the_gate_passes_and_a_reform_of_the_line_moves_exactly_the_wages_betwee
     turning_half = [w for s, w in wages if s == "continuation_full" and w >= 600]
     assert turning_half and lower["households_lose"] == len(turning_half)
     assert lower["households_gain"] == 0
+
+
+@pytest.mark.parametrize("chunk", [50, 600])
+def test_a_chunks_refusal_counts_read_by_the_members_range_are_those_read_member_by_member(
+    engine, app, chunk
+) -> None:
+    """The counts read by the range of the chunk's members (``reads._household_decisions``)
+    are exactly those read by a look-up per member, chunk by chunk."""
+    policy = app.state.policy
+    generate(engine, 600, Month.of(TODAY), policy.at(TODAY).version_id, seed=21)
+    add_sanctions(engine, policy, TODAY, seed=21)
+    read = 0
+    with Session(engine) as session:
+        for ids in reads.case_chunks(session, chunk):
+            low, high = ids[0], ids[-1]
+            _, members = reads._households(session, low, high)
+            assert members is not None
+            by_range = reads._counts(session, low, high, members)
+            one_by_one = reads._counts(session, low, high, None)
+            assert by_range == one_by_one
+            read += sum(len(found) for found in by_range.values())
+    assert read > 5
 
 
 def test_every_synthetic_cut_is_a_sanction_at_the_threshold_and_a_higher_one_lifts_it(

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from activation.replay import reads
 from activation.replay.groups import MemberFacts, household_groups, summary
-from activation.replay.reads import PACKED, _households, household_range
+from activation.replay.reads import PACKED, _households, household_range, member_range
 from benefits.bench import generate
 from benefits.models import BenefitCase, Household, Member
 from benefits.payment_rules import Month
@@ -102,9 +102,17 @@ def test_the_database_sums_each_household_as_the_rules_do(engine, app, monkeypat
     with Session(engine) as session:
         expected = by_member(session)
         low, high = min(expected), max(expected)
-        found = _households(session, low, high)
+        found, members = _households(session, low, high)
+        ids = session.execute(  # the members of the households with a case
+            text(
+                "SELECT min(id), max(id) FROM member "
+                "WHERE household_id IN (SELECT household_id FROM benefit_case)"
+            )
+        ).one()
     assert len(found) == len(expected) == 150
     assert found == expected
+    # the members' ids as one range when close (all of them here), none when never
+    assert members == (tuple(ids) if packed else None)
     twice = found[max(found)], found[min(found)]  # the same household's two cases
     assert replace(twice[0], category="") == replace(twice[1], category="")
     last_day = Month(2026, 3).last
@@ -129,3 +137,18 @@ def test_the_database_sums_each_household_as_the_rules_do(engine, app, monkeypat
 )
 def test_a_chunks_households_are_one_range_only_when_close(households, packed, span) -> None:
     assert household_range(households, packed) == span
+
+
+@pytest.mark.parametrize(
+    ("lows", "highs", "persons", "span"),
+    [
+        ([], [], 0, None),
+        ([10], [12], 3, (10, 12)),
+        ([10, 20], [12, 22], 6, (10, 22)),
+        ([10, 33], [12, 33], 6, (10, 33)),  # 23 apart for 6 members: under 24
+        ([10, 34], [12, 34], 6, None),  # 24 apart: four ids a member or more
+        ([10], [12], 3, (10, 12)),
+    ],
+)
+def test_a_chunks_members_are_one_range_only_when_close(lows, highs, persons, span) -> None:
+    assert member_range(lows, highs, persons, 4) == span
