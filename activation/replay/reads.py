@@ -112,6 +112,9 @@ def plan_for_chunks(session: Session) -> None:
         # chunk from the eighteenth chunk on (a scan of the whole month's partition). Each
         # chunk's read is planned for its own bounds instead.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # A chunk's read is a few milliseconds of index walks; a parallel plan for it starts
+        # helper processes that take the cores the replay's own workers are pricing on.
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def read_ahead(

@@ -164,13 +164,16 @@ def test_the_chunk_reads_cost_a_page_as_on_ssd_in_their_own_transaction_only(eng
     finally:
         event.remove(engine, "before_cursor_execute", note)
     assert report["gate"]["passed"]
-    settings = [s for s in seen if "random_page_cost" in s or "plan_cache_mode" in s]
+    settings = [s for s in seen if s.startswith("SET")]
     if engine.dialect.name == "postgresql":
         assert settings == [
             f"SET LOCAL random_page_cost = {INDEX_PAGE_COST}",
             "SET LOCAL plan_cache_mode = force_custom_plan",  # each chunk planned for its bounds
+            "SET LOCAL max_parallel_workers_per_gather = 0",  # no helpers for a chunk's read
         ]
-        with engine.connect() as conn:  # the pool's connections keep the server's own cost
+        with engine.connect() as conn:  # the pool's connections keep the server's own settings
             assert conn.execute(text(show)).scalar_one() == before != INDEX_PAGE_COST
+            parallel = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one()
+            assert parallel != "0"
     else:
         assert settings == []  # SQLite plans without it
