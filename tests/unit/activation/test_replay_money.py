@@ -133,7 +133,8 @@ def test_months_not_in_one_run_and_periods_outside_the_window(seed: int) -> None
     gapped = [Month(2026, 1), Month(2026, 3), Month(2026, 4)]
     for months in (gapped, months_between(Month(2026, 2), Month(2026, 5))):
         for _ in range(20):
-            slices = history(rng) + [
+            slices = [
+                *history(rng),
                 StatusSlice(20, "active", date(2024, 1, 1), date(2024, 6, 30), 50_000, "r", "v"),
                 StatusSlice(21, "active", date(2030, 1, 1), None, 50_000, "r", "v"),
                 StatusSlice(22, "active", date(2026, 4, 20), date(2026, 3, 10), 9_999, "r", "v"),
