@@ -449,19 +449,22 @@ def _counts(
 PACKED = 4  # a chunk's households read as one range when it spans at most 4 ids a case
 
 
-def household_range(household_ids: Sequence[int], packed: int = PACKED) -> tuple[int, int] | None:
-    """The ids of a chunk's households as one range to scan, when they lie close together.
+def packed_range(
+    lows: Sequence[int], highs: Sequence[int], items: int, packed: int = PACKED
+) -> tuple[int, int] | None:
+    """The ids a chunk's rows lie in (from the least of ``lows`` to the greatest of ``highs``)
+    as one range to scan, when they lie close together: under ``packed`` ids an item.
 
     Cases and their households are mostly created together (an application makes both; the
-    roll import and the bench write them in order), so a chunk's households usually fill a
-    short run of ids, and the members read as one range of their index instead of an index
-    probe per household — half the time on PostgreSQL. A household with a case opened long
-    after it (a re-application) stretches the range; past ``packed`` ids a case the members
-    are read household by household as before."""
-    if not household_ids:
+    roll import and the bench write them in order), and a household's members with it, so a
+    chunk's households and their members usually fill short runs of ids, read as one range of
+    their index instead of an index probe per household — half the time on PostgreSQL. A
+    household with a case opened long after it (a re-application) stretches the range; past
+    ``packed`` ids an item they are read household by household as before."""
+    if not lows:
         return None
-    low, high = min(household_ids), max(household_ids)
-    return (low, high) if high - low < packed * len(household_ids) else None
+    low, high = min(lows), max(highs)
+    return (low, high) if high - low < packed * items else None
 
 
 def _households(
@@ -474,12 +477,12 @@ def _households(
 
     The members are aggregated by household and the first joined back by id: no window
     function (SQLite materialises one through a temporary B-tree, at twice the time), and with
-    the households' ids in one range (``household_range``) a range scan of the members' index
+    the households' ids in one range (``packed_range``) a range scan of the members' index
     on both databases (on PostgreSQL 39 ms a chunk of 5,000 against 80 ms ranked by a window,
     one probe a household)."""
     inside = col(BenefitCase.id).between(low, high)
-    ids = session.execute(select(BenefitCase.household_id).where(inside)).scalars()
-    span = household_range(list(ids), PACKED)
+    ids = list(session.execute(select(BenefitCase.household_id).where(inside)).scalars())
+    span = packed_range(ids, ids, len(ids), PACKED)
     if span is None:
         which = col(Member.household_id).in_(select(BenefitCase.household_id).where(inside))
         households = inside
@@ -531,18 +534,7 @@ def _households(
             lows.append(row[10])
             highs.append(row[11])
     persons = sum(facts.persons for facts in found.values())
-    return found, member_range(lows, highs, persons, PACKED)
-
-
-def member_range(
-    lows: Sequence[int], highs: Sequence[int], persons: int, packed: int = PACKED
-) -> tuple[int, int] | None:
-    """The ids of a chunk's members as one range, when they lie close together (as a chunk's
-    households do, ``household_range``): at most ``packed`` ids a member."""
-    if not lows:
-        return None
-    low, high = min(lows), max(highs)
-    return (low, high) if high - low < packed * persons else None
+    return found, packed_range(lows, highs, persons, PACKED)
 
 
 def _continuations(session: Session, low: int, high: int) -> dict[int, list[ContinuationFacts]]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from activation.replay import reads
 from activation.replay.groups import MemberFacts, household_groups, summary
-from activation.replay.reads import PACKED, _households, household_range, member_range
+from activation.replay.reads import PACKED, _households, packed_range
 from benefits.bench import generate
 from benefits.models import BenefitCase, Household, Member
 from benefits.payment_rules import Month
@@ -124,31 +124,23 @@ def test_the_database_sums_each_household_as_the_rules_do(engine, app, monkeypat
 
 
 @pytest.mark.parametrize(
-    ("households", "packed", "span"),
+    ("lows", "highs", "items", "packed", "span"),
     [
-        ([], 4, None),
-        ([7], 4, (7, 7)),
-        ([10, 11, 12, 13], 4, (10, 13)),
-        ([1, 16], 8, (1, 16)),  # 15 apart for 2 cases: under 16
-        ([1, 17], 8, None),  # 16 apart: the range would read more than 8 a case
-        ([5, 3, 9, 3], 4, (3, 9)),  # any order, repeats counted as cases
-        ([1, 2, 3], 0, None),  # 0: never a range
+        ([], [], 0, 4, None),
+        # a chunk's households: each its own low and high, one item a case
+        ([7], [7], 1, 4, (7, 7)),
+        ([10, 11, 12, 13], [10, 11, 12, 13], 4, 4, (10, 13)),
+        ([1, 16], [1, 16], 2, 8, (1, 16)),  # 15 apart for 2 cases: under 16
+        ([1, 17], [1, 17], 2, 8, None),  # 16 apart: the range would read 8 a case or more
+        ([5, 3, 9, 3], [5, 3, 9, 3], 4, 4, (3, 9)),  # any order, repeats counted as cases
+        ([1, 2, 3], [1, 2, 3], 3, 0, None),  # 0: never a range
+        # a chunk's members: each household's lowest and highest member, one item a person
+        ([10], [12], 3, 4, (10, 12)),
+        ([10, 20], [12, 22], 6, 4, (10, 22)),
+        ([10, 33], [12, 33], 6, 4, (10, 33)),  # 23 apart for 6 members: under 24
+        ([10, 34], [12, 34], 6, 4, None),  # 24 apart: four ids a member or more
+        ([20, 10], [22, 12], 6, 4, (10, 22)),  # the least low and greatest high, any order
     ],
 )
-def test_a_chunks_households_are_one_range_only_when_close(households, packed, span) -> None:
-    assert household_range(households, packed) == span
-
-
-@pytest.mark.parametrize(
-    ("lows", "highs", "persons", "span"),
-    [
-        ([], [], 0, None),
-        ([10], [12], 3, (10, 12)),
-        ([10, 20], [12, 22], 6, (10, 22)),
-        ([10, 33], [12, 33], 6, (10, 33)),  # 23 apart for 6 members: under 24
-        ([10, 34], [12, 34], 6, None),  # 24 apart: four ids a member or more
-        ([10], [12], 3, (10, 12)),
-    ],
-)
-def test_a_chunks_members_are_one_range_only_when_close(lows, highs, persons, span) -> None:
-    assert member_range(lows, highs, persons, 4) == span
+def test_a_chunks_rows_are_one_range_only_when_close(lows, highs, items, packed, span) -> None:
+    assert packed_range(lows, highs, items, packed) == span
