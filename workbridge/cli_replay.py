@@ -39,7 +39,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return 2
     today = command_clock(settings, engine).now().astimezone(settings.zone).date()
     grid = bool(args.grid) or budget is not None
-    if not grid:
+    if not grid and not args.whole:
         reforms = with_steps(reforms)  # each change's own effect, in the same pass
     reports = run_replays(
         engine,
@@ -182,6 +182,12 @@ def add_replay(sub: Commands) -> None:
     )
     parser.add_argument(
         "--budget", metavar="YUAN", help="with a grid: the point closest to it, not over"
+    )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="price a reform of several changes whole, without the steps that show each "
+        "change's own effect (one reform priced instead of one a change)",
     )
     parser.add_argument("--office", help="only this township or community")
     parser.add_argument(

@@ -358,3 +358,9 @@ def test_each_change_of_a_reform_with_its_own_effect(
 
     assert main([*args, "--set", line, "--format", "json"]) == 0
     assert "stacking" not in json.loads(capsys.readouterr().out)  # one change: nothing to stack
+
+    # --whole: the same reform priced alone, its report the same without the steps
+    assert main([*args, "--set", line, "--set", months, "--whole", "--format", "json"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert "stacking" not in whole
+    assert whole == {key: value for key, value in report.items() if key != "stacking"}
