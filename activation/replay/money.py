@@ -28,25 +28,60 @@ def due_by_month(
 ) -> list[int]:
     """The regular amount of each month, in fen (0 for a month the history does not reach).
 
-    Most histories in a window are one period running through all of it: every month is then
-    whole and, when the amount is a whole number of each month's rounding step, the amount
-    itself (``month_fen``'s reasoning, once for the window instead of once a month).
+    A case's periods follow one another (each starts after the one before has ended), and most
+    of their months are whole: the period runs through the month, and when its amount is a
+    whole number of rounding steps, that month's amount is the period's (``month_fen``'s
+    reasoning). So each period fills its whole months at once, and only the months where a
+    period starts or ends part way are priced by ``month_fen``, with the periods that reach
+    them. Periods that overlap or come out of order, months that are not one run, or a window
+    whose rounding changes step are priced month by month (``_by_month``).
     """
     if len(rounding) != len(months):
         raise ValueError("a rounding for each month")
-    if len(slices) == 1 and months:
-        only = slices[0]
-        if (
-            only.starts_on <= months[0].first
-            and (only.ends_on is None or only.ends_on >= months[-1].last)
-            and all(
-                step.quantum_fen is not None and only.monthly_amount_fen % step.quantum_fen == 0
-                for step in rounding
-            )
-        ):
-            return [only.monthly_amount_fen] * len(months)
     if not months:
         return []
+    base = months[0].year * 12 + months[0].month
+    count = len(months)
+    step = rounding[0].quantum_fen
+    if (
+        step is None
+        or months[-1].year * 12 + months[-1].month - base != count - 1
+        or any(r.quantum_fen != step for r in rounding)
+    ):
+        return _by_month(slices, months, rounding)
+    due = [0] * count
+    part: dict[int, list[StatusSlice]] = {}
+    ended: date | None = None  # the last day of the period before (None: none yet)
+    for period in slices:
+        start, end, amount = period.starts_on, period.ends_on, period.monthly_amount_fen
+        if ended is not None and start <= ended:
+            return _by_month(slices, months, rounding)
+        ended = date.max if end is None else end
+        if end is not None and end < start:
+            continue  # a period that ends before it starts reaches no day
+        begin = start.year * 12 + start.month - base
+        stop = count - 1 if end is None else end.year * 12 + end.month - base
+        if begin >= count or stop < 0:
+            continue  # wholly before or after the window
+        low, high = max(begin, 0), min(stop, count - 1)
+        whole_from = low if begin < 0 or start.day == 1 else low + 1
+        whole_to = high if stop >= count or end is None or end == months[stop].last else high - 1
+        if amount % step == 0 and whole_from <= whole_to:
+            due[whole_from : whole_to + 1] = [amount] * (whole_to + 1 - whole_from)
+            edges = [*range(low, whole_from), *range(whole_to + 1, high + 1)]
+        else:
+            edges = list(range(low, high + 1))
+        for index in edges:
+            part.setdefault(index, []).append(period)
+    for index, reaching in part.items():
+        due[index] = month_fen(reaching, months[index], rounding[index])
+    return due
+
+
+def _by_month(
+    slices: Sequence[StatusSlice], months: Sequence[Month], rounding: Sequence[Rounding]
+) -> list[int]:
+    """``month_fen`` of each month with the periods that reach it, whatever their order."""
     base = months[0].year * 12 + months[0].month
     count = len(months)
     if months[-1].year * 12 + months[-1].month - base != count - 1:  # not one run of months

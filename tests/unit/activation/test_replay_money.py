@@ -90,6 +90,58 @@ def test_part_months_in_integers_are_rule_one_for_every_mode_and_step(seed: int)
         assert due_by_month(slices, MONTHS, rounding) == expected
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_periods_in_order_fill_their_whole_months_for_every_mode_and_step(seed: int) -> None:
+    """Periods that follow one another, priced with one rounding for the window (the path that
+    fills a period's whole months at once), for every mode and step: with a period wholly
+    before the window, one that ends before it starts, and one wholly after it."""
+    rng = random.Random(2000 + seed)
+    before = StatusSlice(30, "active", date(2024, 1, 1), date(2024, 6, 30), 50_001, "r", "v")
+    empty = StatusSlice(31, "active", date(2024, 7, 10), date(2024, 7, 5), 9_999, "r", "v")
+    after = StatusSlice(32, "active", date(2030, 1, 1), None, 50_000, "r", "v")
+    for _ in range(20):
+        slices = history(rng)
+        if rng.random() < 0.5:
+            slices = [before, empty, *slices]
+        if slices[-1].ends_on is not None and rng.random() < 0.5:
+            slices = [*slices, after]
+        rounding = [rng.choice(EVERY_ROUNDING)] * len(MONTHS)
+        expected = [
+            regular_fen([s for s in slices if overlaps(s, m)], m, step)
+            for m, step in zip(MONTHS, rounding, strict=True)
+        ]
+        assert due_by_month(slices, MONTHS, rounding) == expected
+
+
+@pytest.mark.parametrize(
+    ("periods", "due"),
+    [
+        # (starts, ends, amount) in March–May 2026 with a step of 1 fen, half up
+        ([(date(2026, 3, 1), None, 31_000)], [31_000, 31_000, 31_000]),
+        ([(date(2026, 3, 2), None, 31_000)], [30_000, 31_000, 31_000]),  # from the 2nd
+        ([(date(2026, 1, 1), date(2026, 4, 30), 30_000)], [30_000, 30_000, 0]),  # to April's end
+        ([(date(2026, 1, 1), date(2026, 4, 29), 30_000)], [30_000, 29_000, 0]),  # a day short
+        ([(date(2026, 4, 10), date(2026, 4, 12), 30_000)], [0, 3_000, 0]),  # within a month
+        (  # one ends on the 15th, the next starts on the 16th: one month of two periods
+            [(date(2026, 1, 1), date(2026, 4, 15), 30_000), (date(2026, 4, 16), None, 60_000)],
+            [30_000, 45_000, 60_000],
+        ),
+        (  # overlapping: each day of April counted in both, as rule 1 sums them
+            [(date(2026, 1, 1), date(2026, 4, 30), 30_000), (date(2026, 4, 1), None, 60_000)],
+            [30_000, 90_000, 60_000],
+        ),
+        (  # the next starts on the day the first ends, April's last: that day counted twice
+            [(date(2026, 1, 1), date(2026, 4, 30), 30_000), (date(2026, 4, 30), None, 60_000)],
+            [30_000, 32_000, 60_000],
+        ),
+    ],
+)
+def test_whole_and_edge_months_of_a_window(periods, due) -> None:
+    slices = [StatusSlice(n, "active", *period, "r", "v") for n, period in enumerate(periods)]
+    months = months_between(Month(2026, 3), Month(2026, 5))
+    assert due_by_month(slices, months, [ROUNDINGS[0]] * 3) == due
+
+
 def _quantized(day_fen: int, days: int, step: int, mode: str) -> int:
     quantum = Decimal(1).scaleb(len(str(step)) - 3)  # 0.01, 0.1 or 1 yuan, exponent and all
     yuan = (Decimal(day_fen) / days / 100).quantize(quantum, rounding=mode)
