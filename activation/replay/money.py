@@ -4,7 +4,7 @@ rounding of the version in force on the month's first day)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from benefits.payment_rules import Month, Rounding, StatusSlice, overlaps, regular_fen
@@ -19,8 +19,26 @@ def months_between(first: Month, last: Month) -> list[Month]:
     return months
 
 
-def roundings(months: Sequence[Month], book_at: Callable[[date], ParameterSet]) -> list[Rounding]:
-    return [Rounding.from_policy(book_at(month.first)) for month in months]
+class Roundings(list[Rounding]):
+    """Each month's rounding, with the step in fen they share worked out once (``shared_step``)
+    instead of for every case ``due_by_month`` prices."""
+
+    def __init__(self, steps: Iterable[Rounding] = ()) -> None:
+        super().__init__(steps)
+        self.shared_step = shared_step(self)
+
+
+def roundings(months: Sequence[Month], book_at: Callable[[date], ParameterSet]) -> Roundings:
+    return Roundings(Rounding.from_policy(book_at(month.first)) for month in months)
+
+
+def shared_step(rounding: Sequence[Rounding]) -> int | None:
+    """The step in fen of every month's rounding, when they have one and the same (None when
+    the steps differ, one is finer than a fen, or there is no month)."""
+    if not rounding:
+        return None
+    step = rounding[0].quantum_fen
+    return step if all(r.quantum_fen == step for r in rounding) else None
 
 
 def due_by_month(
@@ -42,12 +60,8 @@ def due_by_month(
         return []
     base = months[0].year * 12 + months[0].month
     count = len(months)
-    step = rounding[0].quantum_fen
-    if (
-        step is None
-        or months[-1].year * 12 + months[-1].month - base != count - 1
-        or any(r.quantum_fen != step for r in rounding)
-    ):
+    step = rounding.shared_step if isinstance(rounding, Roundings) else shared_step(rounding)
+    if step is None or months[-1].year * 12 + months[-1].month - base != count - 1:
         return _by_month(slices, months, rounding)
     due = [0] * count
     part: dict[int, list[StatusSlice]] = {}

@@ -9,7 +9,14 @@ from decimal import Decimal
 
 import pytest
 
-from activation.replay.money import due_by_month, month_fen, months_between, rounded_fen
+from activation.replay.money import (
+    Roundings,
+    due_by_month,
+    month_fen,
+    months_between,
+    rounded_fen,
+    shared_step,
+)
 from benefits.payment_rules import (
     ROUNDING_MODES,
     Month,
@@ -111,6 +118,26 @@ def test_periods_in_order_fill_their_whole_months_for_every_mode_and_step(seed: 
             for m, step in zip(MONTHS, rounding, strict=True)
         ]
         assert due_by_month(slices, MONTHS, rounding) == expected
+        assert due_by_month(slices, MONTHS, Roundings(rounding)) == expected  # step kept
+
+
+@pytest.mark.parametrize(
+    ("quanta", "step"),
+    [
+        ([], None),
+        (["0.01"], 1),
+        (["0.01", "0.01", "0.01"], 1),
+        (["0.10", "0.01"], 1),  # 0.10 rounds to the fen: the same step written two ways
+        (["0.01", "0.1"], None),  # a step changes within the window
+        (["1", "1.00"], None),  # a yuan, then a fen
+        (["0.5", "0.1"], 10),  # both round to the jiao
+        (["0.005", "0.005"], None),  # finer than a fen
+    ],
+)
+def test_the_step_a_windows_roundings_share(quanta, step) -> None:
+    rounding = [Rounding(Decimal(q), "ROUND_HALF_UP", "v") for q in quanta]
+    assert shared_step(rounding) == step
+    assert Roundings(rounding).shared_step == step
 
 
 @pytest.mark.parametrize(
