@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from operator import add
 from typing import Any
 
-from activation.replay.groups import DIMENSIONS
+from activation.replay.groups import DIMENSIONS, GroupKey
 from benefits.payment_rules import Month
 from kernel.money import fen_text
 
@@ -107,6 +108,9 @@ class Figures:
     back_pay_reform: int = 0
     unresolved: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     groups: dict[tuple[str, str], GroupFigure] = field(default_factory=dict)
+    # The cases as recorded by their whole set of groups (``add_recorded``), spread over the
+    # dimensions' ``groups`` by ``fold``.
+    recorded: dict[GroupKey, GroupFigure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.actual = [0] * len(self.months)
@@ -163,28 +167,26 @@ def plus(due: list[int], repaid: list[int] | None) -> list[int]:
 
 
 def add_recorded(
-    base: Figures, groups: dict[str, str], actual: list[int], repaid: list[int] | None
+    base: Figures, groups: GroupKey, actual: list[int], repaid: list[int] | None
 ) -> None:
     """A case as recorded, counted once for every reform (``fold`` gives it to each): what a
     reform leaves as it was costs it what it cost, so a grid of 45 points adds the same case
-    once, not 45 times, and a reform adds only what it changed (``add_change``)."""
+    once, not 45 times, and a reform adds only what it changed (``add_change``). It is added
+    to its whole set of groups at once; ``fold`` spreads the sums over each dimension."""
     base.cases += 1
-    for i, a in enumerate(actual):
-        base.actual[i] += a
+    base.actual = list(map(add, base.actual, actual))
     if repaid is not None:
         base.back_pay_actual += sum(repaid)
-    total = sum(actual)
-    for key in groups.items():
-        group = base.groups.get(key)
-        if group is None:
-            group = base.groups[key] = GroupFigure()
-        group.cases += 1
-        group.actual += total
+    recorded = base.recorded.get(groups)
+    if recorded is None:
+        recorded = base.recorded[groups] = GroupFigure()
+    recorded.cases += 1
+    recorded.actual += sum(actual)
 
 
 def add_change(
     figures: Figures,
-    groups: dict[str, str],
+    groups: GroupKey,
     persons: int,
     actual: list[int],
     reform: list[int],
@@ -206,7 +208,7 @@ def add_change(
     else:
         figures.lose += 1
         figures.persons_lose += persons
-    for key in groups.items():
+    for key in groups:
         group = figures.groups.setdefault(key, GroupFigure())
         group.reform += reform_total - actual_total
         group.gain += gained
@@ -221,8 +223,9 @@ def fold(base: Figures, figures: Figures) -> None:
     figures.reform = [a + b for a, b in zip(figures.reform, base.actual, strict=True)]
     figures.back_pay_actual += base.back_pay_actual
     figures.back_pay_reform += base.back_pay_actual
-    for key, recorded in base.groups.items():
-        group = figures.groups.setdefault(key, GroupFigure())
-        group.cases += recorded.cases
-        group.actual += recorded.actual
-        group.reform += recorded.actual
+    for groups, recorded in base.recorded.items():
+        for key in groups:
+            group = figures.groups.setdefault(key, GroupFigure())
+            group.cases += recorded.cases
+            group.actual += recorded.actual
+            group.reform += recorded.actual

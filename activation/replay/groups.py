@@ -93,17 +93,30 @@ def groups_of(
 
 
 def household_groups(facts: HouseholdFacts, on: date) -> dict[str, str]:
+    return dict(group_key(facts, on))
+
+
+GroupKey = tuple[tuple[str, str], ...]
+
+
+def group_key(facts: HouseholdFacts, on: date) -> GroupKey:
+    """The household's group in each dimension, as (dimension, value) pairs in ``DIMENSIONS``'
+    order: hashable, so the figures add a case to its whole set of groups at once
+    (``figures.add_recorded``) and spread the sums over the dimensions at the end."""
     young = facts.youngest_birth
-    return {
-        "township": facts.township,
-        "community": facts.community,
-        "scheme": facts.scheme,
-        "category": facts.category,
-        "head_sex": facts.head_sex or "unknown",
-        "head_age_band": age_band(age_on(facts.head_birth, on)) if facts.head_birth else "unknown",
-        "children": "yes" if young is not None and age_on(young, on) < CHILD_UNDER else "no",
-        "disability": "yes" if facts.disabled else "no",
-    }
+    return (
+        ("township", facts.township),
+        ("community", facts.community),
+        ("scheme", facts.scheme),
+        ("category", facts.category),
+        ("head_sex", facts.head_sex or "unknown"),
+        (
+            "head_age_band",
+            age_band(age_on(facts.head_birth, on)) if facts.head_birth else "unknown",
+        ),
+        ("children", "yes" if young is not None and age_on(young, on) < CHILD_UNDER else "no"),
+        ("disability", "yes" if facts.disabled else "no"),
+    )
 
 
 DIMENSION_WORDS = {

@@ -27,7 +27,7 @@ from activation.replay.continuation import (
     same_history,
 )
 from activation.replay.figures import Figures, Gate, add_change, add_recorded, fold, plus
-from activation.replay.groups import household_groups
+from activation.replay.groups import group_key
 from activation.replay.money import due_by_month, months_between, roundings
 from activation.replay.reads import Chunk, read_ahead
 from activation.replay.reassessment import reassessor
@@ -157,7 +157,7 @@ def price(
                 if standards:
                     _check_assessments(gate, case_id, slices, facts, book, first.first)
                 household = facts.households[case_id]
-                groups = household_groups(household, last.last)
+                groups = group_key(household, last.last)
                 add_recorded(base, groups, actual_money, actual_repaid)
                 sanctions = facts.sanctions.get(case_id, [])
                 counts = facts.counts.get(case_id, [])

@@ -48,14 +48,21 @@ def folded(cases: list[dict[str, Any]], reforms: int) -> list[dict[str, Any]]:
     base = Figures(MONTHS)
     each = [Figures(MONTHS) for _ in range(reforms)]
     for case in cases:
-        add_recorded(base, case["groups"], case["actual"], case["repaid"])
+        add_recorded(base, tuple(case["groups"].items()), case["actual"], case["repaid"])
         for figures, reformed, again in zip(
             each, case["reforms"], case["repaid_reform"], strict=True
         ):
             if reformed is None:
                 continue
             repaid = None if case["repaid"] is None else (case["repaid"], again or case["repaid"])
-            add_change(figures, case["groups"], case["persons"], case["actual"], reformed, repaid)
+            add_change(
+                figures,
+                tuple(case["groups"].items()),
+                case["persons"],
+                case["actual"],
+                reformed,
+                repaid,
+            )
     for figures in each:
         fold(base, figures)
     return [
@@ -123,8 +130,8 @@ def test_a_case_rebuilt_to_the_same_money_counts_as_neither_gain_nor_loss() -> N
     base, figures = Figures(MONTHS), Figures(MONTHS)
     actual = [100] * 12
     moved = [0] + [100] * 10 + [200]  # a month later, the same total
-    add_recorded(base, {"township": "定城镇"}, actual, None)
-    add_change(figures, {"township": "定城镇"}, 3, actual, moved, None)
+    add_recorded(base, (("township", "定城镇"),), actual, None)
+    add_change(figures, (("township", "定城镇"),), 3, actual, moved, None)
     fold(base, figures)
     assert (figures.gain, figures.lose, figures.persons_gain, figures.persons_lose) == (0, 0, 0, 0)
     assert figures.reform == moved and figures.actual == actual and figures.cases == 1
