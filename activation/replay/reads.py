@@ -364,7 +364,10 @@ def _next_cases(session: Session, low: int, high: int) -> dict[int, date]:
 
 
 def _incomes(session: Session, low: int, high: int) -> dict[int, list[IncomeFacts]]:
-    """Every income of every member of the chunk's households, with the days it held."""
+    """Every income of every member of the chunk's households that have a continuation, with
+    the days it held: only a continuation's reassessment reads them (``pricing._reassessor``),
+    and a county's households with one are a few in ten — the rest were read for nothing."""
+    continued = select(Continuation.case_id).where(col(Continuation.case_id).between(low, high))
     found: dict[int, list[IncomeFacts]] = defaultdict(list)
     for case_id, amount, starts_on, ends_on in session.execute(
         select(
@@ -375,7 +378,7 @@ def _incomes(session: Session, low: int, high: int) -> dict[int, list[IncomeFact
         )
         .join(Member, col(Member.household_id) == BenefitCase.household_id)
         .join(MemberIncome, col(MemberIncome.member_id) == Member.id)
-        .where(col(BenefitCase.id).between(low, high))
+        .where(col(BenefitCase.id).between(low, high), col(BenefitCase.id).in_(continued))
     ):
         found[case_id].append(IncomeFacts(from_fen(amount), starts_on, ends_on))
     return found

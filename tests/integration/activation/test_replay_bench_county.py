@@ -271,3 +271,50 @@ class _Edge:
 )
 def test_drawn_wages_stay_on_their_side_of_the_line(status, high, wage) -> None:
     assert drawn_wage(_Edge(high), status, Decimal("800")) == Decimal(wage)
+
+
+def test_the_incomes_read_are_every_income_of_the_households_with_a_continuation(
+    engine, app
+) -> None:
+    """A continuation's reassessment reads its household's incomes (``reads._incomes``): each
+    income of each member of a household whose case has a continuation, and none of the rest —
+    here one income is added to a household without a continuation, to be left out."""
+    policy = app.state.policy
+    generate(engine, 120, Month.of(TODAY), policy.at(TODAY).version_id, seed=13)
+    add_continuations(engine, policy, TODAY, seed=13)
+    every = (
+        "SELECT c.id, i.monthly_amount_fen, i.effective_from, i.effective_to"
+        " FROM benefit_case c JOIN member m ON m.household_id = c.household_id"
+        " JOIN member_income i ON i.member_id = m.id"
+    )
+    with engine.begin() as conn:
+        alone = conn.execute(
+            text(
+                "SELECT m.id FROM benefit_case c JOIN member m ON m.household_id = c.household_id"
+                " WHERE c.id NOT IN (SELECT case_id FROM continuation) ORDER BY m.id LIMIT 1"
+            )
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO member_income (member_id, source, monthly_amount_fen,"
+                " effective_from, recorded_at) VALUES (:m, 'wage', 123456, '2026-01-01', :at)"
+            ),
+            {"m": alone, "at": "2026-01-02 00:00:00+00:00"},
+        )
+        rows = conn.execute(text(every)).all()
+        continued = set(conn.execute(text("SELECT case_id FROM continuation")).scalars())
+        low, high = conn.execute(text("SELECT min(id), max(id) FROM benefit_case")).one()
+    expected: dict[int, list[tuple]] = {}
+    for case_id, fen, starts_on, ends_on in rows:
+        if case_id in continued:
+            expected.setdefault(case_id, []).append(
+                (fen, _day(starts_on), ends_on and _day(ends_on))
+            )
+    assert len(expected) == len(continued) > 5
+    assert any(case_id not in continued for case_id, *_ in rows)  # there is something to leave out
+    with Session(engine) as session:
+        found = reads._incomes(session, low, high)
+    assert {
+        case_id: sorted((int(i.amount * 100), i.starts_on, i.ends_on) for i in incomes)
+        for case_id, incomes in found.items()
+    } == {case_id: sorted(incomes) for case_id, incomes in expected.items()}
