@@ -133,10 +133,14 @@ class LivePolicy:
         engine: Engine,
         profile: str,
         on_change: Callable[[PolicyBook], None] | None = None,
+        outer: LivePolicy | None = None,
     ) -> None:
         self.engine = engine
         self.profile = profile
         self.on_change = on_change
+        # The follower of an earlier start of the same application still serving (a test
+        # client opened inside another): it takes over again when this one stops.
+        self.outer = outer
         self.book = load_profile(profile)
         self._seen: tuple[int, ...] = ()  # none live: the shipped book the process holds
         self._follower = Every(REFRESH_SECONDS, self.refresh, "policy-versions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -131,6 +132,21 @@ def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator
     state.policy = load_profile(settings.policy_profile)
     yield shared_app
     state.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_policy_follower_outlives_its_test() -> Iterator[None]:
+    """A parameter-version follower left running writes its profile's book into the shared
+    application whenever the versions it last saw change, which, in a database emptied for the
+    next test, is that test's book (a national-profile story once ran under the pilot's)."""
+    before = set(_followers())
+    yield
+    left = [thread for thread in _followers() if thread not in before]
+    assert not left, f"{len(left)} policy follower(s) still running after the test"
+
+
+def _followers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "policy-versions" and t.is_alive()]
 
 
 @pytest.fixture

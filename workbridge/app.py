@@ -204,10 +204,17 @@ def create_app(
         state = app.state
 
         def adopt(book: PolicyBook) -> None:
-            state.policy = book
+            # Only the newest start's follower writes: one started inside another (a second
+            # client or a server on the same application) must not be undone by the outer
+            # one's thread, nor the outer one's book by a follower left behind.
+            if state.get("live_policy") is follower:
+                state.policy = book
 
-        state.live_policy = LivePolicy(state.engine, state.settings.policy_profile, adopt)
-        state.live_policy.follow()
+        follower = LivePolicy(
+            state.engine, state.settings.policy_profile, adopt, outer=state.get("live_policy")
+        )
+        state.live_policy = follower
+        follower.follow()
 
     def start_capacity(app: Litestar) -> None:
         """Request threads belong to the event loop that serves (uvicorn's, a test client's)."""
@@ -252,7 +259,10 @@ def create_app(
         live_policy = app.state.get("live_policy")
         if live_policy is not None:
             live_policy.stop()
-            app.state.live_policy = None
+            # The start this one was nested in serves on with its own follower and book.
+            app.state.live_policy = live_policy.outer
+            if live_policy.outer is not None:
+                app.state.policy = live_policy.outer.book
         app.state.capacity.close()
         scheduler = app.state.get("scheduler")
         if scheduler is not None:

@@ -4,6 +4,7 @@ process on its own follower thread, a command when it starts, work outside a req
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, date, datetime
 
@@ -82,3 +83,41 @@ def test_a_served_process_follows_versions_made_by_another(
         assert found["version_id"] == "county-pilot@2027.1"
         quiet = app.state.sms_rules.params_at(datetime(2027, 1, 1, 12, tzinfo=UTC))
         assert quiet.version_id == "county-pilot@2027.1"
+
+
+def _followers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "policy-versions" and t.is_alive()]
+
+
+def _policy_becomes(client, headers: dict[str, str], version_id: str) -> str:
+    """The version in force on 1 January 2028 once it is ``version_id`` (or after 10 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = client.get("/api/v1/policy/", params={"on": "2028-01-01"}, headers=headers)
+        if found.json()["version_id"] == version_id or time.monotonic() > deadline:
+            return str(found.json()["version_id"])
+        time.sleep(0.05)
+
+
+def test_a_start_inside_another_hands_the_book_back_when_it_stops(
+    app, client, engine, tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One application started twice at once (a second client, a server beside a client):
+    only the newest start's follower writes the book, and when it stops the outer one takes
+    over, current; none is left running once both have stopped."""
+    from litestar.testing import TestClient
+
+    admin = tokens.headers("admin")
+    client.__exit__(None, None, None)
+    monkeypatch.setattr(stored, "REFRESH_SECONDS", 0.05)
+    with client:
+        outer = app.state.live_policy
+        with TestClient(app) as inner:
+            assert app.state.live_policy is not outer and app.state.live_policy.outer is outer
+            add(engine, "2027.1", "live")
+            assert _policy_becomes(inner, admin, "county-pilot@2027.1") == "county-pilot@2027.1"
+        assert app.state.live_policy is outer and len(_followers()) == 1
+        assert app.state.policy.at(date(2027, 1, 2)).version_id == "county-pilot@2027.1"
+        add(engine, "2028.1", "live", starts=date(2028, 1, 1))
+        assert _policy_becomes(client, admin, "county-pilot@2028.1") == "county-pilot@2028.1"
+    assert _followers() == [] and app.state.get("live_policy") is None
