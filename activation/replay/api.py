@@ -56,6 +56,11 @@ class ReplayIn(InputModel):
     office: str | None = Field(
         default=None, max_length=120, description="Only this township's or community's cases"
     )
+    whole: bool = Field(
+        default=False,
+        description="Price a reform of several changes once, without the steps that show each "
+        "change's own effect (faster: n changes are otherwise priced n times)",
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -73,6 +78,7 @@ class ReplayOut(SQLModel):
     changes: list[str]
     grid: list[str]
     budget: str | None
+    whole: bool
     rerun_of: int | None
     gate_passed: bool | None
     finished_at: datetime | None
@@ -198,6 +204,7 @@ def _ask(data: ReplayIn) -> runs.ReplayAsk:
         grid=list(data.grid),
         budget=data.budget,
         office=data.office,
+        whole=data.whole,
     )
 
 

@@ -1,9 +1,9 @@
 """A replay run, kept for good (issue 16: "Runs are kept, cannot be deleted, store aggregates
 and the reform, and can be re-run").
 
-What was asked (the months, the office, the changes, the grid, the budget), who asked and when,
-and what came back: the gate and the aggregates — never a person. The database refuses to
-delete a run, and to change one once it has finished (migration 0032).
+What was asked (the months, the office, the changes, the grid, the budget, whether priced whole),
+who asked and when, and what came back: the gate and the aggregates — never a person. The
+database refuses to delete a run, and to change one once it has finished (migration 0032).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class PolicyReplay(SQLModel, table=True):
     changes: list[str] = Field(sa_column=Column(JSON, nullable=False))
     grid: list[str] = Field(sa_column=Column(JSON, nullable=False))
     budget: str | None = Field(default=None, max_length=24)
+    whole: bool = False  # a reform of several changes priced once, without its stacking steps
     rerun_of: int | None = Field(default=None, foreign_key="policy_replay.id")
     state: str = Field(max_length=16)  # running | finished | failed
     gate_passed: bool | None = None

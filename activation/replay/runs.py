@@ -46,6 +46,9 @@ class ReplayAsk:
     grid: list[str]
     budget: str | None
     office: str | None
+    # A reform of several changes priced once, without the steps that show each change's own
+    # effect (n changes are otherwise priced n times). A grid is priced point by point anyway.
+    whole: bool = False
 
 
 def check(engine: Engine, book: PolicyBook, ask: ReplayAsk) -> None:
@@ -103,6 +106,7 @@ def _record(
             changes=ask.changes,
             grid=ask.grid,
             budget=ask.budget,
+            whole=ask.whole,
             rerun_of=rerun_of,
             state="running",
         )
@@ -118,7 +122,13 @@ def rerun(
     with Session(engine) as session:
         old = get(session, run_id)
         ask = ReplayAsk(
-            old.first_month, old.last_month, old.changes, old.grid, old.budget, old.office
+            old.first_month,
+            old.last_month,
+            old.changes,
+            old.grid,
+            old.budget,
+            old.office,
+            whole=old.whole,
         )
     return start(engine, book, ask, actor=actor, now=now, today=today, rerun_of=run_id)
 
@@ -186,7 +196,7 @@ def _carry_on(engine: Engine, book: PolicyBook, run_id: int, ask: ReplayAsk, tod
     state, report, passed = "failed", None, None
     try:
         reforms, _ = parse_grid(ask.grid, ask.changes, book)
-        if not ask.grid and ask.budget is None:
+        if not ask.grid and ask.budget is None and not ask.whole:
             reforms = with_steps(reforms)
         reports = run_replays(
             engine,

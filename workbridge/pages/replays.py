@@ -69,7 +69,7 @@ def replays(request: Request[Any, Any, Any], ctx: Ctx) -> Template:
 def ask(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
     asked = {
         name: value(data, name) or ""
-        for name in ("first_month", "last_month", "changes", "grid", "budget", "office")
+        for name in ("first_month", "last_month", "changes", "grid", "budget", "office", "whole")
     }
     question = runs.ReplayAsk(
         first_month=asked["first_month"],
@@ -78,6 +78,7 @@ def ask(request: Request[Any, Any, Any], ctx: Ctx, data: Form) -> Any:
         grid=_lines(asked["grid"]),
         budget=asked["budget"] or None,
         office=asked["office"] or None,
+        whole=asked["whole"] == "yes",
     )
     state = request.app.state
     try:

@@ -59,6 +59,35 @@ def test_a_replay_asked_for_runs_and_is_kept(client, tokens, county) -> None:
     assert count(county) == 2
 
 
+def test_a_reform_asked_for_whole_is_priced_once_and_re_run_alike(client, tokens, county) -> None:
+    """Two changes are priced with a step for each unless asked for whole; the run keeps the
+    choice, so a re-run prices it alike, and the figures are the stepped report's."""
+    officer = tokens.headers("benefit_officer")
+    changes = ["continuation.income_threshold=100000", "activation.refusal.threshold=3"]
+    ask = {"from": "2026-01", "to": "2026-10", "set": changes}
+    stepped = followed(
+        client, officer, client.post("/api/v1/replays", json=ask, headers=officer).json()
+    )
+    asked = client.post("/api/v1/replays", json={**ask, "whole": True}, headers=officer)
+    assert asked.status_code == 202 and asked.json()["whole"] is True
+    whole = followed(client, officer, asked.json())
+    assert stepped["whole"] is False and len(stepped["report"]["stacking"]) == 2
+    assert "stacking" not in whole["report"]
+    assert whole["report"] == {k: v for k, v in stepped["report"].items() if k != "stacking"}
+
+    again = followed(
+        client,
+        officer,
+        client.post(f"/api/v1/replays/{whole['id']}/rerun", headers=officer).json(),
+    )
+    assert again["whole"] is True and again["report"] == whole["report"]
+
+    wrong = client.post("/api/v1/replays", json={**ask, "whole": "perhaps"}, headers=officer)
+    assert wrong.status_code == 422
+    assert [p["field"] for p in wrong.json()["problems"]] == ["whole"]
+    assert count(county) == 3
+
+
 def test_a_grid_with_a_budget_through_the_api(client, tokens, county) -> None:
     admin = tokens.headers("admin")
     asked = client.post(

@@ -58,6 +58,37 @@ def test_ask_watch_read_and_download(client, county, language, words) -> None:
     assert path.rsplit("/", 1)[1] in pages.get("/app/replays").text
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "step"),
+    [("zh_CN", "合并测算，未逐项测算", "逐项调整的影响"),
+     ("en", "priced together, without a step for each", "Each change in turn")],
+)  # fmt: skip
+def test_changes_asked_for_together_are_priced_without_steps(
+    client, county, language, said, step
+) -> None:
+    pages = signed_in(client, county, f"whole.{language}", "benefit_officer", language=language)
+    assert 'name="whole"' in pages.get("/app/replays").text
+    asked = pages.post(
+        "/app/replays",
+        {
+            "first_month": "2026-01",
+            "last_month": "2026-10",
+            "changes": "continuation.income_threshold=100000\ncontinuation.months=12\n",
+            "whole": "yes",
+        },
+    )
+    path = asked.headers["location"]
+    text = settled(pages, path)
+    assert said in text and step not in text
+    book = load_workbook(BytesIO(pages.get(f"{path}/workbook").content))
+    assert len(book.sheetnames) == 3  # no sheet of each change in turn
+    # the bad form keeps the box as it was ticked
+    again = pages.post("/app/replays", {"first_month": "2026-13", "whole": "yes"})
+    assert again.status_code == 422 and 'id="replay-whole" name="whole" value="yes" checked' in (
+        again.text
+    )
+
+
 def test_a_bad_form_comes_back_with_every_problem_and_nothing_runs(client, county) -> None:
     pages = signed_in(client, county, "replay.bad", "benefit_officer", language="en")
     answer = pages.post(
