@@ -127,7 +127,9 @@ class Warning(SQLModel, table=True):
     member_id: int = Field(foreign_key="member.id", index=True)
     kind: str = Field(max_length=16)  # refusal | registration
     issued_on: date
-    text: str = Field(max_length=2000)  # as first written, in English
+    # Only warnings written before they were kept as words (``said``) have a text: English, as
+    # it was written then (migration 0039).
+    text: str | None = Field(default=None, max_length=2000)
     said: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # kernel.messages
     refusal_count: int | None = None
     decision_id: int | None = Field(default=None, foreign_key="activation_decision_key.id")

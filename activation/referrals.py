@@ -545,7 +545,6 @@ def _consequence(
             member_id=member_id,
             kind="refusal",
             issued_on=on,
-            text=str(written),
             said=as_data(written),
             refusal_count=count.count,
             decision_id=decision.id,

@@ -376,7 +376,8 @@ WARNING_EFFECTS = {
 @implements("safeguard-warning")
 def warning_text(count: RefusalCount, scope: str) -> Text:
     """The written warning after a counted refusal, stating the consequence (POLICY.md), as a
-    catalog message with its facts; ``str()`` of it is the English text stored with it."""
+    catalog message with its facts: kept as such (``Warning.said``) and put in words in the
+    reader's language each time it is shown or sent."""
     left = count.threshold - count.count
     effect = WARNING_EFFECTS["member_share" if scope == "member_share" else "household"]
     return Text(

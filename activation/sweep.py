@@ -100,7 +100,6 @@ def daily_sweep(ctx: ServiceContext) -> dict[str, int]:
                     member_id=duty.member_id,
                     kind="registration",
                     issued_on=ctx.today,
-                    text=str(written),
                     said=as_data(written),
                 )
             )

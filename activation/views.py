@@ -208,7 +208,7 @@ def notice_out(notice: dict[str, Any] | None) -> dict[str, Any] | None:
 def warning_words(warning: Warning) -> str:
     """The warning as it was written, in the reader's language (warnings written before they
     were kept as data read as they were written)."""
-    return render(from_data(warning.said) if warning.said else warning.text, answer_gettext())
+    return render(from_data(warning.said) if warning.said else warning.text or "", answer_gettext())
 
 
 def warning_out(warning: Warning) -> WarningOut:

@@ -26,11 +26,14 @@ from activation.models import (
     Warning,
 )
 from activation.referrals import told_note
+from activation.rules import RefusalCount, warning_text
 from benefits.bench import settle_generated, synthetic_national_id
 from benefits.models import Application, BenefitCase, CaseStatusPeriod, Household, Member
 from benefits.payment_rules import Month
+from kernel.dates import add_months
 from kernel.db import make_engine
 from kernel.elsewhere import run_elsewhere
+from kernel.messages import as_data
 from kernel.policy import PolicyBook, PolicyError
 
 CHUNK = 20_000  # people generated and inserted per transaction
@@ -325,13 +328,15 @@ class _County:
         return made
 
     def warning(self, rows: _Rows, member: int, day: date) -> None:
+        since = add_months(day, -12) + timedelta(days=1)
+        count = RefusalCount(1, 2, since, False, (), "warning", self.version(day))
         rows.tables["activation_warning"].append(
             {
                 "member_id": member,
                 "kind": "refusal",
                 "issued_on": day,
-                "text": "A refusal was counted (synthetic).",
-                "said": None,
+                "text": None,
+                "said": as_data(warning_text(count, "household")),
                 "refusal_count": 1,
                 "decision_id": COUNT_KEY,
             }
