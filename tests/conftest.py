@@ -134,19 +134,24 @@ def app(shared_app: Litestar, settings: Settings, clock: FixedClock) -> Iterator
     state.engine.dispose()
 
 
+# The threads (``kernel.background.Every``) that keep a served process's memory current.
+FOLLOWERS = ("policy-versions", "replica-lag", "training-clock")
+
+
 @pytest.fixture(autouse=True)
-def no_policy_follower_outlives_its_test() -> Iterator[None]:
-    """A parameter-version follower left running writes its profile's book into the shared
-    application whenever the versions it last saw change, which, in a database emptied for the
-    next test, is that test's book (a national-profile story once ran under the pilot's)."""
+def no_follower_outlives_its_test() -> Iterator[None]:
+    """A follower left running goes on writing into the shared application: a parameter-version
+    follower wrote its profile's book whenever the versions it last saw changed, which, in a
+    database emptied for the next test, was that test's book (a national-profile story once ran
+    under the pilot's)."""
     before = set(_followers())
     yield
-    left = [thread for thread in _followers() if thread not in before]
-    assert not left, f"{len(left)} policy follower(s) still running after the test"
+    left = sorted(thread.name for thread in _followers() if thread not in before)
+    assert not left, f"still running after the test: {', '.join(left)}"
 
 
 def _followers() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "policy-versions" and t.is_alive()]
+    return [t for t in threading.enumerate() if t.name in FOLLOWERS and t.is_alive()]
 
 
 @pytest.fixture

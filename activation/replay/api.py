@@ -24,7 +24,7 @@ from activation.replay.models import PolicyReplay
 from kernel.auth import Principal, Role, requires
 from kernel.clock import office_today
 from kernel.policy import PolicyBook
-from kernel.types import InputModel
+from kernel.types import Flag, InputModel
 from kernel.visibility import Access
 from kernel.web import Ctx, Limit, Offset, PathId, get, post, problem_responses
 
@@ -56,7 +56,7 @@ class ReplayIn(InputModel):
     office: str | None = Field(
         default=None, max_length=120, description="Only this township's or community's cases"
     )
-    whole: bool = Field(
+    whole: Flag = Field(
         default=False,
         description="Price a reform of several changes once, without the steps that show each "
         "change's own effect (faster: n changes are otherwise priced n times)",

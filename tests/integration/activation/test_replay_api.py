@@ -82,9 +82,10 @@ def test_a_reform_asked_for_whole_is_priced_once_and_re_run_alike(client, tokens
     )
     assert again["whole"] is True and again["report"] == whole["report"]
 
-    wrong = client.post("/api/v1/replays", json={**ask, "whole": "perhaps"}, headers=officer)
-    assert wrong.status_code == 422
-    assert [p["field"] for p in wrong.json()["problems"]] == ["whole"]
+    for bad in ("perhaps", 1, "yes", None):
+        wrong = client.post("/api/v1/replays", json={**ask, "whole": bad}, headers=officer)
+        assert wrong.status_code == 422, bad
+        assert [p["field"] for p in wrong.json()["problems"]] == ["whole"]
     assert count(county) == 3
 
 
