@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from decimal import Decimal
 from typing import Any
 
 from rich.table import Table
@@ -16,9 +17,10 @@ from activation.replay.reads import office_problems
 from activation.replay.reform import parse_range
 from activation.replay.runs import ReplayAsk, report_of
 from activation.replay.stacking import with_steps
+from activation.replay.workbook import Sheet, report_sheets, write_workbook
 from kernel.db import settings_engine
 from kernel.errors import InvalidInput, Problem
-from kernel.messages import say
+from kernel.messages import render, say
 from kernel.parameter_versions import live_book
 from workbridge.cli_common import Commands, command_clock, command_settings, console, print_problems
 
@@ -52,99 +54,47 @@ def cmd_replay(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     gate_passed = bool(reports[0]["gate"]["passed"])
-    ask = ReplayAsk(args.start, args.end, args.set or [], args.grid or [], args.budget, args.office)
+    ask = ReplayAsk(
+        args.start, args.end, args.set or [], args.grid or [], args.budget, args.office, args.whole
+    )
     report = report_of(ask, reports)
-    if args.format == "xlsx":
-        from activation.replay.workbook import write_workbook
-        from workbridge.pages.i18n import load_translators
-
-        gettext = load_translators(settings.zone)[settings.default_locale].gettext
-        write_workbook(args.output, report, gettext)
-        console.print(f"{args.output}: the replay {report['from']} – {report['to']}")
-    elif args.format == "json":
+    if args.format == "json":
         print(json.dumps(report, ensure_ascii=False, indent=2))
-    elif not gate_passed:
-        _print_gate(report["gate"])
-    elif grid:
-        _print_grid(report)
+        return 0 if gate_passed else 3
+    from workbridge.pages.i18n import load_translators
+
+    gettext = load_translators(settings.zone)[settings.default_locale].gettext
+    if args.format == "xlsx":
+        write_workbook(args.output, report, gettext)
+        written = say(
+            "%(file)s: the replay of %(first)s – %(last)s written",
+            file=args.output,
+            first=report["from"],
+            last=report["to"],
+        )
+        console.print(render(written, gettext))
     else:
-        _print_table(report)
+        print_sheets(report_sheets(report, gettext))
     return 0 if gate_passed else 3
 
 
-def _print_gate(gate: dict[str, Any]) -> None:
-    console.print("[red]The no-change replay differs from what was recorded:[/red]")
-    console.print(gate["differences"])
-    for example in gate["examples"]:
-        console.print(f"  {example}")
+def print_sheets(sheets: list[Sheet]) -> None:
+    """The workbook's sheets as tables on the console: the same words and figures."""
+    for title, headings, rows in sheets:
+        table = Table(title=title)
+        for index, heading in enumerate(headings):
+            table.add_column(heading, justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*(_cell(value) for value in row))
+        console.print(table)
 
 
-def _print_grid(report: dict[str, Any]) -> None:
-    table = Table(title=f"Replay {report['from']} – {report['to']}: actual {report['cost_actual']}")
-    table.add_column("reform")
-    for column in ("cost", "difference", "gain", "lose", "lifted", "need a person", "unresolved"):
-        table.add_column(column, justify="right")
-    for point in report["points"]:
-        table.add_row(
-            ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in point["reform"].items()),
-            point["cost_reform"],
-            point["difference"],
-            f"{point['households_gain']:,}",
-            f"{point['households_lose']:,}",
-            f"{point['sanctions_lifted']:,}",
-            f"{point['persons_newly_proposed']:,}",
-            f"{sum(point['unresolved'].values()):,}",
-        )
-    console.print(table)
-    if "budget" in report:
-        console.print(f"budget {report['budget']}: {report['within_budget'] or 'no point fits'}")
-
-
-def _print_table(report: dict[str, Any]) -> None:
-    table = Table(title=f"Replay {report['from']} – {report['to']}: {report['reform']}")
-    for column in ("month", "paid", "actual (yuan)", "reform (yuan)"):
-        table.add_column(column, justify="right")
-    for row in report["by_month"]:
-        table.add_row(
-            row["month"], "yes" if row["paid"] else "no", row["cost_actual"], row["cost_reform"]
-        )
-    table.add_row("total", "", report["cost_actual"], report["cost_reform"])
-    console.print(table)
-    console.print(
-        f"cases {report['cases']:,}; households affected {report['households_affected']:,} "
-        f"(gain {report['households_gain']:,}, lose {report['households_lose']:,}); "
-        f"sanctions lifted {report['sanctions_lifted']:,}; newly needing a person "
-        f"{report['persons_newly_proposed']:,}; approximated {report['approximated']:,}; "
-        f"unresolved {report['unresolved']}"
-    )
-    if report.get("stacking"):
-        steps = Table(title="each change in turn, in the order given")
-        for column in ("change", "cost after it", "its own effect", "gain", "lose"):
-            steps.add_column(column, justify="right")
-        for step in report["stacking"]:
-            ((key, value),) = step["change"].items()
-            steps.add_row(
-                f"{key}={value}",
-                step["cost_reform"],
-                step["effect"],
-                f"{step['households_gain']:,}",
-                f"{step['households_lose']:,}",
-            )
-        console.print(steps)
-    for dimension, groups in report["by_group"].items():
-        by = Table(title=f"by {dimension}")
-        for column in ("group", "cases", "actual", "reform", "gain", "lose"):
-            by.add_column(column, justify="right")
-        for group in groups:
-            by.add_row(
-                group["group"],
-                f"{group['cases']:,}",
-                group["cost_actual"],
-                group["cost_reform"],
-                f"{group['households_gain']:,}",
-                f"{group['households_lose']:,}",
-            )
-        console.print(by)
+def _cell(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 MAX_WORKERS = 4  # past the cores, and past what one database serves, more only wait

@@ -1,13 +1,14 @@
 """A replay as an Excel workbook (issue 16: "an xlsx download"), in the reader's language.
 
 Sheets: the summary (the range, the office, the reform or the grid, the gate), the months, the
-groups, and for a grid its points. Money is yuan as numbers with two decimals; words come from
-the catalogs, so a Chinese reader gets Chinese headings and an English reader English ones.
+groups, each change in turn, and for a grid its points; ``workbridge replay`` prints the same
+sheets as tables. Money is yuan as numbers with two decimals; words come from the catalogs, so
+a Chinese reader gets Chinese headings and an English reader English ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -71,16 +72,25 @@ def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]
     if "budget" in report:
         yield [t(say("budget (yuan)")), _yuan(report["budget"])]
         answer = report["within_budget"]
-        yield [t(say("within budget")), str(answer) if answer else t(say("no point fits"))]
+        yield [t(say("within budget")), _changes(answer) if answer else t(say("no point fits"))]
 
 
 def _changes(changes: dict[str, Any]) -> str:
     return ", ".join(f"{key}={value}" for key, value in changes.items())
 
 
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]
+
+
 def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gettext) -> None:
     """``report`` is what ``run_replay`` returns, or the grid's report (with ``points``)."""
-    sheets: list[tuple[str, Sequence[str], Any]] = [
+    write_xlsx_sheets(target, report_sheets(report, gettext))
+
+
+def report_sheets(report: dict[str, Any], gettext: Gettext) -> list[Sheet]:
+    """The report as titled tables of words and figures in the reader's language: the
+    workbook's sheets, and the tables ``workbridge replay`` prints."""
+    sheets: list[Sheet] = [
         (
             render(say("replay"), gettext),
             _words(gettext, say("item"), say("value")),
@@ -188,4 +198,4 @@ def write_workbook(target: str | BinaryIO, report: dict[str, Any], gettext: Gett
                 ),
             )
         )
-    write_xlsx_sheets(target, sheets)
+    return sheets

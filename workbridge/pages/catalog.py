@@ -48,7 +48,8 @@ def service_modules() -> list[Path]:
     # SMS texts have catalogs of their own (notifications/locale).
     skip = {*PAGE_MODULES, ROOT / "notifications" / "templates.py"}
     found = [p for c in CONTEXTS for p in sorted((ROOT / c).rglob("*.py")) if p not in skip]
-    return [*found, ROOT / "workbridge" / "app.py", ROOT / "workbridge" / "metrics.py"]
+    commands = sorted((ROOT / "workbridge").glob("cli*.py"))  # what the commands say
+    return [*found, ROOT / "workbridge" / "app.py", ROOT / "workbridge" / "metrics.py", *commands]
 
 
 def _messages(

@@ -4,7 +4,9 @@ the decisions, what a reform of the continuation changes, and the command's answ
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
@@ -260,6 +262,11 @@ def test_the_command_with_a_grid_and_a_budget(county, database_url, monkeypatch,
     assert answer["within_budget"] == cheap["reform"]
     assert main([*args, *grid, "--budget", dear["cost_reform"]]) == 0
     assert json.loads(capsys.readouterr().out)["within_budget"] == dear["reform"]
+    monkeypatch.setenv("WORKBRIDGE_LOCALE", "zh_CN")
+    monkeypatch.setenv("COLUMNS", "300")
+    assert main([*args[:-2], *grid, "--budget", report["cost_actual"]]) == 0
+    chosen = ", ".join(f"{key}={value}" for key, value in cheap["reform"].items())
+    assert re.search(rf"^│ 预算内方案 +│ +{re.escape(chosen)} +│", capsys.readouterr().out, re.M)
 
 
 @pytest.mark.parametrize(
@@ -290,6 +297,46 @@ def test_the_workbook_in_the_readers_language(
     groups = list(book[sheets[2]].iter_rows(min_row=2, values_only=True))
     assert sum(row[2] for row in groups if row[0] == township) == report["cases"]
     assert main([*args, "--format", "xlsx", "--output", str(tmp_path / "replay.csv")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("locale", "titles", "paid", "differs"),
+    [
+        ("zh_CN", ["政策回放", "按月", "按群体", "逐项影响"], {True: "是", False: "否"}, "不一致"),
+        ("en", ["replay", "by month", "by group", "each change in turn"],
+         {True: "yes", False: "no"}, "differs"),
+    ],
+)  # fmt: skip
+def test_the_table_is_the_workbook_in_the_readers_language(
+    county, database_url, monkeypatch, capsys, locale, titles, paid, differs
+) -> None:
+    """``--format table`` prints the workbook's sheets, with the same words and figures."""
+    monkeypatch.setenv("WORKBRIDGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("WORKBRIDGE_LOCALE", locale)
+    monkeypatch.setenv("COLUMNS", "300")  # one line per row of a table
+    args = ["replay", "--from", "2026-01", "--to", "2026-10"]
+    reform = ["--set", "continuation.income_threshold=100000", "--set", "continuation.months=12"]
+    assert main([*args, *reform, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert main([*args, *reform]) == 0
+    out = capsys.readouterr().out
+    found = [title for title in titles if re.search(rf"^\s*{re.escape(title)}\s*$", out, re.M)]
+    assert found == titles
+    for row in report["by_month"]:
+        month = re.search(rf"^│ {row['month']} +│ *(\S+) │ *(\S+) │ *(\S+) │$", out, re.M)
+        assert month is not None, row["month"]
+        assert month.groups()[0] == paid[row["paid"]]
+        assert month.groups()[2] == f"{Decimal(row['cost_reform']):,.2f}"
+    assert f"{report['households_gain']:,}" in out
+    if locale == "zh_CN":
+        assert not re.search(r"\b(cases|households|reform|month)\b", out), out
+
+    with county.begin() as connection:
+        connection.execute(text("UPDATE payment_line SET regular_fen = regular_fen + 7"))
+    assert main(args) == 3
+    failed = capsys.readouterr().out
+    assert differs in failed
+    assert titles[1] not in failed  # no figures while the gate fails
 
 
 def test_a_higher_standard_on_the_demo_county(county, app) -> None:
