@@ -89,8 +89,8 @@ BY_COUNSELLOR, BY_SMS, TEXTS_STATUS, DUE = 1, 2, 3, 5
 SMS_CODE_LIMIT = 36**4
 
 # (kind, weight in %) of the mixed office workload
-MIX: tuple[tuple[str, int], ...] = (
-    ("status", 45),
+MIX: tuple[tuple[str, float], ...] = (
+    ("status", 44.7),
     ("household", 10),
     ("case", 10),
     ("person", 10),
@@ -98,6 +98,11 @@ MIX: tuple[tuple[str, int], ...] = (
     ("register", 5),
     ("sms CX", 9),
     ("sms accept", 4),
+    # The county's desk, as rare as a few people at the county make it: a supervisor's
+    # oversight report (the whole county's month, grouped; seconds each at 100,000
+    # households), an officer's list of replays.
+    ("oversight", 0.1),
+    ("replays", 0.2),
 )
 
 
@@ -124,6 +129,7 @@ class Office:
 
     officer: str
     counsellor: str
+    supervisor: str
     callback: str
     known_ids: list[str]
     unknown_ids: list[str]
@@ -456,9 +462,11 @@ def build_county(
     with session_scope(engine) as session:
         _, officer = issue_token(session, role=Role.BENEFIT_OFFICER, name="bench officer", now=now)
         _, counsellor = issue_token(session, role=Role.COUNSELLOR, name="bench counsellor", now=now)
+        _, supervisor = issue_token(session, role=Role.SUPERVISOR, name="bench supervisor", now=now)
     return Office(
         officer=officer,
         counsellor=counsellor,
+        supervisor=supervisor,
         callback=secrets.token_urlsafe(24),
         known_ids=known,
         unknown_ids=unknown,
@@ -587,6 +595,20 @@ def mixed_kinds(office: Office, part: int, parts: int) -> list[dict[str, Any]]:
             "path": kannel,
             "values": _slice(office.sms_offers, part, parts),
             "once": True,
+        },
+        {
+            "name": "oversight",
+            "weight": weights["oversight"],
+            "path": "/api/v1/oversight/report",
+            "headers": {"Authorization": f"Bearer {office.supervisor}"},
+            "expect": [200],
+        },
+        {
+            "name": "replays",
+            "weight": weights["replays"],
+            "path": "/api/v1/replays?limit=20",
+            "headers": officer,
+            "expect": [200],
         },
     ]
 

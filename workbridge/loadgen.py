@@ -366,7 +366,8 @@ def run_from_plan(plan: dict[str, Any]) -> Run:
             )
         )
         weights.append(float(spec.get("weight", 1)))
-    schedule = rng.choices(range(len(kinds)), weights=weights, k=max(1000, 20 * len(kinds)))
+    # Long enough that a rare kind (a county report once in a thousand requests) is in it.
+    schedule = rng.choices(range(len(kinds)), weights=weights, k=max(10_000, 20 * len(kinds)))
     return Run(
         host=host,
         port=port,
