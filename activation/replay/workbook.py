@@ -55,6 +55,8 @@ def _summary(report: dict[str, Any], gettext: Gettext) -> Iterator[Sequence[Any]
     if not gate["passed"]:
         for name, count in gate["differences"].items():
             yield [t(say("differences")), name, count]
+        for example in gate.get("examples", []):  # where it differs: the first few, as found
+            yield [t(say("where it differs")), _changes(example)]
         return
     yield [t(say("actual cost (yuan)")), _yuan(report["cost_actual"])]
     for key, value in report.get("reform", {}).items():

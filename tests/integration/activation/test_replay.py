@@ -337,6 +337,9 @@ def test_the_table_is_the_workbook_in_the_readers_language(
     failed = capsys.readouterr().out
     assert differs in failed
     assert titles[1] not in failed  # no figures while the gate fails
+    assert main([*args, "--format", "json"]) == 3
+    first = json.loads(capsys.readouterr().out)["gate"]["examples"][0]
+    assert ", ".join(f"{key}={value}" for key, value in first.items()) in failed
 
 
 def test_a_higher_standard_on_the_demo_county(county, app) -> None:
