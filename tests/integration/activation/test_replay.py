@@ -393,6 +393,7 @@ def test_each_change_of_a_reform_with_its_own_effect(
     assert reverse["cost_reform"] == report["cost_reform"]  # the same reform, another order
     assert sum(Decimal(s["effect"]) for s in reverse["stacking"]) == sum(effects)
 
+    monkeypatch.setenv("WORKBRIDGE_LOCALE", "en")
     assert main([*args, "--set", line, "--set", months]) == 0
     assert "each change in turn" in capsys.readouterr().out
     target = tmp_path / "replay.xlsx"
